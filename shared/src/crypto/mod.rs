@@ -1,0 +1,1 @@
+//! Cryptographic profiles (SPEC 4). Placeholder (being written).

@@ -1,0 +1,12 @@
+//! Kassa's sans-IO core.
+//!
+//! Everything here is a pure function of its inputs: no network, no clock, no randomness
+//! of its own (callers pass `now` and an RNG in). It compiles for native targets and for
+//! `wasm32-unknown-unknown`, and is used by the edge Worker, the widget, the CLI and the
+//! test sandbox alike. See `ARCHITECTURE.md` for the invariants.
+
+pub mod crypto;
+pub mod id;
+pub mod money;
+pub mod order;
+pub mod providers;

@@ -1,0 +1,1 @@
+//! Money (SPEC 2). Placeholder (being written).

@@ -1,0 +1,1 @@
+//! Test support: starting the edge under wrangler, HTTP helpers.
