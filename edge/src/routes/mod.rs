@@ -1,0 +1,4 @@
+//! HTTP handlers grouped by surface.
+
+pub mod health;
+pub mod merchant_api;
