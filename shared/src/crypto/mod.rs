@@ -49,7 +49,7 @@ pub(crate) fn strip_ws(s: &str) -> String {
 /// The key block is built here (a long key hashed, then zero-padded to the 64-byte block,
 /// exactly as RFC 2104 §2 does) so construction is infallible without an `expect` and
 /// without a silent fallback.
-pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     use hmac::digest::KeyInit;
     use hmac::{Hmac, Mac as _};
     use sha2::{Digest as _, Sha256};
