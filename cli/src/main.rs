@@ -85,7 +85,9 @@ fn run(args: &[String]) -> Result<(), Failure> {
         ["webhook", "verify", ..] => webhook_verify(&args[2..]),
         ["totp", ..] => totp_code(&args[1..]),
         ["canon", ..] => canon(&args[1..]),
-        _ => Err(Failure::input(format!("unknown command\n{USAGE}"))),
+        ["help" | "--help" | "-h"] => stdout(format!("{USAGE}\n").as_bytes()),
+        [] => Err(Failure::input("no command (run `kassa help`)")),
+        _ => Err(Failure::input(format!("unknown command `{}` (run `kassa help`)", words.join(" ")))),
     }
 }
 
