@@ -87,7 +87,10 @@ fn run(args: &[String]) -> Result<(), Failure> {
         ["canon", ..] => canon(&args[1..]),
         ["help" | "--help" | "-h"] => stdout(format!("{USAGE}\n").as_bytes()),
         [] => Err(Failure::input("no command (run `kassa help`)")),
-        _ => Err(Failure::input(format!("unknown command `{}` (run `kassa help`)", words.join(" ")))),
+        _ => Err(Failure::input(format!(
+            "unknown command `{}` (run `kassa help`)",
+            words.join(" ")
+        ))),
     }
 }
 
@@ -106,7 +109,8 @@ fn stdin_text() -> Result<String, Failure> {
 }
 
 fn stdin_json() -> Result<serde_json::Value, Failure> {
-    serde_json::from_slice(&stdin_bytes()?).map_err(|e| Failure::input(format!("stdin: not valid JSON ({e})")))
+    serde_json::from_slice(&stdin_bytes()?)
+        .map_err(|e| Failure::input(format!("stdin: not valid JSON ({e})")))
 }
 
 fn stdout(bytes: &[u8]) -> Result<(), Failure> {
@@ -117,15 +121,18 @@ fn stdout(bytes: &[u8]) -> Result<(), Failure> {
 }
 
 fn read_key_file(path: &str) -> Result<String, Failure> {
-    std::fs::read_to_string(path).map_err(|e| Failure::input(format!("--key: cannot read `{path}` ({e})")))
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::input(format!("--key: cannot read `{path}` ({e})")))
 }
 
 fn public_key(o: &Opts) -> Result<PublicKey, Failure> {
-    PublicKey::parse(&read_key_file(o.required("key")?)?).map_err(|e| Failure::input(format!("--key: {e}")))
+    PublicKey::parse(&read_key_file(o.required("key")?)?)
+        .map_err(|e| Failure::input(format!("--key: {e}")))
 }
 
 fn private_key(o: &Opts) -> Result<PrivateKey, Failure> {
-    PrivateKey::parse(&read_key_file(o.required("key")?)?).map_err(|e| Failure::input(format!("--key: {e}")))
+    PrivateKey::parse(&read_key_file(o.required("key")?)?)
+        .map_err(|e| Failure::input(format!("--key: {e}")))
 }
 
 // ---- commands --------------------------------------------------------------------------
@@ -134,14 +141,20 @@ fn keygen(args: &[String]) -> Result<(), Failure> {
     let o = Opts::parse(args, &["bits", "out"], &[])?;
     let bits = o.u64_req("bits")?;
     if !(1024..=8192).contains(&bits) {
-        return Err(Failure::input(format!("--bits: {bits} is outside 1024..=8192")));
+        return Err(Failure::input(format!(
+            "--bits: {bits} is outside 1024..=8192"
+        )));
     }
     let dir = Path::new(o.required("out")?);
     let bits = usize::try_from(bits).map_err(|_| Failure::input("--bits: too large"))?;
     let key = PrivateKey::generate(&mut OsRng, bits).map_err(|e| Failure::input(e.to_string()))?;
     let private_pem = key.to_pem().map_err(|e| Failure::input(e.to_string()))?;
-    let public_pem = key.public_key().to_pem().map_err(|e| Failure::input(e.to_string()))?;
-    std::fs::create_dir_all(dir).map_err(|e| Failure::input(format!("--out: cannot create directory ({e})")))?;
+    let public_pem = key
+        .public_key()
+        .to_pem()
+        .map_err(|e| Failure::input(e.to_string()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::input(format!("--out: cannot create directory ({e})")))?;
     write_private(&dir.join("private.pem"), private_pem.as_bytes())?;
     std::fs::write(dir.join("public.pem"), public_pem)
         .map_err(|e| Failure::input(format!("--out: cannot write public.pem ({e})")))
@@ -165,7 +178,9 @@ fn s3_sign(args: &[String]) -> Result<(), Failure> {
     let o = Opts::parse(args, &["key", "type"], &[])?;
     let alg = match o.optional("type") {
         None => SignAlg::default(),
-        Some(t) => t.parse().map_err(|e: SignatureError| Failure::input(format!("--type: {e}")))?,
+        Some(t) => t
+            .parse()
+            .map_err(|e: SignatureError| Failure::input(format!("--type: {e}")))?,
     };
     let key = private_key(&o)?;
     let mut msg = stdin_json()?;
@@ -179,7 +194,9 @@ fn s3_verify(args: &[String]) -> Result<(), Failure> {
     let msg = stdin_json()?;
     match s3::verify_message(&msg, &key) {
         Ok(_) => Ok(()),
-        Err(e @ (SignedJsonError::NotObject | SignedJsonError::Canonical(_))) => Err(Failure::input(e.to_string())),
+        Err(e @ (SignedJsonError::NotObject | SignedJsonError::Canonical(_))) => {
+            Err(Failure::input(e.to_string()))
+        }
         Err(e) => Err(Failure::invalid(e)),
     }
 }
@@ -188,7 +205,8 @@ fn s3_encrypt(args: &[String]) -> Result<(), Failure> {
     let o = Opts::parse(args, &["key"], &["gzip"])?;
     let key = public_key(&o)?;
     let plain = stdin_bytes()?;
-    let b64 = chunked::encrypt(&key, &plain, o.flag("gzip"), &mut OsRng).map_err(|e| Failure::input(e.to_string()))?;
+    let b64 = chunked::encrypt(&key, &plain, o.flag("gzip"), &mut OsRng)
+        .map_err(|e| Failure::input(e.to_string()))?;
     stdout(format!("{b64}\n").as_bytes())
 }
 
@@ -196,18 +214,23 @@ fn s3_decrypt(args: &[String]) -> Result<(), Failure> {
     let o = Opts::parse(args, &["key"], &["gzip"])?;
     let key = private_key(&o)?;
     let b64 = stdin_text()?;
-    let plain = chunked::decrypt(&key, &b64, o.flag("gzip")).map_err(|e| Failure::input(e.to_string()))?;
+    let plain =
+        chunked::decrypt(&key, &b64, o.flag("gzip")).map_err(|e| Failure::input(e.to_string()))?;
     stdout(&plain)
 }
 
 fn paytm_params() -> Result<Params, Failure> {
     let v = stdin_json()?;
-    let obj = v.as_object().ok_or_else(|| Failure::input("stdin: params must be a JSON object"))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| Failure::input("stdin: params must be a JSON object"))?;
     obj.iter()
         .map(|(k, v)| match v {
             serde_json::Value::String(s) => Ok((k.clone(), Some(s.clone()))),
             serde_json::Value::Null => Ok((k.clone(), None)),
-            _ => Err(Failure::input(format!("params.{k}: must be a string or null"))),
+            _ => Err(Failure::input(format!(
+                "params.{k}: must be a string or null"
+            ))),
         })
         .collect()
 }
@@ -215,7 +238,9 @@ fn paytm_params() -> Result<Params, Failure> {
 fn paytm_error(e: ChecksumError) -> Failure {
     match e {
         ChecksumError::Mismatch => Failure::invalid(e),
-        ChecksumError::KeyLength { .. } | ChecksumError::Salt => Failure::input(format!("--key: {e}")),
+        ChecksumError::KeyLength { .. } | ChecksumError::Salt => {
+            Failure::input(format!("--key: {e}"))
+        }
     }
 }
 
@@ -225,7 +250,8 @@ fn paytm_checksum(args: &[String]) -> Result<(), Failure> {
     let params = paytm_params()?;
     let mut salt = [0u8; 4];
     OsRng.fill_bytes(&mut salt);
-    let c = checksum::generate(&params, key.as_bytes(), &Salt::from_random_bytes(salt)).map_err(paytm_error)?;
+    let c = checksum::generate(&params, key.as_bytes(), &Salt::from_random_bytes(salt))
+        .map_err(paytm_error)?;
     stdout(format!("{c}\n").as_bytes())
 }
 
@@ -264,18 +290,23 @@ fn webhook_verify(args: &[String]) -> Result<(), Failure> {
             .map_err(|_| Failure::input("clock: before 1970"))?
             .as_secs(),
     };
-    let tolerance = o.u64_opt("tolerance")?.unwrap_or(webhook_sig::DEFAULT_TOLERANCE_SECS);
+    let tolerance = o
+        .u64_opt("tolerance")?
+        .unwrap_or(webhook_sig::DEFAULT_TOLERANCE_SECS);
     let body = stdin_bytes()?;
     match webhook_sig::verify(&[secret.as_bytes()], header, &body, now, tolerance) {
         Ok(_) => Ok(()),
-        Err(e @ webhook_sig::WebhookSigError::Malformed { .. }) => Err(Failure::input(format!("--header: {e}"))),
+        Err(e @ webhook_sig::WebhookSigError::Malformed { .. }) => {
+            Err(Failure::input(format!("--header: {e}")))
+        }
         Err(e) => Err(Failure::invalid(e)),
     }
 }
 
 fn totp_code(args: &[String]) -> Result<(), Failure> {
     let o = Opts::parse(args, &["secret", "time"], &[])?;
-    let t = totp::Totp::from_base32(o.required("secret")?).map_err(|e| Failure::input(format!("--secret: {e}")))?;
+    let t = totp::Totp::from_base32(o.required("secret")?)
+        .map_err(|e| Failure::input(format!("--secret: {e}")))?;
     let now = o.u64_req("time")?;
     stdout(format!("{}\n", t.code_at(now)).as_bytes())
 }

@@ -13,7 +13,11 @@ pub struct Opts {
 
 impl Opts {
     /// Parses `args` against the options the subcommand knows; anything else is an error.
-    pub fn parse(args: &[String], valued: &[&'static str], boolean: &[&'static str]) -> Result<Self, Failure> {
+    pub fn parse(
+        args: &[String],
+        valued: &[&'static str],
+        boolean: &[&'static str],
+    ) -> Result<Self, Failure> {
         let mut values = BTreeMap::new();
         let mut flags = Vec::new();
         let mut it = args.iter();
@@ -29,7 +33,10 @@ impl Opts {
             if let Some(n) = valued.iter().find(|v| **v == name) {
                 let value = match inline {
                     Some(v) => v,
-                    None => it.next().cloned().ok_or_else(|| Failure::input(format!("--{n}: missing value")))?,
+                    None => it
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| Failure::input(format!("--{n}: missing value")))?,
                 };
                 if values.insert(*n, value).is_some() {
                     return Err(Failure::input(format!("--{n}: given more than once")));
@@ -65,14 +72,16 @@ impl Opts {
     pub fn u64_opt(&self, name: &'static str) -> Result<Option<u64>, Failure> {
         self.optional(name)
             .map(|v| {
-                v.parse::<u64>()
-                    .map_err(|_| Failure::input(format!("--{name}: `{v}` is not a non-negative integer")))
+                v.parse::<u64>().map_err(|_| {
+                    Failure::input(format!("--{name}: `{v}` is not a non-negative integer"))
+                })
             })
             .transpose()
     }
 
     pub fn u64_req(&self, name: &'static str) -> Result<u64, Failure> {
         self.required(name)?;
-        self.u64_opt(name)?.ok_or_else(|| Failure::input(format!("--{name}: required")))
+        self.u64_opt(name)?
+            .ok_or_else(|| Failure::input(format!("--{name}: required")))
     }
 }

@@ -69,7 +69,9 @@ pub fn gzip(data: &[u8]) -> Result<Vec<u8>, EncryptError> {
 /// gunzip, refusing output over [`MAX_PLAINTEXT`].
 pub fn gunzip(data: &[u8]) -> Result<Vec<u8>, DecryptError> {
     let mut out = Vec::new();
-    let limit = u64::try_from(MAX_PLAINTEXT).unwrap_or(u64::MAX).saturating_add(1);
+    let limit = u64::try_from(MAX_PLAINTEXT)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
     flate2::read::GzDecoder::new(data)
         .take(limit)
         .read_to_end(&mut out)
@@ -93,7 +95,10 @@ pub fn encrypt_blocks(
     }
     let mut out = Vec::with_capacity(plaintext.len().div_ceil(n) * k);
     for block in plaintext.chunks(n) {
-        let c = key.as_rsa().encrypt(rng, Pkcs1v15Encrypt, block).map_err(|_| EncryptError::Rsa)?;
+        let c = key
+            .as_rsa()
+            .encrypt(rng, Pkcs1v15Encrypt, block)
+            .map_err(|_| EncryptError::Rsa)?;
         out.extend_from_slice(&c);
     }
     Ok(out)
@@ -117,20 +122,33 @@ pub fn encrypt(
 /// Decrypts concatenated `k`-byte ciphertext blocks.
 pub fn decrypt_blocks(key: &PrivateKey, ciphertext: &[u8]) -> Result<Vec<u8>, DecryptError> {
     let k = key.size();
-    if k == 0 || ciphertext.len() % k != 0 {
-        return Err(DecryptError::Length { len: ciphertext.len(), k });
+    // `checked_rem` also refuses k = 0; `is_multiple_of` is newer than our MSRV (1.85).
+    if ciphertext.len().checked_rem(k) != Some(0) {
+        return Err(DecryptError::Length {
+            len: ciphertext.len(),
+            k,
+        });
     }
     let mut out = Vec::with_capacity(ciphertext.len() / k * block_len(k));
     for block in ciphertext.chunks(k) {
-        let p = key.as_rsa().decrypt(Pkcs1v15Encrypt, block).map_err(|_| DecryptError::Block)?;
+        let p = key
+            .as_rsa()
+            .decrypt(Pkcs1v15Encrypt, block)
+            .map_err(|_| DecryptError::Block)?;
         out.extend_from_slice(&p);
     }
     Ok(out)
 }
 
 /// Base64-decodes (white space tolerated), decrypts block by block, optionally gunzips.
-pub fn decrypt(key: &PrivateKey, res_data: &str, gunzip_after: bool) -> Result<Vec<u8>, DecryptError> {
-    let ct = B64_LENIENT.decode(strip_ws(res_data)).map_err(|_| DecryptError::Base64)?;
+pub fn decrypt(
+    key: &PrivateKey,
+    res_data: &str,
+    gunzip_after: bool,
+) -> Result<Vec<u8>, DecryptError> {
+    let ct = B64_LENIENT
+        .decode(strip_ws(res_data))
+        .map_err(|_| DecryptError::Base64)?;
     let plain = decrypt_blocks(key, &ct)?;
     if gunzip_after {
         gunzip(&plain)
@@ -163,7 +181,10 @@ mod tests {
         let k = fixtures::priv1024();
         assert_eq!(decrypt(&k, "%%", false), Err(DecryptError::Base64));
         let short = STANDARD.encode([0u8; 100]);
-        assert_eq!(decrypt(&k, &short, false), Err(DecryptError::Length { len: 100, k: 128 }));
+        assert_eq!(
+            decrypt(&k, &short, false),
+            Err(DecryptError::Length { len: 100, k: 128 })
+        );
         let junk = STANDARD.encode([0x55u8; 128]);
         assert_eq!(decrypt(&k, &junk, false), Err(DecryptError::Block));
         let mut rng = StdRng::seed_from_u64(2);
@@ -174,7 +195,10 @@ mod tests {
     #[test]
     fn refuses_gzip_bombs() {
         let bomb = gzip(&vec![0u8; MAX_PLAINTEXT + 1]).unwrap();
-        assert_eq!(gunzip(&bomb), Err(DecryptError::TooLarge { max: MAX_PLAINTEXT }));
+        assert_eq!(
+            gunzip(&bomb),
+            Err(DecryptError::TooLarge { max: MAX_PLAINTEXT })
+        );
     }
 
     proptest! {

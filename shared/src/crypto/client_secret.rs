@@ -51,7 +51,10 @@ pub enum TokenError {
     #[error("client_secret: bad signature")]
     BadMac,
     #[error("client_secret: field {field} is malformed ({reason})")]
-    MalformedField { field: &'static str, reason: &'static str },
+    MalformedField {
+        field: &'static str,
+        reason: &'static str,
+    },
     #[error("client_secret: expired at {expires_at} (now {now})")]
     Expired { expires_at: u64, now: u64 },
     #[error("expires_at: {expires_at} is more than {max} s after now ({now})")]
@@ -79,7 +82,10 @@ fn check_user_id(user_id: &str) -> Result<(), &'static str> {
 pub fn issue(secret: &[u8], claims: &Claims, now: u64) -> Result<String, TokenError> {
     check_user_id(&claims.user_id).map_err(|reason| TokenError::UserId { reason })?;
     if claims.expires_at <= now {
-        return Err(TokenError::Expired { expires_at: claims.expires_at, now });
+        return Err(TokenError::Expired {
+            expires_at: claims.expires_at,
+            now,
+        });
     }
     if claims.expires_at - now > MAX_LIFETIME_SECS {
         return Err(TokenError::LifetimeTooLong {
@@ -88,7 +94,10 @@ pub fn issue(secret: &[u8], claims: &Claims, now: u64) -> Result<String, TokenEr
             max: MAX_LIFETIME_SECS,
         });
     }
-    let payload = format!("{VERSION}.{}.{}.{}", claims.order_id, claims.expires_at, claims.user_id);
+    let payload = format!(
+        "{VERSION}.{}.{}.{}",
+        claims.order_id, claims.expires_at, claims.user_id
+    );
     let signed = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(payload));
     let mac = URL_SAFE_NO_PAD.encode(mac_of(secret, &signed));
     Ok(format!("{signed}.{mac}"))
@@ -96,9 +105,15 @@ pub fn issue(secret: &[u8], claims: &Claims, now: u64) -> Result<String, TokenEr
 
 fn parse_u64(field: &'static str, s: &str) -> Result<u64, TokenError> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(TokenError::MalformedField { field, reason: "not a decimal number" });
+        return Err(TokenError::MalformedField {
+            field,
+            reason: "not a decimal number",
+        });
     }
-    s.parse().map_err(|_| TokenError::MalformedField { field, reason: "out of range" })
+    s.parse().map_err(|_| TokenError::MalformedField {
+        field,
+        reason: "out of range",
+    })
 }
 
 /// Verifies `token` at `now` and returns its claims.
@@ -107,31 +122,58 @@ pub fn verify(secret: &[u8], token: &str, now: u64) -> Result<Claims, TokenError
     if !token.starts_with(PREFIX) {
         return Err(bad("missing kcs_ prefix"));
     }
-    let (signed, mac_b64) = token.rsplit_once('.').ok_or(bad("missing `.` before the mac"))?;
-    let mac = URL_SAFE_NO_PAD.decode(mac_b64).map_err(|_| bad("mac is not base64url"))?;
+    let (signed, mac_b64) = token
+        .rsplit_once('.')
+        .ok_or(bad("missing `.` before the mac"))?;
+    let mac = URL_SAFE_NO_PAD
+        .decode(mac_b64)
+        .map_err(|_| bad("mac is not base64url"))?;
     if !ct::eq(&mac_of(secret, signed), &mac) {
         return Err(TokenError::BadMac);
     }
     // From here on the token is ours; errors point at our own bugs or old formats.
     let payload = URL_SAFE_NO_PAD
         .decode(&signed[PREFIX.len()..])
-        .map_err(|_| TokenError::MalformedField { field: "payload", reason: "not base64url" })?;
-    let payload = String::from_utf8(payload)
-        .map_err(|_| TokenError::MalformedField { field: "payload", reason: "not UTF-8" })?;
+        .map_err(|_| TokenError::MalformedField {
+            field: "payload",
+            reason: "not base64url",
+        })?;
+    let payload = String::from_utf8(payload).map_err(|_| TokenError::MalformedField {
+        field: "payload",
+        reason: "not UTF-8",
+    })?;
     let mut parts = payload.splitn(4, '.');
-    let mut next = |field| parts.next().ok_or(TokenError::MalformedField { field, reason: "missing" });
+    let mut next = |field| {
+        parts.next().ok_or(TokenError::MalformedField {
+            field,
+            reason: "missing",
+        })
+    };
     if next("version")? != VERSION {
-        return Err(TokenError::MalformedField { field: "version", reason: "unsupported" });
+        return Err(TokenError::MalformedField {
+            field: "version",
+            reason: "unsupported",
+        });
     }
-    let order_id = Id::parse("order_id", next("order_id")?)
-        .map_err(|_| TokenError::MalformedField { field: "order_id", reason: "not a 63-bit id" })?;
+    let order_id =
+        Id::parse("order_id", next("order_id")?).map_err(|_| TokenError::MalformedField {
+            field: "order_id",
+            reason: "not a 63-bit id",
+        })?;
     let expires_at = parse_u64("expires_at", next("expires_at")?)?;
     let user_id = next("user_id")?.to_owned();
-    check_user_id(&user_id).map_err(|reason| TokenError::MalformedField { field: "user_id", reason })?;
+    check_user_id(&user_id).map_err(|reason| TokenError::MalformedField {
+        field: "user_id",
+        reason,
+    })?;
     if now >= expires_at {
         return Err(TokenError::Expired { expires_at, now });
     }
-    Ok(Claims { order_id, user_id, expires_at })
+    Ok(Claims {
+        order_id,
+        user_id,
+        expires_at,
+    })
 }
 
 #[cfg(test)]
@@ -143,7 +185,11 @@ mod tests {
     const KEY: &[u8] = b"kassa-client-secret-key";
 
     fn claims(user: &str, exp: u64) -> Claims {
-        Claims { order_id: Id::new(476_682_884_348_973_312).unwrap(), user_id: user.into(), expires_at: exp }
+        Claims {
+            order_id: Id::new(476_682_884_348_973_312).unwrap(),
+            user_id: user.into(),
+            expires_at: exp,
+        }
     }
 
     #[test]
@@ -151,9 +197,17 @@ mod tests {
         let c = claims("u.1|x", NOW + 900);
         let t = issue(KEY, &c, NOW).unwrap();
         assert!(t.starts_with("kcs_") && t.len() < 130, "{t}");
-        assert!(t.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)));
+        assert!(t
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)));
         assert_eq!(verify(KEY, &t, NOW + 899).unwrap(), c);
-        assert_eq!(verify(KEY, &t, NOW + 900), Err(TokenError::Expired { expires_at: NOW + 900, now: NOW + 900 }));
+        assert_eq!(
+            verify(KEY, &t, NOW + 900),
+            Err(TokenError::Expired {
+                expires_at: NOW + 900,
+                now: NOW + 900
+            })
+        );
         assert_eq!(verify(b"other key", &t, NOW), Err(TokenError::BadMac));
     }
 
@@ -162,24 +216,48 @@ mod tests {
         assert!(issue(KEY, &claims("u", NOW + 3600), NOW).is_ok());
         assert_eq!(
             issue(KEY, &claims("u", NOW + 3601), NOW),
-            Err(TokenError::LifetimeTooLong { expires_at: NOW + 3601, now: NOW, max: 3600 })
+            Err(TokenError::LifetimeTooLong {
+                expires_at: NOW + 3601,
+                now: NOW,
+                max: 3600
+            })
         );
-        assert!(matches!(issue(KEY, &claims("u", NOW), NOW), Err(TokenError::Expired { .. })));
-        assert!(matches!(issue(KEY, &claims("", NOW + 1), NOW), Err(TokenError::UserId { .. })));
+        assert!(matches!(
+            issue(KEY, &claims("u", NOW), NOW),
+            Err(TokenError::Expired { .. })
+        ));
+        assert!(matches!(
+            issue(KEY, &claims("", NOW + 1), NOW),
+            Err(TokenError::UserId { .. })
+        ));
     }
 
     #[test]
     fn malformed_tokens_name_the_problem() {
-        assert_eq!(verify(KEY, "abc", NOW), Err(TokenError::Malformed { reason: "missing kcs_ prefix" }));
-        assert!(matches!(verify(KEY, "kcs_abc", NOW), Err(TokenError::Malformed { .. })));
-        assert!(matches!(verify(KEY, "kcs_abc.!!", NOW), Err(TokenError::Malformed { .. })));
+        assert_eq!(
+            verify(KEY, "abc", NOW),
+            Err(TokenError::Malformed {
+                reason: "missing kcs_ prefix"
+            })
+        );
+        assert!(matches!(
+            verify(KEY, "kcs_abc", NOW),
+            Err(TokenError::Malformed { .. })
+        ));
+        assert!(matches!(
+            verify(KEY, "kcs_abc.!!", NOW),
+            Err(TokenError::Malformed { .. })
+        ));
         assert_eq!(verify(KEY, "kcs_abc.AAAA", NOW), Err(TokenError::BadMac));
         // A correctly MACed token with a broken field (e.g. from a future format).
         let signed = format!("kcs_{}", URL_SAFE_NO_PAD.encode("1.12x.5.u"));
         let t = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(mac_of(KEY, &signed)));
         assert_eq!(
             verify(KEY, &t, NOW),
-            Err(TokenError::MalformedField { field: "order_id", reason: "not a 63-bit id" })
+            Err(TokenError::MalformedField {
+                field: "order_id",
+                reason: "not a 63-bit id"
+            })
         );
     }
 

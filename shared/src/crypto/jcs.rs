@@ -16,13 +16,16 @@ pub enum JcsError {
 
 /// The canonical form of any serialisable value.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, JcsError> {
-    serde_jcs::to_string(value).map_err(|e| JcsError::Serialize { reason: e.to_string() })
+    serde_jcs::to_string(value).map_err(|e| JcsError::Serialize {
+        reason: e.to_string(),
+    })
 }
 
 /// Parses JSON text and returns its canonical form.
 pub fn canonicalize_str(json: &str) -> Result<String, JcsError> {
-    let v: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| JcsError::Parse { reason: e.to_string() })?;
+    let v: serde_json::Value = serde_json::from_str(json).map_err(|e| JcsError::Parse {
+        reason: e.to_string(),
+    })?;
     to_string(&v)
 }
 

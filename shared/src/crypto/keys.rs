@@ -9,7 +9,9 @@ use core::fmt;
 
 use base64::Engine as _;
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
+};
 use rsa::traits::PublicKeyParts;
 use rsa::{RsaPrivateKey, RsaPublicKey};
 
@@ -21,17 +23,30 @@ pub enum KeyError {
     #[error("{which}: empty input")]
     Empty { which: &'static str },
     #[error("{which}: PEM block is malformed ({reason})")]
-    PemFrame { which: &'static str, reason: &'static str },
+    PemFrame {
+        which: &'static str,
+        reason: &'static str,
+    },
     #[error("{which}: PEM label `{label}` is not one of {expected}")]
-    PemLabel { which: &'static str, label: String, expected: &'static str },
+    PemLabel {
+        which: &'static str,
+        label: String,
+        expected: &'static str,
+    },
     #[error("{which}: not valid base64")]
     Base64 { which: &'static str },
     #[error("{which}: DER is not a valid {expected} RSA key")]
-    Der { which: &'static str, expected: &'static str },
+    Der {
+        which: &'static str,
+        expected: &'static str,
+    },
     #[error("{which}: RSA key generation failed ({bits} bits)")]
     Generate { which: &'static str, bits: usize },
     #[error("{which}: could not encode as {format}")]
-    Encode { which: &'static str, format: &'static str },
+    Encode {
+        which: &'static str,
+        format: &'static str,
+    },
 }
 
 const PRIVATE: &str = "private key";
@@ -54,20 +69,34 @@ struct Pem {
 
 fn parse_pem(which: &'static str, text: &str) -> Result<Pem, KeyError> {
     let frame = |reason| KeyError::PemFrame { which, reason };
-    let after_begin = text.split_once("-----BEGIN ").ok_or(frame("no BEGIN line"))?.1;
-    let (label, rest) = after_begin.split_once("-----").ok_or(frame("BEGIN line not closed"))?;
+    let after_begin = text
+        .split_once("-----BEGIN ")
+        .ok_or(frame("no BEGIN line"))?
+        .1;
+    let (label, rest) = after_begin
+        .split_once("-----")
+        .ok_or(frame("BEGIN line not closed"))?;
     let end_marker = format!("-----END {label}-----");
-    let (body, _) = rest.split_once(&end_marker).ok_or(frame("no matching END line"))?;
+    let (body, _) = rest
+        .split_once(&end_marker)
+        .ok_or(frame("no matching END line"))?;
     if body.contains(':') {
         // RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`) mean an encrypted legacy key.
         return Err(frame("encrypted or header-carrying PEM is not supported"));
     }
-    let der = B64_LENIENT.decode(strip_ws(body)).map_err(|_| KeyError::Base64 { which })?;
-    Ok(Pem { label: label.trim().to_owned(), der })
+    let der = B64_LENIENT
+        .decode(strip_ws(body))
+        .map_err(|_| KeyError::Base64 { which })?;
+    Ok(Pem {
+        label: label.trim().to_owned(),
+        der,
+    })
 }
 
 fn decode_b64(which: &'static str, text: &str) -> Result<Vec<u8>, KeyError> {
-    B64_LENIENT.decode(strip_ws(text)).map_err(|_| KeyError::Base64 { which })
+    B64_LENIENT
+        .decode(strip_ws(text))
+        .map_err(|_| KeyError::Base64 { which })
 }
 
 impl PublicKey {
@@ -79,10 +108,17 @@ impl PublicKey {
         }
         if text.starts_with("-----") {
             let pem = parse_pem(PUBLIC, text)?;
-            let der = |expected| KeyError::Der { which: PUBLIC, expected };
+            let der = |expected| KeyError::Der {
+                which: PUBLIC,
+                expected,
+            };
             return match pem.label.as_str() {
-                "PUBLIC KEY" => RsaPublicKey::from_public_key_der(&pem.der).map_err(|_| der("SPKI")),
-                "RSA PUBLIC KEY" => RsaPublicKey::from_pkcs1_der(&pem.der).map_err(|_| der("PKCS#1")),
+                "PUBLIC KEY" => {
+                    RsaPublicKey::from_public_key_der(&pem.der).map_err(|_| der("SPKI"))
+                }
+                "RSA PUBLIC KEY" => {
+                    RsaPublicKey::from_pkcs1_der(&pem.der).map_err(|_| der("PKCS#1"))
+                }
                 _ => Err(KeyError::PemLabel {
                     which: PUBLIC,
                     label: pem.label,
@@ -99,14 +135,20 @@ impl PublicKey {
         RsaPublicKey::from_public_key_der(der)
             .or_else(|_| RsaPublicKey::from_pkcs1_der(der))
             .map(Self)
-            .map_err(|_| KeyError::Der { which: PUBLIC, expected: "SPKI or PKCS#1" })
+            .map_err(|_| KeyError::Der {
+                which: PUBLIC,
+                expected: "SPKI or PKCS#1",
+            })
     }
 
     /// SPKI PEM (`-----BEGIN PUBLIC KEY-----`), LF line endings.
     pub fn to_pem(&self) -> Result<String, KeyError> {
         self.0
             .to_public_key_pem(LineEnding::LF)
-            .map_err(|_| KeyError::Encode { which: PUBLIC, format: "SPKI PEM" })
+            .map_err(|_| KeyError::Encode {
+                which: PUBLIC,
+                format: "SPKI PEM",
+            })
     }
 
     /// SPKI DER.
@@ -114,7 +156,10 @@ impl PublicKey {
         self.0
             .to_public_key_der()
             .map(|d| d.as_bytes().to_vec())
-            .map_err(|_| KeyError::Encode { which: PUBLIC, format: "SPKI DER" })
+            .map_err(|_| KeyError::Encode {
+                which: PUBLIC,
+                format: "SPKI DER",
+            })
     }
 
     /// Modulus length in bytes (`k` of RFC 8017).
@@ -150,10 +195,15 @@ impl PrivateKey {
         }
         if text.starts_with("-----") {
             let pem = parse_pem(PRIVATE, text)?;
-            let der = |expected| KeyError::Der { which: PRIVATE, expected };
+            let der = |expected| KeyError::Der {
+                which: PRIVATE,
+                expected,
+            };
             return match pem.label.as_str() {
                 "PRIVATE KEY" => RsaPrivateKey::from_pkcs8_der(&pem.der).map_err(|_| der("PKCS#8")),
-                "RSA PRIVATE KEY" => RsaPrivateKey::from_pkcs1_der(&pem.der).map_err(|_| der("PKCS#1")),
+                "RSA PRIVATE KEY" => {
+                    RsaPrivateKey::from_pkcs1_der(&pem.der).map_err(|_| der("PKCS#1"))
+                }
                 _ => Err(KeyError::PemLabel {
                     which: PRIVATE,
                     label: pem.label,
@@ -170,14 +220,23 @@ impl PrivateKey {
         RsaPrivateKey::from_pkcs8_der(der)
             .or_else(|_| RsaPrivateKey::from_pkcs1_der(der))
             .map(Self)
-            .map_err(|_| KeyError::Der { which: PRIVATE, expected: "PKCS#8 or PKCS#1" })
+            .map_err(|_| KeyError::Der {
+                which: PRIVATE,
+                expected: "PKCS#8 or PKCS#1",
+            })
     }
 
     /// Generates a fresh key with the caller's RNG (`kassa keygen`, test fixtures).
-    pub fn generate(rng: &mut impl rand_core::CryptoRngCore, bits: usize) -> Result<Self, KeyError> {
+    pub fn generate(
+        rng: &mut impl rand_core::CryptoRngCore,
+        bits: usize,
+    ) -> Result<Self, KeyError> {
         RsaPrivateKey::new(rng, bits)
             .map(Self)
-            .map_err(|_| KeyError::Generate { which: PRIVATE, bits })
+            .map_err(|_| KeyError::Generate {
+                which: PRIVATE,
+                bits,
+            })
     }
 
     #[must_use]
@@ -190,7 +249,10 @@ impl PrivateKey {
     pub fn to_pem(&self) -> Result<rsa::pkcs8::der::zeroize::Zeroizing<String>, KeyError> {
         self.0
             .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|_| KeyError::Encode { which: PRIVATE, format: "PKCS#8 PEM" })
+            .map_err(|_| KeyError::Encode {
+                which: PRIVATE,
+                format: "PKCS#8 PEM",
+            })
     }
 
     /// PKCS#8 DER, wiped on drop.
@@ -198,7 +260,10 @@ impl PrivateKey {
         self.0
             .to_pkcs8_der()
             .map(|d| rsa::pkcs8::der::zeroize::Zeroizing::new(d.as_bytes().to_vec()))
-            .map_err(|_| KeyError::Encode { which: PRIVATE, format: "PKCS#8 DER" })
+            .map_err(|_| KeyError::Encode {
+                which: PRIVATE,
+                format: "PKCS#8 DER",
+            })
     }
 
     /// Modulus length in bytes.
@@ -225,9 +290,11 @@ impl fmt::Debug for PrivateKey {
 pub(crate) mod fixtures {
     use super::{PrivateKey, PublicKey};
 
-    pub const PRIV_2048: &str = include_str!("../../../tests/vectors/crypto/keys/rsa2048.pkcs8.pem");
+    pub const PRIV_2048: &str =
+        include_str!("../../../tests/vectors/crypto/keys/rsa2048.pkcs8.pem");
     pub const PUB_2048: &str = include_str!("../../../tests/vectors/crypto/keys/rsa2048.spki.pem");
-    pub const PRIV_1024: &str = include_str!("../../../tests/vectors/crypto/keys/rsa1024.pkcs8.pem");
+    pub const PRIV_1024: &str =
+        include_str!("../../../tests/vectors/crypto/keys/rsa1024.pkcs8.pem");
     pub const PUB_1024: &str = include_str!("../../../tests/vectors/crypto/keys/rsa1024.spki.pem");
 
     pub fn priv2048() -> PrivateKey {
@@ -258,11 +325,20 @@ mod tests {
     fn every_accepted_form_gives_the_same_key() {
         let priv8 = PrivateKey::parse(&read("rsa1024.pkcs8.pem")).unwrap();
         let want_pub = priv8.public_key();
-        for name in ["rsa1024.pkcs1.pem", "rsa1024.pkcs8.b64", "rsa1024.pkcs1.b64"] {
+        for name in [
+            "rsa1024.pkcs1.pem",
+            "rsa1024.pkcs8.b64",
+            "rsa1024.pkcs1.b64",
+        ] {
             let k = PrivateKey::parse(&read(name)).unwrap();
             assert_eq!(k.public_key(), want_pub, "{name}");
         }
-        for name in ["rsa1024.spki.pem", "rsa1024.pkcs1.pub.pem", "rsa1024.spki.b64", "rsa1024.pkcs1.pub.b64"] {
+        for name in [
+            "rsa1024.spki.pem",
+            "rsa1024.pkcs1.pub.pem",
+            "rsa1024.spki.b64",
+            "rsa1024.pkcs1.pub.b64",
+        ] {
             assert_eq!(PublicKey::parse(&read(name)).unwrap(), want_pub, "{name}");
         }
         assert_eq!(want_pub.size(), 128);
@@ -298,9 +374,22 @@ mod tests {
 
     #[test]
     fn rejects_with_named_reasons() {
-        assert_eq!(PublicKey::parse("  "), Err(KeyError::Empty { which: "public key" }));
-        assert_eq!(PublicKey::parse("%%%"), Err(KeyError::Base64 { which: "public key" }));
-        assert!(matches!(PublicKey::parse("AAAA"), Err(KeyError::Der { .. })));
+        assert_eq!(
+            PublicKey::parse("  "),
+            Err(KeyError::Empty {
+                which: "public key"
+            })
+        );
+        assert_eq!(
+            PublicKey::parse("%%%"),
+            Err(KeyError::Base64 {
+                which: "public key"
+            })
+        );
+        assert!(matches!(
+            PublicKey::parse("AAAA"),
+            Err(KeyError::Der { .. })
+        ));
         assert!(matches!(
             PublicKey::parse(&read("rsa1024.pkcs8.pem")),
             Err(KeyError::PemLabel { .. })
@@ -309,13 +398,18 @@ mod tests {
             PrivateKey::parse("-----BEGIN PRIVATE KEY-----\nAAAA\n"),
             Err(KeyError::PemFrame { .. })
         ));
-        let msg = PrivateKey::parse("-----BEGIN X-----\nAAAA\n-----END X-----").unwrap_err().to_string();
+        let msg = PrivateKey::parse("-----BEGIN X-----\nAAAA\n-----END X-----")
+            .unwrap_err()
+            .to_string();
         assert!(msg.starts_with("private key: PEM label `X`"), "{msg}");
     }
 
     #[test]
     fn private_debug_is_redacted() {
-        assert_eq!(format!("{:?}", fixtures::priv1024()), "PrivateKey([redacted])");
+        assert_eq!(
+            format!("{:?}", fixtures::priv1024()),
+            "PrivateKey([redacted])"
+        );
         assert_eq!(format!("{:?}", fixtures::pub2048()), "PublicKey(RSA-2048)");
     }
 }

@@ -60,7 +60,9 @@ impl FromStr for SignAlg {
         match s {
             "RSA2" => Ok(Self::Rsa2),
             "RSA" => Ok(Self::Rsa),
-            other => Err(SignatureError::UnknownSecurityType { value: other.chars().take(16).collect() }),
+            other => Err(SignatureError::UnknownSecurityType {
+                value: other.chars().take(16).collect(),
+            }),
         }
     }
 }
@@ -80,7 +82,9 @@ pub enum SignatureError {
 /// Signs `msg` and returns the raw signature (k bytes).
 pub fn sign_raw(key: &PrivateKey, alg: SignAlg, msg: &[u8]) -> Result<Vec<u8>, SignatureError> {
     let (padding, hashed) = alg.padding_and_digest(msg);
-    key.as_rsa().sign(padding, &hashed).map_err(|_| SignatureError::Sign)
+    key.as_rsa()
+        .sign(padding, &hashed)
+        .map_err(|_| SignatureError::Sign)
 }
 
 /// Signs `msg` and returns the signature as standard base64.
@@ -89,15 +93,29 @@ pub fn sign(key: &PrivateKey, alg: SignAlg, msg: &[u8]) -> Result<String, Signat
 }
 
 /// Verifies a raw signature over `msg`.
-pub fn verify_raw(key: &PublicKey, alg: SignAlg, msg: &[u8], sig: &[u8]) -> Result<(), SignatureError> {
+pub fn verify_raw(
+    key: &PublicKey,
+    alg: SignAlg,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<(), SignatureError> {
     let (padding, hashed) = alg.padding_and_digest(msg);
-    key.as_rsa().verify(padding, &hashed, sig).map_err(|_| SignatureError::Invalid)
+    key.as_rsa()
+        .verify(padding, &hashed, sig)
+        .map_err(|_| SignatureError::Invalid)
 }
 
 /// Verifies a base64 signature over `msg`. White space inside the base64 (MIME-wrapped
 /// output of Java signers) and missing padding are tolerated.
-pub fn verify(key: &PublicKey, alg: SignAlg, msg: &[u8], sig_b64: &str) -> Result<(), SignatureError> {
-    let sig = B64_LENIENT.decode(strip_ws(sig_b64)).map_err(|_| SignatureError::Invalid)?;
+pub fn verify(
+    key: &PublicKey,
+    alg: SignAlg,
+    msg: &[u8],
+    sig_b64: &str,
+) -> Result<(), SignatureError> {
+    let sig = B64_LENIENT
+        .decode(strip_ws(sig_b64))
+        .map_err(|_| SignatureError::Invalid)?;
     verify_raw(key, alg, msg, &sig)
 }
 
@@ -113,7 +131,10 @@ mod tests {
         for alg in [SignAlg::Rsa2, SignAlg::Rsa] {
             assert_eq!(alg.security_type().parse::<SignAlg>().unwrap(), alg);
         }
-        assert!(matches!("rsa2".parse::<SignAlg>(), Err(SignatureError::UnknownSecurityType { .. })));
+        assert!(matches!(
+            "rsa2".parse::<SignAlg>(),
+            Err(SignatureError::UnknownSecurityType { .. })
+        ));
     }
 
     #[test]
@@ -121,9 +142,18 @@ mod tests {
         let (k, p) = (fixtures::priv1024(), fixtures::pub1024());
         let sig = sign(&k, SignAlg::Rsa, b"hello").unwrap();
         assert!(verify(&p, SignAlg::Rsa, b"hello", &sig).is_ok());
-        assert_eq!(verify(&p, SignAlg::Rsa2, b"hello", &sig), Err(SignatureError::Invalid));
-        assert_eq!(verify(&p, SignAlg::Rsa, b"hello", "not base64!"), Err(SignatureError::Invalid));
-        assert_eq!(verify(&fixtures::pub2048(), SignAlg::Rsa, b"hello", &sig), Err(SignatureError::Invalid));
+        assert_eq!(
+            verify(&p, SignAlg::Rsa2, b"hello", &sig),
+            Err(SignatureError::Invalid)
+        );
+        assert_eq!(
+            verify(&p, SignAlg::Rsa, b"hello", "not base64!"),
+            Err(SignatureError::Invalid)
+        );
+        assert_eq!(
+            verify(&fixtures::pub2048(), SignAlg::Rsa, b"hello", &sig),
+            Err(SignatureError::Invalid)
+        );
     }
 
     proptest! {

@@ -85,7 +85,10 @@ fn find_one<'a>(v: &'a Value, field: &'static str) -> Result<Option<&'a str>, Si
     find_all(v, field, &mut found);
     match found.as_slice() {
         [] => Ok(None),
-        [x] => x.as_str().map(Some).ok_or(SignedJsonError::NotString { field }),
+        [x] => x
+            .as_str()
+            .map(Some)
+            .ok_or(SignedJsonError::NotString { field }),
         _ => Err(SignedJsonError::Duplicate { field }),
     }
 }
@@ -106,10 +109,15 @@ pub fn sign(
         Some(name) if root.contains_key(name) => root
             .get_mut(name)
             .and_then(Value::as_object_mut)
-            .ok_or_else(|| SignedJsonError::TargetNotObject { member: name.to_owned() })?,
+            .ok_or_else(|| SignedJsonError::TargetNotObject {
+                member: name.to_owned(),
+            })?,
         _ => root,
     };
-    holder.insert(SECURITY_TYPE.to_owned(), Value::String(alg.security_type().to_owned()));
+    holder.insert(
+        SECURITY_TYPE.to_owned(),
+        Value::String(alg.security_type().to_owned()),
+    );
     holder.insert(SIGN.to_owned(), Value::String(sig));
     Ok(())
 }
@@ -140,7 +148,10 @@ mod tests {
     #[test]
     fn strips_at_any_depth() {
         let m = json!({"b": {"sign": "x", "k": [{"security_type": "RSA", "v": 1}]}, "a": 2, "sign": "y"});
-        assert_eq!(signing_string(&m).unwrap(), r#"{"a":2,"b":{"k":[{"v":1}]}}"#);
+        assert_eq!(
+            signing_string(&m).unwrap(),
+            r#"{"a":2,"b":{"k":[{"v":1}]}}"#
+        );
         assert_eq!(signing_string(&json!([1])), Err(SignedJsonError::NotObject));
     }
 
@@ -159,7 +170,10 @@ mod tests {
         assert_eq!(verify(&flat, &fixtures::pub1024()), Ok(SignAlg::Rsa2));
 
         let mut bad_target = json!({"biz": 3});
-        assert!(matches!(sign(&mut bad_target, Some("biz"), &k, SignAlg::Rsa2), Err(SignedJsonError::TargetNotObject { .. })));
+        assert!(matches!(
+            sign(&mut bad_target, Some("biz"), &k, SignAlg::Rsa2),
+            Err(SignedJsonError::TargetNotObject { .. })
+        ));
     }
 
     #[test]
@@ -177,16 +191,25 @@ mod tests {
         assert_eq!(verify(&wrong, &p), Err(SignedJsonError::BadSignature));
         let mut unknown = m.clone();
         unknown["security_type"] = json!("MD5");
-        assert!(matches!(verify(&unknown, &p), Err(SignedJsonError::SecurityType(_))));
+        assert!(matches!(
+            verify(&unknown, &p),
+            Err(SignedJsonError::SecurityType(_))
+        ));
         let mut dup = m.clone();
         dup["n"]["sign"] = m["sign"].clone();
-        assert_eq!(verify(&dup, &p), Err(SignedJsonError::Duplicate { field: "sign" }));
+        assert_eq!(
+            verify(&dup, &p),
+            Err(SignedJsonError::Duplicate { field: "sign" })
+        );
         let mut none = m.clone();
         none.as_object_mut().unwrap().remove("sign");
         assert_eq!(verify(&none, &p), Err(SignedJsonError::MissingSign));
         let mut num = m.clone();
         num["sign"] = json!(5);
-        assert_eq!(verify(&num, &p), Err(SignedJsonError::NotString { field: "sign" }));
+        assert_eq!(
+            verify(&num, &p),
+            Err(SignedJsonError::NotString { field: "sign" })
+        );
         // Key order and white space do not matter; values do.
         let reordered: Value = serde_json::from_str(&format!(
             "{{ \"n\" : {{\"b\":2}}, \"sign\": {}, \"a\":1 }}",

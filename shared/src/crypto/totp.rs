@@ -66,7 +66,9 @@ pub fn decode_base32(s: &str) -> Result<Vec<u8>, TotpError> {
     if cleaned.is_empty() {
         return Err(TotpError::EmptySecret);
     }
-    data_encoding::BASE32_NOPAD.decode(cleaned.as_bytes()).map_err(|_| TotpError::Base32)
+    data_encoding::BASE32_NOPAD
+        .decode(cleaned.as_bytes())
+        .map_err(|_| TotpError::Base32)
 }
 
 /// HOTP value (RFC 4226 §5.3) of `counter` with `digits` digits, as a number.
@@ -84,7 +86,12 @@ pub fn hotp(secret: &[u8], counter: u64, digits: u32) -> u32 {
     m.update(&counter.to_be_bytes());
     let h = m.finalize().into_bytes();
     let offset = usize::from(h[19] & 0x0f);
-    let bin = u32::from_be_bytes([h[offset] & 0x7f, h[offset + 1], h[offset + 2], h[offset + 3]]);
+    let bin = u32::from_be_bytes([
+        h[offset] & 0x7f,
+        h[offset + 1],
+        h[offset + 2],
+        h[offset + 3],
+    ]);
     match 10u32.checked_pow(digits) {
         Some(m) => bin % m,
         None => bin,
@@ -98,7 +105,11 @@ impl Totp {
         if secret.is_empty() {
             return Err(TotpError::EmptySecret);
         }
-        Ok(Self { secret, digits: DEFAULT_DIGITS, step: DEFAULT_STEP_SECS })
+        Ok(Self {
+            secret,
+            digits: DEFAULT_DIGITS,
+            step: DEFAULT_STEP_SECS,
+        })
     }
 
     /// SHA-1, 30 s, 6 digits over a base32 secret.
@@ -153,7 +164,9 @@ impl Totp {
     pub fn verify(&self, code: &str, now: u64, window: u64) -> Result<u64, TotpError> {
         let code = code.trim();
         if code.len() != self.digits as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(TotpError::CodeFormat { digits: self.digits });
+            return Err(TotpError::CodeFormat {
+                digits: self.digits,
+            });
         }
         let center = self.step_at(now);
         let mut matched = None;
@@ -179,7 +192,10 @@ mod tests {
     // RFC 4226 Appendix D.
     #[test]
     fn rfc4226_hotp() {
-        let want = [755_224, 287_082, 359_152, 969_429, 338_314, 254_676, 287_922, 162_583, 399_871, 520_489];
+        let want = [
+            755_224, 287_082, 359_152, 969_429, 338_314, 254_676, 287_922, 162_583, 399_871,
+            520_489,
+        ];
         for (c, w) in want.iter().enumerate() {
             assert_eq!(hotp(b"12345678901234567890", c as u64, 6), *w);
         }
@@ -189,8 +205,14 @@ mod tests {
     fn base32_is_lenient() {
         let a = decode_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
         assert_eq!(a, b"12345678901234567890");
-        assert_eq!(decode_base32("gezd gnbv gy3t qojq gezd gnbv gy3t qojq").unwrap(), a);
-        assert_eq!(decode_base32("JBSWY3DPEE======").unwrap(), decode_base32("jbswy3dpee").unwrap());
+        assert_eq!(
+            decode_base32("gezd gnbv gy3t qojq gezd gnbv gy3t qojq").unwrap(),
+            a
+        );
+        assert_eq!(
+            decode_base32("JBSWY3DPEE======").unwrap(),
+            decode_base32("jbswy3dpee").unwrap()
+        );
         assert_eq!(decode_base32("01"), Err(TotpError::Base32));
         assert_eq!(decode_base32(" = "), Err(TotpError::EmptySecret));
     }
@@ -202,11 +224,23 @@ mod tests {
         let step = t.step_at(now);
         assert_eq!(t.verify(&t.code_for_step(step - 1), now, 1), Ok(step - 1));
         assert_eq!(t.verify(&t.code_for_step(step + 1), now, 1), Ok(step + 1));
-        assert_eq!(t.verify(&t.code_for_step(step + 2), now, 1), Err(TotpError::Mismatch));
-        assert_eq!(t.verify("12345", now, 1), Err(TotpError::CodeFormat { digits: 6 }));
-        assert_eq!(t.verify("12a456", now, 1), Err(TotpError::CodeFormat { digits: 6 }));
+        assert_eq!(
+            t.verify(&t.code_for_step(step + 2), now, 1),
+            Err(TotpError::Mismatch)
+        );
+        assert_eq!(
+            t.verify("12345", now, 1),
+            Err(TotpError::CodeFormat { digits: 6 })
+        );
+        assert_eq!(
+            t.verify("12a456", now, 1),
+            Err(TotpError::CodeFormat { digits: 6 })
+        );
         assert!(format!("{t:?}").contains("[redacted]"));
-        assert_eq!(Totp::new(vec![1]).unwrap().with_digits(5).unwrap_err(), TotpError::Digits { digits: 5 });
+        assert_eq!(
+            Totp::new(vec![1]).unwrap().with_digits(5).unwrap_err(),
+            TotpError::Digits { digits: 5 }
+        );
     }
 
     proptest! {

@@ -72,7 +72,10 @@ fn parse(header: &str) -> Result<Parsed, WebhookSigError> {
     let mut t = None;
     let mut v1 = Vec::new();
     for item in header.split(',') {
-        let (k, v) = item.trim().split_once('=').ok_or(bad("an entry lacks `=`"))?;
+        let (k, v) = item
+            .trim()
+            .split_once('=')
+            .ok_or(bad("an entry lacks `=`"))?;
         match k {
             "t" => {
                 if t.is_some() {
@@ -140,10 +143,18 @@ pub fn verify<S: AsRef<[u8]>>(
     }
     let t = parsed.t;
     if now > t && now - t > tolerance_secs {
-        return Err(WebhookSigError::TooOld { t, now, tolerance: tolerance_secs });
+        return Err(WebhookSigError::TooOld {
+            t,
+            now,
+            tolerance: tolerance_secs,
+        });
     }
     if t > now && t - now > tolerance_secs {
-        return Err(WebhookSigError::InFuture { t, now, tolerance: tolerance_secs });
+        return Err(WebhookSigError::InFuture {
+            t,
+            now,
+            tolerance: tolerance_secs,
+        });
     }
     Ok(t)
 }
@@ -169,7 +180,10 @@ mod tests {
         assert_eq!(verify(&[b"new"], &h, body, NOW, 300), Ok(NOW));
         assert_eq!(verify(&[b"old"], &h, body, NOW, 300), Ok(NOW));
         let single = sign(b"new", NOW, body);
-        assert_eq!(verify(&[b"other".as_slice(), b"new"], &single, body, NOW, 300), Ok(NOW));
+        assert_eq!(
+            verify(&[b"other".as_slice(), b"new"], &single, body, NOW, 300),
+            Ok(NOW)
+        );
         // Unknown schemes and blanks around entries are ignored.
         let extra = format!("v0=abc, {single} ,v2=zz");
         assert_eq!(verify(&[b"new"], &extra, body, NOW, 300), Ok(NOW));
@@ -181,9 +195,16 @@ mod tests {
         assert_eq!(verify(&[b"s"], &h, b"x", NOW + 300, 300), Ok(NOW));
         assert_eq!(
             verify(&[b"s"], &h, b"x", NOW + 301, 300),
-            Err(WebhookSigError::TooOld { t: NOW, now: NOW + 301, tolerance: 300 })
+            Err(WebhookSigError::TooOld {
+                t: NOW,
+                now: NOW + 301,
+                tolerance: 300
+            })
         );
-        assert!(matches!(verify(&[b"s"], &h, b"x", NOW - 301, 300), Err(WebhookSigError::InFuture { .. })));
+        assert!(matches!(
+            verify(&[b"s"], &h, b"x", NOW - 301, 300),
+            Err(WebhookSigError::InFuture { .. })
+        ));
     }
 
     #[test]
@@ -196,12 +217,22 @@ mod tests {
             (&*format!("t=1,t=2,v1={v}"), "more than one t="),
             (&*format!("t=-1,v1={v}"), "t= is not unix seconds"),
             ("t=1,v1=abc", "v1= is not 64 hex digits"),
-            (&*format!("t=99999999999999999999,v1={v}"), "t= is out of range"),
+            (
+                &*format!("t=99999999999999999999,v1={v}"),
+                "t= is out of range",
+            ),
         ] {
-            assert_eq!(verify(&[b"s"], h, b"", 1, 300), Err(WebhookSigError::Malformed { reason }), "{h}");
+            assert_eq!(
+                verify(&[b"s"], h, b"", 1, 300),
+                Err(WebhookSigError::Malformed { reason }),
+                "{h}"
+            );
         }
         let h = sign(b"s", NOW, b"x");
-        assert_eq!(verify::<&[u8]>(&[], &h, b"x", NOW, 300), Err(WebhookSigError::NoSecrets));
+        assert_eq!(
+            verify::<&[u8]>(&[], &h, b"x", NOW, 300),
+            Err(WebhookSigError::NoSecrets)
+        );
     }
 
     proptest! {

@@ -138,7 +138,11 @@ fn decrypt(key: &[u8], ct: &[u8]) -> Result<Vec<u8>, ChecksumError> {
 }
 
 /// The `CHECKSUMHASH` of `params` under `merchant_key` with `salt`.
-pub fn generate(params: &Params, merchant_key: &[u8], salt: &Salt) -> Result<String, ChecksumError> {
+pub fn generate(
+    params: &Params,
+    merchant_key: &[u8],
+    salt: &Salt,
+) -> Result<String, ChecksumError> {
     let plain = hash_string(params, salt.as_str());
     Ok(STANDARD.encode(encrypt(merchant_key, plain.as_bytes())?))
 }
@@ -147,11 +151,18 @@ pub fn generate(params: &Params, merchant_key: &[u8], salt: &Salt) -> Result<Str
 pub fn verify(params: &Params, merchant_key: &[u8], checksum: &str) -> Result<(), ChecksumError> {
     cipher_for(merchant_key)?;
     // Form posts turn `+` into a space; Paytm's own kits do not undo it, neither do we.
-    let ct = STANDARD.decode(checksum.trim()).map_err(|_| ChecksumError::Mismatch)?;
+    let ct = STANDARD
+        .decode(checksum.trim())
+        .map_err(|_| ChecksumError::Mismatch)?;
     let plain = decrypt(merchant_key, &ct)?;
     let plain = core::str::from_utf8(&plain).map_err(|_| ChecksumError::Mismatch)?;
     // Last 4 characters, as Paytm's `[-4:]` / `substr(-4)`.
-    let salt_at = plain.char_indices().rev().nth(3).map(|(i, _)| i).ok_or(ChecksumError::Mismatch)?;
+    let salt_at = plain
+        .char_indices()
+        .rev()
+        .nth(3)
+        .map(|(i, _)| i)
+        .ok_or(ChecksumError::Mismatch)?;
     let expected = hash_string(params, &plain[salt_at..]);
     if ct::eq(expected.as_bytes(), plain.as_bytes()) {
         Ok(())
@@ -168,7 +179,10 @@ mod tests {
     const KEY: &[u8] = b"kbzk1DSbJiV_O3p5";
 
     fn params(pairs: &[(&str, Option<&str>)]) -> Params {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), v.map(str::to_owned))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.map(str::to_owned)))
+            .collect()
     }
 
     #[test]
@@ -185,7 +199,10 @@ mod tests {
 
     #[test]
     fn generate_verify_and_key_sizes() {
-        let p = params(&[("MID", Some("SHAREI30408276217840")), ("TXN_AMOUNT", Some("2"))]);
+        let p = params(&[
+            ("MID", Some("SHAREI30408276217840")),
+            ("TXN_AMOUNT", Some("2")),
+        ]);
         let salt = Salt::new("aB3x").unwrap();
         let c = generate(&p, KEY, &salt).unwrap();
         // 64 hex + 4 salt = 68 bytes → 80 bytes of AES-CBC → 108 base64 characters, the
@@ -193,9 +210,18 @@ mod tests {
         assert_eq!(c.len(), 108);
         assert_eq!(verify(&p, KEY, &c), Ok(()));
         let key32 = [7u8; 32];
-        assert_eq!(verify(&p, &key32, &generate(&p, &key32, &salt).unwrap()), Ok(()));
-        assert_eq!(generate(&p, b"short", &salt), Err(ChecksumError::KeyLength { len: 5 }));
-        assert_eq!(verify(&p, &[0u8; 24], &c), Err(ChecksumError::KeyLength { len: 24 }));
+        assert_eq!(
+            verify(&p, &key32, &generate(&p, &key32, &salt).unwrap()),
+            Ok(())
+        );
+        assert_eq!(
+            generate(&p, b"short", &salt),
+            Err(ChecksumError::KeyLength { len: 5 })
+        );
+        assert_eq!(
+            verify(&p, &[0u8; 24], &c),
+            Err(ChecksumError::KeyLength { len: 24 })
+        );
         assert_eq!(verify(&p, KEY, "%%%"), Err(ChecksumError::Mismatch));
         assert_eq!(verify(&p, KEY, "AAAA"), Err(ChecksumError::Mismatch));
         let mut with_hash = p.clone();

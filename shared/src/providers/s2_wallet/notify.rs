@@ -61,12 +61,19 @@ pub enum NotifyError {
     #[error("wallet notification: {reason}")]
     Shape { reason: String },
     #[error("wallet notification: {field} {reason}")]
-    Field { field: &'static str, reason: &'static str },
+    Field {
+        field: &'static str,
+        reason: &'static str,
+    },
 }
 
 fn check_fields(n: &Notification) -> Result<(), NotifyError> {
     let field = |field, reason| Err(NotifyError::Field { field, reason });
-    for (name, v) in [("notify_id", &n.notify_id), ("trade_id", &n.trade_id), ("token_id", &n.token_id)] {
+    for (name, v) in [
+        ("notify_id", &n.notify_id),
+        ("trade_id", &n.trade_id),
+        ("token_id", &n.token_id),
+    ] {
         if v.is_empty() {
             return field(name, "must not be empty");
         }
@@ -74,7 +81,10 @@ fn check_fields(n: &Notification) -> Result<(), NotifyError> {
     let (int, frac) = n.amount.split_once('.').unwrap_or((&n.amount, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if int.is_empty() || !digits(int) || !digits(frac) || n.amount.ends_with('.') {
-        return field("amount", "must be a non-negative decimal string like \"12.5\"");
+        return field(
+            "amount",
+            "must be a non-negative decimal string like \"12.5\"",
+        );
     }
     if n.time.is_empty() || !digits(&n.time) || n.time.len() > 16 {
         return field("time", "must be unix milliseconds as a string of digits");
@@ -99,8 +109,9 @@ pub fn verify(body: &[u8], wallet_pub: &PublicKey) -> Result<Notification, Notif
 /// As [`verify`], for an already parsed body.
 pub fn verify_value(v: &Value, wallet_pub: &PublicKey) -> Result<Notification, NotifyError> {
     signed_json::verify(v, wallet_pub)?;
-    let n: Notification =
-        serde_json::from_value(v.clone()).map_err(|e| NotifyError::Shape { reason: e.to_string() })?;
+    let n: Notification = serde_json::from_value(v.clone()).map_err(|e| NotifyError::Shape {
+        reason: e.to_string(),
+    })?;
     check_fields(&n)?;
     Ok(n)
 }
@@ -133,7 +144,10 @@ mod tests {
         assert_eq!(verify(&body, &fixtures::pub1024()).unwrap(), sample());
         let mut t = v.clone();
         t["amount"] = "13.5".into();
-        assert!(matches!(verify_value(&t, &fixtures::pub1024()), Err(NotifyError::Signature(SignedJsonError::BadSignature))));
+        assert!(matches!(
+            verify_value(&t, &fixtures::pub1024()),
+            Err(NotifyError::Signature(SignedJsonError::BadSignature))
+        ));
         assert_eq!(verify(b"{", &fixtures::pub1024()), Err(NotifyError::Json));
     }
 
@@ -141,15 +155,27 @@ mod tests {
     fn field_checks_name_the_field() {
         let mut n = sample();
         n.amount = "1e3".into();
-        assert!(matches!(sign(&n, &fixtures::priv1024(), SignAlg::Rsa2), Err(NotifyError::Field { field: "amount", .. })));
+        assert!(matches!(
+            sign(&n, &fixtures::priv1024(), SignAlg::Rsa2),
+            Err(NotifyError::Field {
+                field: "amount",
+                ..
+            })
+        ));
         let mut n = sample();
         n.time = "soon".into();
-        assert!(matches!(sign(&n, &fixtures::priv1024(), SignAlg::Rsa2), Err(NotifyError::Field { field: "time", .. })));
+        assert!(matches!(
+            sign(&n, &fixtures::priv1024(), SignAlg::Rsa2),
+            Err(NotifyError::Field { field: "time", .. })
+        ));
         // Signed but with an unknown status: the signature is fine, the shape is not.
         let mut v = serde_json::to_value(sample()).unwrap();
         v["status"] = "DONE".into();
         signed_json::sign(&mut v, None, &fixtures::priv1024(), SignAlg::Rsa2).unwrap();
-        assert!(matches!(verify_value(&v, &fixtures::pub1024()), Err(NotifyError::Shape { .. })));
+        assert!(matches!(
+            verify_value(&v, &fixtures::pub1024()),
+            Err(NotifyError::Shape { .. })
+        ));
     }
 
     proptest! {

@@ -50,8 +50,14 @@ pub fn signing_string(message: &Value) -> Result<String, SignedJsonError> {
 
 /// Sets `security_type` and `sign` in `newBizData` / `newBizResponseData` (or at top
 /// level when the message has neither).
-pub fn sign_message(message: &mut Value, key: &PrivateKey, alg: SignAlg) -> Result<(), SignedJsonError> {
-    let target = SIGNATURE_HOLDERS.into_iter().find(|name| message.get(name).is_some());
+pub fn sign_message(
+    message: &mut Value,
+    key: &PrivateKey,
+    alg: SignAlg,
+) -> Result<(), SignedJsonError> {
+    let target = SIGNATURE_HOLDERS
+        .into_iter()
+        .find(|name| message.get(name).is_some());
     signed_json::sign(message, target, key, alg)
 }
 
@@ -69,7 +75,10 @@ fn compress_type(message: &Value) -> Option<&str> {
 
 fn check_compress_type(message: &Value, gzip: bool) -> Result<(), ResDataError> {
     match compress_type(message) {
-        Some(v) if (v == "1") != gzip => Err(ResDataError::CompressType { value: v.to_owned(), gzip }),
+        Some(v) if (v == "1") != gzip => Err(ResDataError::CompressType {
+            value: v.to_owned(),
+            gzip,
+        }),
         _ => Ok(()),
     }
 }
@@ -90,8 +99,14 @@ pub fn encode_res_data(
 
 /// Opens a `{"res_data": "..."}` envelope with the platform's private key (sandbox side)
 /// and returns the message, still signed (verify it next).
-pub fn decode_res_data(envelope: &Value, platform_priv: &PrivateKey) -> Result<Value, ResDataError> {
-    let res_data = envelope.get(RES_DATA).and_then(Value::as_str).ok_or(ResDataError::Envelope)?;
+pub fn decode_res_data(
+    envelope: &Value,
+    platform_priv: &PrivateKey,
+) -> Result<Value, ResDataError> {
+    let res_data = envelope
+        .get(RES_DATA)
+        .and_then(Value::as_str)
+        .ok_or(ResDataError::Envelope)?;
     let mut plain = chunked::decrypt(platform_priv, res_data, false)?;
     let gzip = plain.starts_with(&GZIP_MAGIC);
     if gzip {
@@ -133,13 +148,19 @@ mod tests {
         assert!(m["newBizData"]["sign"].as_str().unwrap().len() > 300);
         assert_eq!(verify_message(&m, &fixtures::pub2048()), Ok(SignAlg::Rsa2));
         m["newBizData"]["pay_amount"] = json!(201);
-        assert_eq!(verify_message(&m, &fixtures::pub2048()), Err(SignedJsonError::BadSignature));
+        assert_eq!(
+            verify_message(&m, &fixtures::pub2048()),
+            Err(SignedJsonError::BadSignature)
+        );
 
         let mut resp = json!({"newBaseResponseData": {"compress_type": "0"},
             "newBizResponseData": {"result_code": "SUCCESS", "pay_token": "t"}});
         sign_message(&mut resp, &fixtures::priv1024(), SignAlg::Rsa).unwrap();
         assert_eq!(resp["newBizResponseData"]["security_type"], "RSA");
-        assert_eq!(verify_message(&resp, &fixtures::pub1024()), Ok(SignAlg::Rsa));
+        assert_eq!(
+            verify_message(&resp, &fixtures::pub1024()),
+            Ok(SignAlg::Rsa)
+        );
     }
 
     #[test]
@@ -151,7 +172,10 @@ mod tests {
             let env = encode_res_data(&m, &fixtures::pub1024(), gzip, &mut rng).unwrap();
             let back = decode_res_data(&env, &fixtures::priv1024()).unwrap();
             assert_eq!(back, m);
-            assert_eq!(verify_message(&back, &fixtures::pub2048()), Ok(SignAlg::Rsa2));
+            assert_eq!(
+                verify_message(&back, &fixtures::pub2048()),
+                Ok(SignAlg::Rsa2)
+            );
         }
     }
 
@@ -161,8 +185,14 @@ mod tests {
         let m = seed_request("1");
         assert_eq!(
             encode_res_data(&m, &fixtures::pub1024(), false, &mut rng),
-            Err(ResDataError::CompressType { value: "1".into(), gzip: false })
+            Err(ResDataError::CompressType {
+                value: "1".into(),
+                gzip: false
+            })
         );
-        assert_eq!(decode_res_data(&json!({"x": 1}), &fixtures::priv1024()), Err(ResDataError::Envelope));
+        assert_eq!(
+            decode_res_data(&json!({"x": 1}), &fixtures::priv1024()),
+            Err(ResDataError::Envelope)
+        );
     }
 }

@@ -10,7 +10,11 @@ use crate::crypto::{PublicKey, SignAlg};
 pub const SIGNATURE_HEADER: &str = "X-Pingplusplus-Signature";
 
 /// Verifies a webhook body against its header value. The error is opaque.
-pub fn verify(raw_body: &[u8], signature_b64: &str, pingpp_pub: &PublicKey) -> Result<(), SignatureError> {
+pub fn verify(
+    raw_body: &[u8],
+    signature_b64: &str,
+    pingpp_pub: &PublicKey,
+) -> Result<(), SignatureError> {
     rsa_sig::verify(pingpp_pub, SignAlg::Rsa2, raw_body, signature_b64)
 }
 
@@ -24,9 +28,16 @@ mod tests {
         let body = br#"{"id":"evt_1","type":"charge.succeeded","data":{"object":{"paid":true}}}"#;
         let sig = rsa_sig::sign(&fixtures::priv2048(), SignAlg::Rsa2, body).unwrap();
         assert_eq!(verify(body, &sig, &fixtures::pub2048()), Ok(()));
-        let reformatted = br#"{"id": "evt_1","type":"charge.succeeded","data":{"object":{"paid":true}}}"#;
-        assert_eq!(verify(reformatted, &sig, &fixtures::pub2048()), Err(SignatureError::Invalid));
+        let reformatted =
+            br#"{"id": "evt_1","type":"charge.succeeded","data":{"object":{"paid":true}}}"#;
+        assert_eq!(
+            verify(reformatted, &sig, &fixtures::pub2048()),
+            Err(SignatureError::Invalid)
+        );
         let sha1 = rsa_sig::sign(&fixtures::priv2048(), SignAlg::Rsa, body).unwrap();
-        assert_eq!(verify(body, &sha1, &fixtures::pub2048()), Err(SignatureError::Invalid));
+        assert_eq!(
+            verify(body, &sha1, &fixtures::pub2048()),
+            Err(SignatureError::Invalid)
+        );
     }
 }
