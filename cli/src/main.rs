@@ -109,8 +109,8 @@ fn stdin_text() -> Result<String, Failure> {
 }
 
 fn stdin_json() -> Result<serde_json::Value, Failure> {
-    serde_json::from_slice(&stdin_bytes()?)
-        .map_err(|e| Failure::input(format!("stdin: not valid JSON ({e})")))
+    // Strict: duplicate member names are refused (RFC 8785 §3.1, I-JSON).
+    jcs::parse_strict(&stdin_bytes()?).map_err(|e| Failure::input(format!("stdin: {e}")))
 }
 
 fn stdout(bytes: &[u8]) -> Result<(), Failure> {

@@ -126,6 +126,11 @@ fn s3_sign_and_verify() {
         "--key: private key",
     );
     assert_bad_input(&kassa(&["s3", "verify", "--key", &pub_], b"[1]"), "object");
+    let dup = signed.text().replacen('{', r#"{"newBaseData":{},"#, 1);
+    assert_bad_input(
+        &kassa(&["s3", "verify", "--key", &pub_], dup.as_bytes()),
+        "duplicate member",
+    );
     assert_bad_input(&kassa(&["s3", "sign"], MSG.as_bytes()), "--key: required");
 }
 

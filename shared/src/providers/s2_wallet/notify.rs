@@ -24,6 +24,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::crypto::jcs;
 use crate::crypto::signed_json::{self, SignedJsonError};
 use crate::crypto::{PrivateKey, PublicKey, SignAlg};
 use crate::id::Id;
@@ -54,7 +55,7 @@ pub struct Notification {
 /// Why a notification was not produced or not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotifyError {
-    #[error("wallet notification: body is not JSON")]
+    #[error("wallet notification: body is not JSON (or repeats a member name)")]
     Json,
     #[error(transparent)]
     Signature(#[from] SignedJsonError),
@@ -102,7 +103,8 @@ pub fn sign(n: &Notification, key: &PrivateKey, alg: SignAlg) -> Result<Value, N
 
 /// Verifies a raw notification body with the wallet's public key, then parses it.
 pub fn verify(body: &[u8], wallet_pub: &PublicKey) -> Result<Notification, NotifyError> {
-    let v: Value = serde_json::from_slice(body).map_err(|_| NotifyError::Json)?;
+    // Strict parse: a duplicated member could mean one thing here and another elsewhere.
+    let v = jcs::parse_strict(body).map_err(|_| NotifyError::Json)?;
     verify_value(&v, wallet_pub)
 }
 
@@ -149,6 +151,13 @@ mod tests {
             Err(NotifyError::Signature(SignedJsonError::BadSignature))
         ));
         assert_eq!(verify(b"{", &fixtures::pub1024()), Err(NotifyError::Json));
+        // The same body with a member repeated is refused before verification.
+        let text = String::from_utf8(body).unwrap();
+        let dup = text.replacen('{', "{\"amount\":\"999\",", 1);
+        assert_eq!(
+            verify(dup.as_bytes(), &fixtures::pub1024()),
+            Err(NotifyError::Json)
+        );
     }
 
     #[test]

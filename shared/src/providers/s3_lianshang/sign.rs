@@ -16,6 +16,7 @@
 use serde_json::Value;
 
 use crate::crypto::chunked::{self, DecryptError, EncryptError};
+use crate::crypto::jcs;
 use crate::crypto::signed_json::{self, SignedJsonError};
 use crate::crypto::{PrivateKey, PublicKey, SignAlg};
 
@@ -35,7 +36,7 @@ pub enum ResDataError {
     CompressType { value: String, gzip: bool },
     #[error("res_data: envelope must be an object with a string `res_data`")]
     Envelope,
-    #[error("res_data: decrypted payload is not a JSON object")]
+    #[error("res_data: decrypted payload is not a JSON object (or repeats a member name)")]
     Payload,
     #[error(transparent)]
     Encrypt(#[from] EncryptError),
@@ -112,7 +113,7 @@ pub fn decode_res_data(
     if gzip {
         plain = chunked::gunzip(&plain)?;
     }
-    let message: Value = serde_json::from_slice(&plain).map_err(|_| ResDataError::Payload)?;
+    let message = jcs::parse_strict(&plain).map_err(|_| ResDataError::Payload)?;
     if !message.is_object() {
         return Err(ResDataError::Payload);
     }
