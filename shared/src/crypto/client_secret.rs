@@ -133,7 +133,7 @@ pub fn verify(secret: &[u8], token: &str, now: u64) -> Result<Claims, TokenError
     }
     // From here on the token is ours; errors point at our own bugs or old formats.
     let payload = URL_SAFE_NO_PAD
-        .decode(&signed[PREFIX.len()..])
+        .decode(signed.strip_prefix(PREFIX).unwrap_or_default())
         .map_err(|_| TokenError::MalformedField {
             field: "payload",
             reason: "not base64url",

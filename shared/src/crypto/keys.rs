@@ -106,7 +106,7 @@ impl PublicKey {
         if text.is_empty() {
             return Err(KeyError::Empty { which: PUBLIC });
         }
-        if text.starts_with("-----") {
+        if text.contains("-----BEGIN ") {
             let pem = parse_pem(PUBLIC, text)?;
             let der = |expected| KeyError::Der {
                 which: PUBLIC,
@@ -193,7 +193,9 @@ impl PrivateKey {
         if text.is_empty() {
             return Err(KeyError::Empty { which: PRIVATE });
         }
-        if text.starts_with("-----") {
+        // Anything with a BEGIN line is PEM, even after leading text such as openssl's
+        // "Bag Attributes" lines; parse_pem skips to the marker.
+        if text.contains("-----BEGIN ") {
             let pem = parse_pem(PRIVATE, text)?;
             let der = |expected| KeyError::Der {
                 which: PRIVATE,
@@ -356,6 +358,8 @@ mod tests {
             .map(|c| format!(" {}\n", std::str::from_utf8(c).unwrap()))
             .collect();
         assert!(PublicKey::parse(&wrapped).is_ok());
+        // Leading text before the PEM block (openssl pkcs12 output) is skipped.
+        assert!(PublicKey::parse(&format!("Bag Attributes\n    localKeyID: 01\n{pem}")).is_ok());
         // One-line PEM, as pasted into a single-line config field.
         let one_line = pem.replace('\n', "");
         assert!(PublicKey::parse(&one_line).is_ok());
