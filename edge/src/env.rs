@@ -1,7 +1,7 @@
 //! Secrets and configuration read from the Worker environment (`.dev.vars` in
 //! development, `wrangler secret put` in production).
 
-use kassa_shared::crypto::ct::ct_eq;
+use kassa_shared::crypto::ct;
 use worker::{Env, Request};
 
 use crate::error::EdgeError;
@@ -14,7 +14,7 @@ pub fn require_merchant(req: &Request, env: &Env) -> Result<(), EdgeError> {
         .to_string();
     let header = req.headers().get("Authorization").ok().flatten().unwrap_or_default();
     let given = header.strip_prefix("Bearer ").unwrap_or("");
-    if given.is_empty() || !ct_eq(given.as_bytes(), expected.as_bytes()) {
+    if given.is_empty() || !ct::eq(given.as_bytes(), expected.as_bytes()) {
         return Err(EdgeError::Unauthorized);
     }
     Ok(())

@@ -1,9 +1,26 @@
-//! Constant-time comparison for secrets and signatures (SPEC 4.4).
+//! Constant-time comparison of byte strings (SPEC 4.4: every shared secret, MAC and
+//! checksum is compared without an early exit).
 
 use subtle::ConstantTimeEq;
 
-/// Equal in time independent of where the inputs differ (length is not secret).
+/// `true` when `a` and `b` are equal. The time taken depends on the lengths only, never on
+/// where the first difference is; lengths are public (MACs and digests have fixed sizes).
 #[must_use]
-pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && bool::from(a.ct_eq(b))
+pub fn eq(a: &[u8], b: &[u8]) -> bool {
+    // `subtle`'s slice comparison returns 0 for different lengths without reading content.
+    bool::from(a.ct_eq(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::eq;
+
+    #[test]
+    fn compares() {
+        assert!(eq(b"", b""));
+        assert!(eq(b"abc", b"abc"));
+        assert!(!eq(b"abc", b"abd"));
+        assert!(!eq(b"abc", b"abcd"));
+        assert!(!eq(b"", b"a"));
+    }
 }
