@@ -12,7 +12,12 @@ pub fn require_merchant(req: &Request, env: &Env) -> Result<(), EdgeError> {
         .secret("KASSA_MERCHANT_KEY")
         .map_err(|_| EdgeError::Config("KASSA_MERCHANT_KEY is not set"))?
         .to_string();
-    let header = req.headers().get("Authorization").ok().flatten().unwrap_or_default();
+    let header = req
+        .headers()
+        .get("Authorization")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let given = header.strip_prefix("Bearer ").unwrap_or("");
     if given.is_empty() || !ct::eq(given.as_bytes(), expected.as_bytes()) {
         return Err(EdgeError::Unauthorized);

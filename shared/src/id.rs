@@ -134,7 +134,11 @@ impl IdGenerator {
     /// `node` distinguishes generators that run at once (e.g. one per Durable Object).
     #[must_use]
     pub fn new(node: u16) -> Self {
-        Self { node: node & MAX_NODE, last_ms: 0, seq: 0 }
+        Self {
+            node: node & MAX_NODE,
+            last_ms: 0,
+            seq: 0,
+        }
     }
 
     /// The next id at `now_ms` (Unix ms). Ids strictly increase per generator even if the
@@ -164,7 +168,10 @@ mod tests {
     #[test]
     fn serialises_as_string() {
         let id = Id::new(476_682_884_348_973_312).unwrap();
-        assert_eq!(serde_json::to_string(&id).unwrap(), "\"476682884348973312\"");
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"476682884348973312\""
+        );
     }
 
     #[test]
@@ -176,11 +183,25 @@ mod tests {
 
     #[test]
     fn rejects_non_integers_and_junk() {
-        for bad in ["1.5", "-1", "\"\"", "\"12a\"", "\"-3\"", "\"9223372036854775808\"", "true"] {
+        for bad in [
+            "1.5",
+            "-1",
+            "\"\"",
+            "\"12a\"",
+            "\"-3\"",
+            "\"9223372036854775808\"",
+            "true",
+        ] {
             assert!(serde_json::from_str::<Id>(bad).is_err(), "{bad}");
         }
-        assert_eq!(Id::parse("order_id", ""), Err(IdError::Empty { field: "order_id" }));
-        assert_eq!(Id::parse("order_id", "1 2"), Err(IdError::NotDigits { field: "order_id" }));
+        assert_eq!(
+            Id::parse("order_id", ""),
+            Err(IdError::Empty { field: "order_id" })
+        );
+        assert_eq!(
+            Id::parse("order_id", "1 2"),
+            Err(IdError::NotDigits { field: "order_id" })
+        );
     }
 
     #[test]

@@ -22,7 +22,10 @@ struct CreateOrder {
 fn field_str(v: &Value, param: &'static str) -> Result<String, EdgeError> {
     match v {
         Value::String(s) if !s.is_empty() => Ok(s.clone()),
-        _ => Err(EdgeError::BadRequest { param, message: format!("{param}: must be a non-empty string") }),
+        _ => Err(EdgeError::BadRequest {
+            param,
+            message: format!("{param}: must be a non-empty string"),
+        }),
     }
 }
 
@@ -38,10 +41,14 @@ pub async fn create_order(mut req: Request, ctx: RouteContext<()>) -> Result<Res
         require_merchant(&req, &ctx.env)?;
         let body = req.bytes().await?;
         let input = parse_create(&body)?;
-        let amount = input.amount.as_u64().filter(|a| *a > 0).ok_or(EdgeError::BadRequest {
-            param: "amount",
-            message: "amount: must be a positive integer in minor units".to_owned(),
-        })?;
+        let amount = input
+            .amount
+            .as_u64()
+            .filter(|a| *a > 0)
+            .ok_or(EdgeError::BadRequest {
+                param: "amount",
+                message: "amount: must be a positive integer in minor units".to_owned(),
+            })?;
         let currency = field_str(&input.currency, "currency")?;
         let user_id = field_str(&input.user_id, "user_id")?;
         let now = Date::now().as_millis();
@@ -61,7 +68,8 @@ pub async fn create_order(mut req: Request, ctx: RouteContext<()>) -> Result<Res
             };
             let stub = ns.id_from_name(&id.to_string())?.get_stub()?;
             let mut init = RequestInit::new();
-            init.with_method(Method::Post).with_body(Some(serde_json::to_string(&order)?.into()));
+            init.with_method(Method::Post)
+                .with_body(Some(serde_json::to_string(&order)?.into()));
             let inner = Request::new_with_init("https://order/create", &init)?;
             let mut resp = stub.fetch_with_request(inner).await?;
             if resp.status_code() == 200 {
@@ -69,7 +77,9 @@ pub async fn create_order(mut req: Request, ctx: RouteContext<()>) -> Result<Res
                 return Ok(Response::from_json(&stored)?.with_status(201));
             }
         }
-        Err(EdgeError::Conflict("could not allocate an order id".to_owned()))
+        Err(EdgeError::Conflict(
+            "could not allocate an order id".to_owned(),
+        ))
     }
     .await;
     respond(result)
@@ -79,9 +89,15 @@ pub async fn get_order(req: Request, ctx: RouteContext<()>) -> Result<Response> 
     let result = async {
         require_merchant(&req, &ctx.env)?;
         let raw = ctx.param("id").map(String::as_str).unwrap_or("");
-        let id = Id::parse("id", raw)
-            .map_err(|e| EdgeError::BadRequest { param: "id", message: e.to_string() })?;
-        let stub = ctx.env.durable_object("ORDERS")?.id_from_name(&id.to_string())?.get_stub()?;
+        let id = Id::parse("id", raw).map_err(|e| EdgeError::BadRequest {
+            param: "id",
+            message: e.to_string(),
+        })?;
+        let stub = ctx
+            .env
+            .durable_object("ORDERS")?
+            .id_from_name(&id.to_string())?
+            .get_stub()?;
         let mut resp = stub.fetch_with_str("https://order/").await?;
         if resp.status_code() == 404 {
             return Err(EdgeError::NotFound("order"));
