@@ -19,7 +19,9 @@ use crate::providers::serde_util::int_or_str;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope<T> {
     pub code: u16,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // No `default` here: on a generic field it would demand `T: Default`; serde reads a
+    // missing `Option` field as `None` anyway.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<T>,
     pub message: String,
 }

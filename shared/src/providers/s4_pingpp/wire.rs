@@ -22,7 +22,8 @@ pub const CODE_OK: u32 = 900;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope<T> {
     pub code: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // No `default`: it would demand `T: Default`; a missing `Option` reads as `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg: Option<String>,
