@@ -4,13 +4,18 @@
 //! SPEC 2 input rules: unknown fields tolerated, missing required fields named, long ids
 //! as numbers accepted, float ids rejected.
 
+// Helpers outside `#[test]` fns are test code too; clippy's test exemption misses them.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use kassa_shared::providers::{s0, s1_paytm as s1, s2_wallet as s2, s3_lianshang as s3, s4_pingpp as s4};
+use kassa_shared::providers::{
+    s0, s1_paytm as s1, s2_wallet as s2, s3_lianshang as s3, s4_pingpp as s4,
+};
 
 /// Parses a value as `T` and serialises it back.
 type Codec = fn(Value) -> Result<Value, serde_json::Error>;
@@ -21,29 +26,68 @@ fn codec<T: DeserializeOwned + Serialize>(v: Value) -> Result<Value, serde_json:
 
 /// (file stem under `tests/vectors/seeds/`, wire type).
 const VECTORS: &[(&str, Codec)] = &[
-    ("s0_pre_pay_check.request", codec::<s0::wire::PrePayCheckRequest>),
+    (
+        "s0_pre_pay_check.request",
+        codec::<s0::wire::PrePayCheckRequest>,
+    ),
     ("s0_pre_pay_check.response", codec::<s0::wire::Response>),
-    ("s0_pre_pay_check.response_error", codec::<s0::wire::Response>),
-    ("s0_order_call_back.request", codec::<s0::wire::OrderCallBackRequest>),
+    (
+        "s0_pre_pay_check.response_error",
+        codec::<s0::wire::Response>,
+    ),
+    (
+        "s0_order_call_back.request",
+        codec::<s0::wire::OrderCallBackRequest>,
+    ),
     ("s0_order_call_back.response", codec::<s0::wire::Response>),
-    ("s0_order_call_back.response_error", codec::<s0::wire::Response>),
-    ("s0_update_info.request", codec::<s0::wire::UpdateInfoRequest>),
+    (
+        "s0_order_call_back.response_error",
+        codec::<s0::wire::Response>,
+    ),
+    (
+        "s0_update_info.request",
+        codec::<s0::wire::UpdateInfoRequest>,
+    ),
     ("s0_update_info.response", codec::<s0::wire::Response>),
     ("s0_update_info.response_error", codec::<s0::wire::Response>),
     ("s1_pre_order.response", codec::<s1::wire::PreOrderResponse>),
-    ("s1_callback_paytm.response", codec::<s1::wire::CallbackResponse>),
-    ("s1_get_order_status.response", codec::<s1::wire::GetOrderStatusResponse>),
+    (
+        "s1_callback_paytm.response",
+        codec::<s1::wire::CallbackResponse>,
+    ),
+    (
+        "s1_get_order_status.response",
+        codec::<s1::wire::GetOrderStatusResponse>,
+    ),
     ("s2_orders.response", codec::<s2::wire::OrdersResponse>),
-    ("s2_load_pay_data.response", codec::<s2::wire::LoadPayDataResponse>),
-    ("s2_send_payment_verify_code.response", codec::<s2::wire::SendVerifyCodeResponse>),
+    (
+        "s2_load_pay_data.response",
+        codec::<s2::wire::LoadPayDataResponse>,
+    ),
+    (
+        "s2_send_payment_verify_code.response",
+        codec::<s2::wire::SendVerifyCodeResponse>,
+    ),
     ("s2_pay.response", codec::<s2::wire::PayResponse>),
     ("s2_quick_pay.response", codec::<s2::wire::QuickPayResponse>),
-    ("s3_create_pay_order.request", codec::<s3::wire::EncryptedEnvelope>),
-    ("s3_create_pay_order.request_plain", codec::<s3::wire::CreatePayOrderRequest>),
-    ("s3_create_pay_order.response", codec::<s3::wire::CreatePayOrderResponse>),
+    (
+        "s3_create_pay_order.request",
+        codec::<s3::wire::EncryptedEnvelope>,
+    ),
+    (
+        "s3_create_pay_order.request_plain",
+        codec::<s3::wire::CreatePayOrderRequest>,
+    ),
+    (
+        "s3_create_pay_order.response",
+        codec::<s3::wire::CreatePayOrderResponse>,
+    ),
     ("s4_pay_info.response", codec::<s4::wire::PayInfoResponse>),
     ("s4_status.response", codec::<s4::wire::StatusResponse>),
-    ("s4_status_post.request", codec::<s4::wire::SetClientStatusRequest>),
+    (
+        "s4_status_post.request",
+        codec::<s4::wire::SetClientStatusRequest>,
+    ),
     ("s4_status_post.response", codec::<s4::wire::Ack>),
     ("s4_withdraw.request", codec::<s4::wire::WithdrawRequest>),
     ("s4_withdraw.response", codec::<s4::wire::Ack>),
@@ -51,10 +95,19 @@ const VECTORS: &[(&str, Codec)] = &[
     ("s4_passwd.response", codec::<s4::wire::Ack>),
     ("s4_question.request", codec::<s4::wire::QuestionRequest>),
     ("s4_question.response", codec::<s4::wire::Ack>),
-    ("s4_withdraw_info_post.request", codec::<s4::wire::SetWithdrawInfoRequest>),
+    (
+        "s4_withdraw_info_post.request",
+        codec::<s4::wire::SetWithdrawInfoRequest>,
+    ),
     ("s4_withdraw_info_post.response", codec::<s4::wire::Ack>),
-    ("s4_withdraw_info.response", codec::<s4::wire::WithdrawInfoResponse>),
-    ("s4_check_info.response", codec::<s4::wire::CheckInfoResponse>),
+    (
+        "s4_withdraw_info.response",
+        codec::<s4::wire::WithdrawInfoResponse>,
+    ),
+    (
+        "s4_check_info.response",
+        codec::<s4::wire::CheckInfoResponse>,
+    ),
 ];
 
 fn dir() -> PathBuf {
@@ -71,7 +124,11 @@ fn vector(stem: &str) -> Value {
 }
 
 fn codec_for(stem: &str) -> Codec {
-    VECTORS.iter().find(|(s, _)| *s == stem).map(|(_, c)| *c).unwrap()
+    VECTORS
+        .iter()
+        .find(|(s, _)| *s == stem)
+        .map(|(_, c)| *c)
+        .unwrap()
 }
 
 #[test]
@@ -104,12 +161,21 @@ fn every_vector_file_is_listed() {
     let mut n = 0;
     for entry in std::fs::read_dir(dir()).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
-        let stem = name.strip_suffix(".json").unwrap_or_else(|| panic!("stray file {name}"));
+        let stem = name
+            .strip_suffix(".json")
+            .unwrap_or_else(|| panic!("stray file {name}"));
         let stem = stem.strip_suffix(".expected").unwrap_or(stem);
-        assert!(VECTORS.iter().any(|(s, _)| *s == stem), "{name} is not in VECTORS");
+        assert!(
+            VECTORS.iter().any(|(s, _)| *s == stem),
+            "{name} is not in VECTORS"
+        );
         n += 1;
     }
-    assert_eq!(n, VECTORS.len() + 2, "two .expected files: S1 status, S2 quick_pay");
+    assert_eq!(
+        n,
+        VECTORS.len() + 2,
+        "two .expected files: S1 status, S2 quick_pay"
+    );
 }
 
 /// Adds an unknown key to every object in the value, at every depth.
@@ -161,7 +227,10 @@ fn a_missing_required_field_is_named() {
             v.as_object_mut().unwrap().remove(key);
             if let Err(e) = codec(v) {
                 let e = e.to_string();
-                assert!(e.contains(&format!("missing field `{key}`")), "{stem} without {key}: {e}");
+                assert!(
+                    e.contains(&format!("missing field `{key}`")),
+                    "{stem} without {key}: {e}"
+                );
                 named += 1;
             }
         }
@@ -173,14 +242,42 @@ fn a_missing_required_field_is_named() {
 fn required_fields_by_name() {
     let cases: &[(&str, &[&str], &str)] = &[
         ("s0_pre_pay_check.request", &["price"], "price"),
-        ("s0_order_call_back.request", &["orderStatus"], "orderStatus"),
-        ("s1_pre_order.response", &["data", "CHECKSUMHASH"], "CHECKSUMHASH"),
-        ("s2_load_pay_data.response", &["orderInfo", "orderId"], "orderId"),
-        ("s2_orders.response", &["data", "0", "payInfo", "0", "tokenId"], "tokenId"),
+        (
+            "s0_order_call_back.request",
+            &["orderStatus"],
+            "orderStatus",
+        ),
+        (
+            "s1_pre_order.response",
+            &["data", "CHECKSUMHASH"],
+            "CHECKSUMHASH",
+        ),
+        (
+            "s2_load_pay_data.response",
+            &["orderInfo", "orderId"],
+            "orderId",
+        ),
+        (
+            "s2_orders.response",
+            &["data", "0", "payInfo", "0", "tokenId"],
+            "tokenId",
+        ),
         ("s2_load_pay_data.response", &["need2FA"], "need2FA"),
-        ("s3_create_pay_order.request_plain", &["newBizData", "pay_amount"], "pay_amount"),
-        ("s3_create_pay_order.request_plain", &["newBizData", "product_subject", "1", "channel_goods_price"], "channel_goods_price"),
-        ("s3_create_pay_order.response", &["newBizResponseData", "result_code"], "result_code"),
+        (
+            "s3_create_pay_order.request_plain",
+            &["newBizData", "pay_amount"],
+            "pay_amount",
+        ),
+        (
+            "s3_create_pay_order.request_plain",
+            &["newBizData", "product_subject", "1", "channel_goods_price"],
+            "channel_goods_price",
+        ),
+        (
+            "s3_create_pay_order.response",
+            &["newBizResponseData", "result_code"],
+            "result_code",
+        ),
         ("s4_pay_info.response", &["info", "status"], "status"),
         ("s4_withdraw.request", &["amount"], "amount"),
     ];
@@ -194,9 +291,15 @@ fn required_fields_by_name() {
                 other => &mut other[*p],
             };
         }
-        assert!(at.as_object_mut().unwrap().remove(*last).is_some(), "{stem} {path:?}");
+        assert!(
+            at.as_object_mut().unwrap().remove(*last).is_some(),
+            "{stem} {path:?}"
+        );
         let e = codec_for(stem)(v).unwrap_err().to_string();
-        assert!(e.contains(&format!("missing field `{field}`")), "{stem}: {e}");
+        assert!(
+            e.contains(&format!("missing field `{field}`")),
+            "{stem}: {e}"
+        );
     }
 }
 
@@ -209,17 +312,28 @@ fn long_ids_accept_numbers_and_write_strings() {
     let got = codec_for("s2_load_pay_data.response")(v).unwrap();
     assert_eq!(got, vector("s2_load_pay_data.response"));
 
-    let r: s2::wire::PayRequest =
-        serde_json::from_value(json!({"order_id": 476_682_884_348_973_312_u64, "verify_code": "123456"}))
-            .unwrap();
+    let r: s2::wire::PayRequest = serde_json::from_value(
+        json!({"order_id": 476_682_884_348_973_312_u64, "verify_code": "123456"}),
+    )
+    .unwrap();
     assert_eq!(r.order_id.get(), 476_682_884_348_973_312);
-    assert_eq!(serde_json::to_value(&r).unwrap()["order_id"], "476682884348973312");
+    assert_eq!(
+        serde_json::to_value(&r).unwrap()["order_id"],
+        "476682884348973312"
+    );
 }
 
 #[test]
 fn float_and_malformed_ids_are_rejected() {
     // 4.76682884348973312e17 is what a browser would send after rounding the id.
-    for bad in [json!(1.5), json!(4.766_828_843_489_733e17), json!(-1), json!("12a"), json!(""), json!(true)] {
+    for bad in [
+        json!(1.5),
+        json!(4.766_828_843_489_733e17),
+        json!(-1),
+        json!("12a"),
+        json!(""),
+        json!(true),
+    ] {
         let mut v = vector("s2_pay.response");
         v["orderId"] = bad.clone();
         assert!(codec_for("s2_pay.response")(v).is_err(), "orderId {bad}");
@@ -234,7 +348,10 @@ fn float_and_malformed_ids_are_rejected() {
 fn quoted_ints_and_bools_read_both_forms() {
     // S1 status: the seed's example quotes it, its table says int.
     let want = vector("s1_get_order_status.response.expected");
-    assert_eq!(codec_for("s1_get_order_status.response")(want.clone()).unwrap(), want);
+    assert_eq!(
+        codec_for("s1_get_order_status.response")(want.clone()).unwrap(),
+        want
+    );
     let st: s1::wire::GetOrderStatusResponse =
         serde_json::from_value(vector("s1_get_order_status.response")).unwrap();
     assert_eq!(st.data.unwrap().status, s1::status::Status::Paid);
@@ -260,13 +377,22 @@ fn quoted_ints_and_bools_read_both_forms() {
 fn token_amounts_must_be_strings_and_fiat_amounts_integers() {
     let mut v = vector("s2_pay.response");
     v["payInfo"][0]["amount"] = json!(0.1575);
-    assert!(codec_for("s2_pay.response")(v).is_err(), "float token amount");
+    assert!(
+        codec_for("s2_pay.response")(v).is_err(),
+        "float token amount"
+    );
     let mut v = vector("s0_pre_pay_check.request");
     v["price"] = json!(1.5);
-    assert!(codec_for("s0_pre_pay_check.request")(v).is_err(), "float fiat price");
+    assert!(
+        codec_for("s0_pre_pay_check.request")(v).is_err(),
+        "float fiat price"
+    );
     let mut v = vector("s3_create_pay_order.request_plain");
     v["newBizData"]["pay_amount"] = json!(-200);
-    assert!(codec_for("s3_create_pay_order.request_plain")(v).is_err(), "negative pay_amount");
+    assert!(
+        codec_for("s3_create_pay_order.request_plain")(v).is_err(),
+        "negative pay_amount"
+    );
 }
 
 #[test]
@@ -285,7 +411,9 @@ fn paytm_callback_keeps_unknown_fields() {
     assert_eq!(serde_json::to_value(&cb).unwrap(), posted);
     let mut v = posted;
     v.as_object_mut().unwrap().remove("STATUS");
-    let e = serde_json::from_value::<s1::wire::PaytmCallback>(v).unwrap_err().to_string();
+    let e = serde_json::from_value::<s1::wire::PaytmCallback>(v)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("missing field `STATUS`"), "{e}");
 }
 
@@ -295,5 +423,8 @@ fn status_words_match_the_labels_the_seed_sends() {
     assert_eq!(o.status.label(s2::status::Locale::ZhCn), o.status_desc);
     let l: s2::wire::LoadPayDataResponse =
         serde_json::from_value(vector("s2_load_pay_data.response")).unwrap();
-    assert_eq!(l.order_info.status.label(s2::status::Locale::ZhCn), l.order_info.status_desc);
+    assert_eq!(
+        l.order_info.status.label(s2::status::Locale::ZhCn),
+        l.order_info.status_desc
+    );
 }

@@ -86,6 +86,9 @@ pub mod int_or_str {
     }
 
     /// Reads `1` or `"1"` as `1`.
+    ///
+    /// # Errors
+    /// When the value is in neither accepted form, or does not fit the target type.
     pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<i128>>(d: D) -> Result<T, D::Error> {
         d.deserialize_any(IntVisitor(PhantomData))
     }
@@ -94,6 +97,8 @@ pub mod int_or_str {
     pub mod option {
         use super::{Deserialize, Deserializer, Lenient};
 
+        /// # Errors
+        /// As [`super::deserialize`].
         pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<i128>>(
             d: D,
         ) -> Result<Option<T>, D::Error> {
@@ -108,10 +113,14 @@ pub mod int_or_str {
 pub mod u64_as_string {
     use super::{Deserialize, Deserializer, IntVisitor, Lenient, PhantomData, Serializer};
 
+    /// # Errors
+    /// Only the serializer's own.
     pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(v)
     }
 
+    /// # Errors
+    /// When the value is not a non-negative integer or a quoted one.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         d.deserialize_any(IntVisitor(PhantomData))
     }
@@ -120,6 +129,8 @@ pub mod u64_as_string {
     pub mod option {
         use super::{Deserialize, Deserializer, Lenient, Serializer};
 
+        /// # Errors
+        /// Only the serializer's own.
         #[allow(clippy::ref_option)] // serde's `with` hands us `&Option<T>`.
         pub fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
             match v {
@@ -128,6 +139,8 @@ pub mod u64_as_string {
             }
         }
 
+        /// # Errors
+        /// As [`super::deserialize`].
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
             Ok(Option::<Lenient<u64>>::deserialize(d)?.map(|l| l.0))
         }
@@ -162,6 +175,8 @@ impl Visitor<'_> for BoolVisitor {
 pub mod bool_or_str {
     use super::{BoolVisitor, Deserializer};
 
+    /// # Errors
+    /// When the value is not `true`/`false`, quoted or not.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         d.deserialize_any(BoolVisitor)
     }
@@ -197,7 +212,7 @@ mod tests {
     use super::*;
 
     #[derive(Debug, Deserialize, Serialize, PartialEq)]
-    struct T {
+    struct Lax {
         #[serde(deserialize_with = "int_or_str::deserialize")]
         n: u8,
         #[serde(default, deserialize_with = "int_or_str::option::deserialize")]
@@ -208,7 +223,7 @@ mod tests {
         b: bool,
     }
 
-    fn parse(s: &str) -> Result<T, serde_json::Error> {
+    fn parse(s: &str) -> Result<Lax, serde_json::Error> {
         serde_json::from_str(s)
     }
 
@@ -223,7 +238,10 @@ mod tests {
         );
         let c = parse(r#"{"n":1.0,"t":"0","b":false}"#).unwrap();
         assert_eq!((c.n, c.o), (1, None));
-        assert!(parse(r#"{"n":1,"o":null,"t":"0","b":"false"}"#).unwrap().o.is_none());
+        assert!(parse(r#"{"n":1,"o":null,"t":"0","b":"false"}"#)
+            .unwrap()
+            .o
+            .is_none());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! [`OrderStatus`] (SPEC 2 table, column "S0 orderCallBack").
 //!
 //! S0 is a relay target: Kassa tells the platform what happened. Three canonical states
-//! (Pending, Refunding, RefundFailed) have no S0 word and are simply not relayed.
+//! (`Pending`, `Refunding`, `RefundFailed`) have no S0 word and are simply not relayed.
 
 use serde::{Deserialize, Serialize};
 
@@ -76,7 +76,11 @@ mod tests {
     fn every_row_both_ways() {
         assert_eq!(TABLE.map(|r| r.0), O::ALL);
         for (canonical, s0) in TABLE {
-            assert_eq!(CallbackStatus::from_canonical(canonical), s0, "{canonical:?}");
+            assert_eq!(
+                CallbackStatus::from_canonical(canonical),
+                s0,
+                "{canonical:?}"
+            );
             if let Some(s0) = s0 {
                 // Many-to-one: the way back lands on a row that maps to the same word.
                 let back = s0.to_canonical();

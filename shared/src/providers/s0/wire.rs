@@ -112,7 +112,11 @@ mod tests {
 
     #[test]
     fn response_is_ok_needs_both() {
-        let r = |status, success| Response { status, success, message: None };
+        let r = |status, success| Response {
+            status,
+            success,
+            message: None,
+        };
         assert!(r(0, true).is_ok());
         assert!(!r(0, false).is_ok());
         assert!(!r(10000, true).is_ok());

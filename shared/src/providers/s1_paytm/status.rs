@@ -51,6 +51,8 @@ impl Status {
         }
     }
 
+    /// # Errors
+    /// [`UnknownStatus`] outside 0–7.
     pub fn from_code(code: i64) -> Result<Self, UnknownStatus> {
         Ok(match code {
             0 => Self::Unpaid,
@@ -184,7 +186,10 @@ mod tests {
 
     #[test]
     fn status_reads_int_or_quoted_and_writes_int() {
-        assert_eq!(serde_json::from_str::<Status>("\"1\"").unwrap(), Status::Paid);
+        assert_eq!(
+            serde_json::from_str::<Status>("\"1\"").unwrap(),
+            Status::Paid
+        );
         assert_eq!(serde_json::from_str::<Status>("7").unwrap(), Status::Closed);
         assert_eq!(serde_json::to_string(&Status::Paid).unwrap(), "1");
         for bad in ["8", "\"8\"", "1.5", "\"x\"", "null"] {
@@ -196,11 +201,26 @@ mod tests {
 
     #[test]
     fn txn_status() {
-        assert_eq!(serde_json::from_str::<TxnStatus>("\"TXN_SUCCESS\"").unwrap(), TxnStatus::Success);
-        assert_eq!(serde_json::to_string(&TxnStatus::Failure).unwrap(), "\"TXN_FAILURE\"");
-        assert_eq!(serde_json::from_str::<TxnStatus>("\"PENDING\"").unwrap(), TxnStatus::Pending);
-        assert_eq!(TxnStatus::Success.implied_order_status(), Some(O::Succeeded));
-        assert_eq!(TxnStatus::Pending.implied_order_status(), Some(O::Processing));
+        assert_eq!(
+            serde_json::from_str::<TxnStatus>("\"TXN_SUCCESS\"").unwrap(),
+            TxnStatus::Success
+        );
+        assert_eq!(
+            serde_json::to_string(&TxnStatus::Failure).unwrap(),
+            "\"TXN_FAILURE\""
+        );
+        assert_eq!(
+            serde_json::from_str::<TxnStatus>("\"PENDING\"").unwrap(),
+            TxnStatus::Pending
+        );
+        assert_eq!(
+            TxnStatus::Success.implied_order_status(),
+            Some(O::Succeeded)
+        );
+        assert_eq!(
+            TxnStatus::Pending.implied_order_status(),
+            Some(O::Processing)
+        );
         assert_eq!(TxnStatus::Failure.implied_order_status(), None);
     }
 }

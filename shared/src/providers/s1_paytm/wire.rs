@@ -36,12 +36,20 @@ impl<T> Envelope<T> {
 
     /// A success envelope; `message` is `"success"` as in every seed example.
     pub fn ok(data: T) -> Self {
-        Self { code: Self::OK, data: Some(data), message: "success".into() }
+        Self {
+            code: Self::OK,
+            data: Some(data),
+            message: "success".into(),
+        }
     }
 
     /// An error envelope without `data`; the message should name the field and reason.
     pub fn error(code: u16, message: impl Into<String>) -> Self {
-        Self { code, data: None, message: message.into() }
+        Self {
+            code,
+            data: None,
+            message: message.into(),
+        }
     }
 }
 
@@ -127,15 +135,27 @@ pub struct PaytmCallback {
     pub bank_txn_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    #[serde(rename = "GATEWAYNAME", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GATEWAYNAME",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub gateway_name: Option<String>,
-    #[serde(rename = "PAYMENTMODE", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PAYMENTMODE",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub payment_mode: Option<String>,
     #[serde(rename = "BANKNAME", default, skip_serializing_if = "Option::is_none")]
     pub bank_name: Option<String>,
     #[serde(rename = "TXNDATE", default, skip_serializing_if = "Option::is_none")]
     pub txn_date: Option<String>,
-    #[serde(rename = "CHECKSUMHASH", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CHECKSUMHASH",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub checksum_hash: Option<String>,
     /// Any other field Paytm sent, verbatim.
     #[serde(flatten)]

@@ -62,7 +62,8 @@ impl OrdersQuery {
     /// larger ask gets the maximum rather than an error, as the seed's "最大100" reads).
     #[must_use]
     pub fn effective_limit(&self) -> u32 {
-        self.limit.map_or(Self::DEFAULT_LIMIT, |n| n.clamp(1, Self::MAX_LIMIT))
+        self.limit
+            .map_or(Self::DEFAULT_LIMIT, |n| n.clamp(1, Self::MAX_LIMIT))
     }
 }
 
@@ -70,7 +71,7 @@ impl OrdersQuery {
 mod status_code {
     use super::{int_or_str, Deserialize, Deserializer, Serializer, Status};
 
-    #[allow(clippy::ref_option)] // serde's `with` hands us `&Option<T>`.
+    #[allow(clippy::ref_option, clippy::trivially_copy_pass_by_ref)] // serde's `with` signature.
     pub fn serialize<S: Serializer>(v: &Option<Status>, s: S) -> Result<S::Ok, S::Error> {
         match v {
             Some(v) => s.serialize_u8(v.code()),
@@ -288,9 +289,11 @@ mod tests {
         assert_eq!(OrdersQuery::default().effective_limit(), 20);
         assert_eq!(
             serde_json::to_value(&q).unwrap(),
-            serde_json::json!({"status":2,"from_id":"476682884348973312","start_time":1571561027984u64,"limit":500})
+            serde_json::json!({"status":2,"from_id":"476682884348973312","start_time":1_571_561_027_984_u64,"limit":500})
         );
-        let e = serde_json::from_str::<OrdersQuery>(r#"{"status":5}"#).unwrap_err().to_string();
+        let e = serde_json::from_str::<OrdersQuery>(r#"{"status":5}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown S2 status code 5"), "{e}");
     }
 

@@ -32,7 +32,12 @@ mod tests {
 
     #[test]
     fn success_in_either_spelling() {
-        for (s, ok) in [("SUCCESS", true), ("Success", true), ("FAIL", false), ("", false)] {
+        for (s, ok) in [
+            ("SUCCESS", true),
+            ("Success", true),
+            ("FAIL", false),
+            ("", false),
+        ] {
             let rc: ResultCode = serde_json::from_value(s.into()).unwrap();
             assert_eq!(rc.is_success(), ok, "{s}");
             assert_eq!(serde_json::to_value(&rc).unwrap(), s);

@@ -4,7 +4,7 @@
 //! answer. Kassa builds the request and parses the answer (SPEC 3.5); signing and the
 //! `res_data` encryption are `super::sign`'s business (SPEC 4.1, 4.2).
 //!
-//! Field names are the seed's snake_case verbatim. Fields the seed marks optional
+//! Field names are the seed's `snake_case` verbatim. Fields the seed marks optional
 //! (是否可选 `Y`, or 二选一 "one of two") are `Option`; the others are required.
 
 use serde::{Deserialize, Serialize};

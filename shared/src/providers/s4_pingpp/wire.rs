@@ -31,12 +31,20 @@ pub struct Envelope<T> {
 
 impl<T> Envelope<T> {
     pub fn ok(info: T) -> Self {
-        Self { code: CODE_OK, info: Some(info), msg: None }
+        Self {
+            code: CODE_OK,
+            info: Some(info),
+            msg: None,
+        }
     }
 
     /// An error; `msg` should name the field and the reason.
     pub fn error(code: u32, msg: impl Into<String>) -> Self {
-        Self { code, info: None, msg: Some(msg.into()) }
+        Self {
+            code,
+            info: None,
+            msg: Some(msg.into()),
+        }
     }
 }
 
@@ -50,7 +58,11 @@ pub type Ack = Envelope<NoInfo>;
 impl Ack {
     #[must_use]
     pub fn ok_empty() -> Self {
-        Self { code: CODE_OK, info: None, msg: None }
+        Self {
+            code: CODE_OK,
+            info: None,
+            msg: None,
+        }
     }
 }
 
@@ -197,10 +209,9 @@ mod tests {
             serde_json::from_str(r#"{"passwd":"c2VjcmV0","amount":1000}"#).unwrap();
         assert_eq!(w.amount, 1000);
         assert!(!format!("{w:?}").contains("c2VjcmV0"));
-        let q: SetWithdrawInfoRequest = serde_json::from_str(
-            r#"{"smscode":"123123","type":"alipay","id":"a","name":"b"}"#,
-        )
-        .unwrap();
+        let q: SetWithdrawInfoRequest =
+            serde_json::from_str(r#"{"smscode":"123123","type":"alipay","id":"a","name":"b"}"#)
+                .unwrap();
         assert!(!format!("{q:?}").contains("123123"));
         assert!(serde_json::from_str::<SetWithdrawInfoRequest>(
             r#"{"smscode":"1","type":"wechat","id":"a","name":"b"}"#
@@ -210,7 +221,10 @@ mod tests {
 
     #[test]
     fn envelopes() {
-        assert_eq!(serde_json::to_value(Ack::ok_empty()).unwrap(), serde_json::json!({"code":900}));
+        assert_eq!(
+            serde_json::to_value(Ack::ok_empty()).unwrap(),
+            serde_json::json!({"code":900})
+        );
         let e = Ack::error(400, "amount: must be positive");
         assert_eq!(
             serde_json::to_value(e).unwrap(),
