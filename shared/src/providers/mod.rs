@@ -7,3 +7,4 @@ pub mod s1_paytm;
 pub mod s2_wallet;
 pub mod s3_lianshang;
 pub mod s4_pingpp;
+pub mod serde_util;
