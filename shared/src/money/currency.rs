@@ -49,6 +49,9 @@ impl Currency {
 
     /// Parses an ISO code. Exact upper case only: codes are machine-written, and a
     /// lower-case one points at a bug upstream worth seeing.
+    ///
+    /// # Errors
+    /// [`MoneyError::UnknownCurrency`] for any other string.
     pub fn from_code(field: &'static str, code: &str) -> Result<Self, MoneyError> {
         Self::ALL
             .into_iter()
@@ -60,6 +63,9 @@ impl Currency {
     }
 
     /// S1 `currencyType`: 1 INR, 2 CNY, 3 USD (S1 "preOrder").
+    ///
+    /// # Errors
+    /// [`MoneyError::UnknownCurrencyType`] for any other number.
     pub fn from_s1_currency_type(field: &'static str, value: i64) -> Result<Self, MoneyError> {
         match value {
             1 => Ok(Self::Inr),
@@ -118,6 +124,10 @@ impl Money {
 
     /// Parses a whole number of minor units: S0 `price`, S1 `amount`, S3 `pay_amount`,
     /// S4 `amount: "1000"` (fen).
+    ///
+    /// # Errors
+    /// Any grammar error of [`crate::money::decimal`], [`MoneyError::NotAnInteger`] for a
+    /// `.`, [`MoneyError::Overflow`] above `u64::MAX`.
     pub fn parse_minor(
         field: &'static str,
         currency: Currency,
@@ -130,6 +140,10 @@ impl Money {
     /// Parses a major-unit decimal with at most `currency.exponent()` decimals:
     /// "2.50" USD → 250 cents. Paytm `TXN_AMOUNT` is this with INR: "2", "2.0" and
     /// "2.00" are all 200 paise.
+    ///
+    /// # Errors
+    /// Any grammar error of [`crate::money::decimal`], [`MoneyError::TooManyDecimals`],
+    /// [`MoneyError::Overflow`] above `u64::MAX` minor units.
     pub fn parse_major(
         field: &'static str,
         currency: Currency,

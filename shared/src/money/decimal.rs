@@ -16,6 +16,9 @@ use super::MoneyError;
 ///
 /// With `allow_fraction == false` only whole numbers are accepted (minor-unit fields
 /// such as S4 `amount: "1000"`), and a `.` is [`MoneyError::NotAnInteger`].
+///
+/// # Errors
+/// One [`MoneyError`] per rule of the grammar (module docs), naming `field`.
 pub fn parse_units(
     field: &'static str,
     s: &str,
@@ -82,7 +85,7 @@ pub fn parse_units(
 /// Formats `units` of `10^-scale` as a decimal string.
 ///
 /// `trim == false` keeps all `scale` decimals (fiat: 250 cents → "2.50"); `trim == true`
-/// drops trailing fractional zeros and a bare `.` (tokens: 15_750_000 satoshi → "0.1575",
+/// drops trailing fractional zeros and a bare `.` (tokens: `15_750_000` satoshi → "0.1575",
 /// 0 → "0"). Either form parses back to the same `units` at the same `scale`.
 #[must_use]
 pub fn format_units(units: u128, scale: u32, trim: bool) -> String {

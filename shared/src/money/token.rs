@@ -58,7 +58,10 @@ impl TryFrom<TokenAmountRepr> for TokenAmount {
 }
 
 impl TokenAmount {
-    /// `units` base units at `precision`; fails when `precision > MAX_TOKEN_PRECISION`.
+    /// `units` base units at `precision`.
+    ///
+    /// # Errors
+    /// [`MoneyError::InvalidTokenPrecision`] when `precision > MAX_TOKEN_PRECISION`.
     pub fn new(units: u128, precision: u32) -> Result<Self, MoneyError> {
         if precision > MAX_TOKEN_PRECISION {
             return Err(MoneyError::InvalidTokenPrecision {
@@ -70,6 +73,10 @@ impl TokenAmount {
     }
 
     /// Parses a decimal with at most `precision` decimals ("0.1575" at 8 → 15 750 000).
+    ///
+    /// # Errors
+    /// Any grammar error of [`crate::money::decimal`], naming `field`;
+    /// [`MoneyError::InvalidTokenPrecision`] above `MAX_TOKEN_PRECISION`.
     pub fn parse(field: &'static str, s: &str, precision: u32) -> Result<Self, MoneyError> {
         if precision > MAX_TOKEN_PRECISION {
             return Err(MoneyError::InvalidTokenPrecision { field, precision });
@@ -187,6 +194,10 @@ impl TokenTable {
     /// Adds a token. Re-adding one with the same precision is a no-op; changing the
     /// precision of a known token is refused, because every stored amount of it would
     /// silently change value.
+    ///
+    /// # Errors
+    /// [`MoneyError::InvalidTokenSymbol`], [`MoneyError::InvalidTokenPrecision`],
+    /// [`MoneyError::TokenRedefined`].
     pub fn insert(
         &mut self,
         field: &'static str,
@@ -229,6 +240,9 @@ impl TokenTable {
     }
 
     /// Parses `s` as an amount of `symbol`; `field` names the amount field.
+    ///
+    /// # Errors
+    /// [`MoneyError::UnknownToken`], or any error of [`TokenAmount::parse`].
     pub fn parse(
         &self,
         field: &'static str,

@@ -9,8 +9,8 @@
 //! - [`Effect::StatusChanged`] is keyed by `seq`, the number of the status change
 //!   (1, 2, …): push it to the widget and send the merchant webhook (webhook id =
 //!   order id + `seq`).
-//! - [`Effect::Relay`] is keyed by the S0 status: each of PAY_ING, PAY_SUCCESS,
-//!   REFUND_SUCCESS, TRADE_CLOSE is relayed to S0 `orderCallBack` at most once.
+//! - [`Effect::Relay`] is keyed by the S0 status: each of `PAY_ING`, `PAY_SUCCESS`,
+//!   `REFUND_SUCCESS`, `TRADE_CLOSE` is relayed to S0 `orderCallBack` at most once.
 //! - [`Effect::NeedsReview`] is keyed by the reason: the merchant must refund or ship.
 
 use serde::{Deserialize, Serialize};
@@ -45,7 +45,7 @@ impl RelayStatus {
     }
 
     /// The relay a status announces (SPEC 2 table, S0 column); `None` for the statuses
-    /// S0 has no word for (Pending, Refunding, RefundFailed).
+    /// S0 has no word for (Pending, Refunding, `RefundFailed`).
     #[must_use]
     pub const fn for_status(status: OrderStatus) -> Option<Self> {
         match status {
@@ -65,7 +65,7 @@ impl RelayStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewReason {
-    /// A verified success and a closing decision (Expired, Cancelled, ProviderClosed)
+    /// A verified success and a closing decision (Expired, Cancelled, `ProviderClosed`)
     /// were both observed, in whichever order: the shopper may have been told the order
     /// was closed, the merchant may have released the goods.
     PaidAfterClose,

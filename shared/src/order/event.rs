@@ -40,7 +40,7 @@ impl Event {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    /// A pay / quick_pay passed risk and was sent to the provider.
+    /// A pay / `quick_pay` passed risk and was sent to the provider.
     AttemptStarted { attempt: Id },
     /// The provider acknowledged the attempt and is working on it.
     AttemptProcessing { attempt: Id },
@@ -51,7 +51,7 @@ pub enum EventKind {
     /// open: the shopper may try again (SPEC 2).
     AttemptFailed { attempt: Id },
     /// The provider declared the order itself failed or closed (S1 status 2 / 7, S0
-    /// TRADE_CLOSE).
+    /// `TRADE_CLOSE`).
     ProviderClosed { provider: String },
     /// The order's expiry passed (decided locally, by the edge's alarm).
     Expired,

@@ -31,14 +31,14 @@
 //!    paid. The shell should not issue Expired / Cancelled against a paid order, but if a
 //!    race does, the result is still deterministic.
 //! 3. **Down or sideways moves are recorded and ignored**: an event whose lattice value
-//!    is already covered (AttemptProcessing after success, RefundFailed after Refunded,
+//!    is already covered (`AttemptProcessing` after success, `RefundFailed` after Refunded,
 //!    Expired after Cancelled, any event on an order that is already past it) is kept in
 //!    `history` with [`Disposition::Ignored`] or [`Disposition::Recorded`] and changes
 //!    no status. Status only moves up its lattices, with one deliberate exception:
 //!    `Processing → Pending` when the last in-flight attempt fails.
 //! 4. **Refund events may arrive before the success** (providers reorder callbacks): they
 //!    are stored and count once the success arrives (e.g. `Pending → Refunded` in one
-//!    step, relaying PAY_SUCCESS then REFUND_SUCCESS).
+//!    step, relaying `PAY_SUCCESS` then `REFUND_SUCCESS`).
 //! 5. **Duplicates**: an event id already applied changes nothing — not even `history` —
 //!    and yields no effects. The same fact under a new id adds no observation and yields
 //!    no effects either.
@@ -50,8 +50,8 @@
 //! becomes true, and reasons never become false again. Terminal statuses are entered at
 //! most once because after a closure or a success the status only climbs its chain.
 //! The set of effects does depend on arrival order where the order's history really
-//! differed (Expired then success relays TRADE_CLOSE and PAY_SUCCESS; success then
-//! Expired relays only PAY_SUCCESS), but never contains an effect twice.
+//! differed (Expired then success relays `TRADE_CLOSE` and `PAY_SUCCESS`; success then
+//! Expired relays only `PAY_SUCCESS`), but never contains an effect twice.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -80,7 +80,7 @@ pub struct Lifecycle {
     pub expired: bool,
     /// The merchant or shopper cancelled (local).
     pub cancelled: bool,
-    /// A provider declared the order failed or closed (S1 2 / 7, S0 TRADE_CLOSE).
+    /// A provider declared the order failed or closed (S1 2 / 7, S0 `TRADE_CLOSE`).
     pub provider_closed: bool,
 }
 
