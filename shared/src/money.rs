@@ -1,1 +1,0 @@
-//! Money (SPEC 2). Placeholder (being written).

@@ -1,0 +1,105 @@
+//! The events an order accepts (SPEC 2 "Order status", SPEC 3.4, SPEC 7).
+//!
+//! Provider events (`AttemptSucceeded`, `ProviderClosed`, `RefundSucceeded`, and
+//! `AttemptProcessing` / `AttemptFailed` when a callback says so) reach
+//! [`crate::order::Order::apply`] only after the edge verified the callback's signature and
+//! checked its order id, amount and currency against the order (SPEC 3.4); the order
+//! trusts them. Local events (`AttemptStarted`, `Expired`, `Cancelled`, `RefundRequested`,
+//! a timed-out `AttemptFailed`) come from the edge's own decisions.
+//!
+//! Every event carries an id unique to the fact it reports, used to drop duplicates:
+//! the provider's notification or transaction id for callbacks (providers retry until
+//! they see success), the `Idempotency-Key` for pays, an id from
+//! [`crate::id::IdGenerator`] for local decisions. Two deliveries of one fact with
+//! different ids are still harmless: every event is a lattice join, and every effect is
+//! emitted at most once.
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::Id;
+
+/// One event, with the id used for de-duplication.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: String,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl Event {
+    #[must_use]
+    pub fn new(id: impl Into<String>, kind: EventKind) -> Self {
+        Self {
+            id: id.into(),
+            kind,
+        }
+    }
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A pay / `quick_pay` passed risk and was sent to the provider.
+    AttemptStarted { attempt: Id },
+    /// The provider acknowledged the attempt and is working on it.
+    AttemptProcessing { attempt: Id },
+    /// A verified provider callback (or a verified status query) says the attempt was
+    /// paid. `provider` names the channel that verified it, e.g. `"paytm"`.
+    AttemptSucceeded { attempt: Id, provider: String },
+    /// The attempt failed (provider said so, or the edge gave up on it). The order stays
+    /// open: the shopper may try again (SPEC 2).
+    AttemptFailed { attempt: Id },
+    /// The provider declared the order itself failed or closed (S1 status 2 / 7, S0
+    /// `TRADE_CLOSE`).
+    ProviderClosed { provider: String },
+    /// The order's expiry passed (decided locally, by the edge's alarm).
+    Expired,
+    /// The merchant or shopper cancelled the order (decided locally).
+    Cancelled,
+    /// The merchant asked for a (full) refund and the edge sent it to the provider.
+    RefundRequested,
+    /// A verified provider callback says the refund went through (S4
+    /// `refund.succeeded`).
+    RefundSucceeded { provider: String },
+    /// The provider refused the refund.
+    RefundFailed,
+}
+
+impl EventKind {
+    /// True when the fact comes from a provider rather than from the edge's own decision.
+    #[must_use]
+    pub fn is_from_provider(&self) -> bool {
+        matches!(
+            self,
+            Self::AttemptSucceeded { .. }
+                | Self::ProviderClosed { .. }
+                | Self::RefundSucceeded { .. }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_shape() {
+        let attempt = Id::new(476_682_884_348_973_312).unwrap_or_else(|e| panic!("{e}"));
+        let e = Event::new(
+            "TXN-1",
+            EventKind::AttemptSucceeded {
+                attempt,
+                provider: "paytm".to_owned(),
+            },
+        );
+        let json = serde_json::to_string(&e).unwrap_or_default();
+        assert_eq!(
+            json,
+            r#"{"id":"TXN-1","type":"attempt_succeeded","attempt":"476682884348973312","provider":"paytm"}"#
+        );
+        assert_eq!(serde_json::from_str::<Event>(&json).ok(), Some(e));
+        let json = serde_json::to_string(&Event::new("x", EventKind::Expired)).unwrap_or_default();
+        assert_eq!(json, r#"{"id":"x","type":"expired"}"#);
+    }
+}
