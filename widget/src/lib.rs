@@ -61,8 +61,13 @@ pub fn mount(element: Element, options: JsValue) -> Result<Handle, JsError> {
         .create_element("div")
         .map_err(|_| JsError::new("document: cannot create <div>"))?;
     container.set_class_name("kassa");
-    root.append_child(&style).map_err(|_| JsError::new("shadow root: append failed"))?;
-    root.append_child(&container).map_err(|_| JsError::new("shadow root: append failed"))?;
+    root.append_child(&style)
+        .map_err(|_| JsError::new("shadow root: append failed"))?;
+    root.append_child(&container)
+        .map_err(|_| JsError::new("shadow root: append failed"))?;
     let app = yew::Renderer::<App>::with_root_and_props(container, AppProps { options }).render();
-    Ok(Handle { app: Some(app), host: element })
+    Ok(Handle {
+        app: Some(app),
+        host: element,
+    })
 }

@@ -40,9 +40,16 @@ impl MountOptions {
         let locale = match raw.locale.as_deref() {
             None => Locale::EnUs,
             Some(tag) => Locale::from_tag(tag).ok_or_else(|| {
-                JsError::new(&format!("options.locale: unsupported locale {tag:?} (zh-CN, en-US)"))
+                JsError::new(&format!(
+                    "options.locale: unsupported locale {tag:?} (zh-CN, en-US)"
+                ))
             })?,
         };
-        Ok(Self { order_id: raw.order_id, client_secret: raw.client_secret, edge: raw.edge, locale })
+        Ok(Self {
+            order_id: raw.order_id,
+            client_secret: raw.client_secret,
+            edge: raw.edge,
+            locale,
+        })
     }
 }
