@@ -1,1 +1,5 @@
-//! Test support: starting the edge under wrangler, HTTP helpers.
+//! Kassa's cross-crate test support: the edge under `wrangler dev` (`harness`) and the
+//! provider sandbox (`sandbox`, simulated upstreams over real HTTP on loopback).
+
+pub mod harness;
+pub mod sandbox;

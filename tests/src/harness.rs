@@ -1,0 +1,1 @@
+//! The edge under `wrangler dev` for integration tests (being written).

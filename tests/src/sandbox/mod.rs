@@ -1,0 +1,1 @@
+//! Simulated providers over real HTTP (being written).
