@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
 
 use kassa_shared::id::Id;
+use kassa_shared::money::Currency;
 use kassa_shared::order::OrderStatus;
 
 const ORDER_KEY: &str = "order";
@@ -14,7 +15,7 @@ const ORDER_KEY: &str = "order";
 pub struct StoredOrder {
     pub id: Id,
     pub amount: u64,
-    pub currency: String,
+    pub currency: Currency,
     pub user_id: String,
     pub description: Option<String>,
     pub status: OrderStatus,

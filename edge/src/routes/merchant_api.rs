@@ -4,7 +4,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use worker::{Date, Method, Request, RequestInit, Response, Result, RouteContext};
 
+use kassa_shared::crypto::client_secret::{self, Claims};
 use kassa_shared::id::{Id, IdGenerator};
+use kassa_shared::money::{Currency, Money};
 use kassa_shared::order::OrderStatus;
 
 use crate::env::require_merchant;
@@ -50,6 +52,11 @@ pub async fn create_order(mut req: Request, ctx: RouteContext<()>) -> Result<Res
                 message: "amount: must be a positive integer in minor units".to_owned(),
             })?;
         let currency = field_str(&input.currency, "currency")?;
+        let currency =
+            Currency::from_code("currency", &currency).map_err(|e| EdgeError::BadRequest {
+                param: "currency",
+                message: e.to_string(),
+            })?;
         let user_id = field_str(&input.user_id, "user_id")?;
         let now = Date::now().as_millis();
         let ns = ctx.env.durable_object("ORDERS")?;
@@ -60,7 +67,7 @@ pub async fn create_order(mut req: Request, ctx: RouteContext<()>) -> Result<Res
             let order = StoredOrder {
                 id,
                 amount,
-                currency: currency.clone(),
+                currency,
                 user_id: user_id.clone(),
                 description: input.description.clone(),
                 status: OrderStatus::Pending,
@@ -74,7 +81,10 @@ pub async fn create_order(mut req: Request, ctx: RouteContext<()>) -> Result<Res
             let mut resp = stub.fetch_with_request(inner).await?;
             if resp.status_code() == 200 {
                 let stored: StoredOrder = resp.json().await?;
-                return Ok(Response::from_json(&stored)?.with_status(201));
+                let secret = issue_client_secret(&ctx.env, &stored, now)?;
+                return Ok(
+                    Response::from_json(&OrderView::new(stored, Some(secret)))?.with_status(201)
+                );
             }
         }
         Err(EdgeError::Conflict(
@@ -103,10 +113,66 @@ pub async fn get_order(req: Request, ctx: RouteContext<()>) -> Result<Response> 
             return Err(EdgeError::NotFound("order"));
         }
         let stored: StoredOrder = resp.json().await?;
-        Ok(Response::from_json(&stored)?)
+        Ok(Response::from_json(&OrderView::new(stored, None))?)
     }
     .await;
     respond(result)
+}
+
+/// The merchant API's order resource.
+#[derive(serde::Serialize)]
+struct OrderView {
+    object: &'static str,
+    id: Id,
+    amount: u64,
+    /// `amount` formatted in major units, e.g. "123.45".
+    amount_display: String,
+    currency: Currency,
+    user_id: String,
+    description: Option<String>,
+    status: OrderStatus,
+    created_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
+}
+
+impl OrderView {
+    fn new(o: StoredOrder, client_secret: Option<String>) -> Self {
+        Self {
+            object: "order",
+            id: o.id,
+            amount: o.amount,
+            amount_display: Money::new(o.currency, o.amount).format_major(),
+            currency: o.currency,
+            user_id: o.user_id,
+            description: o.description,
+            status: o.status,
+            created_ms: o.created_ms,
+            client_secret,
+        }
+    }
+}
+
+/// A `client_secret` for the widget: bound to order and user, valid one hour (SPEC 4.4).
+fn issue_client_secret(
+    env: &worker::Env,
+    o: &StoredOrder,
+    now_ms: u64,
+) -> Result<String, EdgeError> {
+    let key = env
+        .secret("KASSA_CLIENT_SECRET_KEY")
+        .map_err(|_| EdgeError::Config("KASSA_CLIENT_SECRET_KEY is not set"))?
+        .to_string();
+    let now = now_ms / 1000;
+    let claims = Claims {
+        order_id: o.id,
+        user_id: o.user_id.clone(),
+        expires_at: now + client_secret::MAX_LIFETIME_SECS,
+    };
+    client_secret::issue(key.as_bytes(), &claims, now).map_err(|e| EdgeError::BadRequest {
+        param: "user_id",
+        message: e.to_string(),
+    })
 }
 
 /// A node id for this isolate's id generator: ids from concurrent isolates differ in it.

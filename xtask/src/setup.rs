@@ -1,0 +1,102 @@
+//! Idempotent, pinned set-up: installs only what is missing or at the wrong version.
+//! Nothing here downloads a binary from outside the package registries (crates.io, npm,
+//! Debian): worker-build is pointed at our own wasm-bindgen, esbuild and wasm-opt.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::cmd::{cargo, exec, output, root, Result};
+use crate::devvars;
+
+pub const WORKER_BUILD_VERSION: &str = "0.8.7";
+pub const WASM_PACK_VERSION: &str = "0.15.1";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+pub fn run() -> Result {
+    rust_target()?;
+    let bindgen = wasm_bindgen_version()?;
+    cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &bindgen)?;
+    cargo_tool("worker-build", "worker-build", WORKER_BUILD_VERSION)?;
+    cargo_tool("wasm-pack", "wasm-pack", WASM_PACK_VERSION)?;
+    npm_ci()?;
+    chromium()?;
+    devvars::ensure()?;
+    Ok(())
+}
+
+fn rust_target() -> Result {
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    exec(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// The exact `wasm-bindgen` version in Cargo.lock: the CLI must match it byte for byte.
+pub fn wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+            {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("Cargo.lock: no wasm-bindgen package".to_owned())
+}
+
+/// Installs `krate` at exactly `version` unless `bin --version` already reports it.
+/// `--locked` first; the crates mirror sometimes lacks a locked dependency version, so
+/// fall back to an unlocked install still pinned to `--version`.
+fn cargo_tool(krate: &str, bin: &str, version: &str) -> Result {
+    if let Some(v) = output(Command::new(bin).arg("--version")) {
+        if v.split_whitespace().any(|w| w == version) {
+            return Ok(());
+        }
+    }
+    let locked = exec(cargo().args(["install", "--locked", krate, "--version", version]));
+    if locked.is_ok() {
+        return Ok(());
+    }
+    eprintln!("xtask: --locked install of {krate} failed; retrying without --locked");
+    exec(cargo().args(["install", krate, "--version", version]))
+}
+
+/// `npm ci` when `node_modules` does not match `package-lock.json`.
+fn npm_ci() -> Result {
+    let root = root();
+    let lock = std::fs::read(root.join("package-lock.json"))
+        .map_err(|e| format!("package-lock.json: {e}"))?;
+    let stamp = root.join("node_modules").join(".kassa-lock");
+    let fresh = std::fs::read(&stamp).is_ok_and(|s| s == lock)
+        && Path::new(&root.join("node_modules/.bin/wrangler")).exists();
+    if fresh {
+        return Ok(());
+    }
+    exec(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&root),
+    )?;
+    std::fs::write(&stamp, lock).map_err(|e| format!("{}: {e}", stamp.display()))
+}
+
+/// Debian's Chromium and its driver for the browser tests, and brotli for the size report.
+fn chromium() -> Result {
+    let needed = ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/bin/brotli"];
+    if needed.iter().all(|p| Path::new(p).exists()) {
+        return Ok(());
+    }
+    exec(Command::new("apt-get").arg("update").arg("-qq"))?;
+    exec(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "chromium", "chromium-driver", "brotli"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}

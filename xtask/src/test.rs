@@ -1,0 +1,87 @@
+//! `cargo xtask test`: set-up, then every suite; the first failure stops the run with a
+//! non-zero exit. No suite is skipped for a missing tool: set-up installs it or fails.
+
+use std::process::Command;
+
+use crate::cmd::{cargo, exec, root, Result};
+use crate::{setup, widget};
+
+fn run_all() -> Result {
+    setup::run()?;
+    step("format", || exec(cargo().args(["fmt", "--all", "--check"])))?;
+    step("build edge (worker-build)", widget::build_edge)?;
+    step(
+        "native unit, property, CLI, sandbox and edge integration tests",
+        || {
+            exec(cargo().args([
+                "test",
+                "--workspace",
+                "--exclude",
+                "kassa-widget",
+                "--exclude",
+                "kassa-edge",
+            ]))
+        },
+    )?;
+    step(
+        "widget tests in headless Chromium (wasm-bindgen-test-runner)",
+        || {
+            exec(
+                cargo()
+                    .args([
+                        "test",
+                        "-p",
+                        "kassa-widget",
+                        "--target",
+                        "wasm32-unknown-unknown",
+                    ])
+                    .current_dir(root().join("widget"))
+                    .env("CHROMEDRIVER", "/usr/bin/chromedriver"),
+            )
+        },
+    )?;
+    step("widget tests through wasm-pack", || {
+        exec(
+            Command::new("wasm-pack")
+                .args(["test", "--headless", "--chrome", "widget"])
+                .current_dir(root())
+                .env("CHROMEDRIVER", "/usr/bin/chromedriver"),
+        )
+    })?;
+    step("lints (native)", || {
+        exec(cargo().args(["clippy", "--all-targets", "--", "-D", "warnings"]))
+    })?;
+    step("lints (wasm crates)", || {
+        exec(cargo().args([
+            "clippy",
+            "-p",
+            "kassa-widget",
+            "-p",
+            "kassa-edge",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    eprintln!("xtask: all test suites passed");
+    Ok(())
+}
+
+pub fn run() -> Result {
+    run_all()
+}
+
+fn step(name: &str, f: impl FnOnce() -> Result) -> Result {
+    eprintln!("\nxtask: ==== {name} ====");
+    let started = std::time::Instant::now();
+    let result = f();
+    eprintln!(
+        "xtask: ==== {name}: {} in {:.0?}",
+        if result.is_ok() { "ok" } else { "FAILED" },
+        started.elapsed()
+    );
+    result.map_err(|e| format!("{name}: {e}"))
+}
