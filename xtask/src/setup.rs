@@ -89,14 +89,25 @@ fn npm_ci() -> Result {
 
 /// Debian's Chromium and its driver for the browser tests, and brotli for the size report.
 fn chromium() -> Result {
-    let needed = ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/bin/brotli"];
+    let needed = [
+        "/usr/bin/chromium",
+        "/usr/bin/chromedriver",
+        "/usr/bin/brotli",
+    ];
     if needed.iter().all(|p| Path::new(p).exists()) {
         return Ok(());
     }
     exec(Command::new("apt-get").arg("update").arg("-qq"))?;
     exec(
         Command::new("apt-get")
-            .args(["install", "-y", "-qq", "chromium", "chromium-driver", "brotli"])
+            .args([
+                "install",
+                "-y",
+                "-qq",
+                "chromium",
+                "chromium-driver",
+                "brotli",
+            ])
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
 }
