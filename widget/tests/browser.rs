@@ -1,6 +1,6 @@
 //! Runs in headless Chromium (`wasm-bindgen-test-runner`, see webdriver.json).
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kassa_widget::mount;
 use wasm_bindgen::JsValue;

@@ -9,6 +9,9 @@ use std::process::{Command, Stdio};
 use crate::cmd::{root, Result};
 use crate::{setup, widget};
 
+/// file, raw bytes, gzip -9 bytes, brotli bytes (when brotli is installed).
+type Row = (&'static str, usize, usize, Option<usize>);
+
 pub fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         None | Some("widget") => {}
@@ -16,7 +19,7 @@ pub fn run(args: &[String]) -> Result {
     }
     setup::run()?;
     let out = widget::build_bundle()?;
-    let mut rows = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     for file in ["kassa_bg.wasm", "kassa.js"] {
         let bytes = std::fs::read(out.join(file)).map_err(|e| format!("{file}: {e}"))?;
         rows.push((
@@ -26,8 +29,7 @@ pub fn run(args: &[String]) -> Result {
             brotli(&bytes),
         ));
     }
-    let total =
-        |f: fn(&(&str, usize, usize, Option<usize>)) -> usize| rows.iter().map(f).sum::<usize>();
+    let total = |f: fn(&Row) -> usize| rows.iter().map(f).sum::<usize>();
     let files: Vec<serde_json::Value> = rows
         .iter()
         .map(
