@@ -2,7 +2,7 @@
 //! backend — it holds the merchant key and creates orders through the merchant API, so the
 //! key never reaches the browser.
 //!
-//! Usage: `KASSA_MERCHANT_KEY=… kassa-demo --port 8080 --edge http://127.0.0.1:8787`
+//! Usage: `KASSA_MERCHANT_KEY=… kassa-demo --port 8080 --edge http://127.0.0.1:8787 --dir www`
 
 use std::path::{Path, PathBuf};
 
@@ -28,18 +28,19 @@ fn main() {
 fn config() -> Result<Config, String> {
     let mut port = 8080u16;
     let mut edge = "http://127.0.0.1:8787".to_owned();
+    let mut dir = Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let v = args.next().ok_or_else(|| format!("{a}: needs a value"))?;
         match a.as_str() {
             "--port" => port = v.parse().map_err(|_| format!("--port: not a port: {v}"))?,
             "--edge" => edge = v.trim_end_matches('/').to_owned(),
+            "--dir" => dir = PathBuf::from(v),
             _ => return Err(format!("unknown argument {a}")),
         }
     }
     let merchant_key = std::env::var("KASSA_MERCHANT_KEY")
         .map_err(|_| "KASSA_MERCHANT_KEY: not set".to_owned())?;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
     Ok(Config {
         port,
         edge,

@@ -43,6 +43,8 @@ pub fn run() -> Result {
         children.push(("wrangler dev", edge));
         let demo = Command::new(target_dir().join("debug").join("kassa-demo"))
             .args(["--port", &demo_port.to_string(), "--edge", &edge_url])
+            .arg("--dir")
+            .arg(root().join("www"))
             .env("KASSA_MERCHANT_KEY", devvars::get("KASSA_MERCHANT_KEY")?)
             .spawn()
             .map_err(|e| format!("kassa-demo: {e}"))?;
