@@ -246,10 +246,13 @@ fn all_blockers_recorded_in_rule_order() {
     assert_eq!(d.retry_at_ms, None);
 }
 
+/// One change to the happy facts.
+type Tweak = Box<dyn Fn(&mut Facts)>;
+
 #[test]
 fn need_2fa_reasons_each() {
     let c = RiskConfig::default();
-    let cases: Vec<(Box<dyn Fn(&mut Facts)>, ReasonCode)> = vec![
+    let cases: Vec<(Tweak, ReasonCode)> = vec![
         (
             Box::new(|f| {
                 f.order = cny(10_001);
