@@ -8,7 +8,7 @@
 //! windows afterwards.
 //!
 //! - [`config`]: limits, defaults, parsing from wrangler's string variables.
-//! - [`rules`]: [`evaluate`] and [`check_code_send`].
+//! - [`rules`]: [`evaluate`] and [`try_code_send`].
 //! - [`velocity`]: the sliding 10-minute [`VelocityWindow`].
 //! - [`reason`]: the stable reason-code vocabulary shared with [`crate::second_factor`].
 
@@ -19,7 +19,7 @@ pub mod velocity;
 
 pub use config::{ConfigError, RiskConfig};
 pub use reason::ReasonCode;
-pub use rules::{check_code_send, evaluate, Amount, RiskDecision, RiskInput};
+pub use rules::{evaluate, try_code_send, Amount, RiskDecision, RiskInput};
 pub use velocity::{VelocityWindow, VELOCITY_WINDOW_MS};
 
 #[cfg(test)]

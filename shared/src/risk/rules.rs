@@ -66,8 +66,7 @@ pub struct RiskDecision {
     /// absent when a blocker never lifts by waiting (amount, expiry).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at_ms: Option<u64>,
-    /// S2 `need2FA`.
-    #[serde(rename = "need2FA")]
+    /// S2 `need2FA` (the audit log spells its own fields in snake case).
     pub need_2fa: bool,
     /// Why a code is needed; empty iff `need_2fa` is false.
     pub need_2fa_reasons: Vec<ReasonCode>,
@@ -236,11 +235,11 @@ fn need_2fa_reasons(input: &RiskInput<'_>, config: &RiskConfig, now_ms: u64) -> 
 }
 
 /// The code-send rule (SPEC 5: 60 s apart, at most 5 per user per hour) under the
-/// configured limits; on success the send is recorded in `throttle`.
+/// configured limits: checks and, when allowed, records the send in `throttle`.
 ///
 /// # Errors
 /// [`ThrottleError`] with `code_send_too_soon` or `code_send_hourly_limit`.
-pub fn check_code_send(
+pub fn try_code_send(
     throttle: &mut SendThrottle,
     config: &RiskConfig,
     now_ms: u64,

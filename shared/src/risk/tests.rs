@@ -86,7 +86,7 @@ fn happy_path_allows_quick_pay() {
     assert_eq!(d.retry_at_ms, None);
     assert_eq!(
         serde_json::to_string(&d).unwrap(),
-        r#"{"blocked":[],"need2FA":false,"need_2fa_reasons":[]}"#
+        r#"{"blocked":[],"need_2fa":false,"need_2fa_reasons":[]}"#
     );
 }
 
@@ -326,14 +326,14 @@ fn need_2fa_reasons_each() {
 fn code_send_rule_uses_configured_limits() {
     let mut c = RiskConfig::default();
     let mut t = SendThrottle::default();
-    check_code_send(&mut t, &c, NOW).unwrap();
-    let e = check_code_send(&mut t, &c, NOW + 59_999).unwrap_err();
+    try_code_send(&mut t, &c, NOW).unwrap();
+    let e = try_code_send(&mut t, &c, NOW + 59_999).unwrap_err();
     assert_eq!(e.reason_code, ReasonCode::CodeSendTooSoon);
     assert_eq!(e.retry_after_ms, 1);
     c.code_send_min_gap_ms = 0;
     c.code_send_per_hour = 2;
-    check_code_send(&mut t, &c, NOW + 1).unwrap();
-    let e = check_code_send(&mut t, &c, NOW + 2).unwrap_err();
+    try_code_send(&mut t, &c, NOW + 1).unwrap();
+    let e = try_code_send(&mut t, &c, NOW + 2).unwrap_err();
     assert_eq!(e.reason_code, ReasonCode::CodeSendHourlyLimit);
     assert_eq!(e.retry_after_ms, 60 * MIN - 2);
 }
@@ -349,7 +349,7 @@ fn decision_round_trips() {
     let json = serde_json::to_string(&d).unwrap();
     assert_eq!(
         json,
-        r#"{"blocked":["order_expired"],"need2FA":true,"need_2fa_reasons":["untrusted_user"]}"#
+        r#"{"blocked":["order_expired"],"need_2fa":true,"need_2fa_reasons":["untrusted_user"]}"#
     );
     assert_eq!(serde_json::from_str::<RiskDecision>(&json).unwrap(), d);
     assert_eq!(f.eval(&RiskConfig::default()), d);

@@ -274,18 +274,12 @@ mod tests {
         assert_eq!(stored.mac.len(), 64);
         let json = serde_json::to_string(&stored).unwrap();
         assert!(!json.contains("123456"));
+        // Computed independently: Python `hmac.new(b"pepper-for-tests",
+        // b"kassa/second-factor/code/v1" + struct.pack(">QQQ", 1, 2, 3) + b"123456",
+        // hashlib.sha256).hexdigest()`.
         assert_eq!(
             stored.mac,
-            hex(&hmac_sha256(
-                b"pepper-for-tests",
-                &[
-                    b"kassa/second-factor/code/v1",
-                    &[0, 0, 0, 0, 0, 0, 0, 1],
-                    &[0, 0, 0, 0, 0, 0, 0, 2],
-                    &[0, 0, 0, 0, 0, 0, 0, 3],
-                    b"123456"
-                ]
-            ))
+            "4dd14f4d909528caee38ffbddbb8b958c25be725b64fb4d66f804d8fe9f85c14"
         );
         let back: StoredCode = serde_json::from_str(&json).unwrap();
         assert_eq!(back, stored);
@@ -356,6 +350,17 @@ mod tests {
     }
 
     proptest! {
+        /// Exact uniformity: every code has exactly 4294 accepted 4-byte preimages
+        /// (`code + k * 10^6`, k < 4294) and the next one is rejected.
+        #[test]
+        fn each_code_has_the_same_number_of_preimages(code in 0u32..CODE_SPACE, k in 0u32..4294) {
+            let want = format!("{code:06}");
+            prop_assert_eq!(generate_code(&(code + k * CODE_SPACE).to_be_bytes()), Ok(want));
+            if let Ok(next) = u32::try_from(u64::from(code) + 4294 * u64::from(CODE_SPACE)) {
+                prop_assert!(generate_code(&next.to_be_bytes()).is_err());
+            }
+        }
+
         #[test]
         fn always_six_ascii_digits(bytes in proptest::collection::vec(any::<u8>(), 4..64)) {
             if let Ok(code) = generate_code(&bytes) {
