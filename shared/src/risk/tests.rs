@@ -403,3 +403,18 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn amount_serde_shape() {
+    let a = cny(5_000);
+    let json = serde_json::to_string(&a).unwrap();
+    assert_eq!(json, r#"{"kind":"fiat","currency":"CNY","minor":5000}"#);
+    assert_eq!(serde_json::from_str::<Amount>(&json).unwrap(), a);
+    let t = usdt("1.5");
+    let json = serde_json::to_string(&t).unwrap();
+    assert_eq!(serde_json::from_str::<Amount>(&json).unwrap(), t);
+    assert!(
+        json.starts_with(r#"{"kind":"token","symbol":"USDT""#),
+        "{json}"
+    );
+}
