@@ -7,6 +7,9 @@
 
 pub mod crypto;
 pub mod id;
+pub mod mask;
 pub mod money;
 pub mod order;
 pub mod providers;
+pub mod risk;
+pub mod second_factor;

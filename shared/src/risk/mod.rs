@@ -1,0 +1,26 @@
+//! The local risk engine (SPEC 5) the edge runs before every `pay` / `quick_pay`, ahead
+//! of S0 `prePayCheck`, and the `need2FA` decision of `load_pay_data` / `quick_pay`
+//! (SPEC 3.1).
+//!
+//! Pure: the edge gathers the facts (order, velocity windows, wrong-code lock, device,
+//! trust) into a [`RiskInput`], passes `now`, stores the [`RiskDecision`] with its
+//! [`ReasonCode`]s in the order's audit log, and records the attempt in the velocity
+//! windows afterwards.
+//!
+//! - [`config`]: limits, defaults, parsing from wrangler's string variables.
+//! - [`rules`]: [`evaluate`] and [`try_code_send`].
+//! - [`velocity`]: the sliding 10-minute [`VelocityWindow`].
+//! - [`reason`]: the stable reason-code vocabulary shared with [`crate::second_factor`].
+
+pub mod config;
+pub mod reason;
+pub mod rules;
+pub mod velocity;
+
+pub use config::{ConfigError, RiskConfig};
+pub use reason::ReasonCode;
+pub use rules::{evaluate, try_code_send, Amount, RiskDecision, RiskInput};
+pub use velocity::{VelocityWindow, VELOCITY_WINDOW_MS};
+
+#[cfg(test)]
+mod tests;
