@@ -127,6 +127,12 @@ fn wallet_pay_status_and_signed_notification() {
     );
     let n = notify::verify(&rx.recv().body, &wallet_pub).unwrap();
     assert_ne!(n.order_id.to_string(), "476682884348973312");
+    control(
+        &sb,
+        "wallet/complete",
+        &json!({"id": trade_id, "tamper": "wrong_key"}),
+    );
+    assert!(notify::verify(&rx.recv().body, &wallet_pub).is_err());
 
     // Delayed delivery arrives later, on its own.
     control(
@@ -137,7 +143,7 @@ fn wallet_pay_status_and_signed_notification() {
     assert!(rx.try_recv(50).is_none());
     assert!(notify::verify(&rx.recv().body, &wallet_pub).is_ok());
     assert_eq!(counter(&sb, "wallet.pay"), 1);
-    assert_eq!(counter(&sb, "wallet.notify.sent"), 4);
+    assert_eq!(counter(&sb, "wallet.notify.sent"), 5);
 }
 
 #[test]

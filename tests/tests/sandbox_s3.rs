@@ -90,6 +90,15 @@ fn create_pay_order_round_trip_and_notify() {
     let n: Value = serde_json::from_slice(&rx.recv().body).unwrap();
     assert!(verify_message(&n, &platform_pub()).is_ok());
     assert_eq!(n["pay_amount"], 201);
+    control(
+        &sb,
+        "s3/complete",
+        &json!({"id": "476682884348973312", "tamper": "wrong_key"}),
+    );
+    let n: Value = serde_json::from_slice(&rx.recv().body).unwrap();
+    assert!(verify_message(&n, &platform_pub()).is_err());
+    let impostor = PublicKey::parse(&pem(f::IMPOSTOR_PUBLIC)).unwrap();
+    assert!(verify_message(&n, &impostor).is_ok());
 
     // Duplicates and a reversed release.
     control(
@@ -129,7 +138,7 @@ fn tampered_and_undecryptable_requests_get_signed_errors() {
 
     // Signed by a key that is not the merchant's.
     let mut other = request("http://127.0.0.1:1/n", "0", SignAlg::Rsa2);
-    let wrong = PrivateKey::parse(&pem("rsa2048.pkcs8.pem")).unwrap();
+    let wrong = PrivateKey::parse(&pem(f::IMPOSTOR_PRIVATE)).unwrap();
     sign_message(&mut other, &wrong, SignAlg::Rsa2).unwrap();
     assert_eq!(
         send(sb.url(), &other, false)["newBizResponseData"]["result_code"],
@@ -156,4 +165,23 @@ fn tampered_and_undecryptable_requests_get_signed_errors() {
         false,
     );
     assert_eq!(resp["newBizResponseData"]["result_code"], "SYSTEM_ERROR");
+}
+
+#[test]
+fn auto_completion_notifies_each_new_trade() {
+    let sb = start();
+    let rx = Receiver::start("SUCCESS");
+    control(&sb, "s3/auto", &json!({"result": "fail", "delay_ms": 50}));
+    let resp = send(sb.url(), &request(&rx.url, "0", SignAlg::Rsa2), false);
+    let wk = resp["newBizResponseData"]["wk_trade_id"].clone();
+    let n: Value = serde_json::from_slice(&rx.recv().body).unwrap();
+    assert!(verify_message(&n, &platform_pub()).is_ok());
+    assert_eq!(
+        (&n["wk_trade_id"], n["trade_status"].as_str()),
+        (&wk, Some("FAIL"))
+    );
+    // A repeated create is the same trade: no second notify.
+    send(sb.url(), &request(&rx.url, "0", SignAlg::Rsa2), false);
+    assert!(rx.try_recv(300).is_none());
+    control(&sb, "s3/auto", &json!({"off": true}));
 }

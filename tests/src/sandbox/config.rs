@@ -13,7 +13,8 @@
 //!   "wallet": {"private_key": "PEM", "api_key": null},
 //!   "merchant": {"webhook_secret": "whsec_..", "tolerance_secs": 300},
 //!   "outbound_allow": ["http://127.0.0.1:", "http://localhost:"],
-//!   "outbound_timeout_ms": 5000 }
+//!   "outbound_timeout_ms": 5000,
+//!   "impostor_private_key": "PEM (optional; signs tamper \"wrong_key\")" }
 //! ```
 
 use std::fmt;
@@ -39,6 +40,9 @@ pub struct SandboxConfig {
     /// Timeout of every outbound POST.
     #[serde(default = "default_timeout")]
     pub outbound_timeout_ms: u64,
+    /// Signs messages tampered with `wrong_key`; that tamper is refused without it.
+    #[serde(default)]
+    pub impostor_private_key: Option<String>,
 }
 
 /// S0 header credentials the edge must send (`accessToken`, `uid`, `orgSecret`).
@@ -146,12 +150,10 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Path of a key fixture in `tests/vectors/crypto/keys/`.
+/// Path of a key fixture, relative to the `tests` crate (see [`fixtures`]).
 #[must_use]
 pub fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("vectors/crypto/keys")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name)
 }
 
 /// Reads a key fixture (tests use the counterparts of the sandbox's keys).
@@ -159,20 +161,28 @@ pub fn fixture_pem(name: &str) -> Result<String, ConfigError> {
     std::fs::read_to_string(fixture_path(name)).map_err(|e| ConfigError::Io(format!("{name}: {e}")))
 }
 
-/// Which fixture plays which role in [`SandboxConfig::for_tests`].
+/// Which fixture plays which role in [`SandboxConfig::for_tests`] (paths relative to
+/// the `tests` crate). S3 uses the shared crypto fixtures (a 1024-bit merchant key and
+/// a 2048-bit platform key, so both k−11 block sizes are exercised); Ping++, the wallet
+/// and the "impostor" (tamper `wrong_key`) have key pairs of their own in
+/// `src/sandbox/keys/`, because the shared fixtures hold only two key pairs and a
+/// verifier using the wrong provider's key must fail. All are test keys, never secrets.
 pub mod fixtures {
     /// Merchant's S3 key pair (the edge signs with the private half).
-    pub const S3_MERCHANT_PRIVATE: &str = "rsa1024.pkcs8.pem";
-    pub const S3_MERCHANT_PUBLIC: &str = "rsa1024.spki.pem";
+    pub const S3_MERCHANT_PRIVATE: &str = "vectors/crypto/keys/rsa1024.pkcs8.pem";
+    pub const S3_MERCHANT_PUBLIC: &str = "vectors/crypto/keys/rsa1024.spki.pem";
     /// Platform's S3 key pair (the edge encrypts to and verifies with the public half).
-    pub const S3_PLATFORM_PRIVATE: &str = "rsa2048.pkcs8.pem";
-    pub const S3_PLATFORM_PUBLIC: &str = "rsa2048.spki.pem";
+    pub const S3_PLATFORM_PRIVATE: &str = "vectors/crypto/keys/rsa2048.pkcs1.pem";
+    pub const S3_PLATFORM_PUBLIC: &str = "vectors/crypto/keys/rsa2048.spki.pem";
     /// Ping++ webhook signing key.
-    pub const PINGPP_PRIVATE: &str = "rsa2048.pkcs1.pem";
-    pub const PINGPP_PUBLIC: &str = "rsa2048.pkcs1.pub.pem";
+    pub const PINGPP_PRIVATE: &str = "src/sandbox/keys/pingpp.pkcs8.pem";
+    pub const PINGPP_PUBLIC: &str = "src/sandbox/keys/pingpp.spki.pem";
     /// Wallet notification signing key.
-    pub const WALLET_PRIVATE: &str = "rsa1024.pkcs1.pem";
-    pub const WALLET_PUBLIC: &str = "rsa1024.pkcs1.pub.pem";
+    pub const WALLET_PRIVATE: &str = "src/sandbox/keys/wallet.pkcs8.pem";
+    pub const WALLET_PUBLIC: &str = "src/sandbox/keys/wallet.spki.pem";
+    /// Signs tampered `wrong_key` messages (a key no verifier trusts).
+    pub const IMPOSTOR_PRIVATE: &str = "src/sandbox/keys/impostor.pkcs8.pem";
+    pub const IMPOSTOR_PUBLIC: &str = "src/sandbox/keys/impostor.spki.pem";
     pub const PAYTM_MID: &str = "KASSA0000000001";
     pub const PAYTM_KEY: &str = "kassa_paytm_k16!";
     pub const MERCHANT_WEBHOOK_SECRET: &str = "whsec_kassa_sandbox";
@@ -218,6 +228,7 @@ impl SandboxConfig {
             },
             outbound_allow: default_allow(),
             outbound_timeout_ms: default_timeout(),
+            impostor_private_key: Some(fixture_pem(f::IMPOSTOR_PRIVATE)?),
         })
     }
 
@@ -251,6 +262,11 @@ impl SandboxConfig {
             pingpp_priv: pk("pingpp.private_key", &self.pingpp.private_key)?,
             wallet_priv: pk("wallet.private_key", &self.wallet.private_key)?,
             paytm_key,
+            impostor_priv: self
+                .impostor_private_key
+                .as_deref()
+                .map(|k| pk("impostor_private_key", k))
+                .transpose()?,
         })
     }
 }
@@ -262,4 +278,5 @@ pub(crate) struct Keys {
     pub pingpp_priv: PrivateKey,
     pub wallet_priv: PrivateKey,
     pub paytm_key: Vec<u8>,
+    pub impostor_priv: Option<PrivateKey>,
 }

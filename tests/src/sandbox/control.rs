@@ -18,9 +18,10 @@
 //!   `{status: 10000, success: false}`.
 //!
 //! **Completions** — body `{"id", "result": "success"|"fail", "tamper":
-//! "none"|"signature"|"amount"|"order_id", "delay_ms", "duplicate", "hold"}`.
-//! `tamper: signature` flips a character of the signature after signing; `amount` /
-//! `order_id` change the field *before* signing (valid signature, wrong data).
+//! "none"|"signature"|"amount"|"order_id"|"wrong_key", "delay_ms", "duplicate",
+//! "hold"}`. `tamper: signature` flips a character of the signature after signing;
+//! `amount` / `order_id` change the field *before* signing (valid signature, wrong
+//! data); `wrong_key` signs with `impostor_private_key` (Paytm: another merchant key).
 //! `duplicate: N` sends N extra copies; `delay_ms` sends later on a background thread;
 //! `hold` queues the message until `/_control/outbox/release`. The answer is
 //! `{"messages": [what was signed], "sent": [{label, url, status, response, error}]}`.
@@ -29,6 +30,11 @@
 //! - `POST /_control/pingpp/complete` — `id` = charge id or order_no; plus `"event":
 //!   "charge.succeeded" | "refund.succeeded"` (default the former); `result` ignored.
 //! - `POST /_control/wallet/complete` — `id` = order id or trade id.
+//! - `POST /_control/{s3,pingpp,wallet}/auto` — the same body without `id` (plus
+//!   `event` for Ping++), or `{"off": true}`: every *new* trade is then completed that
+//!   way on a background thread (for the demo, where nobody calls `complete`). The
+//!   trade's status changes at once; use `delay_ms` so the notify follows the create
+//!   answer (with 0 it may overtake it — a race worth testing).
 //! - `POST /_control/outbox/release` `{"order": "fifo" | "reverse"}` — sends the held
 //!   messages (reverse = out of order); `GET /_control/outbox` lists them.
 //!
@@ -81,6 +87,24 @@ fn script(state: &State, req: &Req, pick: fn(&mut Inner) -> &mut super::server::
     ok()
 }
 
+fn auto(state: &State, req: &Req, pick: fn(&mut Inner) -> &mut Option<outbound::Auto>) -> Resp {
+    let v = match req.json() {
+        Ok(v) => v,
+        Err(e) => return bad(&e),
+    };
+    if v.get("off").and_then(Value::as_bool) == Some(true) {
+        state.with(|i| *pick(i) = None);
+        return ok();
+    }
+    match serde_json::from_value::<outbound::Auto>(v) {
+        Ok(a) => {
+            state.with(|i| *pick(i) = Some(a));
+            ok()
+        }
+        Err(e) => bad(&format!("body: {e}")),
+    }
+}
+
 fn list<T: serde::Serialize>(items: &T) -> Resp {
     match serde_json::to_value(items) {
         Ok(v) => Resp::json(200, &json!({"items": v})),
@@ -124,6 +148,9 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
         ("pingpp/script", true) => script(state, req, |i| &mut i.pingpp.script),
         ("wallet/script", true) => script(state, req, |i| &mut i.wallet.script),
         ("merchant/script", true) => script(state, req, |i| &mut i.merchant.script),
+        ("s3/auto", true) => auto(state, req, |i| &mut i.s3.auto),
+        ("pingpp/auto", true) => auto(state, req, |i| &mut i.pingpp.auto),
+        ("wallet/auto", true) => auto(state, req, |i| &mut i.wallet.auto),
         ("s0/relay_fail", true) => {
             let Some(n) = req
                 .json()

@@ -11,7 +11,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::server::State;
+use kassa_shared::crypto::PrivateKey;
+
+use super::server::{Resp, State};
 
 /// A message ready to POST.
 #[derive(Debug, Clone, Serialize)]
@@ -180,6 +182,63 @@ pub enum Tamper {
     Amount,
     /// Change the order id before signing.
     OrderId,
+    /// Sign with a key the verifier does not trust (`impostor_private_key`; for Paytm a
+    /// different merchant key).
+    WrongKey,
+}
+
+/// The key to sign with: the upstream's own, or the impostor's for `wrong_key`.
+pub fn signing_key<'a>(
+    state: &'a State,
+    own: &'a PrivateKey,
+    tamper: Tamper,
+) -> Result<&'a PrivateKey, Resp> {
+    if tamper != Tamper::WrongKey {
+        return Ok(own);
+    }
+    state.keys.impostor_priv.as_ref().ok_or_else(|| {
+        Resp::json(
+            400,
+            &json!({"error": "tamper wrong_key needs impostor_private_key in the config"}),
+        )
+    })
+}
+
+/// Automatic completion of every new trade of an upstream (`/_control/<u>/auto`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Auto {
+    #[serde(default = "default_result")]
+    pub result: String,
+    #[serde(default)]
+    pub tamper: Tamper,
+    /// Ping++ only: the event to send.
+    #[serde(default)]
+    pub event: Option<String>,
+    #[serde(flatten)]
+    pub delivery: Delivery,
+}
+
+impl Auto {
+    /// The completion for trade `id`.
+    #[must_use]
+    pub fn for_id(&self, id: &str) -> Complete {
+        Complete {
+            id: id.to_owned(),
+            result: self.result.clone(),
+            tamper: self.tamper,
+            delivery: self.delivery.clone(),
+        }
+    }
+}
+
+/// Runs `complete` for a new trade on a background thread, so the notify never holds
+/// up the answer to the create call (with `delay_ms` 0 it may even overtake it — a
+/// race worth testing; use a delay for the usual order).
+pub fn spawn_auto(state: &Arc<State>, c: Complete, complete: fn(&Arc<State>, &Complete) -> Resp) {
+    let state = state.clone();
+    std::thread::spawn(move || {
+        complete(&state, &c);
+    });
 }
 
 /// The common body of `/_control/<upstream>/complete`.

@@ -233,9 +233,16 @@ fn run_complete(
         Tamper::OrderId => {
             p.insert("ORDERID".into(), Some(format!("{}x", txn.order_id)));
         }
-        Tamper::None | Tamper::Signature => {}
+        Tamper::None | Tamper::Signature | Tamper::WrongKey => {}
     }
-    let mut hash = checksum::generate(&p, &state.keys.paytm_key, &random_salt())
+    // Paytm's key is symmetric: "wrong key" is another merchant's key of the same size.
+    let wrong_key = vec![b'w'; state.keys.paytm_key.len()];
+    let key = if c.tamper == Tamper::WrongKey {
+        &wrong_key
+    } else {
+        &state.keys.paytm_key
+    };
+    let mut hash = checksum::generate(&p, key, &random_salt())
         .map_err(|e| Resp::json(500, &json!({"error": format!("checksum: {e}")})))?;
     if c.tamper == Tamper::Signature {
         hash = outbound::flip_b64(&hash);

@@ -27,6 +27,7 @@ use super::server::{unix_ms, Outcome, Req, Resp, Script, State};
 #[derive(Default)]
 pub struct PingppState {
     pub script: Script,
+    pub auto: Option<outbound::Auto>,
     /// Charge objects as JSON (the wire form is the state).
     pub charges: Vec<Value>,
 }
@@ -135,14 +136,14 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
         Outcome::Error => return err(500, "api_error", "internal error (scripted)", None),
         Outcome::Garbage => return Resp::text(200, "text/html", "<html>busy</html>"),
     }
-    let charge = state.with(|i| {
+    let (charge, auto) = state.with(|i| {
         if let Some(existing) = i
             .pingpp
             .charges
             .iter()
             .find(|x| x["order_no"] == c.order_no.as_str())
         {
-            return existing.clone();
+            return (existing.clone(), None);
         }
         i.bump("pingpp.charge_created");
         let ch = json!({
@@ -157,8 +158,14 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
             "metadata": {}, "credential": {}, "description": null
         });
         i.pingpp.charges.push(ch.clone());
-        ch
+        (ch, i.pingpp.auto.clone())
     });
+    if let (Some(a), Some(id)) = (auto, charge["id"].as_str()) {
+        let (state, c) = (state.clone(), a.for_id(id));
+        let event = a.event.unwrap_or_else(|| "charge.succeeded".into());
+        // In the background, as `outbound::spawn_auto`: the answer comes first.
+        std::thread::spawn(move || complete(&state, &c, &event));
+    }
     Resp::json(200, &charge)
 }
 
@@ -212,12 +219,16 @@ pub fn complete(state: &Arc<State>, c: &Complete, event: &str) -> Resp {
         Tamper::OrderId => {
             object["order_no"] = json!(format!("{}x", object["order_no"].as_str().unwrap_or("")))
         }
-        Tamper::None | Tamper::Signature => {}
+        Tamper::None | Tamper::Signature | Tamper::WrongKey => {}
     }
+    let key = match outbound::signing_key(state, &state.keys.pingpp_priv, c.tamper) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let event_body = json!({"id": ev_id, "object": "event", "type": event, "created": now,
         "livemode": false, "data": {"object": object}, "pending_webhooks": 0, "request": null});
     let body = event_body.to_string();
-    let sig = match rsa_sig::sign_raw(&state.keys.pingpp_priv, SignAlg::Rsa2, body.as_bytes()) {
+    let sig = match rsa_sig::sign_raw(key, SignAlg::Rsa2, body.as_bytes()) {
         Ok(s) => base64::engine::general_purpose::STANDARD.encode(s),
         Err(e) => return Resp::json(500, &json!({"error": format!("sign: {e}")})),
     };

@@ -53,6 +53,7 @@ pub struct Trade {
 #[derive(Default)]
 pub struct S3State {
     pub script: Script,
+    pub auto: Option<outbound::Auto>,
     pub trades: Vec<Trade>,
 }
 
@@ -146,10 +147,10 @@ fn create_pay_order(state: &Arc<State>, req: &Req) -> Resp {
         Outcome::Error => return Resp::json(500, &json!({"error": "scripted 500"})),
         Outcome::Garbage => return Resp::text(200, "text/html", "<html>busy</html>"),
     }
-    let trade = state.with(|i| {
+    let (trade, auto) = state.with(|i| {
         // Same out_trade_id again: the platform answers with the same trade (idempotent).
         if let Some(t) = i.s3.trades.iter().find(|t| t.out_trade_id == out_trade_id) {
-            return t.clone();
+            return (t.clone(), None);
         }
         let t = Trade {
             wk_trade_id: i.next_id("wk"),
@@ -163,8 +164,11 @@ fn create_pay_order(state: &Arc<State>, req: &Req) -> Resp {
             trade_status: None,
         };
         i.s3.trades.push(t.clone());
-        t
+        (t, i.s3.auto.clone())
     });
+    if let Some(a) = auto {
+        outbound::spawn_auto(state, a.for_id(&trade.wk_trade_id), complete);
+    }
     answer(
         state,
         base,
@@ -204,14 +208,18 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
     match c.tamper {
         Tamper::Amount => msg["pay_amount"] = json!(t.pay_amount + 1),
         Tamper::OrderId => msg["out_trade_id"] = json!(format!("{}x", t.out_trade_id)),
-        Tamper::None | Tamper::Signature => {}
+        Tamper::None | Tamper::Signature | Tamper::WrongKey => {}
     }
     let alg = if t.security_type == "RSA" {
         SignAlg::Rsa
     } else {
         SignAlg::Rsa2
     };
-    if let Err(e) = sign_message(&mut msg, &state.keys.s3_platform_priv, alg) {
+    let key = match outbound::signing_key(state, &state.keys.s3_platform_priv, c.tamper) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    if let Err(e) = sign_message(&mut msg, key, alg) {
         return Resp::json(500, &json!({"error": format!("sign: {e}")}));
     }
     if c.tamper == Tamper::Signature {

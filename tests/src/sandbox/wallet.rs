@@ -36,6 +36,7 @@ pub struct Payment {
 #[derive(Default)]
 pub struct WalletState {
     pub script: Script,
+    pub auto: Option<outbound::Auto>,
     pub payments: Vec<Payment>,
 }
 
@@ -99,9 +100,9 @@ fn pay(state: &Arc<State>, req: &Req) -> Resp {
         Outcome::Error => return err(500, "internal error (scripted)"),
         Outcome::Garbage => return Resp::text(200, "text/html", "<html>busy</html>"),
     }
-    let p = state.with(|i| {
+    let (p, auto) = state.with(|i| {
         if let Some(p) = i.wallet.payments.iter().find(|p| p.order_id == r.order_id) {
-            return p.clone();
+            return (p.clone(), None);
         }
         i.bump("wallet.pay");
         let p = Payment {
@@ -113,8 +114,11 @@ fn pay(state: &Arc<State>, req: &Req) -> Resp {
             status: NotifyStatus::Processing,
         };
         i.wallet.payments.push(p.clone());
-        p
+        (p, i.wallet.auto.clone())
     });
+    if let Some(a) = auto {
+        outbound::spawn_auto(state, a.for_id(&p.trade_id), complete);
+    }
     Resp::json(
         200,
         &json!({"code": 0, "message": "accepted", "trade_id": p.trade_id, "status": p.status}),
@@ -187,9 +191,13 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
         Tamper::OrderId => {
             n.order_id = Id::new(p.order_id.get() ^ 1).unwrap_or(p.order_id);
         }
-        Tamper::None | Tamper::Signature => {}
+        Tamper::None | Tamper::Signature | Tamper::WrongKey => {}
     }
-    let mut msg: Value = match notify::sign(&n, &state.keys.wallet_priv, SignAlg::Rsa2) {
+    let key = match outbound::signing_key(state, &state.keys.wallet_priv, c.tamper) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let mut msg: Value = match notify::sign(&n, key, SignAlg::Rsa2) {
         Ok(v) => v,
         Err(e) => return Resp::json(500, &json!({"error": format!("sign: {e}")})),
     };
