@@ -182,4 +182,10 @@ fn control_completion_tamper_and_duplicates() {
     let mut wrong_mid = form(&rx.url, "ORD3");
     wrong_mid[0].1 = "OTHER".into();
     assert_eq!(post_form(&url, &wrong_mid).0, 400);
+    // A CALLBACK_URL the sandbox may not post to is refused up front.
+    assert_eq!(
+        post_form(&url, &form("http://example.com/cb", "ORD4")).0,
+        400
+    );
+    assert_eq!(counter(&sb, "paytm.form_rejected"), 3);
 }

@@ -128,6 +128,21 @@ fn process(state: &Arc<State>, req: &Req) -> Resp {
             "<p>Paytm checksum mismatch (RESPCODE 330).</p>",
         );
     }
+    // Refuse here rather than fail silently later: the callback could never be posted.
+    let callback = get(&p, "CALLBACK_URL");
+    if !state
+        .config
+        .outbound_allow
+        .iter()
+        .any(|a| callback.starts_with(a.as_str()))
+    {
+        state.with(|i| i.bump("paytm.form_rejected"));
+        return page(
+            400,
+            "Invalid request",
+            "<p>CALLBACK_URL is not allowed by the sandbox's outbound_allow.</p>",
+        );
+    }
     let order_id = get(&p, "ORDER_ID").to_owned();
     let txn = state.with(|i| {
         i.bump("paytm.process");
