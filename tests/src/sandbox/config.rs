@@ -124,7 +124,7 @@ impl fmt::Debug for SandboxConfig {
             .field("pingpp.webhook_url", &self.pingpp.webhook_url)
             .field("outbound_allow", &self.outbound_allow)
             .field("secrets", &"[redacted]")
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -27,7 +27,7 @@
 //! `{"messages": [what was signed], "sent": [{label, url, status, response, error}]}`.
 //! - `POST /_control/s3/complete` — `id` = `wk_trade_id` or `out_trade_id`.
 //! - `POST /_control/paytm/complete` — `id` = ORDERID or TXNID.
-//! - `POST /_control/pingpp/complete` — `id` = charge id or order_no; plus `"event":
+//! - `POST /_control/pingpp/complete` — `id` = charge id or `order_no`; plus `"event":
 //!   "charge.succeeded" | "refund.succeeded"` (default the former); `result` ignored.
 //! - `POST /_control/wallet/complete` — `id` = order id or trade id.
 //! - `POST /_control/{s3,pingpp,wallet}/auto` — the same body without `id` (plus

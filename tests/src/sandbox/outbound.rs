@@ -56,6 +56,16 @@ pub struct OutboundState {
     pub held: Vec<Outbound>,
 }
 
+/// Whether the sandbox may POST to `url` (prefix match against `outbound_allow`).
+#[must_use]
+pub fn allowed(state: &State, url: &str) -> bool {
+    state
+        .config
+        .outbound_allow
+        .iter()
+        .any(|p| url.starts_with(p.as_str()))
+}
+
 /// POSTs `msg` now, logs and returns the attempt.
 pub fn post(state: &State, msg: &Outbound) -> Sent {
     let mut sent = Sent {
@@ -65,19 +75,14 @@ pub fn post(state: &State, msg: &Outbound) -> Sent {
         response: String::new(),
         error: None,
     };
-    if !state
-        .config
-        .outbound_allow
-        .iter()
-        .any(|p| msg.url.starts_with(p.as_str()))
-    {
-        sent.error = Some(format!("url not allowed by outbound_allow: {}", msg.url));
-    } else {
+    if allowed(state, &msg.url) {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_millis(
                 state.config.outbound_timeout_ms,
             )))
             .http_status_as_error(false)
+            // A redirect could lead anywhere; only the allowed URL itself is posted to.
+            .max_redirects(0)
             .build()
             .into();
         let mut rq = agent
@@ -98,6 +103,8 @@ pub fn post(state: &State, msg: &Outbound) -> Sent {
             }
             Err(e) => sent.error = Some(e.to_string()),
         }
+    } else {
+        sent.error = Some(format!("url not allowed by outbound_allow: {}", msg.url));
     }
     state.with(|i| {
         i.bump(&format!("{}.sent", msg.label));

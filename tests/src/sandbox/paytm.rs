@@ -1,7 +1,8 @@
 //! Paytm (seed S1 payType 1, SPEC 3.3, 3.4 "paytm", 4.3), under `/paytm/`:
 //!
 //! - `POST /paytm/theia/processTransaction` — the form the widget posts (the params of
-//!   S1 `preOrder`: MID, ORDER_ID, CUST_ID, TXN_AMOUNT, CALLBACK_URL, …, CHECKSUMHASH).
+//!   S1 `preOrder`: `MID`, `ORDER_ID`, `CUST_ID`, `TXN_AMOUNT`, `CALLBACK_URL`, …,
+//!   `CHECKSUMHASH`).
 //!   The checksum is verified with the merchant key and MID checked against the config;
 //!   the answer is a small HTML page with "Pay" and "Fail" buttons (plain forms, no
 //!   script, so it works under any CSP). A bad checksum gets an error page (400).
@@ -9,8 +10,8 @@
 //! - `POST /paytm/theia/complete` (`txn_id`, `result` = success|fail, form-encoded) —
 //!   what the buttons post: the sandbox POSTs the signed callback form (ORDERID, TXNID,
 //!   TXNAMOUNT, STATUS, RESPCODE, RESPMSG, MID, CURRENCY, GATEWAYNAME, BANKTXNID,
-//!   TXNDATE, PAYMENTMODE, BANKNAME, CHECKSUMHASH) to the form's CALLBACK_URL, server
-//!   side, then redirects the shopper (303) to `paytm.return_url` (or CALLBACK_URL) with
+//!   TXNDATE, PAYMENTMODE, BANKNAME, CHECKSUMHASH) to the form's `CALLBACK_URL`, server
+//!   side, then redirects the shopper (303) to `paytm.return_url` (or `CALLBACK_URL`) with
 //!   `?ORDERID=..&STATUS=..`.
 //! - `POST /paytm/merchant-status/getTxnStatus` — the Transaction Status API: JSON
 //!   `{MID, ORDERID, CHECKSUMHASH}` (checksum over MID and ORDERID) →
@@ -130,12 +131,7 @@ fn process(state: &Arc<State>, req: &Req) -> Resp {
     }
     // Refuse here rather than fail silently later: the callback could never be posted.
     let callback = get(&p, "CALLBACK_URL");
-    if !state
-        .config
-        .outbound_allow
-        .iter()
-        .any(|a| callback.starts_with(a.as_str()))
-    {
+    if !outbound::allowed(state, callback) {
         state.with(|i| i.bump("paytm.form_rejected"));
         return page(
             400,
@@ -231,7 +227,7 @@ fn run_complete(
                 .iter_mut()
                 .rev()
                 .find(|t| t.txn_id == c.id || t.order_id == c.id)?;
-            t.status = status.to_owned();
+            status.clone_into(&mut t.status);
             Some(t.clone())
         })
         .ok_or_else(|| {
@@ -286,7 +282,7 @@ fn random_salt() -> Salt {
     Salt::from_random_bytes(b)
 }
 
-/// The fields Paytm posts to CALLBACK_URL (and, most of them, answers in the status API).
+/// The fields Paytm posts to `CALLBACK_URL` (and, most of them, answers in the status API).
 fn callback_params(state: &State, t: &Txn) -> Params {
     let ok = t.status == "TXN_SUCCESS";
     let pending = t.status == "PENDING";

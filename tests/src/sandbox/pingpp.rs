@@ -6,10 +6,10 @@
 //!   caller must send `Authorization: Bearer <api_key>`. Errors use Ping++'s shape
 //!   `{"error": {"type": "invalid_request_error", "message", "param"}}`.
 //! - `GET /pingpp/v1/charges/{id}` — retrieve (status pull).
-//! - Webhooks (`/_control/pingpp/complete`, `id` = charge id or order_no, `event` =
+//! - Webhooks (`/_control/pingpp/complete`, `id` = charge id or `order_no`, `event` =
 //!   `charge.succeeded` | `refund.succeeded`): an event object
 //!   `{id, object: "event", type, created, livemode, data: {object}, pending_webhooks}`
-//!   POSTed to `pingpp.webhook_url` with `X-Pingplusplus-Signature` = base64
+//!   POSTed to `pingpp.webhook_url` with `X-Pingplusplus-Signature`: base64
 //!   RSA-SHA256 over the raw body with the Ping++ private key.
 
 use std::sync::Arc;
@@ -169,7 +169,8 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
     Resp::json(200, &charge)
 }
 
-/// `/_control/pingpp/complete`: `id` is a charge id or order_no; `event` in `extra`.
+/// `/_control/pingpp/complete`: `id` is a charge id or `order_no`; `event` is
+/// `charge.succeeded` or `refund.succeeded`.
 pub fn complete(state: &Arc<State>, c: &Complete, event: &str) -> Resp {
     let Some(url) = state.config.pingpp.webhook_url.clone() else {
         return Resp::json(
@@ -217,7 +218,7 @@ pub fn complete(state: &Arc<State>, c: &Complete, event: &str) -> Resp {
     match c.tamper {
         Tamper::Amount => object["amount"] = json!(object["amount"].as_u64().unwrap_or(0) + 1),
         Tamper::OrderId => {
-            object["order_no"] = json!(format!("{}x", object["order_no"].as_str().unwrap_or("")))
+            object["order_no"] = json!(format!("{}x", object["order_no"].as_str().unwrap_or("")));
         }
         Tamper::None | Tamper::Signature | Tamper::WrongKey => {}
     }

@@ -78,7 +78,8 @@ fn answer(state: &State, base: Option<&Value>, biz: Value, alg: SignAlg) -> Resp
     if let Some(b) = base.as_object_mut() {
         b.insert("compress_type".into(), Value::String("0".into()));
     }
-    let mut msg = json!({"newBaseResponseData": base, "newBizResponseData": biz});
+    let mut msg = json!({ "newBaseResponseData": base });
+    msg["newBizResponseData"] = biz;
     match sign_message(&mut msg, &state.keys.s3_platform_priv, alg) {
         Ok(()) => Resp::json(200, &msg),
         Err(e) => Resp::json(

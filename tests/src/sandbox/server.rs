@@ -158,7 +158,7 @@ impl Script {
     pub fn take_next(&mut self) -> Outcome {
         self.queue.pop_front().unwrap_or(self.default)
     }
-    /// `count` = Some(n): the next n requests; None: every request from now on.
+    /// `count` = `Some(n)`: the next n requests; `None`: every request from now on.
     pub fn set(&mut self, outcome: Outcome, count: Option<u32>) {
         match count {
             Some(n) => self.queue.extend((0..n).map(|_| outcome)),
