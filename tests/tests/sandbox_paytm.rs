@@ -133,6 +133,18 @@ fn pay_page_callback_redirect_and_status() {
     assert_eq!(st["TXNAMOUNT"], "2.00");
     assert_eq!(status_query(sb.url(), "NOPE")["RESPCODE"], "334");
 
+    // The same query form-encoded as `JsonData=<json>`.
+    let q: serde_json::Map<String, Value> = signed(&[("MID", f::PAYTM_MID), ("ORDERID", "ORD1")])
+        .into_iter()
+        .map(|(k, v)| (k, json!(v)))
+        .collect();
+    let (status, _, text) = post_form(
+        &format!("{}/paytm/merchant-status/getTxnStatus", sb.url()),
+        &[("JsonData".into(), Value::Object(q).to_string())],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(json(&text)["STATUS"], "TXN_SUCCESS");
+
     // A status query with a bad checksum is refused.
     let (_, text) = post_json(
         &format!("{}/paytm/merchant-status/getTxnStatus", sb.url()),
@@ -140,7 +152,7 @@ fn pay_page_callback_redirect_and_status() {
         &json!({"MID": f::PAYTM_MID, "ORDERID": "ORD1", "CHECKSUMHASH": "AAAA"}),
     );
     assert_eq!(json(&text)["RESPCODE"], "330");
-    assert_eq!(counter(&sb, "paytm.status_query"), 4);
+    assert_eq!(counter(&sb, "paytm.status_query"), 5);
 }
 
 #[test]

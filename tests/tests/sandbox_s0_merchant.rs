@@ -179,6 +179,54 @@ fn merchant_receiver_verifies_kassa_signature() {
 }
 
 #[test]
+fn malformed_input_is_answered_never_a_panic() {
+    let sb = start();
+    let routes = [
+        "/s0/platform/pay/prePayCheck",
+        "/s0/platform/pay/orderCallBack",
+        "/s0/platform/pay/updateInfo",
+        "/s3/pai/createPayOrder",
+        "/paytm/theia/processTransaction",
+        "/paytm/theia/complete",
+        "/paytm/merchant-status/getTxnStatus",
+        "/pingpp/v1/charges",
+        "/wallet/pay",
+        "/merchant/webhooks",
+        "/_control/s3/complete",
+        "/_control/paytm/complete",
+        "/_control/pingpp/complete",
+        "/_control/wallet/complete",
+        "/_control/merchant/script",
+        "/_control/s3/auto",
+        "/_control/outbox/release",
+        "/_control/s0/relay_fail",
+    ];
+    let bodies: [&[u8]; 6] = [
+        b"",
+        b"{",
+        b"[]",
+        b"null",
+        b"\xff\xfe\x00",
+        b"{\"res_data\": 5, \"id\": []}",
+    ];
+    for route in routes {
+        for body in bodies {
+            let mut rq = sandbox_support::agent()
+                .post(&format!("{}{route}", sb.url()))
+                .header("Content-Type", "application/json");
+            for (k, v) in GOOD {
+                rq = rq.header(k, v);
+            }
+            let mut r = rq.send(body).unwrap();
+            let status = r.status().as_u16();
+            let text = r.body_mut().read_to_string().unwrap_or_default();
+            assert!(status < 500, "{route} {body:?}: {status} {text}");
+        }
+    }
+    assert_eq!(get(&format!("{}/healthz", sb.url()), &[]).0, 200);
+}
+
+#[test]
 fn routing_errors_and_reset() {
     let sb = start();
     assert_eq!(get(&format!("{}/nope", sb.url()), &[]).0, 404);

@@ -16,6 +16,15 @@
 //! | `/merchant/webhooks` | a merchant's webhook receiver (SPEC 3.5) | [`merchant`] |
 //! | `/_control/...` | scripting and counters | [`control`] |
 //!
+//! Each prefix stands for the provider's host, and the rest of the path is the
+//! provider's own (seed S0 `https://openapi.e.uban360.com/platform/pay/prePayCheck` →
+//! `{sandbox}/s0/platform/pay/prePayCheck`; Paytm `securegw…/theia/processTransaction`
+//! → `{sandbox}/paytm/theia/processTransaction`; Ping++ `api.pingxx.com/v1/charges` →
+//! `{sandbox}/pingpp/v1/charges`), so the edge's configured base URL is simply
+//! `{sandbox}/s0`, `{sandbox}/s3`, `{sandbox}/paytm`, `{sandbox}/pingpp`,
+//! `{sandbox}/wallet`. The sandbox listens on 127.0.0.1 only and the control API has no
+//! authentication: it is a test fixture, never to be exposed.
+//!
 //! Everything the sandbox sends on its own (notifies, callbacks, webhooks) goes through
 //! one function with a timeout and only to URLs allowed by
 //! [`SandboxConfig::outbound_allow`] (loopback by default).

@@ -16,7 +16,10 @@
 //! - `POST /paytm/merchant-status/getTxnStatus` — the Transaction Status API: JSON
 //!   `{MID, ORDERID, CHECKSUMHASH}` (checksum over MID and ORDERID) →
 //!   `{TXNID, BANKTXNID, ORDERID, TXNAMOUNT, STATUS, TXNTYPE, GATEWAYNAME, RESPCODE,
-//!   RESPMSG, BANKNAME, MID, PAYMENTMODE, REFUNDAMT, TXNDATE}`. Paytm requires merchants
+//!   RESPMSG, BANKNAME, MID, PAYMENTMODE, REFUNDAMT, TXNDATE}` (also accepted
+//!   form-encoded as `JsonData=<json>`, as Paytm does). Errors keep that shape with
+//!   `STATUS` `TXN_FAILURE` and `RESPCODE` 330 (checksum), 334 (unknown order), 335
+//!   (MID), 501 (malformed). Paytm requires merchants
 //!   to call it after every callback; the edge does.
 //!
 //! Callbacks can also be driven from `/_control/paytm/complete` (with tamper, delay,
@@ -321,7 +324,15 @@ fn txn_status(state: &Arc<State>, req: &Req) -> Resp {
             &json!({"ORDERID": order, "STATUS": "TXN_FAILURE", "RESPCODE": code, "RESPMSG": msg}),
         )
     };
-    let v = match req.json() {
+    // Paytm accepts the JSON as the body or, form-encoded, as `JsonData=<json>`.
+    let json_data = form_urlencoded::parse(&req.body)
+        .find(|(k, _)| k == "JsonData")
+        .map(|(_, v)| v.into_owned());
+    let parsed = match json_data {
+        Some(j) => serde_json::from_str(&j).map_err(|e| format!("JsonData is not JSON: {e}")),
+        None => req.json(),
+    };
+    let v = match parsed {
         Ok(v) => v,
         Err(e) => return fail("501", &e, ""),
     };
