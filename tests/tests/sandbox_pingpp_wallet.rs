@@ -35,6 +35,7 @@ fn pingpp_charge_webhooks_and_retrieve() {
         id.as_str()
     );
     assert_eq!(counter(&sb, "pingpp.charge_created"), 1);
+    assert_eq!(counter(&sb, "pingpp.charge_request"), 2);
 
     let (status, text) = post_json(
         &charges,
@@ -143,6 +144,7 @@ fn wallet_pay_status_and_signed_notification() {
     assert!(rx.try_recv(50).is_none());
     assert!(notify::verify(&rx.recv().body, &wallet_pub).is_ok());
     assert_eq!(counter(&sb, "wallet.pay"), 1);
+    assert_eq!(counter(&sb, "wallet.payment_created"), 1);
     assert_eq!(counter(&sb, "wallet.notify.sent"), 5);
 }
 

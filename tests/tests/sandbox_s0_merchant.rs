@@ -152,6 +152,24 @@ fn merchant_receiver_verifies_kassa_signature() {
     assert_eq!(deliver(sb.url(), &good, &body), 500);
     assert_eq!(deliver(sb.url(), &good, &body), 200);
 
+    // "Time out": the receiver sleeps longer than the sender waits, then recovers.
+    control(
+        &sb,
+        "merchant/script",
+        &json!({"outcome": "timeout", "ms": 400, "count": 1}),
+    );
+    let impatient: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_millis(100)))
+        .build()
+        .into();
+    let r = impatient
+        .post(&format!("{}/merchant/webhooks", sb.url()))
+        .header(webhook_sig::HEADER, &good)
+        .send(body.as_bytes());
+    assert!(r.is_err(), "expected a time-out");
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(deliver(sb.url(), &good, &body), 200);
+
     let (_, list) = get(&format!("{}/merchant/webhooks", sb.url()), &[]);
     let list = json(&list)["webhooks"].as_array().unwrap().clone();
     let flags: Vec<(bool, u64)> = list
@@ -170,12 +188,14 @@ fn merchant_receiver_verifies_kassa_signature() {
             (false, 400),
             (false, 400),
             (true, 500),
+            (true, 200),
+            (true, 200),
             (true, 200)
         ]
     );
     assert_eq!(list[0]["type"], "order.succeeded");
-    assert_eq!(counter(&sb, "merchant.webhook_received"), 5);
-    assert_eq!(counter(&sb, "merchant.webhook_accepted"), 2);
+    assert_eq!(counter(&sb, "merchant.webhook_received"), 7);
+    assert_eq!(counter(&sb, "merchant.webhook_accepted"), 4);
 }
 
 #[test]

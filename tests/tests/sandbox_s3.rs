@@ -56,6 +56,7 @@ fn create_pay_order_round_trip_and_notify() {
     }
     // The same out_trade_id twice is one trade.
     assert_eq!(counter(&sb, "s3.create_pay_order"), 2);
+    assert_eq!(counter(&sb, "s3.trade_created"), 1);
     let (_, trades) = sandbox_support::get(&format!("{}/_control/s3/trades", sb.url()), &[]);
     assert_eq!(json(&trades)["items"].as_array().unwrap().len(), 1);
 

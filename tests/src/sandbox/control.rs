@@ -38,11 +38,15 @@
 //! - `POST /_control/outbox/release` `{"order": "fifo" | "reverse"}` — sends the held
 //!   messages (reverse = out of order); `GET /_control/outbox` lists them.
 //!
-//! **Reading** — `GET /_control/counters` (`{"counters": {name: n}}`, e.g.
-//! `s0.prepay_check`, `s0.relay`, `s0.auth_rejected`, `s3.create_pay_order`,
-//! `paytm.process`, `paytm.checksum_rejected`, `paytm.status_query`,
-//! `pingpp.charge_created`, `wallet.pay`, `merchant.webhook_received`,
-//! `merchant.webhook_accepted`, `<label>.sent`); `GET /_control/sent` (every outbound
+//! **Reading** — `GET /_control/counters` (`{"counters": {name: n}}`; a counter never
+//! bumped is absent, i.e. 0): `s0.prepay_check`, `s0.relay`, `s0.update_info`,
+//! `s0.auth_rejected`; `s3.create_pay_order` (verified calls), `s3.trade_created`
+//! (distinct trades), `s3.error.<RESULT_CODE>`; `paytm.process`,
+//! `paytm.checksum_rejected`, `paytm.form_rejected`, `paytm.status_query`;
+//! `pingpp.charge_request`, `pingpp.charge_created`; `wallet.pay`,
+//! `wallet.payment_created`; `merchant.webhook_received`, `merchant.webhook_accepted`
+//! (verified and answered 200); `<label>.sent` per outbound attempt (`s3.notify`,
+//! `paytm.callback`, `pingpp.webhook`, `wallet.notify`); `GET /_control/sent` (every outbound
 //! attempt); `GET /_control/s0/relays`, `/_control/s0/prepay_checks`,
 //! `/_control/s0/update_infos`, `/_control/s3/trades`, `/_control/paytm/txns`,
 //! `/_control/pingpp/charges`, `/_control/wallet/payments`,

@@ -128,7 +128,10 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
         Ok(c) => c,
         Err(e) => return err(400, "invalid_request_error", &e.to_string(), None),
     };
-    let outcome = state.with(|i| i.pingpp.script.take_next());
+    let outcome = state.with(|i| {
+        i.bump("pingpp.charge_request");
+        i.pingpp.script.take_next()
+    });
     match outcome {
         Outcome::Approve => {}
         Outcome::Slow { ms } => std::thread::sleep(Duration::from_millis(ms)),

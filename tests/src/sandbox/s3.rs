@@ -164,6 +164,7 @@ fn create_pay_order(state: &Arc<State>, req: &Req) -> Resp {
             security_type: alg.security_type(),
             trade_status: None,
         };
+        i.bump("s3.trade_created");
         i.s3.trades.push(t.clone());
         (t, i.s3.auto.clone())
     });

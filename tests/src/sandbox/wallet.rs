@@ -93,7 +93,10 @@ fn pay(state: &Arc<State>, req: &Req) -> Resp {
     if r.notify_url.is_empty() {
         return err(400, "notify_url: must not be empty");
     }
-    match state.with(|i| i.wallet.script.take_next()) {
+    match state.with(|i| {
+        i.bump("wallet.pay");
+        i.wallet.script.take_next()
+    }) {
         Outcome::Approve => {}
         Outcome::Slow { ms } => std::thread::sleep(Duration::from_millis(ms)),
         Outcome::Deny => return err(402, "payment refused (scripted)"),
@@ -104,7 +107,7 @@ fn pay(state: &Arc<State>, req: &Req) -> Resp {
         if let Some(p) = i.wallet.payments.iter().find(|p| p.order_id == r.order_id) {
             return (p.clone(), None);
         }
-        i.bump("wallet.pay");
+        i.bump("wallet.payment_created");
         let p = Payment {
             order_id: r.order_id,
             trade_id: i.next_id("w_"),
