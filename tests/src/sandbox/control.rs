@@ -46,11 +46,12 @@
 //! `pingpp.charge_request`, `pingpp.charge_created`; `wallet.pay`,
 //! `wallet.payment_created`; `merchant.webhook_received`, `merchant.webhook_accepted`
 //! (verified and answered 200); `<label>.sent` per outbound attempt (`s3.notify`,
-//! `paytm.callback`, `pingpp.webhook`, `wallet.notify`); `GET /_control/sent` (every outbound
-//! attempt); `GET /_control/s0/relays`, `/_control/s0/prepay_checks`,
-//! `/_control/s0/update_infos`, `/_control/s3/trades`, `/_control/paytm/txns`,
-//! `/_control/pingpp/charges`, `/_control/wallet/payments`,
-//! `/_control/merchant/webhooks`.
+//! `paytm.callback`, `pingpp.webhook`, `wallet.notify`). Records, each answering
+//! `{"items": [...]}`: `GET /_control/sent` (every outbound attempt),
+//! `/_control/s0/relays`, `/_control/s0/prepay_checks`, `/_control/s0/update_infos`,
+//! `/_control/s3/trades`, `/_control/paytm/txns`, `/_control/pingpp/charges`,
+//! `/_control/wallet/payments`; and `/_control/merchant/webhooks` (=
+//! `GET /merchant/webhooks`, `{"webhooks": [...]}`).
 //!
 //! `POST /_control/reset` clears scripts, records, counters and held messages (created
 //! trades included).
