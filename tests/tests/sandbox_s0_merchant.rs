@@ -96,6 +96,7 @@ fn s0_relays_are_recorded_and_can_fail() {
     assert_eq!(items.len(), 4);
     assert_eq!(items[3]["orderStatus"], "PAY_SUCCESS");
     assert_eq!(counter(&sb, "s0.relay"), 4);
+    assert_eq!(sb.counter("s0.relay"), 4);
 
     let (_, body) = post_json(
         &format!("{}/s0/platform/pay/updateInfo", sb.url()),

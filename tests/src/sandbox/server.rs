@@ -307,6 +307,13 @@ impl SandboxHandle {
         &self.state
     }
 
+    /// A counter of the control API (`/_control/counters`), read in process.
+    #[must_use]
+    pub fn counter(&self, name: &str) -> u64 {
+        self.state
+            .with(|i| i.counters.get(name).copied().unwrap_or(0))
+    }
+
     /// Stops serving and joins the workers.
     pub fn shutdown(mut self) {
         self.stop_workers();
