@@ -1,0 +1,192 @@
+//! The control API under `/_control/` (JSON in, JSON out): scripts each upstream's
+//! outcomes, drives completions (notifies, callbacks, webhooks) and exposes counters
+//! and records, so tests and the demo can drive every path and assert, e.g., "exactly
+//! one charge".
+//!
+//! **Scripts** — body `{"outcome": O, "ms": N?, "count": N?}`, O one of `approve`
+//! (aliases `succeed`, `ok`, `accept`), `deny` (`fail`, `reject`), `slow` (`timeout`;
+//! needs `ms`), `error` (HTTP 500), `garbage` (200 with a body that is not the
+//! provider's). With `count` the outcome applies to the next `count` requests, then the
+//! default resumes; without it, it becomes the default.
+//! - `POST /_control/s0/prepay` — S0 `prePayCheck` (deny = `{status: 10000}`).
+//! - `POST /_control/s3/script` — S3 `createPayOrder` (deny = signed `SYSTEM_ERROR`).
+//! - `POST /_control/pingpp/script` — Ping++ charge creation (deny = 402 `channel_error`).
+//! - `POST /_control/wallet/script` — wallet `pay` (deny = 402).
+//! - `POST /_control/merchant/script` — merchant receiver (error = 500, slow = sleep,
+//!   deny = 400).
+//! - `POST /_control/s0/relay_fail` `{"count": N}` — the next N `orderCallBack`s answer
+//!   `{status: 10000, success: false}`.
+//!
+//! **Completions** — body `{"id", "result": "success"|"fail", "tamper":
+//! "none"|"signature"|"amount"|"order_id"|"wrong_key", "delay_ms", "duplicate",
+//! "hold"}`. `tamper: signature` flips a character of the signature after signing;
+//! `amount` / `order_id` change the field *before* signing (valid signature, wrong
+//! data); `wrong_key` signs with `impostor_private_key` (Paytm: another merchant key).
+//! `duplicate: N` sends N extra copies; `delay_ms` sends later on a background thread;
+//! `hold` queues the message until `/_control/outbox/release`. The answer is
+//! `{"messages": [what was signed], "sent": [{label, url, status, response, error}]}`.
+//! - `POST /_control/s3/complete` — `id` = `wk_trade_id` or `out_trade_id`.
+//! - `POST /_control/paytm/complete` — `id` = ORDERID or TXNID.
+//! - `POST /_control/pingpp/complete` — `id` = charge id or `order_no`; plus `"event":
+//!   "charge.succeeded" | "refund.succeeded"` (default the former); `result` ignored.
+//! - `POST /_control/wallet/complete` — `id` = order id or trade id.
+//! - `POST /_control/{s3,pingpp,wallet}/auto` — the same body without `id` (plus
+//!   `event` for Ping++), or `{"off": true}`: every *new* trade is then completed that
+//!   way on a background thread (for the demo, where nobody calls `complete`). The
+//!   trade's status changes at once; use `delay_ms` so the notify follows the create
+//!   answer (with 0 it may overtake it — a race worth testing).
+//! - `POST /_control/outbox/release` `{"order": "fifo" | "reverse"}` — sends the held
+//!   messages (reverse = out of order); `GET /_control/outbox` lists them.
+//!
+//! **Reading** — `GET /_control/counters` (`{"counters": {name: n}}`; a counter never
+//! bumped is absent, i.e. 0): `s0.prepay_check`, `s0.relay`, `s0.update_info`,
+//! `s0.auth_rejected`; `s3.create_pay_order` (verified calls), `s3.trade_created`
+//! (distinct trades), `s3.error.<RESULT_CODE>`; `paytm.process`,
+//! `paytm.checksum_rejected`, `paytm.form_rejected`, `paytm.status_query`;
+//! `pingpp.charge_request`, `pingpp.charge_created`; `wallet.pay`,
+//! `wallet.payment_created`; `merchant.webhook_received`, `merchant.webhook_accepted`
+//! (verified and answered 200); `<label>.sent` per outbound attempt (`s3.notify`,
+//! `paytm.callback`, `pingpp.webhook`, `wallet.notify`). Records, each answering
+//! `{"items": [...]}`: `GET /_control/sent` (every outbound attempt),
+//! `/_control/s0/relays`, `/_control/s0/prepay_checks`, `/_control/s0/update_infos`,
+//! `/_control/s3/trades`, `/_control/paytm/txns`, `/_control/pingpp/charges`,
+//! `/_control/wallet/payments`; and `/_control/merchant/webhooks` (=
+//! `GET /merchant/webhooks`, `{"webhooks": [...]}`).
+//!
+//! `POST /_control/reset` clears scripts, records, counters and held messages (created
+//! trades included).
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::outbound::{self, Complete};
+use super::server::{Inner, Outcome, Req, Resp, State};
+use super::{merchant, paytm, pingpp, s3, wallet};
+
+fn bad(msg: &str) -> Resp {
+    Resp::json(400, &json!({"error": msg}))
+}
+
+fn ok() -> Resp {
+    Resp::json(200, &json!({"ok": true}))
+}
+
+fn script(state: &State, req: &Req, pick: fn(&mut Inner) -> &mut super::server::Script) -> Resp {
+    let v = match req.json() {
+        Ok(v) => v,
+        Err(e) => return bad(&e),
+    };
+    let outcome: Outcome = match serde_json::from_value(v.clone()) {
+        Ok(o) => o,
+        Err(e) => return bad(&format!("outcome: {e}")),
+    };
+    let count = match v.get("count") {
+        None | Some(Value::Null) => None,
+        Some(c) => match c.as_u64().and_then(|c| u32::try_from(c).ok()) {
+            Some(c) => Some(c),
+            None => return bad("count: must be a non-negative integer"),
+        },
+    };
+    state.with(|i| pick(i).set(outcome, count));
+    ok()
+}
+
+fn auto(state: &State, req: &Req, pick: fn(&mut Inner) -> &mut Option<outbound::Auto>) -> Resp {
+    let v = match req.json() {
+        Ok(v) => v,
+        Err(e) => return bad(&e),
+    };
+    if v.get("off").and_then(Value::as_bool) == Some(true) {
+        state.with(|i| *pick(i) = None);
+        return ok();
+    }
+    match serde_json::from_value::<outbound::Auto>(v) {
+        Ok(a) => {
+            state.with(|i| *pick(i) = Some(a));
+            ok()
+        }
+        Err(e) => bad(&format!("body: {e}")),
+    }
+}
+
+fn list<T: serde::Serialize>(items: &T) -> Resp {
+    match serde_json::to_value(items) {
+        Ok(v) => Resp::json(200, &json!({"items": v})),
+        Err(e) => Resp::json(500, &json!({"error": e.to_string()})),
+    }
+}
+
+/// `/_control/{rest}`.
+pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
+    let post = req.method == "POST";
+    let complete = || -> Result<Complete, Resp> {
+        serde_json::from_slice(&req.body).map_err(|e| bad(&format!("body: {e}")))
+    };
+    match (rest, post) {
+        ("counters", false) => Resp::json(
+            200,
+            &json!({"counters": state.with(|i| i.counters.clone())}),
+        ),
+        ("sent", false) => list(&state.with(|i| i.outbound.sent.clone())),
+        ("outbox", false) => list(&state.with(|i| i.outbound.held.clone())),
+        ("reset", true) => {
+            state.with(|i| *i = Inner::default());
+            ok()
+        }
+        ("outbox/release", true) => {
+            let order = req
+                .json()
+                .ok()
+                .and_then(|v| v.get("order").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_else(|| "fifo".into());
+            let reverse = match order.as_str() {
+                "fifo" => false,
+                "reverse" => true,
+                other => return bad(&format!("order: expected fifo|reverse, got {other:?}")),
+            };
+            let sent = outbound::release(state, reverse);
+            Resp::json(200, &json!({"sent": sent}))
+        }
+        ("s0/prepay", true) => script(state, req, |i| &mut i.s0.prepay),
+        ("s3/script", true) => script(state, req, |i| &mut i.s3.script),
+        ("pingpp/script", true) => script(state, req, |i| &mut i.pingpp.script),
+        ("wallet/script", true) => script(state, req, |i| &mut i.wallet.script),
+        ("merchant/script", true) => script(state, req, |i| &mut i.merchant.script),
+        ("s3/auto", true) => auto(state, req, |i| &mut i.s3.auto),
+        ("pingpp/auto", true) => auto(state, req, |i| &mut i.pingpp.auto),
+        ("wallet/auto", true) => auto(state, req, |i| &mut i.wallet.auto),
+        ("s0/relay_fail", true) => {
+            let Some(n) = req
+                .json()
+                .ok()
+                .and_then(|v| v.get("count").and_then(Value::as_u64))
+                .and_then(|n| u32::try_from(n).ok())
+            else {
+                return bad("count: a non-negative integer is required");
+            };
+            state.with(|i| i.s0.relay_fail_next = n);
+            ok()
+        }
+        ("s0/relays", false) => list(&state.with(|i| i.s0.relays.clone())),
+        ("s0/prepay_checks", false) => list(&state.with(|i| i.s0.prepay_checks.clone())),
+        ("s0/update_infos", false) => list(&state.with(|i| i.s0.update_infos.clone())),
+        ("s3/trades", false) => list(&state.with(|i| i.s3.trades.clone())),
+        ("paytm/txns", false) => list(&state.with(|i| i.paytm.txns.clone())),
+        ("pingpp/charges", false) => list(&state.with(|i| i.pingpp.charges.clone())),
+        ("wallet/payments", false) => list(&state.with(|i| i.wallet.payments.clone())),
+        ("merchant/webhooks", false) => merchant::list(state),
+        ("s3/complete", true) => complete().map_or_else(|r| r, |c| s3::complete(state, &c)),
+        ("paytm/complete", true) => complete().map_or_else(|r| r, |c| paytm::complete(state, &c)),
+        ("wallet/complete", true) => complete().map_or_else(|r| r, |c| wallet::complete(state, &c)),
+        ("pingpp/complete", true) => {
+            let event = req
+                .json()
+                .ok()
+                .and_then(|v| v.get("event").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_else(|| "charge.succeeded".into());
+            complete().map_or_else(|r| r, |c| pingpp::complete(state, &c, &event))
+        }
+        _ => Resp::not_found(&req.path),
+    }
+}

@@ -1,0 +1,408 @@
+//! Paytm (seed S1 payType 1, SPEC 3.3, 3.4 "paytm", 4.3), under `/paytm/`:
+//!
+//! - `POST /paytm/theia/processTransaction` — the form the widget posts (the params of
+//!   S1 `preOrder`: `MID`, `ORDER_ID`, `CUST_ID`, `TXN_AMOUNT`, `CALLBACK_URL`, …,
+//!   `CHECKSUMHASH`).
+//!   The checksum is verified with the merchant key and MID checked against the config;
+//!   the answer is a small HTML page with "Pay" and "Fail" buttons (plain forms, no
+//!   script, so it works under any CSP). A bad checksum gets an error page (400).
+//!   `GET` answers 405, as there is nothing to show without a form.
+//! - `POST /paytm/theia/complete` (`txn_id`, `result` = success|fail, form-encoded) —
+//!   what the buttons post: the sandbox POSTs the signed callback form (ORDERID, TXNID,
+//!   TXNAMOUNT, STATUS, RESPCODE, RESPMSG, MID, CURRENCY, GATEWAYNAME, BANKTXNID,
+//!   TXNDATE, PAYMENTMODE, BANKNAME, CHECKSUMHASH) to the form's `CALLBACK_URL`, server
+//!   side, then redirects the shopper (303) to `paytm.return_url` (or `CALLBACK_URL`) with
+//!   `?ORDERID=..&STATUS=..`.
+//! - `POST /paytm/merchant-status/getTxnStatus` — the Transaction Status API: JSON
+//!   `{MID, ORDERID, CHECKSUMHASH}` (checksum over MID and ORDERID) →
+//!   `{TXNID, BANKTXNID, ORDERID, TXNAMOUNT, STATUS, TXNTYPE, GATEWAYNAME, RESPCODE,
+//!   RESPMSG, BANKNAME, MID, PAYMENTMODE, REFUNDAMT, TXNDATE}` (also accepted
+//!   form-encoded as `JsonData=<json>`, as Paytm does). Errors keep that shape with
+//!   `STATUS` `TXN_FAILURE` and `RESPCODE` 330 (checksum), 334 (unknown order), 335
+//!   (MID), 501 (malformed). Paytm requires merchants
+//!   to call it after every callback; the edge does.
+//!
+//! Callbacks can also be driven from `/_control/paytm/complete` (with tamper, delay,
+//! duplicate, hold), which is what tests use.
+
+use std::sync::Arc;
+
+use kassa_shared::crypto::ct;
+use kassa_shared::providers::s1_paytm::checksum::{self, Params, Salt, CHECKSUMHASH};
+use rand::RngCore;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::outbound::{self, Complete, Delivery, Outbound, Tamper};
+use super::server::{unix_ms, Req, Resp, State};
+
+/// A transaction started by a process-page form.
+#[derive(Debug, Clone, Serialize)]
+pub struct Txn {
+    pub txn_id: String,
+    pub bank_txn_id: String,
+    pub order_id: String,
+    pub txn_amount: String,
+    pub callback_url: String,
+    /// `PENDING` until completed, then `TXN_SUCCESS` / `TXN_FAILURE`.
+    pub status: String,
+    pub txn_date: String,
+}
+
+#[derive(Default)]
+pub struct PaytmState {
+    pub txns: Vec<Txn>,
+}
+
+/// `/paytm/{rest}`.
+pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
+    let known = matches!(
+        rest,
+        "theia/processTransaction" | "theia/complete" | "merchant-status/getTxnStatus"
+    );
+    if !known {
+        return Resp::not_found(&req.path);
+    }
+    if req.method != "POST" {
+        return Resp::method_not_allowed(&req.method, &req.path);
+    }
+    match rest {
+        "theia/processTransaction" => process(state, req),
+        "theia/complete" => complete_from_page(state, req),
+        _ => txn_status(state, req),
+    }
+}
+
+fn form(body: &[u8]) -> Params {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), Some(v.into_owned())))
+        .collect()
+}
+
+fn get<'a>(p: &'a Params, k: &str) -> &'a str {
+    p.get(k).and_then(Option::as_deref).unwrap_or("")
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn page(status: u16, title: &str, body: &str) -> Resp {
+    Resp::html(
+        status,
+        format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} — Paytm sandbox</title></head>\
+             <body><h1>{t}</h1>{body}</body></html>",
+            t = esc(title)
+        ),
+    )
+}
+
+fn process(state: &Arc<State>, req: &Req) -> Resp {
+    let p = form(&req.body);
+    for k in [
+        "MID",
+        "ORDER_ID",
+        "TXN_AMOUNT",
+        "CALLBACK_URL",
+        CHECKSUMHASH,
+    ] {
+        if get(&p, k).is_empty() {
+            state.with(|i| i.bump("paytm.form_rejected"));
+            return page(
+                400,
+                "Invalid request",
+                &format!("<p>Missing parameter {}.</p>", esc(k)),
+            );
+        }
+    }
+    if !ct::eq(get(&p, "MID").as_bytes(), state.config.paytm.mid.as_bytes()) {
+        state.with(|i| i.bump("paytm.form_rejected"));
+        return page(400, "Invalid request", "<p>Invalid MID.</p>");
+    }
+    if checksum::verify(&p, &state.keys.paytm_key, get(&p, CHECKSUMHASH)).is_err() {
+        state.with(|i| i.bump("paytm.checksum_rejected"));
+        return page(
+            400,
+            "Checksum mismatch",
+            "<p>Paytm checksum mismatch (RESPCODE 330).</p>",
+        );
+    }
+    // Refuse here rather than fail silently later: the callback could never be posted.
+    let callback = get(&p, "CALLBACK_URL");
+    if !outbound::allowed(state, callback) {
+        state.with(|i| i.bump("paytm.form_rejected"));
+        return page(
+            400,
+            "Invalid request",
+            "<p>CALLBACK_URL is not allowed by the sandbox's outbound_allow.</p>",
+        );
+    }
+    let order_id = get(&p, "ORDER_ID").to_owned();
+    let txn = state.with(|i| {
+        i.bump("paytm.process");
+        // A second form for the same order starts a new transaction, as Paytm does.
+        let t = Txn {
+            txn_id: i.next_id(""),
+            bank_txn_id: i.next_id("B"),
+            order_id: order_id.clone(),
+            txn_amount: get(&p, "TXN_AMOUNT").to_owned(),
+            callback_url: get(&p, "CALLBACK_URL").to_owned(),
+            status: "PENDING".into(),
+            txn_date: txn_date(unix_ms()),
+        };
+        i.paytm.txns.push(t.clone());
+        t
+    });
+    let button = |result: &str, label: &str| {
+        format!(
+            "<form method=\"post\" action=\"/paytm/theia/complete\">\
+             <input type=\"hidden\" name=\"txn_id\" value=\"{}\">\
+             <input type=\"hidden\" name=\"result\" value=\"{result}\">\
+             <button type=\"submit\">{label}</button></form>",
+            esc(&txn.txn_id)
+        )
+    };
+    page(
+        200,
+        "Paytm sandbox",
+        &format!(
+            "<p>Order <code>{}</code>, amount ₹{}</p>{}{}",
+            esc(&txn.order_id),
+            esc(&txn.txn_amount),
+            button("success", "Pay"),
+            button("fail", "Fail")
+        ),
+    )
+}
+
+fn complete_from_page(state: &Arc<State>, req: &Req) -> Resp {
+    let p = form(&req.body);
+    let c = Complete {
+        id: get(&p, "txn_id").to_owned(),
+        result: get(&p, "result").to_owned(),
+        tamper: Tamper::None,
+        delivery: Delivery::default(),
+    };
+    let (txn, _msg, _sent) = match run_complete(state, &c) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let base = state
+        .config
+        .paytm
+        .return_url
+        .clone()
+        .unwrap_or_else(|| txn.callback_url.clone());
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let q = form_urlencoded::Serializer::new(String::new())
+        .append_pair("ORDERID", &txn.order_id)
+        .append_pair("STATUS", &txn.status)
+        .finish();
+    Resp::redirect(&format!("{base}{sep}{q}"))
+}
+
+/// `/_control/paytm/complete`: `id` is an ORDERID (latest transaction) or a TXNID.
+pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
+    match run_complete(state, c) {
+        Ok((_, msg, sent)) => Resp::json(200, &outbound::report(&[msg], &sent)),
+        Err(r) => r,
+    }
+}
+
+fn run_complete(
+    state: &Arc<State>,
+    c: &Complete,
+) -> Result<(Txn, Value, Vec<outbound::Sent>), Resp> {
+    let ok = c
+        .success()
+        .map_err(|e| Resp::json(400, &json!({"error": e})))?;
+    let status = if ok { "TXN_SUCCESS" } else { "TXN_FAILURE" };
+    let txn = state
+        .with(|i| {
+            let t = i
+                .paytm
+                .txns
+                .iter_mut()
+                .rev()
+                .find(|t| t.txn_id == c.id || t.order_id == c.id)?;
+            status.clone_into(&mut t.status);
+            Some(t.clone())
+        })
+        .ok_or_else(|| {
+            Resp::json(
+                404,
+                &json!({"error": format!("no Paytm transaction {}", c.id)}),
+            )
+        })?;
+    let mut p = callback_params(state, &txn);
+    match c.tamper {
+        Tamper::Amount => {
+            p.insert("TXNAMOUNT".into(), Some(format!("{}1", txn.txn_amount)));
+        }
+        Tamper::OrderId => {
+            p.insert("ORDERID".into(), Some(format!("{}x", txn.order_id)));
+        }
+        Tamper::None | Tamper::Signature | Tamper::WrongKey => {}
+    }
+    // Paytm's key is symmetric: "wrong key" is another merchant's key of the same size.
+    let wrong_key = vec![b'w'; state.keys.paytm_key.len()];
+    let key = if c.tamper == Tamper::WrongKey {
+        &wrong_key
+    } else {
+        &state.keys.paytm_key
+    };
+    let mut hash = checksum::generate(&p, key, &random_salt())
+        .map_err(|e| Resp::json(500, &json!({"error": format!("checksum: {e}")})))?;
+    if c.tamper == Tamper::Signature {
+        hash = outbound::flip_b64(&hash);
+    }
+    p.insert(CHECKSUMHASH.into(), Some(hash));
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &p {
+        ser.append_pair(k, v.as_deref().unwrap_or(""));
+    }
+    let body = ser.finish();
+    let msg = json!(p);
+    let out = Outbound {
+        label: "paytm.callback".into(),
+        url: txn.callback_url.clone(),
+        content_type: "application/x-www-form-urlencoded".into(),
+        headers: Vec::new(),
+        body,
+    };
+    let sent = outbound::dispatch(state, out, &c.delivery);
+    Ok((txn, msg, sent))
+}
+
+fn random_salt() -> Salt {
+    let mut b = [0u8; 4];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    Salt::from_random_bytes(b)
+}
+
+/// The fields Paytm posts to `CALLBACK_URL` (and, most of them, answers in the status API).
+fn callback_params(state: &State, t: &Txn) -> Params {
+    let ok = t.status == "TXN_SUCCESS";
+    let pending = t.status == "PENDING";
+    let (code, msg) = if ok {
+        ("01", "Txn Success")
+    } else if pending {
+        ("402", "Looks like the payment is not complete. Please wait while we confirm the status with your bank.")
+    } else {
+        ("227", "Your payment has been declined by your bank.")
+    };
+    [
+        ("ORDERID", t.order_id.as_str()),
+        ("TXNID", t.txn_id.as_str()),
+        ("TXNAMOUNT", t.txn_amount.as_str()),
+        ("STATUS", t.status.as_str()),
+        ("RESPCODE", code),
+        ("RESPMSG", msg),
+        ("MID", state.config.paytm.mid.as_str()),
+        ("CURRENCY", "INR"),
+        ("GATEWAYNAME", "WALLET"),
+        ("BANKTXNID", t.bank_txn_id.as_str()),
+        ("TXNDATE", t.txn_date.as_str()),
+        ("PAYMENTMODE", "PPI"),
+        ("BANKNAME", "WALLET"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), Some(v.to_owned())))
+    .collect()
+}
+
+fn txn_status(state: &Arc<State>, req: &Req) -> Resp {
+    state.with(|i| i.bump("paytm.status_query"));
+    let fail = |code: &str, msg: &str, order: &str| {
+        Resp::json(
+            200,
+            &json!({"ORDERID": order, "STATUS": "TXN_FAILURE", "RESPCODE": code, "RESPMSG": msg}),
+        )
+    };
+    // Paytm accepts the JSON as the body or, form-encoded, as `JsonData=<json>`.
+    let json_data = form_urlencoded::parse(&req.body)
+        .find(|(k, _)| k == "JsonData")
+        .map(|(_, v)| v.into_owned());
+    let parsed = match json_data {
+        Some(j) => serde_json::from_str(&j).map_err(|e| format!("JsonData is not JSON: {e}")),
+        None => req.json(),
+    };
+    let v = match parsed {
+        Ok(v) => v,
+        Err(e) => return fail("501", &e, ""),
+    };
+    let field = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let (mid, order_id, hash) = (field("MID"), field("ORDERID"), field(CHECKSUMHASH));
+    if mid.is_empty() || order_id.is_empty() || hash.is_empty() {
+        return fail(
+            "501",
+            "MID, ORDERID and CHECKSUMHASH are required",
+            &order_id,
+        );
+    }
+    let p: Params = [("MID", &mid), ("ORDERID", &order_id)]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), Some(v.clone())))
+        .collect();
+    if checksum::verify(&p, &state.keys.paytm_key, &hash).is_err() {
+        return fail("330", "Checksum provided is invalid", &order_id);
+    }
+    if !ct::eq(mid.as_bytes(), state.config.paytm.mid.as_bytes()) {
+        return fail("335", "Invalid MID", &order_id);
+    }
+    let Some(t) = state.with(|i| {
+        i.paytm
+            .txns
+            .iter()
+            .rev()
+            .find(|t| t.order_id == order_id)
+            .cloned()
+    }) else {
+        return fail("334", "Invalid Order Id.", &order_id);
+    };
+    let p = callback_params(state, &t);
+    let mut out: serde_json::Map<String, Value> = p
+        .into_iter()
+        .filter(|(k, _)| k != "CURRENCY")
+        .map(|(k, v)| (k, Value::String(v.unwrap_or_default())))
+        .collect();
+    out.insert("TXNTYPE".into(), json!("SALE"));
+    out.insert("REFUNDAMT".into(), json!("0.0"));
+    Resp::json(200, &Value::Object(out))
+}
+
+/// `yyyy-MM-dd HH:mm:ss.0` in UTC, Paytm's TXNDATE shape.
+fn txn_date(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil-from-days (H. Hinnant), days since 1970-01-01.
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.0",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn txn_date_is_utc_civil() {
+        assert_eq!(super::txn_date(0), "1970-01-01 00:00:00.0");
+        assert_eq!(super::txn_date(1_700_000_000_000), "2023-11-14 22:13:20.0");
+    }
+}

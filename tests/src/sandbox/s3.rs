@@ -1,0 +1,237 @@
+//! S3 Lianshang (seed S3 "创建订单" and "签名、加密机制"; SPEC 3.5, 4.1, 4.2):
+//! `POST /s3/pai/createPayOrder`.
+//!
+//! The request `{"res_data": "..."}` is decrypted with the platform private key (k−11
+//! blocks, gunzipped when `compress_type` is "1"), then the merchant's signature is
+//! verified with the merchant public key. The answer is plain JSON
+//! `{"newBaseResponseData": {...}, "newBizResponseData": {result_code, pay_token,
+//! wk_trade_id, security_type, sign}}` signed with the platform private key — RSA2,
+//! unless the request itself used "RSA". Failures are signed too, with `result_code`:
+//! `DECRYPT_ERROR` (undecryptable / not JSON), `SIGN_ERROR` (bad signature),
+//! `PARAM_ERROR` (missing field), `SYSTEM_ERROR` (scripted).
+//!
+//! **Notify (Kassa's decision; the seed defines none).** On `/_control/s3/complete`
+//! the sandbox POSTs this JSON to the request's `notify_url`:
+//!
+//! ```json
+//! {"notify_id": "ln_..", "merchant_id": "yx001", "out_trade_id": "..",
+//!  "wk_trade_id": "wk_..", "pay_amount": 200, "pay_currency": "CNY",
+//!  "trade_status": "SUCCESS" | "FAIL", "notify_time": "<unix ms>",
+//!  "security_type": "RSA2", "sign": "<base64>"}
+//! ```
+//!
+//! signed as SPEC 4.1 (the message minus `sign`/`security_type`, RFC 8785, with the
+//! platform private key, `sign`/`security_type` at top level), verifiable with
+//! `s3_lianshang::sign::verify_message` and the platform public key. `notify_id` is
+//! stable per trade and outcome, so duplicates are recognisable.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kassa_shared::crypto::SignAlg;
+use kassa_shared::providers::s3_lianshang::sign::{decode_res_data, sign_message, verify_message};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::outbound::{self, Complete, Tamper};
+use super::server::{Outcome, Req, Resp, Script, State};
+
+/// A created trade.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trade {
+    pub wk_trade_id: String,
+    pub pay_token: String,
+    pub merchant_id: String,
+    pub out_trade_id: String,
+    pub pay_amount: u64,
+    pub pay_currency: String,
+    pub notify_url: String,
+    pub security_type: &'static str,
+    pub trade_status: Option<String>,
+}
+
+#[derive(Default)]
+pub struct S3State {
+    pub script: Script,
+    pub auto: Option<outbound::Auto>,
+    pub trades: Vec<Trade>,
+}
+
+/// `/s3/{rest}`.
+pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
+    if rest != "pai/createPayOrder" {
+        return Resp::not_found(&req.path);
+    }
+    if req.method != "POST" {
+        return Resp::method_not_allowed(&req.method, &req.path);
+    }
+    create_pay_order(state, req)
+}
+
+/// A signed answer; `base` echoes the request's `newBaseData` when there was one.
+fn answer(state: &State, base: Option<&Value>, biz: Value, alg: SignAlg) -> Resp {
+    let mut base = base.cloned().unwrap_or_else(|| {
+        json!({"version": "", "platform": "", "request_id": "", "service_name": "CreatePayOrder",
+               "language": 0, "merchant_id": "", "time_stamp": "", "compress_type": "0"})
+    });
+    // The response itself travels uncompressed and in clear.
+    if let Some(b) = base.as_object_mut() {
+        b.insert("compress_type".into(), Value::String("0".into()));
+    }
+    let mut msg = json!({ "newBaseResponseData": base });
+    msg["newBizResponseData"] = biz;
+    match sign_message(&mut msg, &state.keys.s3_platform_priv, alg) {
+        Ok(()) => Resp::json(200, &msg),
+        Err(e) => Resp::json(
+            500,
+            &json!({"error": format!("sandbox could not sign: {e}")}),
+        ),
+    }
+}
+
+fn error(state: &State, base: Option<&Value>, code: &str, msg: &str, alg: SignAlg) -> Resp {
+    state.with(|i| i.bump(&format!("s3.error.{code}")));
+    answer(
+        state,
+        base,
+        json!({"result_code": code, "result_msg": msg}),
+        alg,
+    )
+}
+
+fn create_pay_order(state: &Arc<State>, req: &Req) -> Resp {
+    let envelope = match req.json() {
+        Ok(v) => v,
+        Err(e) => return error(state, None, "DECRYPT_ERROR", &e, SignAlg::Rsa2),
+    };
+    let msg = match decode_res_data(&envelope, &state.keys.s3_platform_priv) {
+        Ok(m) => m,
+        Err(e) => return error(state, None, "DECRYPT_ERROR", &e.to_string(), SignAlg::Rsa2),
+    };
+    let base = msg.get("newBaseData");
+    // Answer in the algorithm the request named, so a legacy "RSA" merchant can verify.
+    let named = msg
+        .get("newBizData")
+        .and_then(|b| b.get("security_type"))
+        .and_then(Value::as_str);
+    let alg = named
+        .and_then(|s| s.parse::<SignAlg>().ok())
+        .unwrap_or_default();
+    if let Err(e) = verify_message(&msg, &state.keys.s3_merchant_pub) {
+        return error(state, base, "SIGN_ERROR", &e.to_string(), alg);
+    }
+    let biz = msg.get("newBizData").cloned().unwrap_or(Value::Null);
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let (Some(out_trade_id), Some(pay_amount), Some(pay_currency), Some(notify_url)) = (
+        s(biz.get("out_trade_id")),
+        biz.get("pay_amount").and_then(Value::as_u64),
+        s(biz.get("pay_currency")),
+        s(biz.get("notify_url")),
+    ) else {
+        return error(
+            state,
+            base,
+            "PARAM_ERROR",
+            "newBizData: out_trade_id, pay_amount (integer), pay_currency and notify_url are required",
+            alg,
+        );
+    };
+    let merchant_id = s(base.and_then(|b| b.get("merchant_id"))).unwrap_or_default();
+    let outcome = state.with(|i| {
+        i.bump("s3.create_pay_order");
+        i.s3.script.take_next()
+    });
+    match outcome {
+        Outcome::Approve => {}
+        Outcome::Slow { ms } => std::thread::sleep(Duration::from_millis(ms)),
+        Outcome::Deny => return error(state, base, "SYSTEM_ERROR", "scripted failure", alg),
+        Outcome::Error => return Resp::json(500, &json!({"error": "scripted 500"})),
+        Outcome::Garbage => return Resp::text(200, "text/html", "<html>busy</html>"),
+    }
+    let (trade, auto) = state.with(|i| {
+        // Same out_trade_id again: the platform answers with the same trade (idempotent).
+        if let Some(t) = i.s3.trades.iter().find(|t| t.out_trade_id == out_trade_id) {
+            return (t.clone(), None);
+        }
+        let t = Trade {
+            wk_trade_id: i.next_id("wk"),
+            pay_token: i.next_id("pt_"),
+            merchant_id,
+            out_trade_id,
+            pay_amount,
+            pay_currency,
+            notify_url,
+            security_type: alg.security_type(),
+            trade_status: None,
+        };
+        i.bump("s3.trade_created");
+        i.s3.trades.push(t.clone());
+        (t, i.s3.auto.clone())
+    });
+    if let Some(a) = auto {
+        outbound::spawn_auto(state, a.for_id(&trade.wk_trade_id), complete);
+    }
+    answer(
+        state,
+        base,
+        json!({"result_code": "SUCCESS", "result_msg": "success",
+               "pay_token": trade.pay_token, "wk_trade_id": trade.wk_trade_id}),
+        alg,
+    )
+}
+
+/// `/_control/s3/complete`: `id` is a `wk_trade_id` or `out_trade_id`.
+pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
+    let ok = match c.success() {
+        Ok(ok) => ok,
+        Err(e) => return Resp::json(400, &json!({"error": e})),
+    };
+    let status = if ok { "SUCCESS" } else { "FAIL" };
+    let Some(t) = state.with(|i| {
+        let t =
+            i.s3.trades
+                .iter_mut()
+                .find(|t| t.wk_trade_id == c.id || t.out_trade_id == c.id)?;
+        t.trade_status = Some(status.to_owned());
+        Some(t.clone())
+    }) else {
+        return Resp::json(404, &json!({"error": format!("no S3 trade {}", c.id)}));
+    };
+    let mut msg = json!({
+        "notify_id": format!("ln_{}_{status}", t.wk_trade_id),
+        "merchant_id": t.merchant_id,
+        "out_trade_id": t.out_trade_id,
+        "wk_trade_id": t.wk_trade_id,
+        "pay_amount": t.pay_amount,
+        "pay_currency": t.pay_currency,
+        "trade_status": status,
+        "notify_time": super::server::unix_ms().to_string(),
+    });
+    match c.tamper {
+        Tamper::Amount => msg["pay_amount"] = json!(t.pay_amount + 1),
+        Tamper::OrderId => msg["out_trade_id"] = json!(format!("{}x", t.out_trade_id)),
+        Tamper::None | Tamper::Signature | Tamper::WrongKey => {}
+    }
+    let alg = if t.security_type == "RSA" {
+        SignAlg::Rsa
+    } else {
+        SignAlg::Rsa2
+    };
+    let key = match outbound::signing_key(state, &state.keys.s3_platform_priv, c.tamper) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    if let Err(e) = sign_message(&mut msg, key, alg) {
+        return Resp::json(500, &json!({"error": format!("sign: {e}")}));
+    }
+    if c.tamper == Tamper::Signature {
+        let flipped = msg["sign"]
+            .as_str()
+            .map(outbound::flip_b64)
+            .unwrap_or_default();
+        msg["sign"] = json!(flipped);
+    }
+    let out = outbound::json_message("s3.notify", &t.notify_url, &msg, Vec::new());
+    let sent = outbound::dispatch(state, out, &c.delivery);
+    Resp::json(200, &outbound::report(&[msg], &sent))
+}

@@ -1,0 +1,411 @@
+//! The HTTP shell: binds 127.0.0.1, serves on background threads (`tiny_http`), turns
+//! each request into a [`Req`], routes it to the upstream's module and writes the
+//! [`Resp`] back. Modules never see `tiny_http`, so each handler is a plain function
+//! of the shared [`State`] and the request.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::config::{ConfigError, Keys, SandboxConfig};
+use super::{control, merchant, outbound, paytm, pingpp, s0, s3, wallet};
+
+/// SPEC 3: bodies over 64 KiB are refused (413).
+pub const MAX_BODY: usize = 64 * 1024;
+/// Slow scripted answers (S0 slow, merchant time-out) hold a worker, so keep several.
+const WORKERS: usize = 8;
+
+/// One parsed request.
+pub struct Req {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Req {
+    /// Builds a request (used by the server and by unit tests).
+    #[must_use]
+    pub fn new(method: &str, url: &str, headers: Vec<(String, String)>, body: Vec<u8>) -> Self {
+        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        Self {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            headers,
+            body,
+        }
+    }
+
+    /// A header, case-insensitively.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A query parameter.
+    #[must_use]
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// The body as JSON, or a reason naming what is wrong.
+    pub fn json(&self) -> Result<Value, String> {
+        serde_json::from_slice(&self.body).map_err(|e| format!("body is not JSON: {e}"))
+    }
+}
+
+/// One response.
+pub struct Resp {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    #[must_use]
+    pub fn json(status: u16, v: &Value) -> Self {
+        Self {
+            status,
+            content_type: "application/json; charset=utf-8",
+            headers: Vec::new(),
+            body: v.to_string().into_bytes(),
+        }
+    }
+    #[must_use]
+    pub fn text(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            content_type,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+    #[must_use]
+    pub fn html(status: u16, body: String) -> Self {
+        Self::text(status, "text/html; charset=utf-8", body)
+    }
+    #[must_use]
+    pub fn redirect(location: &str) -> Self {
+        let mut r = Self::text(303, "text/plain; charset=utf-8", format!("see {location}"));
+        r.headers.push(("Location".into(), location.to_owned()));
+        r
+    }
+    #[must_use]
+    pub fn not_found(path: &str) -> Self {
+        Self::json(404, &json!({"error": format!("no such route: {path}")}))
+    }
+    #[must_use]
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        Self::json(
+            405,
+            &json!({"error": format!("method {method} not allowed on {path}")}),
+        )
+    }
+}
+
+/// A scripted answer for the next request(s) of an upstream (see [`control`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Answer normally (approve, succeed, accept).
+    #[serde(alias = "succeed", alias = "ok", alias = "accept")]
+    Approve,
+    /// A well-formed refusal in the provider's style (S0 deny, S3 error code, …).
+    #[serde(alias = "fail", alias = "reject")]
+    Deny,
+    /// Sleep `ms`, then answer normally (a time-out for a caller with a shorter one).
+    #[serde(alias = "timeout")]
+    Slow { ms: u64 },
+    /// HTTP 500.
+    Error,
+    /// 200 with a body that is not what the caller expects.
+    Garbage,
+}
+
+/// A default outcome plus one-shot outcomes queued in front of it.
+#[derive(Debug, Clone)]
+pub struct Script {
+    default: Outcome,
+    queue: VecDeque<Outcome>,
+}
+
+impl Default for Script {
+    fn default() -> Self {
+        Self {
+            default: Outcome::Approve,
+            queue: VecDeque::new(),
+        }
+    }
+}
+
+impl Script {
+    /// The outcome for the next request.
+    pub fn take_next(&mut self) -> Outcome {
+        self.queue.pop_front().unwrap_or(self.default)
+    }
+    /// `count` = `Some(n)`: the next n requests; `None`: every request from now on.
+    pub fn set(&mut self, outcome: Outcome, count: Option<u32>) {
+        match count {
+            Some(n) => self.queue.extend((0..n).map(|_| outcome)),
+            None => {
+                self.queue.clear();
+                self.default = outcome;
+            }
+        }
+    }
+}
+
+/// Everything mutable, behind one lock (the sandbox is not a load generator).
+#[derive(Default)]
+pub struct Inner {
+    pub counters: BTreeMap<String, u64>,
+    pub s0: s0::S0State,
+    pub s3: s3::S3State,
+    pub paytm: paytm::PaytmState,
+    pub pingpp: pingpp::PingppState,
+    pub wallet: wallet::WalletState,
+    pub merchant: merchant::MerchantState,
+    pub outbound: outbound::OutboundState,
+    seq: u64,
+}
+
+impl Inner {
+    pub fn bump(&mut self, counter: &str) {
+        *self.counters.entry(counter.to_owned()).or_default() += 1;
+    }
+    /// A process-unique id with a prefix, e.g. `ch_3`.
+    pub fn next_id(&mut self, prefix: &str) -> String {
+        self.seq += 1;
+        format!("{prefix}{}{:04}", unix_ms(), self.seq)
+    }
+}
+
+/// Configuration, parsed keys and mutable state, shared by all workers.
+pub struct State {
+    pub config: SandboxConfig,
+    pub(crate) keys: Keys,
+    pub base_url: String,
+    inner: Mutex<Inner>,
+}
+
+impl State {
+    /// Runs `f` under the lock. A panicking handler must not wedge the sandbox, so a
+    /// poisoned lock is simply taken over.
+    pub fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        let mut g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut g)
+    }
+}
+
+/// Current unix time in milliseconds.
+#[must_use]
+pub fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Why the sandbox did not start.
+#[derive(Debug)]
+pub enum SandboxError {
+    Config(ConfigError),
+    Bind(String),
+}
+
+impl fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Config(e) => e.fmt(f),
+            Self::Bind(e) => write!(f, "sandbox: cannot bind 127.0.0.1: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SandboxError {}
+
+impl From<ConfigError> for SandboxError {
+    fn from(e: ConfigError) -> Self {
+        Self::Config(e)
+    }
+}
+
+/// Entry point.
+pub struct Sandbox;
+
+impl Sandbox {
+    /// Starts on an ephemeral port of 127.0.0.1.
+    pub fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
+        Self::start_on(config, 0)
+    }
+
+    /// Starts on `port` of 127.0.0.1 (0 = ephemeral).
+    pub fn start_on(config: SandboxConfig, port: u16) -> Result<SandboxHandle, SandboxError> {
+        let keys = config.keys()?;
+        let server = tiny_http::Server::http(("127.0.0.1", port))
+            .map_err(|e| SandboxError::Bind(e.to_string()))?;
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| SandboxError::Bind("not an IP listener".into()))?;
+        let url = format!("http://{addr}");
+        let state = Arc::new(State {
+            config,
+            keys,
+            base_url: url.clone(),
+            inner: Mutex::new(Inner::default()),
+        });
+        let server = Arc::new(server);
+        let stop = Arc::new(AtomicBool::new(false));
+        let workers = (0..WORKERS)
+            .map(|_| {
+                let (server, stop, state) = (server.clone(), stop.clone(), state.clone());
+                std::thread::spawn(move || serve(&server, &stop, &state))
+            })
+            .collect();
+        Ok(SandboxHandle {
+            url,
+            stop,
+            workers,
+            state,
+        })
+    }
+}
+
+/// A running sandbox; stops on [`SandboxHandle::shutdown`] or drop.
+pub struct SandboxHandle {
+    url: String,
+    stop: Arc<AtomicBool>,
+    workers: Vec<JoinHandle<()>>,
+    state: Arc<State>,
+}
+
+impl SandboxHandle {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Shared state, for in-process assertions.
+    #[must_use]
+    pub fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
+    /// A counter of the control API (`/_control/counters`), read in process.
+    #[must_use]
+    pub fn counter(&self, name: &str) -> u64 {
+        self.state
+            .with(|i| i.counters.get(name).copied().unwrap_or(0))
+    }
+
+    /// Stops serving and joins the workers.
+    pub fn shutdown(mut self) {
+        self.stop_workers();
+    }
+
+    fn stop_workers(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for w in self.workers.drain(..) {
+            // A worker that panicked has nothing left to clean up.
+            let _ = w.join();
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        self.stop_workers();
+    }
+}
+
+fn serve(server: &tiny_http::Server, stop: &AtomicBool, state: &Arc<State>) {
+    while !stop.load(Ordering::SeqCst) {
+        // A short poll keeps shutdown prompt without relying on `unblock` reaching every
+        // worker.
+        match server.recv_timeout(Duration::from_millis(100)) {
+            Ok(Some(rq)) => handle_one(state, rq),
+            Ok(None) => {}
+            Err(_) => break,
+        }
+    }
+}
+
+fn handle_one(state: &Arc<State>, mut rq: tiny_http::Request) {
+    let headers = rq
+        .headers()
+        .iter()
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_owned(),
+                h.value.as_str().to_owned(),
+            )
+        })
+        .collect();
+    let method = rq.method().as_str().to_owned();
+    let url = rq.url().to_owned();
+    let mut body = Vec::new();
+    let read = rq
+        .as_reader()
+        .take(MAX_BODY as u64 + 1)
+        .read_to_end(&mut body);
+    let resp = match read {
+        Err(e) => Resp::json(400, &json!({"error": format!("cannot read body: {e}")})),
+        Ok(_) if body.len() > MAX_BODY => Resp::json(
+            413,
+            &json!({"error": format!("body over {MAX_BODY} bytes")}),
+        ),
+        Ok(_) => route(state, &Req::new(&method, &url, headers, body)),
+    };
+    let mut out = tiny_http::Response::from_data(resp.body).with_status_code(resp.status);
+    let mut add = |k: &str, v: &str| {
+        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
+            out.add_header(h);
+        }
+    };
+    add("Content-Type", resp.content_type);
+    for (k, v) in &resp.headers {
+        add(k, v);
+    }
+    // The client may have gone away (e.g. it timed out on a slow script); nothing to do.
+    let _ = rq.respond(out);
+}
+
+/// Routes by URL prefix (see the module map in [`super`]).
+pub fn route(state: &Arc<State>, req: &Req) -> Resp {
+    let path = req.path.as_str();
+    if let Some(op) = path.strip_prefix("/s0/platform/pay/") {
+        s0::handle(state, req, op)
+    } else if let Some(rest) = path.strip_prefix("/s3/") {
+        s3::handle(state, req, rest)
+    } else if let Some(rest) = path.strip_prefix("/paytm/") {
+        paytm::handle(state, req, rest)
+    } else if let Some(rest) = path.strip_prefix("/pingpp/v1/") {
+        pingpp::handle(state, req, rest)
+    } else if let Some(rest) = path.strip_prefix("/wallet/") {
+        wallet::handle(state, req, rest)
+    } else if path == "/merchant/webhooks" {
+        merchant::handle(state, req)
+    } else if let Some(rest) = path.strip_prefix("/_control/") {
+        control::handle(state, req, rest)
+    } else if path == "/" || path == "/healthz" {
+        Resp::text(200, "text/plain; charset=utf-8", "kassa-sandbox ok\n")
+    } else {
+        Resp::not_found(path)
+    }
+}

@@ -1,0 +1,168 @@
+//! Ping++ charges and signed webhooks; the token wallet's signed notifications.
+#![allow(clippy::unwrap_used)]
+
+mod sandbox_support;
+
+use kassa_shared::crypto::PublicKey;
+use kassa_shared::providers::s2_wallet::notify::{self, NotifyStatus};
+use kassa_shared::providers::s4_pingpp::webhook::{self, SIGNATURE_HEADER};
+use kassa_tests::sandbox::config::fixtures as f;
+use sandbox_support::{control, counter, get, json, pem, post_json, start, start_with, Receiver};
+use serde_json::{json, Value};
+
+const AUTH: [(&str, &str); 1] = [("Authorization", "Bearer sk_test_kassa")];
+
+#[test]
+fn pingpp_charge_webhooks_and_retrieve() {
+    let rx = Receiver::start("ok");
+    let rx_url = rx.url.clone();
+    let sb = start_with(move |c| c.pingpp.webhook_url = Some(rx_url));
+    let charges = format!("{}/pingpp/v1/charges", sb.url());
+    let body = json!({"order_no": "476682884348973312", "amount": 1000, "currency": "cny",
+                      "channel": "alipay_wap", "subject": "s", "body": "b", "client_ip": "127.0.0.1"});
+    assert_eq!(post_json(&charges, &[], &body).0, 401);
+    let (status, text) = post_json(&charges, &AUTH, &body);
+    assert_eq!(status, 200, "{text}");
+    let ch = json(&text);
+    assert_eq!(
+        (ch["object"].as_str(), ch["paid"].as_bool()),
+        (Some("charge"), Some(false))
+    );
+    let id = ch["id"].as_str().unwrap().to_owned();
+    // Same order_no again: the same charge, still one created.
+    assert_eq!(
+        json(&post_json(&charges, &AUTH, &body).1)["id"],
+        id.as_str()
+    );
+    assert_eq!(counter(&sb, "pingpp.charge_created"), 1);
+    assert_eq!(counter(&sb, "pingpp.charge_request"), 2);
+
+    let (status, text) = post_json(
+        &charges,
+        &AUTH,
+        &json!({"order_no": "x", "amount": -5, "currency": "cny", "channel": "c"}),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(json(&text)["error"]["param"], "amount");
+
+    let pingpp_pub = PublicKey::parse(&pem(f::PINGPP_PUBLIC)).unwrap();
+    for event in ["charge.succeeded", "refund.succeeded"] {
+        control(&sb, "pingpp/complete", &json!({"id": id, "event": event}));
+        let got = rx.recv();
+        let sig = got.header(SIGNATURE_HEADER).unwrap().to_owned();
+        webhook::verify(&got.body, &sig, &pingpp_pub).unwrap();
+        let ev: Value = serde_json::from_slice(&got.body).unwrap();
+        assert_eq!(ev["type"], event);
+        assert_eq!(ev["data"]["object"]["amount"], 1000);
+    }
+    let (_, text) = get(&format!("{charges}/{id}"), &AUTH);
+    let ch = json(&text);
+    assert_eq!(
+        (ch["paid"].as_bool(), ch["refunded"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(get(&format!("{charges}/ch_nope"), &AUTH).0, 404);
+
+    control(
+        &sb,
+        "pingpp/complete",
+        &json!({"id": id, "tamper": "signature"}),
+    );
+    let got = rx.recv();
+    assert!(webhook::verify(
+        &got.body,
+        got.header(SIGNATURE_HEADER).unwrap(),
+        &pingpp_pub
+    )
+    .is_err());
+}
+
+#[test]
+fn wallet_pay_status_and_signed_notification() {
+    let rx = Receiver::start("SUCCESS");
+    let sb = start();
+    let pay = |amount: &str| {
+        post_json(
+            &format!("{}/wallet/pay", sb.url()),
+            &[],
+            &json!({"order_id": "476682884348973312", "token_id": "USDT", "amount": amount, "notify_url": rx.url}),
+        )
+    };
+    assert_eq!(pay("1e3").0, 400);
+    let (status, text) = pay("12.500000");
+    assert_eq!(status, 200, "{text}");
+    let trade_id = json(&text)["trade_id"].as_str().unwrap().to_owned();
+    let (_, st) = get(
+        &format!("{}/wallet/status?order_id=476682884348973312", sb.url()),
+        &[],
+    );
+    assert_eq!(json(&st)["status"], "PROCESSING");
+
+    let out = control(
+        &sb,
+        "wallet/complete",
+        &json!({"id": trade_id, "result": "success"}),
+    );
+    assert_eq!(out["sent"][0]["status"], 200);
+    let wallet_pub = PublicKey::parse(&pem(f::WALLET_PUBLIC)).unwrap();
+    let n = notify::verify(&rx.recv().body, &wallet_pub).unwrap();
+    assert_eq!(n.status, NotifyStatus::Success);
+    assert_eq!(n.amount, "12.500000");
+    assert_eq!(n.order_id.to_string(), "476682884348973312");
+    let (_, st) = get(
+        &format!("{}/wallet/status?trade_id={trade_id}", sb.url()),
+        &[],
+    );
+    assert_eq!(json(&st)["status"], "SUCCESS");
+
+    control(
+        &sb,
+        "wallet/complete",
+        &json!({"id": "476682884348973312", "tamper": "signature"}),
+    );
+    assert!(notify::verify(&rx.recv().body, &wallet_pub).is_err());
+    control(
+        &sb,
+        "wallet/complete",
+        &json!({"id": "476682884348973312", "tamper": "order_id"}),
+    );
+    let n = notify::verify(&rx.recv().body, &wallet_pub).unwrap();
+    assert_ne!(n.order_id.to_string(), "476682884348973312");
+    control(
+        &sb,
+        "wallet/complete",
+        &json!({"id": trade_id, "tamper": "wrong_key"}),
+    );
+    assert!(notify::verify(&rx.recv().body, &wallet_pub).is_err());
+
+    // Delayed delivery arrives later, on its own.
+    control(
+        &sb,
+        "wallet/complete",
+        &json!({"id": trade_id, "delay_ms": 200}),
+    );
+    assert!(rx.try_recv(50).is_none());
+    assert!(notify::verify(&rx.recv().body, &wallet_pub).is_ok());
+    assert_eq!(counter(&sb, "wallet.pay"), 1);
+    assert_eq!(counter(&sb, "wallet.payment_created"), 1);
+    assert_eq!(counter(&sb, "wallet.notify.sent"), 5);
+}
+
+#[test]
+fn outbound_posts_only_to_allowed_urls() {
+    let sb = start();
+    post_json(
+        &format!("{}/wallet/pay", sb.url()),
+        &[],
+        &json!({"order_id": "476682884348973313", "token_id": "BTC", "amount": "0.1", "notify_url": "http://example.com/x"}),
+    );
+    let out = control(&sb, "wallet/complete", &json!({"id": "476682884348973313"}));
+    assert!(
+        out["sent"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not allowed"),
+        "{out}"
+    );
+    assert!(out["sent"][0]["status"].is_null());
+}
