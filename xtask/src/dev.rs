@@ -1,5 +1,6 @@
 //! `cargo xtask dev`: set-up, build, then run the demo — the edge under `wrangler dev`
-//! (state persisted in `edge/.wrangler/state`), and the demo shop with its tiny backend —
+//! (state persisted in `edge/.wrangler/state`), the provider sandbox, and the demo shop with
+//! its tiny backend —
 //! and print the URL once everything answers. Runs until interrupted; Ctrl-C reaches every
 //! child (they share our process group), and if one child dies the others are stopped.
 
@@ -24,7 +25,8 @@ pub fn run() -> Result {
     let demo_port = port("KASSA_DEMO_PORT", 8080)?;
     widget::build_edge()?;
     widget::build_bundle()?;
-    exec(cargo().args(["build", "-p", "kassa-www"]))?;
+    let sandbox_port = port("KASSA_SANDBOX_PORT", 8788)?;
+    exec(cargo().args(["build", "-p", "kassa-www", "-p", "kassa-tests", "--bins"]))?;
 
     let edge_url = format!("http://127.0.0.1:{edge_port}");
     let mut children: Vec<(&str, Child)> = Vec::new();
@@ -49,14 +51,22 @@ pub fn run() -> Result {
             .spawn()
             .map_err(|e| format!("kassa-demo: {e}"))?;
         children.push(("kassa-demo", demo));
+        // The simulated providers (S0, S3, Paytm, Ping++, wallet, merchant receiver).
+        let sandbox = Command::new(target_dir().join("debug").join("kassa-sandbox"))
+            .args(["--port", &sandbox_port.to_string()])
+            .spawn()
+            .map_err(|e| format!("kassa-sandbox: {e}"))?;
+        children.push(("kassa-sandbox", sandbox));
         wait_http(edge_port, "/health")?;
         wait_http(demo_port, "/")?;
+        wait_tcp(sandbox_port)?;
         Ok(())
     })();
     if let Err(e) = spawned {
         stop(&mut children);
         return Err(e);
     }
+    println!("Kassa edge: {edge_url}  sandbox providers: http://127.0.0.1:{sandbox_port}/");
     println!("Kassa demo: http://127.0.0.1:{demo_port}/");
     loop {
         for (name, child) in &mut children {
@@ -89,6 +99,20 @@ fn wait_http(port: u16, path: &str) -> Result {
         std::thread::sleep(Duration::from_millis(250));
     }
     Err(format!("127.0.0.1:{port}{path} did not answer within 60 s"))
+}
+
+/// Waits until something accepts connections on 127.0.0.1:port (60 s at most).
+fn wait_tcp(port: u16) -> Result {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Err(format!(
+        "127.0.0.1:{port} did not accept connections within 60 s"
+    ))
 }
 
 fn http_ok(port: u16, path: &str) -> bool {
