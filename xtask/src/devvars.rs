@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::Read;
 
-use crate::cmd::{root, Result};
+use crate::cmd::{cargo, exec, root, Result};
 
 /// Variables and the prefix of their generated value.
 const VARS: &[(&str, &str)] = &[
@@ -15,19 +15,38 @@ const VARS: &[(&str, &str)] = &[
     ("KASSA_CODE_PEPPER", ""),
 ];
 
+/// RSA key pairs (2048-bit, made by our own `kassa keygen`), stored as single-line bare
+/// base64 DER, a form `shared::crypto::keys` accepts: `<NAME>_PRIVATE_KEY` (PKCS#8) and
+/// `<NAME>_PUBLIC_KEY` (SPKI). S3: the merchant key the edge signs `createPayOrder` with;
+/// OAEP: the key the widget encrypts S4 secrets to (SPEC 4.5).
+const KEY_PAIRS: &[&str] = &["KASSA_S3", "KASSA_OAEP"];
+
 pub fn ensure() -> Result {
     let path = root().join("edge").join(".dev.vars");
     let existing = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut out = existing.clone();
-    for (name, prefix) in VARS {
-        let present = existing
+    let present = |name: &str| {
+        existing
             .lines()
-            .any(|l| l.split('=').next().map(str::trim) == Some(name));
-        if !present {
-            if !out.is_empty() && !out.ends_with('\n') {
-                out.push('\n');
-            }
-            let _ = writeln!(out, "{name}=\"{prefix}{}\"", random_hex(32)?);
+            .any(|l| l.split('=').next().map(str::trim) == Some(name))
+    };
+    let mut out = existing.clone();
+    let mut add = |name: &str, value: &str| {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{name}=\"{value}\"");
+    };
+    for (name, prefix) in VARS {
+        if !present(name) {
+            add(name, &format!("{prefix}{}", random_hex(32)?));
+        }
+    }
+    for pair in KEY_PAIRS {
+        let (private, public) = (format!("{pair}_PRIVATE_KEY"), format!("{pair}_PUBLIC_KEY"));
+        if !present(&private) || !present(&public) {
+            let (sk, pk) = keygen()?;
+            add(&private, &sk);
+            add(&public, &pk);
         }
     }
     if out != existing {
@@ -46,6 +65,45 @@ pub fn get(name: &str) -> Result<String> {
         .find(|(k, _)| k.trim() == name)
         .map(|(_, v)| v.trim().trim_matches('"').to_owned())
         .ok_or_else(|| format!("{}: {name} is not set", path.display()))
+}
+
+/// A fresh 2048-bit pair from `kassa keygen`, as bare base64 DER (private, public).
+fn keygen() -> Result<(String, String)> {
+    let dir = std::env::temp_dir().join(format!("kassa-keygen-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    exec(
+        cargo()
+            .args([
+                "run",
+                "-q",
+                "-p",
+                "kassa-cli",
+                "--bin",
+                "kassa",
+                "--",
+                "keygen",
+                "--bits",
+                "2048",
+            ])
+            .arg("--out")
+            .arg(&dir),
+    )?;
+    let read = |f: &str| {
+        std::fs::read_to_string(dir.join(f))
+            .map(|pem| bare_base64(&pem))
+            .map_err(|e| format!("{f}: {e}"))
+    };
+    let pair = (read("private.pem")?, read("public.pem")?);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(pair)
+}
+
+/// PEM → the base64 body on one line (header, footer and line breaks dropped).
+fn bare_base64(pem: &str) -> String {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .map(str::trim)
+        .collect()
 }
 
 fn random_hex(bytes: usize) -> Result<String> {
