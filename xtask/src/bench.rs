@@ -1,23 +1,135 @@
 //! `cargo xtask bench [widget]`: measurable figures into `bench/results.json` and a table
-//! in `bench/REPORT.md`. Today: the widget bundle's bytes (raw / gzip -9 / brotli).
+//! in `bench/REPORT.md`: the widget bundle's bytes (raw / gzip -9 / brotli) and the shared
+//! crypto profiles' speed (criterion) next to `openssl speed`.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::cmd::{root, Result};
+use crate::cmd::{cargo, exec, root, target_dir, Result};
 use crate::{setup, widget};
 
 /// file, raw bytes, gzip -9 bytes, brotli bytes (when brotli is installed).
 type Row = (&'static str, usize, usize, Option<usize>);
 
 pub fn run(args: &[String]) -> Result {
-    match args.first().map(String::as_str) {
-        None | Some("widget") => {}
-        Some(other) => return Err(format!("bench: unknown suite {other:?} (widget)")),
-    }
+    let (widget, crypto) = match args.first().map(String::as_str) {
+        None => (true, true),
+        Some("widget") => (true, false),
+        Some("crypto") => (false, true),
+        Some(other) => return Err(format!("bench: unknown suite {other:?} (widget, crypto)")),
+    };
     setup::run()?;
+    let mut results = serde_json::Map::new();
+    let mut md = String::from("# Kassa benchmark report\n\nWritten by `cargo xtask bench`.\n");
+    if widget {
+        let (json, table) = widget_sizes()?;
+        results.insert("widget".to_owned(), json);
+        md.push_str(&table);
+    }
+    if crypto {
+        let (json, table) = crypto_ops()?;
+        results.insert("crypto".to_owned(), json);
+        md.push_str(&table);
+    }
+    let dir = root().join("bench");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("bench/: {e}"))?;
+    // Merge into the existing file so `bench widget` does not erase the crypto figures.
+    let path = dir.join("results.json");
+    let mut all: serde_json::Map<String, serde_json::Value> = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    all.extend(results);
+    let text = serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?;
+    write(&path, &text)?;
+    write(&dir.join("REPORT.md"), &md)?;
+    print!("{md}");
+    Ok(())
+}
+
+/// Criterion means of the shared crypto profiles, next to `openssl speed` in the same run.
+fn crypto_ops() -> Result<(serde_json::Value, String)> {
+    exec(cargo().args([
+        "bench",
+        "-p",
+        "kassa-shared",
+        "--bench",
+        "crypto",
+        "--",
+        "--warm-up-time",
+        "1",
+        "--measurement-time",
+        "3",
+    ]))?;
+    let names = [
+        "rsa2048/sign_sha256",
+        "rsa2048/verify_sha256",
+        "rsa2048/chunked_encrypt_2k",
+        "paytm_checksum_generate",
+        "webhook_hmac_sign_2k",
+        "jcs_2k",
+    ];
+    let mut ops = serde_json::Map::new();
+    let mut table = String::from(
+        "\n## shared crypto (criterion mean)\n\n| operation | mean µs | ops/s |\n|---|---:|---:|\n",
+    );
+    for name in names {
+        let est = target_dir()
+            .join("criterion")
+            .join(name)
+            .join("new/estimates.json");
+        let text = std::fs::read_to_string(&est).map_err(|e| format!("{}: {e}", est.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let ns = v["mean"]["point_estimate"]
+            .as_f64()
+            .ok_or(format!("{name}: no mean"))?;
+        let per_sec = 1e9 / ns;
+        ops.insert(
+            name.to_owned(),
+            serde_json::json!({"mean_ns": ns, "ops_per_sec": per_sec}),
+        );
+        let _ = writeln!(table, "| {name} | {:.1} | {per_sec:.0} |", ns / 1e3);
+    }
+    let openssl = openssl_rsa2048();
+    if let Some((sign, verify)) = openssl {
+        let _ = writeln!(
+            table,
+            "\n`openssl speed rsa2048` in the same run: {sign:.0} sign/s, {verify:.0} verify/s \
+             (the edge signs through WebCrypto, which runs at this native speed; the `rsa` \
+             crate's private operations are for tests, the sandbox and the CLI only)."
+        );
+    }
+    let json = serde_json::json!({
+        "ops": ops,
+        "openssl_rsa2048": openssl.map(|(s, v)| serde_json::json!({"sign_per_sec": s, "verify_per_sec": v})),
+    });
+    Ok((json, table))
+}
+
+/// `openssl speed -seconds 2 rsa2048` → (sign/s, verify/s), when openssl is installed.
+fn openssl_rsa2048() -> Option<(f64, f64)> {
+    let out = Command::new("openssl")
+        .args(["speed", "-seconds", "2", "rsa2048"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    // "rsa 2048 bits 0.000690s 0.000020s   1449.3  49000.1" (older) or with encrypt/decrypt
+    // columns (OpenSSL 3): the sign/s and verify/s are the first two numbers after the times.
+    let line = text.lines().find(|l| {
+        l.trim_start().starts_with("rsa 2048 bits") || l.trim_start().starts_with("rsa  2048 bits")
+    })?;
+    let nums: Vec<f64> = line
+        .split_whitespace()
+        .filter(|w| !w.ends_with('s'))
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    // nums = [2048, sign/s, verify/s, ...]
+    Some((*nums.get(1)?, *nums.get(2)?))
+}
+
+fn widget_sizes() -> Result<(serde_json::Value, String)> {
     let out = widget::build_bundle()?;
     let mut rows: Vec<Row> = Vec::new();
     for file in ["kassa_bg.wasm", "kassa.js"] {
@@ -37,19 +149,12 @@ pub fn run(args: &[String]) -> Result {
         )
         .collect();
     let json = serde_json::json!({
-        "widget": {
-            "files": files,
-            "total": {"raw": total(|r| r.1), "gzip": total(|r| r.2)},
-            "target_gzip_total": 120 * 1024,
-        }
+        "files": files,
+        "total": {"raw": total(|r| r.1), "gzip": total(|r| r.2)},
+        "target_gzip_total": 120 * 1024,
     });
-    let dir = root().join("bench");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("bench/: {e}"))?;
-    let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
-    write(&dir.join("results.json"), &text)?;
     let mut md = String::from(
-        "# Kassa benchmark report\n\nWritten by `cargo xtask bench`.\n\n## Widget bundle\n\n\
-         | file | raw | gzip -9 | brotli |\n|---|---:|---:|---:|\n",
+        "\n## Widget bundle (bytes)\n\n| file | raw | gzip -9 | brotli |\n|---|---:|---:|---:|\n",
     );
     for (f, raw, gz, br) in &rows {
         let br = br.map_or_else(|| "n/a".to_owned(), |b| b.to_string());
@@ -61,9 +166,7 @@ pub fn run(args: &[String]) -> Result {
         total(|r| r.1),
         total(|r| r.2)
     );
-    write(&dir.join("REPORT.md"), &md)?;
-    print!("{md}");
-    Ok(())
+    Ok((json, md))
 }
 
 fn write(path: &Path, text: &str) -> Result {
