@@ -177,6 +177,15 @@ pub fn flip_b64(sig: &str) -> String {
     chars.into_iter().collect()
 }
 
+/// Applies tamper "signature" to a signed JSON message: its `sign` member no longer
+/// verifies. Other tampers are applied before signing, by the caller.
+pub fn tamper_sign_member(msg: &mut serde_json::Value, tamper: Tamper) {
+    if tamper == Tamper::Signature {
+        let flipped = msg["sign"].as_str().map(flip_b64).unwrap_or_default();
+        msg["sign"] = serde_json::Value::String(flipped);
+    }
+}
+
 /// How a completion tampers with what it sends.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]

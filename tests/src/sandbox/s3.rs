@@ -224,13 +224,7 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
     if let Err(e) = sign_message(&mut msg, key, alg) {
         return Resp::json(500, &json!({"error": format!("sign: {e}")}));
     }
-    if c.tamper == Tamper::Signature {
-        let flipped = msg["sign"]
-            .as_str()
-            .map(outbound::flip_b64)
-            .unwrap_or_default();
-        msg["sign"] = json!(flipped);
-    }
+    outbound::tamper_sign_member(&mut msg, c.tamper);
     let out = outbound::json_message("s3.notify", &t.notify_url, &msg, Vec::new());
     let sent = outbound::dispatch(state, out, &c.delivery);
     Resp::json(200, &outbound::report(&[msg], &sent))

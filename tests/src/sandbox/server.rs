@@ -346,9 +346,10 @@ fn serve(server: &tiny_http::Server, stop: &AtomicBool, state: &Arc<State>) {
     }
 }
 
-fn handle_one(state: &Arc<State>, mut rq: tiny_http::Request) {
-    let headers = rq
-        .headers()
+/// A request's headers as owned (name, value) pairs.
+#[must_use]
+pub fn header_pairs(rq: &tiny_http::Request) -> Vec<(String, String)> {
+    rq.headers()
         .iter()
         .map(|h| {
             (
@@ -356,7 +357,11 @@ fn handle_one(state: &Arc<State>, mut rq: tiny_http::Request) {
                 h.value.as_str().to_owned(),
             )
         })
-        .collect();
+        .collect()
+}
+
+fn handle_one(state: &Arc<State>, mut rq: tiny_http::Request) {
+    let headers = header_pairs(&rq);
     let method = rq.method().as_str().to_owned();
     let url = rq.url().to_owned();
     let mut body = Vec::new();

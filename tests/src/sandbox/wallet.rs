@@ -204,13 +204,7 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
         Ok(v) => v,
         Err(e) => return Resp::json(500, &json!({"error": format!("sign: {e}")})),
     };
-    if c.tamper == Tamper::Signature {
-        let flipped = msg["sign"]
-            .as_str()
-            .map(outbound::flip_b64)
-            .unwrap_or_default();
-        msg["sign"] = json!(flipped);
-    }
+    outbound::tamper_sign_member(&mut msg, c.tamper);
     let out = outbound::json_message("wallet.notify", &p.notify_url, &msg, Vec::new());
     let sent = outbound::dispatch(state, out, &c.delivery);
     Resp::json(200, &outbound::report(&[msg], &sent))

@@ -125,16 +125,7 @@ impl Receiver {
         let s = server.clone();
         let thread = std::thread::spawn(move || {
             for mut rq in s.incoming_requests() {
-                let headers = rq
-                    .headers()
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.field.as_str().as_str().to_owned(),
-                            h.value.as_str().to_owned(),
-                        )
-                    })
-                    .collect();
+                let headers = kassa_tests::sandbox::server::header_pairs(&rq);
                 let mut body = Vec::new();
                 let _ = std::io::Read::read_to_end(rq.as_reader(), &mut body);
                 let _ = tx.send(Got { headers, body });
