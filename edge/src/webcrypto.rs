@@ -37,6 +37,10 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
 /// The floor SPEC 3.3 sets for PBKDF2 iterations.
+///
+/// It is also, as far as we know, workerd's ceiling: Cloudflare's runtime refuses PBKDF2
+/// above 100 000 iterations. So S4 hashes use exactly this count, and the iteration
+/// count should be stored with each hash so that it can be raised later.
 pub const PBKDF2_MIN_ITERATIONS: u32 = 100_000;
 
 /// Which WebCrypto operation failed; the first word of every error message.

@@ -3,7 +3,7 @@
 //! them cannot run here. Runs in headless Chromium like `tests/webcrypto.rs`:
 //! `cd edge && CHROMEDRIVER=/usr/bin/chromedriver cargo test --target
 //! wasm32-unknown-unknown -p kassa-edge --test channels`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(target_arch = "wasm32")]
 
 // The browser tests compile the two modules into the test crate instead of linking the

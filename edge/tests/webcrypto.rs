@@ -6,7 +6,7 @@
 //! openssl signature vectors (PKCS#1 v1.5 is deterministic, so bytes must match),
 //! `shared`'s verifier and chunked decryption (test side, fixture private keys), the
 //! `rsa` crate's OAEP encryption, and published PBKDF2 / HMAC vectors.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(target_arch = "wasm32")]
 
 // The browser tests compile the two modules into the test crate instead of linking the
