@@ -1,0 +1,257 @@
+//! Ping++, the S4 channel: create a charge and retrieve one (the status pull that
+//! settles an order whose webhook never verified, issue 5).
+//!
+//! Ping++'s REST API: `POST {base}/v1/charges` and `GET {base}/v1/charges/{id}`, HTTP
+//! Basic auth with the secret key as user name and an empty password, JSON bodies,
+//! amounts in minor units (fen), currency in lower case. `shared` has no charge types
+//! (seed S4 only embeds the charge object opaquely), so the few fields Kassa reads are
+//! declared here; everything else in the charge is kept as JSON for the widget (the
+//! `credential` the client SDK needs).
+//!
+//! Ping++ also offers RSA request signing (`Pingplusplus-Signature` on requests); not
+//! used yet — it would be a private-key operation through [`crate::webcrypto`].
+
+use core::time::Duration;
+
+use base64::Engine as _;
+use kassa_shared::id::Id;
+use kassa_shared::money::Money;
+use kassa_shared::providers::s4_pingpp::status::Status;
+use kassa_shared::providers::serde_util::Redacted;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::http::{self, OutboundRequest, OutboundResponse, TransportError};
+
+pub const CHARGES_PATH: &str = "/v1/charges";
+
+/// Ping++ settings. `Debug` redacts the secret key.
+#[derive(Debug, Clone)]
+pub struct PingppConfig {
+    pub base_url: String,
+    pub secret_key: Redacted,
+    pub app_id: String,
+    pub timeout: Duration,
+}
+
+/// The order-specific part of a charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeOrder {
+    pub order_id: Id,
+    pub amount: Money,
+    /// Ping++ channel (`alipay_wap`, `wx_pub`, …).
+    pub channel: String,
+    pub client_ip: String,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Serialize)]
+struct AppRef<'a> {
+    id: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct CreateCharge<'a> {
+    order_no: String,
+    app: AppRef<'a>,
+    channel: &'a str,
+    amount: u64,
+    client_ip: &'a str,
+    currency: String,
+    subject: &'a str,
+    body: &'a str,
+}
+
+/// The fields of a Ping++ charge Kassa reads, plus the whole object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Charge {
+    pub id: String,
+    pub order_no: String,
+    pub amount: u64,
+    pub currency: String,
+    pub paid: bool,
+    pub failure_code: Option<String>,
+    /// The charge as Ping++ sent it (the client SDK needs `credential`).
+    pub raw: Value,
+}
+
+impl Charge {
+    /// The S4 real status this charge implies: paid → `paid`, a failure code → `fail`,
+    /// otherwise still `pending` (expiry is decided by the order's own clock).
+    #[must_use]
+    pub fn status(&self) -> Status {
+        if self.paid {
+            Status::Paid
+        } else if self.failure_code.is_some() {
+            Status::Fail
+        } else {
+            Status::Pending
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ChargeBody {
+    id: String,
+    object: String,
+    order_no: String,
+    amount: u64,
+    currency: String,
+    #[serde(default)]
+    paid: bool,
+    #[serde(default)]
+    failure_code: Option<String>,
+}
+
+/// Why a Ping++ call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PingppError {
+    #[error("Ping++ {call}: {source}")]
+    Transport {
+        call: &'static str,
+        source: TransportError,
+    },
+    #[error("Ping++ {call}: HTTP status {status} ({error_type})")]
+    Http {
+        call: &'static str,
+        status: u16,
+        error_type: String,
+    },
+    #[error("Ping++ {call}: {reason}")]
+    Response {
+        call: &'static str,
+        reason: &'static str,
+    },
+    #[error("Ping++ charge id: must be non-empty letters, digits or `_`")]
+    ChargeId,
+}
+
+fn auth(cfg: &PingppConfig) -> String {
+    let token =
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:", cfg.secret_key.expose()));
+    format!("Basic {token}")
+}
+
+pub fn create_charge_request(
+    cfg: &PingppConfig,
+    order: &ChargeOrder,
+) -> Result<OutboundRequest, PingppError> {
+    let body = CreateCharge {
+        order_no: order.order_id.to_string(),
+        app: AppRef { id: &cfg.app_id },
+        channel: &order.channel,
+        amount: order.amount.minor(),
+        client_ip: &order.client_ip,
+        currency: order.amount.currency().code().to_ascii_lowercase(),
+        subject: &order.subject,
+        body: &order.body,
+    };
+    Ok(
+        OutboundRequest::post_json(format!("{}{CHARGES_PATH}", cfg.base_url), &body)
+            .map_err(|_| PingppError::Response {
+                call: "create charge",
+                reason: "request not serialisable",
+            })?
+            .with_header("Authorization", auth(cfg)),
+    )
+}
+
+pub fn retrieve_charge_request(
+    cfg: &PingppConfig,
+    charge_id: &str,
+) -> Result<OutboundRequest, PingppError> {
+    // The id goes into the path: refuse anything that could change the path or query.
+    if charge_id.is_empty()
+        || !charge_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(PingppError::ChargeId);
+    }
+    Ok(
+        OutboundRequest::get(format!("{}{CHARGES_PATH}/{charge_id}", cfg.base_url))
+            .with_header("Authorization", auth(cfg)),
+    )
+}
+
+/// Reads a charge. For a create, `expected` is the order: the charge must be for that
+/// order number and amount, or it is not ours.
+pub fn parse_charge(
+    call: &'static str,
+    resp: &OutboundResponse,
+    expected: Option<(Id, Money)>,
+) -> Result<Charge, PingppError> {
+    let raw: Value = serde_json::from_slice(&resp.body).map_err(|_| PingppError::Response {
+        call,
+        reason: "body is not JSON",
+    })?;
+    if !resp.is_success() {
+        let error_type = raw
+            .pointer("/error/type")
+            .and_then(Value::as_str)
+            .unwrap_or("no error type")
+            .chars()
+            .take(64)
+            .collect();
+        return Err(PingppError::Http {
+            call,
+            status: resp.status,
+            error_type,
+        });
+    }
+    let b: ChargeBody = serde_json::from_value(raw.clone()).map_err(|_| PingppError::Response {
+        call,
+        reason: "not a charge object (id, order_no, amount, currency)",
+    })?;
+    if b.object != "charge" {
+        return Err(PingppError::Response {
+            call,
+            reason: "object is not `charge`",
+        });
+    }
+    if let Some((id, amount)) = expected {
+        if b.order_no != id.to_string()
+            || b.amount != amount.minor()
+            || !b.currency.eq_ignore_ascii_case(amount.currency().code())
+        {
+            return Err(PingppError::Response {
+                call,
+                reason: "charge does not match the order (order_no, amount or currency)",
+            });
+        }
+    }
+    Ok(Charge {
+        id: b.id,
+        order_no: b.order_no,
+        amount: b.amount,
+        currency: b.currency,
+        paid: b.paid,
+        failure_code: b.failure_code.filter(|c| !c.is_empty()),
+        raw,
+    })
+}
+
+async fn send(
+    cfg: &PingppConfig,
+    call: &'static str,
+    req: &OutboundRequest,
+) -> Result<OutboundResponse, PingppError> {
+    http::send(req, cfg.timeout)
+        .await
+        .map_err(|source| PingppError::Transport { call, source })
+}
+
+/// Creates a charge for the order.
+pub async fn create_charge(cfg: &PingppConfig, order: &ChargeOrder) -> Result<Charge, PingppError> {
+    let req = create_charge_request(cfg, order)?;
+    let resp = send(cfg, "create charge", &req).await?;
+    parse_charge("create charge", &resp, Some((order.order_id, order.amount)))
+}
+
+/// Retrieves a charge (status pull).
+pub async fn retrieve_charge(cfg: &PingppConfig, charge_id: &str) -> Result<Charge, PingppError> {
+    let req = retrieve_charge_request(cfg, charge_id)?;
+    let resp = send(cfg, "retrieve charge", &req).await?;
+    parse_charge("retrieve charge", &resp, None)
+}

@@ -1,0 +1,198 @@
+//! S0 platform calls (seed S0 §1–3, SPEC 3.5): `prePayCheck` before every pay,
+//! `orderCallBack` for every status change, `updateInfo` on the merchant's behalf.
+//! Every call carries the `accessToken` / `uid` / `orgSecret` headers from secrets.
+//!
+//! `prePayCheck` **fails closed** (SPEC 3.5): a timeout, a network error, a non-2xx
+//! status or a body that is not the seed's `{status, success}` is an [`S0Error`], which
+//! the pay flow must treat as a deny; only a well-formed answer with `status: 0` *and*
+//! `success: true` approves. `orderCallBack` succeeds only on the same pair; anything
+//! else is an error the relay retries with backoff.
+
+use core::time::Duration;
+
+use kassa_shared::id::Id;
+use kassa_shared::money::Money;
+use kassa_shared::providers::s0::status::CallbackStatus;
+use kassa_shared::providers::s0::wire::{
+    Headers, OrderCallBackRequest, PrePayCheckRequest, Response, UpdateInfoRequest,
+};
+use serde_json::Value;
+
+use super::http::{self, OutboundRequest, OutboundResponse, TransportError};
+
+pub const PRE_PAY_CHECK_PATH: &str = "/platform/pay/prePayCheck";
+pub const ORDER_CALLBACK_PATH: &str = "/platform/pay/orderCallBack";
+pub const UPDATE_INFO_PATH: &str = "/platform/pay/updateInfo";
+
+/// Where S0 lives and how Kassa authenticates to it. `Debug` redacts the credentials
+/// (through [`Headers`]).
+#[derive(Debug, Clone)]
+pub struct S0Config {
+    pub base_url: String,
+    pub headers: Headers,
+    /// `prePayCheck` / relay timeout (`KASSA_S0_TIMEOUT_MS`, default 2 s).
+    pub timeout: Duration,
+}
+
+/// S0's verdict on a payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrePayDecision {
+    Approved,
+    /// A well-formed refusal: the seed's `status` code and `message`, for the audit log.
+    Denied {
+        status: i64,
+        message: Option<String>,
+    },
+}
+
+/// Why an S0 call produced no usable answer. For `prePayCheck` every variant means
+/// "deny" (fail closed); for the relay, "retry later".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum S0Error {
+    #[error("S0 {call}: {source}")]
+    Transport {
+        call: &'static str,
+        source: TransportError,
+    },
+    #[error("S0 {call}: HTTP status {status}")]
+    Http { call: &'static str, status: u16 },
+    #[error("S0 {call}: response body is not {{status, success}} JSON")]
+    Body { call: &'static str },
+    #[error("S0 {call}: request body could not be serialised")]
+    Request { call: &'static str },
+    #[error("S0 {call}: not acknowledged (status {status}, success {success})")]
+    NotAcknowledged {
+        call: &'static str,
+        status: i64,
+        success: bool,
+    },
+}
+
+fn request(
+    cfg: &S0Config,
+    call: &'static str,
+    path: &str,
+    body: &impl serde::Serialize,
+) -> Result<OutboundRequest, S0Error> {
+    let mut req = OutboundRequest::post_json(format!("{}{path}", cfg.base_url), body)
+        .map_err(|_| S0Error::Request { call })?;
+    for (name, value) in cfg.headers.pairs() {
+        req = req.with_header(name, value);
+    }
+    Ok(req)
+}
+
+/// The seed's response, or an error for anything else (status first, then body).
+fn parse(call: &'static str, resp: &OutboundResponse) -> Result<Response, S0Error> {
+    if !resp.is_success() {
+        return Err(S0Error::Http {
+            call,
+            status: resp.status,
+        });
+    }
+    serde_json::from_slice(&resp.body).map_err(|_| S0Error::Body { call })
+}
+
+/// The `prePayCheck` body for an order: id as a string (SPEC 2 "Identifiers"), price in
+/// minor units.
+#[must_use]
+pub fn pre_pay_check_body(order_id: Id, price: Money, extend: Option<Value>) -> PrePayCheckRequest {
+    PrePayCheckRequest {
+        order_id: order_id.to_string(),
+        price: price.minor(),
+        extend,
+    }
+}
+
+pub fn pre_pay_check_request(
+    cfg: &S0Config,
+    body: &PrePayCheckRequest,
+) -> Result<OutboundRequest, S0Error> {
+    request(cfg, "prePayCheck", PRE_PAY_CHECK_PATH, body)
+}
+
+/// Reads S0's verdict. Fail closed: only a 2xx with a well-formed body decides; a
+/// well-formed refusal is `Denied`, everything else an error.
+pub fn parse_pre_pay_check(resp: &OutboundResponse) -> Result<PrePayDecision, S0Error> {
+    let r = parse("prePayCheck", resp)?;
+    Ok(if r.is_ok() {
+        PrePayDecision::Approved
+    } else {
+        PrePayDecision::Denied {
+            status: r.status,
+            message: r.message,
+        }
+    })
+}
+
+pub fn order_callback_request(
+    cfg: &S0Config,
+    order_id: Id,
+    status: CallbackStatus,
+    price: Money,
+) -> Result<OutboundRequest, S0Error> {
+    let body = OrderCallBackRequest {
+        order_id: order_id.to_string(),
+        order_status: status,
+        price: price.minor(),
+        extend: None,
+    };
+    request(cfg, "orderCallBack", ORDER_CALLBACK_PATH, &body)
+}
+
+/// `Ok` only for `status: 0` with `success: true` (SPEC 3.5: retried until then).
+pub fn parse_ack(call: &'static str, resp: &OutboundResponse) -> Result<(), S0Error> {
+    let r = parse(call, resp)?;
+    if r.is_ok() {
+        Ok(())
+    } else {
+        Err(S0Error::NotAcknowledged {
+            call,
+            status: r.status,
+            success: r.success,
+        })
+    }
+}
+
+pub fn update_info_request(
+    cfg: &S0Config,
+    body: &UpdateInfoRequest,
+) -> Result<OutboundRequest, S0Error> {
+    request(cfg, "updateInfo", UPDATE_INFO_PATH, body)
+}
+
+async fn send(
+    cfg: &S0Config,
+    call: &'static str,
+    req: &OutboundRequest,
+) -> Result<OutboundResponse, S0Error> {
+    http::send(req, cfg.timeout)
+        .await
+        .map_err(|source| S0Error::Transport { call, source })
+}
+
+/// `prePayCheck`. An `Err` must be treated as a deny (fail closed).
+pub async fn pre_pay_check(
+    cfg: &S0Config,
+    body: &PrePayCheckRequest,
+) -> Result<PrePayDecision, S0Error> {
+    let req = pre_pay_check_request(cfg, body)?;
+    parse_pre_pay_check(&send(cfg, "prePayCheck", &req).await?)
+}
+
+/// `orderCallBack`: relays one status change. `Err` means "retry with backoff".
+pub async fn order_callback(
+    cfg: &S0Config,
+    order_id: Id,
+    status: CallbackStatus,
+    price: Money,
+) -> Result<(), S0Error> {
+    let req = order_callback_request(cfg, order_id, status, price)?;
+    parse_ack("orderCallBack", &send(cfg, "orderCallBack", &req).await?)
+}
+
+/// `updateInfo`.
+pub async fn update_info(cfg: &S0Config, body: &UpdateInfoRequest) -> Result<(), S0Error> {
+    let req = update_info_request(cfg, body)?;
+    parse_ack("updateInfo", &send(cfg, "updateInfo", &req).await?)
+}

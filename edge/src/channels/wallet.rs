@@ -1,0 +1,163 @@
+//! The token wallet, the S2 channel (SPEC 3.4 "wallet", 3.5).
+//!
+//! **Decision.** No seed defines the wallet's API, so Kassa fixes it, in the same style
+//! as its notification (`shared::providers::s2_wallet::notify`):
+//!
+//! - `POST {base}/charges` with `Authorization: Bearer <KASSA_WALLET_API_KEY>` and
+//!   `{"order_id", "token_id", "amount", "notify_url"}` (order id as a string, amount a
+//!   decimal string in the token's precision) → `{"trade_id", "status"}`. This answer is
+//!   only an acknowledgement; it never moves money state.
+//! - `GET {base}/charges/{order_id}` → a message of exactly the notification's shape,
+//!   **signed** like it (RFC 8785 + RSA, SPEC 4.1) and verified here with the wallet's
+//!   public key, so a status pull is as trustworthy as a verified callback.
+
+use core::time::Duration;
+
+use kassa_shared::crypto::PublicKey;
+use kassa_shared::id::Id;
+use kassa_shared::money::TokenAmount;
+use kassa_shared::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
+use kassa_shared::providers::serde_util::Redacted;
+use serde::{Deserialize, Serialize};
+
+use super::http::{self, OutboundRequest, OutboundResponse, TransportError};
+
+pub const CHARGES_PATH: &str = "/charges";
+
+/// Wallet settings. `Debug` redacts the API key.
+#[derive(Debug, Clone)]
+pub struct WalletConfig {
+    pub base_url: String,
+    pub api_key: Redacted,
+    pub wallet_public_key: PublicKey,
+    /// `{KASSA_PUBLIC_URL}/callbacks/wallet`.
+    pub notify_url: String,
+    pub timeout: Duration,
+}
+
+/// The charge request body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChargeRequest {
+    pub order_id: Id,
+    pub token_id: String,
+    pub amount: String,
+    pub notify_url: String,
+}
+
+/// The wallet's acknowledgement of a charge request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChargeAck {
+    pub trade_id: String,
+    pub status: NotifyStatus,
+}
+
+/// Why a wallet call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WalletError {
+    #[error("wallet {call}: {source}")]
+    Transport {
+        call: &'static str,
+        source: TransportError,
+    },
+    #[error("wallet {call}: HTTP status {status}")]
+    Http { call: &'static str, status: u16 },
+    #[error("wallet {call}: {reason}")]
+    Response {
+        call: &'static str,
+        reason: &'static str,
+    },
+    #[error("wallet query: signature verification failed")]
+    BadSignature,
+    #[error("wallet query: answer is for another order")]
+    OrderMismatch,
+}
+
+pub fn charge_request(
+    cfg: &WalletConfig,
+    order_id: Id,
+    token_id: &str,
+    amount: &TokenAmount,
+) -> Result<OutboundRequest, WalletError> {
+    let body = ChargeRequest {
+        order_id,
+        token_id: token_id.to_owned(),
+        amount: amount.to_string(),
+        notify_url: cfg.notify_url.clone(),
+    };
+    Ok(
+        OutboundRequest::post_json(format!("{}{CHARGES_PATH}", cfg.base_url), &body)
+            .map_err(|_| WalletError::Response {
+                call: "charge",
+                reason: "request not serialisable",
+            })?
+            .with_header("Authorization", format!("Bearer {}", cfg.api_key.expose())),
+    )
+}
+
+pub fn parse_charge(resp: &OutboundResponse) -> Result<ChargeAck, WalletError> {
+    let call = "charge";
+    if !resp.is_success() {
+        return Err(WalletError::Http {
+            call,
+            status: resp.status,
+        });
+    }
+    serde_json::from_slice(&resp.body).map_err(|_| WalletError::Response {
+        call,
+        reason: "body is not {trade_id, status}",
+    })
+}
+
+#[must_use]
+pub fn query_request(cfg: &WalletConfig, order_id: Id) -> OutboundRequest {
+    // An `Id` prints as digits only, safe in a path.
+    OutboundRequest::get(format!("{}{CHARGES_PATH}/{order_id}", cfg.base_url))
+        .with_header("Authorization", format!("Bearer {}", cfg.api_key.expose()))
+}
+
+/// Verifies the signed status answer, then checks it is about `order_id`.
+pub fn parse_query(
+    cfg: &WalletConfig,
+    order_id: Id,
+    resp: &OutboundResponse,
+) -> Result<Notification, WalletError> {
+    if !resp.is_success() {
+        return Err(WalletError::Http {
+            call: "query",
+            status: resp.status,
+        });
+    }
+    let n = notify::verify(&resp.body, &cfg.wallet_public_key)
+        .map_err(|_| WalletError::BadSignature)?;
+    if n.order_id != order_id {
+        return Err(WalletError::OrderMismatch);
+    }
+    Ok(n)
+}
+
+async fn send(
+    cfg: &WalletConfig,
+    call: &'static str,
+    req: &OutboundRequest,
+) -> Result<OutboundResponse, WalletError> {
+    http::send(req, cfg.timeout)
+        .await
+        .map_err(|source| WalletError::Transport { call, source })
+}
+
+/// Asks the wallet to charge `amount` of `token_id` for the order.
+pub async fn charge(
+    cfg: &WalletConfig,
+    order_id: Id,
+    token_id: &str,
+    amount: &TokenAmount,
+) -> Result<ChargeAck, WalletError> {
+    let req = charge_request(cfg, order_id, token_id, amount)?;
+    parse_charge(&send(cfg, "charge", &req).await?)
+}
+
+/// Pulls the order's status from the wallet (signed, verified).
+pub async fn query(cfg: &WalletConfig, order_id: Id) -> Result<Notification, WalletError> {
+    let req = query_request(cfg, order_id);
+    parse_query(cfg, order_id, &send(cfg, "query", &req).await?)
+}
