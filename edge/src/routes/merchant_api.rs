@@ -137,11 +137,13 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
 }
 
 fn money_error(e: MoneyError) -> EdgeError {
-    let param = match e {
-        MoneyError::UnknownToken { .. } | MoneyError::InvalidTokenSymbol { .. } => "token",
-        _ => "amount",
-    };
-    EdgeError::bad(param, e.to_string())
+    match e {
+        // The table is keyed by the token, so an unknown token is the token's fault.
+        MoneyError::UnknownToken { symbol, .. } | MoneyError::InvalidTokenSymbol { symbol, .. } => {
+            EdgeError::bad("token", format!("token: unknown token {symbol:?}"))
+        }
+        e => EdgeError::bad("amount", e.to_string()),
+    }
 }
 
 /// Fiat: `amount` is a positive whole number of minor units with `currency`. Tokens:
