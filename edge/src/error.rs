@@ -38,7 +38,10 @@ pub enum EdgeError {
     Config(&'static str),
     Internal(String),
     /// An error a Durable Object already rendered in this envelope, passed through.
-    Rendered { status: u16, body: serde_json::Value },
+    Rendered {
+        status: u16,
+        body: serde_json::Value,
+    },
 }
 
 impl From<worker::Error> for EdgeError {

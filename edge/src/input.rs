@@ -42,7 +42,9 @@ pub async fn json_object(
     let value: Value =
         serde_json::from_slice(&body).map_err(|e| EdgeError::InvalidJson(e.to_string()))?;
     let Value::Object(map) = value else {
-        return Err(EdgeError::InvalidJson("the body must be a JSON object".into()));
+        return Err(EdgeError::InvalidJson(
+            "the body must be a JSON object".into(),
+        ));
     };
     if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(EdgeError::bad(

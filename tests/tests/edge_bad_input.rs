@@ -89,13 +89,23 @@ fn bad_input_is_refused_in_the_envelope_and_writes_nothing() {
     );
     assert_eq!(s, 201, "{order}");
     let id = order["id"].as_str().unwrap().to_owned();
-    let snapshot = || (get("/v1/orders?limit=100").1["data"].clone(), get(&format!("/v1/orders/{id}/events")).1);
+    let snapshot = || {
+        (
+            get("/v1/orders?limit=100").1["data"].clone(),
+            get(&format!("/v1/orders/{id}/events")).1,
+        )
+    };
     let before = snapshot();
 
     // 405 / 404 from the router, in the envelope.
     let (s, e) = read_json(http.put(format!("{url}/health")).send_empty()).unwrap();
     assert_envelope(s, &e, 405, "method_not_allowed");
-    let (s, e) = read_json(http.delete(format!("{url}/v1/orders/{id}")).header("Authorization", &auth()).call()).unwrap();
+    let (s, e) = read_json(
+        http.delete(format!("{url}/v1/orders/{id}"))
+            .header("Authorization", &auth())
+            .call(),
+    )
+    .unwrap();
     assert_envelope(s, &e, 405, "method_not_allowed");
     let (s, e) = read_json(http.get(format!("{url}/v2/nothing")).call()).unwrap();
     assert_envelope(s, &e, 404, "route_not_found");
@@ -106,7 +116,8 @@ fn bad_input_is_refused_in_the_envelope_and_writes_nothing() {
     assert_eq!(e["error"]["param"], "id");
 
     // 401: wrong key, no key; checked before the body is looked at.
-    let good = json!({"channel": "paytm", "amount": 1, "currency": "CNY", "user": {"id": "u"}}).to_string();
+    let good = json!({"channel": "paytm", "amount": 1, "currency": "CNY", "user": {"id": "u"}})
+        .to_string();
     let (s, e) = post("/v1/orders", "Bearer wrong", &good);
     assert_envelope(s, &e, 401, "invalid_api_key");
     let (s, e) = read_json(http.post(format!("{url}/v1/orders")).send(good.as_str())).unwrap();
@@ -146,20 +157,35 @@ fn bad_input_is_refused_in_the_envelope_and_writes_nothing() {
         (json!({"currency": "XXX"}), "currency"),
         (json!({"currency": null}), "currency"),
         (json!({"token": "BTC"}), "token"),
-        (json!({"currency": null, "token": "DOGE", "amount": "1"}), "token"),
-        (json!({"currency": null, "token": "BTC", "amount": "1e5"}), "amount"),
-        (json!({"currency": null, "token": "BTC", "amount": 1}), "amount"),
+        (
+            json!({"currency": null, "token": "DOGE", "amount": "1"}),
+            "token",
+        ),
+        (
+            json!({"currency": null, "token": "BTC", "amount": "1e5"}),
+            "amount",
+        ),
+        (
+            json!({"currency": null, "token": "BTC", "amount": 1}),
+            "amount",
+        ),
         (json!({"user": null}), "user"),
         (json!({"user": {}}), "user.id"),
         (json!({"user": {"id": "u", "email": "nope"}}), "user.email"),
-        (json!({"user": {"id": "u", "mobile": "12ab"}}), "user.mobile"),
+        (
+            json!({"user": {"id": "u", "mobile": "12ab"}}),
+            "user.mobile",
+        ),
         (json!({"user": {"id": "u", "pin": "1"}}), "user.pin"),
         (json!({"expires_in": 0}), "expires_in"),
         (json!({"expires_in": 86_401}), "expires_in"),
         (json!({"notify_url": "ftp://x"}), "notify_url"),
         (json!({"notify_url": "not a url"}), "notify_url"),
         (json!({"metadata": {"k": 1}}), "metadata[k]"),
-        (json!({"items": [{"name": "a", "quantity": 0}]}), "items[0].quantity"),
+        (
+            json!({"items": [{"name": "a", "quantity": 0}]}),
+            "items[0].quantity",
+        ),
         (json!({"items": [{"quantity": 1}]}), "items[0].name"),
         (json!({"colour": "red"}), "colour"),
     ];
@@ -179,10 +205,21 @@ fn bad_input_is_refused_in_the_envelope_and_writes_nothing() {
     let (s, e) = get("/v1/orders?limit=0");
     assert_eq!((s, e["error"]["param"].as_str()), (400, Some("limit")));
     let (s, e) = get("/v1/orders?starting_after=abc");
-    assert_eq!((s, e["error"]["param"].as_str()), (400, Some("starting_after")));
-    let (s, e) = post(&format!("/v1/orders/{id}/cancel"), &auth(), r#"{"force": true}"#);
+    assert_eq!(
+        (s, e["error"]["param"].as_str()),
+        (400, Some("starting_after"))
+    );
+    let (s, e) = post(
+        &format!("/v1/orders/{id}/cancel"),
+        &auth(),
+        r#"{"force": true}"#,
+    );
     assert_eq!((s, e["error"]["param"].as_str()), (400, Some("force")));
-    let (s, e) = post(&format!("/v1/orders/{id}/refunds"), &auth(), r#"{"reason": 5}"#);
+    let (s, e) = post(
+        &format!("/v1/orders/{id}/refunds"),
+        &auth(),
+        r#"{"reason": 5}"#,
+    );
     assert_eq!((s, e["error"]["param"].as_str()), (400, Some("reason")));
 
     // Nothing written: the same orders, the same order state and no new history.

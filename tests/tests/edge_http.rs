@@ -63,8 +63,7 @@ fn order_body(amount: u64) -> Value {
 #[test]
 fn merchant_api_lifecycle_and_restart() {
     let dir = TempDir::new("edge").unwrap();
-    let mut edge =
-        Edge::start_with(dir.path(), &[("KASSA_TEST_HELPERS", "enabled")]).unwrap();
+    let mut edge = Edge::start_with(dir.path(), &[("KASSA_TEST_HELPERS", "enabled")]).unwrap();
     let api = Api {
         http: agent(),
         url: edge.url(),
@@ -112,7 +111,10 @@ fn merchant_api_lifecycle_and_restart() {
     let (s, got) = api.get(&format!("/v1/orders/{id}"));
     assert_eq!(s, 200, "{got}");
     assert_eq!(got["id"], order["id"]);
-    assert!(got.get("client_secret").is_none(), "a read never issues a secret");
+    assert!(
+        got.get("client_secret").is_none(),
+        "a read never issues a secret"
+    );
 
     // List: newest first, cursor pagination.
     let third = api.create(&order_body(300));
@@ -127,7 +129,10 @@ fn merchant_api_lifecycle_and_restart() {
         .collect();
     assert_eq!(
         ids,
-        [third["id"].as_str().unwrap(), token_order["id"].as_str().unwrap()]
+        [
+            third["id"].as_str().unwrap(),
+            token_order["id"].as_str().unwrap()
+        ]
     );
     assert_eq!(page1["has_more"], true);
     let (s, page2) = api.get(&format!("/v1/orders?limit=2&starting_after={}", ids[1]));
@@ -158,14 +163,21 @@ fn merchant_api_lifecycle_and_restart() {
 
     // Refund of an unpaid order is refused and audited.
     let (s, e) = api.post(&format!("/v1/orders/{id}/refunds"), &json!({}));
-    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("order_not_refundable")));
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("order_not_refundable"))
+    );
 
     // Pay it (as a verified callback would), then refund.
     let (s, paid) = api.post(
         &format!("/v1/test_helpers/orders/{id}/events"),
         &json!({"id": "TXN-1", "type": "attempt_succeeded", "attempt": "1", "provider": "paytm"}),
     );
-    assert_eq!((s, paid["status"].as_str()), (200, Some("succeeded")), "{paid}");
+    assert_eq!(
+        (s, paid["status"].as_str()),
+        (200, Some("succeeded")),
+        "{paid}"
+    );
     let (s, refund) = api.post(
         &format!("/v1/orders/{id}/refunds"),
         &json!({"reason": "customer request"}),
@@ -179,7 +191,10 @@ fn merchant_api_lifecycle_and_restart() {
     let (s, c) = api.post(&format!("/v1/orders/{tid}/cancel"), &json!({}));
     assert_eq!((s, c["status"].as_str()), (200, Some("cancelled")), "{c}");
     let (s, e) = api.post(&format!("/v1/orders/{id}/cancel"), &json!({}));
-    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("order_not_cancellable")));
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("order_not_cancellable"))
+    );
 
     // Events: status history plus the audit of the two refused requests.
     let (s, ev) = api.get(&format!("/v1/orders/{id}/events"));
@@ -212,7 +227,11 @@ fn merchant_api_lifecycle_and_restart() {
         if o["status"] == "expired" {
             break;
         }
-        assert!(Instant::now() < deadline, "not expired: {o}\n{}", edge.log_tail());
+        assert!(
+            Instant::now() < deadline,
+            "not expired: {o}\n{}",
+            edge.log_tail()
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
     let (_, ev) = api.get(&format!("/v1/orders/{sid}/events"));

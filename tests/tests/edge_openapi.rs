@@ -4,7 +4,7 @@
 //! `required`, `properties`, `additionalProperties`, `items`, `enum`). Errors are checked
 //! against the error schema too.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::collections::BTreeSet;
 
@@ -21,7 +21,11 @@ impl Checker {
         match schema.get("$ref").and_then(Value::as_str) {
             Some(r) => {
                 let ptr = r.trim_start_matches('#');
-                self.resolve(self.spec.pointer(ptr).unwrap_or_else(|| panic!("bad $ref {r}")))
+                self.resolve(
+                    self.spec
+                        .pointer(ptr)
+                        .unwrap_or_else(|| panic!("bad $ref {r}")),
+                )
             }
             None => schema,
         }
@@ -71,7 +75,12 @@ impl Checker {
             }
         }
         if let Value::Object(map) = v {
-            for r in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+            for r in schema
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let r = r.as_str().unwrap();
                 if !map.contains_key(r) {
                     errors.push(format!("{at}: missing required field {r}"));
@@ -81,7 +90,8 @@ impl Checker {
             for (k, val) in map {
                 if let Some(s) = props.and_then(|p| p.get(k)) {
                     self.validate(s, val, &format!("{at}.{k}"), errors);
-                } else if let Some(s) = schema.get("additionalProperties").filter(|s| s.is_object()) {
+                } else if let Some(s) = schema.get("additionalProperties").filter(|s| s.is_object())
+                {
                     self.validate(s, val, &format!("{at}.{k}"), errors);
                 }
             }
@@ -100,13 +110,16 @@ impl Checker {
             .pointer(&format!("/paths/{}/{method}", template.replace('/', "~1")))
             .unwrap_or_else(|| panic!("{method} {template} is not documented"))
             .clone();
-        let resp = op["responses"]
-            .get(status.to_string())
-            .unwrap_or_else(|| panic!("{method} {template} answered undocumented {status}: {body}"));
+        let resp = op["responses"].get(status.to_string()).unwrap_or_else(|| {
+            panic!("{method} {template} answered undocumented {status}: {body}")
+        });
         let schema = &resp["content"]["application/json"]["schema"];
         let mut errors = Vec::new();
         self.validate(schema, body, "body", &mut errors);
-        assert!(errors.is_empty(), "{method} {template} {status}: {errors:#?}\n{body}");
+        assert!(
+            errors.is_empty(),
+            "{method} {template} {status}: {errors:#?}\n{body}"
+        );
         self.seen.insert((method.to_owned(), template.to_owned()));
     }
 }
@@ -139,8 +152,10 @@ fn merchant_api_conforms_to_openapi() {
     let (s, order) = call(
         "post",
         "/v1/orders",
-        Some(json!({"channel": "paytm", "amount": 990, "currency": "CNY", "user": {"id": "u-o"},
-                    "items": [{"name": "Tea", "quantity": 1}], "metadata": {"a": "b"}})),
+        Some(
+            json!({"channel": "paytm", "amount": 990, "currency": "CNY", "user": {"id": "u-o"},
+                    "items": [{"name": "Tea", "quantity": 1}], "metadata": {"a": "b"}}),
+        ),
     );
     c.check("post", "/v1/orders", s, &order);
     let id = order["id"].as_str().unwrap().to_owned();
@@ -167,7 +182,11 @@ fn merchant_api_conforms_to_openapi() {
         Some(json!({"id": "T1", "type": "attempt_succeeded", "attempt": "5", "provider": "paytm"})),
     );
     assert_eq!(s, 200);
-    let (s, b) = call("post", &format!("/v1/orders/{id}/refunds"), Some(json!({"reason": "r"})));
+    let (s, b) = call(
+        "post",
+        &format!("/v1/orders/{id}/refunds"),
+        Some(json!({"reason": "r"})),
+    );
     c.check("post", "/v1/orders/{id}/refunds", s, &b);
     let (s, b) = call("post", &format!("/v1/orders/{tid}/cancel"), None);
     c.check("post", "/v1/orders/{id}/cancel", s, &b);
@@ -182,8 +201,17 @@ fn merchant_api_conforms_to_openapi() {
     let (s, hooks) = call("get", &format!("/v1/orders/{tid}/webhooks"), None);
     c.check("get", "/v1/orders/{id}/webhooks", s, &hooks);
     let hook_id = hooks["data"][0]["id"].as_str().unwrap().to_owned();
-    let (s, b) = call("post", &format!("/v1/orders/{tid}/webhooks/{hook_id}/replay"), None);
-    c.check("post", "/v1/orders/{id}/webhooks/{webhook_id}/replay", s, &b);
+    let (s, b) = call(
+        "post",
+        &format!("/v1/orders/{tid}/webhooks/{hook_id}/replay"),
+        None,
+    );
+    c.check(
+        "post",
+        "/v1/orders/{id}/webhooks/{webhook_id}/replay",
+        s,
+        &b,
+    );
 
     // Errors in the documented envelope.
     let (s, b) = call("get", "/v1/orders/1", None);

@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kassa_shared::crypto::webhook_sig;
-use kassa_tests::harness::{agent, free_port, read_json, Edge, TempDir, MERCHANT_KEY, WEBHOOK_SECRET};
+use kassa_tests::harness::{
+    agent, free_port, read_json, Edge, TempDir, MERCHANT_KEY, WEBHOOK_SECRET,
+};
 use serde_json::{json, Value};
 
 /// One received webhook: its body and whether its signature verified.
@@ -100,7 +102,11 @@ fn read_request(mut stream: TcpStream, fail: bool) -> Option<Received> {
         webhook_sig::DEFAULT_TOLERANCE_SECS,
     )
     .is_ok();
-    let status = if fail { "500 Internal Server Error" } else { "200 OK" };
+    let status = if fail {
+        "500 Internal Server Error"
+    } else {
+        "200 OK"
+    };
     let _ = write!(
         stream,
         "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
@@ -148,7 +154,10 @@ fn webhooks_are_signed_retried_survive_restart_and_replay() {
     let dir = TempDir::new("edge-webhooks").unwrap();
     let mut edge = Edge::start_with(
         dir.path(),
-        &[("KASSA_WEBHOOK_BACKOFF_MS", "300"), ("KASSA_TEST_HELPERS", "enabled")],
+        &[
+            ("KASSA_WEBHOOK_BACKOFF_MS", "300"),
+            ("KASSA_TEST_HELPERS", "enabled"),
+        ],
     )
     .unwrap();
     let http = agent();
@@ -163,7 +172,10 @@ fn webhooks_are_signed_retried_survive_restart_and_replay() {
     assert_eq!(s, 200);
     let got = receiver.wait_for(2, &edge);
     assert!(got.iter().all(|r| r.verified), "{got:?}");
-    assert_eq!(got[0].body["id"], got[1].body["id"], "a redelivery keeps its id");
+    assert_eq!(
+        got[0].body["id"], got[1].body["id"],
+        "a redelivery keeps its id"
+    );
     assert_eq!(got[0].body, got[1].body, "and its body");
     let hook = &got[1].body;
     assert_eq!(hook["type"], "order.cancelled");
@@ -184,7 +196,11 @@ fn webhooks_are_signed_retried_survive_restart_and_replay() {
         std::thread::sleep(Duration::from_millis(100));
     };
     let w = &log["data"][0];
-    assert_eq!((w["object"].as_str(), w["status"].as_str()), (Some("webhook"), Some("delivered")), "{log}");
+    assert_eq!(
+        (w["object"].as_str(), w["status"].as_str()),
+        (Some("webhook"), Some("delivered")),
+        "{log}"
+    );
     assert_eq!(w["id"], hook["id"]);
     assert_eq!(w["attempts"], 2);
     assert_eq!(w["deliveries"][0]["status_code"], 500);
@@ -193,14 +209,24 @@ fn webhooks_are_signed_retried_survive_restart_and_replay() {
     // 2. Replay: delivered again, same id.
     let (s, r) = post(
         &http,
-        &format!("{url}/v1/orders/{id}/webhooks/{}/replay", hook["id"].as_str().unwrap()),
+        &format!(
+            "{url}/v1/orders/{id}/webhooks/{}/replay",
+            hook["id"].as_str().unwrap()
+        ),
         &json!({}),
     );
     assert_eq!(s, 200, "{r}");
     let got = receiver.wait_for(3, &edge);
     assert_eq!(got[2].body["id"], hook["id"]);
-    let (s, e) = post(&http, &format!("{url}/v1/orders/{id}/webhooks/evt_nope/replay"), &json!({}));
-    assert_eq!((s, e["error"]["code"].as_str()), (404, Some("resource_missing")));
+    let (s, e) = post(
+        &http,
+        &format!("{url}/v1/orders/{id}/webhooks/evt_nope/replay"),
+        &json!({}),
+    );
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (404, Some("resource_missing"))
+    );
 
     // 3. Receiver down, then a restart: the pending webhook is delivered afterwards.
     let down_port = free_port().unwrap();
@@ -212,7 +238,11 @@ fn webhooks_are_signed_retried_survive_restart_and_replay() {
         &format!("{url}/v1/test_helpers/orders/{id2}/events"),
         &json!({"id": "TXN-9", "type": "attempt_succeeded", "attempt": "7", "provider": "lianshang"}),
     );
-    assert_eq!((s, paid["status"].as_str()), (200, Some("succeeded")), "{paid}");
+    assert_eq!(
+        (s, paid["status"].as_str()),
+        (200, Some("succeeded")),
+        "{paid}"
+    );
     // Wait for at least one failed attempt to be logged.
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {

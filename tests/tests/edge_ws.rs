@@ -3,7 +3,7 @@
 //! `client_secret` is checked (query parameter or Bearer header), a secret for another
 //! order is 403, a bad one 401, and both land in the order's audit log.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::net::TcpStream;
 use std::time::Duration;
@@ -119,7 +119,11 @@ fn websocket_pushes_status_changes() {
     )
     .err();
     assert_eq!(status, Some(401));
-    let status = connect(&format!("{ws_base}/api/payment/order/events?order_id={id}"), None).err();
+    let status = connect(
+        &format!("{ws_base}/api/payment/order/events?order_id={id}"),
+        None,
+    )
+    .err();
     assert_eq!(status, Some(401));
 
     let (_, ev) = read_json(
@@ -134,5 +138,8 @@ fn websocket_pushes_status_changes() {
         .iter()
         .map(|a| a["reason"].as_str().unwrap())
         .collect();
-    assert_eq!(reasons, ["client_secret_wrong_order", "invalid_client_secret"]);
+    assert_eq!(
+        reasons,
+        ["client_secret_wrong_order", "invalid_client_secret"]
+    );
 }

@@ -11,7 +11,9 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use worker::{durable_object, DurableObject, Env, ListOptions, Method, Request, Response, Result, State};
+use worker::{
+    durable_object, DurableObject, Env, ListOptions, Method, Request, Response, Result, State,
+};
 
 use crate::error::EdgeError;
 
@@ -65,7 +67,10 @@ impl OrderIndex {
                 }
                 let limit = limit.clamp(1, MAX_LIMIT);
                 let end = before.map(key);
-                let mut opts = ListOptions::new().prefix("o:").reverse(true).limit(limit + 1);
+                let mut opts = ListOptions::new()
+                    .prefix("o:")
+                    .reverse(true)
+                    .limit(limit + 1);
                 if let Some(end) = end.as_deref() {
                     // `end` is exclusive: the page starts strictly after the cursor.
                     opts = opts.end(end);
@@ -80,7 +85,9 @@ impl OrderIndex {
                 }
                 let has_more = ids.len() > limit;
                 ids.truncate(limit);
-                Ok(Response::from_json(&json!({ "ids": ids, "has_more": has_more }))?)
+                Ok(Response::from_json(
+                    &json!({ "ids": ids, "has_more": has_more }),
+                )?)
             }
             _ => Err(EdgeError::RouteNotFound),
         }

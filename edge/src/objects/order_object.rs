@@ -440,10 +440,7 @@ impl OrderObject {
         stored: &StoredOrder,
         outbox: &[OutboxEntry],
     ) -> Result<(), EdgeError> {
-        let expiry = stored
-            .order
-            .is_open()
-            .then(|| stored.order.expires_at_ms());
+        let expiry = stored.order.is_open().then(|| stored.order.expires_at_ms());
         let retry = outbox
             .iter()
             .filter(|e| e.kind == OutboxKind::Webhook && e.status == DeliveryStatus::Pending)
@@ -452,8 +449,8 @@ impl OrderObject {
         let storage = self.state.storage();
         match [expiry, retry].into_iter().flatten().min() {
             Some(at) => {
-                let offset = i64::try_from(at).unwrap_or(i64::MAX)
-                    - i64::try_from(now_ms()).unwrap_or(0);
+                let offset =
+                    i64::try_from(at).unwrap_or(i64::MAX) - i64::try_from(now_ms()).unwrap_or(0);
                 storage.set_alarm(offset.max(0)).await?;
             }
             None => storage.delete_alarm().await?,
@@ -519,7 +516,8 @@ impl OrderObject {
         };
         let result = async {
             let secret = env::secret(&self.env, "KASSA_WEBHOOK_SECRET")?;
-            let signature = webhook_sig::sign(secret.as_bytes(), at_ms / 1000, entry.body.as_bytes());
+            let signature =
+                webhook_sig::sign(secret.as_bytes(), at_ms / 1000, entry.body.as_bytes());
             let headers = Headers::new();
             headers.set("Content-Type", "application/json")?;
             headers.set(webhook_sig::HEADER, &signature)?;
@@ -615,7 +613,12 @@ fn enqueue(
                     reason.as_str().unwrap_or("unknown")
                 );
                 let data = json!({ "object": view, "reason": reason });
-                (id, OutboxKind::Webhook, "order.needs_review".to_owned(), data)
+                (
+                    id,
+                    OutboxKind::Webhook,
+                    "order.needs_review".to_owned(),
+                    data,
+                )
             }
             Effect::Relay { status } => {
                 let id = format!("relay_{order_id}_{}", status.as_str());

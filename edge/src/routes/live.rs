@@ -34,11 +34,15 @@ async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeE
         }
     }
     let order_id = order_id.ok_or_else(|| EdgeError::bad("order_id", "order_id: is required"))?;
-    let id = Id::parse("order_id", &order_id).map_err(|e| EdgeError::bad("order_id", e.to_string()))?;
-    let token = bearer(&req).or(query_secret).ok_or(EdgeError::Unauthorized)?;
+    let id =
+        Id::parse("order_id", &order_id).map_err(|e| EdgeError::bad("order_id", e.to_string()))?;
+    let token = bearer(&req)
+        .or(query_secret)
+        .ok_or(EdgeError::Unauthorized)?;
     let key = env::secret(&ctx.env, "KASSA_CLIENT_SECRET_KEY")?;
     let stub = order_stub(&ctx.env, id)?;
-    let claims = match client_secret::verify(key.as_bytes(), &token, Date::now().as_millis() / 1000) {
+    let claims = match client_secret::verify(key.as_bytes(), &token, Date::now().as_millis() / 1000)
+    {
         Ok(c) => c,
         Err(_) => {
             audit(&stub, "invalid_client_secret").await;
@@ -47,9 +51,16 @@ async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeE
     };
     if claims.order_id != id {
         audit(&stub, "client_secret_wrong_order").await;
-        return Err(EdgeError::Forbidden("client_secret: issued for another order"));
+        return Err(EdgeError::Forbidden(
+            "client_secret: issued for another order",
+        ));
     }
-    let upgrade = req.headers().get("Upgrade").ok().flatten().unwrap_or_default();
+    let upgrade = req
+        .headers()
+        .get("Upgrade")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     if !upgrade.eq_ignore_ascii_case("websocket") {
         return Err(EdgeError::bad("Upgrade", "Upgrade: must be websocket"));
     }

@@ -215,17 +215,26 @@ fn parse_items(v: Option<&Value>) -> Result<Vec<Item>, EdgeError> {
                 format!("items[{i}]: must be an object"),
             ));
         };
-        if let Some(k) = m.keys().find(|k| !["name", "quantity"].contains(&k.as_str())) {
+        if let Some(k) = m
+            .keys()
+            .find(|k| !["name", "quantity"].contains(&k.as_str()))
+        {
             let p = format!("items[{i}].{k}");
             return Err(EdgeError::bad(p.clone(), format!("{p}: unknown parameter")));
         }
         let name = string(m, "name", &format!("items[{i}].name"), 200)?;
         let quantity = match m.get("quantity") {
             None | Some(Value::Null) => 1,
-            Some(q) => q.as_u64().filter(|q| (1..=1_000_000).contains(q)).ok_or_else(|| {
-                let p = format!("items[{i}].quantity");
-                EdgeError::bad(p.clone(), format!("{p}: must be a whole number from 1 to 1000000"))
-            })?,
+            Some(q) => q
+                .as_u64()
+                .filter(|q| (1..=1_000_000).contains(q))
+                .ok_or_else(|| {
+                    let p = format!("items[{i}].quantity");
+                    EdgeError::bad(
+                        p.clone(),
+                        format!("{p}: must be a whole number from 1 to 1000000"),
+                    )
+                })?,
         };
         out.push(Item { name, quantity });
     }
@@ -274,7 +283,10 @@ fn parse_user(v: Option<&Value>) -> Result<User, EdgeError> {
 
 /// `https://` only in production; `http://` too under `wrangler dev`, so tests can run a
 /// receiver on loopback.
-fn parse_notify_url(map: &Map<String, Value>, env: &worker::Env) -> Result<Option<String>, EdgeError> {
+fn parse_notify_url(
+    map: &Map<String, Value>,
+    env: &worker::Env,
+) -> Result<Option<String>, EdgeError> {
     let Some(raw) = opt_string(map, "notify_url", "notify_url", MAX_URL)? else {
         return Ok(None);
     };
@@ -344,9 +356,16 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
             for (k, v) in url.query_pairs() {
                 match k.as_ref() {
                     "limit" => {
-                        limit = v.parse().ok().filter(|l| (1..=MAX_LIMIT as u64).contains(l)).ok_or_else(|| {
-                            EdgeError::bad("limit", format!("limit: must be a whole number from 1 to {MAX_LIMIT}"))
-                        })?;
+                        limit = v
+                            .parse()
+                            .ok()
+                            .filter(|l| (1..=MAX_LIMIT as u64).contains(l))
+                            .ok_or_else(|| {
+                                EdgeError::bad(
+                                    "limit",
+                                    format!("limit: must be a whole number from 1 to {MAX_LIMIT}"),
+                                )
+                            })?;
                     }
                     "starting_after" => {
                         starting_after = Some(
@@ -355,7 +374,10 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
                         );
                     }
                     other => {
-                        return Err(EdgeError::bad(other.to_owned(), format!("{other}: unknown parameter")))
+                        return Err(EdgeError::bad(
+                            other.to_owned(),
+                            format!("{other}: unknown parameter"),
+                        ))
                     }
                 }
             }
@@ -365,7 +387,11 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
             }
             let page = call(&index_stub(&ctx.env)?, Method::Get, &path, None).await?;
             let mut data = Vec::new();
-            for id in page["ids"].as_array().map(Vec::as_slice).unwrap_or_default() {
+            for id in page["ids"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
                 let Some(id) = id.as_str().and_then(|s| s.parse::<Id>().ok()) else {
                     continue;
                 };
@@ -544,10 +570,12 @@ pub async fn issue_secret(mut req: Request, ctx: Ctx) -> Result<Response> {
             require_merchant(&req, &ctx.env)?;
             let id = path_id(&ctx, "id")?;
             let body = json_object(&mut req, &["expires_in"]).await?;
-            let expires_in = opt_integer(&body, "expires_in", 60, client_secret::MAX_LIFETIME_SECS)?;
+            let expires_in =
+                opt_integer(&body, "expires_in", 60, client_secret::MAX_LIFETIME_SECS)?;
             let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/order", None).await?;
             let stored: StoredOrder = serde_json::from_value(v)?;
-            let (secret, expires_at) = issue_client_secret(&ctx.env, &stored, now_ms(), expires_in)?;
+            let (secret, expires_at) =
+                issue_client_secret(&ctx.env, &stored, now_ms(), expires_in)?;
             Ok(Response::from_json(&json!({
                 "object": "client_secret",
                 "order_id": id.to_string(),
