@@ -214,6 +214,19 @@ fn merchant_api_lifecycle_and_restart() {
         .map(|a| a["reason"].as_str().unwrap())
         .collect();
     assert_eq!(reasons, ["order_not_refundable", "order_not_cancellable"]);
+    // The S0 relay owed for the success waits in the outbox for the S0 client.
+    let relays: Vec<(&str, &str)> = ev["relays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap(),
+                r["delivery"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(relays, [("PAY_SUCCESS", "pending")]);
 
     // Expiry: a 1 s order is expired by its alarm.
     let short = api.create(&json!({

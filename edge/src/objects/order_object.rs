@@ -35,8 +35,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{
-    durable_object, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit, Response,
-    Result, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
+    durable_object, wasm_bindgen_futures, AbortController, Delay, DurableObject, Env, Fetch,
+    Headers, Method, Request, RequestInit, Response, Result, State, WebSocket,
+    WebSocketIncomingMessage, WebSocketPair,
 };
 
 use kassa_shared::crypto::webhook_sig;
@@ -55,6 +56,7 @@ pub const MAX_AUDIT: usize = 500;
 /// Delivery attempts kept per webhook.
 const MAX_LOG: usize = 50;
 const BACKOFF_CAP_MS: u64 = 3_600_000;
+const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// One rejected request or (later) risk decision.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -215,8 +217,14 @@ impl OrderObject {
             (Method::Get, "/events") => {
                 let stored = self.require_order().await?;
                 let audit: Vec<AuditEntry> = self.load(AUDIT_KEY).await?.unwrap_or_default();
+                let relays: Vec<OutboxEntry> = self
+                    .load_outbox()
+                    .await?
+                    .into_iter()
+                    .filter(|e| e.kind == OutboxKind::Relay)
+                    .collect();
                 json_response(
-                    &json!({ "history": stored.order.history(), "audit": audit }),
+                    &json!({ "history": stored.order.history(), "audit": audit, "relays": relays }),
                     200,
                 )
             }
@@ -527,7 +535,15 @@ impl OrderObject {
                 .with_headers(headers)
                 .with_body(Some(entry.body.clone().into()));
             let req = Request::new_with_init(&url, &init)?;
-            let resp = Fetch::Request(req).send().await?;
+            // A receiver that never answers must not hold the alarm: abort after
+            // DELIVERY_TIMEOUT and count it as a failed attempt (retried with backoff).
+            let controller = AbortController::default();
+            let signal = controller.signal();
+            wasm_bindgen_futures::spawn_local(async move {
+                Delay::from(DELIVERY_TIMEOUT).await;
+                controller.abort();
+            });
+            let resp = Fetch::Request(req).send_with_signal(&signal).await?;
             Ok::<u16, EdgeError>(resp.status_code())
         }
         .await;

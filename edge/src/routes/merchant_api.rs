@@ -456,8 +456,8 @@ pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
     )
 }
 
-/// `GET /v1/orders/:id/events` — status history (every distinct fact, with what it did)
-/// and the audit log of rejected requests.
+/// `GET /v1/orders/:id/events` — status history (every distinct fact, with what it did),
+/// the audit log of rejected requests, and the S0 relays the order owes.
 pub async fn order_events(req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
@@ -488,11 +488,20 @@ pub async fn order_events(req: Request, ctx: Ctx) -> Result<Response> {
                 .iter()
                 .map(|a| json!({ "object": "audit_entry", "at_ms": a["at_ms"], "reason": a["reason"], "detail": a["detail"] }))
                 .collect();
+            // S0 relays owed by the order; `pending` until the S0 client delivers them.
+            let relays: Vec<Value> = v["relays"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|r| json!({ "object": "relay", "id": r["id"], "status": r["event_type"], "delivery": r["status"], "created_ms": r["created_ms"] }))
+                .collect();
             Ok(Response::from_json(&json!({
                 "object": "order_events",
                 "order_id": id.to_string(),
                 "history": history,
                 "audit": audit,
+                "relays": relays,
             }))?)
         }
         .await,
