@@ -230,3 +230,28 @@ fn merchant_api_conforms_to_openapi() {
     }
     assert_eq!(documented, c.seen, "documented vs exercised operations");
 }
+
+/// The checker itself catches what it claims to: a missing required field, a wrong type,
+/// a value outside an enum (so a green conformance test means something).
+#[test]
+fn the_checker_rejects_mismatches() {
+    let text = std::fs::read_to_string(root().join("edge/openapi.json")).unwrap();
+    let c = Checker {
+        spec: serde_json::from_str(&text).unwrap(),
+        seen: BTreeSet::new(),
+    };
+    let schema = json!({"$ref": "#/components/schemas/ClientSecret"});
+    let good = json!({"object": "client_secret", "order_id": "1", "client_secret": "kcs_x", "expires_at": 1});
+    let mut errors = Vec::new();
+    c.validate(&schema, &good, "body", &mut errors);
+    assert!(errors.is_empty(), "{errors:?}");
+    for bad in [
+        json!({"object": "client_secret", "order_id": "1", "client_secret": "kcs_x"}),
+        json!({"object": "client_secret", "order_id": 1, "client_secret": "kcs_x", "expires_at": 1}),
+        json!({"object": "order", "order_id": "1", "client_secret": "kcs_x", "expires_at": 1}),
+    ] {
+        let mut errors = Vec::new();
+        c.validate(&schema, &bad, "body", &mut errors);
+        assert!(!errors.is_empty(), "accepted {bad}");
+    }
+}

@@ -262,3 +262,49 @@ fn webhooks_are_signed_retried_survive_restart_and_replay() {
     assert_eq!(got[0].body["type"], "order.succeeded");
     assert_eq!(got[0].body["id"], format!("evt_{id2}_s1"));
 }
+
+#[test]
+fn webhook_fails_after_the_retry_window_and_is_replayable() {
+    let dir = TempDir::new("edge-webhooks-fail").unwrap();
+    // A 1 s retry window: attempts at 0, 0.3 s and 0.9 s, then the next (2.1 s) is past it.
+    let edge = Edge::start_with(
+        dir.path(),
+        &[
+            ("KASSA_WEBHOOK_BACKOFF_MS", "300"),
+            ("KASSA_WEBHOOK_RETRY_SECS", "1"),
+        ],
+    )
+    .unwrap();
+    let http = agent();
+    let url = edge.url();
+    let port = free_port().unwrap();
+    let receiver = Receiver::start(port, 3);
+    let order = create(&http, &url, &format!("http://127.0.0.1:{port}/hooks"));
+    let id = order["id"].as_str().unwrap();
+    let (s, _) = post(&http, &format!("{url}/v1/orders/{id}/cancel"), &json!({}));
+    assert_eq!(s, 200);
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let hook = loop {
+        let (_, log) = get(&http, &format!("{url}/v1/orders/{id}/webhooks"));
+        if log["data"][0]["status"] == "failed" {
+            break log["data"][0].clone();
+        }
+        assert!(Instant::now() < deadline, "{log}\n{}", edge.log_tail());
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(hook["attempts"], 3, "{hook}");
+    assert_eq!(hook["next_attempt_ms"], Value::Null);
+    assert_eq!(receiver.received().len(), 3);
+
+    let hook_id = hook["id"].as_str().unwrap();
+    let (s, r) = post(
+        &http,
+        &format!("{url}/v1/orders/{id}/webhooks/{hook_id}/replay"),
+        &json!({}),
+    );
+    assert_eq!((s, r["status"].as_str()), (200, Some("pending")), "{r}");
+    let got = receiver.wait_for(4, &edge);
+    assert_eq!(got[3].body["id"], hook_id);
+    assert!(got[3].verified);
+}
