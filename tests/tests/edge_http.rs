@@ -261,3 +261,49 @@ fn merchant_api_lifecycle_and_restart() {
     let (_, ev) = api.get(&format!("/v1/orders/{id}/events"));
     assert_eq!(ev["audit"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn create_is_idempotent_with_idempotency_key() {
+    let dir = TempDir::new("edge-idem").unwrap();
+    let edge = Edge::start(dir.path()).unwrap();
+    let http = agent();
+    let url = edge.url();
+    let create = |key: &str, body: &Value| {
+        read_json(
+            http.post(format!("{url}/v1/orders"))
+                .header("Authorization", &bearer())
+                .header("Idempotency-Key", key)
+                .send_json(body),
+        )
+        .unwrap()
+    };
+    let body = order_body(700);
+    let (s, first) = create("key-1", &body);
+    assert_eq!(s, 201, "{first}");
+    // Same key, same body (keys reordered does not matter): the same order.
+    let (s, again) = create("key-1", &body);
+    assert_eq!(s, 201, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    // Same key, another body: refused, nothing created.
+    let (s, e) = create("key-1", &order_body(701));
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
+    let (s, e) = create(&"k".repeat(300), &body);
+    assert_eq!(
+        (s, e["error"]["param"].as_str()),
+        (400, Some("Idempotency-Key"))
+    );
+    // Another key: another order.
+    let (s, other) = create("key-2", &body);
+    assert_eq!(s, 201);
+    assert_ne!(other["id"], first["id"]);
+    let (_, list) = read_json(
+        http.get(format!("{url}/v1/orders"))
+            .header("Authorization", &bearer())
+            .call(),
+    )
+    .unwrap();
+    assert_eq!(list["data"].as_array().unwrap().len(), 2, "{list}");
+}

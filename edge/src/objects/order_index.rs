@@ -7,7 +7,9 @@
 //! ids are time-ordered, so the cursor works across shards unchanged.
 //!
 //! Storage: key `o:<id as 20 zero-padded digits>` → the id; lexical order of the keys is
-//! numeric order of the ids, which is creation order.
+//! numeric order of the ids, which is creation order. Key `k:<Idempotency-Key>` → the
+//! order id and body fingerprint of the first `POST /v1/orders` with that key (kept
+//! forever for now; a TTL sweep by alarm is the obvious next step).
 
 use serde::Deserialize;
 use serde_json::json;
@@ -53,6 +55,24 @@ impl OrderIndex {
                 let a: Append = read_json(&mut req).await?;
                 storage.put(&key(a.id.get()), a.id.to_string()).await?;
                 Ok(Response::from_json(&json!({ "ok": true }))?)
+            }
+            (Method::Post, "/reserve") => {
+                #[derive(Deserialize, serde::Serialize)]
+                struct Reservation {
+                    key: String,
+                    id: kassa_shared::id::Id,
+                    fingerprint: String,
+                }
+                let r: Reservation = read_json(&mut req).await?;
+                let k = format!("k:{}", r.key);
+                // First writer wins; storage ops without other awaits in between run
+                // without interleaving in a Durable Object, so this is atomic.
+                if let Some(existing) = storage.get::<String>(&k).await? {
+                    let existing: Reservation = serde_json::from_str(&existing)?;
+                    return Ok(Response::from_json(&existing)?);
+                }
+                storage.put(&k, serde_json::to_string(&r)?).await?;
+                Ok(Response::from_json(&r)?)
             }
             (Method::Get, "/list") => {
                 let url = req.url()?;

@@ -52,6 +52,7 @@ pub async fn create_order(mut req: Request, ctx: Ctx) -> Result<Response> {
 
 async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     require_merchant(req, &ctx.env)?;
+    let idempotency_key = idempotency_key(req)?;
     let map = json_object(
         req,
         &[
@@ -94,46 +95,109 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
         description,
     };
     let mut ids = IdGenerator::new(random_node());
+    let new_order = |id: Id| StoredOrder {
+        order: Order::new(id, amount.clone(), now, now + expires_in * 1000),
+        meta: meta.clone(),
+    };
+    if let Some(key) = idempotency_key {
+        // Reserve the key with a fresh id; a key seen before answers with its first id.
+        let fingerprint = fingerprint(&map);
+        let fresh = ids.next(now);
+        let r = call(
+            &index_stub(&ctx.env)?,
+            Method::Post,
+            "/reserve",
+            Some(&json!({ "key": key, "id": fresh.to_string(), "fingerprint": fingerprint })),
+        )
+        .await?;
+        if r["fingerprint"].as_str() != Some(fingerprint.as_str()) {
+            return Err(EdgeError::Conflict {
+                code: "idempotency_key_reused",
+                message: "Idempotency-Key: was used with a different request body".to_owned(),
+            });
+        }
+        let id: Id = serde_json::from_value(r["id"].clone())?;
+        // The first request may have stopped between the reservation and the create,
+        // or may be running right now: create-if-absent, and on "exists" read it back.
+        if let Some(stored) = create_in_object(ctx, &new_order(id)).await? {
+            return finish_create(ctx, &stored, now).await;
+        }
+        let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/order", None).await?;
+        return finish_create(ctx, &serde_json::from_value(v)?, now).await;
+    }
     // Retry on the astronomically unlikely id collision (create-if-absent answers 409).
     for _ in 0..3 {
-        let id = ids.next(now);
-        let stored = StoredOrder {
-            order: Order::new(id, amount.clone(), now, now + expires_in * 1000),
-            meta: meta.clone(),
-        };
-        let created = call(
-            &order_stub(&ctx.env, id)?,
-            Method::Post,
-            "/create",
-            Some(&serde_json::to_value(&stored)?),
-        )
-        .await;
-        match created {
-            Ok(v) => {
-                let stored: StoredOrder = serde_json::from_value(v)?;
-                // The order exists from here on; a failed index write must not make the
-                // merchant retry and create a second order, so it is logged, not returned.
-                let appended = call(
-                    &index_stub(&ctx.env)?,
-                    Method::Post,
-                    "/append",
-                    // Ids travel as strings, here too (above 2^53).
-                    Some(&json!({ "id": id.to_string() })),
-                )
-                .await;
-                if let Err(e) = appended {
-                    worker::console_error!("order index append failed for {id}: {e:?}");
-                }
-                let secret = issue_client_secret(&ctx.env, &stored, now, None)?;
-                let mut view = order_view(&stored);
-                view["client_secret"] = json!(secret.0);
-                return Ok(Response::from_json(&view)?.with_status(201));
-            }
-            Err(EdgeError::Rendered { status: 409, .. }) => {}
-            Err(e) => return Err(e),
+        if let Some(stored) = create_in_object(ctx, &new_order(ids.next(now))).await? {
+            return finish_create(ctx, &stored, now).await;
         }
     }
     Err(EdgeError::Internal("could not allocate an order id".into()))
+}
+
+/// `Idempotency-Key` (optional): a retried create with the same key and body returns the
+/// first order instead of creating a second one; the same key with another body is 409.
+fn idempotency_key(req: &Request) -> Result<Option<String>, EdgeError> {
+    let Some(key) = req.headers().get("Idempotency-Key").ok().flatten() else {
+        return Ok(None);
+    };
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(EdgeError::bad(
+            "Idempotency-Key",
+            "Idempotency-Key: must be 1 to 255 printable ASCII characters",
+        ));
+    }
+    Ok(Some(key))
+}
+
+/// A digest of the parsed body (keys sorted by `serde_json`'s map), so whitespace or key
+/// order does not make a retry look different.
+fn fingerprint(map: &Map<String, Value>) -> String {
+    let canonical = Value::Object(map.clone()).to_string();
+    let digest =
+        kassa_shared::crypto::hmac_sha256(b"kassa-idempotency-v1", &[canonical.as_bytes()]);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Create-if-absent in the order's object: `None` when an order with that id exists.
+async fn create_in_object(
+    ctx: &Ctx,
+    stored: &StoredOrder,
+) -> Result<Option<StoredOrder>, EdgeError> {
+    let created = call(
+        &order_stub(&ctx.env, stored.order.id())?,
+        Method::Post,
+        "/create",
+        Some(&serde_json::to_value(stored)?),
+    )
+    .await;
+    match created {
+        Ok(v) => Ok(Some(serde_json::from_value(v)?)),
+        Err(EdgeError::Rendered { status: 409, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Lists the order and answers 201 with a `client_secret`.
+async fn finish_create(ctx: &Ctx, stored: &StoredOrder, now: u64) -> Result<Response, EdgeError> {
+    let id = stored.order.id();
+    // The order exists from here on; a failed index write must not make the merchant
+    // retry and create a second order, so it is logged, not returned. (Appending twice
+    // writes the same key: harmless.)
+    let appended = call(
+        &index_stub(&ctx.env)?,
+        Method::Post,
+        "/append",
+        // Ids travel as strings, here too (above 2^53).
+        Some(&json!({ "id": id.to_string() })),
+    )
+    .await;
+    if let Err(e) = appended {
+        worker::console_error!("order index append failed for {id}: {e:?}");
+    }
+    let secret = issue_client_secret(&ctx.env, stored, now, None)?;
+    let mut view = order_view(stored);
+    view["client_secret"] = json!(secret.0);
+    Ok(Response::from_json(&view)?.with_status(201))
 }
 
 fn money_error(e: MoneyError) -> EdgeError {
