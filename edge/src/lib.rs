@@ -5,7 +5,9 @@ use worker::{event, Context, Env, Request, Response, Result, Router};
 
 mod env;
 mod error;
+mod input;
 mod objects;
+mod resources;
 mod routes;
 // Wired in by the pay flow (issue 4).
 #[allow(dead_code)]
@@ -14,14 +16,48 @@ pub mod channels;
 #[allow(dead_code)]
 pub mod webcrypto;
 
+pub use objects::order_index::OrderIndex;
 pub use objects::order_object::OrderObject;
+
+use error::EdgeError;
+use routes::{live, merchant_api as m};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Router::new()
+    // SPEC 3: a declared body over 64 KiB is refused before routing or reading it; the
+    // handlers check the actual length too (`input::body_bytes`).
+    if let Err(e) = input::check_content_length(&req) {
+        return e.into_response();
+    }
+    let resp = Router::new()
         .get("/health", |_, _| routes::health::health())
-        .post_async("/v1/orders", routes::merchant_api::create_order)
-        .get_async("/v1/orders/:id", routes::merchant_api::get_order)
+        .post_async("/v1/orders", m::create_order)
+        .get_async("/v1/orders", m::list_orders)
+        .get_async("/v1/orders/:id", m::get_order)
+        .post_async("/v1/orders/:id/cancel", m::cancel_order)
+        .post_async("/v1/orders/:id/refunds", m::refund_order)
+        .get_async("/v1/orders/:id/events", m::order_events)
+        .get_async("/v1/orders/:id/webhooks", m::order_webhooks)
+        .post_async(
+            "/v1/orders/:id/webhooks/:webhook_id/replay",
+            m::replay_webhook,
+        )
+        .post_async("/v1/orders/:id/client_secret", m::issue_secret)
+        .post_async("/v1/test_helpers/orders/:id/events", m::test_apply_event)
+        .get_async("/api/payment/order/events", live::order_events_socket)
         .run(req, env)
-        .await
+        .await?;
+    // The router answers unknown routes and wrong methods in plain text; every handler
+    // answers JSON, so a non-JSON 404 / 405 is the router's and gets the envelope.
+    let is_json = resp
+        .headers()
+        .get("Content-Type")
+        .ok()
+        .flatten()
+        .is_some_and(|c| c.starts_with("application/json"));
+    match resp.status_code() {
+        404 if !is_json => EdgeError::RouteNotFound.into_response(),
+        405 if !is_json => EdgeError::MethodNotAllowed.into_response(),
+        _ => Ok(resp),
+    }
 }

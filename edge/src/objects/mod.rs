@@ -1,3 +1,54 @@
-//! Durable Objects: one `OrderObject` per order serialises every mutation of that order.
+//! Durable Objects (SPEC 7): one `OrderObject` per order serialises every mutation of that
+//! order; one `OrderIndex` lists the merchant's orders. [`call`] is how the Worker talks
+//! to them: JSON in, JSON out, an error envelope passed through unchanged.
 
+use serde_json::Value;
+use worker::{Env, Method, Request, RequestInit, Stub};
+
+use kassa_shared::id::Id;
+
+use crate::error::EdgeError;
+
+pub mod order_index;
 pub mod order_object;
+
+/// The `OrderObject` of order `id` (one per order, named by the id).
+pub fn order_stub(env: &Env, id: Id) -> Result<Stub, EdgeError> {
+    Ok(env
+        .durable_object("ORDERS")?
+        .id_from_name(&id.to_string())?
+        .get_stub()?)
+}
+
+/// The single `OrderIndex` instance (see `order_index.rs` for its limit).
+pub fn index_stub(env: &Env) -> Result<Stub, EdgeError> {
+    Ok(env
+        .durable_object("ORDER_INDEX")?
+        .id_from_name("all")?
+        .get_stub()?)
+}
+
+/// One internal request to a Durable Object; a non-2xx answer comes back as the error
+/// it already rendered.
+pub async fn call(
+    stub: &Stub,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<Value, EdgeError> {
+    let mut init = RequestInit::new();
+    init.with_method(method);
+    if let Some(body) = body {
+        init.with_body(Some(serde_json::to_string(body)?.into()));
+    }
+    let req = Request::new_with_init(&format!("https://object{path}"), &init)?;
+    let mut resp = stub.fetch_with_request(req).await?;
+    let status = resp.status_code();
+    let text = resp.text().await?;
+    let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if (200..300).contains(&status) {
+        Ok(json)
+    } else {
+        Err(EdgeError::Rendered { status, body: json })
+    }
+}

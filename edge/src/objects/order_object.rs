@@ -1,55 +1,683 @@
 //! `OrderObject`: the Durable Object that owns one order (SPEC 7). Every mutation of an
-//! order goes through it, so concurrent requests and callbacks are serialised.
+//! order goes through it, so concurrent requests, callbacks and alarms are serialised.
+//! The lattice and exactly-once effects are `kassa_shared::order::Order::apply`'s; this
+//! object stores the result and carries the effects out (STYLE: quinn over quinn-proto):
+//!
+//! - `StatusChanged` → a push to every live-status WebSocket of the order (SPEC 3.1,
+//!   hibernation API) and a merchant webhook in the outbox (SPEC 3.5);
+//! - `NeedsReview` → a merchant webhook `order.needs_review`;
+//! - `Relay` → an S0 relay in the outbox, `pending` until the S0 client lands (issue 5).
+//!
+//! # Storage (one key each, values are JSON strings)
+//! - `order`: [`StoredOrder`] — the shared `Order` (observations, applied event ids,
+//!   status history) plus the merchant's metadata;
+//! - `outbox`: `Vec<OutboxEntry>` — webhooks and relays with their delivery log;
+//! - `audit`: `Vec<AuditEntry>` — rejected requests (reason code, no secrets), newest
+//!   last, capped at [`MAX_AUDIT`].
+//!
+//! `order` and `outbox` change together in one `put_multiple`, so an applied event and
+//! the effects it owes are committed atomically.
+//!
+//! # The alarm
+//! One alarm, always set to the earliest pending thing: the expiry of an open order, or
+//! the next retry of a pending webhook. When it fires it applies `Expired` if due
+//! (event id `expired`, so a second firing is a no-op in the machine), delivers every due
+//! webhook, and re-arms itself. Webhooks retry with exponential backoff
+//! (`KASSA_WEBHOOK_BACKOFF_MS` · 2ⁿ, capped at one hour) for `KASSA_WEBHOOK_RETRY_SECS`
+//! (default 24 h) after the first attempt, then stay `failed` until replayed.
+//!
+//! # Internal routes (only the Worker can reach a Durable Object)
+//! `POST /create` (create-if-absent), `GET /order`, `POST /apply` (an `Event`),
+//! `POST /cancel`, `POST /refund`, `GET /events`, `GET /webhooks`,
+//! `POST /webhooks/replay`, `POST /audit`, `GET /ws` (WebSocket upgrade; the Worker has
+//! already checked the `client_secret`).
 
 use serde::{Deserialize, Serialize};
-use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
+use serde_json::{json, Value};
+use worker::{
+    durable_object, wasm_bindgen_futures, AbortController, Delay, DurableObject, Env, Fetch,
+    Headers, Method, Request, RequestInit, Response, Result, State, WebSocket,
+    WebSocketIncomingMessage, WebSocketPair,
+};
 
-use kassa_shared::id::Id;
-use kassa_shared::money::Currency;
-use kassa_shared::order::OrderStatus;
+use kassa_shared::crypto::webhook_sig;
+use kassa_shared::order::{Effect, Event, EventKind, OrderStatus};
+
+use crate::env;
+use crate::error::EdgeError;
+use crate::resources::{order_view, s2_code, StoredOrder};
 
 const ORDER_KEY: &str = "order";
+const OUTBOX_KEY: &str = "outbox";
+const AUDIT_KEY: &str = "audit";
+/// The audit log keeps the newest entries; a flood of bad requests cannot grow an order
+/// past its storage limits.
+pub const MAX_AUDIT: usize = 500;
+/// Delivery attempts kept per webhook.
+const MAX_LOG: usize = 50;
+const BACKOFF_CAP_MS: u64 = 3_600_000;
+const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// What the object stores under `order`.
+/// One rejected request or (later) risk decision.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredOrder {
-    pub id: Id,
-    pub amount: u64,
-    pub currency: Currency,
-    pub user_id: String,
-    pub description: Option<String>,
-    pub status: OrderStatus,
+pub struct AuditEntry {
+    pub at_ms: u64,
+    /// Machine-readable reason, e.g. `order_not_cancellable`.
+    pub reason: String,
+    /// What was asked, never a secret.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxKind {
+    /// A merchant webhook (SPEC 3.5).
+    Webhook,
+    /// An S0 `orderCallBack` relay; delivered by the S0 client (not yet built).
+    Relay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeliveryAttempt {
+    pub at_ms: u64,
+    pub url: Option<String>,
+    /// The receiver's HTTP status, when it answered.
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+}
+
+/// A pending, delivered or failed effect.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// Derived from order id + effect key, so a redelivery carries the same id.
+    pub id: String,
+    pub kind: OutboxKind,
+    /// `order.succeeded`, … for webhooks; the S0 status for relays.
+    pub event_type: String,
     pub created_ms: u64,
+    /// The exact bytes sent (the signature covers them), fixed at creation.
+    pub body: String,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    /// Start of the current retry window (reset by a replay).
+    pub window_start_ms: Option<u64>,
+    pub next_attempt_ms: Option<u64>,
+    pub log: Vec<DeliveryAttempt>,
 }
 
 #[durable_object]
 pub struct OrderObject {
     state: State,
+    env: Env,
 }
 
 impl DurableObject for OrderObject {
-    fn new(state: State, _env: Env) -> Self {
-        Self { state }
+    fn new(state: State, env: Env) -> Self {
+        Self { state, env }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let storage = self.state.storage();
-        match (req.method(), req.path().as_str()) {
-            (Method::Post, "/create") => {
-                // Create-if-absent: a second create with the same id is a conflict, which
-                // also turns an (unlikely) id collision into a retry instead of an overwrite.
-                if storage.get::<StoredOrder>(ORDER_KEY).await?.is_some() {
-                    return Response::error("exists", 409);
-                }
-                let order: StoredOrder = req.json().await?;
-                storage.put(ORDER_KEY, &order).await?;
-                Response::from_json(&order)
-            }
-            (Method::Get, "/") => match storage.get::<StoredOrder>(ORDER_KEY).await? {
-                Some(order) => Response::from_json(&order),
-                None => Response::error("not found", 404),
-            },
-            _ => Response::error("not found", 404),
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        match self.route(req).await {
+            Ok(resp) => Ok(resp),
+            Err(e) => e.into_response(),
         }
     }
+
+    async fn alarm(&self) -> Result<Response> {
+        match self.on_alarm().await {
+            Ok(()) => Response::ok("ok"),
+            // Returning an error makes the runtime retry the alarm, which is what an
+            // unexpected storage failure wants.
+            Err(e) => Err(worker::Error::RustError(format!("alarm: {e:?}"))),
+        }
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, msg: WebSocketIncomingMessage) -> Result<()> {
+        // The socket is push-only; a "ping" text gets the current status back so a
+        // client can check liveness without waiting for a change.
+        if let WebSocketIncomingMessage::String(s) = msg {
+            if s == "ping" {
+                if let Ok(Some(stored)) = self.load_order().await {
+                    let _ = ws.send_with_str(status_message(&stored).to_string());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> Result<()> {
+        let _ = ws.close(Some(1000), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
+        let _ = ws.close(Some(1011), Some("error"));
+        Ok(())
+    }
+}
+
+/// The live-status message (SPEC 3.1): `{order_id, status, s2_status, seq}`.
+fn status_message(s: &StoredOrder) -> Value {
+    let status = s.order.status();
+    json!({
+        "order_id": s.order.id().to_string(),
+        "status": status,
+        "s2_status": s2_code(status),
+        "seq": s.order.status_seq(),
+    })
+}
+
+fn status_name(s: OrderStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn json_response(v: &impl Serialize, status: u16) -> Result<Response, EdgeError> {
+    let body = serde_json::to_string(v)?;
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    Ok(Response::ok(body)?
+        .with_headers(headers)
+        .with_status(status))
+}
+
+impl OrderObject {
+    async fn route(&self, mut req: Request) -> Result<Response, EdgeError> {
+        let path = req.path();
+        match (req.method(), path.as_str()) {
+            (Method::Post, "/create") => {
+                let stored: StoredOrder = read_json(&mut req).await?;
+                self.create(stored).await
+            }
+            (Method::Get, "/order") => json_response(&self.require_order().await?, 200),
+            (Method::Post, "/apply") => {
+                let event: Event = read_json(&mut req).await?;
+                let stored = self.require_order().await?;
+                let stored = self.apply(stored, event).await?;
+                json_response(&stored, 200)
+            }
+            (Method::Post, "/cancel") => self.cancel().await,
+            (Method::Post, "/refund") => self.refund().await,
+            (Method::Get, "/events") => {
+                let stored = self.require_order().await?;
+                let audit: Vec<AuditEntry> = self.load(AUDIT_KEY).await?.unwrap_or_default();
+                let relays: Vec<OutboxEntry> = self
+                    .load_outbox()
+                    .await?
+                    .into_iter()
+                    .filter(|e| e.kind == OutboxKind::Relay)
+                    .collect();
+                json_response(
+                    &json!({ "history": stored.order.history(), "audit": audit, "relays": relays }),
+                    200,
+                )
+            }
+            (Method::Get, "/webhooks") => {
+                self.require_order().await?;
+                let outbox = self.load_outbox().await?;
+                json_response(&outbox, 200)
+            }
+            (Method::Post, "/webhooks/replay") => {
+                #[derive(Deserialize)]
+                struct Replay {
+                    id: String,
+                }
+                let Replay { id } = read_json(&mut req).await?;
+                self.replay(&id).await
+            }
+            (Method::Post, "/audit") => {
+                #[derive(Deserialize)]
+                struct Audit {
+                    reason: String,
+                    detail: String,
+                }
+                let a: Audit = read_json(&mut req).await?;
+                // Only an existing order keeps an audit log: a rejection aimed at an id
+                // that was never created must not create storage.
+                if self.load_order().await?.is_some() {
+                    self.audit(&a.reason, &a.detail).await?;
+                }
+                json_response(&json!({ "ok": true }), 200)
+            }
+            (Method::Get, "/ws") => self.accept_socket().await,
+            _ => Err(EdgeError::RouteNotFound),
+        }
+    }
+
+    async fn load<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>, EdgeError> {
+        match self.state.storage().get::<String>(key).await? {
+            Some(s) => Ok(Some(serde_json::from_str(&s)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn load_order(&self) -> Result<Option<StoredOrder>, EdgeError> {
+        self.load(ORDER_KEY).await
+    }
+
+    async fn require_order(&self) -> Result<StoredOrder, EdgeError> {
+        self.load_order().await?.ok_or(EdgeError::NotFound("order"))
+    }
+
+    async fn load_outbox(&self) -> Result<Vec<OutboxEntry>, EdgeError> {
+        Ok(self.load(OUTBOX_KEY).await?.unwrap_or_default())
+    }
+
+    /// Writes the order and its outbox in one atomic `put_multiple`.
+    async fn save(&self, stored: &StoredOrder, outbox: &[OutboxEntry]) -> Result<(), EdgeError> {
+        // A struct serialises to a plain JS object (a `json!` map would become a JS
+        // `Map`, which `putMultiple` does not read); field names are the storage keys.
+        #[derive(Serialize)]
+        struct Record {
+            order: String,
+            outbox: String,
+        }
+        let values = Record {
+            order: serde_json::to_string(stored)?,
+            outbox: serde_json::to_string(outbox)?,
+        };
+        self.state.storage().put_multiple(values).await?;
+        Ok(())
+    }
+
+    async fn audit(&self, reason: &str, detail: &str) -> Result<(), EdgeError> {
+        let mut audit: Vec<AuditEntry> = self.load(AUDIT_KEY).await?.unwrap_or_default();
+        audit.push(AuditEntry {
+            at_ms: now_ms(),
+            reason: reason.to_owned(),
+            detail: detail.to_owned(),
+        });
+        if audit.len() > MAX_AUDIT {
+            let excess = audit.len() - MAX_AUDIT;
+            audit.drain(..excess);
+        }
+        self.state
+            .storage()
+            .put(AUDIT_KEY, serde_json::to_string(&audit)?)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a rejection in the audit log and returns it as the error.
+    async fn reject(&self, error: EdgeError, detail: &str) -> Result<Response, EdgeError> {
+        self.audit(error.code(), detail).await?;
+        Err(error)
+    }
+
+    async fn create(&self, stored: StoredOrder) -> Result<Response, EdgeError> {
+        // Create-if-absent: a second create with the same id is a conflict, which also
+        // turns an (unlikely) id collision into a retry instead of an overwrite.
+        if self.load_order().await?.is_some() {
+            return Err(EdgeError::Conflict {
+                code: "order_exists",
+                message: "id: an order with this id exists".to_owned(),
+            });
+        }
+        self.save(&stored, &[]).await?;
+        self.reschedule(&stored, &[]).await?;
+        json_response(&stored, 201)
+    }
+
+    /// Applies one event through the shared machine, commits the state and the effects
+    /// it owes together, then pushes and re-arms the alarm.
+    async fn apply(&self, mut stored: StoredOrder, event: Event) -> Result<StoredOrder, EdgeError> {
+        let now = now_ms();
+        // A duplicate id changes nothing, not even the history; anything else (moved,
+        // recorded or ignored) is kept, so the history shows every distinct fact.
+        let effects = stored.order.apply(now, event);
+        let mut outbox = self.load_outbox().await?;
+        let pushes = enqueue(now, &stored, &effects, &mut outbox);
+        self.save(&stored, &outbox).await?;
+        self.push(&pushes);
+        self.reschedule(&stored, &outbox).await?;
+        Ok(stored)
+    }
+
+    async fn cancel(&self) -> Result<Response, EdgeError> {
+        let stored = self.require_order().await?;
+        // The machine would resolve a cancel of a paid order deterministically (and flag
+        // a review), but the merchant asking to cancel a paid order is a mistake to
+        // refuse, not a fact to record (machine.rs, rule 2).
+        if !stored.order.is_open() {
+            let status = status_name(stored.order.status());
+            return self
+                .reject(
+                    EdgeError::Conflict {
+                        code: "order_not_cancellable",
+                        message: format!("order: is {status}; only pending or processing orders can be cancelled"),
+                    },
+                    "POST cancel",
+                )
+                .await;
+        }
+        // One cancel fact per order: a fixed event id makes a retried cancel a no-op.
+        let stored = self
+            .apply(stored, Event::new("cancelled", EventKind::Cancelled))
+            .await?;
+        json_response(&stored, 200)
+    }
+
+    async fn refund(&self) -> Result<Response, EdgeError> {
+        let stored = self.require_order().await?;
+        if stored.order.status() != OrderStatus::Succeeded {
+            let status = status_name(stored.order.status());
+            return self
+                .reject(
+                    EdgeError::Conflict {
+                        code: "order_not_refundable",
+                        message: format!(
+                            "order: is {status}; only succeeded orders can be refunded"
+                        ),
+                    },
+                    "POST refunds",
+                )
+                .await;
+        }
+        // Full refunds only (the machine's refund lattice has one refund per order).
+        let stored = self
+            .apply(
+                stored,
+                Event::new("refund_requested", EventKind::RefundRequested),
+            )
+            .await?;
+        json_response(&stored, 200)
+    }
+
+    async fn replay(&self, id: &str) -> Result<Response, EdgeError> {
+        let stored = self.require_order().await?;
+        let mut outbox = self.load_outbox().await?;
+        let now = now_ms();
+        let Some(entry) = outbox
+            .iter_mut()
+            .find(|e| e.id == id && e.kind == OutboxKind::Webhook)
+        else {
+            return Err(EdgeError::NotFound("webhook"));
+        };
+        // Same id and body; a fresh retry window starting now.
+        entry.status = DeliveryStatus::Pending;
+        entry.window_start_ms = None;
+        entry.next_attempt_ms = Some(now);
+        let view = entry.clone();
+        self.save(&stored, &outbox).await?;
+        self.reschedule(&stored, &outbox).await?;
+        json_response(&view, 200)
+    }
+
+    async fn accept_socket(&self) -> Result<Response, EdgeError> {
+        let stored = self.require_order().await?;
+        let pair = WebSocketPair::new()?;
+        // Hibernation API: the runtime holds the socket; this object may be evicted while
+        // it is idle and is woken for messages, closes and our pushes.
+        self.state.accept_web_socket(&pair.server);
+        pair.server
+            .send_with_str(status_message(&stored).to_string())?;
+        Ok(Response::from_websocket(pair.client)?)
+    }
+
+    fn push(&self, messages: &[String]) {
+        if messages.is_empty() {
+            return;
+        }
+        for ws in self.state.get_websockets() {
+            for m in messages {
+                // A socket that is closing is not an error for the order.
+                let _ = ws.send_with_str(m);
+            }
+        }
+    }
+
+    /// Sets the alarm to the earliest pending thing, or clears it.
+    async fn reschedule(
+        &self,
+        stored: &StoredOrder,
+        outbox: &[OutboxEntry],
+    ) -> Result<(), EdgeError> {
+        let expiry = stored.order.is_open().then(|| stored.order.expires_at_ms());
+        let retry = outbox
+            .iter()
+            .filter(|e| e.kind == OutboxKind::Webhook && e.status == DeliveryStatus::Pending)
+            .filter_map(|e| e.next_attempt_ms)
+            .min();
+        let storage = self.state.storage();
+        match [expiry, retry].into_iter().flatten().min() {
+            Some(at) => {
+                let offset =
+                    i64::try_from(at).unwrap_or(i64::MAX) - i64::try_from(now_ms()).unwrap_or(0);
+                storage.set_alarm(offset.max(0)).await?;
+            }
+            None => storage.delete_alarm().await?,
+        }
+        Ok(())
+    }
+
+    async fn on_alarm(&self) -> Result<(), EdgeError> {
+        let Some(mut stored) = self.load_order().await? else {
+            return Ok(());
+        };
+        let now = now_ms();
+        if stored.order.is_due_to_expire(now) {
+            // Fixed id: a second firing (or a racing second alarm) is a duplicate.
+            stored = self
+                .apply(stored, Event::new("expired", EventKind::Expired))
+                .await?;
+        }
+        let due: Vec<OutboxEntry> = self
+            .load_outbox()
+            .await?
+            .into_iter()
+            .filter(|e| {
+                e.kind == OutboxKind::Webhook
+                    && e.status == DeliveryStatus::Pending
+                    && e.next_attempt_ms.is_some_and(|t| t <= now)
+            })
+            .collect();
+        let mut results = Vec::with_capacity(due.len());
+        for entry in &due {
+            results.push((entry.id.clone(), self.deliver(&stored, entry).await));
+        }
+        // Other requests may have run while we awaited the receivers: re-read, then merge
+        // only the delivery results, so a webhook enqueued meanwhile is not lost.
+        let stored = self.require_order().await?;
+        let mut outbox = self.load_outbox().await?;
+        let backoff = env::var_u64(&self.env, "KASSA_WEBHOOK_BACKOFF_MS", 10_000).max(1);
+        let window = env::var_u64(&self.env, "KASSA_WEBHOOK_RETRY_SECS", 86_400) * 1000;
+        for (id, attempt) in results {
+            if let Some(e) = outbox.iter_mut().find(|e| e.id == id) {
+                record_attempt(e, attempt, backoff, window);
+            }
+        }
+        self.save(&stored, &outbox).await?;
+        self.reschedule(&stored, &outbox).await
+    }
+
+    /// One POST of a webhook to the order's notify URL (or the merchant default).
+    async fn deliver(&self, stored: &StoredOrder, entry: &OutboxEntry) -> DeliveryAttempt {
+        let at_ms = now_ms();
+        let url = stored
+            .meta
+            .notify_url
+            .clone()
+            .or_else(|| env::var(&self.env, "KASSA_WEBHOOK_URL"));
+        let Some(url) = url else {
+            return DeliveryAttempt {
+                at_ms,
+                url: None,
+                status_code: None,
+                error: Some("no notify_url and no KASSA_WEBHOOK_URL".to_owned()),
+            };
+        };
+        let result = async {
+            let secret = env::secret(&self.env, "KASSA_WEBHOOK_SECRET")?;
+            let signature =
+                webhook_sig::sign(secret.as_bytes(), at_ms / 1000, entry.body.as_bytes());
+            let headers = Headers::new();
+            headers.set("Content-Type", "application/json")?;
+            headers.set(webhook_sig::HEADER, &signature)?;
+            headers.set("User-Agent", "Kassa-Webhooks/1")?;
+            let mut init = RequestInit::new();
+            init.with_method(Method::Post)
+                .with_headers(headers)
+                .with_body(Some(entry.body.clone().into()));
+            let req = Request::new_with_init(&url, &init)?;
+            // A receiver that never answers must not hold the alarm: abort after
+            // DELIVERY_TIMEOUT and count it as a failed attempt (retried with backoff).
+            let controller = AbortController::default();
+            let signal = controller.signal();
+            wasm_bindgen_futures::spawn_local(async move {
+                Delay::from(DELIVERY_TIMEOUT).await;
+                controller.abort();
+            });
+            let resp = Fetch::Request(req).send_with_signal(&signal).await?;
+            Ok::<u16, EdgeError>(resp.status_code())
+        }
+        .await;
+        match result {
+            Ok(code) => DeliveryAttempt {
+                at_ms,
+                url: Some(url),
+                status_code: Some(code),
+                error: (!(200..300).contains(&code)).then(|| format!("receiver answered {code}")),
+            },
+            Err(e) => DeliveryAttempt {
+                at_ms,
+                url: Some(url),
+                status_code: None,
+                error: Some(format!("{}: {e:?}", e.code())),
+            },
+        }
+    }
+}
+
+/// Updates a webhook after one attempt: delivered, retried later with backoff, or failed
+/// when the retry window is over (or nowhere to send it).
+fn record_attempt(e: &mut OutboxEntry, a: DeliveryAttempt, backoff_ms: u64, window_ms: u64) {
+    e.attempts = e.attempts.saturating_add(1);
+    let start = *e.window_start_ms.get_or_insert(a.at_ms);
+    let delivered = a.error.is_none();
+    let nowhere = a.url.is_none();
+    let at = a.at_ms;
+    e.log.push(a);
+    if e.log.len() > MAX_LOG {
+        let excess = e.log.len() - MAX_LOG;
+        e.log.drain(..excess);
+    }
+    if delivered {
+        e.status = DeliveryStatus::Delivered;
+        e.next_attempt_ms = None;
+        return;
+    }
+    let exp = e.attempts.saturating_sub(1).min(32);
+    let delay = backoff_ms.saturating_mul(1u64 << exp).min(BACKOFF_CAP_MS);
+    let next = at.saturating_add(delay);
+    if nowhere || next.saturating_sub(start) > window_ms {
+        e.status = DeliveryStatus::Failed;
+        e.next_attempt_ms = None;
+    } else {
+        e.next_attempt_ms = Some(next);
+    }
+}
+
+/// Turns the machine's effects into outbox entries and push messages. The machine emits
+/// each effect key once per order; the id check here only guards against a replayed
+/// storage write.
+fn enqueue(
+    now: u64,
+    stored: &StoredOrder,
+    effects: &[Effect],
+    outbox: &mut Vec<OutboxEntry>,
+) -> Vec<String> {
+    let order_id = stored.order.id();
+    let view = order_view(stored);
+    let mut pushes = Vec::new();
+    for effect in effects {
+        let (id, kind, event_type, body) = match effect {
+            Effect::StatusChanged { seq, from, to } => {
+                pushes.push(
+                    json!({
+                        "order_id": order_id.to_string(),
+                        "status": to,
+                        "s2_status": s2_code(*to),
+                        "seq": seq,
+                    })
+                    .to_string(),
+                );
+                let id = format!("evt_{order_id}_s{seq}");
+                let kind = format!("order.{}", status_name(*to));
+                let data = json!({ "object": view, "previous_status": from });
+                (id, OutboxKind::Webhook, kind, data)
+            }
+            Effect::NeedsReview { reason } => {
+                let reason = serde_json::to_value(reason).unwrap_or(Value::Null);
+                let id = format!(
+                    "evt_{order_id}_review_{}",
+                    reason.as_str().unwrap_or("unknown")
+                );
+                let data = json!({ "object": view, "reason": reason });
+                (
+                    id,
+                    OutboxKind::Webhook,
+                    "order.needs_review".to_owned(),
+                    data,
+                )
+            }
+            Effect::Relay { status } => {
+                let id = format!("relay_{order_id}_{}", status.as_str());
+                let data = json!({ "order_id": order_id.to_string(), "status": status });
+                (id, OutboxKind::Relay, status.as_str().to_owned(), data)
+            }
+        };
+        if outbox.iter().any(|e| e.id == id) {
+            continue;
+        }
+        let body = match kind {
+            OutboxKind::Webhook => json!({
+                "id": id,
+                "object": "event",
+                "type": event_type,
+                "created": now / 1000,
+                "data": body,
+            }),
+            OutboxKind::Relay => body,
+        };
+        outbox.push(OutboxEntry {
+            id,
+            kind,
+            event_type,
+            created_ms: now,
+            body: body.to_string(),
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            window_start_ms: None,
+            // Relays wait for the S0 client; webhooks go out on the next alarm (now).
+            next_attempt_ms: (kind == OutboxKind::Webhook).then_some(now),
+            log: Vec::new(),
+        });
+    }
+    pushes
+}
+
+fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}
+
+/// Parses an internal request body with `serde_json` (not JavaScript's `JSON.parse`, which
+/// would round integers above 2^53).
+async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> Result<T, EdgeError> {
+    Ok(serde_json::from_str(&req.text().await?)?)
 }

@@ -1,178 +1,683 @@
-//! Merchant API `/v1` (SPEC 3.2): server-to-server, Bearer merchant secret key.
+//! Merchant API `/v1` (SPEC 3.2): server-to-server, `Authorization: Bearer <merchant
+//! key>` compared in constant time. Shaped like the best payment APIs: resources carry an
+//! `object` field, ids are strings, lists are `{object: "list", data, has_more}` with a
+//! `starting_after` cursor, errors are `{error: {type, code, message, param}}`.
+//! Documented in `edge/openapi.json`, which `tests/tests/edge_openapi.rs` checks against
+//! the real responses.
+//!
+//! Every handler authenticates first, validates everything, and only then talks to the
+//! order's Durable Object, so a request that fails validation writes nothing.
 
-use serde::Deserialize;
-use serde_json::Value;
-use worker::{Date, Method, Request, RequestInit, Response, Result, RouteContext};
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+use worker::{Date, Method, Request, Response, Result, RouteContext, Url};
 
 use kassa_shared::crypto::client_secret::{self, Claims};
 use kassa_shared::id::{Id, IdGenerator};
-use kassa_shared::money::{Currency, Money};
-use kassa_shared::order::OrderStatus;
+use kassa_shared::money::{Currency, Money, MoneyError, TokenTable};
+use kassa_shared::order::{Order, OrderAmount};
 
-use crate::env::require_merchant;
+use crate::env::{self, require_merchant};
 use crate::error::{respond, EdgeError};
-use crate::objects::order_object::StoredOrder;
+use crate::input::{json_object, opt_integer, opt_string, string, string_value};
+use crate::objects::order_index::MAX_LIMIT;
+use crate::objects::{call, index_stub, order_stub};
+use crate::resources::{order_view, Channel, Item, OrderMeta, StoredOrder, User};
 
-#[derive(Deserialize)]
-struct CreateOrder {
-    amount: Value,
-    currency: Value,
-    user_id: Value,
-    description: Option<String>,
+type Ctx = RouteContext<()>;
+
+/// SPEC 3.2 defaults and limits.
+const DEFAULT_EXPIRES_IN: u64 = 15 * 60;
+const MAX_EXPIRES_IN: u64 = 24 * 60 * 60;
+const MAX_ITEMS: usize = 100;
+const MAX_METADATA_KEYS: usize = 20;
+const MAX_METADATA_KEY: usize = 40;
+const MAX_METADATA_VALUE: usize = 500;
+const MAX_URL: usize = 2048;
+
+fn now_ms() -> u64 {
+    Date::now().as_millis()
 }
 
-fn field_str(v: &Value, param: &'static str) -> Result<String, EdgeError> {
-    match v {
-        Value::String(s) if !s.is_empty() => Ok(s.clone()),
-        _ => Err(EdgeError::BadRequest {
-            param,
-            message: format!("{param}: must be a non-empty string"),
-        }),
+fn path_id(ctx: &Ctx, name: &'static str) -> Result<Id, EdgeError> {
+    let raw = ctx.param(name).map_or("", String::as_str);
+    Id::parse(name, raw).map_err(|e| EdgeError::bad(name, e.to_string()))
+}
+
+/// `POST /v1/orders`
+pub async fn create_order(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(create(&mut req, &ctx).await)
+}
+
+async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
+    require_merchant(req, &ctx.env)?;
+    let idempotency_key = idempotency_key(req)?;
+    let map = json_object(
+        req,
+        &[
+            "channel",
+            "amount",
+            "currency",
+            "token",
+            "items",
+            "user",
+            "expires_in",
+            "notify_url",
+            "metadata",
+            "description",
+        ],
+    )
+    .await?;
+    let channel = string(&map, "channel", "channel", 32)?;
+    let channel = Channel::parse(&channel).ok_or_else(|| {
+        EdgeError::bad(
+            "channel",
+            format!("channel: must be one of {}", Channel::NAMES),
+        )
+    })?;
+    let amount = parse_amount(&map)?;
+    let items = parse_items(map.get("items"))?;
+    let user = parse_user(map.get("user"))?;
+    let expires_in =
+        opt_integer(&map, "expires_in", 1, MAX_EXPIRES_IN)?.unwrap_or(DEFAULT_EXPIRES_IN);
+    let notify_url = parse_notify_url(&map, &ctx.env)?;
+    let metadata = parse_metadata(map.get("metadata"))?;
+    let description = opt_string(&map, "description", "description", 1000)?;
+
+    let now = now_ms();
+    let meta = OrderMeta {
+        channel,
+        items,
+        user,
+        notify_url,
+        metadata,
+        description,
+    };
+    let mut ids = IdGenerator::new(random_node());
+    let new_order = |id: Id| StoredOrder {
+        order: Order::new(id, amount.clone(), now, now + expires_in * 1000),
+        meta: meta.clone(),
+    };
+    if let Some(key) = idempotency_key {
+        // Reserve the key with a fresh id; a key seen before answers with its first id.
+        let fingerprint = fingerprint(&map);
+        let fresh = ids.next(now);
+        let r = call(
+            &index_stub(&ctx.env)?,
+            Method::Post,
+            "/reserve",
+            Some(&json!({ "key": key, "id": fresh.to_string(), "fingerprint": fingerprint })),
+        )
+        .await?;
+        if r["fingerprint"].as_str() != Some(fingerprint.as_str()) {
+            return Err(EdgeError::Conflict {
+                code: "idempotency_key_reused",
+                message: "Idempotency-Key: was used with a different request body".to_owned(),
+            });
+        }
+        let id: Id = serde_json::from_value(r["id"].clone())?;
+        // The first request may have stopped between the reservation and the create,
+        // or may be running right now: create-if-absent, and on "exists" read it back.
+        if let Some(stored) = create_in_object(ctx, &new_order(id)).await? {
+            return finish_create(ctx, &stored, now).await;
+        }
+        let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/order", None).await?;
+        return finish_create(ctx, &serde_json::from_value(v)?, now).await;
+    }
+    // Retry on the astronomically unlikely id collision (create-if-absent answers 409).
+    for _ in 0..3 {
+        if let Some(stored) = create_in_object(ctx, &new_order(ids.next(now))).await? {
+            return finish_create(ctx, &stored, now).await;
+        }
+    }
+    Err(EdgeError::Internal("could not allocate an order id".into()))
+}
+
+/// `Idempotency-Key` (optional): a retried create with the same key and body returns the
+/// first order instead of creating a second one; the same key with another body is 409.
+fn idempotency_key(req: &Request) -> Result<Option<String>, EdgeError> {
+    let Some(key) = req.headers().get("Idempotency-Key").ok().flatten() else {
+        return Ok(None);
+    };
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(EdgeError::bad(
+            "Idempotency-Key",
+            "Idempotency-Key: must be 1 to 255 printable ASCII characters",
+        ));
+    }
+    Ok(Some(key))
+}
+
+/// A digest of the parsed body (keys sorted by `serde_json`'s map), so whitespace or key
+/// order does not make a retry look different.
+fn fingerprint(map: &Map<String, Value>) -> String {
+    let canonical = Value::Object(map.clone()).to_string();
+    let digest =
+        kassa_shared::crypto::hmac_sha256(b"kassa-idempotency-v1", &[canonical.as_bytes()]);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Create-if-absent in the order's object: `None` when an order with that id exists.
+async fn create_in_object(
+    ctx: &Ctx,
+    stored: &StoredOrder,
+) -> Result<Option<StoredOrder>, EdgeError> {
+    let created = call(
+        &order_stub(&ctx.env, stored.order.id())?,
+        Method::Post,
+        "/create",
+        Some(&serde_json::to_value(stored)?),
+    )
+    .await;
+    match created {
+        Ok(v) => Ok(Some(serde_json::from_value(v)?)),
+        Err(EdgeError::Rendered { status: 409, .. }) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
-fn parse_create(body: &[u8]) -> Result<CreateOrder, EdgeError> {
-    serde_json::from_slice(body).map_err(|e| EdgeError::BadRequest {
-        param: "body",
-        message: format!("body: {e}"),
-    })
+/// Lists the order and answers 201 with a `client_secret`.
+async fn finish_create(ctx: &Ctx, stored: &StoredOrder, now: u64) -> Result<Response, EdgeError> {
+    let id = stored.order.id();
+    // The order exists from here on; a failed index write must not make the merchant
+    // retry and create a second order, so it is logged, not returned. (Appending twice
+    // writes the same key: harmless.)
+    let appended = call(
+        &index_stub(&ctx.env)?,
+        Method::Post,
+        "/append",
+        // Ids travel as strings, here too (above 2^53).
+        Some(&json!({ "id": id.to_string() })),
+    )
+    .await;
+    if let Err(e) = appended {
+        worker::console_error!("order index append failed for {id}: {e:?}");
+    }
+    let secret = issue_client_secret(&ctx.env, stored, now, None)?;
+    let mut view = order_view(stored);
+    view["client_secret"] = json!(secret.0);
+    Ok(Response::from_json(&view)?.with_status(201))
 }
 
-pub async fn create_order(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    let result = async {
-        require_merchant(&req, &ctx.env)?;
-        let body = req.bytes().await?;
-        let input = parse_create(&body)?;
-        let amount = input
-            .amount
-            .as_u64()
-            .filter(|a| *a > 0)
-            .ok_or(EdgeError::BadRequest {
-                param: "amount",
-                message: "amount: must be a positive integer in minor units".to_owned(),
-            })?;
-        let currency = field_str(&input.currency, "currency")?;
-        let currency =
-            Currency::from_code("currency", &currency).map_err(|e| EdgeError::BadRequest {
-                param: "currency",
-                message: e.to_string(),
-            })?;
-        let user_id = field_str(&input.user_id, "user_id")?;
-        let now = Date::now().as_millis();
-        let ns = ctx.env.durable_object("ORDERS")?;
-        let mut ids = IdGenerator::new(random_node());
-        // Retry on the astronomically unlikely id collision (create-if-absent answers 409).
-        for _ in 0..3 {
-            let id = ids.next(now);
-            let order = StoredOrder {
-                id,
-                amount,
-                currency,
-                user_id: user_id.clone(),
-                description: input.description.clone(),
-                status: OrderStatus::Pending,
-                created_ms: now,
-            };
-            let stub = ns.id_from_name(&id.to_string())?.get_stub()?;
-            let mut init = RequestInit::new();
-            init.with_method(Method::Post)
-                .with_body(Some(serde_json::to_string(&order)?.into()));
-            let inner = Request::new_with_init("https://order/create", &init)?;
-            let mut resp = stub.fetch_with_request(inner).await?;
-            if resp.status_code() == 200 {
-                let stored: StoredOrder = resp.json().await?;
-                let secret = issue_client_secret(&ctx.env, &stored, now)?;
-                return Ok(
-                    Response::from_json(&OrderView::new(stored, Some(secret)))?.with_status(201)
-                );
+fn money_error(e: MoneyError) -> EdgeError {
+    match e {
+        // The table is keyed by the token, so an unknown token is the token's fault.
+        MoneyError::UnknownToken { symbol, .. } | MoneyError::InvalidTokenSymbol { symbol, .. } => {
+            EdgeError::bad("token", format!("token: unknown token {symbol:?}"))
+        }
+        e => EdgeError::bad("amount", e.to_string()),
+    }
+}
+
+/// Fiat: `amount` is a positive whole number of minor units with `currency`. Tokens:
+/// `amount` is a decimal string with `token` (SPEC 2, "Money"); never a float.
+fn parse_amount(map: &Map<String, Value>) -> Result<OrderAmount, EdgeError> {
+    let currency = opt_string(map, "currency", "currency", 8)?;
+    let token = opt_string(map, "token", "token", 16)?;
+    let amount = map.get("amount").filter(|v| !v.is_null());
+    let Some(amount) = amount else {
+        return Err(EdgeError::bad("amount", "amount: is required"));
+    };
+    match (currency, token) {
+        (Some(code), None) => {
+            let currency = Currency::from_code("currency", &code)
+                .map_err(|e| EdgeError::bad("currency", e.to_string()))?;
+            match amount.as_u64() {
+                Some(minor) if minor > 0 => Ok(OrderAmount::Fiat(Money::new(currency, minor))),
+                _ => Err(EdgeError::bad(
+                    "amount",
+                    "amount: must be a positive whole number of minor units",
+                )),
             }
         }
-        Err(EdgeError::Conflict(
-            "could not allocate an order id".to_owned(),
-        ))
-    }
-    .await;
-    respond(result)
-}
-
-pub async fn get_order(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    let result = async {
-        require_merchant(&req, &ctx.env)?;
-        let raw = ctx.param("id").map(String::as_str).unwrap_or("");
-        let id = Id::parse("id", raw).map_err(|e| EdgeError::BadRequest {
-            param: "id",
-            message: e.to_string(),
-        })?;
-        let stub = ctx
-            .env
-            .durable_object("ORDERS")?
-            .id_from_name(&id.to_string())?
-            .get_stub()?;
-        let mut resp = stub.fetch_with_str("https://order/").await?;
-        if resp.status_code() == 404 {
-            return Err(EdgeError::NotFound("order"));
+        (None, Some(token)) => {
+            let Value::String(s) = amount else {
+                return Err(EdgeError::bad(
+                    "amount",
+                    "amount: must be a decimal string for token amounts",
+                ));
+            };
+            let parsed = TokenTable::builtin()
+                .parse("amount", &token, s)
+                .map_err(money_error)?;
+            if parsed.is_zero() {
+                return Err(EdgeError::bad("amount", "amount: must be positive"));
+            }
+            Ok(OrderAmount::Token {
+                token,
+                amount: parsed,
+            })
         }
-        let stored: StoredOrder = resp.json().await?;
-        Ok(Response::from_json(&OrderView::new(stored, None))?)
+        (Some(_), Some(_)) => Err(EdgeError::bad(
+            "token",
+            "token: give either currency (fiat) or token, not both",
+        )),
+        (None, None) => Err(EdgeError::bad(
+            "currency",
+            "currency: is required (or token, for token amounts)",
+        )),
     }
-    .await;
-    respond(result)
 }
 
-/// The merchant API's order resource.
-#[derive(serde::Serialize)]
-struct OrderView {
-    object: &'static str,
-    id: Id,
-    amount: u64,
-    /// `amount` formatted in major units, e.g. "123.45".
-    amount_display: String,
-    currency: Currency,
-    user_id: String,
-    description: Option<String>,
-    status: OrderStatus,
-    created_ms: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    client_secret: Option<String>,
+fn parse_items(v: Option<&Value>) -> Result<Vec<Item>, EdgeError> {
+    let items = match v {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(a)) if a.len() <= MAX_ITEMS => a,
+        Some(_) => {
+            return Err(EdgeError::bad(
+                "items",
+                format!("items: must be an array of at most {MAX_ITEMS} items"),
+            ))
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let Value::Object(m) = item else {
+            return Err(EdgeError::bad(
+                format!("items[{i}]"),
+                format!("items[{i}]: must be an object"),
+            ));
+        };
+        if let Some(k) = m
+            .keys()
+            .find(|k| !["name", "quantity"].contains(&k.as_str()))
+        {
+            let p = format!("items[{i}].{k}");
+            return Err(EdgeError::bad(p.clone(), format!("{p}: unknown parameter")));
+        }
+        let name = string(m, "name", &format!("items[{i}].name"), 200)?;
+        let quantity = match m.get("quantity") {
+            None | Some(Value::Null) => 1,
+            Some(q) => q
+                .as_u64()
+                .filter(|q| (1..=1_000_000).contains(q))
+                .ok_or_else(|| {
+                    let p = format!("items[{i}].quantity");
+                    EdgeError::bad(
+                        p.clone(),
+                        format!("{p}: must be a whole number from 1 to 1000000"),
+                    )
+                })?,
+        };
+        out.push(Item { name, quantity });
+    }
+    Ok(out)
 }
 
-impl OrderView {
-    fn new(o: StoredOrder, client_secret: Option<String>) -> Self {
-        Self {
-            object: "order",
-            id: o.id,
-            amount: o.amount,
-            amount_display: Money::new(o.currency, o.amount).format_major(),
-            currency: o.currency,
-            user_id: o.user_id,
-            description: o.description,
-            status: o.status,
-            created_ms: o.created_ms,
-            client_secret,
+fn parse_user(v: Option<&Value>) -> Result<User, EdgeError> {
+    let m = match v {
+        Some(Value::Object(m)) => m,
+        None | Some(Value::Null) => return Err(EdgeError::bad("user", "user: is required")),
+        Some(_) => return Err(EdgeError::bad("user", "user: must be an object")),
+    };
+    if let Some(k) = m
+        .keys()
+        .find(|k| !["id", "mobile", "email"].contains(&k.as_str()))
+    {
+        let p = format!("user.{k}");
+        return Err(EdgeError::bad(p.clone(), format!("{p}: unknown parameter")));
+    }
+    // The user id travels inside the client_secret, which bounds its length.
+    let id = string(m, "id", "user.id", client_secret::MAX_USER_ID_LEN)?;
+    let mobile = opt_string(m, "mobile", "user.mobile", 32)?;
+    if let Some(mobile) = &mobile {
+        let digits = mobile.strip_prefix('+').unwrap_or(mobile);
+        if digits.len() < 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(EdgeError::bad(
+                "user.mobile",
+                "user.mobile: must be digits, optionally after a '+'",
+            ));
         }
     }
+    let email = opt_string(m, "email", "user.email", 254)?;
+    if let Some(email) = &email {
+        let valid = email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !email.contains(' '));
+        if !valid {
+            return Err(EdgeError::bad(
+                "user.email",
+                "user.email: must be an e-mail address",
+            ));
+        }
+    }
+    Ok(User { id, mobile, email })
 }
 
-/// A `client_secret` for the widget: bound to order and user, valid one hour (SPEC 4.4).
+/// `https://` only in production; `http://` too under `wrangler dev`, so tests can run a
+/// receiver on loopback.
+fn parse_notify_url(
+    map: &Map<String, Value>,
+    env: &worker::Env,
+) -> Result<Option<String>, EdgeError> {
+    let Some(raw) = opt_string(map, "notify_url", "notify_url", MAX_URL)? else {
+        return Ok(None);
+    };
+    let url = Url::parse(&raw)
+        .map_err(|e| EdgeError::bad("notify_url", format!("notify_url: not a URL ({e})")))?;
+    let ok = match url.scheme() {
+        "https" => true,
+        "http" => env::is_development(env),
+        _ => false,
+    };
+    if !ok || url.host_str().is_none() {
+        return Err(EdgeError::bad(
+            "notify_url",
+            "notify_url: must be an https:// URL",
+        ));
+    }
+    Ok(Some(raw))
+}
+
+fn parse_metadata(v: Option<&Value>) -> Result<BTreeMap<String, String>, EdgeError> {
+    let m = match v {
+        None | Some(Value::Null) => return Ok(BTreeMap::new()),
+        Some(Value::Object(m)) if m.len() <= MAX_METADATA_KEYS => m,
+        Some(_) => {
+            return Err(EdgeError::bad(
+                "metadata",
+                format!("metadata: must be an object of at most {MAX_METADATA_KEYS} string values"),
+            ))
+        }
+    };
+    let mut out = BTreeMap::new();
+    for (k, v) in m {
+        if k.is_empty() || k.chars().count() > MAX_METADATA_KEY {
+            return Err(EdgeError::bad(
+                "metadata",
+                format!("metadata: keys must be 1 to {MAX_METADATA_KEY} characters"),
+            ));
+        }
+        let p = format!("metadata[{k}]");
+        out.insert(k.clone(), string_value(v, &p, MAX_METADATA_VALUE)?);
+    }
+    Ok(out)
+}
+
+/// `GET /v1/orders/:id`
+pub async fn get_order(req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            let id = path_id(&ctx, "id")?;
+            let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/order", None).await?;
+            let stored: StoredOrder = serde_json::from_value(v)?;
+            Ok(Response::from_json(&order_view(&stored))?)
+        }
+        .await,
+    )
+}
+
+/// `GET /v1/orders?limit=&starting_after=` — newest first.
+pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            let url = req.url()?;
+            let mut limit = 10u64;
+            let mut starting_after: Option<Id> = None;
+            for (k, v) in url.query_pairs() {
+                match k.as_ref() {
+                    "limit" => {
+                        limit = v
+                            .parse()
+                            .ok()
+                            .filter(|l| (1..=MAX_LIMIT as u64).contains(l))
+                            .ok_or_else(|| {
+                                EdgeError::bad(
+                                    "limit",
+                                    format!("limit: must be a whole number from 1 to {MAX_LIMIT}"),
+                                )
+                            })?;
+                    }
+                    "starting_after" => {
+                        starting_after = Some(
+                            Id::parse("starting_after", &v)
+                                .map_err(|e| EdgeError::bad("starting_after", e.to_string()))?,
+                        );
+                    }
+                    other => {
+                        return Err(EdgeError::bad(
+                            other.to_owned(),
+                            format!("{other}: unknown parameter"),
+                        ))
+                    }
+                }
+            }
+            let mut path = format!("/list?limit={limit}");
+            if let Some(after) = starting_after {
+                path.push_str(&format!("&before={}", after.get()));
+            }
+            let page = call(&index_stub(&ctx.env)?, Method::Get, &path, None).await?;
+            let mut data = Vec::new();
+            for id in page["ids"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                let Some(id) = id.as_str().and_then(|s| s.parse::<Id>().ok()) else {
+                    continue;
+                };
+                // Sequential on purpose: at most `MAX_LIMIT` subrequests, each a
+                // Durable Object read (see README, "limits").
+                let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/order", None).await?;
+                let stored: StoredOrder = serde_json::from_value(v)?;
+                data.push(order_view(&stored));
+            }
+            Ok(Response::from_json(&json!({
+                "object": "list",
+                "url": "/v1/orders",
+                "data": data,
+                "has_more": page["has_more"].as_bool().unwrap_or(false),
+            }))?)
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/orders/:id/cancel`
+pub async fn cancel_order(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            let id = path_id(&ctx, "id")?;
+            json_object(&mut req, &[]).await?;
+            let v = call(&order_stub(&ctx.env, id)?, Method::Post, "/cancel", None).await?;
+            let stored: StoredOrder = serde_json::from_value(v)?;
+            Ok(Response::from_json(&order_view(&stored))?)
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/orders/:id/refunds` — records the merchant's (full) refund request on the
+/// order (`Refunding`); the provider refund call is made by the channel adapters
+/// (issue 5), whose callback then moves it to `Refunded` / `RefundFailed`.
+pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            let id = path_id(&ctx, "id")?;
+            let body = json_object(&mut req, &["reason"]).await?;
+            let reason = opt_string(&body, "reason", "reason", 500)?;
+            let v = call(&order_stub(&ctx.env, id)?, Method::Post, "/refund", None).await?;
+            let stored: StoredOrder = serde_json::from_value(v)?;
+            let view = order_view(&stored);
+            Ok(Response::from_json(&json!({
+                "object": "refund",
+                "id": format!("re_{id}"),
+                "order_id": id.to_string(),
+                "amount": view["amount"],
+                "currency": view["currency"],
+                "token": view["token"],
+                "reason": reason,
+                "status": "pending",
+                "order": view,
+            }))?)
+        }
+        .await,
+    )
+}
+
+/// `GET /v1/orders/:id/events` — status history (every distinct fact, with what it did),
+/// the audit log of rejected requests, and the S0 relays the order owes.
+pub async fn order_events(req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            let id = path_id(&ctx, "id")?;
+            let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/events", None).await?;
+            let history: Vec<Value> = v["history"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|h| {
+                    json!({
+                        "object": "order_event",
+                        "at_ms": h["at_ms"],
+                        "event_id": h["event"]["id"],
+                        "type": h["event"]["type"],
+                        "from": h["from"],
+                        "to": h["to"],
+                        "disposition": h["disposition"],
+                    })
+                })
+                .collect();
+            let audit: Vec<Value> = v["audit"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|a| json!({ "object": "audit_entry", "at_ms": a["at_ms"], "reason": a["reason"], "detail": a["detail"] }))
+                .collect();
+            // S0 relays owed by the order; `pending` until the S0 client delivers them.
+            let relays: Vec<Value> = v["relays"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|r| json!({ "object": "relay", "id": r["id"], "status": r["event_type"], "delivery": r["status"], "created_ms": r["created_ms"] }))
+                .collect();
+            Ok(Response::from_json(&json!({
+                "object": "order_events",
+                "order_id": id.to_string(),
+                "history": history,
+                "audit": audit,
+                "relays": relays,
+            }))?)
+        }
+        .await,
+    )
+}
+
+fn webhook_view(e: &Value) -> Value {
+    json!({
+        "object": "webhook",
+        "id": e["id"],
+        "type": e["event_type"],
+        "status": e["status"],
+        "attempts": e["attempts"],
+        "created_ms": e["created_ms"],
+        "next_attempt_ms": e["next_attempt_ms"],
+        "deliveries": e["log"],
+    })
+}
+
+/// `GET /v1/orders/:id/webhooks` — the delivery log.
+pub async fn order_webhooks(req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            let id = path_id(&ctx, "id")?;
+            let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/webhooks", None).await?;
+            let data: Vec<Value> = v
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .filter(|e| e["kind"] == "webhook")
+                .map(webhook_view)
+                .collect();
+            Ok(Response::from_json(&json!({
+                "object": "list",
+                "url": format!("/v1/orders/{id}/webhooks"),
+                "data": data,
+                "has_more": false,
+            }))?)
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/orders/:id/webhooks/:webhook_id/replay` — same id and body, a fresh retry
+/// window; the next alarm (now) delivers it.
+pub async fn replay_webhook(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            let id = path_id(&ctx, "id")?;
+            let webhook_id = ctx.param("webhook_id").cloned().unwrap_or_default();
+            if webhook_id.is_empty() || webhook_id.len() > 128 {
+                return Err(EdgeError::bad("webhook_id", "webhook_id: is malformed"));
+            }
+            json_object(&mut req, &[]).await?;
+            let v = call(
+                &order_stub(&ctx.env, id)?,
+                Method::Post,
+                "/webhooks/replay",
+                Some(&json!({ "id": webhook_id })),
+            )
+            .await?;
+            Ok(Response::from_json(&webhook_view(&v))?)
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/orders/:id/client_secret` — a fresh `client_secret` (≤ 1 h, SPEC 4.4).
+pub async fn issue_secret(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            let id = path_id(&ctx, "id")?;
+            let body = json_object(&mut req, &["expires_in"]).await?;
+            let expires_in =
+                opt_integer(&body, "expires_in", 60, client_secret::MAX_LIFETIME_SECS)?;
+            let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/order", None).await?;
+            let stored: StoredOrder = serde_json::from_value(v)?;
+            let (secret, expires_at) =
+                issue_client_secret(&ctx.env, &stored, now_ms(), expires_in)?;
+            Ok(Response::from_json(&json!({
+                "object": "client_secret",
+                "order_id": id.to_string(),
+                "client_secret": secret,
+                "expires_at": expires_at,
+            }))?)
+        }
+        .await,
+    )
+}
+
+/// A `client_secret` for the widget: bound to order and user, valid at most one hour.
 fn issue_client_secret(
     env: &worker::Env,
-    o: &StoredOrder,
+    s: &StoredOrder,
     now_ms: u64,
-) -> Result<String, EdgeError> {
-    let key = env
-        .secret("KASSA_CLIENT_SECRET_KEY")
-        .map_err(|_| EdgeError::Config("KASSA_CLIENT_SECRET_KEY is not set"))?
-        .to_string();
+    lifetime: Option<u64>,
+) -> Result<(String, u64), EdgeError> {
+    let key = env::secret(env, "KASSA_CLIENT_SECRET_KEY")?;
     let now = now_ms / 1000;
+    let expires_at = now + lifetime.unwrap_or(client_secret::MAX_LIFETIME_SECS);
     let claims = Claims {
-        order_id: o.id,
-        user_id: o.user_id.clone(),
-        expires_at: now + client_secret::MAX_LIFETIME_SECS,
+        order_id: s.order.id(),
+        user_id: s.meta.user.id.clone(),
+        expires_at,
     };
-    client_secret::issue(key.as_bytes(), &claims, now).map_err(|e| EdgeError::BadRequest {
-        param: "user_id",
-        message: e.to_string(),
-    })
+    let token = client_secret::issue(key.as_bytes(), &claims, now)
+        .map_err(|e| EdgeError::bad("user.id", e.to_string()))?;
+    Ok((token, expires_at))
 }
 
 /// A node id for this isolate's id generator: ids from concurrent isolates differ in it.
@@ -183,4 +688,33 @@ fn random_node() -> u16 {
         return 0;
     }
     u16::from_le_bytes(b)
+}
+
+/// `POST /v1/test_helpers/orders/:id/events` — applies a shared-core `Event` (e.g. a
+/// provider's `attempt_succeeded`) to an order, as a verified callback would. Exists only
+/// when `KASSA_TEST_HELPERS = "enabled"` (integration tests; never in production), so
+/// flows that need a paid order can be tested before the provider adapters land.
+pub async fn test_apply_event(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            if env::var(&ctx.env, "KASSA_TEST_HELPERS").as_deref() != Some("enabled") {
+                return Err(EdgeError::RouteNotFound);
+            }
+            require_merchant(&req, &ctx.env)?;
+            let id = path_id(&ctx, "id")?;
+            let body = crate::input::body_bytes(&mut req).await?;
+            let event: kassa_shared::order::Event = serde_json::from_slice(&body)
+                .map_err(|e| EdgeError::bad("event", format!("event: {e}")))?;
+            let v = call(
+                &order_stub(&ctx.env, id)?,
+                Method::Post,
+                "/apply",
+                Some(&serde_json::to_value(&event)?),
+            )
+            .await?;
+            let stored: StoredOrder = serde_json::from_value(v)?;
+            Ok(Response::from_json(&order_view(&stored))?)
+        }
+        .await,
+    )
 }

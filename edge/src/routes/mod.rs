@@ -1,4 +1,5 @@
 //! HTTP handlers grouped by surface.
 
 pub mod health;
+pub mod live;
 pub mod merchant_api;

@@ -1,0 +1,83 @@
+//! Live status (SPEC 3.1): `GET /api/payment/order/events?order_id=` upgrades to a
+//! WebSocket served by the order's `OrderObject` (hibernation API), which sends the
+//! current status once and then every status change as `{order_id, status, s2_status,
+//! seq}`.
+//!
+//! Authenticated by the order's `client_secret`: `Authorization: Bearer <secret>`, or a
+//! `client_secret` query parameter because browsers cannot set headers on a WebSocket.
+//! A valid secret for another order is 403 and lands in that order's audit log.
+
+use serde_json::json;
+use worker::{Date, Headers, Method, Request, RequestInit, Response, Result, RouteContext};
+
+use kassa_shared::crypto::client_secret;
+use kassa_shared::id::Id;
+
+use crate::env::{self, bearer};
+use crate::error::{respond, EdgeError};
+use crate::objects::{call, order_stub};
+
+/// `GET /api/payment/order/events`
+pub async fn order_events_socket(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(upgrade(req, &ctx).await)
+}
+
+async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeError> {
+    let url = req.url()?;
+    let mut order_id = None;
+    let mut query_secret = None;
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "order_id" => order_id = Some(v.into_owned()),
+            "client_secret" => query_secret = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    let order_id = order_id.ok_or_else(|| EdgeError::bad("order_id", "order_id: is required"))?;
+    let id =
+        Id::parse("order_id", &order_id).map_err(|e| EdgeError::bad("order_id", e.to_string()))?;
+    let token = bearer(&req)
+        .or(query_secret)
+        .ok_or(EdgeError::Unauthorized)?;
+    let key = env::secret(&ctx.env, "KASSA_CLIENT_SECRET_KEY")?;
+    let stub = order_stub(&ctx.env, id)?;
+    let claims = match client_secret::verify(key.as_bytes(), &token, Date::now().as_millis() / 1000)
+    {
+        Ok(c) => c,
+        Err(_) => {
+            audit(&stub, "invalid_client_secret").await;
+            return Err(EdgeError::Unauthorized);
+        }
+    };
+    if claims.order_id != id {
+        audit(&stub, "client_secret_wrong_order").await;
+        return Err(EdgeError::Forbidden(
+            "client_secret: issued for another order",
+        ));
+    }
+    let upgrade = req
+        .headers()
+        .get("Upgrade")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return Err(EdgeError::bad("Upgrade", "Upgrade: must be websocket"));
+    }
+    let headers = Headers::new();
+    headers.set("Upgrade", "websocket")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    let inner = Request::new_with_init("https://object/ws", &init)?;
+    let resp = stub.fetch_with_request(inner).await?;
+    if resp.status_code() == 101 {
+        return Ok(resp);
+    }
+    Err(EdgeError::NotFound("order"))
+}
+
+/// Best effort: an audit failure must not turn a 401 into a 500.
+async fn audit(stub: &worker::Stub, reason: &str) {
+    let body = json!({ "reason": reason, "detail": "GET /api/payment/order/events" });
+    let _ = call(stub, Method::Post, "/audit", Some(&body)).await;
+}

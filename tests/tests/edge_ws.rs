@@ -1,0 +1,145 @@
+//! Live status over a real WebSocket (SPEC 3.1): the order's Durable Object sends the
+//! current status on connect and pushes the change when the merchant cancels; the
+//! `client_secret` is checked (query parameter or Bearer header), a secret for another
+//! order is 403, a bad one 401, and both land in the order's audit log.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::net::TcpStream;
+use std::time::Duration;
+
+use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
+use serde_json::{json, Value};
+use tungstenite::client::IntoClientRequest;
+use tungstenite::{Message, WebSocket};
+
+fn create(http: &ureq::Agent, url: &str) -> Value {
+    let (s, o) = read_json(
+        http.post(format!("{url}/v1/orders"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .send_json(json!({
+                "channel": "wallet", "amount": "12.5", "token": "USDT", "user": {"id": "u-ws"},
+            })),
+    )
+    .unwrap();
+    assert_eq!(s, 201, "{o}");
+    o
+}
+
+fn next_json(ws: &mut WebSocket<TcpStream>) -> Value {
+    loop {
+        match ws.read().unwrap() {
+            Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+fn connect(url: &str, auth: Option<&str>) -> Result<WebSocket<TcpStream>, u16> {
+    let mut req = url.into_client_request().unwrap();
+    if let Some(auth) = auth {
+        req.headers_mut()
+            .insert("Authorization", auth.parse().unwrap());
+    }
+    let host = req.uri().authority().unwrap().as_str().to_owned();
+    let stream = TcpStream::connect(host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    match tungstenite::client(req, stream) {
+        Ok((ws, _)) => Ok(ws),
+        Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(resp))) => {
+            Err(resp.status().as_u16())
+        }
+        Err(e) => panic!("handshake: {e}"),
+    }
+}
+
+#[test]
+fn websocket_pushes_status_changes() {
+    let dir = TempDir::new("edge-ws").unwrap();
+    let edge = Edge::start(dir.path()).unwrap();
+    let http = agent();
+    let url = edge.url();
+    let ws_base = url.replacen("http://", "ws://", 1);
+
+    let order = create(&http, &url);
+    let id = order["id"].as_str().unwrap();
+    let secret = order["client_secret"].as_str().unwrap();
+
+    // Query-parameter auth (browsers) and header auth both work.
+    let mut ws = connect(
+        &format!("{ws_base}/api/payment/order/events?order_id={id}&client_secret={secret}"),
+        None,
+    )
+    .unwrap();
+    let mut ws2 = connect(
+        &format!("{ws_base}/api/payment/order/events?order_id={id}"),
+        Some(&format!("Bearer {secret}")),
+    )
+    .unwrap();
+    for socket in [&mut ws, &mut ws2] {
+        let first = next_json(socket);
+        assert_eq!(
+            first,
+            json!({"order_id": id, "status": "pending", "s2_status": 0, "seq": 0})
+        );
+    }
+
+    let (s, _) = read_json(
+        http.post(format!("{url}/v1/orders/{id}/cancel"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .send_empty(),
+    )
+    .unwrap();
+    assert_eq!(s, 200);
+    for socket in [&mut ws, &mut ws2] {
+        let pushed = next_json(socket);
+        assert_eq!(
+            pushed,
+            json!({"order_id": id, "status": "cancelled", "s2_status": 4, "seq": 1})
+        );
+    }
+    let _ = ws.close(None);
+    let _ = ws2.close(None);
+
+    // A secret for another order: 403; a forged one: 401; none: 401.
+    let other = create(&http, &url);
+    let other_secret = other["client_secret"].as_str().unwrap();
+    let status = connect(
+        &format!("{ws_base}/api/payment/order/events?order_id={id}&client_secret={other_secret}"),
+        None,
+    )
+    .err();
+    assert_eq!(status, Some(403));
+    let status = connect(
+        &format!("{ws_base}/api/payment/order/events?order_id={id}&client_secret=kcs_forged.x"),
+        None,
+    )
+    .err();
+    assert_eq!(status, Some(401));
+    let status = connect(
+        &format!("{ws_base}/api/payment/order/events?order_id={id}"),
+        None,
+    )
+    .err();
+    assert_eq!(status, Some(401));
+
+    let (_, ev) = read_json(
+        http.get(format!("{url}/v1/orders/{id}/events"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .call(),
+    )
+    .unwrap();
+    let reasons: Vec<&str> = ev["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["client_secret_wrong_order", "invalid_client_secret"]
+    );
+}
