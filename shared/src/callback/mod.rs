@@ -387,8 +387,9 @@ pub(crate) fn minor_field(
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(_) => return Err(CallbackError::malformed(field, "must be an integer")),
     };
-    // Currency is irrelevant to the grammar of an integer of minor units.
-    Ok(Money::parse_minor(field, crate::money::Currency::Cny, &text)?.minor())
+    // The shared money grammar (no sign, exponent, fraction or leading zeros).
+    let units = crate::money::decimal::parse_units(field, &text, 0, false)?;
+    u64::try_from(units).map_err(|_| CallbackError::malformed(field, "too large"))
 }
 
 #[cfg(test)]

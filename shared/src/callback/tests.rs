@@ -743,3 +743,40 @@ fn answers_are_what_providers_expect() {
         "application/json"
     );
 }
+
+#[test]
+fn paytm_vectors() {
+    let doc: Value =
+        serde_json::from_str(include_str!("../../../tests/vectors/callbacks/paytm.json")).unwrap();
+    let key = doc["merchant_key"].as_str().unwrap().as_bytes();
+    for case in doc["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let got = paytm::verify(
+            case["content_type"].as_str().unwrap(),
+            case["body"].as_str().unwrap().as_bytes(),
+            key,
+        );
+        let expect = &case["expect"];
+        match (got, expect.as_str()) {
+            (Err(CallbackError::Unverified), Some("unverified"))
+            | (Err(CallbackError::UnsupportedContentType), Some("unsupported_content_type")) => {}
+            (Ok(cb), None) => {
+                assert_eq!(cb.reference.to_string(), expect["reference"], "{name}");
+                assert_eq!(cb.outcome, Outcome::Succeeded, "{name}");
+                assert_eq!(
+                    cb.amount,
+                    CallbackAmount::Fiat(Money::new(
+                        Currency::from_code("currency", expect["currency"].as_str().unwrap())
+                            .unwrap(),
+                        expect["minor"].as_u64().unwrap()
+                    )),
+                    "{name}"
+                );
+                assert_eq!(cb.event_id, expect["event_id"], "{name}");
+                assert_eq!(cb.provider_txn, expect["provider_txn"], "{name}");
+                assert_eq!(Value::Bool(cb.confirm_required), expect["confirm_required"]);
+            }
+            (got, _) => panic!("{name}: got {got:?}, expected {expect}"),
+        }
+    }
+}
