@@ -5,6 +5,7 @@
 //! `wasm32-unknown-unknown`, and is used by the edge Worker, the widget, the CLI and the
 //! test sandbox alike. See `ARCHITECTURE.md` for the invariants.
 
+pub mod callback;
 pub mod crypto;
 pub mod id;
 pub mod mask;

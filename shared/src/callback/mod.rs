@@ -1,0 +1,396 @@
+//! Callbacks in (SPEC 3.4), the pure half: what the edge's `/callbacks/<channel>`
+//! handlers are thin shells over.
+//!
+//! The flow for every channel is *verify → parse → match → apply once*:
+//! 1. `providers::<p>::callback::verify(raw inputs…, keys)` checks the provider's
+//!    signature or checksum over the bytes as received, **before** reading any field,
+//!    and returns a [`VerifiedCallback`]. Anything that cannot be verified — a bad
+//!    signature, a wrong key, a body too broken to compute the checksum over — is the
+//!    one opaque [`CallbackError::Unverified`] (no oracle). [`CallbackError::Malformed`]
+//!    is reachable only after verification succeeded, so its detail leaks nothing to a
+//!    forger.
+//! 2. [`to_event`] checks the verified callback against the stored order (order id,
+//!    amount, currency / token; SPEC 3.4 "checked against the stored order") and turns it
+//!    into an [`Event`] whose id is the provider's de-dup key, so a replayed callback is
+//!    a duplicate the order drops (SPEC 3.4 last paragraph).
+//! 3. Where the provider requires a status pull before trusting success (Paytm: its
+//!    Transaction Status API after every callback), the callback comes back with
+//!    `confirm_required` and [`to_event`] refuses to make it an `AttemptSucceeded` until
+//!    `providers::s1_paytm::callback::confirmed` has checked the pulled status.
+//! 4. [`answer`] is the body each provider expects for a received callback.
+//!
+//! Decisions:
+//! - The provider order number is a [`ProviderRef`] `"{order}A{attempt}"` (see
+//!   [`reference`]). The token wallet's `order_id` is an [`Id`] and the wallet keeps one
+//!   payment per order id, so for the wallet the attempt id *is* the order id.
+//! - A refund callback must be for the order's full amount: Kassa refunds only in full
+//!   (`RefundRequested` is a full refund).
+//! - The Ping++ refund object does not repeat the currency, so its amount is
+//!   [`CallbackAmount::Minor`], compared with the order's minor units; the currency was
+//!   checked when the charge succeeded.
+//! - Amounts compare as integers of minor units (fiat) or exact token amounts, never
+//!   floats; Paytm's "2" and "2.00" rupees are the same 200 paise.
+
+pub mod form;
+pub mod reference;
+
+use core::fmt;
+
+use serde::Serialize;
+
+use crate::id::Id;
+use crate::money::{Money, TokenAmount};
+use crate::order::{Event, EventKind, OrderAmount};
+
+pub use reference::{ProviderRef, RefError};
+
+/// The channel a callback came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Paytm,
+    Lianshang,
+    Pingpp,
+    Wallet,
+}
+
+impl Provider {
+    /// The name used in routes (`/callbacks/<name>`), event ids and `EventKind`s.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Paytm => "paytm",
+            Self::Lianshang => "lianshang",
+            Self::Pingpp => "pingpp",
+            Self::Wallet => "wallet",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the provider says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Succeeded,
+    Failed,
+    Processing,
+    Refunded,
+}
+
+/// The amount a callback reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallbackAmount {
+    Fiat(Money),
+    Token {
+        token: String,
+        amount: TokenAmount,
+    },
+    /// Minor units of the charge's currency, which the message does not repeat (Ping++
+    /// refund objects).
+    Minor(u64),
+}
+
+impl fmt::Display for CallbackAmount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Fiat(m) => m.fmt(f),
+            Self::Token { token, amount } => write!(f, "{amount} {token}"),
+            Self::Minor(n) => write!(f, "{n} minor units"),
+        }
+    }
+}
+
+/// A callback whose signature / checksum verified, with the fields Kassa acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedCallback {
+    pub provider: Provider,
+    /// De-dup key: the provider's event / notify / transaction id, namespaced by
+    /// provider (`"paytm:TXN123:TXN_SUCCESS"`, `"pingpp:evt_…"`, `"lianshang:ln_…"`,
+    /// `"wallet:wn_…"`). Becomes [`Event::id`].
+    pub event_id: String,
+    pub reference: ProviderRef,
+    pub outcome: Outcome,
+    pub amount: CallbackAmount,
+    /// The provider's own transaction / trade / charge / refund id (audit, status pull).
+    pub provider_txn: String,
+    /// True while a success still needs the provider's status pull (Paytm).
+    pub confirm_required: bool,
+}
+
+/// Why a callback was refused before it reached the order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallbackError {
+    /// Signature or checksum missing, wrong, or not computable. Deliberately opaque.
+    #[error("callback: verification failed")]
+    Unverified,
+    /// Verified, but a field Kassa needs is missing or wrong.
+    #[error("{field}: {reason}")]
+    Malformed { field: &'static str, reason: String },
+    /// The body's content type is not one this channel accepts.
+    #[error("content-type: not supported by this callback")]
+    UnsupportedContentType,
+}
+
+impl CallbackError {
+    pub(crate) fn malformed(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Malformed {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<RefError> for CallbackError {
+    fn from(e: RefError) -> Self {
+        Self::malformed(e.field, e.reason)
+    }
+}
+
+impl From<crate::money::MoneyError> for CallbackError {
+    fn from(e: crate::money::MoneyError) -> Self {
+        // MoneyError's message starts with the field; keep the whole message as reason.
+        let field = money_field(&e);
+        Self::malformed(field, e.to_string())
+    }
+}
+
+fn money_field(e: &crate::money::MoneyError) -> &'static str {
+    use crate::money::MoneyError as M;
+    match e {
+        M::Empty { field }
+        | M::Whitespace { field }
+        | M::LeadingPlus { field }
+        | M::Negative { field }
+        | M::Exponent { field }
+        | M::NonAsciiDigit { field }
+        | M::InvalidCharacter { field, .. }
+        | M::LoneDot { field }
+        | M::MultipleDots { field }
+        | M::MissingIntegerPart { field }
+        | M::MissingFraction { field }
+        | M::LeadingZero { field }
+        | M::NotAnInteger { field }
+        | M::TooManyDecimals { field, .. }
+        | M::Overflow { field }
+        | M::UnknownCurrency { field, .. }
+        | M::UnknownCurrencyType { field, .. }
+        | M::UnknownToken { field, .. }
+        | M::InvalidTokenSymbol { field, .. }
+        | M::InvalidTokenPrecision { field, .. }
+        | M::TokenRedefined { field, .. } => field,
+    }
+}
+
+/// Why a verified callback does not apply to the stored order. Each names what differed
+/// for the audit log; the order is left untouched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MismatchError {
+    #[error("order_id: callback is for order {got}, expected {expected}")]
+    OrderId { expected: Id, got: Id },
+    #[error("amount: callback says {got}, order is {expected}")]
+    Amount { expected: String, got: String },
+    #[error("currency: callback says {got}, order is in {expected}")]
+    Currency { expected: String, got: String },
+    /// A success that still needs the provider's status pull (Paytm).
+    #[error("status: success not yet confirmed with the provider's status API")]
+    Unconfirmed,
+}
+
+impl MismatchError {
+    /// The field that differed: `order_id`, `amount`, `currency` or `status`.
+    #[must_use]
+    pub const fn field(&self) -> &'static str {
+        match self {
+            Self::OrderId { .. } => "order_id",
+            Self::Amount { .. } => "amount",
+            Self::Currency { .. } => "currency",
+            Self::Unconfirmed => "status",
+        }
+    }
+}
+
+fn check_amount(got: &CallbackAmount, expected: &OrderAmount) -> Result<(), MismatchError> {
+    let amount = |e: String, g: String| {
+        Err(MismatchError::Amount {
+            expected: e,
+            got: g,
+        })
+    };
+    let currency = |e: String, g: String| {
+        Err(MismatchError::Currency {
+            expected: e,
+            got: g,
+        })
+    };
+    match (got, expected) {
+        (CallbackAmount::Fiat(g), OrderAmount::Fiat(e)) => {
+            if g.currency() != e.currency() {
+                currency(e.currency().to_string(), g.currency().to_string())
+            } else if g.minor() != e.minor() {
+                amount(e.to_string(), g.to_string())
+            } else {
+                Ok(())
+            }
+        }
+        (CallbackAmount::Minor(g), OrderAmount::Fiat(e)) => {
+            if *g == e.minor() {
+                Ok(())
+            } else {
+                amount(e.format_minor(), g.to_string())
+            }
+        }
+        (
+            CallbackAmount::Token { token, amount: g },
+            OrderAmount::Token {
+                token: et,
+                amount: e,
+            },
+        ) => {
+            if token != et {
+                currency(et.clone(), token.clone())
+            } else if g != e {
+                // TokenAmount equality is exact and numeric across precisions.
+                amount(format!("{e} {et}"), format!("{g} {token}"))
+            } else {
+                Ok(())
+            }
+        }
+        (CallbackAmount::Fiat(g), OrderAmount::Token { token, .. }) => {
+            currency(token.clone(), g.currency().to_string())
+        }
+        (CallbackAmount::Minor(_), OrderAmount::Token { token, .. }) => {
+            currency(token.clone(), "fiat".into())
+        }
+        (CallbackAmount::Token { token, .. }, OrderAmount::Fiat(e)) => {
+            currency(e.currency().to_string(), token.clone())
+        }
+    }
+}
+
+/// Checks `cb` against the stored order (`order_id`, `expected` amount) and returns the
+/// event to apply, with `id = cb.event_id`.
+///
+/// # Errors
+/// [`MismatchError`] naming what differed; [`MismatchError::Unconfirmed`] for a success
+/// that still needs its status pull.
+pub fn to_event(
+    cb: &VerifiedCallback,
+    order_id: Id,
+    expected: &OrderAmount,
+) -> Result<Event, MismatchError> {
+    if cb.reference.order != order_id {
+        return Err(MismatchError::OrderId {
+            expected: order_id,
+            got: cb.reference.order,
+        });
+    }
+    check_amount(&cb.amount, expected)?;
+    let attempt = cb.reference.attempt;
+    let provider = cb.provider.as_str().to_owned();
+    let kind = match cb.outcome {
+        Outcome::Succeeded if cb.confirm_required => return Err(MismatchError::Unconfirmed),
+        Outcome::Succeeded => EventKind::AttemptSucceeded { attempt, provider },
+        Outcome::Failed => EventKind::AttemptFailed { attempt },
+        Outcome::Processing => EventKind::AttemptProcessing { attempt },
+        Outcome::Refunded => EventKind::RefundSucceeded { provider },
+    };
+    Ok(Event::new(cb.event_id.clone(), kind))
+}
+
+/// An HTTP answer as a value: status, content type (none for an empty body), body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: Option<&'static str>,
+    pub body: String,
+}
+
+/// What each provider expects back for a callback Kassa received — verified and applied,
+/// or verified and already applied (SPEC 3.4: providers retry until they see this).
+///
+/// - Paytm (S1 `/callback/paytm`): `{"code":200,"data":true,"message":"success"}`.
+/// - Lianshang: the seed defines no notify and so no answer; Kassa answers plain-text
+///   `SUCCESS`, the convention of the Alipay-style platforms S3 follows (anything else is
+///   read as "retry").
+/// - Ping++: any 2xx; its documentation asks for an empty body.
+/// - Wallet: `{"code":0}`, the success envelope of the wallet's own API (the sandbox
+///   only looks at the status).
+#[must_use]
+pub fn answer(provider: Provider) -> Answer {
+    match provider {
+        Provider::Paytm => Answer {
+            status: 200,
+            content_type: Some("application/json"),
+            body: r#"{"code":200,"data":true,"message":"success"}"#.to_owned(),
+        },
+        Provider::Lianshang => Answer {
+            status: 200,
+            content_type: Some("text/plain; charset=utf-8"),
+            body: "SUCCESS".to_owned(),
+        },
+        Provider::Pingpp => Answer {
+            status: 200,
+            content_type: None,
+            body: String::new(),
+        },
+        Provider::Wallet => Answer {
+            status: 200,
+            content_type: Some("application/json"),
+            body: r#"{"code":0}"#.to_owned(),
+        },
+    }
+}
+
+/// The media type of a `Content-Type` value, lower-cased, without parameters.
+#[must_use]
+pub fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// A required, non-empty string member of a verified JSON object.
+pub(crate) fn str_field<'a>(
+    v: &'a serde_json::Value,
+    field: &'static str,
+) -> Result<&'a str, CallbackError> {
+    match v.get(field) {
+        None | Some(serde_json::Value::Null) => Err(CallbackError::malformed(field, "is required")),
+        Some(serde_json::Value::String(s)) if s.is_empty() => {
+            Err(CallbackError::malformed(field, "must not be empty"))
+        }
+        Some(serde_json::Value::String(s)) => Ok(s),
+        Some(_) => Err(CallbackError::malformed(field, "must be a string")),
+    }
+}
+
+/// A minor-unit amount member: a JSON integer (as S3 and Ping++ send it) or a string of
+/// digits, parsed by the shared money grammar.
+pub(crate) fn minor_field(
+    v: &serde_json::Value,
+    field: &'static str,
+) -> Result<u64, CallbackError> {
+    let text = match v.get(field) {
+        None | Some(serde_json::Value::Null) => {
+            return Err(CallbackError::malformed(field, "is required"))
+        }
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(_) => return Err(CallbackError::malformed(field, "must be an integer")),
+    };
+    // The shared money grammar (no sign, exponent, fraction or leading zeros).
+    let units = crate::money::decimal::parse_units(field, &text, 0, false)?;
+    u64::try_from(units).map_err(|_| CallbackError::malformed(field, "too large"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,197 @@
+//! Paytm's callback to `/callback/paytm` (SPEC 3.3, 3.4 "paytm", 4.3): verification
+//! and the Transaction Status API confirmation.
+//!
+//! - The body is `application/x-www-form-urlencoded` (what Paytm posts) or a JSON object
+//!   of strings (S1 says "JSON, pass-through"); the content type decides, anything else
+//!   is [`CallbackError::UnsupportedContentType`]. The form parser is strict
+//!   ([`crate::callback::form`]): duplicate names and bad percent-encoding are refused.
+//! - `CHECKSUMHASH` is verified over **all** other parameters with the merchant key
+//!   before any field is read. A body we cannot even turn into parameters cannot be
+//!   verified and is [`CallbackError::Unverified`] like a wrong checksum.
+//! - `ORDERID` is a [`ProviderRef`]; `TXNAMOUNT` rupees ("2" = "2.00"); `CURRENCY` when
+//!   present (INR otherwise); `STATUS` `TXN_SUCCESS` / `TXN_FAILURE` / `PENDING`.
+//! - The checksum carries no timestamp, so a captured success callback could be
+//!   replayed; Paytm's documentation requires the Transaction Status API after every
+//!   callback. A `TXN_SUCCESS` therefore comes back with `confirm_required`, and only
+//!   [`confirmed`] with the status API's answer makes it usable by
+//!   [`crate::callback::to_event`].
+//! - De-dup key: `paytm:<TXNID>:<STATUS>` (a PENDING then a SUCCESS for one TXNID are
+//!   two facts); `ORDERID` stands in when Paytm sends no TXNID (no transaction made).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::checksum::{self, Params, CHECKSUMHASH};
+use crate::callback::{
+    form, media_type, CallbackAmount, CallbackError, Outcome, Provider, ProviderRef,
+    VerifiedCallback,
+};
+use crate::crypto::jcs;
+use crate::money::{Currency, Money};
+
+fn json_params(body: &[u8]) -> Option<BTreeMap<String, String>> {
+    let Value::Object(map) = jcs::parse_strict(body).ok()? else {
+        return None;
+    };
+    map.into_iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Some((k, s)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Verifies a Paytm callback (`content_type` as received, raw `body`).
+///
+/// # Errors
+/// [`CallbackError::UnsupportedContentType`], [`CallbackError::Unverified`] (opaque),
+/// then [`CallbackError::Malformed`] naming the Paytm field.
+pub fn verify(
+    content_type: &str,
+    body: &[u8],
+    merchant_key: &[u8],
+) -> Result<VerifiedCallback, CallbackError> {
+    let fields = match media_type(content_type).as_str() {
+        "application/x-www-form-urlencoded" => form::parse(body).ok(),
+        "application/json" => json_params(body),
+        _ => return Err(CallbackError::UnsupportedContentType),
+    }
+    .ok_or(CallbackError::Unverified)?;
+    let hash = fields.get(CHECKSUMHASH).ok_or(CallbackError::Unverified)?;
+    let params: Params = fields
+        .iter()
+        .filter(|(k, _)| k.as_str() != CHECKSUMHASH)
+        .map(|(k, v)| (k.clone(), Some(v.clone())))
+        .collect();
+    checksum::verify(&params, merchant_key, hash).map_err(|_| CallbackError::Unverified)?;
+    parse_verified(&fields)
+}
+
+fn get<'a>(f: &'a BTreeMap<String, String>, field: &'static str) -> Result<&'a str, CallbackError> {
+    match f.get(field) {
+        None => Err(CallbackError::malformed(field, "is required")),
+        Some(s) if s.is_empty() => Err(CallbackError::malformed(field, "must not be empty")),
+        Some(s) => Ok(s),
+    }
+}
+
+fn currency(f: &BTreeMap<String, String>) -> Result<Currency, CallbackError> {
+    match f.get("CURRENCY") {
+        None => Ok(Currency::Inr),
+        Some(c) => Ok(Currency::from_code("CURRENCY", c)?),
+    }
+}
+
+fn parse_verified(f: &BTreeMap<String, String>) -> Result<VerifiedCallback, CallbackError> {
+    let reference = ProviderRef::parse("ORDERID", get(f, "ORDERID")?)?;
+    let status = get(f, "STATUS")?;
+    let outcome = match status {
+        "TXN_SUCCESS" => Outcome::Succeeded,
+        "TXN_FAILURE" => Outcome::Failed,
+        "PENDING" => Outcome::Processing,
+        _ => {
+            return Err(CallbackError::malformed(
+                "STATUS",
+                "must be TXN_SUCCESS, TXN_FAILURE or PENDING",
+            ))
+        }
+    };
+    let amount = Money::parse_major("TXNAMOUNT", currency(f)?, get(f, "TXNAMOUNT")?)?;
+    let txn = f.get("TXNID").map(String::as_str).unwrap_or_default();
+    let key = if txn.is_empty() {
+        get(f, "ORDERID")?
+    } else {
+        txn
+    };
+    Ok(VerifiedCallback {
+        provider: Provider::Paytm,
+        event_id: format!("paytm:{key}:{status}"),
+        reference,
+        outcome,
+        amount: CallbackAmount::Fiat(amount),
+        provider_txn: txn.to_owned(),
+        confirm_required: outcome == Outcome::Succeeded,
+    })
+}
+
+/// Why the Transaction Status API answer does not confirm a callback.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfirmError {
+    #[error("status API: {field}: {reason}")]
+    Malformed { field: &'static str, reason: String },
+    /// The status API disagrees with the callback on `field` (ORDERID, TXNID, TXNAMOUNT).
+    #[error("status API: {field} differs from the callback")]
+    Differs { field: &'static str },
+    /// The status API does not say TXN_SUCCESS: the callback is not trusted.
+    #[error("status API: STATUS is {status:?}, not TXN_SUCCESS")]
+    NotSucceeded { status: String },
+}
+
+impl From<CallbackError> for ConfirmError {
+    fn from(e: CallbackError) -> Self {
+        match e {
+            CallbackError::Malformed { field, reason } => Self::Malformed { field, reason },
+            other => Self::Malformed {
+                field: "body",
+                reason: other.to_string(),
+            },
+        }
+    }
+}
+
+/// Checks Paytm's Transaction Status API answer (`/order/status`, JSON with `STATUS`,
+/// `TXNAMOUNT`, `ORDERID`, `TXNID`; fetched by the edge over TLS from Paytm itself)
+/// against a verified success callback, and returns the callback with
+/// `confirm_required` cleared. Callbacks that need no confirmation pass through.
+///
+/// # Errors
+/// [`ConfirmError`] naming the field; the callback must then not move money state.
+pub fn confirmed(
+    cb: &VerifiedCallback,
+    status_api_body: &[u8],
+) -> Result<VerifiedCallback, ConfirmError> {
+    if !cb.confirm_required {
+        return Ok(cb.clone());
+    }
+    let v = jcs::parse_strict(status_api_body).map_err(|_| ConfirmError::Malformed {
+        field: "body",
+        reason: "not JSON (or repeats a member name)".into(),
+    })?;
+    if !v.is_object() {
+        return Err(ConfirmError::Malformed {
+            field: "body",
+            reason: "must be a JSON object".into(),
+        });
+    }
+    let field = |name| crate::callback::str_field(&v, name);
+    let order =
+        ProviderRef::parse("ORDERID", field("ORDERID")?).map_err(|e| ConfirmError::Malformed {
+            field: e.field,
+            reason: e.reason.into(),
+        })?;
+    if order != cb.reference {
+        return Err(ConfirmError::Differs { field: "ORDERID" });
+    }
+    let status = field("STATUS")?;
+    if status != "TXN_SUCCESS" {
+        return Err(ConfirmError::NotSucceeded {
+            status: status.to_owned(),
+        });
+    }
+    if field("TXNID")? != cb.provider_txn {
+        return Err(ConfirmError::Differs { field: "TXNID" });
+    }
+    let CallbackAmount::Fiat(amount) = cb.amount else {
+        return Err(ConfirmError::Differs { field: "TXNAMOUNT" });
+    };
+    let pulled = Money::parse_major("TXNAMOUNT", amount.currency(), field("TXNAMOUNT")?)
+        .map_err(CallbackError::from)?;
+    if pulled != amount {
+        return Err(ConfirmError::Differs { field: "TXNAMOUNT" });
+    }
+    Ok(VerifiedCallback {
+        confirm_required: false,
+        ..cb.clone()
+    })
+}
