@@ -90,10 +90,7 @@ impl Client {
     }
 
     fn post(&self, path: &str, body: String, key: Option<&IdempotencyKey>) -> ApiRequest {
-        let mut headers = vec![
-            self.auth(),
-            ("Content-Type", "application/json".to_owned()),
-        ];
+        let mut headers = vec![self.auth(), ("Content-Type", "application/json".to_owned())];
         if let Some(key) = key {
             headers.push(("Idempotency-Key", key.as_str().to_owned()));
         }
@@ -169,7 +166,10 @@ impl Client {
     /// out of URLs, which end up in logs.
     #[must_use]
     pub fn events_protocols(&self) -> [String; 2] {
-        ["kassa.v1".to_owned(), format!("bearer.{}", self.client_secret)]
+        [
+            "kassa.v1".to_owned(),
+            format!("bearer.{}", self.client_secret),
+        ]
     }
 }
 
@@ -236,7 +236,10 @@ impl std::fmt::Display for ApiError {
         match self {
             Self::Network(e) => write!(f, "network: {e}"),
             Self::WrongCode { attempts_left } => {
-                write!(f, "verify_code: wrong code, {attempts_left:?} attempts left")
+                write!(
+                    f,
+                    "verify_code: wrong code, {attempts_left:?} attempts left"
+                )
             }
             Self::Locked { retry_after_s } => {
                 write!(f, "verify_code: locked, retry after {retry_after_s:?} s")
@@ -279,7 +282,9 @@ pub fn classify_error(status: u16, body: &str) -> ApiError {
         Some(other) => other.to_string(),
         None => String::new(),
     };
-    let message = parsed.message.unwrap_or_else(|| body.chars().take(200).collect());
+    let message = parsed
+        .message
+        .unwrap_or_else(|| body.chars().take(200).collect());
     match code.as_str() {
         "invalid_verify_code" | "wrong_verify_code" => ApiError::WrongCode {
             attempts_left: parsed.attempts_left,
@@ -307,7 +312,10 @@ pub fn classify_error(status: u16, body: &str) -> ApiError {
 /// # Errors
 /// [`ApiError::Network`] without an answer, [`classify_error`] for non-2xx,
 /// [`ApiError::Decode`] for a body that is not a `T`.
-pub async fn send<T: DeserializeOwned>(req: &ApiRequest, what: &'static str) -> Result<T, ApiError> {
+pub async fn send<T: DeserializeOwned>(
+    req: &ApiRequest,
+    what: &'static str,
+) -> Result<T, ApiError> {
     use gloo_net::http::RequestBuilder;
     let mut builder = match req.method {
         Method::Get => RequestBuilder::new(&req.url).method(gloo_net::http::Method::GET),

@@ -2,7 +2,9 @@
 //! for, follows the order live while it processes, and tells the host page.
 
 use web_sys::Element;
-use yew::{function_component, html, use_effect_with, use_memo, use_reducer, Callback, Html, Properties};
+use yew::{
+    function_component, html, use_effect_with, use_memo, use_reducer, Callback, Html, Properties,
+};
 
 use kassa_shared::providers::s2_wallet::status::Locale;
 use kassa_shared::providers::s2_wallet::wire::{
@@ -40,12 +42,14 @@ pub fn status_text(state: &CheckoutState, locale: Locale) -> String {
             .as_ref()
             .map(|d| d.order_info.status.label(locale).to_owned())
             .unwrap_or_default(),
-        Screen::CodeEntry => notice_text(&state.code_notice, locale, now_ms()).unwrap_or_else(|| {
-            state
-                .auth_type()
-                .map(|a| t(locale, title_key(a)).to_owned())
-                .unwrap_or_default()
-        }),
+        Screen::CodeEntry => {
+            notice_text(&state.code_notice, locale, now_ms()).unwrap_or_else(|| {
+                state
+                    .auth_type()
+                    .map(|a| t(locale, title_key(a)).to_owned())
+                    .unwrap_or_default()
+            })
+        }
         Screen::Paying => t(locale, Key::Paying).to_owned(),
         Screen::Processing => t(locale, Key::Processing).to_owned(),
         Screen::Terminal(outcome) => t(locale, outcome_key(outcome)).to_owned(),
@@ -59,13 +63,15 @@ async fn run(client: &Client, state: &CheckoutState, request: Request) -> Action
         now_ms: now_ms(),
     };
     match request {
-        Request::Load => match api::send::<LoadPayDataResponse>(&client.load_pay_data(), "load_pay_data").await {
-            Ok(data) => Action::Loaded {
-                data,
-                now_ms: now_ms(),
-            },
-            Err(e) => failed(e),
-        },
+        Request::Load => {
+            match api::send::<LoadPayDataResponse>(&client.load_pay_data(), "load_pay_data").await {
+                Ok(data) => Action::Loaded {
+                    data,
+                    now_ms: now_ms(),
+                },
+                Err(e) => failed(e),
+            }
+        }
         Request::SendCode => match api::send::<SendVerifyCodeResponse>(
             &client.send_verify_code(),
             "send_payment_verify_code",
@@ -133,7 +139,11 @@ pub fn app(props: &AppProps) -> Html {
         let snapshot = (*state).clone();
         use_effect_with(state.event.as_ref().map(|(seq, _)| *seq), move |_| {
             if let Some((_, event)) = &snapshot.event {
-                events::dispatch(&host, event.name(), &events::detail(&order_id, &snapshot, event));
+                events::dispatch(
+                    &host,
+                    event.name(),
+                    &events::detail(&order_id, &snapshot, event),
+                );
             }
         });
     }

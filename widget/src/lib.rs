@@ -76,10 +76,14 @@ pub fn mount(element: Element, options: JsValue) -> Result<Handle, JsError> {
     container.set_class_name("kassa");
     root.append_child(&container)
         .map_err(|_| JsError::new("shadow root: append failed"))?;
-    let app = yew::Renderer::<App>::with_root_and_props(container, AppProps {
+    let app = yew::Renderer::<App>::with_root_and_props(
+        container,
+        AppProps {
             options,
             host: element.clone(),
-        }).render();
+        },
+    )
+    .render();
     Ok(Handle {
         app: Some(app),
         host: element,

@@ -28,9 +28,13 @@ pub enum Terminal {
     Paid,
     /// The attempt failed; `retry` while the order is still open (SPEC 2: a failed
     /// attempt does not end the order).
-    Failed { retry: bool },
+    Failed {
+        retry: bool,
+    },
     Expired,
-    Cancelled { by: Party },
+    Cancelled {
+        by: Party,
+    },
 }
 
 /// Who cancelled.
@@ -61,7 +65,10 @@ pub enum Screen {
     Processing,
     Terminal(Terminal),
     /// Recoverable: `retry` is sent again as it was (same idempotency key).
-    NetworkError { retry: Request, message: String },
+    NetworkError {
+        retry: Request,
+        message: String,
+    },
 }
 
 /// Feedback on the code step.
@@ -69,9 +76,13 @@ pub enum Screen {
 pub enum CodeNotice {
     #[default]
     None,
-    Wrong { attempts_left: Option<u32> },
+    Wrong {
+        attempts_left: Option<u32>,
+    },
     /// Locked until `until_ms` when the edge said how long.
-    Locked { until_ms: Option<u64> },
+    Locked {
+        until_ms: Option<u64>,
+    },
 }
 
 /// An event for the host page (dispatched on the mount element as `kassa:<name>`).
@@ -79,10 +90,19 @@ pub enum CodeNotice {
 pub enum HostEvent {
     Ready,
     Paid,
-    Failed { retry: bool, reason: String },
+    Failed {
+        retry: bool,
+        reason: String,
+    },
     Expired,
-    Cancelled { by: Party },
-    Error { code: String, message: String, retryable: bool },
+    Cancelled {
+        by: Party,
+    },
+    Error {
+        code: String,
+        message: String,
+        retryable: bool,
+    },
 }
 
 impl HostEvent {
@@ -107,18 +127,34 @@ pub enum Action {
         now_ms: u64,
     },
     /// The shopper pressed Pay (or Try again): a new pay intent with a fresh key.
-    StartPay { key: IdempotencyKey },
+    StartPay {
+        key: IdempotencyKey,
+    },
     QuickPaid(QuickPayResponse),
-    CodeSent { send_id: Id, now_ms: u64 },
+    CodeSent {
+        send_id: Id,
+        now_ms: u64,
+    },
     /// The shopper asked for another code.
     ResendCode,
-    SubmitCode { code: String },
+    SubmitCode {
+        code: String,
+    },
     /// `pay` answered with the order.
-    PayAnswered { order: Order, now_ms: u64 },
+    PayAnswered {
+        order: Order,
+        now_ms: u64,
+    },
     /// Live status (WebSocket push or a poll).
-    StatusChanged { status: Status, now_ms: u64 },
+    StatusChanged {
+        status: Status,
+        now_ms: u64,
+    },
     /// The pending request failed.
-    RequestFailed { error: ApiError, now_ms: u64 },
+    RequestFailed {
+        error: ApiError,
+        now_ms: u64,
+    },
     Retry,
     /// The expiry countdown reached zero.
     Expire,

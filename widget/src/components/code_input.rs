@@ -4,8 +4,8 @@
 use wasm_bindgen::JsCast;
 use web_sys::{ClipboardEvent, Event, HtmlInputElement};
 use yew::{
-    function_component, html, use_effect_with, use_node_ref, use_state, Callback,
-    Html, InputEvent, Properties, TargetCast,
+    function_component, html, use_effect_with, use_node_ref, use_state, Callback, Html, InputEvent,
+    Properties, TargetCast,
 };
 
 use kassa_shared::providers::s2_wallet::status::Locale;
