@@ -1,6 +1,6 @@
 //! Runs in headless Chromium (`wasm-bindgen-test-runner`, see webdriver.json).
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -117,7 +117,7 @@ async fn unreachable_edge_shows_retry_and_fires_kassa_error() {
         }
         sleep_ms(50).await;
     }
-    let seen = seen.borrow();
+    let seen = seen.borrow().clone();
     assert_eq!(seen.len(), 1, "one event");
     let (name, d) = &seen[0];
     assert_eq!(name, "kassa:error");

@@ -1,6 +1,6 @@
 //! The checkout reducer, driven directly: every screen, retries, expiry.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kassa_shared::id::Id;
 use kassa_shared::providers::s2_wallet::status::Status;

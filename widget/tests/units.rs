@@ -1,6 +1,6 @@
 //! Formatting, i18n tables, code sanitising and request building: the pure parts.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money, TokenTable};
