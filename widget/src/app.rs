@@ -1,32 +1,225 @@
-//! The root component. Until the widget API lands it shows the order it was mounted for
-//! and its status in the shopper's locale.
+//! The root component: owns the [`CheckoutState`], sends the request the reducer asks
+//! for, follows the order live while it processes, and tells the host page.
 
-use yew::{function_component, html, Html, Properties};
+use web_sys::Element;
+use yew::{
+    function_component, html, use_effect_with, use_memo, use_reducer, Callback, Html, Properties,
+};
 
-use kassa_shared::order::OrderStatus;
-use kassa_shared::providers::s2_wallet::status::{Locale, Status};
+use kassa_shared::providers::s2_wallet::status::Locale;
+use kassa_shared::providers::s2_wallet::wire::{
+    LoadPayDataResponse, Order, QuickPayResponse, SendVerifyCodeResponse,
+};
 
+use crate::api::{self, ApiError, Client, IdempotencyKey};
+use crate::events;
+use crate::hooks::{now_ms, use_order_events};
+use crate::i18n::{bcp47, t, Key};
+use crate::screens::code_entry::{notice_text, title_key, CodeEntry};
+use crate::screens::done::{outcome_key, Done};
+use crate::screens::error::NetworkError;
+use crate::screens::loading::Loading;
+use crate::screens::paying::Paying;
+use crate::screens::processing::Processing;
+use crate::screens::summary::Summary;
+use crate::state::{Action, CheckoutState, Request, Screen};
 use crate::MountOptions;
 
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
     pub options: MountOptions,
+    /// The mount element, where host events are dispatched.
+    pub host: Element,
+}
+
+/// What the one `aria-live` region says for a state.
+#[must_use]
+pub fn status_text(state: &CheckoutState, locale: Locale) -> String {
+    match &state.screen {
+        Screen::Loading => t(locale, Key::Loading).to_owned(),
+        Screen::Ready => state
+            .data
+            .as_ref()
+            .map(|d| d.order_info.status.label(locale).to_owned())
+            .unwrap_or_default(),
+        Screen::CodeEntry => {
+            notice_text(&state.code_notice, locale, now_ms()).unwrap_or_else(|| {
+                state
+                    .auth_type()
+                    .map(|a| t(locale, title_key(a)).to_owned())
+                    .unwrap_or_default()
+            })
+        }
+        Screen::Paying => t(locale, Key::Paying).to_owned(),
+        Screen::Processing => t(locale, Key::Processing).to_owned(),
+        Screen::Terminal(outcome) => t(locale, outcome_key(outcome)).to_owned(),
+        Screen::NetworkError { .. } => t(locale, Key::NetworkError).to_owned(),
+    }
+}
+
+async fn run(client: &Client, state: &CheckoutState, request: Request) -> Action {
+    let failed = |error: ApiError| Action::RequestFailed {
+        error,
+        now_ms: now_ms(),
+    };
+    match request {
+        Request::Load => {
+            match api::send::<LoadPayDataResponse>(&client.load_pay_data(), "load_pay_data").await {
+                Ok(data) => Action::Loaded {
+                    data,
+                    now_ms: now_ms(),
+                },
+                Err(e) => failed(e),
+            }
+        }
+        Request::SendCode => match api::send::<SendVerifyCodeResponse>(
+            &client.send_verify_code(),
+            "send_payment_verify_code",
+        )
+        .await
+        {
+            Ok(r) => Action::CodeSent {
+                send_id: r.order_id,
+                now_ms: now_ms(),
+            },
+            Err(e) => failed(e),
+        },
+        Request::QuickPay | Request::Pay { .. } => {
+            let Some(key) = state.intent.clone() else {
+                return failed(ApiError::Random("no pay intent".to_owned()));
+            };
+            if let Request::Pay { code } = request {
+                let req = client.pay(&key, &code, state.code_send_id);
+                match api::send::<Order>(&req, "pay").await {
+                    Ok(order) => Action::PayAnswered {
+                        order,
+                        now_ms: now_ms(),
+                    },
+                    Err(e) => failed(e),
+                }
+            } else {
+                match api::send::<QuickPayResponse>(&client.quick_pay(&key), "quick_pay").await {
+                    Ok(r) => Action::QuickPaid(r),
+                    Err(e) => failed(e),
+                }
+            }
+        }
+    }
 }
 
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
     let opts = &props.options;
-    let status = Status::from_canonical(OrderStatus::Pending).label(opts.locale);
-    let title = match opts.locale {
-        Locale::ZhCn => "收银台",
-        Locale::EnUs => "Checkout",
+    let l = opts.locale;
+    let state = use_reducer(CheckoutState::new);
+    let client = use_memo(opts.clone(), |o| {
+        Client::new(&o.edge, &o.client_secret, o.order_id)
+    });
+
+    // Send whatever the reducer asks for; the sequence number makes a retry of the
+    // same request a new effect.
+    {
+        let dispatcher = state.dispatcher();
+        let snapshot = (*state).clone();
+        let client = client.clone();
+        use_effect_with(state.pending.as_ref().map(|(seq, _)| *seq), move |_| {
+            if let Some((_, request)) = snapshot.pending.clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let action = run(&client, &snapshot, request).await;
+                    dispatcher.dispatch(action);
+                });
+            }
+        });
+    }
+
+    // Tell the host page.
+    {
+        let host = props.host.clone();
+        let order_id = opts.order_id.to_string();
+        let snapshot = (*state).clone();
+        use_effect_with(state.event.as_ref().map(|(seq, _)| *seq), move |_| {
+            if let Some((_, event)) = &snapshot.event {
+                events::dispatch(
+                    &host,
+                    event.name(),
+                    &events::detail(&order_id, &snapshot, event),
+                );
+            }
+        });
+    }
+
+    let on_status = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |status| {
+            dispatcher.dispatch(Action::StatusChanged {
+                status,
+                now_ms: now_ms(),
+            });
+        })
     };
+    use_order_events(client, state.screen == Screen::Processing, on_status);
+
+    let cb = |action: fn() -> Action| {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| dispatcher.dispatch(action()))
+    };
+    let onpay = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| {
+            // One key per pay intent; retries of this intent reuse it (state.intent).
+            match IdempotencyKey::generate() {
+                Ok(key) => dispatcher.dispatch(Action::StartPay { key }),
+                Err(error) => dispatcher.dispatch(Action::RequestFailed {
+                    error,
+                    now_ms: now_ms(),
+                }),
+            }
+        })
+    };
+    let oncancel = cb(|| Action::Cancel);
+    let onexpired = cb(|| Action::Expire);
+    let onretry = cb(|| Action::Retry);
+    let onresend = cb(|| Action::ResendCode);
+    let onsubmit = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |code| dispatcher.dispatch(Action::SubmitCode { code }))
+    };
+
+    let body = match (&state.screen, state.data.clone()) {
+        (Screen::Loading, _) => html! { <Loading /> },
+        (Screen::Ready, Some(data)) => html! {
+            <Summary {data} locale={l} {onpay} {oncancel} {onexpired} />
+        },
+        (Screen::CodeEntry, Some(data)) => html! {
+            <CodeEntry {data} locale={l} notice={state.code_notice.clone()}
+                resend_at_ms={state.resend_at_ms}
+                sending={matches!(state.pending, Some((_, Request::SendCode)))}
+                {onsubmit} {onresend} {oncancel} />
+        },
+        (Screen::Paying, _) => html! { <Paying locale={l} /> },
+        (Screen::Processing, data) => html! {
+            <Processing locale={l} status={data.map(|d| d.order_info.status)} />
+        },
+        (Screen::Terminal(outcome), _) => html! {
+            <Done locale={l} outcome={outcome.clone()} ontryagain={onpay} />
+        },
+        (Screen::NetworkError { message, .. }, _) => html! {
+            <NetworkError locale={l} message={message.clone()} {onretry} />
+        },
+        // Ready / CodeEntry always have data (the reducer sets it first).
+        (_, None) => html! { <Loading /> },
+    };
+    let status = status_text(&state, l);
     html! {
-        <section class="kassa-card" aria-labelledby="kassa-title">
-            <h2 id="kassa-title">{ title }</h2>
-            <p class="kassa-order" data-order-id={opts.order_id.to_string()}>
-                { format!("#{}", opts.order_id) }
-            </p>
+        <section class="kassa-card" lang={bcp47(l)} aria-labelledby="kassa-title"
+            aria-busy={if matches!(state.screen, Screen::Loading) { "true" } else { "false" }}>
+            <header class="kassa-header">
+                <h2 id="kassa-title">{ t(l, Key::Title) }</h2>
+                <p class="kassa-order" data-order-id={opts.order_id.to_string()}>
+                    { format!("{} #{}", t(l, Key::OrderRef), opts.order_id) }
+                </p>
+            </header>
+            { body }
             <p class="kassa-status" role="status" aria-live="polite">{ status }</p>
         </section>
     }

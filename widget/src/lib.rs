@@ -5,16 +5,24 @@
 //! the page's styles and the widget's never leak into each other.
 
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, ShadowRootInit, ShadowRootMode};
+use web_sys::{CssStyleSheet, Element, ShadowRootInit, ShadowRootMode};
 
+pub mod api;
 mod app;
+pub mod components;
+pub mod events;
+pub mod hooks;
+pub mod i18n;
 mod options;
+pub mod screens;
+pub mod state;
 
-pub use app::{App, AppProps};
+pub use app::{status_text, App, AppProps};
 pub use options::MountOptions;
 
-/// Styles live in the shadow root; theming goes through CSS custom properties.
-const STYLE: &str = include_str!("style.css");
+/// Styles live in the shadow root; theming goes through the `--kassa-*` custom
+/// properties documented at the top of the file.
+pub const STYLE: &str = include_str!("style.css");
 
 /// What `mount` returns to the page.
 #[wasm_bindgen]
@@ -32,6 +40,7 @@ impl Handle {
         }
         if let Some(root) = self.host.shadow_root() {
             root.set_inner_html("");
+            root.set_adopted_style_sheets(&js_sys::Array::new());
         }
     }
 }
@@ -53,19 +62,28 @@ pub fn mount(element: Element, options: JsValue) -> Result<Handle, JsError> {
     let document = element
         .owner_document()
         .ok_or_else(|| JsError::new("element: is not in a document"))?;
-    let style = document
-        .create_element("style")
-        .map_err(|_| JsError::new("document: cannot create <style>"))?;
-    style.set_text_content(Some(STYLE));
+    // A constructable stylesheet, not a <style> element: a CSP `style-src` without
+    // 'unsafe-inline' blocks <style> elements but allows adopted sheets (SPEC 8).
+    let sheet = CssStyleSheet::new()
+        .map_err(|_| JsError::new("document: cannot construct a CSSStyleSheet"))?;
+    sheet
+        .replace_sync(STYLE)
+        .map_err(|_| JsError::new("style.css: the stylesheet does not parse"))?;
+    root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
     let container = document
         .create_element("div")
         .map_err(|_| JsError::new("document: cannot create <div>"))?;
     container.set_class_name("kassa");
-    root.append_child(&style)
-        .map_err(|_| JsError::new("shadow root: append failed"))?;
     root.append_child(&container)
         .map_err(|_| JsError::new("shadow root: append failed"))?;
-    let app = yew::Renderer::<App>::with_root_and_props(container, AppProps { options }).render();
+    let app = yew::Renderer::<App>::with_root_and_props(
+        container,
+        AppProps {
+            options,
+            host: element.clone(),
+        },
+    )
+    .render();
     Ok(Handle {
         app: Some(app),
         host: element,

@@ -2,18 +2,30 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use kassa_shared::providers::s2_wallet::status::Locale;
+use kassa_widget::components::code_input::CodeInput;
+use kassa_widget::events::{detail, dispatch};
 use kassa_widget::mount;
-use wasm_bindgen::JsValue;
+use kassa_widget::state::{CheckoutState, HostEvent, Party};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use yew::{function_component, html, use_state, Callback, Html};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn options(locale: &str) -> JsValue {
+/// Port 9 (discard): nothing listens, so the load fails fast with a network error.
+const DEAD_EDGE: &str = "http://127.0.0.1:9";
+
+fn options(locale: &str, edge: &str) -> JsValue {
     let o = js_sys::Object::new();
     for (k, v) in [
         ("orderId", "476682884348973312"),
         ("clientSecret", "kcs_test"),
-        ("edge", "http://127.0.0.1:8787"),
+        ("edge", edge),
         ("locale", locale),
     ] {
         js_sys::Reflect::set(&o, &k.into(), &v.into()).unwrap();
@@ -28,39 +40,205 @@ fn host() -> web_sys::Element {
     el
 }
 
-async fn next_frame() {
-    // Yew renders on the microtask/scheduler queue: yield to the event loop once.
+async fn sleep_ms(ms: i32) {
     let p = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()
             .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 10)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }
 
+async fn next_frame() {
+    // Yew renders on the microtask/scheduler queue: yield to the event loop once.
+    sleep_ms(10).await;
+}
+
+/// Records every `kassa:*` event's detail on `el`.
+fn record(el: &web_sys::Element, names: &[&str]) -> Rc<RefCell<Vec<(String, JsValue)>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    for name in names {
+        let seen = seen.clone();
+        let n = (*name).to_owned();
+        let cb = Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+            seen.borrow_mut().push((n.clone(), e.detail()));
+        });
+        el.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref())
+            .unwrap();
+        cb.forget();
+    }
+    seen
+}
+
+fn get(v: &JsValue, k: &str) -> JsValue {
+    js_sys::Reflect::get(v, &k.into()).unwrap()
+}
+
 #[wasm_bindgen_test]
-async fn mounts_in_shadow_root_with_localised_status() {
+async fn mounts_in_shadow_root_with_constructable_styles() {
     let el = host();
-    let mut handle = mount(el.clone(), options("zh-CN")).unwrap();
+    let mut handle = mount(el.clone(), options("zh-CN", DEAD_EDGE)).unwrap();
     next_frame().await;
     let root = el.shadow_root().expect("shadow root attached");
     let text = root.text_content().unwrap_or_default();
     assert!(text.contains("#476682884348973312"), "{text}");
-    assert!(text.contains("待支付"), "{text}");
+    assert!(text.contains("收银台"), "{text}");
+    // Styles are an adopted sheet, not a <style> element a strict CSP would block.
+    assert_eq!(root.adopted_style_sheets().length(), 1);
+    assert!(root.query_selector("style").unwrap().is_none());
+    // One polite live region.
+    let live = root.query_selector_all("[aria-live]").unwrap();
+    assert_eq!(live.length(), 1);
     // Nothing leaks into the light DOM.
     assert_eq!(el.children().length(), 0);
     handle.destroy();
     assert_eq!(root.child_element_count(), 0);
+    assert_eq!(root.adopted_style_sheets().length(), 0);
 }
 
 #[wasm_bindgen_test]
 async fn english_locale() {
     let el = host();
-    let _handle = mount(el.clone(), options("en-US")).unwrap();
+    let _handle = mount(el.clone(), options("en-US", DEAD_EDGE)).unwrap();
     next_frame().await;
     let text = el.shadow_root().unwrap().text_content().unwrap_or_default();
     assert!(text.contains("Checkout"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn unreachable_edge_shows_retry_and_fires_kassa_error() {
+    let el = host();
+    let seen = record(&el, &["kassa:error", "kassa:ready"]);
+    let _handle = mount(el.clone(), options("en-US", DEAD_EDGE)).unwrap();
+    for _ in 0..100 {
+        if !seen.borrow().is_empty() {
+            break;
+        }
+        sleep_ms(50).await;
+    }
+    let seen = seen.borrow().clone();
+    assert_eq!(seen.len(), 1, "one event");
+    let (name, d) = &seen[0];
+    assert_eq!(name, "kassa:error");
+    assert_eq!(
+        get(d, "orderId").as_string().as_deref(),
+        Some("476682884348973312")
+    );
+    assert_eq!(get(d, "code").as_string().as_deref(), Some("network"));
+    assert_eq!(get(d, "retryable").as_bool(), Some(true));
+    next_frame().await;
+    let root = el.shadow_root().unwrap();
+    let text = root.text_content().unwrap_or_default();
+    assert!(
+        text.contains("We could not reach the payment service."),
+        "{text}"
+    );
+    let button = root.query_selector("button").unwrap().unwrap();
+    assert_eq!(button.text_content().as_deref(), Some("Retry"));
+}
+
+#[wasm_bindgen_test]
+fn event_details() {
+    let el = host();
+    let seen = record(&el, &["kassa:failed", "kassa:cancelled"]);
+    let state = CheckoutState::new();
+    for event in [
+        HostEvent::Failed {
+            retry: true,
+            reason: "declined".into(),
+        },
+        HostEvent::Cancelled { by: Party::Shopper },
+    ] {
+        dispatch(&el, event.name(), &detail("42", &state, &event));
+    }
+    let seen = seen.borrow();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].0, "kassa:failed");
+    assert_eq!(get(&seen[0].1, "retry").as_bool(), Some(true));
+    assert_eq!(
+        get(&seen[0].1, "reason").as_string().as_deref(),
+        Some("declined")
+    );
+    assert_eq!(
+        get(&seen[0].1, "orderId").as_string().as_deref(),
+        Some("42")
+    );
+    assert_eq!(seen[1].0, "kassa:cancelled");
+    assert_eq!(
+        get(&seen[1].1, "by").as_string().as_deref(),
+        Some("shopper")
+    );
+    // Plain objects for pages (json_compatible), no absent fields as `undefined` keys.
+    assert!(!js_sys::Reflect::has(&seen[1].1, &"retry".into()).unwrap());
+}
+
+#[function_component(CodeHarness)]
+fn code_harness() -> Html {
+    let value = use_state(String::new);
+    let onchange = {
+        let value = value.clone();
+        Callback::from(move |v: String| value.set(v))
+    };
+    html! {
+        <>
+            <CodeInput locale={Locale::EnUs} value={(*value).clone()} {onchange} />
+            <output id="seen">{ (*value).clone() }</output>
+        </>
+    }
+}
+
+fn paste(target: &web_sys::Element, text: &str) {
+    let data = web_sys::DataTransfer::new().unwrap();
+    data.set_data("text/plain", text).unwrap();
+    let init = web_sys::ClipboardEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_clipboard_data(Some(&data));
+    let event = web_sys::ClipboardEvent::new_with_event_init_dict("paste", &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn code_input_paste_focus_and_attributes() {
+    let el = host();
+    yew::Renderer::<CodeHarness>::with_root(el.clone()).render();
+    next_frame().await;
+    let input: web_sys::HtmlInputElement = el
+        .query_selector("input")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert_eq!(input.get_attribute("inputmode").as_deref(), Some("numeric"));
+    assert_eq!(
+        input.get_attribute("autocomplete").as_deref(),
+        Some("one-time-code")
+    );
+    // Labelled.
+    let label = el.query_selector("label[for=kassa-code]").unwrap().unwrap();
+    assert_eq!(label.text_content().as_deref(), Some("6-digit code"));
+    // Focus moved to the field.
+    let active = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .active_element()
+        .unwrap();
+    let input_el: &web_sys::Element = input.as_ref();
+    assert_eq!(&active, input_el);
+
+    paste(&input, "12a456");
+    next_frame().await;
+    assert_eq!(input.value(), "");
+    assert!(el.text_content().unwrap().contains("Paste a 6-digit code."));
+
+    paste(&input, "123456");
+    next_frame().await;
+    assert_eq!(input.value(), "123456");
+    let seen = el.query_selector("#seen").unwrap().unwrap();
+    assert_eq!(seen.text_content().as_deref(), Some("123456"));
+    assert!(!el.text_content().unwrap().contains("Paste a 6-digit code."));
 }
 
 #[wasm_bindgen_test]
@@ -71,7 +249,7 @@ fn rejects_bad_options_naming_the_field() {
     let msg = format!("{:?}", JsValue::from(err));
     assert!(msg.contains("options"), "{msg}");
 
-    let bad_locale = options("fr-FR");
+    let bad_locale = options("fr-FR", DEAD_EDGE);
     let err = mount(host(), bad_locale).err().expect("must fail");
     let msg = format!("{:?}", JsValue::from(err));
     assert!(msg.contains("options.locale"), "{msg}");

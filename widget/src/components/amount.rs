@@ -1,0 +1,75 @@
+//! Amounts as the shopper reads them (SPEC 2 "Money", SPEC 8): fiat through the
+//! browser's `Intl.NumberFormat` in the shopper's locale, tokens as exact decimal
+//! strings with their symbol. No floating point: `Intl` gets the exact major-unit
+//! decimal *string* (`format("123.45")`, Intl.NumberFormat v3), not a float.
+
+use js_sys::{Intl, Object, Reflect};
+use wasm_bindgen::JsValue;
+use yew::{function_component, html, Html, Properties};
+
+use kassa_shared::money::{Money, MoneyError, TokenTable};
+use kassa_shared::providers::s2_wallet::status::Locale;
+
+use crate::i18n::{bcp47, t, Key};
+
+/// `12345 CNY fen` → `"¥123.45"` (zh-CN) / `"CN¥123.45"` (en-US), as `Intl` has it.
+/// Falls back to `"123.45 CNY"` if `Intl` refuses the options.
+#[must_use]
+pub fn format_fiat(money: Money, locale: Locale) -> String {
+    let major = money.format_major();
+    let code = money.currency().code();
+    let opts = Object::new();
+    let set = |k: &str, v: &str| Reflect::set(&opts, &k.into(), &v.into()).is_ok();
+    if !(set("style", "currency") && set("currency", code)) {
+        return format!("{major} {code}");
+    }
+    let locales = js_sys::Array::of1(&bcp47(locale).into());
+    let nf = Intl::NumberFormat::new(&locales, &opts);
+    nf.format()
+        .call1(&JsValue::NULL, &JsValue::from_str(&major))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| format!("{major} {code}"))
+}
+
+/// `"0.1575"` BTC → `"0.1575 BTC"`: the shortest exact decimal, validated against the
+/// token's precision.
+///
+/// # Errors
+/// The money parser's error naming `field` (unknown token, too many decimals, …).
+pub fn format_token(
+    table: &TokenTable,
+    field: &'static str,
+    symbol: &str,
+    amount: &str,
+) -> Result<String, MoneyError> {
+    let value = table.parse(field, symbol, amount)?;
+    Ok(format!("{value} {symbol}"))
+}
+
+/// What an [`Amount`] shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AmountValue {
+    Fiat(Money),
+    Token { symbol: String, amount: String },
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AmountProps {
+    pub value: AmountValue,
+    pub locale: Locale,
+}
+
+#[function_component(Amount)]
+pub fn amount(props: &AmountProps) -> Html {
+    let text = match &props.value {
+        AmountValue::Fiat(m) => format_fiat(*m, props.locale),
+        AmountValue::Token { symbol, amount } => {
+            format_token(&TokenTable::builtin(), "amount", symbol, amount).unwrap_or_else(|_| {
+                // An amount we cannot verify is shown as sent, marked, never rounded.
+                format!("{amount} {symbol} ({})", t(props.locale, Key::UnknownToken))
+            })
+        }
+    };
+    html! { <span class="kassa-amount">{ text }</span> }
+}

@@ -1,0 +1,38 @@
+//! 简体中文 (the seed's own language).
+
+use super::Key;
+
+pub const TABLE: &[(Key, &str)] = &[
+    (Key::Title, "收银台"),
+    (Key::Loading, "正在加载订单…"),
+    (Key::OrderRef, "订单"),
+    (Key::Pay, "支付"),
+    (Key::Cancel, "取消"),
+    (Key::PayItems, "支付金额"),
+    (Key::ProductItems, "商品"),
+    (Key::ExpiresIn, "剩余支付时间 {time}"),
+    (Key::Expired, "订单已过期。"),
+    (Key::CodeTitleGa, "请输入谷歌验证码"),
+    (Key::CodeTitleSms, "请输入短信验证码"),
+    (Key::CodeTitleEmail, "请输入邮箱验证码"),
+    (Key::CodeLabel, "6 位验证码"),
+    (Key::CodeHintGa, "打开身份验证器应用，输入当前验证码。"),
+    (Key::CodeSentTo, "验证码已发送至 {to}。"),
+    (Key::SendCode, "发送验证码"),
+    (Key::Resend, "重新发送"),
+    (Key::ResendIn, "{n} 秒后可重新发送"),
+    (Key::Submit, "确认支付"),
+    (Key::WrongCode, "验证码错误。"),
+    (Key::WrongCodeAttempts, "验证码错误，还可尝试 {n} 次。"),
+    (Key::Locked, "错误次数过多，请 {n} 分钟后再试。"),
+    (Key::PasteRefused, "请粘贴 6 位数字验证码。"),
+    (Key::Paying, "正在支付…"),
+    (Key::Processing, "等待支付确认…"),
+    (Key::Paid, "支付成功。"),
+    (Key::Failed, "支付未成功。"),
+    (Key::TryAgain, "重新支付"),
+    (Key::Cancelled, "支付已取消。"),
+    (Key::NetworkError, "无法连接支付服务。"),
+    (Key::Retry, "重试"),
+    (Key::UnknownToken, "未知金额"),
+];

@@ -1,0 +1,15 @@
+//! The skeleton shown while `load_pay_data` is in flight.
+
+use yew::{function_component, html, Html};
+
+#[function_component(Loading)]
+pub fn loading() -> Html {
+    // Decorative placeholders: the status region says "loading" in words.
+    html! {
+        <div class="kassa-skeleton" aria-hidden="true">
+            <div class="kassa-skeleton-line kassa-skeleton-wide"></div>
+            <div class="kassa-skeleton-line"></div>
+            <div class="kassa-skeleton-button"></div>
+        </div>
+    }
+}

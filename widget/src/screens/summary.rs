@@ -1,0 +1,64 @@
+//! What is being paid: the order's pay and product lines, its status, the time left.
+
+use std::rc::Rc;
+
+use yew::{function_component, html, Callback, Html, Properties};
+
+use kassa_shared::providers::s2_wallet::status::Locale;
+use kassa_shared::providers::s2_wallet::wire::{LoadPayDataResponse, PayItem};
+
+use crate::components::amount::{Amount, AmountValue};
+use crate::components::countdown::Countdown;
+use crate::i18n::{t, Key};
+
+#[derive(Properties, PartialEq)]
+pub struct SummaryProps {
+    pub data: Rc<LoadPayDataResponse>,
+    pub locale: Locale,
+    pub onpay: Callback<()>,
+    pub oncancel: Callback<()>,
+    pub onexpired: Callback<()>,
+}
+
+pub fn items(items: &[PayItem], locale: Locale) -> Html {
+    html! {
+        <ul class="kassa-items">
+            { for items.iter().map(|item| html! {
+                <li key={item.item_id.to_string()}>
+                    <Amount locale={locale} value={AmountValue::Token {
+                        symbol: item.token_id.clone(),
+                        amount: item.amount.clone(),
+                    }} />
+                </li>
+            }) }
+        </ul>
+    }
+}
+
+#[function_component(Summary)]
+pub fn summary(props: &SummaryProps) -> Html {
+    let order = &props.data.order_info;
+    let l = props.locale;
+    let onpay = props.onpay.reform(|_| ());
+    let oncancel = props.oncancel.reform(|_| ());
+    html! {
+        <div class="kassa-summary">
+            <p class="kassa-ref">{ &order.client_order_id }</p>
+            if let Some(desc) = &order.desc {
+                <p class="kassa-desc">{ desc }</p>
+            }
+            <h3>{ t(l, Key::PayItems) }</h3>
+            { items(&order.pay_info, l) }
+            if !order.product_info.is_empty() {
+                <h3>{ t(l, Key::ProductItems) }</h3>
+                { items(&order.product_info, l) }
+            }
+            <p class="kassa-order-status">{ order.status.label(l) }</p>
+            <Countdown expires_ms={order.expired} locale={l} onexpired={props.onexpired.clone()} />
+            <div class="kassa-actions">
+                <button type="button" class="kassa-primary" onclick={onpay}>{ t(l, Key::Pay) }</button>
+                <button type="button" class="kassa-secondary" onclick={oncancel}>{ t(l, Key::Cancel) }</button>
+            </div>
+        </div>
+    }
+}

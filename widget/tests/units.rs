@@ -1,0 +1,232 @@
+//! Formatting, i18n tables, code sanitising and request building: the pure parts.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use kassa_shared::id::Id;
+use kassa_shared::money::{Currency, Money, TokenTable};
+use kassa_shared::providers::s2_wallet::status::{Locale, Status};
+use kassa_widget::api::{classify_error, ApiError, Client, IdempotencyKey, Method};
+use kassa_widget::components::amount::{format_fiat, format_token};
+use kassa_widget::components::code_input::{sanitize_pasted_code, sanitize_typed_code};
+use kassa_widget::components::countdown::format_remaining;
+use kassa_widget::hooks::parse_status_message;
+use kassa_widget::i18n::{t, table, tf, Key};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn fiat_through_intl() {
+    let m = Money::new(Currency::Cny, 12_345);
+    assert_eq!(format_fiat(m, Locale::ZhCn), "¥123.45");
+    assert_eq!(format_fiat(m, Locale::EnUs), "CN¥123.45");
+    assert_eq!(
+        format_fiat(Money::new(Currency::Usd, 250), Locale::EnUs),
+        "$2.50"
+    );
+    // JPY has no minor unit; grouping from Intl, no float anywhere.
+    assert_eq!(
+        format_fiat(Money::new(Currency::Jpy, 1_234_567), Locale::EnUs),
+        "¥1,234,567"
+    );
+    // Exact beyond f64's 2^53: the string goes to Intl, not a number.
+    assert_eq!(
+        format_fiat(
+            Money::new(Currency::Usd, 9_007_199_254_740_993),
+            Locale::EnUs
+        ),
+        "$90,071,992,547,409.93"
+    );
+}
+
+#[wasm_bindgen_test]
+fn tokens_exact() {
+    let table = TokenTable::builtin();
+    assert_eq!(
+        format_token(&table, "amount", "BTC", "0.1575").unwrap(),
+        "0.1575 BTC"
+    );
+    assert_eq!(
+        format_token(&table, "amount", "USDT", "100").unwrap(),
+        "100 USDT"
+    );
+    assert_eq!(
+        format_token(&table, "amount", "ETH", "0.000000000000000001").unwrap(),
+        "0.000000000000000001 ETH"
+    );
+    let err = format_token(&table, "amount", "BTC", "0.123456789")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("amount"), "{err}");
+    assert!(format_token(&table, "amount", "DOGE", "1").is_err());
+}
+
+#[wasm_bindgen_test]
+fn i18n_tables_complete() {
+    for locale in [Locale::ZhCn, Locale::EnUs] {
+        let tab = table(locale);
+        for key in Key::ALL {
+            let n = tab.iter().filter(|(k, _)| *k == key).count();
+            assert_eq!(n, 1, "{locale:?} has {n} entries for {key:?}");
+            assert!(!t(locale, key).is_empty(), "{locale:?} {key:?} is empty");
+        }
+        assert_eq!(tab.len(), Key::ALL.len(), "{locale:?}: extra entries");
+    }
+    // Placeholders survive translation.
+    for locale in [Locale::ZhCn, Locale::EnUs] {
+        let s = tf(locale, Key::WrongCodeAttempts, &[("n", "3")]);
+        assert!(s.contains('3') && !s.contains("{n}"), "{s}");
+    }
+    assert_eq!(Status::WaitForPayment.label(Locale::ZhCn), "待支付");
+}
+
+#[wasm_bindgen_test]
+fn code_paste_and_typing() {
+    assert_eq!(sanitize_pasted_code("123456").as_deref(), Some("123456"));
+    assert_eq!(
+        sanitize_pasted_code(" 123 456\n").as_deref(),
+        Some("123456")
+    );
+    assert_eq!(sanitize_pasted_code("123-456").as_deref(), Some("123456"));
+    assert_eq!(sanitize_pasted_code("12a456"), None);
+    assert_eq!(sanitize_pasted_code("12345"), None);
+    assert_eq!(sanitize_pasted_code("1234567"), None);
+    assert_eq!(sanitize_pasted_code("١٢٣٤٥٦"), None, "non-ASCII digits");
+    assert_eq!(sanitize_typed_code("12ab34567"), "123456");
+}
+
+#[wasm_bindgen_test]
+fn countdown_text() {
+    assert_eq!(format_remaining(0), "0:00");
+    assert_eq!(format_remaining(65), "1:05");
+    assert_eq!(format_remaining(3_601), "1:00:01");
+}
+
+fn client() -> Client {
+    Client::new(
+        "https://edge.example/",
+        "kcs_test",
+        Id::parse("order_id", "476682884348973312").unwrap(),
+    )
+}
+
+fn header<'a>(h: &'a [(&'static str, String)], name: &str) -> Option<&'a str> {
+    h.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+}
+
+#[wasm_bindgen_test]
+fn request_building() {
+    let c = client();
+    let r = c.load_pay_data();
+    assert_eq!(r.method, Method::Get);
+    assert_eq!(
+        r.url,
+        "https://edge.example/api/payment/order/load_pay_data?order_id=476682884348973312"
+    );
+    assert_eq!(header(&r.headers, "Authorization"), Some("Bearer kcs_test"));
+    assert_eq!(r.body, None);
+
+    let r = c.send_verify_code();
+    assert_eq!(r.method, Method::Post);
+    assert_eq!(
+        r.url,
+        "https://edge.example/api/payment/order/send_payment_verify_code"
+    );
+    assert_eq!(
+        r.body.as_deref(),
+        Some(r#"{"order_id":"476682884348973312"}"#)
+    );
+    assert_eq!(header(&r.headers, "Idempotency-Key"), None);
+
+    let key = IdempotencyKey::from_bytes([0xab; 16]);
+    let r = c.pay(&key, "123456", Some(Id::new(1_532_327_586_794).unwrap()));
+    assert_eq!(r.url, "https://edge.example/api/payment/order/pay");
+    assert_eq!(
+        header(&r.headers, "Idempotency-Key"),
+        Some("abababababababababababababababab")
+    );
+    assert_eq!(header(&r.headers, "Content-Type"), Some("application/json"));
+    let body: serde_json::Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"order_id": "476682884348973312",
+            "verify_code_order_id": "1532327586794", "verify_code": "123456"})
+    );
+    // GA: no code-send id at all.
+    let r = c.pay(&key, "123456", None);
+    let body: serde_json::Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"order_id": "476682884348973312", "verify_code": "123456"})
+    );
+
+    let r = c.quick_pay(&key);
+    assert_eq!(r.url, "https://edge.example/api/payment/order/quick_pay");
+    assert_eq!(
+        r.body.as_deref(),
+        Some(r#"{"order_id":"476682884348973312"}"#)
+    );
+    assert_eq!(header(&r.headers, "Idempotency-Key"), Some(key.as_str()));
+
+    assert_eq!(
+        c.events_url(),
+        "wss://edge.example/api/payment/order/events?order_id=476682884348973312"
+    );
+    let local = Client::new("http://127.0.0.1:8787", "s", Id::new(1).unwrap());
+    assert!(local
+        .events_url()
+        .starts_with("ws://127.0.0.1:8787/api/payment/order/events?order_id="));
+}
+
+#[wasm_bindgen_test]
+fn idempotency_keys_are_random() {
+    let a = IdempotencyKey::generate().unwrap();
+    let b = IdempotencyKey::generate().unwrap();
+    assert_eq!(a.as_str().len(), 32);
+    assert!(a.as_str().bytes().all(|c| c.is_ascii_hexdigit()));
+    assert_ne!(a, b);
+}
+
+#[wasm_bindgen_test]
+fn error_classification() {
+    assert_eq!(
+        classify_error(
+            400,
+            r#"{"code":"invalid_verify_code","message":"verify_code: wrong","attemptsLeft":3}"#
+        ),
+        ApiError::WrongCode {
+            attempts_left: Some(3)
+        }
+    );
+    assert_eq!(
+        classify_error(423, r#"{"code":"verify_code_locked","retry_after":900}"#),
+        ApiError::Locked {
+            retry_after_s: Some(900)
+        }
+    );
+    assert!(matches!(
+        classify_error(
+            409,
+            r#"{"code":"order_expired","message":"order: expired"}"#
+        ),
+        ApiError::OrderClosed { .. }
+    ));
+    assert!(matches!(
+        classify_error(402, r#"{"code":"declined"}"#),
+        ApiError::Declined { .. }
+    ));
+    let e = classify_error(502, "<html>bad gateway</html>");
+    assert!(e.retryable(), "{e}");
+    assert!(matches!(e, ApiError::Http { status: 502, .. }));
+    assert!(!classify_error(400, r#"{"code":"bad_request"}"#).retryable());
+}
+
+#[wasm_bindgen_test]
+fn pushed_status_messages() {
+    assert_eq!(
+        parse_status_message(r#"{"status":"COMPLETED","statusDesc":"已完成"}"#),
+        Some(Status::Completed)
+    );
+    assert_eq!(parse_status_message(r#"{"type":"ping"}"#), None);
+    assert_eq!(parse_status_message("not json"), None);
+}
