@@ -37,10 +37,17 @@ fn next_json(ws: &mut WebSocket<TcpStream>) -> Value {
 }
 
 fn connect(url: &str, auth: Option<&str>) -> Result<WebSocket<TcpStream>, u16> {
+    connect_with(url, auth.map(|a| ("Authorization", a))).map(|(ws, _)| ws)
+}
+
+/// Connects with one extra request header; returns the socket and the chosen subprotocol.
+fn connect_with(
+    url: &str,
+    header: Option<(&'static str, &str)>,
+) -> Result<(WebSocket<TcpStream>, Option<String>), u16> {
     let mut req = url.into_client_request().unwrap();
-    if let Some(auth) = auth {
-        req.headers_mut()
-            .insert("Authorization", auth.parse().unwrap());
+    if let Some((name, value)) = header {
+        req.headers_mut().insert(name, value.parse().unwrap());
     }
     let host = req.uri().authority().unwrap().as_str().to_owned();
     let stream = TcpStream::connect(host).unwrap();
@@ -48,7 +55,14 @@ fn connect(url: &str, auth: Option<&str>) -> Result<WebSocket<TcpStream>, u16> {
         .set_read_timeout(Some(Duration::from_secs(15)))
         .unwrap();
     match tungstenite::client(req, stream) {
-        Ok((ws, _)) => Ok(ws),
+        Ok((ws, resp)) => {
+            let protocol = resp
+                .headers()
+                .get("Sec-WebSocket-Protocol")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            Ok((ws, protocol))
+        }
         Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(resp))) => {
             Err(resp.status().as_u16())
         }
@@ -79,7 +93,17 @@ fn websocket_pushes_status_changes() {
         Some(&format!("Bearer {secret}")),
     )
     .unwrap();
-    for socket in [&mut ws, &mut ws2] {
+    // What the widget does: the secret rides in the subprotocol list, the edge picks kassa.v1.
+    let (mut ws3, protocol) = connect_with(
+        &format!("{ws_base}/api/payment/order/events?order_id={id}"),
+        Some((
+            "Sec-WebSocket-Protocol",
+            &format!("kassa.v1, bearer.{secret}"),
+        )),
+    )
+    .unwrap();
+    assert_eq!(protocol.as_deref(), Some("kassa.v1"));
+    for socket in [&mut ws, &mut ws2, &mut ws3] {
         let first = next_json(socket);
         assert_eq!(
             first,
@@ -94,7 +118,7 @@ fn websocket_pushes_status_changes() {
     )
     .unwrap();
     assert_eq!(s, 200);
-    for socket in [&mut ws, &mut ws2] {
+    for socket in [&mut ws, &mut ws2, &mut ws3] {
         let pushed = next_json(socket);
         assert_eq!(
             pushed,

@@ -113,6 +113,11 @@ pub struct OutboxEntry {
     pub log: Vec<DeliveryAttempt>,
 }
 
+/// The Worker forwards the one subprotocol it accepts (never the `bearer.` entry) on the
+/// internal `/ws` request; the object echoes it in its 101. workerd refuses a 101 naming a
+/// protocol the request did not offer, so it has to travel on the inner request.
+pub const WS_PROTOCOL_HEADER: &str = "Sec-WebSocket-Protocol";
+
 #[durable_object]
 pub struct OrderObject {
     state: State,
@@ -255,7 +260,10 @@ impl OrderObject {
                 }
                 json_response(&json!({ "ok": true }), 200)
             }
-            (Method::Get, "/ws") => self.accept_socket().await,
+            (Method::Get, "/ws") => {
+                let protocol = req.headers().get(WS_PROTOCOL_HEADER).ok().flatten();
+                self.accept_socket(protocol).await
+            }
             _ => Err(EdgeError::RouteNotFound),
         }
     }
@@ -419,7 +427,9 @@ impl OrderObject {
         json_response(&view, 200)
     }
 
-    async fn accept_socket(&self) -> Result<Response, EdgeError> {
+    /// `protocol`: the subprotocol the client offered and the edge picked, echoed in the
+    /// 101 answer (a browser closes the socket otherwise).
+    async fn accept_socket(&self, protocol: Option<String>) -> Result<Response, EdgeError> {
         let stored = self.require_order().await?;
         let pair = WebSocketPair::new()?;
         // Hibernation API: the runtime holds the socket; this object may be evicted while
@@ -427,7 +437,15 @@ impl OrderObject {
         self.state.accept_web_socket(&pair.server);
         pair.server
             .send_with_str(status_message(&stored).to_string())?;
-        Ok(Response::from_websocket(pair.client)?)
+        let resp = Response::from_websocket(pair.client)?;
+        Ok(match protocol {
+            Some(p) => {
+                let headers = worker::Headers::new();
+                headers.set("Sec-WebSocket-Protocol", &p)?;
+                resp.with_headers(headers)
+            }
+            None => resp,
+        })
     }
 
     fn push(&self, messages: &[String]) {

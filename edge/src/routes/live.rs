@@ -3,8 +3,11 @@
 //! current status once and then every status change as `{order_id, status, s2_status,
 //! seq}`.
 //!
-//! Authenticated by the order's `client_secret`: `Authorization: Bearer <secret>`, or a
-//! `client_secret` query parameter because browsers cannot set headers on a WebSocket.
+//! Authenticated by the order's `client_secret`: `Authorization: Bearer <secret>` (server
+//! clients), or — because browsers cannot set headers on a WebSocket — the one header a
+//! page can set, `Sec-WebSocket-Protocol: kassa.v1, bearer.<secret>` (what the widget
+//! sends; the edge answers `kassa.v1`), or a `client_secret` query parameter (kept for
+//! simple clients; it ends up in URLs, so the widget does not use it).
 //! A valid secret for another order is 403 and lands in that order's audit log.
 
 use serde_json::json;
@@ -15,7 +18,11 @@ use kassa_shared::id::Id;
 
 use crate::env::{self, bearer};
 use crate::error::{respond, EdgeError};
+use crate::objects::order_object::WS_PROTOCOL_HEADER;
 use crate::objects::{call, order_stub};
+
+/// The subprotocol the widget speaks; `bearer.<secret>` rides beside it.
+const WS_PROTOCOL: &str = "kassa.v1";
 
 /// `GET /api/payment/order/events`
 pub async fn order_events_socket(req: Request, ctx: RouteContext<()>) -> Result<Response> {
@@ -36,7 +43,18 @@ async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeE
     let order_id = order_id.ok_or_else(|| EdgeError::bad("order_id", "order_id: is required"))?;
     let id =
         Id::parse("order_id", &order_id).map_err(|e| EdgeError::bad("order_id", e.to_string()))?;
+    let protocols = req
+        .headers()
+        .get("Sec-WebSocket-Protocol")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let protocol_secret = protocols
+        .split(',')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("bearer.").map(str::to_owned));
     let token = bearer(&req)
+        .or(protocol_secret)
         .or(query_secret)
         .ok_or(EdgeError::Unauthorized)?;
     let key = env::secret(&ctx.env, "KASSA_CLIENT_SECRET_KEY")?;
@@ -66,6 +84,11 @@ async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeE
     }
     let headers = Headers::new();
     headers.set("Upgrade", "websocket")?;
+    // A browser drops the connection unless the server picks one offered protocol; the
+    // object echoes it in its 101 (a fetched response's headers are immutable here).
+    if protocols.split(',').any(|p| p.trim() == WS_PROTOCOL) {
+        headers.set(WS_PROTOCOL_HEADER, WS_PROTOCOL)?;
+    }
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);
     let inner = Request::new_with_init("https://object/ws", &init)?;
