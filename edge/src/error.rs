@@ -4,8 +4,14 @@
 //! The merchant API (SPEC 3.2) answers `{ "error": { type, code, message, param } }`,
 //! shaped like the best payment APIs'. The router's own 404 / 405 and the 413 body limit
 //! use the same envelope (see `lib.rs`). The live-status WebSocket route (SPEC 3.1) uses
-//! it too: S2 documents no error envelope, and a failed upgrade is read by the widget's
-//! code, not shown to the shopper.
+//! it too: a failed upgrade is read by the widget's code, not shown to the shopper.
+//!
+//! The widget API (SPEC 3.1, `/api/payment/...`) answers errors in an S2-shaped envelope
+//! instead ([`EdgeError::into_s2_response`]): seed S2's list answer is `{status, data}`
+//! with `status: 0` for success, so an error is `{status, code, message, field}` with
+//! `status` the (non-zero) HTTP status, `code` the same machine-readable code as the
+//! merchant envelope's and `field` the offending parameter or `null`. Successful S2
+//! answers keep the seed's shapes unchanged.
 
 use serde_json::json;
 use worker::Response;
@@ -100,13 +106,10 @@ impl EdgeError {
         }
     }
 
-    /// `{ "error": { type, code, message, param } }` — the envelope.
-    pub fn into_response(self) -> worker::Result<Response> {
+    /// Status, code, error type, message and parameter; `Rendered` is handled by callers.
+    fn parts(self) -> (u16, &'static str, &'static str, String, Option<String>) {
         let status = self.status();
         let code = self.code();
-        if let Self::Rendered { body, .. } = self {
-            return Ok(Response::from_json(&body)?.with_status(status));
-        }
         let (kind, message, param) = match self {
             Self::BadRequest { param, message } => ("invalid_request_error", message, Some(param)),
             Self::InvalidJson(e) => (
@@ -141,8 +144,35 @@ impl EdgeError {
             }
             Self::Rendered { .. } => ("api_error", String::new(), None),
         };
+        (status, code, kind, message, param)
+    }
+
+    /// `{ "error": { type, code, message, param } }` — the envelope.
+    pub fn into_response(self) -> worker::Result<Response> {
+        if let Self::Rendered { status, body } = self {
+            return Ok(Response::from_json(&body)?.with_status(status));
+        }
+        let (status, code, kind, message, param) = self.parts();
         let body =
             json!({ "error": { "type": kind, "code": code, "message": message, "param": param } });
+        Ok(Response::from_json(&body)?.with_status(status))
+    }
+
+    /// `{ status, code, message, field }` — the widget API's S2-shaped envelope (module
+    /// docs). An error a Durable Object rendered in the merchant envelope is re-shaped.
+    pub fn into_s2_response(self) -> worker::Result<Response> {
+        if let Self::Rendered { status, body } = self {
+            let e = &body["error"];
+            let s2 = json!({
+                "status": status,
+                "code": e["code"].as_str().unwrap_or("internal"),
+                "message": e["message"].as_str().unwrap_or("internal error"),
+                "field": e["param"],
+            });
+            return Ok(Response::from_json(&s2)?.with_status(status));
+        }
+        let (status, code, _kind, message, param) = self.parts();
+        let body = json!({ "status": status, "code": code, "message": message, "field": param });
         Ok(Response::from_json(&body)?.with_status(status))
     }
 }
@@ -150,4 +180,9 @@ impl EdgeError {
 /// Runs a handler body and maps its error into the envelope.
 pub fn respond(result: Result<Response, EdgeError>) -> worker::Result<Response> {
     result.or_else(EdgeError::into_response)
+}
+
+/// As [`respond`], in the widget API's S2 envelope.
+pub fn respond_s2(result: Result<Response, EdgeError>) -> worker::Result<Response> {
+    result.or_else(EdgeError::into_s2_response)
 }

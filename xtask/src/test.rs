@@ -40,13 +40,24 @@ fn run_all() -> Result {
             )
         },
     )?;
-    step("edge WebCrypto and channel tests in headless Chromium", || {
-        exec(cargo()
-            .args(["test", "-p", "kassa-edge", "--target", "wasm32-unknown-unknown"])
-            .args(["--test", "webcrypto", "--test", "channels"])
-            .current_dir(root().join("edge"))
-            .env("CHROMEDRIVER", "/usr/bin/chromedriver"))
-    })?;
+    step(
+        "edge WebCrypto and channel tests in headless Chromium",
+        || {
+            exec(
+                cargo()
+                    .args([
+                        "test",
+                        "-p",
+                        "kassa-edge",
+                        "--target",
+                        "wasm32-unknown-unknown",
+                    ])
+                    .args(["--test", "webcrypto", "--test", "channels"])
+                    .current_dir(root().join("edge"))
+                    .env("CHROMEDRIVER", "/usr/bin/chromedriver"),
+            )
+        },
+    )?;
     step("widget tests through wasm-pack", || {
         exec(
             Command::new("wasm-pack")

@@ -22,7 +22,7 @@ use crate::env::{self, require_merchant};
 use crate::error::{respond, EdgeError};
 use crate::input::{json_object, opt_integer, opt_string, string, string_value};
 use crate::objects::order_index::MAX_LIMIT;
-use crate::objects::{call, index_stub, order_stub};
+use crate::objects::{call, index_stub, order_stub, user_stub};
 use crate::resources::{order_view, Channel, Item, OrderMeta, StoredOrder, User};
 
 type Ctx = RouteContext<()>;
@@ -193,6 +193,17 @@ async fn finish_create(ctx: &Ctx, stored: &StoredOrder, now: u64) -> Result<Resp
     .await;
     if let Err(e) = appended {
         worker::console_error!("order index append failed for {id}: {e:?}");
+    }
+    // The shopper's own index (S2 `GET /api/payment/orders`); same reasoning.
+    let added = call(
+        &user_stub(&ctx.env, &stored.meta.user.id)?,
+        Method::Post,
+        "/orders",
+        Some(&json!({ "id": id.to_string() })),
+    )
+    .await;
+    if let Err(e) = added {
+        worker::console_error!("user index add failed for {id}: {e:?}");
     }
     let secret = issue_client_secret(&ctx.env, stored, now, None)?;
     let mut view = order_view(stored);
