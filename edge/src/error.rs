@@ -13,7 +13,7 @@
 //! merchant envelope's and `field` the offending parameter or `null`. Successful S2
 //! answers keep the seed's shapes unchanged.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use worker::Response;
 
 /// SPEC 3: bodies over 64 KiB are refused with 413.
@@ -40,6 +40,13 @@ pub enum EdgeError {
     Conflict {
         code: &'static str,
         message: String,
+    },
+    /// A limit refused the request for now (code-send throttle): `retry_after_ms` is when
+    /// it would be accepted, for the widget's countdown.
+    TooManyRequests {
+        code: &'static str,
+        message: String,
+        retry_after_ms: u64,
     },
     Config(&'static str),
     Internal(String),
@@ -82,6 +89,7 @@ impl EdgeError {
             Self::MethodNotAllowed => 405,
             Self::Conflict { .. } => 409,
             Self::PayloadTooLarge => 413,
+            Self::TooManyRequests { .. } => 429,
             Self::Config(_) | Self::Internal(_) => 500,
             Self::Rendered { status, .. } => *status,
         }
@@ -99,7 +107,7 @@ impl EdgeError {
             Self::NotFound(_) => "resource_missing",
             Self::RouteNotFound => "route_not_found",
             Self::MethodNotAllowed => "method_not_allowed",
-            Self::Conflict { code, .. } => code,
+            Self::Conflict { code, .. } | Self::TooManyRequests { code, .. } => code,
             Self::Config(_) => "misconfigured",
             Self::Internal(_) => "internal",
             Self::Rendered { .. } => "rendered",
@@ -135,7 +143,9 @@ impl EdgeError {
                 "method not allowed on this route".to_owned(),
                 None,
             ),
-            Self::Conflict { message, .. } => ("invalid_request_error", message, None),
+            Self::Conflict { message, .. } | Self::TooManyRequests { message, .. } => {
+                ("invalid_request_error", message, None)
+            }
             Self::Config(what) => ("api_error", what.to_owned(), None),
             // Internal detail stays in the log, not in the answer.
             Self::Internal(detail) => {
@@ -152,9 +162,16 @@ impl EdgeError {
         if let Self::Rendered { status, body } = self {
             return Ok(Response::from_json(&body)?.with_status(status));
         }
+        let retry = match &self {
+            Self::TooManyRequests { retry_after_ms, .. } => Some(*retry_after_ms),
+            _ => None,
+        };
         let (status, code, kind, message, param) = self.parts();
-        let body =
+        let mut body =
             json!({ "error": { "type": kind, "code": code, "message": message, "param": param } });
+        if let Some(ms) = retry {
+            body["error"]["retry_after_ms"] = json!(ms);
+        }
         Ok(Response::from_json(&body)?.with_status(status))
     }
 
@@ -163,17 +180,37 @@ impl EdgeError {
     pub fn into_s2_response(self) -> worker::Result<Response> {
         if let Self::Rendered { status, body } = self {
             let e = &body["error"];
-            let s2 = json!({
+            let mut s2 = json!({
                 "status": status,
                 "code": e["code"].as_str().unwrap_or("internal"),
                 "message": e["message"].as_str().unwrap_or("internal error"),
                 "field": e["param"],
             });
-            return Ok(Response::from_json(&s2)?.with_status(status));
+            let mut resp = Response::from_json(&s2)?;
+            if let Some(ms) = e.get("retry_after_ms").and_then(Value::as_u64) {
+                s2["retry_after_ms"] = json!(ms);
+                resp = Response::from_json(&s2)?;
+                resp.headers_mut()
+                    .set("Retry-After", &ms.div_ceil(1000).to_string())?;
+            }
+            return Ok(resp.with_status(status));
         }
+        let retry = match &self {
+            Self::TooManyRequests { retry_after_ms, .. } => Some(*retry_after_ms),
+            _ => None,
+        };
         let (status, code, _kind, message, param) = self.parts();
-        let body = json!({ "status": status, "code": code, "message": message, "field": param });
-        Ok(Response::from_json(&body)?.with_status(status))
+        let mut body =
+            json!({ "status": status, "code": code, "message": message, "field": param });
+        let mut resp = Response::from_json(&body)?;
+        if let Some(ms) = retry {
+            body["retry_after_ms"] = json!(ms);
+            resp = Response::from_json(&body)?;
+            // Retry-After is whole seconds, rounded up so a client never retries early.
+            resp.headers_mut()
+                .set("Retry-After", &ms.div_ceil(1000).to_string())?;
+        }
+        Ok(resp.with_status(status))
     }
 }
 

@@ -57,7 +57,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/v1/orders/:id/client_secret", m::issue_secret)
         .post_async("/v1/test_helpers/orders/:id/events", m::test_apply_event)
         .get_async("/api/payment/order/events", live::order_events_socket)
+        .get_async("/v1/dev/outbox", m::dev_outbox)
         .get_async("/api/payment/orders", w::list_orders)
+        .post_async(
+            "/api/payment/order/send_payment_verify_code",
+            w::send_verify_code,
+        )
         .get_async("/api/payment/order/load_pay_data", w::load_pay_data)
         .post_async("/api/payment/order/load_pay_data", w::load_pay_data)
         .get_async("/.well-known/kassa-key.json", w::public_key)

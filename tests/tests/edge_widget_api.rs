@@ -1,7 +1,8 @@
 //! The widget API (SPEC 3.1) under a real `wrangler dev`: `client_secret` auth (none,
 //! forged, expired, another order's → 401 / 403, in the S2 envelope), CORS for listed
 //! origins only, `load_pay_data`'s S2 shape with masked contacts and `need2FA`, and
-//! `/.well-known/kassa-key.json` (SPEC 4.5).
+//! `/.well-known/kassa-key.json` (SPEC 4.5); the orders list's filters and limit rules;
+//! verify-code sends, their throttle and the development outbox (SPEC 5, 6).
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -254,9 +255,17 @@ fn ids(v: &Value) -> Vec<String> {
 #[test]
 fn orders_list_filters_and_limits() {
     let dir = TempDir::new("edge-widget-list").unwrap();
-    let edge = Edge::start(dir.path()).unwrap();
+    // Not development: the dev outbox does not exist.
+    let edge = Edge::start_with(dir.path(), &[("KASSA_ENV", "production")]).unwrap();
     let http = agent();
     let url = edge.url();
+    let (s, v) = read_json(
+        http.get(format!("{url}/v1/dev/outbox?order_id=1"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .call(),
+    )
+    .unwrap();
+    assert_eq!(s, 404, "{v}");
     let me = json!({"id": "7001"});
     let o: Vec<Value> = (0..3).map(|_| create(&http, &url, &me)).collect();
     let _other = create(&http, &url, &json!({"id": "7002"}));
@@ -321,4 +330,76 @@ fn orders_list_filters_and_limits() {
     assert_eq!((s, v["field"].as_str()), (400, Some("sort")), "{v}");
     let (s, v) = read_json(http.get(format!("{url}/api/payment/orders")).call()).unwrap();
     assert_eq!((s, v["status"].as_u64()), (401, Some(401)), "{v}");
+}
+
+#[test]
+fn verify_code_send_throttle_and_dev_outbox() {
+    let dir = TempDir::new("edge-widget-code").unwrap();
+    let edge = Edge::start(dir.path()).unwrap();
+    let http = agent();
+    let url = edge.url();
+    let order = create(
+        &http,
+        &url,
+        &json!({"id": "u-code", "mobile": "18600000001"}),
+    );
+    let id = order["id"].as_str().unwrap().to_owned();
+    let secret = order["client_secret"].as_str().unwrap().to_owned();
+    let send = |token: &str| {
+        read_json(
+            http.post(format!("{url}/api/payment/order/send_payment_verify_code"))
+                .header("Authorization", &format!("Bearer {token}"))
+                .send_json(json!({"order_id": id})),
+        )
+        .unwrap()
+    };
+    let (s, v) = send(&secret);
+    assert_eq!(s, 200, "{v}");
+    let send_id = v["orderId"].as_str().unwrap().to_owned();
+    assert!(send_id.parse::<u64>().unwrap() > 0);
+
+    // The dev outbox has the code, in clear, for that send (merchant key only).
+    let outbox = format!("{url}/v1/dev/outbox?order_id={id}");
+    let (s, v) = read_json(http.get(&outbox).call()).unwrap();
+    assert_eq!(s, 401, "{v}");
+    let (s, v) = read_json(
+        http.get(&outbox)
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .call(),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{v}");
+    let msg = &v["data"][0];
+    assert_eq!(msg["send_id"], send_id.as_str());
+    assert_eq!(msg["auth_type"], "MOBILE");
+    let code = msg["code"].as_str().unwrap();
+    assert!(
+        code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+        "{msg}"
+    );
+
+    // A second send within 60 s: 429 with the wait.
+    let resp = http
+        .post(format!("{url}/api/payment/order/send_payment_verify_code"))
+        .header("Authorization", &format!("Bearer {secret}"))
+        .send_json(json!({"order_id": id}))
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 429);
+    let retry: u64 = header(&resp, "retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let (s, v) = send(&secret);
+    assert_eq!((s, v["status"].as_u64()), (429, Some(429)), "{v}");
+    assert_eq!(v["code"], "code_send_too_soon");
+    assert!(v["retry_after_ms"].as_u64().unwrap() <= 60_000);
+
+    // Auth and input rules hold here too.
+    let (s, _) = send("kcs_forged.token");
+    assert_eq!(s, 401);
+    let (s, v) = read_json(
+        http.post(format!("{url}/api/payment/order/send_payment_verify_code"))
+            .header("Authorization", &format!("Bearer {secret}"))
+            .send_json(json!({"order_id": id, "to": "x"})),
+    )
+    .unwrap();
+    assert_eq!((s, v["field"].as_str()), (400, Some("to")), "{v}");
 }

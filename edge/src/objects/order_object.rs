@@ -12,6 +12,8 @@
 //! - `order`: [`StoredOrder`] — the shared `Order` (observations, applied event ids,
 //!   status history) plus the merchant's metadata;
 //! - `outbox`: `Vec<OutboxEntry>` — webhooks and relays with their delivery log;
+//! - `codes`: `Vec<StoredCode>` — verify-code sends (MACs only), newest last;
+//! - `dev_outbox` (development only): the codes in clear, for tests and the demo;
 //! - `audit`: `Vec<AuditEntry>` — rejected requests (reason code, no secrets), newest
 //!   last, capped at [`MAX_AUDIT`].
 //!
@@ -29,7 +31,8 @@
 //! # Internal routes (only the Worker can reach a Durable Object)
 //! `POST /create` (create-if-absent), `GET /order`, `POST /apply` (an `Event`),
 //! `POST /cancel`, `POST /refund`, `GET /events`, `GET /webhooks`,
-//! `POST /webhooks/replay`, `POST /audit`, `GET /ws` (WebSocket upgrade; the Worker has
+//! `POST /webhooks/replay`, `POST /audit`, `POST /codes` (a verify-code send: its MAC,
+//! and in development the clear code for the dev outbox), `GET /dev_outbox`, `GET /ws` (WebSocket upgrade; the Worker has
 //! already checked the `client_secret`).
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +45,7 @@ use worker::{
 
 use kassa_shared::crypto::webhook_sig;
 use kassa_shared::order::{Effect, Event, EventKind, OrderStatus};
+use kassa_shared::second_factor::StoredCode;
 
 use crate::env;
 use crate::error::EdgeError;
@@ -50,6 +54,13 @@ use crate::resources::{order_view, s2_code, StoredOrder};
 const ORDER_KEY: &str = "order";
 const OUTBOX_KEY: &str = "outbox";
 const AUDIT_KEY: &str = "audit";
+/// The order's verify-code sends (`second_factor::StoredCode`: MACs, never codes).
+const CODES_KEY: &str = "codes";
+/// Development only: the codes in clear, for `GET /v1/dev/outbox` (SPEC 6, "the
+/// sandbox's outbox in development"). Never written unless `KASSA_ENV=development`.
+const DEV_OUTBOX_KEY: &str = "dev_outbox";
+/// Code sends kept per order; the throttle allows far fewer within their 5 min life.
+const MAX_CODES: usize = 20;
 /// The audit log keeps the newest entries; a flood of bad requests cannot grow an order
 /// past its storage limits.
 pub const MAX_AUDIT: usize = 500;
@@ -254,6 +265,43 @@ impl OrderObject {
                     self.audit(&a.reason, &a.detail).await?;
                 }
                 json_response(&json!({ "ok": true }), 200)
+            }
+            (Method::Post, "/codes") => {
+                #[derive(Deserialize)]
+                struct NewCode {
+                    stored: StoredCode,
+                    dev: Option<Value>,
+                }
+                let c: NewCode = read_json(&mut req).await?;
+                self.require_order().await?;
+                let mut codes: Vec<StoredCode> = self.load(CODES_KEY).await?.unwrap_or_default();
+                codes.push(c.stored);
+                if codes.len() > MAX_CODES {
+                    let excess = codes.len() - MAX_CODES;
+                    codes.drain(..excess);
+                }
+                let storage = self.state.storage();
+                storage
+                    .put(CODES_KEY, serde_json::to_string(&codes)?)
+                    .await?;
+                if let (Some(dev), true) = (c.dev, env::is_development(&self.env)) {
+                    let mut outbox: Vec<Value> =
+                        self.load(DEV_OUTBOX_KEY).await?.unwrap_or_default();
+                    outbox.push(dev);
+                    if outbox.len() > MAX_CODES {
+                        let excess = outbox.len() - MAX_CODES;
+                        outbox.drain(..excess);
+                    }
+                    storage
+                        .put(DEV_OUTBOX_KEY, serde_json::to_string(&outbox)?)
+                        .await?;
+                }
+                json_response(&json!({ "ok": true }), 200)
+            }
+            (Method::Get, "/dev_outbox") => {
+                self.require_order().await?;
+                let outbox: Vec<Value> = self.load(DEV_OUTBOX_KEY).await?.unwrap_or_default();
+                json_response(&outbox, 200)
             }
             (Method::Get, "/ws") => self.accept_socket().await,
             _ => Err(EdgeError::RouteNotFound),

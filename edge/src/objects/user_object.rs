@@ -1,10 +1,14 @@
 //! `UserObject` (SPEC 7): one Durable Object per shopper (named by the merchant's user
-//! id). For now it holds the index of the user's orders for the S2 list
-//! (`GET /api/payment/orders`, SPEC 3.1); 2FA enrolment, code-send throttles and velocity
-//! windows join it next (issue 4).
+//! id). It holds the index of the user's orders for the S2 list (`GET
+//! /api/payment/orders`, SPEC 3.1) and the code-send throttle (SPEC 5: 60 s apart, 5 per
+//! hour, `second_factor::SendThrottle`); GA enrolment and velocity windows join it next.
 //!
 //! Storage: key `o:<id as 20 zero-padded digits>` → the id as a string; lexical order of
 //! the keys is numeric order of the ids, which is creation order (ids are time-ordered).
+//! Key `send_throttle` → the `SendThrottle` (JSON).
+//!
+//! Internal routes: `POST /orders` `{id}`, `GET /orders?from=&to=`, `POST /send`
+//! `{now_ms, limits}` (records a code send or answers 429 with the retry time).
 
 use serde::Deserialize;
 use serde_json::json;
@@ -13,11 +17,14 @@ use worker::{
 };
 
 use kassa_shared::id::Id;
+use kassa_shared::second_factor::{SendLimits, SendThrottle};
 
 use crate::error::EdgeError;
 
 /// The most ids one `/orders` call returns: bounds the Worker's per-request order reads.
 pub const MAX_SCAN: usize = 200;
+
+const THROTTLE_KEY: &str = "send_throttle";
 
 fn key(id: u64) -> String {
     format!("o:{id:020}")
@@ -88,6 +95,35 @@ impl UserObject {
                     }
                 }
                 Ok(Response::from_json(&json!({ "ids": ids }))?)
+            }
+            (Method::Post, "/send") => {
+                #[derive(Deserialize)]
+                struct Send {
+                    now_ms: u64,
+                    limits: SendLimits,
+                }
+                let a: Send = serde_json::from_str(&req.text().await?)?;
+                let mut throttle: SendThrottle = match storage.get::<String>(THROTTLE_KEY).await? {
+                    Some(s) => serde_json::from_str(&s)?,
+                    None => SendThrottle::default(),
+                };
+                // Check and record with no await in between: a Durable Object runs this
+                // without interleaving, so two concurrent sends cannot both pass.
+                throttle
+                    .try_send(&a.limits, a.now_ms)
+                    .map_err(|e| EdgeError::TooManyRequests {
+                        code: e.reason_code.as_str(),
+                        message: format!(
+                            "verify code: sent too often ({}); retry in {} s",
+                            e.reason_code,
+                            e.retry_after_ms.div_ceil(1000)
+                        ),
+                        retry_after_ms: e.retry_after_ms,
+                    })?;
+                storage
+                    .put(THROTTLE_KEY, serde_json::to_string(&throttle)?)
+                    .await?;
+                Ok(Response::from_json(&json!({ "ok": true }))?)
             }
             _ => Err(EdgeError::RouteNotFound),
         }

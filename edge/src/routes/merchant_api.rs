@@ -729,3 +729,39 @@ pub async fn test_apply_event(mut req: Request, ctx: Ctx) -> Result<Response> {
         .await,
     )
 }
+
+/// `GET /v1/dev/outbox?order_id=` — the verify codes "sent" for an order, in clear
+/// (SPEC 6: the notifier in development). 404 unless `KASSA_ENV=development`.
+pub async fn dev_outbox(req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            if !crate::env::is_development(&ctx.env) {
+                return Err(EdgeError::RouteNotFound);
+            }
+            require_merchant(&req, &ctx.env)?;
+            let mut id = None;
+            for (k, v) in req.url()?.query_pairs() {
+                match k.as_ref() {
+                    "order_id" => {
+                        id = Some(
+                            Id::parse("order_id", &v)
+                                .map_err(|e| EdgeError::bad("order_id", e.to_string()))?,
+                        );
+                    }
+                    other => {
+                        return Err(EdgeError::bad(
+                            other.to_owned(),
+                            format!("{other}: unknown parameter"),
+                        ))
+                    }
+                }
+            }
+            let id = id.ok_or_else(|| EdgeError::bad("order_id", "order_id: is required"))?;
+            let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/dev_outbox", None).await?;
+            Ok(Response::from_json(
+                &json!({ "object": "list", "data": v }),
+            )?)
+        }
+        .await,
+    )
+}

@@ -18,6 +18,7 @@ use serde_json::{json, Map, Value};
 use worker::{Date, Env, Headers, Method, Request, Response, Result, RouteContext};
 
 use kassa_shared::crypto::client_secret::{self, Claims};
+use kassa_shared::crypto::secret::Secret;
 use kassa_shared::id::Id;
 use kassa_shared::mask;
 use kassa_shared::money::TokenTable;
@@ -25,7 +26,7 @@ use kassa_shared::order::OrderAmount;
 use kassa_shared::providers::s2_wallet::status::{Locale, Status as S2Status};
 use kassa_shared::providers::s2_wallet::wire::{AuthType, OrdersQuery};
 use kassa_shared::risk::{self, RiskConfig, RiskInput, VelocityWindow};
-use kassa_shared::second_factor::WrongCodeLock;
+use kassa_shared::second_factor::{self, WrongCodeLock};
 
 use crate::env::{self, bearer};
 use crate::error::{respond_s2, EdgeError};
@@ -403,6 +404,100 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
                 data.push(s2_order(&stored, locale));
             }
             Ok(Response::from_json(&json!({ "status": 0, "data": data }))?)
+        }
+        .await,
+    )
+}
+
+/// The user id as the `Id` a `StoredCode` binds: the merchant's user ids are free text,
+/// so a non-numeric one is folded into 63 bits by a keyed hash (a binding, not a secret:
+/// the code's MAC already depends on the pepper).
+fn user_binding(user_id: &str) -> Result<Id, EdgeError> {
+    if let Ok(id) = user_id.parse::<Id>() {
+        return Ok(id);
+    }
+    let h = kassa_shared::crypto::hmac_sha256(b"kassa user binding v1", &[user_id.as_bytes()]);
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h[..8]);
+    // Top bit cleared: ids are 63-bit; 0 is avoided by setting the lowest bit.
+    Id::new((u64::from_be_bytes(b) >> 1) | 1).map_err(|e| EdgeError::Internal(e.to_string()))
+}
+
+/// `POST /api/payment/order/send_payment_verify_code` `{order_id}` → `{orderId}` (the
+/// code-send id, sent back by `pay` as `verify_code_order_id`). MOBILE when the order's
+/// user has a mobile, else EMAIL; throttled per user in their `UserObject` (429 with
+/// `retry_after_ms` and `Retry-After`). The code is stored only as a MAC in the order's
+/// object; delivery: the dev outbox under `KASSA_ENV=development`.
+pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s2(
+        async {
+            let map = params(&mut req, &["order_id"]).await?;
+            let id = order_id(&map)?;
+            let claims = authorize(&req, &ctx.env, id, "send_payment_verify_code").await?;
+            let stored = load(&ctx.env, id).await?;
+            if !stored.order.is_open() {
+                return Err(EdgeError::Conflict {
+                    code: "order_not_payable",
+                    message: "order_id: the order is no longer awaiting payment".into(),
+                });
+            }
+            let user = &stored.meta.user;
+            let (auth_type, to) = match (&user.mobile, &user.email) {
+                (Some(m), _) => (AuthType::Mobile, m.clone()),
+                (None, Some(e)) => (AuthType::Email, e.clone()),
+                (None, None) => {
+                    return Err(EdgeError::Conflict {
+                        code: "no_code_channel",
+                        message: "order_id: the user has no mobile or e-mail to send a code to"
+                            .into(),
+                    })
+                }
+            };
+            let pepper = env::secret(&ctx.env, "KASSA_CODE_PEPPER")?;
+            let now = Date::now().as_millis();
+            let config = risk_config(&ctx.env)?;
+            call(
+                &user_stub(&ctx.env, &claims.user_id)?,
+                Method::Post,
+                "/send",
+                Some(&json!({ "now_ms": now, "limits": config.send_limits() })),
+            )
+            .await?;
+            let mut random = [0u8; 40];
+            getrandom::getrandom(&mut random)
+                .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+            let mut send_bytes = [0u8; 8];
+            send_bytes.copy_from_slice(&random[32..]);
+            let send_id = Id::new((u64::from_be_bytes(send_bytes) >> 1) | 1)
+                .map_err(|e| EdgeError::Internal(e.to_string()))?;
+            let (plain, code) = second_factor::issue(
+                &random[..32],
+                id,
+                user_binding(&claims.user_id)?,
+                send_id,
+                now,
+                &Secret::from(pepper.as_str()),
+            )
+            .map_err(|e| EdgeError::Internal(format!("code issue: {e}")))?;
+            let dev = env::is_development(&ctx.env).then(|| {
+                json!({
+                    "send_id": send_id.to_string(),
+                    "auth_type": auth_type,
+                    "to": to,
+                    "code": plain.expose(),
+                    "at_ms": now,
+                })
+            });
+            call(
+                &order_stub(&ctx.env, id)?,
+                Method::Post,
+                "/codes",
+                Some(&json!({ "stored": code, "dev": dev })),
+            )
+            .await?;
+            Ok(Response::from_json(
+                &json!({ "orderId": send_id.to_string() }),
+            )?)
         }
         .await,
     )
