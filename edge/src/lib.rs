@@ -58,6 +58,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/v1/test_helpers/orders/:id/events", m::test_apply_event)
         .get_async("/api/payment/order/events", live::order_events_socket)
         .get_async("/v1/dev/outbox", m::dev_outbox)
+        .post_async("/v1/users/:id/ga", m::enrol_ga)
         .get_async("/api/payment/orders", w::list_orders)
         .post_async(
             "/api/payment/order/send_payment_verify_code",

@@ -2,7 +2,8 @@
 //! forged, expired, another order's → 401 / 403, in the S2 envelope), CORS for listed
 //! origins only, `load_pay_data`'s S2 shape with masked contacts and `need2FA`, and
 //! `/.well-known/kassa-key.json` (SPEC 4.5); the orders list's filters and limit rules;
-//! verify-code sends, their throttle and the development outbox (SPEC 5, 6).
+//! verify-code sends, their throttle and the development outbox (SPEC 5, 6); GA
+//! enrolment through the merchant API.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -402,4 +403,51 @@ fn verify_code_send_throttle_and_dev_outbox() {
     )
     .unwrap();
     assert_eq!((s, v["field"].as_str()), (400, Some("to")), "{v}");
+
+    // GA enrolment through the merchant API: the secret once, then load_pay_data says GA.
+    let ga = format!("{url}/v1/users/u-ga/ga");
+    let (s, _) = read_json(http.post(&ga).send_empty()).unwrap();
+    assert_eq!(s, 401);
+    let merchant = format!("Bearer {MERCHANT_KEY}");
+    let (s, v) = read_json(
+        http.post(&ga)
+            .header("Authorization", &merchant)
+            .send_empty(),
+    )
+    .unwrap();
+    assert_eq!(s, 201, "{v}");
+    let b32 = v["secret"].as_str().unwrap();
+    assert!(kassa_shared::crypto::totp::Totp::from_base32(b32).is_ok());
+    assert!(v["otpauth_uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/Kassa:u-ga?secret="));
+    let (s, v) = read_json(
+        http.post(&ga)
+            .header("Authorization", &merchant)
+            .send_empty(),
+    )
+    .unwrap();
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("ga_already_enrolled")),
+        "{v}"
+    );
+    let order = create(&http, &url, &json!({"id": "u-ga", "mobile": "18600000002"}));
+    let (s, v) = read_json(
+        http.get(format!(
+            "{url}/api/payment/order/load_pay_data?order_id={}",
+            order["id"].as_str().unwrap()
+        ))
+        .header(
+            "Authorization",
+            &format!("Bearer {}", order["client_secret"].as_str().unwrap()),
+        )
+        .call(),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["authType"], "GA");
+    assert_eq!(v["userInfo"]["bindGA"], true);
+    assert!(!v.to_string().contains(b32));
 }

@@ -1,14 +1,18 @@
 //! `UserObject` (SPEC 7): one Durable Object per shopper (named by the merchant's user
 //! id). It holds the index of the user's orders for the S2 list (`GET
 //! /api/payment/orders`, SPEC 3.1) and the code-send throttle (SPEC 5: 60 s apart, 5 per
-//! hour, `second_factor::SendThrottle`); GA enrolment and velocity windows join it next.
+//! hour, `second_factor::SendThrottle`) and the user's GA enrolment (SPEC 6: the TOTP
+//! secret, base32, set once through `POST /v1/users/:id/ga`, with its `GaState` replay
+//! guard). Velocity windows join it with `pay`.
 //!
 //! Storage: key `o:<id as 20 zero-padded digits>` → the id as a string; lexical order of
 //! the keys is numeric order of the ids, which is creation order (ids are time-ordered).
-//! Key `send_throttle` → the `SendThrottle` (JSON).
+//! Key `send_throttle` → the `SendThrottle` (JSON). Key `ga` → [`GaEnrolment`] (JSON).
 //!
 //! Internal routes: `POST /orders` `{id}`, `GET /orders?from=&to=`, `POST /send`
-//! `{now_ms, limits}` (records a code send or answers 429 with the retry time).
+//! `{now_ms, limits}` (records a code send or answers 429 with the retry time),
+//! `POST /ga` `{secret, now_ms}` (enrols once; 409 when already enrolled), `GET /profile`
+//! (`{ga_enrolled}`: what `load_pay_data` needs, never the secret).
 
 use serde::Deserialize;
 use serde_json::json;
@@ -17,7 +21,7 @@ use worker::{
 };
 
 use kassa_shared::id::Id;
-use kassa_shared::second_factor::{SendLimits, SendThrottle};
+use kassa_shared::second_factor::{GaState, SendLimits, SendThrottle};
 
 use crate::error::EdgeError;
 
@@ -25,6 +29,17 @@ use crate::error::EdgeError;
 pub const MAX_SCAN: usize = 200;
 
 const THROTTLE_KEY: &str = "send_throttle";
+const GA_KEY: &str = "ga";
+
+/// A user's authenticator enrolment. The secret must be kept to verify codes, so it is
+/// stored; it leaves the object only once, in the enrolment answer.
+#[derive(serde::Serialize, Deserialize)]
+pub struct GaEnrolment {
+    /// Base32 (RFC 4648, no padding), as authenticator apps take it.
+    pub secret: String,
+    pub enrolled_at_ms: u64,
+    pub state: GaState,
+}
 
 fn key(id: u64) -> String {
     format!("o:{id:020}")
@@ -124,6 +139,32 @@ impl UserObject {
                     .put(THROTTLE_KEY, serde_json::to_string(&throttle)?)
                     .await?;
                 Ok(Response::from_json(&json!({ "ok": true }))?)
+            }
+            (Method::Post, "/ga") => {
+                #[derive(Deserialize)]
+                struct Enrol {
+                    secret: String,
+                    now_ms: u64,
+                }
+                let e: Enrol = serde_json::from_str(&req.text().await?)?;
+                // Check and write with no await in between (see `/send`).
+                if storage.get::<String>(GA_KEY).await?.is_some() {
+                    return Err(EdgeError::Conflict {
+                        code: "ga_already_enrolled",
+                        message: "user: already has an authenticator enrolled".into(),
+                    });
+                }
+                let g = GaEnrolment {
+                    secret: e.secret,
+                    enrolled_at_ms: e.now_ms,
+                    state: GaState::default(),
+                };
+                storage.put(GA_KEY, serde_json::to_string(&g)?).await?;
+                Ok(Response::from_json(&json!({ "ok": true }))?)
+            }
+            (Method::Get, "/profile") => {
+                let ga = storage.get::<String>(GA_KEY).await?.is_some();
+                Ok(Response::from_json(&json!({ "ga_enrolled": ga }))?)
             }
             _ => Err(EdgeError::RouteNotFound),
         }

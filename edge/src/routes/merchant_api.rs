@@ -765,3 +765,55 @@ pub async fn dev_outbox(req: Request, ctx: Ctx) -> Result<Response> {
         .await,
     )
 }
+
+/// `POST /v1/users/:id/ga` — enrols an authenticator (GA, SPEC 6) for the merchant's user
+/// `id`: a fresh 160-bit secret (RFC 4226's recommended length) from `getrandom`,
+/// answered **once** with its `otpauth://` URI; a second enrolment is 409.
+pub async fn enrol_ga(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            // No parameters; a body, if any, must be an empty object.
+            json_object(&mut req, &[]).await?;
+            let user_id = ctx
+                .param("id")
+                .cloned()
+                .ok_or_else(|| EdgeError::bad("id", "id: is required"))?;
+            if user_id.is_empty() || user_id.len() > client_secret::MAX_USER_ID_LEN {
+                return Err(EdgeError::bad("id", "id: 1 to 256 bytes"));
+            }
+            let mut raw = [0u8; 20];
+            getrandom::getrandom(&mut raw)
+                .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+            let secret = data_encoding::BASE32_NOPAD.encode(&raw);
+            call(
+                &user_stub(&ctx.env, &user_id)?,
+                Method::Post,
+                "/ga",
+                Some(&json!({ "secret": secret, "now_ms": now_ms() })),
+            )
+            .await?;
+            // Key URI format: the label is percent-encoded; unreserved bytes stay.
+            let label: String = user_id
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                        char::from(b).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            Ok(Response::from_json(&json!({
+                "object": "ga_enrolment",
+                "user_id": user_id,
+                "secret": secret,
+                "otpauth_uri": format!(
+                    "otpauth://totp/Kassa:{label}?secret={secret}&issuer=Kassa&algorithm=SHA1&digits=6&period=30"
+                ),
+            }))?
+            .with_status(201))
+        }
+        .await,
+    )
+}

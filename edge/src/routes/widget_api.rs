@@ -223,7 +223,7 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
             let map = params(&mut req, &["order_id", "device_id"]).await?;
             let id = order_id(&map)?;
             let device_id = input::opt_string(&map, "device_id", "device_id", 128)?;
-            authorize(&req, &ctx.env, id, "load_pay_data").await?;
+            let claims = authorize(&req, &ctx.env, id, "load_pay_data").await?;
             let stored = load(&ctx.env, id).await?;
             let config = risk_config(&ctx.env)?;
             let amount = risk_amount(stored.order.amount());
@@ -245,8 +245,19 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
                 Date::now().as_millis(),
             );
             let user = &stored.meta.user;
-            // Without an enrolled authenticator the code goes to the phone, else e-mail.
-            let auth_type = if user.mobile.is_some() {
+            let profile = call(
+                &user_stub(&ctx.env, &claims.user_id)?,
+                Method::Get,
+                "/profile",
+                None,
+            )
+            .await?;
+            let bind_ga = profile["ga_enrolled"].as_bool().unwrap_or(false);
+            // An enrolled authenticator first (no code to send); else the phone, else
+            // e-mail.
+            let auth_type = if bind_ga {
+                AuthType::Ga
+            } else if user.mobile.is_some() {
                 AuthType::Mobile
             } else {
                 AuthType::Email
@@ -257,7 +268,7 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
                     "userId": user.id,
                     "mobile": user.mobile.as_deref().map(mask::mobile),
                     "email": user.email.as_deref().map(mask::email),
-                    "bindGA": false,
+                    "bindGA": bind_ga,
                     "bindTradePwd": false,
                     "registerType": 0,
                     "userType": 0,
