@@ -157,6 +157,26 @@ impl EdgeError {
         (status, code, kind, message, param)
     }
 
+    /// The status and merchant-envelope body, for answers that are stored and replayed
+    /// (idempotent `pay`).
+    #[must_use]
+    pub fn into_body(self) -> (u16, Value) {
+        if let Self::Rendered { status, body } = self {
+            return (status, body);
+        }
+        let retry = match &self {
+            Self::TooManyRequests { retry_after_ms, .. } => Some(*retry_after_ms),
+            _ => None,
+        };
+        let (status, code, kind, message, param) = self.parts();
+        let mut body =
+            json!({ "error": { "type": kind, "code": code, "message": message, "param": param } });
+        if let Some(ms) = retry {
+            body["error"]["retry_after_ms"] = json!(ms);
+        }
+        (status, body)
+    }
+
     /// `{ "error": { type, code, message, param } }` — the envelope.
     pub fn into_response(self) -> worker::Result<Response> {
         if let Self::Rendered { status, body } = self {

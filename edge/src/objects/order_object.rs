@@ -14,6 +14,9 @@
 //! - `outbox`: `Vec<OutboxEntry>` — webhooks and relays with their delivery log;
 //! - `codes`: `Vec<StoredCode>` — verify-code sends (MACs only), newest last;
 //! - `dev_outbox` (development only): the codes in clear, for tests and the demo;
+//! - `wrong_codes`: the order's `WrongCodeLock` (SPEC 5: 5 wrong codes → 15 min);
+//! - `pay_lock`: the unix ms a `pay` began, while one runs (one attempt at a time);
+//! - `idem:<Idempotency-Key>`: [`PayRecord`] — fingerprint and, once done, the answer;
 //! - `audit`: `Vec<AuditEntry>` — rejected requests (reason code, no secrets), newest
 //!   last, capped at [`MAX_AUDIT`].
 //!
@@ -32,7 +35,8 @@
 //! `POST /create` (create-if-absent), `GET /order`, `POST /apply` (an `Event`),
 //! `POST /cancel`, `POST /refund`, `GET /events`, `GET /webhooks`,
 //! `POST /webhooks/replay`, `POST /audit`, `POST /codes` (a verify-code send: its MAC,
-//! and in development the clear code for the dev outbox), `GET /dev_outbox`, `GET /ws` (WebSocket upgrade; the Worker has
+//! and in development the clear code for the dev outbox), `GET /dev_outbox`, `POST /pay`
+//! (see [`OrderObject::pay`]), `GET /ws` (WebSocket upgrade; the Worker has
 //! already checked the `client_secret`).
 
 use serde::{Deserialize, Serialize};
@@ -302,6 +306,10 @@ impl OrderObject {
                 self.require_order().await?;
                 let outbox: Vec<Value> = self.load(DEV_OUTBOX_KEY).await?.unwrap_or_default();
                 json_response(&outbox, 200)
+            }
+            (Method::Post, "/pay") => {
+                let p: PayIn = read_json(&mut req).await?;
+                self.pay(p).await
             }
             (Method::Get, "/ws") => self.accept_socket().await,
             _ => Err(EdgeError::RouteNotFound),
@@ -728,4 +736,311 @@ fn now_ms() -> u64 {
 /// would round integers above 2^53).
 async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> Result<T, EdgeError> {
     Ok(serde_json::from_str(&req.text().await?)?)
+}
+
+const WRONG_CODES_KEY: &str = "wrong_codes";
+const PAY_LOCK_KEY: &str = "pay_lock";
+/// A `pay_lock` older than this is from a run that died (isolate evicted mid-call); the
+/// outbound calls it guards time out far sooner (S0 2 s, providers 10 s by default).
+const PAY_LOCK_STALE_MS: u64 = 60_000;
+
+/// What the Worker hands the order's object for `pay` (the `client_secret` is checked).
+#[derive(Debug, Deserialize)]
+pub struct PayIn {
+    pub key: Option<String>,
+    /// Hex MAC of the request body: same key + another body is a 409.
+    pub fingerprint: String,
+    pub user_id: String,
+    pub user_binding: kassa_shared::id::Id,
+    pub send_id: Option<kassa_shared::id::Id>,
+    pub code: String,
+    pub device_id: Option<String>,
+    pub english: bool,
+}
+
+/// One `Idempotency-Key`'s record: the body's fingerprint and, once done, the answer.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PayRecord {
+    pub fingerprint: String,
+    pub done: bool,
+    pub status: u16,
+    pub body: Value,
+}
+
+impl OrderObject {
+    /// `pay` (SPEC 3.1, 5, 6): idempotency and the one-attempt-at-a-time lock are taken
+    /// with storage operations only between check and write, so the Durable Object's
+    /// input gate makes them atomic: concurrent duplicates see the first one's record.
+    /// Then code → risk (audited) → S0 `prePayCheck` (fail closed) → `AttemptStarted` →
+    /// the channel → `AttemptProcessing` / `AttemptFailed`. The answer (success or error)
+    /// is stored under the key and replayed for a retry with the same body.
+    async fn pay(&self, p: PayIn) -> Result<Response, EdgeError> {
+        let storage = self.state.storage();
+        let idem = p.key.as_ref().map(|k| format!("idem:{k}"));
+        if let Some(k) = &idem {
+            if let Some(rec) = self.load::<PayRecord>(k).await? {
+                if !kassa_shared::crypto::ct::eq(
+                    rec.fingerprint.as_bytes(),
+                    p.fingerprint.as_bytes(),
+                ) {
+                    return Err(EdgeError::Conflict {
+                        code: "idempotency_key_reused",
+                        message: "Idempotency-Key: already used with a different request body"
+                            .into(),
+                    });
+                }
+                if rec.done {
+                    return Ok(Response::from_json(&rec.body)?.with_status(rec.status));
+                }
+                return Err(EdgeError::Conflict {
+                    code: "idempotency_in_progress",
+                    message: "Idempotency-Key: the first request with this key is still running"
+                        .into(),
+                });
+            }
+        }
+        let now = now_ms();
+        if let Some(started) = self.load::<u64>(PAY_LOCK_KEY).await? {
+            if now.saturating_sub(started) < PAY_LOCK_STALE_MS {
+                return Err(EdgeError::Conflict {
+                    code: "payment_in_progress",
+                    message: "order_id: a payment attempt for this order is already running".into(),
+                });
+            }
+        }
+        storage.put(PAY_LOCK_KEY, now.to_string()).await?;
+        if let Some(k) = &idem {
+            let rec = PayRecord {
+                fingerprint: p.fingerprint.clone(),
+                done: false,
+                status: 0,
+                body: Value::Null,
+            };
+            storage.put(k, serde_json::to_string(&rec)?).await?;
+        }
+        let (status, body) = match self.pay_inner(&p).await {
+            Ok(body) => (200, body),
+            Err(e) => e.into_body(),
+        };
+        if let Some(k) = &idem {
+            let rec = PayRecord {
+                fingerprint: p.fingerprint.clone(),
+                done: true,
+                status,
+                body: body.clone(),
+            };
+            storage.put(k, serde_json::to_string(&rec)?).await?;
+        }
+        storage.delete(PAY_LOCK_KEY).await?;
+        Ok(Response::from_json(&body)?.with_status(status))
+    }
+
+    async fn pay_inner(&self, p: &PayIn) -> Result<Value, EdgeError> {
+        use kassa_shared::order::OrderAmount;
+        use kassa_shared::risk::{self, RiskInput, VelocityWindow};
+        use kassa_shared::second_factor::WrongCodeLock;
+
+        use crate::channels::{s0, wallet, ChannelConfig};
+        use crate::routes::widget_api::{risk_amount, risk_config, s2_order};
+
+        let stored = self.require_order().await?;
+        let id = stored.order.id();
+        if stored.order.status() != OrderStatus::Pending {
+            return Err(EdgeError::Conflict {
+                code: "order_not_payable",
+                message: format!(
+                    "order_id: the order is {}",
+                    status_name(stored.order.status())
+                ),
+            });
+        }
+        let now = now_ms();
+        let config = risk_config(&self.env)?;
+        let limits = config.lock_limits();
+        let mut lock: WrongCodeLock = self.load(WRONG_CODES_KEY).await?.unwrap_or_default();
+        if let Err(e) = lock.check(now) {
+            self.audit(e.reason_code().as_str(), "pay").await?;
+            return Err(EdgeError::TooManyRequests {
+                code: "order_locked",
+                message: "verify_code: too many wrong codes; the order is locked for now".into(),
+                retry_after_ms: lock.locked_until(now).map_or(0, |u| u.saturating_sub(now)),
+            });
+        }
+
+        // The second factor: a sent code when `verify_code_order_id` names one, else GA.
+        let wrong: Option<&str> = if let Some(send_id) = p.send_id {
+            let mut codes: Vec<StoredCode> = self.load(CODES_KEY).await?.unwrap_or_default();
+            let pepper = env::secret(&self.env, "KASSA_CODE_PEPPER")?;
+            let pepper = kassa_shared::crypto::Secret::from(pepper.as_str());
+            match codes.iter_mut().find(|c| c.send_id == send_id) {
+                None => Some("verify_code_order_id: no such code send for this order"),
+                Some(c) => match c.verify(id, p.user_binding, send_id, &p.code, now, &pepper) {
+                    Ok(()) => {
+                        self.state
+                            .storage()
+                            .put(CODES_KEY, serde_json::to_string(&codes)?)
+                            .await?;
+                        None
+                    }
+                    Err(e) if e.counts_as_wrong_code() => Some("verify_code: wrong code"),
+                    Err(e) => {
+                        return Err(EdgeError::bad("verify_code", format!("verify_code: {e}")));
+                    }
+                },
+            }
+        } else {
+            let v = crate::objects::call(
+                &crate::objects::user_stub(&self.env, &p.user_id)?,
+                Method::Post,
+                "/ga/verify",
+                Some(&json!({ "code": p.code, "now_ms": now })),
+            )
+            .await?;
+            if v["ok"].as_bool() == Some(true) {
+                None
+            } else {
+                Some("verify_code: wrong authenticator code")
+            }
+        };
+        if let Some(message) = wrong {
+            let left = lock.record_failure(&limits, now);
+            self.state
+                .storage()
+                .put(WRONG_CODES_KEY, serde_json::to_string(&lock)?)
+                .await?;
+            self.audit("wrong_code", "pay").await?;
+            let message = match left {
+                Ok(n) => format!("{message}; {n} attempts left"),
+                Err(_) => format!("{message}; the order is now locked"),
+            };
+            return Err(EdgeError::bad("verify_code", message));
+        }
+        lock.record_success();
+        self.state
+            .storage()
+            .put(WRONG_CODES_KEY, serde_json::to_string(&lock)?)
+            .await?;
+
+        // Risk (SPEC 5), recorded with its reason codes whatever it decides.
+        let amount = risk_amount(stored.order.amount());
+        let empty = VelocityWindow::default();
+        let decision = risk::evaluate(
+            &RiskInput {
+                order_amount: &amount,
+                requested_amount: &amount,
+                order_expires_at_ms: stored.order.expires_at_ms(),
+                user_velocity: &empty,
+                ip_velocity: &empty,
+                wrong_codes: &lock,
+                device_id: p.device_id.as_deref(),
+                known_devices: &[],
+                user_trusted: false,
+                last_failed_attempt_ms: None,
+            },
+            &config,
+            now,
+        );
+        self.audit("risk_decision", &serde_json::to_string(&decision)?)
+            .await?;
+        if let Some(block) = decision.first_block() {
+            return Err(EdgeError::Forbidden(block.as_str()));
+        }
+
+        // S0 prePayCheck: fail closed on anything but a clear approval.
+        let channels = ChannelConfig::from_env(&self.env)
+            .map_err(|e| EdgeError::Internal(format!("channel configuration: {e}")))?;
+        let s0_refused = |detail: String| EdgeError::Conflict {
+            code: "s0_refused",
+            message: format!("order_id: payment refused by the platform check ({detail})"),
+        };
+        let s0_cfg = channels
+            .s0()
+            .map_err(|e| s0_refused(format!("not configured: {e}")))?;
+        let price = match stored.order.amount() {
+            OrderAmount::Fiat(m) => *m,
+            // S0 prices are integers; a token order states its smallest units in the
+            // token's own `TokenAmount` – S0 gets them as CNY-less minor units via Money
+            // would be wrong, so only fiat orders carry a price; tokens send 0.
+            OrderAmount::Token { .. } => {
+                kassa_shared::money::Money::new(kassa_shared::money::Currency::Cny, 0)
+            }
+        };
+        let body = s0::pre_pay_check_body(id, price, None);
+        match s0::pre_pay_check(s0_cfg, &body).await {
+            Ok(s0::PrePayDecision::Approved) => self.audit("s0_approved", "prePayCheck").await?,
+            Ok(s0::PrePayDecision::Denied { status, .. }) => {
+                self.audit("s0_denied", &format!("prePayCheck status {status}"))
+                    .await?;
+                return Err(s0_refused(format!("denied, status {status}")));
+            }
+            Err(e) => {
+                self.audit("s0_unavailable", &e.to_string()).await?;
+                return Err(s0_refused(e.to_string()));
+            }
+        }
+
+        // The channel. Only the wallet is wired to `pay` so far; others are refused
+        // before an attempt is recorded.
+        let (token, token_amount) = match (stored.meta.channel, stored.order.amount()) {
+            (crate::resources::Channel::Wallet, OrderAmount::Token { token, amount }) => {
+                (token.clone(), *amount)
+            }
+            _ => {
+                return Err(EdgeError::Conflict {
+                    code: "channel_unavailable",
+                    message: "order_id: this order's channel cannot be paid through pay yet".into(),
+                })
+            }
+        };
+        let wallet_cfg = channels
+            .wallet()
+            .map_err(|e| EdgeError::Internal(format!("wallet configuration: {e}")))?;
+        let mut raw = [0u8; 8];
+        getrandom::getrandom(&mut raw)
+            .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+        let attempt = kassa_shared::id::Id::new((u64::from_be_bytes(raw) >> 1) | 1)
+            .map_err(|e| EdgeError::Internal(e.to_string()))?;
+        let stored = self
+            .apply(
+                stored,
+                Event::new(
+                    format!("attempt_started_{attempt}"),
+                    EventKind::AttemptStarted { attempt },
+                ),
+            )
+            .await?;
+        let stored = match wallet::charge(wallet_cfg, id, &token, &token_amount).await {
+            Ok(_) => {
+                self.apply(
+                    stored,
+                    Event::new(
+                        format!("attempt_processing_{attempt}"),
+                        EventKind::AttemptProcessing { attempt },
+                    ),
+                )
+                .await?
+            }
+            Err(e) => {
+                self.audit("provider_refused", &e.to_string()).await?;
+                self.apply(
+                    stored,
+                    Event::new(
+                        format!("attempt_failed_{attempt}"),
+                        EventKind::AttemptFailed { attempt },
+                    ),
+                )
+                .await?;
+                return Err(EdgeError::Conflict {
+                    code: "provider_refused",
+                    message: "order_id: the payment provider refused the payment".into(),
+                });
+            }
+        };
+        let locale = if p.english {
+            kassa_shared::providers::s2_wallet::status::Locale::EnUs
+        } else {
+            kassa_shared::providers::s2_wallet::status::Locale::ZhCn
+        };
+        Ok(s2_order(&stored, locale))
+    }
 }

@@ -12,7 +12,8 @@
 //! Internal routes: `POST /orders` `{id}`, `GET /orders?from=&to=`, `POST /send`
 //! `{now_ms, limits}` (records a code send or answers 429 with the retry time),
 //! `POST /ga` `{secret, now_ms}` (enrols once; 409 when already enrolled), `GET /profile`
-//! (`{ga_enrolled}`: what `load_pay_data` needs, never the secret).
+//! (`{ga_enrolled}`: what `load_pay_data` needs, never the secret), `POST /ga/verify`
+//! `{code, now_ms}` → `{ok, reason?}` (TOTP ±1 step, no reuse of an accepted step).
 
 use serde::Deserialize;
 use serde_json::json;
@@ -20,6 +21,7 @@ use worker::{
     durable_object, DurableObject, Env, ListOptions, Method, Request, Response, Result, State,
 };
 
+use kassa_shared::crypto::totp::Totp;
 use kassa_shared::id::Id;
 use kassa_shared::second_factor::{GaState, SendLimits, SendThrottle};
 
@@ -161,6 +163,33 @@ impl UserObject {
                 };
                 storage.put(GA_KEY, serde_json::to_string(&g)?).await?;
                 Ok(Response::from_json(&json!({ "ok": true }))?)
+            }
+            (Method::Post, "/ga/verify") => {
+                #[derive(Deserialize)]
+                struct Verify {
+                    code: String,
+                    now_ms: u64,
+                }
+                let v: Verify = serde_json::from_str(&req.text().await?)?;
+                let Some(text) = storage.get::<String>(GA_KEY).await? else {
+                    return Err(EdgeError::bad(
+                        "verify_code_order_id",
+                        "verify_code_order_id: required (no authenticator enrolled)",
+                    ));
+                };
+                let mut g: GaEnrolment = serde_json::from_str(&text)?;
+                let totp = Totp::from_base32(&g.secret)
+                    .map_err(|e| EdgeError::Internal(format!("stored GA secret: {e}")))?;
+                // The replay guard is saved with the match, so a code works once.
+                match g.state.verify(&totp, &v.code, v.now_ms) {
+                    Ok(_) => {
+                        storage.put(GA_KEY, serde_json::to_string(&g)?).await?;
+                        Ok(Response::from_json(&json!({ "ok": true }))?)
+                    }
+                    Err(e) => Ok(Response::from_json(
+                        &json!({ "ok": false, "reason": e.reason_code().as_str() }),
+                    )?),
+                }
             }
             (Method::Get, "/profile") => {
                 let ga = storage.get::<String>(GA_KEY).await?.is_some();

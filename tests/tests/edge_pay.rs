@@ -1,0 +1,222 @@
+//! `pay` (SPEC 3.1, 5, 6) under a real `wrangler dev` against the in-process sandbox:
+//! an SMS code read from the dev outbox pays once (one wallet charge at the sandbox);
+//! the same `Idempotency-Key` replays, another body with it is 409, concurrent
+//! duplicates charge once; five wrong codes lock the order; S0 deny and S0 slow refuse
+//! with nothing charged; a GA code pays.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
+use kassa_tests::sandbox::config::fixtures as f;
+use kassa_tests::sandbox::{Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+
+fn bare_base64(pem: &str) -> String {
+    pem.lines().filter(|l| !l.starts_with("-----")).collect()
+}
+
+fn counter(http: &ureq::Agent, sb: &str, name: &str) -> u64 {
+    let (_, v) = read_json(http.get(format!("{sb}/_control/counters")).call()).unwrap();
+    v["counters"][name].as_u64().unwrap_or(0)
+}
+
+fn create(http: &ureq::Agent, url: &str, user: &str) -> (String, String) {
+    let (s, o) = read_json(
+        http.post(format!("{url}/v1/orders"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .send_json(json!({
+                "channel": "wallet", "amount": "12.5", "token": "USDT",
+                "user": {"id": user, "mobile": "18600000001"},
+            })),
+    )
+    .unwrap();
+    assert_eq!(s, 201, "{o}");
+    (
+        o["id"].as_str().unwrap().to_owned(),
+        o["client_secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Sends a code and reads it from the dev outbox: (send id, code).
+fn sms_code(http: &ureq::Agent, url: &str, id: &str, secret: &str) -> (String, String) {
+    let (s, v) = read_json(
+        http.post(format!("{url}/api/payment/order/send_payment_verify_code"))
+            .header("Authorization", &format!("Bearer {secret}"))
+            .send_json(json!({"order_id": id})),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{v}");
+    let send_id = v["orderId"].as_str().unwrap().to_owned();
+    let (_, o) = read_json(
+        http.get(format!("{url}/v1/dev/outbox?order_id={id}"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .call(),
+    )
+    .unwrap();
+    let msg = o["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["send_id"] == send_id.as_str())
+        .unwrap()
+        .clone();
+    (send_id, msg["code"].as_str().unwrap().to_owned())
+}
+
+fn pay(
+    http: &ureq::Agent,
+    url: &str,
+    secret: &str,
+    key: Option<&str>,
+    body: &Value,
+) -> (u16, Value) {
+    let mut req = http
+        .post(format!("{url}/api/payment/order/pay"))
+        .header("Authorization", &format!("Bearer {secret}"));
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    read_json(req.send_json(body)).unwrap()
+}
+
+#[test]
+fn pay_flow_against_the_sandbox() {
+    let sandbox = Sandbox::start(SandboxConfig::for_tests().unwrap()).unwrap();
+    let sb = sandbox.url().to_owned();
+    let wallet_pub = std::fs::read_to_string(
+        kassa_tests::harness::root().join("tests/src/sandbox/keys/wallet.spki.pem"),
+    )
+    .unwrap();
+    let dir = TempDir::new("edge-pay").unwrap();
+    let s0_url = format!("{sb}/s0");
+    let wallet_url = format!("{sb}/wallet");
+    let wallet_key = bare_base64(&wallet_pub);
+    let edge = Edge::start_with(
+        dir.path(),
+        &[
+            ("KASSA_S0_URL", &s0_url),
+            ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
+            ("KASSA_S0_UID", f::S0_UID),
+            ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
+            ("KASSA_S0_TIMEOUT_MS", "1000"),
+            ("KASSA_WALLET_URL", &wallet_url),
+            ("KASSA_WALLET_API_KEY", "wallet-key"),
+            ("KASSA_WALLET_PUBLIC_KEY", &wallet_key),
+            ("KASSA_PUBLIC_URL", "http://127.0.0.1:9"),
+        ],
+    )
+    .unwrap();
+    let http = agent();
+    let url = edge.url();
+
+    // SMS pay, idempotent.
+    let (id, secret) = create(&http, &url, "u-pay-1");
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let body = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    let (s, v) = pay(&http, &url, &secret, Some("k-1"), &body);
+    assert_eq!(s, 200, "{v} / {}", edge.log_tail());
+    assert_eq!(v["orderId"], id.as_str());
+    assert_eq!(v["status"], "PROCESSING");
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 1);
+    let (s2, v2) = pay(&http, &url, &secret, Some("k-1"), &body);
+    assert_eq!((s2, &v2), (200, &v));
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 1);
+    let mut other = body.clone();
+    other["verify_code"] = json!("000000");
+    let (s, v) = pay(&http, &url, &secret, Some("k-1"), &other);
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("idempotency_key_reused")),
+        "{v}"
+    );
+    // A new key on an order already processing: refused, nothing charged.
+    let (s, v) = pay(&http, &url, &secret, Some("k-2"), &body);
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("order_not_payable")),
+        "{v}"
+    );
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 1);
+
+    // N concurrent duplicates → one charge.
+    let (id, secret) = create(&http, &url, "u-pay-2");
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let body = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    let results: Vec<(u16, Value)> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..6)
+            .map(|_| s.spawn(|| pay(&agent(), &url, &secret, Some("k-c"), &body)))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(results.iter().any(|(s, _)| *s == 200), "{results:?}");
+    assert!(
+        results
+            .iter()
+            .all(|(s, v)| *s == 200 || v["code"] == "idempotency_in_progress"),
+        "{results:?}"
+    );
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 2);
+
+    // Five wrong codes lock the order; the right code is then refused too.
+    let (id, secret) = create(&http, &url, "u-pay-3");
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let wrong = if code == "123456" { "654321" } else { "123456" };
+    for i in 0..5 {
+        let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": wrong});
+        let (s, v) = pay(&http, &url, &secret, None, &b);
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (400, Some("verify_code")),
+            "{i}: {v}"
+        );
+    }
+    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    let (s, v) = pay(&http, &url, &secret, None, &b);
+    assert_eq!((s, v["code"].as_str()), (429, Some("order_locked")), "{v}");
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 2);
+
+    // S0 deny, then S0 slow (over the 1 s timeout): refused, nothing charged.
+    for (outcome, extra) in [("deny", json!({})), ("slow", json!({"ms": 2500}))] {
+        let mut script = json!({"outcome": outcome, "count": 1});
+        if let Some(ms) = extra.get("ms") {
+            script["ms"] = ms.clone();
+        }
+        let (s, _) = read_json(
+            http.post(format!("{sb}/_control/s0/prepay"))
+                .send_json(&script),
+        )
+        .unwrap();
+        assert_eq!(s, 200);
+        let (id, secret) = create(&http, &url, &format!("u-pay-s0-{outcome}"));
+        let (send_id, code) = sms_code(&http, &url, &id, &secret);
+        let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+        let (s, v) = pay(&http, &url, &secret, None, &b);
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (409, Some("s0_refused")),
+            "{outcome}: {v}"
+        );
+        assert_eq!(counter(&http, &sb, "wallet.pay"), 2, "{outcome}");
+    }
+
+    // GA: enrol, then pay with the current TOTP code (no code send).
+    let (s, g) = read_json(
+        http.post(format!("{url}/v1/users/u-pay-ga/ga"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .send_empty(),
+    )
+    .unwrap();
+    assert_eq!(s, 201, "{g}");
+    let totp =
+        kassa_shared::crypto::totp::Totp::from_base32(g["secret"].as_str().unwrap()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let (id, secret) = create(&http, &url, "u-pay-ga");
+    let b = json!({"order_id": id, "verify_code": totp.code_at(now)});
+    let (s, v) = pay(&http, &url, &secret, None, &b);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "PROCESSING");
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 3);
+}
