@@ -65,6 +65,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             w::send_verify_code,
         )
         .post_async("/api/payment/order/pay", w::pay)
+        .post_async("/api/payment/order/quick_pay", w::quick_pay)
         .get_async("/api/payment/order/load_pay_data", w::load_pay_data)
         .post_async("/api/payment/order/load_pay_data", w::load_pay_data)
         .get_async("/.well-known/kassa-key.json", w::public_key)

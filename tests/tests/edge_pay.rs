@@ -2,7 +2,7 @@
 //! an SMS code read from the dev outbox pays once (one wallet charge at the sandbox);
 //! the same `Idempotency-Key` replays, another body with it is 409, concurrent
 //! duplicates charge once; five wrong codes lock the order; S0 deny and S0 slow refuse
-//! with nothing charged; a GA code pays.
+//! with nothing charged; a GA code pays; `quick_pay` answers `need2FA` without a code.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -219,4 +219,26 @@ fn pay_flow_against_the_sandbox() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status"], "PROCESSING");
     assert_eq!(counter(&http, &sb, "wallet.pay"), 3);
+
+    // quick_pay: no code and risk wants one (an untrusted user, a new device) → need2FA,
+    // nothing attempted; with the code → attempted, not yet finished.
+    let (id, secret) = create(&http, &url, "u-quick");
+    let quick = |b: &Value| {
+        read_json(
+            http.post(format!("{url}/api/payment/order/quick_pay"))
+                .header("Authorization", &format!("Bearer {secret}"))
+                .send_json(b),
+        )
+        .unwrap()
+    };
+    let (s, v) = quick(&json!({"order_id": id}));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v, json!({"processIsEnd": false, "need2FA": true}));
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 3);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (s, v) =
+        quick(&json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code}));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v, json!({"processIsEnd": false, "need2FA": false}));
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 4);
 }

@@ -756,6 +756,10 @@ pub struct PayIn {
     pub code: String,
     pub device_id: Option<String>,
     pub english: bool,
+    /// `quick_pay`: the code is optional and, when risk wants one, the answer is
+    /// `{processIsEnd: false, need2FA: true}` with nothing attempted.
+    #[serde(default)]
+    pub quick: bool,
 }
 
 /// One `Idempotency-Key`'s record: the body's fingerprint and, once done, the answer.
@@ -867,8 +871,12 @@ impl OrderObject {
             });
         }
 
-        // The second factor: a sent code when `verify_code_order_id` names one, else GA.
-        let wrong: Option<&str> = if let Some(send_id) = p.send_id {
+        // The second factor: a sent code when `verify_code_order_id` names one, else GA;
+        // none for a `quick_pay` without a code (risk decides below).
+        let with_code = !(p.quick && p.code.is_empty());
+        let wrong: Option<&str> = if !with_code {
+            None
+        } else if let Some(send_id) = p.send_id {
             let mut codes: Vec<StoredCode> = self.load(CODES_KEY).await?.unwrap_or_default();
             let pepper = env::secret(&self.env, "KASSA_CODE_PEPPER")?;
             let pepper = kassa_shared::crypto::Secret::from(pepper.as_str());
@@ -915,7 +923,9 @@ impl OrderObject {
             };
             return Err(EdgeError::bad("verify_code", message));
         }
-        lock.record_success();
+        if with_code {
+            lock.record_success();
+        }
         self.state
             .storage()
             .put(WRONG_CODES_KEY, serde_json::to_string(&lock)?)
@@ -944,6 +954,10 @@ impl OrderObject {
             .await?;
         if let Some(block) = decision.first_block() {
             return Err(EdgeError::Forbidden(block.as_str()));
+        }
+        if !with_code && decision.need_2fa {
+            // S2: `need2FA: true` sends the widget to the code step; nothing was tried.
+            return Ok(json!({ "processIsEnd": false, "need2FA": true }));
         }
 
         // S0 prePayCheck: fail closed on anything but a clear approval.
@@ -1041,6 +1055,13 @@ impl OrderObject {
         } else {
             kassa_shared::providers::s2_wallet::status::Locale::ZhCn
         };
+        if p.quick {
+            // 支付是否完成: only a succeeded order is finished; processing is not.
+            return Ok(json!({
+                "processIsEnd": stored.order.status() == OrderStatus::Succeeded,
+                "need2FA": false,
+            }));
+        }
         Ok(s2_order(&stored, locale))
     }
 }

@@ -517,81 +517,91 @@ pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
 /// `POST /api/payment/order/pay` `{order_id, verify_code_order_id?, verify_code}` with an
 /// optional `Idempotency-Key` header → the S2 order. Everything after authentication
 /// runs in the order's `OrderObject` (`OrderObject::pay`), which serialises it.
-pub async fn pay(mut req: Request, ctx: Ctx) -> Result<Response> {
-    respond_s2(
-        async {
-            let map = input::json_object(
-                &mut req,
-                &[
-                    "order_id",
-                    "verify_code_order_id",
-                    "verify_code",
-                    "device_id",
-                ],
-            )
-            .await?;
-            let id = order_id(&map)?;
-            let code = input::string(&map, "verify_code", "verify_code", 16)?;
-            let send_id =
-                match map.get("verify_code_order_id") {
-                    None | Some(Value::Null) => None,
-                    Some(v) => {
-                        let text = match v {
-                            Value::String(s) => s.clone(),
-                            Value::Number(n) => n.to_string(),
-                            _ => String::new(),
-                        };
-                        // S2: "0 or absent for GA".
-                        if text == "0" {
-                            None
-                        } else {
-                            Some(Id::parse("verify_code_order_id", &text).map_err(|e| {
-                                EdgeError::bad("verify_code_order_id", e.to_string())
-                            })?)
-                        }
-                    }
-                };
-            let device_id = input::opt_string(&map, "device_id", "device_id", 128)?;
-            let key = req
-                .headers()
-                .get("Idempotency-Key")
-                .ok()
-                .flatten()
-                .map(|k| k.trim().to_owned());
-            if let Some(k) = &key {
-                if k.is_empty() || k.len() > 255 {
-                    return Err(EdgeError::bad(
-                        "Idempotency-Key",
-                        "Idempotency-Key: 1 to 255 characters",
-                    ));
-                }
-            }
-            let claims = authorize(&req, &ctx.env, id, "pay").await?;
-            // serde_json's map is ordered by key, so equal bodies print equally.
-            let canonical = serde_json::to_string(&map)?;
-            let fingerprint = data_encoding::HEXLOWER.encode(&kassa_shared::crypto::hmac_sha256(
-                b"kassa pay fingerprint v1",
-                &[canonical.as_bytes()],
-            ));
-            let english = matches!(locale(&req), Locale::EnUs);
-            let v = call(
-                &order_stub(&ctx.env, id)?,
-                Method::Post,
-                "/pay",
-                Some(&json!({
-                    "key": key,
-                    "fingerprint": fingerprint,
-                    "user_id": claims.user_id,
-                    "user_binding": user_binding(&claims.user_id)?.to_string(),
-                    "send_id": send_id.map(|s| s.to_string()),
-                    "code": code,
-                    "device_id": device_id,
-                    "english": english,
-                })),
-            )
-            .await?;
-            Ok(Response::from_json(&v)?)
-        }
-        .await,
+pub async fn pay(req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s2(pay_or_quick(req, &ctx, false).await)
+}
+
+/// `POST /api/payment/order/quick_pay` — as `pay`, the code optional → `{processIsEnd,
+/// need2FA}`; `need2FA: true` (nothing attempted) when risk wants a code and none came.
+pub async fn quick_pay(req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s2(pay_or_quick(req, &ctx, true).await)
+}
+
+async fn pay_or_quick(mut req: Request, ctx: &Ctx, quick: bool) -> Result<Response, EdgeError> {
+    let map = input::json_object(
+        &mut req,
+        &[
+            "order_id",
+            "verify_code_order_id",
+            "verify_code",
+            "device_id",
+        ],
     )
+    .await?;
+    let id = order_id(&map)?;
+    let code = if quick {
+        input::opt_string(&map, "verify_code", "verify_code", 16)?.unwrap_or_default()
+    } else {
+        input::string(&map, "verify_code", "verify_code", 16)?
+    };
+    let send_id = match map.get("verify_code_order_id") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            };
+            // S2: "0 or absent for GA".
+            if text == "0" {
+                None
+            } else {
+                Some(
+                    Id::parse("verify_code_order_id", &text)
+                        .map_err(|e| EdgeError::bad("verify_code_order_id", e.to_string()))?,
+                )
+            }
+        }
+    };
+    let device_id = input::opt_string(&map, "device_id", "device_id", 128)?;
+    let key = req
+        .headers()
+        .get("Idempotency-Key")
+        .ok()
+        .flatten()
+        .map(|k| k.trim().to_owned());
+    if let Some(k) = &key {
+        if k.is_empty() || k.len() > 255 {
+            return Err(EdgeError::bad(
+                "Idempotency-Key",
+                "Idempotency-Key: 1 to 255 characters",
+            ));
+        }
+    }
+    let claims = authorize(&req, &ctx.env, id, "pay").await?;
+    // serde_json's map is ordered by key, so equal bodies print equally.
+    let canonical = serde_json::to_string(&map)?;
+    let fingerprint = data_encoding::HEXLOWER.encode(&kassa_shared::crypto::hmac_sha256(
+        b"kassa pay fingerprint v1",
+        &[canonical.as_bytes()],
+    ));
+    let english = matches!(locale(&req), Locale::EnUs);
+    let v = call(
+        &order_stub(&ctx.env, id)?,
+        Method::Post,
+        "/pay",
+        Some(&json!({
+            "key": key,
+            "fingerprint": fingerprint,
+            "user_id": claims.user_id,
+            "user_binding": user_binding(&claims.user_id)?.to_string(),
+            "send_id": send_id.map(|s| s.to_string()),
+            "code": code,
+            "device_id": device_id,
+            "english": english,
+            "quick": quick,
+        })),
+    )
+    .await?;
+    Ok(Response::from_json(&v)?)
 }
