@@ -2,7 +2,8 @@
 //! an SMS code read from the dev outbox pays once (one wallet charge at the sandbox);
 //! the same `Idempotency-Key` replays, another body with it is 409, concurrent
 //! duplicates charge once; five wrong codes lock the order; S0 deny and S0 slow refuse
-//! with nothing charged; a GA code pays; `quick_pay` answers `need2FA` without a code.
+//! with nothing charged; a GA code pays; `quick_pay` answers `need2FA` without a code; a Paytm order's
+//! pay returns the signed form, whose checksum verifies.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -91,6 +92,7 @@ fn pay_flow_against_the_sandbox() {
     let s0_url = format!("{sb}/s0");
     let wallet_url = format!("{sb}/wallet");
     let wallet_key = bare_base64(&wallet_pub);
+    let paytm_url = format!("{sb}/paytm");
     let edge = Edge::start_with(
         dir.path(),
         &[
@@ -103,6 +105,10 @@ fn pay_flow_against_the_sandbox() {
             ("KASSA_WALLET_API_KEY", "wallet-key"),
             ("KASSA_WALLET_PUBLIC_KEY", &wallet_key),
             ("KASSA_PUBLIC_URL", "http://127.0.0.1:9"),
+            ("KASSA_PAYTM_URL", &paytm_url),
+            ("KASSA_PAYTM_MID", f::PAYTM_MID),
+            ("KASSA_PAYTM_MERCHANT_KEY", f::PAYTM_KEY),
+            ("KASSA_PAYTM_WEBSITE", "WEBSTAGING"),
         ],
     )
     .unwrap();
@@ -241,4 +247,48 @@ fn pay_flow_against_the_sandbox() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v, json!({"processIsEnd": false, "need2FA": false}));
     assert_eq!(counter(&http, &sb, "wallet.pay"), 4);
+
+    // Paytm: pay answers the order plus the signed form for the widget to post; the
+    // CHECKSUMHASH verifies with the merchant key (SPEC 4.3).
+    let (s, o) = read_json(
+        http.post(format!("{url}/v1/orders"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .send_json(json!({
+                "channel": "paytm", "amount": 1000, "currency": "INR",
+                "user": {"id": "u-paytm", "mobile": "9876543210"},
+            })),
+    )
+    .unwrap();
+    assert_eq!(s, 201, "{o}");
+    let id = o["id"].as_str().unwrap().to_owned();
+    let secret = o["client_secret"].as_str().unwrap().to_owned();
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    let (s, v) = pay(&http, &url, &secret, None, &b);
+    assert_eq!(s, 200, "{v}");
+    let form = &v["paytmForm"];
+    assert_eq!(
+        form["action"],
+        format!("{sb}/paytm/theia/processTransaction")
+    );
+    let params = form["params"].as_object().unwrap();
+    assert_eq!(params["ORDER_ID"], id.as_str());
+    assert_eq!(params["TXN_AMOUNT"], "10.00");
+    assert_eq!(params["MID"], f::PAYTM_MID);
+    let checksum = params["CHECKSUMHASH"].as_str().unwrap();
+    let signed: kassa_shared::providers::s1_paytm::checksum::Params = params
+        .iter()
+        .filter(|(k, _)| k.as_str() != "CHECKSUMHASH")
+        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned)))
+        .collect();
+    kassa_shared::providers::s1_paytm::checksum::verify(&signed, f::PAYTM_KEY.as_bytes(), checksum)
+        .unwrap();
+    let mut tampered = signed.clone();
+    tampered.insert("TXN_AMOUNT".into(), Some("1.00".into()));
+    assert!(kassa_shared::providers::s1_paytm::checksum::verify(
+        &tampered,
+        f::PAYTM_KEY.as_bytes(),
+        checksum
+    )
+    .is_err());
 }

@@ -993,8 +993,59 @@ impl OrderObject {
             }
         }
 
-        // The channel. Only the wallet is wired to `pay` so far; others are refused
-        // before an attempt is recorded.
+        let locale = if p.english {
+            kassa_shared::providers::s2_wallet::status::Locale::EnUs
+        } else {
+            kassa_shared::providers::s2_wallet::status::Locale::ZhCn
+        };
+        // Paytm (S1): no request leaves the edge; the attempt starts and the widget posts
+        // the signed form to Paytm's process page (SPEC 3.3). The callback moves it on.
+        if let (crate::resources::Channel::Paytm, OrderAmount::Fiat(money)) =
+            (stored.meta.channel, stored.order.amount())
+        {
+            use crate::channels::paytm;
+            let cfg = channels
+                .paytm()
+                .map_err(|e| EdgeError::Internal(format!("paytm configuration: {e}")))?;
+            let order = paytm::PaytmOrder {
+                order_id: id,
+                amount: *money,
+                cust_id: p.user_id.clone(),
+                email: stored.meta.user.email.clone(),
+                mobile_no: stored.meta.user.mobile.clone(),
+            };
+            let salt =
+                paytm::random_salt().map_err(|e| EdgeError::Internal(format!("paytm: {e}")))?;
+            let form = paytm::pre_order_form(cfg, &order, &salt)
+                .map_err(|e| EdgeError::Internal(format!("paytm form: {e}")))?;
+            let attempt = random_id()?;
+            let stored = self
+                .apply(
+                    stored,
+                    Event::new(
+                        format!("attempt_started_{attempt}"),
+                        EventKind::AttemptStarted { attempt },
+                    ),
+                )
+                .await?;
+            if p.quick {
+                return Ok(
+                    json!({ "processIsEnd": false, "need2FA": false, "paytmForm": {
+                    "action": format!("{}/theia/processTransaction", cfg.base_url),
+                    "params": form,
+                } }),
+                );
+            }
+            let mut v = s2_order(&stored, locale);
+            v["paytmForm"] = json!({
+                "action": format!("{}/theia/processTransaction", cfg.base_url),
+                "params": form,
+            });
+            return Ok(v);
+        }
+
+        // The wallet: the provider's acknowledgement moves the attempt to processing.
+        // S3 and Ping++ are refused before an attempt is recorded (not wired yet).
         let (token, token_amount) = match (stored.meta.channel, stored.order.amount()) {
             (crate::resources::Channel::Wallet, OrderAmount::Token { token, amount }) => {
                 (token.clone(), *amount)
@@ -1050,11 +1101,6 @@ impl OrderObject {
                 });
             }
         };
-        let locale = if p.english {
-            kassa_shared::providers::s2_wallet::status::Locale::EnUs
-        } else {
-            kassa_shared::providers::s2_wallet::status::Locale::ZhCn
-        };
         if p.quick {
             // 支付是否完成: only a succeeded order is finished; processing is not.
             return Ok(json!({
@@ -1064,4 +1110,12 @@ impl OrderObject {
         }
         Ok(s2_order(&stored, locale))
     }
+}
+
+/// A random non-zero 63-bit id (attempt ids).
+fn random_id() -> Result<kassa_shared::id::Id, EdgeError> {
+    let mut raw = [0u8; 8];
+    getrandom::getrandom(&mut raw).map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+    kassa_shared::id::Id::new((u64::from_be_bytes(raw) >> 1) | 1)
+        .map_err(|e| EdgeError::Internal(e.to_string()))
 }
