@@ -3,7 +3,8 @@
 //! the same `Idempotency-Key` replays, another body with it is 409, concurrent
 //! duplicates charge once; five wrong codes lock the order; S0 deny and S0 slow refuse
 //! with nothing charged; a GA code pays; `quick_pay` answers `need2FA` without a code; a Paytm order's
-//! pay returns the signed form, whose checksum verifies.
+//! pay returns the signed form, whose checksum verifies; a Ping++ order's pay creates
+//! one charge, and a refused charge fails the attempt.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -93,6 +94,7 @@ fn pay_flow_against_the_sandbox() {
     let wallet_url = format!("{sb}/wallet");
     let wallet_key = bare_base64(&wallet_pub);
     let paytm_url = format!("{sb}/paytm");
+    let pingpp_url = format!("{sb}/pingpp");
     let edge = Edge::start_with(
         dir.path(),
         &[
@@ -109,6 +111,9 @@ fn pay_flow_against_the_sandbox() {
             ("KASSA_PAYTM_MID", f::PAYTM_MID),
             ("KASSA_PAYTM_MERCHANT_KEY", f::PAYTM_KEY),
             ("KASSA_PAYTM_WEBSITE", "WEBSTAGING"),
+            ("KASSA_PINGPP_URL", &pingpp_url),
+            ("KASSA_PINGPP_SECRET_KEY", f::PINGPP_API_KEY),
+            ("KASSA_PINGPP_APP_ID", "app_kassa_sandbox"),
         ],
     )
     .unwrap();
@@ -291,4 +296,46 @@ fn pay_flow_against_the_sandbox() {
         checksum
     )
     .is_err());
+
+    // Ping++: a charge is created at the sandbox (once), the order is processing; a
+    // scripted refusal fails the attempt and leaves the order payable.
+    let pingpp_order = |user: &str| {
+        let (s, o) = read_json(
+            http.post(format!("{url}/v1/orders"))
+                .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+                .send_json(json!({
+                    "channel": "pingpp", "amount": 1000, "currency": "CNY",
+                    "user": {"id": user, "mobile": "18600000001"},
+                })),
+        )
+        .unwrap();
+        assert_eq!(s, 201, "{o}");
+        (
+            o["id"].as_str().unwrap().to_owned(),
+            o["client_secret"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (id, secret) = pingpp_order("u-pingpp");
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    let (s, v) = pay(&http, &url, &secret, Some("p-1"), &b);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "PROCESSING");
+    assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 1);
+    let (s, _) = read_json(
+        http.post(format!("{sb}/_control/pingpp/script"))
+            .send_json(json!({"outcome": "deny", "count": 1})),
+    )
+    .unwrap();
+    assert_eq!(s, 200);
+    let (id, secret) = pingpp_order("u-pingpp-2");
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    let (s, v) = pay(&http, &url, &secret, None, &b);
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("provider_refused")),
+        "{v}"
+    );
+    assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 1);
 }

@@ -600,6 +600,7 @@ async fn pay_or_quick(mut req: Request, ctx: &Ctx, quick: bool) -> Result<Respon
             "device_id": device_id,
             "english": english,
             "quick": quick,
+            "client_ip": req.headers().get("CF-Connecting-IP").ok().flatten(),
         })),
     )
     .await?;
