@@ -59,6 +59,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get_async("/api/payment/order/events", live::order_events_socket)
         .get_async("/v1/dev/outbox", m::dev_outbox)
         .post_async("/v1/users/:id/ga", m::enrol_ga)
+        .post_async("/v1/users/:id/trusted", m::set_trusted)
         .get_async("/api/payment/orders", w::list_orders)
         .post_async(
             "/api/payment/order/send_payment_verify_code",

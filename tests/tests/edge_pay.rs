@@ -4,7 +4,8 @@
 //! duplicates charge once; five wrong codes lock the order; S0 deny and S0 slow refuse
 //! with nothing charged; a GA code pays; `quick_pay` answers `need2FA` without a code; a Paytm order's
 //! pay returns the signed form, whose checksum verifies; a Ping++ order's pay creates
-//! one charge, and a refused charge fails the attempt.
+//! one charge, and a refused charge fails the attempt; `quick_pay` pays without a code
+//! for a trusted user on a known device under the password-free limit.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -338,4 +339,50 @@ fn pay_flow_against_the_sandbox() {
         "{v}"
     );
     assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 1);
+
+    // quick_pay under the password-free limit: a trusted user on a device that passed a
+    // code pays without one; an unknown device still gets need2FA.
+    let (s, v) = read_json(
+        http.post(format!("{url}/v1/users/u-trusted/trusted"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .send_json(json!({"trusted": true})),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{v}");
+    let (id, secret) = pingpp_order("u-trusted");
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code, "device_id": "dev-1"});
+    let (s, v) = pay(&http, &url, &secret, None, &b);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 2);
+    let (id, secret) = pingpp_order("u-trusted");
+    let quick = |b: &Value| {
+        read_json(
+            http.post(format!("{url}/api/payment/order/quick_pay"))
+                .header("Authorization", &format!("Bearer {secret}"))
+                .send_json(b),
+        )
+        .unwrap()
+    };
+    let (s, v) = read_json(
+        http.get(format!(
+            "{url}/api/payment/order/load_pay_data?order_id={id}&device_id=dev-1"
+        ))
+        .header("Authorization", &format!("Bearer {secret}"))
+        .call(),
+    )
+    .unwrap();
+    assert_eq!((s, &v["need2FA"]), (200, &json!(false)), "{v}");
+    let (s, v) = quick(&json!({"order_id": id, "device_id": "dev-other"}));
+    assert_eq!(
+        (s, v),
+        (200, json!({"processIsEnd": false, "need2FA": true}))
+    );
+    assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 2);
+    let (s, v) = quick(&json!({"order_id": id, "device_id": "dev-1"}));
+    assert_eq!(
+        (s, v),
+        (200, json!({"processIsEnd": false, "need2FA": false}))
+    );
+    assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 3);
 }

@@ -934,7 +934,13 @@ impl OrderObject {
             .put(WRONG_CODES_KEY, serde_json::to_string(&lock)?)
             .await?;
 
-        // Risk (SPEC 5), recorded with its reason codes whatever it decides.
+        // Risk (SPEC 5), recorded with its reason codes whatever it decides. The user's
+        // trust flag and known devices come from their `UserObject`.
+        let user = crate::objects::user_stub(&self.env, &p.user_id)?;
+        let profile = crate::objects::call(&user, Method::Get, "/profile", None).await?;
+        let trusted = profile["trusted"].as_bool().unwrap_or(false);
+        let devices: Vec<String> =
+            serde_json::from_value(profile["devices"].clone()).unwrap_or_default();
         let amount = risk_amount(stored.order.amount());
         let empty = VelocityWindow::default();
         let decision = risk::evaluate(
@@ -946,8 +952,8 @@ impl OrderObject {
                 ip_velocity: &empty,
                 wrong_codes: &lock,
                 device_id: p.device_id.as_deref(),
-                known_devices: &[],
-                user_trusted: false,
+                known_devices: &devices,
+                user_trusted: trusted,
                 last_failed_attempt_ms: None,
             },
             &config,
@@ -961,6 +967,12 @@ impl OrderObject {
         if !with_code && decision.need_2fa {
             // S2: `need2FA: true` sends the widget to the code step; nothing was tried.
             return Ok(json!({ "processIsEnd": false, "need2FA": true }));
+        }
+        // A device that passed a code is no longer new (best effort: failing to record
+        // it only means the next quick_pay asks for a code).
+        if let (true, Some(device)) = (with_code, &p.device_id) {
+            let body = json!({ "device_id": device });
+            let _ = crate::objects::call(&user, Method::Post, "/devices", Some(&body)).await;
         }
 
         // S0 prePayCheck: fail closed on anything but a clear approval.

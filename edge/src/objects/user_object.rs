@@ -13,7 +13,10 @@
 //! `{now_ms, limits}` (records a code send or answers 429 with the retry time),
 //! `POST /ga` `{secret, now_ms}` (enrols once; 409 when already enrolled), `GET /profile`
 //! (`{ga_enrolled}`: what `load_pay_data` needs, never the secret), `POST /ga/verify`
-//! `{code, now_ms}` → `{ok, reason?}` (TOTP ±1 step, no reuse of an accepted step).
+//! `{code, now_ms}` → `{ok, reason?}` (TOTP ±1 step, no reuse of an accepted step),
+//! `POST /trusted` `{trusted}` (the merchant's decision), `POST /devices` `{device_id}`
+//! (recorded after a code-verified pay). `/profile` also answers `trusted` and `devices`,
+//! the risk engine's `user_trusted` / `known_devices`.
 
 use serde::Deserialize;
 use serde_json::json;
@@ -32,6 +35,12 @@ pub const MAX_SCAN: usize = 200;
 
 const THROTTLE_KEY: &str = "send_throttle";
 const GA_KEY: &str = "ga";
+/// The merchant's decision that this user is trusted (SPEC 5, `quick_pay`).
+const TRUSTED_KEY: &str = "trusted";
+/// Devices that completed a code-verified pay: a `device_id` here is not "new" (SPEC 5).
+const DEVICES_KEY: &str = "devices";
+/// Known devices kept per user (oldest dropped first).
+const MAX_DEVICES: usize = 10;
 
 /// A user's authenticator enrolment. The secret must be kept to verify codes, so it is
 /// stored; it leaves the object only once, in the enrolment answer.
@@ -193,7 +202,45 @@ impl UserObject {
             }
             (Method::Get, "/profile") => {
                 let ga = storage.get::<String>(GA_KEY).await?.is_some();
-                Ok(Response::from_json(&json!({ "ga_enrolled": ga }))?)
+                let trusted = storage.get::<bool>(TRUSTED_KEY).await?.unwrap_or(false);
+                let devices: Vec<String> = match storage.get::<String>(DEVICES_KEY).await? {
+                    Some(s) => serde_json::from_str(&s)?,
+                    None => Vec::new(),
+                };
+                Ok(Response::from_json(
+                    &json!({ "ga_enrolled": ga, "trusted": trusted, "devices": devices }),
+                )?)
+            }
+            (Method::Post, "/trusted") => {
+                #[derive(Deserialize)]
+                struct Trusted {
+                    trusted: bool,
+                }
+                let t: Trusted = serde_json::from_str(&req.text().await?)?;
+                storage.put(TRUSTED_KEY, t.trusted).await?;
+                Ok(Response::from_json(&json!({ "trusted": t.trusted }))?)
+            }
+            (Method::Post, "/devices") => {
+                #[derive(Deserialize)]
+                struct Device {
+                    device_id: String,
+                }
+                let d: Device = serde_json::from_str(&req.text().await?)?;
+                let mut devices: Vec<String> = match storage.get::<String>(DEVICES_KEY).await? {
+                    Some(s) => serde_json::from_str(&s)?,
+                    None => Vec::new(),
+                };
+                if !devices.contains(&d.device_id) {
+                    devices.push(d.device_id);
+                    if devices.len() > MAX_DEVICES {
+                        let excess = devices.len() - MAX_DEVICES;
+                        devices.drain(..excess);
+                    }
+                    storage
+                        .put(DEVICES_KEY, serde_json::to_string(&devices)?)
+                        .await?;
+                }
+                Ok(Response::from_json(&json!({ "ok": true }))?)
             }
             _ => Err(EdgeError::RouteNotFound),
         }

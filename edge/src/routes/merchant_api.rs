@@ -817,3 +817,40 @@ pub async fn enrol_ga(mut req: Request, ctx: Ctx) -> Result<Response> {
         .await,
     )
 }
+
+/// `POST /v1/users/:id/trusted` `{"trusted": bool}` — the merchant's decision that a user
+/// is trusted (SPEC 5): with a known device and an amount under the password-free limit,
+/// `quick_pay` then pays without a code.
+pub async fn set_trusted(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            let body = json_object(&mut req, &["trusted"]).await?;
+            let trusted = match body.get("trusted") {
+                Some(Value::Bool(b)) => *b,
+                None | Some(Value::Null) => {
+                    return Err(EdgeError::bad("trusted", "trusted: is required"))
+                }
+                Some(_) => return Err(EdgeError::bad("trusted", "trusted: must be a boolean")),
+            };
+            let user_id = ctx
+                .param("id")
+                .cloned()
+                .ok_or_else(|| EdgeError::bad("id", "id: is required"))?;
+            if user_id.is_empty() || user_id.len() > client_secret::MAX_USER_ID_LEN {
+                return Err(EdgeError::bad("id", "id: 1 to 256 bytes"));
+            }
+            call(
+                &user_stub(&ctx.env, &user_id)?,
+                Method::Post,
+                "/trusted",
+                Some(&json!({ "trusted": trusted })),
+            )
+            .await?;
+            Ok(Response::from_json(
+                &json!({ "object": "user", "id": user_id, "trusted": trusted }),
+            )?)
+        }
+        .await,
+    )
+}

@@ -225,6 +225,16 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
             let device_id = input::opt_string(&map, "device_id", "device_id", 128)?;
             let claims = authorize(&req, &ctx.env, id, "load_pay_data").await?;
             let stored = load(&ctx.env, id).await?;
+            let profile = call(
+                &user_stub(&ctx.env, &claims.user_id)?,
+                Method::Get,
+                "/profile",
+                None,
+            )
+            .await?;
+            let trusted = profile["trusted"].as_bool().unwrap_or(false);
+            let devices: Vec<String> =
+                serde_json::from_value(profile["devices"].clone()).unwrap_or_default();
             let config = risk_config(&ctx.env)?;
             let amount = risk_amount(stored.order.amount());
             let empty = VelocityWindow::default();
@@ -237,21 +247,14 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
                     ip_velocity: &empty,
                     wrong_codes: &WrongCodeLock::default(),
                     device_id: device_id.as_deref(),
-                    known_devices: &[],
-                    user_trusted: false,
+                    known_devices: &devices,
+                    user_trusted: trusted,
                     last_failed_attempt_ms: None,
                 },
                 &config,
                 Date::now().as_millis(),
             );
             let user = &stored.meta.user;
-            let profile = call(
-                &user_stub(&ctx.env, &claims.user_id)?,
-                Method::Get,
-                "/profile",
-                None,
-            )
-            .await?;
             let bind_ga = profile["ga_enrolled"].as_bool().unwrap_or(false);
             // An enrolled authenticator first (no code to send); else the phone, else
             // e-mail.
