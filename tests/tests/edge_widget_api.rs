@@ -267,6 +267,33 @@ fn orders_list_filters_and_limits() {
     )
     .unwrap();
     assert_eq!(s, 404, "{v}");
+    // ... and a verify code goes to the merchant as a signed webhook instead.
+    let order = create(
+        &http,
+        &url,
+        &json!({"id": "u-prod", "mobile": "18600000003"}),
+    );
+    let (s, v) = read_json(
+        http.post(format!("{url}/api/payment/order/send_payment_verify_code"))
+            .header(
+                "Authorization",
+                &format!("Bearer {}", order["client_secret"].as_str().unwrap()),
+            )
+            .send_json(json!({"order_id": order["id"]})),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{v}");
+    let (s, w) = read_json(
+        http.get(format!(
+            "{url}/v1/orders/{}/webhooks",
+            order["id"].as_str().unwrap()
+        ))
+        .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+        .call(),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{w}");
+    assert!(w.to_string().contains("verification_code.requested"), "{w}");
     let me = json!({"id": "7001"});
     let o: Vec<Value> = (0..3).map(|_| create(&http, &url, &me)).collect();
     let _other = create(&http, &url, &json!({"id": "7002"}));

@@ -13,7 +13,8 @@
 //!   status history) plus the merchant's metadata;
 //! - `outbox`: `Vec<OutboxEntry>` — webhooks and relays with their delivery log;
 //! - `codes`: `Vec<StoredCode>` — verify-code sends (MACs only), newest last;
-//! - `dev_outbox` (development only): the codes in clear, for tests and the demo;
+//! - `dev_outbox` (development only): the codes in clear, for tests and the demo; in
+//!   production the code goes out instead as a `verification_code.requested` webhook;
 //! - `wrong_codes`: the order's `WrongCodeLock` (SPEC 5: 5 wrong codes → 15 min);
 //! - `pay_lock`: the unix ms a `pay` began, while one runs (one attempt at a time);
 //! - `idem:<Idempotency-Key>`: [`PayRecord`] — fingerprint and, once done, the answer;
@@ -288,17 +289,54 @@ impl OrderObject {
                 storage
                     .put(CODES_KEY, serde_json::to_string(&codes)?)
                     .await?;
-                if let (Some(dev), true) = (c.dev, env::is_development(&self.env)) {
-                    let mut outbox: Vec<Value> =
-                        self.load(DEV_OUTBOX_KEY).await?.unwrap_or_default();
-                    outbox.push(dev);
-                    if outbox.len() > MAX_CODES {
-                        let excess = outbox.len() - MAX_CODES;
-                        outbox.drain(..excess);
+                if let Some(message) = c.dev {
+                    if env::is_development(&self.env) {
+                        let mut outbox: Vec<Value> =
+                            self.load(DEV_OUTBOX_KEY).await?.unwrap_or_default();
+                        outbox.push(message);
+                        if outbox.len() > MAX_CODES {
+                            let excess = outbox.len() - MAX_CODES;
+                            outbox.drain(..excess);
+                        }
+                        storage
+                            .put(DEV_OUTBOX_KEY, serde_json::to_string(&outbox)?)
+                            .await?;
+                    } else {
+                        // Production (SPEC 6): the merchant delivers the code; it gets it
+                        // in a signed webhook through the order's outbox (retried like
+                        // every webhook). The id is per send, so a redelivery is the same.
+                        let now = now_ms();
+                        let stored = self.require_order().await?;
+                        let mut outbox = self.load_outbox().await?;
+                        let id = format!(
+                            "evt_{}_code_{}",
+                            stored.order.id(),
+                            message["send_id"].as_str().unwrap_or("0")
+                        );
+                        if !outbox.iter().any(|e| e.id == id) {
+                            let body = json!({
+                                "id": id,
+                                "object": "event",
+                                "type": "verification_code.requested",
+                                "created": now / 1000,
+                                "data": message,
+                            });
+                            outbox.push(OutboxEntry {
+                                id,
+                                kind: OutboxKind::Webhook,
+                                event_type: "verification_code.requested".to_owned(),
+                                created_ms: now,
+                                body: body.to_string(),
+                                status: DeliveryStatus::Pending,
+                                attempts: 0,
+                                window_start_ms: None,
+                                next_attempt_ms: Some(now),
+                                log: Vec::new(),
+                            });
+                            self.save(&stored, &outbox).await?;
+                            self.reschedule(&stored, &outbox).await?;
+                        }
                     }
-                    storage
-                        .put(DEV_OUTBOX_KEY, serde_json::to_string(&outbox)?)
-                        .await?;
                 }
                 json_response(&json!({ "ok": true }), 200)
             }

@@ -441,7 +441,8 @@ fn user_binding(user_id: &str) -> Result<Id, EdgeError> {
 /// code-send id, sent back by `pay` as `verify_code_order_id`). MOBILE when the order's
 /// user has a mobile, else EMAIL; throttled per user in their `UserObject` (429 with
 /// `retry_after_ms` and `Retry-After`). The code is stored only as a MAC in the order's
-/// object; delivery: the dev outbox under `KASSA_ENV=development`.
+/// object; delivery: the dev outbox under `KASSA_ENV=development`, else a signed merchant
+/// webhook `verification_code.requested` through the order's outbox.
 pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond_s2(
         async {
@@ -493,14 +494,16 @@ pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
                 &Secret::from(pepper.as_str()),
             )
             .map_err(|e| EdgeError::Internal(format!("code issue: {e}")))?;
-            let dev = env::is_development(&ctx.env).then(|| {
-                json!({
-                    "send_id": send_id.to_string(),
-                    "auth_type": auth_type,
-                    "to": to,
-                    "code": plain.expose(),
-                    "at_ms": now,
-                })
+            // The notifier's message: the dev outbox in development, else a signed
+            // merchant webhook (the `OrderObject` decides, SPEC 6).
+            let dev = json!({
+                "order_id": id.to_string(),
+                "send_id": send_id.to_string(),
+                "auth_type": auth_type,
+                "to": to,
+                "code": plain.expose(),
+                "at_ms": now,
+                "expires_at_ms": code.expires_at_ms,
             });
             call(
                 &order_stub(&ctx.env, id)?,
