@@ -5,7 +5,8 @@
 //! with nothing charged; a GA code pays; `quick_pay` answers `need2FA` without a code; a Paytm order's
 //! pay returns the signed form, whose checksum verifies; a Ping++ order's pay creates
 //! one charge, and a refused charge fails the attempt; `quick_pay` pays without a code
-//! for a trusted user on a known device under the password-free limit.
+//! for a trusted user on a known device under the password-free limit; the per-user
+//! velocity limit refuses a third attempt.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -115,6 +116,8 @@ fn pay_flow_against_the_sandbox() {
             ("KASSA_PINGPP_URL", &pingpp_url),
             ("KASSA_PINGPP_SECRET_KEY", f::PINGPP_API_KEY),
             ("KASSA_PINGPP_APP_ID", "app_kassa_sandbox"),
+            // Two attempts per user per 10 min: low enough to hit in the test below.
+            ("KASSA_RISK_VELOCITY_USER_10M", "2"),
         ],
     )
     .unwrap();
@@ -383,6 +386,22 @@ fn pay_flow_against_the_sandbox() {
     assert_eq!(
         (s, v),
         (200, json!({"processIsEnd": false, "need2FA": false}))
+    );
+    assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 3);
+
+    // Per-user velocity (limit 2 here): that user's third attempt is refused by risk,
+    // nothing charged.
+    let (id, secret) = pingpp_order("u-trusted");
+    let (s, v) = read_json(
+        http.post(format!("{url}/api/payment/order/quick_pay"))
+            .header("Authorization", &format!("Bearer {secret}"))
+            .send_json(json!({"order_id": id, "device_id": "dev-1"})),
+    )
+    .unwrap();
+    assert_eq!(s, 403, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("velocity_user"),
+        "{v}"
     );
     assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 3);
 }

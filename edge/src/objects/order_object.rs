@@ -979,14 +979,17 @@ impl OrderObject {
         let trusted = profile["trusted"].as_bool().unwrap_or(false);
         let devices: Vec<String> =
             serde_json::from_value(profile["devices"].clone()).unwrap_or_default();
+        let user_velocity: VelocityWindow =
+            serde_json::from_value(profile["velocity"].clone()).unwrap_or_default();
         let amount = risk_amount(stored.order.amount());
+        // Per-IP velocity needs a per-IP object; until then its window is empty.
         let empty = VelocityWindow::default();
         let decision = risk::evaluate(
             &RiskInput {
                 order_amount: &amount,
                 requested_amount: &amount,
                 order_expires_at_ms: stored.order.expires_at_ms(),
-                user_velocity: &empty,
+                user_velocity: &user_velocity,
                 ip_velocity: &empty,
                 wrong_codes: &lock,
                 device_id: p.device_id.as_deref(),
@@ -1034,7 +1037,12 @@ impl OrderObject {
         };
         let body = s0::pre_pay_check_body(id, price, None);
         match s0::pre_pay_check(s0_cfg, &body).await {
-            Ok(s0::PrePayDecision::Approved) => self.audit("s0_approved", "prePayCheck").await?,
+            Ok(s0::PrePayDecision::Approved) => {
+                self.audit("s0_approved", "prePayCheck").await?;
+                // The attempt counts toward the user's velocity from here on.
+                let body = json!({ "now_ms": now });
+                crate::objects::call(&user, Method::Post, "/attempts", Some(&body)).await?;
+            }
             Ok(s0::PrePayDecision::Denied { status, .. }) => {
                 self.audit("s0_denied", &format!("prePayCheck status {status}"))
                     .await?;

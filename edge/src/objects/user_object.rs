@@ -16,7 +16,9 @@
 //! `{code, now_ms}` → `{ok, reason?}` (TOTP ±1 step, no reuse of an accepted step),
 //! `POST /trusted` `{trusted}` (the merchant's decision), `POST /devices` `{device_id}`
 //! (recorded after a code-verified pay). `/profile` also answers `trusted` and `devices`,
-//! the risk engine's `user_trusted` / `known_devices`.
+//! the risk engine's `user_trusted` / `known_devices`, and `velocity` (the user's
+//! `VelocityWindow`, fed by `POST /attempts` `{now_ms}` for each attempt that passed risk
+//! and S0).
 
 use serde::Deserialize;
 use serde_json::json;
@@ -26,6 +28,7 @@ use worker::{
 
 use kassa_shared::crypto::totp::Totp;
 use kassa_shared::id::Id;
+use kassa_shared::risk::{VelocityWindow, VELOCITY_WINDOW_MS};
 use kassa_shared::second_factor::{GaState, SendLimits, SendThrottle};
 
 use crate::error::EdgeError;
@@ -41,6 +44,8 @@ const TRUSTED_KEY: &str = "trusted";
 const DEVICES_KEY: &str = "devices";
 /// Known devices kept per user (oldest dropped first).
 const MAX_DEVICES: usize = 10;
+/// The user's pay attempts in the sliding 10 min window (SPEC 5, per-user velocity).
+const VELOCITY_KEY: &str = "velocity";
 
 /// A user's authenticator enrolment. The secret must be kept to verify codes, so it is
 /// stored; it leaves the object only once, in the enrolment answer.
@@ -207,9 +212,33 @@ impl UserObject {
                     Some(s) => serde_json::from_str(&s)?,
                     None => Vec::new(),
                 };
-                Ok(Response::from_json(
-                    &json!({ "ga_enrolled": ga, "trusted": trusted, "devices": devices }),
-                )?)
+                let velocity: VelocityWindow = match storage.get::<String>(VELOCITY_KEY).await? {
+                    Some(s) => serde_json::from_str(&s)?,
+                    None => VelocityWindow::default(),
+                };
+                Ok(Response::from_json(&json!({
+                    "ga_enrolled": ga,
+                    "trusted": trusted,
+                    "devices": devices,
+                    "velocity": velocity,
+                }))?)
+            }
+            (Method::Post, "/attempts") => {
+                #[derive(Deserialize)]
+                struct Attempt {
+                    now_ms: u64,
+                }
+                let a: Attempt = serde_json::from_str(&req.text().await?)?;
+                let mut velocity: VelocityWindow = match storage.get::<String>(VELOCITY_KEY).await?
+                {
+                    Some(s) => serde_json::from_str(&s)?,
+                    None => VelocityWindow::default(),
+                };
+                velocity.record(a.now_ms, VELOCITY_WINDOW_MS);
+                storage
+                    .put(VELOCITY_KEY, serde_json::to_string(&velocity)?)
+                    .await?;
+                Ok(Response::from_json(&json!({ "ok": true }))?)
             }
             (Method::Post, "/trusted") => {
                 #[derive(Deserialize)]
