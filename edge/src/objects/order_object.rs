@@ -867,16 +867,26 @@ impl OrderObject {
             Ok(body) => (200, body),
             Err(e) => e.into_body(),
         };
-        if let Some(k) = &idem {
-            let rec = PayRecord {
-                fingerprint: p.fingerprint.clone(),
-                done: true,
-                status,
-                body: body.clone(),
-            };
-            storage.put(k, serde_json::to_string(&rec)?).await?;
-        }
+        // The lock goes first, so a failing write below cannot leave the order blocked
+        // for a minute.
         storage.delete(PAY_LOCK_KEY).await?;
+        if let Some(k) = &idem {
+            if status >= 500 {
+                // An internal failure is not the request's answer: a retry with the same
+                // key runs again rather than replaying the 5xx. It cannot pay twice: once
+                // `AttemptStarted` is stored the order is Processing and the re-run stops
+                // at "not payable".
+                storage.delete(k).await?;
+            } else {
+                let rec = PayRecord {
+                    fingerprint: p.fingerprint.clone(),
+                    done: true,
+                    status,
+                    body: body.clone(),
+                };
+                storage.put(k, serde_json::to_string(&rec)?).await?;
+            }
+        }
         Ok(Response::from_json(&body)?.with_status(status))
     }
 
