@@ -4,10 +4,16 @@
 //! The merchant API (SPEC 3.2) answers `{ "error": { type, code, message, param } }`,
 //! shaped like the best payment APIs'. The router's own 404 / 405 and the 413 body limit
 //! use the same envelope (see `lib.rs`). The live-status WebSocket route (SPEC 3.1) uses
-//! it too: S2 documents no error envelope, and a failed upgrade is read by the widget's
-//! code, not shown to the shopper.
+//! it too: a failed upgrade is read by the widget's code, not shown to the shopper.
+//!
+//! The widget API (SPEC 3.1, `/api/payment/...`) answers errors in an S2-shaped envelope
+//! instead ([`EdgeError::into_s2_response`]): seed S2's list answer is `{status, data}`
+//! with `status: 0` for success, so an error is `{status, code, message, field}` with
+//! `status` the (non-zero) HTTP status, `code` the same machine-readable code as the
+//! merchant envelope's and `field` the offending parameter or `null`. Successful S2
+//! answers keep the seed's shapes unchanged.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use worker::Response;
 
 /// SPEC 3: bodies over 64 KiB are refused with 413.
@@ -34,6 +40,13 @@ pub enum EdgeError {
     Conflict {
         code: &'static str,
         message: String,
+    },
+    /// A limit refused the request for now (code-send throttle): `retry_after_ms` is when
+    /// it would be accepted, for the widget's countdown.
+    TooManyRequests {
+        code: &'static str,
+        message: String,
+        retry_after_ms: u64,
     },
     Config(&'static str),
     Internal(String),
@@ -76,6 +89,7 @@ impl EdgeError {
             Self::MethodNotAllowed => 405,
             Self::Conflict { .. } => 409,
             Self::PayloadTooLarge => 413,
+            Self::TooManyRequests { .. } => 429,
             Self::Config(_) | Self::Internal(_) => 500,
             Self::Rendered { status, .. } => *status,
         }
@@ -93,20 +107,17 @@ impl EdgeError {
             Self::NotFound(_) => "resource_missing",
             Self::RouteNotFound => "route_not_found",
             Self::MethodNotAllowed => "method_not_allowed",
-            Self::Conflict { code, .. } => code,
+            Self::Conflict { code, .. } | Self::TooManyRequests { code, .. } => code,
             Self::Config(_) => "misconfigured",
             Self::Internal(_) => "internal",
             Self::Rendered { .. } => "rendered",
         }
     }
 
-    /// `{ "error": { type, code, message, param } }` — the envelope.
-    pub fn into_response(self) -> worker::Result<Response> {
+    /// Status, code, error type, message and parameter; `Rendered` is handled by callers.
+    fn parts(self) -> (u16, &'static str, &'static str, String, Option<String>) {
         let status = self.status();
         let code = self.code();
-        if let Self::Rendered { body, .. } = self {
-            return Ok(Response::from_json(&body)?.with_status(status));
-        }
         let (kind, message, param) = match self {
             Self::BadRequest { param, message } => ("invalid_request_error", message, Some(param)),
             Self::InvalidJson(e) => (
@@ -132,7 +143,9 @@ impl EdgeError {
                 "method not allowed on this route".to_owned(),
                 None,
             ),
-            Self::Conflict { message, .. } => ("invalid_request_error", message, None),
+            Self::Conflict { message, .. } | Self::TooManyRequests { message, .. } => {
+                ("invalid_request_error", message, None)
+            }
             Self::Config(what) => ("api_error", what.to_owned(), None),
             // Internal detail stays in the log, not in the answer.
             Self::Internal(detail) => {
@@ -141,13 +154,92 @@ impl EdgeError {
             }
             Self::Rendered { .. } => ("api_error", String::new(), None),
         };
-        let body =
+        (status, code, kind, message, param)
+    }
+
+    /// The status and merchant-envelope body, for answers that are stored and replayed
+    /// (idempotent `pay`).
+    #[must_use]
+    pub fn into_body(self) -> (u16, Value) {
+        if let Self::Rendered { status, body } = self {
+            return (status, body);
+        }
+        let retry = match &self {
+            Self::TooManyRequests { retry_after_ms, .. } => Some(*retry_after_ms),
+            _ => None,
+        };
+        let (status, code, kind, message, param) = self.parts();
+        let mut body =
             json!({ "error": { "type": kind, "code": code, "message": message, "param": param } });
+        if let Some(ms) = retry {
+            body["error"]["retry_after_ms"] = json!(ms);
+        }
+        (status, body)
+    }
+
+    /// `{ "error": { type, code, message, param } }` — the envelope.
+    pub fn into_response(self) -> worker::Result<Response> {
+        if let Self::Rendered { status, body } = self {
+            return Ok(Response::from_json(&body)?.with_status(status));
+        }
+        let retry = match &self {
+            Self::TooManyRequests { retry_after_ms, .. } => Some(*retry_after_ms),
+            _ => None,
+        };
+        let (status, code, kind, message, param) = self.parts();
+        let mut body =
+            json!({ "error": { "type": kind, "code": code, "message": message, "param": param } });
+        if let Some(ms) = retry {
+            body["error"]["retry_after_ms"] = json!(ms);
+        }
         Ok(Response::from_json(&body)?.with_status(status))
+    }
+
+    /// `{ status, code, message, field }` — the widget API's S2-shaped envelope (module
+    /// docs). An error a Durable Object rendered in the merchant envelope is re-shaped.
+    pub fn into_s2_response(self) -> worker::Result<Response> {
+        if let Self::Rendered { status, body } = self {
+            let e = &body["error"];
+            let mut s2 = json!({
+                "status": status,
+                "code": e["code"].as_str().unwrap_or("internal"),
+                "message": e["message"].as_str().unwrap_or("internal error"),
+                "field": e["param"],
+            });
+            let mut resp = Response::from_json(&s2)?;
+            if let Some(ms) = e.get("retry_after_ms").and_then(Value::as_u64) {
+                s2["retry_after_ms"] = json!(ms);
+                resp = Response::from_json(&s2)?;
+                resp.headers_mut()
+                    .set("Retry-After", &ms.div_ceil(1000).to_string())?;
+            }
+            return Ok(resp.with_status(status));
+        }
+        let retry = match &self {
+            Self::TooManyRequests { retry_after_ms, .. } => Some(*retry_after_ms),
+            _ => None,
+        };
+        let (status, code, _kind, message, param) = self.parts();
+        let mut body =
+            json!({ "status": status, "code": code, "message": message, "field": param });
+        let mut resp = Response::from_json(&body)?;
+        if let Some(ms) = retry {
+            body["retry_after_ms"] = json!(ms);
+            resp = Response::from_json(&body)?;
+            // Retry-After is whole seconds, rounded up so a client never retries early.
+            resp.headers_mut()
+                .set("Retry-After", &ms.div_ceil(1000).to_string())?;
+        }
+        Ok(resp.with_status(status))
     }
 }
 
 /// Runs a handler body and maps its error into the envelope.
 pub fn respond(result: Result<Response, EdgeError>) -> worker::Result<Response> {
     result.or_else(EdgeError::into_response)
+}
+
+/// As [`respond`], in the widget API's S2 envelope.
+pub fn respond_s2(result: Result<Response, EdgeError>) -> worker::Result<Response> {
+    result.or_else(EdgeError::into_s2_response)
 }

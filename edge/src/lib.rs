@@ -1,7 +1,7 @@
 //! The Kassa edge: a Cloudflare Worker. This file only builds the router; handlers live in
 //! `routes/`, state in `objects/` (Durable Objects), errors in `error.rs`.
 
-use worker::{event, Context, Env, Request, Response, Result, Router};
+use worker::{event, Context, Env, Method, Request, Response, Result, Router};
 
 mod env;
 mod error;
@@ -18,9 +18,10 @@ pub mod webcrypto;
 
 pub use objects::order_index::OrderIndex;
 pub use objects::order_object::OrderObject;
+pub use objects::user_object::UserObject;
 
 use error::EdgeError;
-use routes::{live, merchant_api as m};
+use routes::{live, merchant_api as m, widget_api as w};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -28,6 +29,17 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // handlers check the actual length too (`input::body_bytes`).
     if let Err(e) = input::check_content_length(&req) {
         return e.into_response();
+    }
+    // SPEC 3.1: the widget API is called cross-origin from the merchant's page; CORS is
+    // decided here once for the whole surface (see `routes/widget_api.rs`).
+    let widget = req.path().starts_with(w::PREFIX);
+    let origin = if widget {
+        w::allowed_origin(&req, &env)
+    } else {
+        None
+    };
+    if widget && req.method() == Method::Options {
+        return w::preflight(origin.as_deref());
     }
     let resp = Router::new()
         .get("/health", |_, _| routes::health::health())
@@ -45,6 +57,19 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/v1/orders/:id/client_secret", m::issue_secret)
         .post_async("/v1/test_helpers/orders/:id/events", m::test_apply_event)
         .get_async("/api/payment/order/events", live::order_events_socket)
+        .get_async("/v1/dev/outbox", m::dev_outbox)
+        .post_async("/v1/users/:id/ga", m::enrol_ga)
+        .post_async("/v1/users/:id/trusted", m::set_trusted)
+        .get_async("/api/payment/orders", w::list_orders)
+        .post_async(
+            "/api/payment/order/send_payment_verify_code",
+            w::send_verify_code,
+        )
+        .post_async("/api/payment/order/pay", w::pay)
+        .post_async("/api/payment/order/quick_pay", w::quick_pay)
+        .get_async("/api/payment/order/load_pay_data", w::load_pay_data)
+        .post_async("/api/payment/order/load_pay_data", w::load_pay_data)
+        .get_async("/.well-known/kassa-key.json", w::public_key)
         .run(req, env)
         .await?;
     // The router answers unknown routes and wrong methods in plain text; every handler
@@ -55,9 +80,16 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .ok()
         .flatten()
         .is_some_and(|c| c.starts_with("application/json"));
-    match resp.status_code() {
-        404 if !is_json => EdgeError::RouteNotFound.into_response(),
-        405 if !is_json => EdgeError::MethodNotAllowed.into_response(),
+    let resp = match (resp.status_code(), widget) {
+        (404, false) if !is_json => EdgeError::RouteNotFound.into_response(),
+        (405, false) if !is_json => EdgeError::MethodNotAllowed.into_response(),
+        (404, true) if !is_json => EdgeError::RouteNotFound.into_s2_response(),
+        (405, true) if !is_json => EdgeError::MethodNotAllowed.into_s2_response(),
         _ => Ok(resp),
+    }?;
+    // A 101 WebSocket answer carries no CORS (WebSockets are not subject to it).
+    if widget && resp.status_code() != 101 {
+        return w::with_cors(resp, origin.as_deref());
     }
+    Ok(resp)
 }

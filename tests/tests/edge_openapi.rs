@@ -213,6 +213,28 @@ fn merchant_api_conforms_to_openapi() {
         &b,
     );
 
+    // Users: GA enrolment (then 409), trust flag (then 400), the dev outbox.
+    let (s, b) = call("post", "/v1/users/u-openapi/ga", None);
+    c.check("post", "/v1/users/{id}/ga", s, &b);
+    let (s, b) = call("post", "/v1/users/u-openapi/ga", None);
+    assert_eq!(s, 409);
+    c.check("post", "/v1/users/{id}/ga", s, &b);
+    let (s, b) = call(
+        "post",
+        "/v1/users/u-openapi/trusted",
+        Some(json!({"trusted": true})),
+    );
+    c.check("post", "/v1/users/{id}/trusted", s, &b);
+    let (s, b) = call(
+        "post",
+        "/v1/users/u-openapi/trusted",
+        Some(json!({"trusted": "yes"})),
+    );
+    assert_eq!(s, 400);
+    c.check("post", "/v1/users/{id}/trusted", s, &b);
+    let (s, b) = call("get", &format!("/v1/dev/outbox?order_id={tid}"), None);
+    c.check("get", "/v1/dev/outbox", s, &b);
+
     // Errors in the documented envelope.
     let (s, b) = call("get", "/v1/orders/1", None);
     c.check("get", "/v1/orders/{id}", s, &b);

@@ -1,5 +1,6 @@
 //! Durable Objects (SPEC 7): one `OrderObject` per order serialises every mutation of that
-//! order; one `OrderIndex` lists the merchant's orders. [`call`] is how the Worker talks
+//! order; one `OrderIndex` lists the merchant's orders; one `UserObject` per shopper
+//! lists theirs. [`call`] is how the Worker talks
 //! to them: JSON in, JSON out, an error envelope passed through unchanged.
 
 use serde_json::Value;
@@ -11,12 +12,21 @@ use crate::error::EdgeError;
 
 pub mod order_index;
 pub mod order_object;
+pub mod user_object;
 
 /// The `OrderObject` of order `id` (one per order, named by the id).
 pub fn order_stub(env: &Env, id: Id) -> Result<Stub, EdgeError> {
     Ok(env
         .durable_object("ORDERS")?
         .id_from_name(&id.to_string())?
+        .get_stub()?)
+}
+
+/// The `UserObject` of the merchant's user `user_id` (one per user, named by the id).
+pub fn user_stub(env: &Env, user_id: &str) -> Result<Stub, EdgeError> {
+    Ok(env
+        .durable_object("USERS")?
+        .id_from_name(user_id)?
         .get_stub()?)
 }
 

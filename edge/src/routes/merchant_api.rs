@@ -22,7 +22,7 @@ use crate::env::{self, require_merchant};
 use crate::error::{respond, EdgeError};
 use crate::input::{json_object, opt_integer, opt_string, string, string_value};
 use crate::objects::order_index::MAX_LIMIT;
-use crate::objects::{call, index_stub, order_stub};
+use crate::objects::{call, index_stub, order_stub, user_stub};
 use crate::resources::{order_view, Channel, Item, OrderMeta, StoredOrder, User};
 
 type Ctx = RouteContext<()>;
@@ -193,6 +193,17 @@ async fn finish_create(ctx: &Ctx, stored: &StoredOrder, now: u64) -> Result<Resp
     .await;
     if let Err(e) = appended {
         worker::console_error!("order index append failed for {id}: {e:?}");
+    }
+    // The shopper's own index (S2 `GET /api/payment/orders`); same reasoning.
+    let added = call(
+        &user_stub(&ctx.env, &stored.meta.user.id)?,
+        Method::Post,
+        "/orders",
+        Some(&json!({ "id": id.to_string() })),
+    )
+    .await;
+    if let Err(e) = added {
+        worker::console_error!("user index add failed for {id}: {e:?}");
     }
     let secret = issue_client_secret(&ctx.env, stored, now, None)?;
     let mut view = order_view(stored);
@@ -714,6 +725,131 @@ pub async fn test_apply_event(mut req: Request, ctx: Ctx) -> Result<Response> {
             .await?;
             let stored: StoredOrder = serde_json::from_value(v)?;
             Ok(Response::from_json(&order_view(&stored))?)
+        }
+        .await,
+    )
+}
+
+/// `GET /v1/dev/outbox?order_id=` — the verify codes "sent" for an order, in clear
+/// (SPEC 6: the notifier in development). 404 unless `KASSA_ENV=development`.
+pub async fn dev_outbox(req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            if !crate::env::is_development(&ctx.env) {
+                return Err(EdgeError::RouteNotFound);
+            }
+            require_merchant(&req, &ctx.env)?;
+            let mut id = None;
+            for (k, v) in req.url()?.query_pairs() {
+                match k.as_ref() {
+                    "order_id" => {
+                        id = Some(
+                            Id::parse("order_id", &v)
+                                .map_err(|e| EdgeError::bad("order_id", e.to_string()))?,
+                        );
+                    }
+                    other => {
+                        return Err(EdgeError::bad(
+                            other.to_owned(),
+                            format!("{other}: unknown parameter"),
+                        ))
+                    }
+                }
+            }
+            let id = id.ok_or_else(|| EdgeError::bad("order_id", "order_id: is required"))?;
+            let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/dev_outbox", None).await?;
+            Ok(Response::from_json(
+                &json!({ "object": "list", "data": v }),
+            )?)
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/users/:id/ga` — enrols an authenticator (GA, SPEC 6) for the merchant's user
+/// `id`: a fresh 160-bit secret (RFC 4226's recommended length) from `getrandom`,
+/// answered **once** with its `otpauth://` URI; a second enrolment is 409.
+pub async fn enrol_ga(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            // No parameters; a body, if any, must be an empty object.
+            json_object(&mut req, &[]).await?;
+            let user_id = ctx
+                .param("id")
+                .cloned()
+                .ok_or_else(|| EdgeError::bad("id", "id: is required"))?;
+            if user_id.is_empty() || user_id.len() > client_secret::MAX_USER_ID_LEN {
+                return Err(EdgeError::bad("id", "id: 1 to 256 bytes"));
+            }
+            let mut raw = [0u8; 20];
+            getrandom::getrandom(&mut raw)
+                .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+            let secret = data_encoding::BASE32_NOPAD.encode(&raw);
+            call(
+                &user_stub(&ctx.env, &user_id)?,
+                Method::Post,
+                "/ga",
+                Some(&json!({ "secret": secret, "now_ms": now_ms() })),
+            )
+            .await?;
+            // Key URI format: the label is percent-encoded; unreserved bytes stay.
+            let label: String = user_id
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                        char::from(b).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            Ok(Response::from_json(&json!({
+                "object": "ga_enrolment",
+                "user_id": user_id,
+                "secret": secret,
+                "otpauth_uri": format!(
+                    "otpauth://totp/Kassa:{label}?secret={secret}&issuer=Kassa&algorithm=SHA1&digits=6&period=30"
+                ),
+            }))?
+            .with_status(201))
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/users/:id/trusted` `{"trusted": bool}` — the merchant's decision that a user
+/// is trusted (SPEC 5): with a known device and an amount under the password-free limit,
+/// `quick_pay` then pays without a code.
+pub async fn set_trusted(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            let body = json_object(&mut req, &["trusted"]).await?;
+            let trusted = match body.get("trusted") {
+                Some(Value::Bool(b)) => *b,
+                None | Some(Value::Null) => {
+                    return Err(EdgeError::bad("trusted", "trusted: is required"))
+                }
+                Some(_) => return Err(EdgeError::bad("trusted", "trusted: must be a boolean")),
+            };
+            let user_id = ctx
+                .param("id")
+                .cloned()
+                .ok_or_else(|| EdgeError::bad("id", "id: is required"))?;
+            if user_id.is_empty() || user_id.len() > client_secret::MAX_USER_ID_LEN {
+                return Err(EdgeError::bad("id", "id: 1 to 256 bytes"));
+            }
+            call(
+                &user_stub(&ctx.env, &user_id)?,
+                Method::Post,
+                "/trusted",
+                Some(&json!({ "trusted": trusted })),
+            )
+            .await?;
+            Ok(Response::from_json(
+                &json!({ "object": "user", "id": user_id, "trusted": trusted }),
+            )?)
         }
         .await,
     )

@@ -3,3 +3,4 @@
 pub mod health;
 pub mod live;
 pub mod merchant_api;
+pub mod widget_api;

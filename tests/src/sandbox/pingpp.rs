@@ -43,10 +43,18 @@ fn authorised(state: &State, req: &Req) -> bool {
     let Some(key) = &state.config.pingpp.api_key else {
         return true;
     };
-    let got = req
-        .header("Authorization")
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or("");
+    let header = req.header("Authorization").unwrap_or("");
+    // Ping++'s real API takes HTTP Basic with the secret key as user name (what the
+    // edge's channel sends); `Bearer <key>` is the sandbox's older shorthand.
+    if let Some(basic) = header.strip_prefix("Basic ") {
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(basic.trim())
+            .unwrap_or_default();
+        let user = decoded.split(|b| *b == b':').next().unwrap_or_default();
+        return ct::eq(user, key.as_bytes());
+    }
+    let got = header.strip_prefix("Bearer ").unwrap_or("");
     ct::eq(got.as_bytes(), key.as_bytes())
 }
 

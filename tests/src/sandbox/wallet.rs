@@ -54,7 +54,9 @@ fn err(status: u16, message: &str) -> Resp {
 
 /// `/wallet/{rest}`.
 pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
-    if !matches!(rest, "pay" | "status") {
+    // `charges` is the path the edge's wallet channel documents (edge/src/channels/
+    // wallet.rs); `pay` the sandbox's original name. Both create a payment.
+    if !matches!(rest, "pay" | "charges" | "status") {
         return Resp::not_found(&req.path);
     }
     if let Some(key) = &state.config.wallet.api_key {
@@ -67,7 +69,7 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
         }
     }
     match (rest, req.method.as_str()) {
-        ("pay", "POST") => pay(state, req),
+        ("pay" | "charges", "POST") => pay(state, req),
         ("status", "GET") => status(state, req),
         _ => Resp::method_not_allowed(&req.method, &req.path),
     }

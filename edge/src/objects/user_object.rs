@@ -1,0 +1,277 @@
+//! `UserObject` (SPEC 7): one Durable Object per shopper (named by the merchant's user
+//! id). It holds the index of the user's orders for the S2 list (`GET
+//! /api/payment/orders`, SPEC 3.1) and the code-send throttle (SPEC 5: 60 s apart, 5 per
+//! hour, `second_factor::SendThrottle`) and the user's GA enrolment (SPEC 6: the TOTP
+//! secret, base32, set once through `POST /v1/users/:id/ga`, with its `GaState` replay
+//! guard). Velocity windows join it with `pay`.
+//!
+//! Storage: key `o:<id as 20 zero-padded digits>` → the id as a string; lexical order of
+//! the keys is numeric order of the ids, which is creation order (ids are time-ordered).
+//! Key `send_throttle` → the `SendThrottle` (JSON). Key `ga` → [`GaEnrolment`] (JSON).
+//!
+//! Internal routes: `POST /orders` `{id}`, `GET /orders?from=&to=`, `POST /send`
+//! `{now_ms, limits}` (records a code send or answers 429 with the retry time),
+//! `POST /ga` `{secret, now_ms}` (enrols once; 409 when already enrolled), `GET /profile`
+//! (`{ga_enrolled}`: what `load_pay_data` needs, never the secret), `POST /ga/verify`
+//! `{code, now_ms}` → `{ok, reason?}` (TOTP ±1 step, no reuse of an accepted step),
+//! `POST /trusted` `{trusted}` (the merchant's decision), `POST /devices` `{device_id}`
+//! (recorded after a code-verified pay). `/profile` also answers `trusted` and `devices`,
+//! the risk engine's `user_trusted` / `known_devices`, and `velocity` (the user's
+//! `VelocityWindow`, fed by `POST /attempts` `{now_ms}` for each attempt that passed risk
+//! and S0).
+
+use serde::Deserialize;
+use serde_json::json;
+use worker::{
+    durable_object, DurableObject, Env, ListOptions, Method, Request, Response, Result, State,
+};
+
+use kassa_shared::crypto::totp::Totp;
+use kassa_shared::id::Id;
+use kassa_shared::risk::{VelocityWindow, VELOCITY_WINDOW_MS};
+use kassa_shared::second_factor::{GaState, SendLimits, SendThrottle};
+
+use crate::error::EdgeError;
+
+/// The most ids one `/orders` call returns: bounds the Worker's per-request order reads.
+pub const MAX_SCAN: usize = 200;
+
+const THROTTLE_KEY: &str = "send_throttle";
+const GA_KEY: &str = "ga";
+/// The merchant's decision that this user is trusted (SPEC 5, `quick_pay`).
+const TRUSTED_KEY: &str = "trusted";
+/// Devices that completed a code-verified pay: a `device_id` here is not "new" (SPEC 5).
+const DEVICES_KEY: &str = "devices";
+/// Known devices kept per user (oldest dropped first).
+const MAX_DEVICES: usize = 10;
+/// The user's pay attempts in the sliding 10 min window (SPEC 5, per-user velocity).
+const VELOCITY_KEY: &str = "velocity";
+
+/// A user's authenticator enrolment. The secret must be kept to verify codes, so it is
+/// stored; it leaves the object only once, in the enrolment answer.
+#[derive(serde::Serialize, Deserialize)]
+pub struct GaEnrolment {
+    /// Base32 (RFC 4648, no padding), as authenticator apps take it.
+    pub secret: String,
+    pub enrolled_at_ms: u64,
+    pub state: GaState,
+}
+
+fn key(id: u64) -> String {
+    format!("o:{id:020}")
+}
+
+#[durable_object]
+pub struct UserObject {
+    state: State,
+}
+
+impl DurableObject for UserObject {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        match self.route(req).await {
+            Ok(r) => Ok(r),
+            Err(e) => e.into_response(),
+        }
+    }
+}
+
+impl UserObject {
+    async fn route(&self, mut req: Request) -> Result<Response, EdgeError> {
+        let storage = self.state.storage();
+        match (req.method(), req.path().as_str()) {
+            (Method::Post, "/orders") => {
+                #[derive(Deserialize)]
+                struct Add {
+                    id: Id,
+                }
+                let a: Add = serde_json::from_str(&req.text().await?)?;
+                // Same key for the same order: adding twice is harmless.
+                storage.put(&key(a.id.get()), a.id.to_string()).await?;
+                Ok(Response::from_json(&json!({ "ok": true }))?)
+            }
+            (Method::Get, "/orders") => {
+                // `from` / `to`: inclusive id bounds (S2 `from_id` / `to_id`).
+                let url = req.url()?;
+                let (mut from, mut to) = (None, None);
+                for (k, v) in url.query_pairs() {
+                    match k.as_ref() {
+                        "from" => from = v.parse::<u64>().ok(),
+                        "to" => to = v.parse::<u64>().ok(),
+                        _ => {}
+                    }
+                }
+                let mut opts = ListOptions::new()
+                    .prefix("o:")
+                    .reverse(true)
+                    .limit(MAX_SCAN);
+                let start = from.map(key);
+                if let Some(start) = start.as_deref() {
+                    opts = opts.start(start);
+                }
+                // `end` is exclusive; the bound is inclusive.
+                let end = to.map(|t| key(t.saturating_add(1)));
+                if let Some(end) = end.as_deref() {
+                    opts = opts.end(end);
+                }
+                let map = storage.list_with_options(opts).await?;
+                let mut ids = Vec::new();
+                for v in map.values() {
+                    let v = v.map_err(|e| EdgeError::Internal(format!("{e:?}")))?;
+                    if let Some(s) = v.as_string() {
+                        ids.push(s);
+                    }
+                }
+                Ok(Response::from_json(&json!({ "ids": ids }))?)
+            }
+            (Method::Post, "/send") => {
+                #[derive(Deserialize)]
+                struct Send {
+                    now_ms: u64,
+                    limits: SendLimits,
+                }
+                let a: Send = serde_json::from_str(&req.text().await?)?;
+                let mut throttle: SendThrottle = match storage.get::<String>(THROTTLE_KEY).await? {
+                    Some(s) => serde_json::from_str(&s)?,
+                    None => SendThrottle::default(),
+                };
+                // Check and record with no await in between: a Durable Object runs this
+                // without interleaving, so two concurrent sends cannot both pass.
+                throttle
+                    .try_send(&a.limits, a.now_ms)
+                    .map_err(|e| EdgeError::TooManyRequests {
+                        code: e.reason_code.as_str(),
+                        message: format!(
+                            "verify code: sent too often ({}); retry in {} s",
+                            e.reason_code,
+                            e.retry_after_ms.div_ceil(1000)
+                        ),
+                        retry_after_ms: e.retry_after_ms,
+                    })?;
+                storage
+                    .put(THROTTLE_KEY, serde_json::to_string(&throttle)?)
+                    .await?;
+                Ok(Response::from_json(&json!({ "ok": true }))?)
+            }
+            (Method::Post, "/ga") => {
+                #[derive(Deserialize)]
+                struct Enrol {
+                    secret: String,
+                    now_ms: u64,
+                }
+                let e: Enrol = serde_json::from_str(&req.text().await?)?;
+                // Check and write with no await in between (see `/send`).
+                if storage.get::<String>(GA_KEY).await?.is_some() {
+                    return Err(EdgeError::Conflict {
+                        code: "ga_already_enrolled",
+                        message: "user: already has an authenticator enrolled".into(),
+                    });
+                }
+                let g = GaEnrolment {
+                    secret: e.secret,
+                    enrolled_at_ms: e.now_ms,
+                    state: GaState::default(),
+                };
+                storage.put(GA_KEY, serde_json::to_string(&g)?).await?;
+                Ok(Response::from_json(&json!({ "ok": true }))?)
+            }
+            (Method::Post, "/ga/verify") => {
+                #[derive(Deserialize)]
+                struct Verify {
+                    code: String,
+                    now_ms: u64,
+                }
+                let v: Verify = serde_json::from_str(&req.text().await?)?;
+                let Some(text) = storage.get::<String>(GA_KEY).await? else {
+                    return Err(EdgeError::bad(
+                        "verify_code_order_id",
+                        "verify_code_order_id: required (no authenticator enrolled)",
+                    ));
+                };
+                let mut g: GaEnrolment = serde_json::from_str(&text)?;
+                let totp = Totp::from_base32(&g.secret)
+                    .map_err(|e| EdgeError::Internal(format!("stored GA secret: {e}")))?;
+                // The replay guard is saved with the match, so a code works once.
+                match g.state.verify(&totp, &v.code, v.now_ms) {
+                    Ok(_) => {
+                        storage.put(GA_KEY, serde_json::to_string(&g)?).await?;
+                        Ok(Response::from_json(&json!({ "ok": true }))?)
+                    }
+                    Err(e) => Ok(Response::from_json(
+                        &json!({ "ok": false, "reason": e.reason_code().as_str() }),
+                    )?),
+                }
+            }
+            (Method::Get, "/profile") => {
+                let ga = storage.get::<String>(GA_KEY).await?.is_some();
+                let trusted = storage.get::<bool>(TRUSTED_KEY).await?.unwrap_or(false);
+                let devices: Vec<String> = match storage.get::<String>(DEVICES_KEY).await? {
+                    Some(s) => serde_json::from_str(&s)?,
+                    None => Vec::new(),
+                };
+                let velocity: VelocityWindow = match storage.get::<String>(VELOCITY_KEY).await? {
+                    Some(s) => serde_json::from_str(&s)?,
+                    None => VelocityWindow::default(),
+                };
+                Ok(Response::from_json(&json!({
+                    "ga_enrolled": ga,
+                    "trusted": trusted,
+                    "devices": devices,
+                    "velocity": velocity,
+                }))?)
+            }
+            (Method::Post, "/attempts") => {
+                #[derive(Deserialize)]
+                struct Attempt {
+                    now_ms: u64,
+                }
+                let a: Attempt = serde_json::from_str(&req.text().await?)?;
+                let mut velocity: VelocityWindow = match storage.get::<String>(VELOCITY_KEY).await?
+                {
+                    Some(s) => serde_json::from_str(&s)?,
+                    None => VelocityWindow::default(),
+                };
+                velocity.record(a.now_ms, VELOCITY_WINDOW_MS);
+                storage
+                    .put(VELOCITY_KEY, serde_json::to_string(&velocity)?)
+                    .await?;
+                Ok(Response::from_json(&json!({ "ok": true }))?)
+            }
+            (Method::Post, "/trusted") => {
+                #[derive(Deserialize)]
+                struct Trusted {
+                    trusted: bool,
+                }
+                let t: Trusted = serde_json::from_str(&req.text().await?)?;
+                storage.put(TRUSTED_KEY, t.trusted).await?;
+                Ok(Response::from_json(&json!({ "trusted": t.trusted }))?)
+            }
+            (Method::Post, "/devices") => {
+                #[derive(Deserialize)]
+                struct Device {
+                    device_id: String,
+                }
+                let d: Device = serde_json::from_str(&req.text().await?)?;
+                let mut devices: Vec<String> = match storage.get::<String>(DEVICES_KEY).await? {
+                    Some(s) => serde_json::from_str(&s)?,
+                    None => Vec::new(),
+                };
+                if !devices.contains(&d.device_id) {
+                    devices.push(d.device_id);
+                    if devices.len() > MAX_DEVICES {
+                        let excess = devices.len() - MAX_DEVICES;
+                        devices.drain(..excess);
+                    }
+                    storage
+                        .put(DEVICES_KEY, serde_json::to_string(&devices)?)
+                        .await?;
+                }
+                Ok(Response::from_json(&json!({ "ok": true }))?)
+            }
+            _ => Err(EdgeError::RouteNotFound),
+        }
+    }
+}

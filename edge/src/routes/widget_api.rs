@@ -1,0 +1,614 @@
+//! The widget API (SPEC 3.1, seed S2 支付接口): `/api/payment/...`, called from the
+//! shopper's browser on the merchant's page.
+//!
+//! - Authentication: `Authorization: Bearer <client_secret>` (SPEC 4.4). A token that does
+//!   not verify is 401; a valid token for another order is 403 and is written to the
+//!   audit log of the order it tried to reach (the caller holds a real token, so this is
+//!   a bug or a probe worth seeing; an unverified token is not logged, so nobody can fill
+//!   an order's log anonymously).
+//! - CORS: only for the origins listed in `KASSA_ALLOWED_ORIGINS` (comma-separated,
+//!   exact `scheme://host[:port]` matches); a preflight `OPTIONS` is answered 204 for any
+//!   origin, with CORS headers only for a listed one, so the browser blocks the rest.
+//! - Errors: the S2-shaped envelope `{status, code, message, field}` (`error.rs`).
+//! - `GET /api/payment/orders` reads the caller's orders from their `UserObject` index.
+//! - `/.well-known/kassa-key.json` (SPEC 4.5): the edge's RSA-OAEP public key as a JWK
+//!   set, read from `KASSA_OAEP_PUBLIC_KEY` (bare base64 SPKI or PEM).
+
+use serde_json::{json, Map, Value};
+use worker::{Date, Env, Headers, Method, Request, Response, Result, RouteContext};
+
+use kassa_shared::crypto::client_secret::{self, Claims};
+use kassa_shared::crypto::secret::Secret;
+use kassa_shared::id::Id;
+use kassa_shared::mask;
+use kassa_shared::money::TokenTable;
+use kassa_shared::order::OrderAmount;
+use kassa_shared::providers::s2_wallet::status::{Locale, Status as S2Status};
+use kassa_shared::providers::s2_wallet::wire::{AuthType, OrdersQuery};
+use kassa_shared::risk::{self, RiskConfig, RiskInput, VelocityWindow};
+use kassa_shared::second_factor::{self, WrongCodeLock};
+
+use crate::env::{self, bearer};
+use crate::error::{respond_s2, EdgeError};
+use crate::input;
+use crate::objects::{call, order_stub, user_stub};
+use crate::resources::StoredOrder;
+use crate::webcrypto::OaepPublicKey;
+
+type Ctx = RouteContext<()>;
+
+/// The widget API's path prefix: CORS and the S2 envelope apply below it.
+pub const PREFIX: &str = "/api/payment/";
+
+const ALLOWED_METHODS: &str = "GET, POST, OPTIONS";
+const ALLOWED_HEADERS: &str = "Authorization, Content-Type, Idempotency-Key";
+/// Browsers cap this anyway (Chromium at 2 h); 10 min keeps a config change effective soon.
+const PREFLIGHT_MAX_AGE: &str = "600";
+
+/// The request's `Origin` when it is one of `KASSA_ALLOWED_ORIGINS`, else `None`.
+pub fn allowed_origin(req: &Request, env: &Env) -> Option<String> {
+    let origin = req.headers().get("Origin").ok().flatten()?;
+    let list = env::var(env, "KASSA_ALLOWED_ORIGINS")?;
+    list.split(',')
+        .map(str::trim)
+        .any(|o| !o.is_empty() && o == origin)
+        .then_some(origin)
+}
+
+/// The answer to a preflight `OPTIONS`: 204, with CORS headers only for a listed origin.
+pub fn preflight(origin: Option<&str>) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("Vary", "Origin")?;
+    if let Some(origin) = origin {
+        headers.set("Access-Control-Allow-Origin", origin)?;
+        headers.set("Access-Control-Allow-Methods", ALLOWED_METHODS)?;
+        headers.set("Access-Control-Allow-Headers", ALLOWED_HEADERS)?;
+        headers.set("Access-Control-Max-Age", PREFLIGHT_MAX_AGE)?;
+    }
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
+}
+
+/// Adds the CORS headers for `origin` to a widget API answer. Headers are copied into a
+/// fresh set because an answer passed through from a Durable Object has immutable ones.
+pub fn with_cors(resp: Response, origin: Option<&str>) -> Result<Response> {
+    let headers = Headers::new();
+    for (k, v) in resp.headers().entries() {
+        headers.append(&k, &v)?;
+    }
+    headers.set("Vary", "Origin")?;
+    if let Some(origin) = origin {
+        headers.set("Access-Control-Allow-Origin", origin)?;
+    }
+    Ok(resp.with_headers(headers))
+}
+
+/// Verifies the bearer `client_secret` and that it was issued for order `id`.
+pub async fn authorize(req: &Request, env: &Env, id: Id, route: &str) -> Result<Claims, EdgeError> {
+    let token = bearer(req).ok_or(EdgeError::Unauthorized)?;
+    let key = env::secret(env, "KASSA_CLIENT_SECRET_KEY")?;
+    let now = Date::now().as_millis() / 1000;
+    let claims =
+        client_secret::verify(key.as_bytes(), &token, now).map_err(|_| EdgeError::Unauthorized)?;
+    if claims.order_id != id {
+        let body = json!({ "reason": "client_secret_wrong_order", "detail": route });
+        // Best effort: an audit failure must not turn the 403 into a 500.
+        let _ = call(&order_stub(env, id)?, Method::Post, "/audit", Some(&body)).await;
+        return Err(EdgeError::Forbidden(
+            "client_secret: issued for another order",
+        ));
+    }
+    Ok(claims)
+}
+
+/// The request's parameters: the query string for GET, the JSON body for POST (S2 takes
+/// both for `load_pay_data`). Unknown parameters are refused by name.
+async fn params(req: &mut Request, allowed: &[&str]) -> Result<Map<String, Value>, EdgeError> {
+    if req.method() == Method::Post {
+        return input::json_object(req, allowed).await;
+    }
+    let mut map = Map::new();
+    for (k, v) in req.url()?.query_pairs() {
+        if !allowed.contains(&k.as_ref()) {
+            return Err(EdgeError::bad(
+                k.to_string(),
+                format!("{k}: unknown parameter"),
+            ));
+        }
+        map.insert(k.into_owned(), Value::String(v.into_owned()));
+    }
+    Ok(map)
+}
+
+/// `order_id` as a string or an exact integer (SPEC 2, "Identifiers").
+fn order_id(map: &Map<String, Value>) -> Result<Id, EdgeError> {
+    let text = match map.get("order_id") {
+        None | Some(Value::Null) => {
+            return Err(EdgeError::bad("order_id", "order_id: is required"))
+        }
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => {
+            return Err(EdgeError::bad(
+                "order_id",
+                "order_id: must be a string or an integer",
+            ))
+        }
+    };
+    Id::parse("order_id", &text).map_err(|e| EdgeError::bad("order_id", e.to_string()))
+}
+
+/// The stored order, read through its `OrderObject`.
+async fn load(env: &Env, id: Id) -> Result<StoredOrder, EdgeError> {
+    let v = call(&order_stub(env, id)?, Method::Get, "/order", None).await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+/// The risk engine's configuration from `KASSA_RISK_*` variables.
+pub fn risk_config(env: &Env) -> Result<RiskConfig, EdgeError> {
+    RiskConfig::from_lookup(|name| env::var(env, name), &TokenTable::builtin())
+        .map_err(|e| EdgeError::Internal(format!("risk configuration: {e}")))
+}
+
+/// The order's amount as the risk engine reads it.
+pub fn risk_amount(amount: &OrderAmount) -> risk::Amount {
+    match amount {
+        OrderAmount::Fiat(m) => risk::Amount::Fiat(*m),
+        OrderAmount::Token { token, amount } => risk::Amount::Token {
+            symbol: token.clone(),
+            amount: *amount,
+        },
+    }
+}
+
+/// The S2 order object (seed S2 list item / `orderInfo`): ids and times as strings,
+/// amounts as major-unit decimal strings. S2 orders have one pay line; the order's own
+/// id doubles as its `itemId`. `payeeUserId` is the merchant, who has no S2 user id at
+/// the edge: `"0"`.
+pub fn s2_order(s: &StoredOrder, locale: Locale) -> Value {
+    let o = &s.order;
+    let (token, amount) = match o.amount() {
+        OrderAmount::Fiat(m) => (m.currency().code().to_owned(), m.format_major()),
+        OrderAmount::Token { token, amount } => (token.clone(), amount.to_string()),
+    };
+    let zero = || "0".to_owned();
+    let paid = if o.paid() { amount.clone() } else { zero() };
+    let line = json!({
+        "itemId": o.id().to_string(),
+        "payType": "PAY",
+        "tokenId": token,
+        "amount": amount,
+        "paidAmount": paid,
+        "refundedAmount": zero(),
+        "unlockedAmount": zero(),
+    });
+    let status = S2Status::from_canonical(o.status());
+    let updated = o.history().last().map_or(o.created_ms(), |h| h.at_ms);
+    json!({
+        "orderId": o.id().to_string(),
+        "clientOrderId": s.meta.metadata.get("client_order_id").cloned().unwrap_or_default(),
+        "payerUserId": s.meta.user.id,
+        "payeeUserId": "0",
+        "isMapping": false,
+        "payInfo": [line.clone()],
+        "productInfo": [line],
+        "status": status,
+        "statusDesc": status.label(locale),
+        "expired": o.expires_at_ms().to_string(),
+        "desc": s.meta.description,
+        "created": o.created_ms().to_string(),
+        "updated": updated.to_string(),
+    })
+}
+
+/// The locale of S2 labels: `Accept-Language` starting with `en` → en-US, else zh-CN
+/// (the seed's language).
+fn locale(req: &Request) -> Locale {
+    let lang = req
+        .headers()
+        .get("Accept-Language")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if lang.trim_start().to_ascii_lowercase().starts_with("en") {
+        Locale::EnUs
+    } else {
+        Locale::ZhCn
+    }
+}
+
+/// `GET|POST /api/payment/order/load_pay_data`
+pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s2(
+        async {
+            let map = params(&mut req, &["order_id", "device_id"]).await?;
+            let id = order_id(&map)?;
+            let device_id = input::opt_string(&map, "device_id", "device_id", 128)?;
+            let claims = authorize(&req, &ctx.env, id, "load_pay_data").await?;
+            let stored = load(&ctx.env, id).await?;
+            let profile = call(
+                &user_stub(&ctx.env, &claims.user_id)?,
+                Method::Get,
+                "/profile",
+                None,
+            )
+            .await?;
+            let trusted = profile["trusted"].as_bool().unwrap_or(false);
+            let devices: Vec<String> =
+                serde_json::from_value(profile["devices"].clone()).unwrap_or_default();
+            let config = risk_config(&ctx.env)?;
+            let amount = risk_amount(stored.order.amount());
+            let empty = VelocityWindow::default();
+            let decision = risk::evaluate(
+                &RiskInput {
+                    order_amount: &amount,
+                    requested_amount: &amount,
+                    order_expires_at_ms: stored.order.expires_at_ms(),
+                    user_velocity: &empty,
+                    ip_velocity: &empty,
+                    wrong_codes: &WrongCodeLock::default(),
+                    device_id: device_id.as_deref(),
+                    known_devices: &devices,
+                    user_trusted: trusted,
+                    last_failed_attempt_ms: None,
+                },
+                &config,
+                Date::now().as_millis(),
+            );
+            let user = &stored.meta.user;
+            let bind_ga = profile["ga_enrolled"].as_bool().unwrap_or(false);
+            // An enrolled authenticator first (no code to send); else the phone, else
+            // e-mail.
+            let auth_type = if bind_ga {
+                AuthType::Ga
+            } else if user.mobile.is_some() {
+                AuthType::Mobile
+            } else {
+                AuthType::Email
+            };
+            Ok(Response::from_json(&json!({
+                "orderInfo": s2_order(&stored, locale(&req)),
+                "userInfo": {
+                    "userId": user.id,
+                    "mobile": user.mobile.as_deref().map(mask::mobile),
+                    "email": user.email.as_deref().map(mask::email),
+                    "bindGA": bind_ga,
+                    "bindTradePwd": false,
+                    "registerType": 0,
+                    "userType": 0,
+                    "verifyStatus": 0,
+                },
+                "need2FA": decision.need_2fa,
+                "authType": auth_type,
+            }))?)
+        }
+        .await,
+    )
+}
+
+/// `GET /.well-known/kassa-key.json` — `{ "keys": [<RSA-OAEP-256 public JWK>] }`.
+pub async fn public_key(_req: Request, ctx: Ctx) -> Result<Response> {
+    crate::error::respond(
+        async {
+            let text = env::secret(&ctx.env, "KASSA_OAEP_PUBLIC_KEY")?;
+            let key = OaepPublicKey::import(&text)
+                .await
+                .map_err(|_| EdgeError::Config("KASSA_OAEP_PUBLIC_KEY"))?;
+            let jwk = key
+                .to_jwk()
+                .await
+                .map_err(|e| EdgeError::Internal(format!("to_jwk: {e:?}")))?;
+            let mut resp = Response::from_json(&json!({ "keys": [jwk] }))?;
+            // Public and rarely rotated; any page may fetch it.
+            resp.headers_mut()
+                .set("Cache-Control", "public, max-age=300")?;
+            resp.headers_mut().set("Access-Control-Allow-Origin", "*")?;
+            Ok(resp)
+        }
+        .await,
+    )
+}
+
+/// Verifies the bearer `client_secret` for a request that names no order (the S2 list):
+/// the token's user is the caller.
+async fn authenticate(req: &Request, env: &Env) -> Result<Claims, EdgeError> {
+    let token = bearer(req).ok_or(EdgeError::Unauthorized)?;
+    let key = env::secret(env, "KASSA_CLIENT_SECRET_KEY")?;
+    let now = Date::now().as_millis() / 1000;
+    client_secret::verify(key.as_bytes(), &token, now).map_err(|_| EdgeError::Unauthorized)
+}
+
+/// A whole-number query parameter, naming it when it is not one.
+fn query_u64(param: &str, v: &str) -> Result<u64, EdgeError> {
+    v.trim()
+        .parse()
+        .map_err(|_| EdgeError::bad(param, format!("{param}: must be a whole number")))
+}
+
+/// `GET /api/payment/orders` — the caller's orders (the `client_secret`'s user), newest
+/// first, in the S2 list envelope `{status: 0, data}`. Filters: `status` (S2 code 0–4),
+/// `from_id` / `to_id` (inclusive id bounds), `start_time` / `end_time` (13-digit ms,
+/// closed interval on `created`), `limit` (default 20; above 100 → 100, as the seed's
+/// "最大100" reads; 0 → 400). At most [`crate::objects::user_object::MAX_SCAN`] of the user's newest
+/// orders inside the id bounds are examined per call; narrow with `to_id` to page.
+pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s2(
+        async {
+            let mut q = OrdersQuery::default();
+            for (k, v) in req.url()?.query_pairs() {
+                match k.as_ref() {
+                    "status" => {
+                        let code = query_u64("status", &v)?;
+                        q.status = Some(
+                            i64::try_from(code)
+                                .ok()
+                                .and_then(S2Status::from_code)
+                                .ok_or_else(|| {
+                                    EdgeError::bad("status", "status: must be 0 to 4")
+                                })?,
+                        );
+                    }
+                    "from_id" | "to_id" => {
+                        let id = Id::parse("id", &v)
+                            .map_err(|e| EdgeError::bad(k.to_string(), format!("{k}: {e}")))?;
+                        if k == "from_id" {
+                            q.from_id = Some(id);
+                        } else {
+                            q.to_id = Some(id);
+                        }
+                    }
+                    "start_time" => q.start_time = Some(query_u64("start_time", &v)?),
+                    "end_time" => q.end_time = Some(query_u64("end_time", &v)?),
+                    "limit" => {
+                        let n = query_u64("limit", &v)?;
+                        if n == 0 {
+                            return Err(EdgeError::bad("limit", "limit: must be at least 1"));
+                        }
+                        q.limit = Some(u32::try_from(n).unwrap_or(u32::MAX));
+                    }
+                    other => {
+                        return Err(EdgeError::bad(
+                            other.to_owned(),
+                            format!("{other}: unknown parameter"),
+                        ))
+                    }
+                }
+            }
+            let claims = authenticate(&req, &ctx.env).await?;
+            let limit = usize::try_from(q.effective_limit()).unwrap_or(20);
+            let mut path = "/orders?".to_owned();
+            if let Some(from) = q.from_id {
+                path.push_str(&format!("from={}&", from.get()));
+            }
+            if let Some(to) = q.to_id {
+                path.push_str(&format!("to={}", to.get()));
+            }
+            let page = call(
+                &user_stub(&ctx.env, &claims.user_id)?,
+                Method::Get,
+                &path,
+                None,
+            )
+            .await?;
+            let locale = locale(&req);
+            let mut data = Vec::new();
+            for id in page["ids"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                if data.len() >= limit {
+                    break;
+                }
+                let Some(id) = id.as_str().and_then(|s| s.parse::<Id>().ok()) else {
+                    continue;
+                };
+                // Sequential on purpose: bounded by MAX_SCAN Durable Object reads.
+                let stored = load(&ctx.env, id).await?;
+                let created = stored.order.created_ms();
+                if q.start_time.is_some_and(|t| created < t)
+                    || q.end_time.is_some_and(|t| created > t)
+                {
+                    continue;
+                }
+                if q.status
+                    .is_some_and(|s| S2Status::from_canonical(stored.order.status()) != s)
+                {
+                    continue;
+                }
+                data.push(s2_order(&stored, locale));
+            }
+            Ok(Response::from_json(&json!({ "status": 0, "data": data }))?)
+        }
+        .await,
+    )
+}
+
+/// The user id as the `Id` a `StoredCode` binds: the merchant's user ids are free text,
+/// so a non-numeric one is folded into 63 bits by a keyed hash (a binding, not a secret:
+/// the code's MAC already depends on the pepper).
+fn user_binding(user_id: &str) -> Result<Id, EdgeError> {
+    if let Ok(id) = user_id.parse::<Id>() {
+        return Ok(id);
+    }
+    let h = kassa_shared::crypto::hmac_sha256(b"kassa user binding v1", &[user_id.as_bytes()]);
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h[..8]);
+    // Top bit cleared: ids are 63-bit; 0 is avoided by setting the lowest bit.
+    Id::new((u64::from_be_bytes(b) >> 1) | 1).map_err(|e| EdgeError::Internal(e.to_string()))
+}
+
+/// `POST /api/payment/order/send_payment_verify_code` `{order_id}` → `{orderId}` (the
+/// code-send id, sent back by `pay` as `verify_code_order_id`). MOBILE when the order's
+/// user has a mobile, else EMAIL; throttled per user in their `UserObject` (429 with
+/// `retry_after_ms` and `Retry-After`). The code is stored only as a MAC in the order's
+/// object; delivery: the dev outbox under `KASSA_ENV=development`, else a signed merchant
+/// webhook `verification_code.requested` through the order's outbox.
+pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s2(
+        async {
+            let map = params(&mut req, &["order_id"]).await?;
+            let id = order_id(&map)?;
+            let claims = authorize(&req, &ctx.env, id, "send_payment_verify_code").await?;
+            let stored = load(&ctx.env, id).await?;
+            if !stored.order.is_open() {
+                return Err(EdgeError::Conflict {
+                    code: "order_not_payable",
+                    message: "order_id: the order is no longer awaiting payment".into(),
+                });
+            }
+            let user = &stored.meta.user;
+            let (auth_type, to) = match (&user.mobile, &user.email) {
+                (Some(m), _) => (AuthType::Mobile, m.clone()),
+                (None, Some(e)) => (AuthType::Email, e.clone()),
+                (None, None) => {
+                    return Err(EdgeError::Conflict {
+                        code: "no_code_channel",
+                        message: "order_id: the user has no mobile or e-mail to send a code to"
+                            .into(),
+                    })
+                }
+            };
+            let pepper = env::secret(&ctx.env, "KASSA_CODE_PEPPER")?;
+            let now = Date::now().as_millis();
+            let config = risk_config(&ctx.env)?;
+            call(
+                &user_stub(&ctx.env, &claims.user_id)?,
+                Method::Post,
+                "/send",
+                Some(&json!({ "now_ms": now, "limits": config.send_limits() })),
+            )
+            .await?;
+            let mut random = [0u8; 40];
+            getrandom::getrandom(&mut random)
+                .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+            let mut send_bytes = [0u8; 8];
+            send_bytes.copy_from_slice(&random[32..]);
+            let send_id = Id::new((u64::from_be_bytes(send_bytes) >> 1) | 1)
+                .map_err(|e| EdgeError::Internal(e.to_string()))?;
+            let (plain, code) = second_factor::issue(
+                &random[..32],
+                id,
+                user_binding(&claims.user_id)?,
+                send_id,
+                now,
+                &Secret::from(pepper.as_str()),
+            )
+            .map_err(|e| EdgeError::Internal(format!("code issue: {e}")))?;
+            // The notifier's message: the dev outbox in development, else a signed
+            // merchant webhook (the `OrderObject` decides, SPEC 6).
+            let dev = json!({
+                "order_id": id.to_string(),
+                "send_id": send_id.to_string(),
+                "auth_type": auth_type,
+                "to": to,
+                "code": plain.expose(),
+                "at_ms": now,
+                "expires_at_ms": code.expires_at_ms,
+            });
+            call(
+                &order_stub(&ctx.env, id)?,
+                Method::Post,
+                "/codes",
+                Some(&json!({ "stored": code, "dev": dev })),
+            )
+            .await?;
+            Ok(Response::from_json(
+                &json!({ "orderId": send_id.to_string() }),
+            )?)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/payment/order/pay` `{order_id, verify_code_order_id?, verify_code}` with an
+/// optional `Idempotency-Key` header → the S2 order. Everything after authentication
+/// runs in the order's `OrderObject` (`OrderObject::pay`), which serialises it.
+pub async fn pay(req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s2(pay_or_quick(req, &ctx, false).await)
+}
+
+/// `POST /api/payment/order/quick_pay` — as `pay`, the code optional → `{processIsEnd,
+/// need2FA}`; `need2FA: true` (nothing attempted) when risk wants a code and none came.
+pub async fn quick_pay(req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s2(pay_or_quick(req, &ctx, true).await)
+}
+
+async fn pay_or_quick(mut req: Request, ctx: &Ctx, quick: bool) -> Result<Response, EdgeError> {
+    let map = input::json_object(
+        &mut req,
+        &[
+            "order_id",
+            "verify_code_order_id",
+            "verify_code",
+            "device_id",
+        ],
+    )
+    .await?;
+    let id = order_id(&map)?;
+    let code = if quick {
+        input::opt_string(&map, "verify_code", "verify_code", 16)?.unwrap_or_default()
+    } else {
+        input::string(&map, "verify_code", "verify_code", 16)?
+    };
+    let send_id = match map.get("verify_code_order_id") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            };
+            // S2: "0 or absent for GA".
+            if text == "0" {
+                None
+            } else {
+                Some(
+                    Id::parse("verify_code_order_id", &text)
+                        .map_err(|e| EdgeError::bad("verify_code_order_id", e.to_string()))?,
+                )
+            }
+        }
+    };
+    let device_id = input::opt_string(&map, "device_id", "device_id", 128)?;
+    let key = req
+        .headers()
+        .get("Idempotency-Key")
+        .ok()
+        .flatten()
+        .map(|k| k.trim().to_owned());
+    if let Some(k) = &key {
+        if k.is_empty() || k.len() > 255 {
+            return Err(EdgeError::bad(
+                "Idempotency-Key",
+                "Idempotency-Key: 1 to 255 characters",
+            ));
+        }
+    }
+    let claims = authorize(&req, &ctx.env, id, "pay").await?;
+    // serde_json's map is ordered by key, so equal bodies print equally.
+    let canonical = serde_json::to_string(&map)?;
+    let fingerprint = data_encoding::HEXLOWER.encode(&kassa_shared::crypto::hmac_sha256(
+        b"kassa pay fingerprint v1",
+        &[canonical.as_bytes()],
+    ));
+    let english = matches!(locale(&req), Locale::EnUs);
+    let v = call(
+        &order_stub(&ctx.env, id)?,
+        Method::Post,
+        "/pay",
+        Some(&json!({
+            "key": key,
+            "fingerprint": fingerprint,
+            "user_id": claims.user_id,
+            "user_binding": user_binding(&claims.user_id)?.to_string(),
+            "send_id": send_id.map(|s| s.to_string()),
+            "code": code,
+            "device_id": device_id,
+            "english": english,
+            "quick": quick,
+            "client_ip": req.headers().get("CF-Connecting-IP").ok().flatten(),
+        })),
+    )
+    .await?;
+    Ok(Response::from_json(&v)?)
+}

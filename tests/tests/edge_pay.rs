@@ -1,0 +1,407 @@
+//! `pay` (SPEC 3.1, 5, 6) under a real `wrangler dev` against the in-process sandbox:
+//! an SMS code read from the dev outbox pays once (one wallet charge at the sandbox);
+//! the same `Idempotency-Key` replays, another body with it is 409, concurrent
+//! duplicates charge once; five wrong codes lock the order; S0 deny and S0 slow refuse
+//! with nothing charged; a GA code pays; `quick_pay` answers `need2FA` without a code; a Paytm order's
+//! pay returns the signed form, whose checksum verifies; a Ping++ order's pay creates
+//! one charge, and a refused charge fails the attempt; `quick_pay` pays without a code
+//! for a trusted user on a known device under the password-free limit; the per-user
+//! velocity limit refuses a third attempt.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
+use kassa_tests::sandbox::config::fixtures as f;
+use kassa_tests::sandbox::{Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+
+fn bare_base64(pem: &str) -> String {
+    pem.lines().filter(|l| !l.starts_with("-----")).collect()
+}
+
+fn counter(http: &ureq::Agent, sb: &str, name: &str) -> u64 {
+    let (_, v) = read_json(http.get(format!("{sb}/_control/counters")).call()).unwrap();
+    v["counters"][name].as_u64().unwrap_or(0)
+}
+
+fn create(http: &ureq::Agent, url: &str, user: &str) -> (String, String) {
+    let (s, o) = read_json(
+        http.post(format!("{url}/v1/orders"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .send_json(json!({
+                "channel": "wallet", "amount": "12.5", "token": "USDT",
+                "user": {"id": user, "mobile": "18600000001"},
+            })),
+    )
+    .unwrap();
+    assert_eq!(s, 201, "{o}");
+    (
+        o["id"].as_str().unwrap().to_owned(),
+        o["client_secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Sends a code and reads it from the dev outbox: (send id, code).
+fn sms_code(http: &ureq::Agent, url: &str, id: &str, secret: &str) -> (String, String) {
+    let (s, v) = read_json(
+        http.post(format!("{url}/api/payment/order/send_payment_verify_code"))
+            .header("Authorization", &format!("Bearer {secret}"))
+            .send_json(json!({"order_id": id})),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{v}");
+    let send_id = v["orderId"].as_str().unwrap().to_owned();
+    let (_, o) = read_json(
+        http.get(format!("{url}/v1/dev/outbox?order_id={id}"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .call(),
+    )
+    .unwrap();
+    let msg = o["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["send_id"] == send_id.as_str())
+        .unwrap()
+        .clone();
+    (send_id, msg["code"].as_str().unwrap().to_owned())
+}
+
+fn pay(
+    http: &ureq::Agent,
+    url: &str,
+    secret: &str,
+    key: Option<&str>,
+    body: &Value,
+) -> (u16, Value) {
+    let mut req = http
+        .post(format!("{url}/api/payment/order/pay"))
+        .header("Authorization", &format!("Bearer {secret}"));
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    read_json(req.send_json(body)).unwrap()
+}
+
+#[test]
+fn pay_flow_against_the_sandbox() {
+    let sandbox = Sandbox::start(SandboxConfig::for_tests().unwrap()).unwrap();
+    let sb = sandbox.url().to_owned();
+    let wallet_pub = std::fs::read_to_string(
+        kassa_tests::harness::root().join("tests/src/sandbox/keys/wallet.spki.pem"),
+    )
+    .unwrap();
+    let dir = TempDir::new("edge-pay").unwrap();
+    let s0_url = format!("{sb}/s0");
+    let wallet_url = format!("{sb}/wallet");
+    let wallet_key = bare_base64(&wallet_pub);
+    let paytm_url = format!("{sb}/paytm");
+    let pingpp_url = format!("{sb}/pingpp");
+    let edge = Edge::start_with(
+        dir.path(),
+        &[
+            ("KASSA_S0_URL", &s0_url),
+            ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
+            ("KASSA_S0_UID", f::S0_UID),
+            ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
+            ("KASSA_S0_TIMEOUT_MS", "1000"),
+            ("KASSA_WALLET_URL", &wallet_url),
+            ("KASSA_WALLET_API_KEY", "wallet-key"),
+            ("KASSA_WALLET_PUBLIC_KEY", &wallet_key),
+            ("KASSA_PUBLIC_URL", "http://127.0.0.1:9"),
+            ("KASSA_PAYTM_URL", &paytm_url),
+            ("KASSA_PAYTM_MID", f::PAYTM_MID),
+            ("KASSA_PAYTM_MERCHANT_KEY", f::PAYTM_KEY),
+            ("KASSA_PAYTM_WEBSITE", "WEBSTAGING"),
+            ("KASSA_PINGPP_URL", &pingpp_url),
+            ("KASSA_PINGPP_SECRET_KEY", f::PINGPP_API_KEY),
+            ("KASSA_PINGPP_APP_ID", "app_kassa_sandbox"),
+            // Two attempts per user per 10 min: low enough to hit in the test below.
+            ("KASSA_RISK_VELOCITY_USER_10M", "2"),
+        ],
+    )
+    .unwrap();
+    let http = agent();
+    let url = edge.url();
+
+    // SMS pay, idempotent.
+    let (id, secret) = create(&http, &url, "u-pay-1");
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let body = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    let (s, v) = pay(&http, &url, &secret, Some("k-1"), &body);
+    assert_eq!(s, 200, "{v} / {}", edge.log_tail());
+    assert_eq!(v["orderId"], id.as_str());
+    assert_eq!(v["status"], "PROCESSING");
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 1);
+    let (s2, v2) = pay(&http, &url, &secret, Some("k-1"), &body);
+    assert_eq!((s2, &v2), (200, &v));
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 1);
+    let mut other = body.clone();
+    other["verify_code"] = json!("000000");
+    let (s, v) = pay(&http, &url, &secret, Some("k-1"), &other);
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("idempotency_key_reused")),
+        "{v}"
+    );
+    // A new key on an order already processing: refused, nothing charged.
+    let (s, v) = pay(&http, &url, &secret, Some("k-2"), &body);
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("order_not_payable")),
+        "{v}"
+    );
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 1);
+
+    // N concurrent duplicates → one charge.
+    let (id, secret) = create(&http, &url, "u-pay-2");
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let body = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    let results: Vec<(u16, Value)> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..6)
+            .map(|_| s.spawn(|| pay(&agent(), &url, &secret, Some("k-c"), &body)))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(results.iter().any(|(s, _)| *s == 200), "{results:?}");
+    assert!(
+        results
+            .iter()
+            .all(|(s, v)| *s == 200 || v["code"] == "idempotency_in_progress"),
+        "{results:?}"
+    );
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 2);
+
+    // Five wrong codes lock the order; the right code is then refused too.
+    let (id, secret) = create(&http, &url, "u-pay-3");
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let wrong = if code == "123456" { "654321" } else { "123456" };
+    for i in 0..5 {
+        let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": wrong});
+        let (s, v) = pay(&http, &url, &secret, None, &b);
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (400, Some("verify_code")),
+            "{i}: {v}"
+        );
+    }
+    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    let (s, v) = pay(&http, &url, &secret, None, &b);
+    assert_eq!((s, v["code"].as_str()), (429, Some("order_locked")), "{v}");
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 2);
+
+    // S0 deny, then S0 slow (over the 1 s timeout): refused, nothing charged.
+    for (outcome, extra) in [("deny", json!({})), ("slow", json!({"ms": 2500}))] {
+        let mut script = json!({"outcome": outcome, "count": 1});
+        if let Some(ms) = extra.get("ms") {
+            script["ms"] = ms.clone();
+        }
+        let (s, _) = read_json(
+            http.post(format!("{sb}/_control/s0/prepay"))
+                .send_json(&script),
+        )
+        .unwrap();
+        assert_eq!(s, 200);
+        let (id, secret) = create(&http, &url, &format!("u-pay-s0-{outcome}"));
+        let (send_id, code) = sms_code(&http, &url, &id, &secret);
+        let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+        let (s, v) = pay(&http, &url, &secret, None, &b);
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (409, Some("s0_refused")),
+            "{outcome}: {v}"
+        );
+        assert_eq!(counter(&http, &sb, "wallet.pay"), 2, "{outcome}");
+    }
+
+    // GA: enrol, then pay with the current TOTP code (no code send).
+    let (s, g) = read_json(
+        http.post(format!("{url}/v1/users/u-pay-ga/ga"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .send_empty(),
+    )
+    .unwrap();
+    assert_eq!(s, 201, "{g}");
+    let totp =
+        kassa_shared::crypto::totp::Totp::from_base32(g["secret"].as_str().unwrap()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let (id, secret) = create(&http, &url, "u-pay-ga");
+    let b = json!({"order_id": id, "verify_code": totp.code_at(now)});
+    let (s, v) = pay(&http, &url, &secret, None, &b);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "PROCESSING");
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 3);
+
+    // quick_pay: no code and risk wants one (an untrusted user, a new device) → need2FA,
+    // nothing attempted; with the code → attempted, not yet finished.
+    let (id, secret) = create(&http, &url, "u-quick");
+    let quick = |b: &Value| {
+        read_json(
+            http.post(format!("{url}/api/payment/order/quick_pay"))
+                .header("Authorization", &format!("Bearer {secret}"))
+                .send_json(b),
+        )
+        .unwrap()
+    };
+    let (s, v) = quick(&json!({"order_id": id}));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v, json!({"processIsEnd": false, "need2FA": true}));
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 3);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (s, v) =
+        quick(&json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code}));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v, json!({"processIsEnd": false, "need2FA": false}));
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 4);
+
+    // Paytm: pay answers the order plus the signed form for the widget to post; the
+    // CHECKSUMHASH verifies with the merchant key (SPEC 4.3).
+    let (s, o) = read_json(
+        http.post(format!("{url}/v1/orders"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .send_json(json!({
+                "channel": "paytm", "amount": 1000, "currency": "INR",
+                "user": {"id": "u-paytm", "mobile": "9876543210"},
+            })),
+    )
+    .unwrap();
+    assert_eq!(s, 201, "{o}");
+    let id = o["id"].as_str().unwrap().to_owned();
+    let secret = o["client_secret"].as_str().unwrap().to_owned();
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    let (s, v) = pay(&http, &url, &secret, None, &b);
+    assert_eq!(s, 200, "{v}");
+    let form = &v["paytmForm"];
+    assert_eq!(
+        form["action"],
+        format!("{sb}/paytm/theia/processTransaction")
+    );
+    let params = form["params"].as_object().unwrap();
+    assert_eq!(params["ORDER_ID"], id.as_str());
+    assert_eq!(params["TXN_AMOUNT"], "10.00");
+    assert_eq!(params["MID"], f::PAYTM_MID);
+    let checksum = params["CHECKSUMHASH"].as_str().unwrap();
+    let signed: kassa_shared::providers::s1_paytm::checksum::Params = params
+        .iter()
+        .filter(|(k, _)| k.as_str() != "CHECKSUMHASH")
+        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned)))
+        .collect();
+    kassa_shared::providers::s1_paytm::checksum::verify(&signed, f::PAYTM_KEY.as_bytes(), checksum)
+        .unwrap();
+    let mut tampered = signed.clone();
+    tampered.insert("TXN_AMOUNT".into(), Some("1.00".into()));
+    assert!(kassa_shared::providers::s1_paytm::checksum::verify(
+        &tampered,
+        f::PAYTM_KEY.as_bytes(),
+        checksum
+    )
+    .is_err());
+
+    // Ping++: a charge is created at the sandbox (once), the order is processing; a
+    // scripted refusal fails the attempt and leaves the order payable.
+    let pingpp_order = |user: &str| {
+        let (s, o) = read_json(
+            http.post(format!("{url}/v1/orders"))
+                .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+                .send_json(json!({
+                    "channel": "pingpp", "amount": 1000, "currency": "CNY",
+                    "user": {"id": user, "mobile": "18600000001"},
+                })),
+        )
+        .unwrap();
+        assert_eq!(s, 201, "{o}");
+        (
+            o["id"].as_str().unwrap().to_owned(),
+            o["client_secret"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (id, secret) = pingpp_order("u-pingpp");
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    let (s, v) = pay(&http, &url, &secret, Some("p-1"), &b);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "PROCESSING");
+    assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 1);
+    let (s, _) = read_json(
+        http.post(format!("{sb}/_control/pingpp/script"))
+            .send_json(json!({"outcome": "deny", "count": 1})),
+    )
+    .unwrap();
+    assert_eq!(s, 200);
+    let (id, secret) = pingpp_order("u-pingpp-2");
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    let (s, v) = pay(&http, &url, &secret, None, &b);
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("provider_refused")),
+        "{v}"
+    );
+    assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 1);
+
+    // quick_pay under the password-free limit: a trusted user on a device that passed a
+    // code pays without one; an unknown device still gets need2FA.
+    let (s, v) = read_json(
+        http.post(format!("{url}/v1/users/u-trusted/trusted"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .send_json(json!({"trusted": true})),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{v}");
+    let (id, secret) = pingpp_order("u-trusted");
+    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code, "device_id": "dev-1"});
+    let (s, v) = pay(&http, &url, &secret, None, &b);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 2);
+    let (id, secret) = pingpp_order("u-trusted");
+    let quick = |b: &Value| {
+        read_json(
+            http.post(format!("{url}/api/payment/order/quick_pay"))
+                .header("Authorization", &format!("Bearer {secret}"))
+                .send_json(b),
+        )
+        .unwrap()
+    };
+    let (s, v) = read_json(
+        http.get(format!(
+            "{url}/api/payment/order/load_pay_data?order_id={id}&device_id=dev-1"
+        ))
+        .header("Authorization", &format!("Bearer {secret}"))
+        .call(),
+    )
+    .unwrap();
+    assert_eq!((s, &v["need2FA"]), (200, &json!(false)), "{v}");
+    let (s, v) = quick(&json!({"order_id": id, "device_id": "dev-other"}));
+    assert_eq!(
+        (s, v),
+        (200, json!({"processIsEnd": false, "need2FA": true}))
+    );
+    assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 2);
+    let (s, v) = quick(&json!({"order_id": id, "device_id": "dev-1"}));
+    assert_eq!(
+        (s, v),
+        (200, json!({"processIsEnd": false, "need2FA": false}))
+    );
+    assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 3);
+
+    // Per-user velocity (limit 2 here): that user's third attempt is refused by risk,
+    // nothing charged.
+    let (id, secret) = pingpp_order("u-trusted");
+    let (s, v) = read_json(
+        http.post(format!("{url}/api/payment/order/quick_pay"))
+            .header("Authorization", &format!("Bearer {secret}"))
+            .send_json(json!({"order_id": id, "device_id": "dev-1"})),
+    )
+    .unwrap();
+    assert_eq!(s, 403, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("velocity_user"),
+        "{v}"
+    );
+    assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 3);
+}
