@@ -438,6 +438,40 @@ impl OrderObject {
 
     /// Applies one event through the shared machine, commits the state and the effects
     /// it owes together, then pushes and re-arms the alarm.
+    /// The provider's answer to a charge request, on the attempt: accepted →
+    /// `AttemptProcessing` (the callback or a status pull settles it later); refused →
+    /// audited, `AttemptFailed` (the order stays payable), and the shopper is told.
+    async fn record_charge_answer(
+        &self,
+        stored: StoredOrder,
+        attempt: kassa_shared::id::Id,
+        answer: Result<(), String>,
+    ) -> Result<StoredOrder, EdgeError> {
+        match answer {
+            Ok(()) => {
+                let kind = EventKind::AttemptProcessing { attempt };
+                self.apply(
+                    stored,
+                    Event::new(format!("attempt_processing_{attempt}"), kind),
+                )
+                .await
+            }
+            Err(reason) => {
+                self.audit("provider_refused", &reason).await?;
+                let kind = EventKind::AttemptFailed { attempt };
+                self.apply(
+                    stored,
+                    Event::new(format!("attempt_failed_{attempt}"), kind),
+                )
+                .await?;
+                Err(EdgeError::Conflict {
+                    code: "provider_refused",
+                    message: "order_id: the payment provider refused the payment".into(),
+                })
+            }
+        }
+    }
+
     async fn apply(&self, mut stored: StoredOrder, event: Event) -> Result<StoredOrder, EdgeError> {
         let now = now_ms();
         // A duplicate id changes nothing, not even the history; anything else (moved,
@@ -1173,34 +1207,14 @@ impl OrderObject {
                     ),
                 )
                 .await?;
-            let stored = match pingpp::create_charge(cfg, &order).await {
+            let answer = match pingpp::create_charge(cfg, &order).await {
                 Ok(charge) => {
                     self.audit("pingpp_charge_created", &charge.id).await?;
-                    self.apply(
-                        stored,
-                        Event::new(
-                            format!("attempt_processing_{attempt}"),
-                            EventKind::AttemptProcessing { attempt },
-                        ),
-                    )
-                    .await?
+                    Ok(())
                 }
-                Err(e) => {
-                    self.audit("provider_refused", &e.to_string()).await?;
-                    self.apply(
-                        stored,
-                        Event::new(
-                            format!("attempt_failed_{attempt}"),
-                            EventKind::AttemptFailed { attempt },
-                        ),
-                    )
-                    .await?;
-                    return Err(EdgeError::Conflict {
-                        code: "provider_refused",
-                        message: "order_id: the payment provider refused the payment".into(),
-                    });
-                }
+                Err(e) => Err(e.to_string()),
             };
+            let stored = self.record_charge_answer(stored, attempt, answer).await?;
             if p.quick {
                 return Ok(json!({ "processIsEnd": false, "need2FA": false }));
             }
@@ -1237,33 +1251,11 @@ impl OrderObject {
                 ),
             )
             .await?;
-        let stored = match wallet::charge(wallet_cfg, id, &token, &token_amount).await {
-            Ok(_) => {
-                self.apply(
-                    stored,
-                    Event::new(
-                        format!("attempt_processing_{attempt}"),
-                        EventKind::AttemptProcessing { attempt },
-                    ),
-                )
-                .await?
-            }
-            Err(e) => {
-                self.audit("provider_refused", &e.to_string()).await?;
-                self.apply(
-                    stored,
-                    Event::new(
-                        format!("attempt_failed_{attempt}"),
-                        EventKind::AttemptFailed { attempt },
-                    ),
-                )
-                .await?;
-                return Err(EdgeError::Conflict {
-                    code: "provider_refused",
-                    message: "order_id: the payment provider refused the payment".into(),
-                });
-            }
-        };
+        let answer = wallet::charge(wallet_cfg, id, &token, &token_amount)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        let stored = self.record_charge_answer(stored, attempt, answer).await?;
         if p.quick {
             // 支付是否完成: only a succeeded order is finished; processing is not.
             return Ok(json!({
