@@ -1,0 +1,450 @@
+//! `pay` / `quick_pay` inside the order's object: idempotency, lock, code, risk, S0, channel.
+
+use super::*;
+
+const WRONG_CODES_KEY: &str = "wrong_codes";
+const PAY_LOCK_KEY: &str = "pay_lock";
+/// A `pay_lock` older than this is from a run that died (isolate evicted mid-call); the
+/// outbound calls it guards time out far sooner (S0 2 s, providers 10 s by default).
+const PAY_LOCK_STALE_MS: u64 = 60_000;
+
+/// What the Worker hands the order's object for `pay` (the `client_secret` is checked).
+#[derive(Debug, Deserialize)]
+pub struct PayIn {
+    pub key: Option<String>,
+    /// Hex MAC of the request body: same key + another body is a 409.
+    pub fingerprint: String,
+    pub user_id: String,
+    pub user_binding: kassa_shared::id::Id,
+    pub send_id: Option<kassa_shared::id::Id>,
+    pub code: String,
+    pub device_id: Option<String>,
+    pub english: bool,
+    /// `quick_pay`: the code is optional and, when risk wants one, the answer is
+    /// `{processIsEnd: false, need2FA: true}` with nothing attempted.
+    #[serde(default)]
+    pub quick: bool,
+    /// The shopper's IP (`CF-Connecting-IP`), which Ping++ wants on a charge.
+    #[serde(default)]
+    pub client_ip: Option<String>,
+}
+
+/// One `Idempotency-Key`'s record: the body's fingerprint and, once done, the answer.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PayRecord {
+    pub fingerprint: String,
+    pub done: bool,
+    pub status: u16,
+    pub body: Value,
+}
+
+impl OrderObject {
+    /// `pay` (SPEC 3.1, 5, 6): idempotency and the one-attempt-at-a-time lock are taken
+    /// with storage operations only between check and write, so the Durable Object's
+    /// input gate makes them atomic: concurrent duplicates see the first one's record.
+    /// Then code → risk (audited) → S0 `prePayCheck` (fail closed) → `AttemptStarted` →
+    /// the channel → `AttemptProcessing` / `AttemptFailed`. The answer (success or error)
+    /// is stored under the key and replayed for a retry with the same body.
+    pub(super) async fn pay(&self, p: PayIn) -> Result<Response, EdgeError> {
+        let storage = self.state.storage();
+        let idem = p.key.as_ref().map(|k| format!("idem:{k}"));
+        if let Some(k) = &idem {
+            if let Some(rec) = self.load::<PayRecord>(k).await? {
+                if !kassa_shared::crypto::ct::eq(
+                    rec.fingerprint.as_bytes(),
+                    p.fingerprint.as_bytes(),
+                ) {
+                    return Err(EdgeError::Conflict {
+                        code: "idempotency_key_reused",
+                        message: "Idempotency-Key: already used with a different request body"
+                            .into(),
+                    });
+                }
+                if rec.done {
+                    return Ok(Response::from_json(&rec.body)?.with_status(rec.status));
+                }
+                return Err(EdgeError::Conflict {
+                    code: "idempotency_in_progress",
+                    message: "Idempotency-Key: the first request with this key is still running"
+                        .into(),
+                });
+            }
+        }
+        let now = now_ms();
+        if let Some(started) = self.load::<u64>(PAY_LOCK_KEY).await? {
+            if now.saturating_sub(started) < PAY_LOCK_STALE_MS {
+                return Err(EdgeError::Conflict {
+                    code: "payment_in_progress",
+                    message: "order_id: a payment attempt for this order is already running".into(),
+                });
+            }
+        }
+        storage.put(PAY_LOCK_KEY, now.to_string()).await?;
+        if let Some(k) = &idem {
+            let rec = PayRecord {
+                fingerprint: p.fingerprint.clone(),
+                done: false,
+                status: 0,
+                body: Value::Null,
+            };
+            storage.put(k, serde_json::to_string(&rec)?).await?;
+        }
+        let (status, body) = match self.pay_inner(&p).await {
+            Ok(body) => (200, body),
+            Err(e) => e.into_body(),
+        };
+        // The lock goes first, so a failing write below cannot leave the order blocked
+        // for a minute.
+        storage.delete(PAY_LOCK_KEY).await?;
+        if let Some(k) = &idem {
+            if status >= 500 {
+                // An internal failure is not the request's answer: a retry with the same
+                // key runs again rather than replaying the 5xx. It cannot pay twice: once
+                // `AttemptStarted` is stored the order is Processing and the re-run stops
+                // at "not payable".
+                storage.delete(k).await?;
+            } else {
+                let rec = PayRecord {
+                    fingerprint: p.fingerprint.clone(),
+                    done: true,
+                    status,
+                    body: body.clone(),
+                };
+                storage.put(k, serde_json::to_string(&rec)?).await?;
+            }
+        }
+        Ok(Response::from_json(&body)?.with_status(status))
+    }
+
+    async fn pay_inner(&self, p: &PayIn) -> Result<Value, EdgeError> {
+        use kassa_shared::order::OrderAmount;
+        use kassa_shared::risk::{self, RiskInput, VelocityWindow};
+        use kassa_shared::second_factor::WrongCodeLock;
+
+        use crate::channels::{s0, wallet, ChannelConfig};
+        use crate::routes::widget_api::{risk_amount, risk_config, s2_order};
+
+        let stored = self.require_order().await?;
+        let id = stored.order.id();
+        if stored.order.status() != OrderStatus::Pending {
+            return Err(EdgeError::Conflict {
+                code: "order_not_payable",
+                message: format!(
+                    "order_id: the order is {}",
+                    status_name(stored.order.status())
+                ),
+            });
+        }
+        let now = now_ms();
+        let config = risk_config(&self.env)?;
+        let limits = config.lock_limits();
+        let mut lock: WrongCodeLock = self.load(WRONG_CODES_KEY).await?.unwrap_or_default();
+        if let Err(e) = lock.check(now) {
+            self.audit(e.reason_code().as_str(), "pay").await?;
+            return Err(EdgeError::TooManyRequests {
+                code: "order_locked",
+                message: "verify_code: too many wrong codes; the order is locked for now".into(),
+                retry_after_ms: lock.locked_until(now).map_or(0, |u| u.saturating_sub(now)),
+            });
+        }
+
+        // The second factor: a sent code when `verify_code_order_id` names one, else GA;
+        // none for a `quick_pay` without a code (risk decides below).
+        let with_code = !(p.quick && p.code.is_empty());
+        let wrong: Option<&str> = if !with_code {
+            None
+        } else if let Some(send_id) = p.send_id {
+            let mut codes: Vec<StoredCode> = self.load(CODES_KEY).await?.unwrap_or_default();
+            let pepper = env::secret(&self.env, "KASSA_CODE_PEPPER")?;
+            let pepper = kassa_shared::crypto::Secret::from(pepper.as_str());
+            match codes.iter_mut().find(|c| c.send_id == send_id) {
+                None => Some("verify_code_order_id: no such code send for this order"),
+                Some(c) => match c.verify(id, p.user_binding, send_id, &p.code, now, &pepper) {
+                    Ok(()) => {
+                        self.state
+                            .storage()
+                            .put(CODES_KEY, serde_json::to_string(&codes)?)
+                            .await?;
+                        None
+                    }
+                    Err(e) if e.counts_as_wrong_code() => Some("verify_code: wrong code"),
+                    Err(e) => {
+                        return Err(EdgeError::bad("verify_code", format!("verify_code: {e}")));
+                    }
+                },
+            }
+        } else {
+            let v = crate::objects::call(
+                &crate::objects::user_stub(&self.env, &p.user_id)?,
+                Method::Post,
+                "/ga/verify",
+                Some(&json!({ "code": p.code, "now_ms": now })),
+            )
+            .await?;
+            if v["ok"].as_bool() == Some(true) {
+                None
+            } else {
+                Some("verify_code: wrong authenticator code")
+            }
+        };
+        if let Some(message) = wrong {
+            let left = lock.record_failure(&limits, now);
+            self.state
+                .storage()
+                .put(WRONG_CODES_KEY, serde_json::to_string(&lock)?)
+                .await?;
+            self.audit("wrong_code", "pay").await?;
+            let message = match left {
+                Ok(n) => format!("{message}; {n} attempts left"),
+                Err(_) => format!("{message}; the order is now locked"),
+            };
+            return Err(EdgeError::bad("verify_code", message));
+        }
+        if with_code {
+            lock.record_success();
+        }
+        self.state
+            .storage()
+            .put(WRONG_CODES_KEY, serde_json::to_string(&lock)?)
+            .await?;
+
+        // Risk (SPEC 5), recorded with its reason codes whatever it decides. The user's
+        // trust flag and known devices come from their `UserObject`.
+        let user = crate::objects::user_stub(&self.env, &p.user_id)?;
+        let profile = crate::objects::call(&user, Method::Get, "/profile", None).await?;
+        let trusted = profile["trusted"].as_bool().unwrap_or(false);
+        let devices: Vec<String> =
+            serde_json::from_value(profile["devices"].clone()).unwrap_or_default();
+        let user_velocity: VelocityWindow =
+            serde_json::from_value(profile["velocity"].clone()).unwrap_or_default();
+        let amount = risk_amount(stored.order.amount());
+        // Per-IP velocity needs a per-IP object; until then its window is empty.
+        let empty = VelocityWindow::default();
+        let decision = risk::evaluate(
+            &RiskInput {
+                order_amount: &amount,
+                requested_amount: &amount,
+                order_expires_at_ms: stored.order.expires_at_ms(),
+                user_velocity: &user_velocity,
+                ip_velocity: &empty,
+                wrong_codes: &lock,
+                device_id: p.device_id.as_deref(),
+                known_devices: &devices,
+                user_trusted: trusted,
+                last_failed_attempt_ms: None,
+            },
+            &config,
+            now,
+        );
+        self.audit("risk_decision", &serde_json::to_string(&decision)?)
+            .await?;
+        if let Some(block) = decision.first_block() {
+            return Err(EdgeError::Forbidden(block.as_str()));
+        }
+        if !with_code && decision.need_2fa {
+            // S2: `need2FA: true` sends the widget to the code step; nothing was tried.
+            return Ok(json!({ "processIsEnd": false, "need2FA": true }));
+        }
+        // A device that passed a code is no longer new (best effort: failing to record
+        // it only means the next quick_pay asks for a code).
+        if let (true, Some(device)) = (with_code, &p.device_id) {
+            let body = json!({ "device_id": device });
+            let _ = crate::objects::call(&user, Method::Post, "/devices", Some(&body)).await;
+        }
+
+        // S0 prePayCheck: fail closed on anything but a clear approval.
+        let channels = ChannelConfig::from_env(&self.env)
+            .map_err(|e| EdgeError::Internal(format!("channel configuration: {e}")))?;
+        let s0_refused = |detail: String| EdgeError::Conflict {
+            code: "s0_refused",
+            message: format!("order_id: payment refused by the platform check ({detail})"),
+        };
+        let s0_cfg = channels
+            .s0()
+            .map_err(|e| s0_refused(format!("not configured: {e}")))?;
+        let price = match stored.order.amount() {
+            OrderAmount::Fiat(m) => *m,
+            // S0 prices are integers; a token order states its smallest units in the
+            // token's own `TokenAmount` – S0 gets them as CNY-less minor units via Money
+            // would be wrong, so only fiat orders carry a price; tokens send 0.
+            OrderAmount::Token { .. } => {
+                kassa_shared::money::Money::new(kassa_shared::money::Currency::Cny, 0)
+            }
+        };
+        let body = s0::pre_pay_check_body(id, price, None);
+        match s0::pre_pay_check(s0_cfg, &body).await {
+            Ok(s0::PrePayDecision::Approved) => {
+                self.audit("s0_approved", "prePayCheck").await?;
+                // The attempt counts toward the user's velocity from here on.
+                let body = json!({ "now_ms": now });
+                crate::objects::call(&user, Method::Post, "/attempts", Some(&body)).await?;
+            }
+            Ok(s0::PrePayDecision::Denied { status, .. }) => {
+                self.audit("s0_denied", &format!("prePayCheck status {status}"))
+                    .await?;
+                return Err(s0_refused(format!("denied, status {status}")));
+            }
+            Err(e) => {
+                self.audit("s0_unavailable", &e.to_string()).await?;
+                return Err(s0_refused(e.to_string()));
+            }
+        }
+
+        let locale = if p.english {
+            kassa_shared::providers::s2_wallet::status::Locale::EnUs
+        } else {
+            kassa_shared::providers::s2_wallet::status::Locale::ZhCn
+        };
+        // Paytm (S1): no request leaves the edge; the attempt starts and the widget posts
+        // the signed form to Paytm's process page (SPEC 3.3). The callback moves it on.
+        if let (crate::resources::Channel::Paytm, OrderAmount::Fiat(money)) =
+            (stored.meta.channel, stored.order.amount())
+        {
+            use crate::channels::paytm;
+            let cfg = channels
+                .paytm()
+                .map_err(|e| EdgeError::Internal(format!("paytm configuration: {e}")))?;
+            let order = paytm::PaytmOrder {
+                order_id: id,
+                amount: *money,
+                cust_id: p.user_id.clone(),
+                email: stored.meta.user.email.clone(),
+                mobile_no: stored.meta.user.mobile.clone(),
+            };
+            let salt =
+                paytm::random_salt().map_err(|e| EdgeError::Internal(format!("paytm: {e}")))?;
+            let form = paytm::pre_order_form(cfg, &order, &salt)
+                .map_err(|e| EdgeError::Internal(format!("paytm form: {e}")))?;
+            let attempt = random_id()?;
+            let stored = self
+                .apply(
+                    stored,
+                    Event::new(
+                        format!("attempt_started_{attempt}"),
+                        EventKind::AttemptStarted { attempt },
+                    ),
+                )
+                .await?;
+            if p.quick {
+                return Ok(
+                    json!({ "processIsEnd": false, "need2FA": false, "paytmForm": {
+                    "action": format!("{}/theia/processTransaction", cfg.base_url),
+                    "params": form,
+                } }),
+                );
+            }
+            let mut v = s2_order(&stored, locale);
+            v["paytmForm"] = json!({
+                "action": format!("{}/theia/processTransaction", cfg.base_url),
+                "params": form,
+            });
+            return Ok(v);
+        }
+
+        // Ping++ (S4): creating the charge is the provider's acceptance; the charge's
+        // own id and amount were checked against the order by the channel parser.
+        if let (crate::resources::Channel::Pingpp, OrderAmount::Fiat(money)) =
+            (stored.meta.channel, stored.order.amount())
+        {
+            use crate::channels::pingpp;
+            let cfg = channels
+                .pingpp()
+                .map_err(|e| EdgeError::Internal(format!("pingpp configuration: {e}")))?;
+            let order = pingpp::ChargeOrder {
+                order_id: id,
+                amount: *money,
+                // The merchant may pick the Ping++ channel per order in metadata.
+                channel: stored
+                    .meta
+                    .metadata
+                    .get("pingpp_channel")
+                    .cloned()
+                    .unwrap_or_else(|| "alipay_wap".to_owned()),
+                client_ip: p
+                    .client_ip
+                    .clone()
+                    .unwrap_or_else(|| "127.0.0.1".to_owned()),
+                subject: stored
+                    .meta
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| format!("Order {id}")),
+                body: format!("Order {id}"),
+            };
+            let attempt = random_id()?;
+            let stored = self
+                .apply(
+                    stored,
+                    Event::new(
+                        format!("attempt_started_{attempt}"),
+                        EventKind::AttemptStarted { attempt },
+                    ),
+                )
+                .await?;
+            let answer = match pingpp::create_charge(cfg, &order).await {
+                Ok(charge) => {
+                    self.audit("pingpp_charge_created", &charge.id).await?;
+                    Ok(())
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            let stored = self.record_charge_answer(stored, attempt, answer).await?;
+            if p.quick {
+                return Ok(json!({ "processIsEnd": false, "need2FA": false }));
+            }
+            return Ok(s2_order(&stored, locale));
+        }
+
+        // The wallet: the provider's acknowledgement moves the attempt to processing.
+        // S3 is refused before an attempt is recorded (not wired yet).
+        let (token, token_amount) = match (stored.meta.channel, stored.order.amount()) {
+            (crate::resources::Channel::Wallet, OrderAmount::Token { token, amount }) => {
+                (token.clone(), *amount)
+            }
+            _ => {
+                return Err(EdgeError::Conflict {
+                    code: "channel_unavailable",
+                    message: "order_id: this order's channel cannot be paid through pay yet".into(),
+                })
+            }
+        };
+        let wallet_cfg = channels
+            .wallet()
+            .map_err(|e| EdgeError::Internal(format!("wallet configuration: {e}")))?;
+        let mut raw = [0u8; 8];
+        getrandom::getrandom(&mut raw)
+            .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+        let attempt = kassa_shared::id::Id::new((u64::from_be_bytes(raw) >> 1) | 1)
+            .map_err(|e| EdgeError::Internal(e.to_string()))?;
+        let stored = self
+            .apply(
+                stored,
+                Event::new(
+                    format!("attempt_started_{attempt}"),
+                    EventKind::AttemptStarted { attempt },
+                ),
+            )
+            .await?;
+        let answer = wallet::charge(wallet_cfg, id, &token, &token_amount)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        let stored = self.record_charge_answer(stored, attempt, answer).await?;
+        if p.quick {
+            // 支付是否完成: only a succeeded order is finished; processing is not.
+            return Ok(json!({
+                "processIsEnd": stored.order.status() == OrderStatus::Succeeded,
+                "need2FA": false,
+            }));
+        }
+        Ok(s2_order(&stored, locale))
+    }
+}
+
+/// A random non-zero 63-bit id (attempt ids).
+fn random_id() -> Result<kassa_shared::id::Id, EdgeError> {
+    let mut raw = [0u8; 8];
+    getrandom::getrandom(&mut raw).map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+    kassa_shared::id::Id::new((u64::from_be_bytes(raw) >> 1) | 1)
+        .map_err(|e| EdgeError::Internal(e.to_string()))
+}
