@@ -17,7 +17,7 @@
 //!   production the code goes out instead as a `verification_code.requested` webhook;
 //! - `wrong_codes`: the order's `WrongCodeLock` (SPEC 5: 5 wrong codes → 15 min);
 //! - `pay_lock`: the unix ms a `pay` began, while one runs (one attempt at a time);
-//! - `idem:<Idempotency-Key>`: [`PayRecord`] — fingerprint and, once done, the answer;
+//! - `idem:<Idempotency-Key>`: [`pay::PayRecord`] — fingerprint and, once done, the answer;
 //! - `audit`: `Vec<AuditEntry>` — rejected requests (reason code, no secrets), newest
 //!   last, capped at [`MAX_AUDIT`].
 //!
