@@ -48,6 +48,11 @@ pub enum EdgeError {
         message: String,
         retry_after_ms: u64,
     },
+    /// An upstream (S0, a provider) did not give a usable answer: 502, `code` names it.
+    Upstream {
+        code: &'static str,
+        message: String,
+    },
     Config(&'static str),
     Internal(String),
     /// An error a Durable Object already rendered in this envelope, passed through.
@@ -90,6 +95,7 @@ impl EdgeError {
             Self::Conflict { .. } => 409,
             Self::PayloadTooLarge => 413,
             Self::TooManyRequests { .. } => 429,
+            Self::Upstream { .. } => 502,
             Self::Config(_) | Self::Internal(_) => 500,
             Self::Rendered { status, .. } => *status,
         }
@@ -107,7 +113,9 @@ impl EdgeError {
             Self::NotFound(_) => "resource_missing",
             Self::RouteNotFound => "route_not_found",
             Self::MethodNotAllowed => "method_not_allowed",
-            Self::Conflict { code, .. } | Self::TooManyRequests { code, .. } => code,
+            Self::Conflict { code, .. }
+            | Self::TooManyRequests { code, .. }
+            | Self::Upstream { code, .. } => code,
             Self::Config(_) => "misconfigured",
             Self::Internal(_) => "internal",
             Self::Rendered { .. } => "rendered",
@@ -146,6 +154,7 @@ impl EdgeError {
             Self::Conflict { message, .. } | Self::TooManyRequests { message, .. } => {
                 ("invalid_request_error", message, None)
             }
+            Self::Upstream { message, .. } => ("api_error", message, None),
             Self::Config(what) => ("api_error", what.to_owned(), None),
             // Internal detail stays in the log, not in the answer.
             Self::Internal(detail) => {

@@ -125,6 +125,19 @@ fn bad_input_is_refused_in_the_envelope_and_writes_nothing() {
     let (s, e) = post(&format!("/v1/orders/{id}/cancel"), "Bearer wrong", "");
     assert_envelope(s, &e, 401, "invalid_api_key");
 
+    // 502: S0 updateInfo with no S0 configured names the variable; 401 comes first.
+    let (s, e) = post("/v1/s0/update_info", &auth(), r#"{"extend":{"sex":"男"}}"#);
+    assert_envelope(s, &e, 502, "s0_unavailable");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("KASSA_S0_URL"),
+        "{e}"
+    );
+    let (s, e) = post("/v1/s0/update_info", "Bearer wrong", r#"{"extend":{}}"#);
+    assert_envelope(s, &e, 401, "invalid_api_key");
+
     // 413: declared length, and a chunked body with no length at all.
     let big = format!(
         r#"{{"channel":"paytm","amount":1,"currency":"CNY","user":{{"id":"u"}},"description":"{}"}}"#,

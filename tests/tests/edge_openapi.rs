@@ -9,6 +9,8 @@
 use std::collections::BTreeSet;
 
 use kassa_tests::harness::{agent, read_json, root, Edge, TempDir, MERCHANT_KEY};
+use kassa_tests::sandbox::config::fixtures as f;
+use kassa_tests::sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
 struct Checker {
@@ -134,8 +136,21 @@ fn merchant_api_conforms_to_openapi() {
         seen: BTreeSet::new(),
     };
 
+    // S0 for `/v1/s0/update_info`: the sandbox, which records what it received.
+    let sandbox = Sandbox::start(SandboxConfig::for_tests().unwrap()).unwrap();
+    let s0_url = format!("{}/s0", sandbox.url());
     let dir = TempDir::new("edge-openapi").unwrap();
-    let edge = Edge::start_with(dir.path(), &[("KASSA_TEST_HELPERS", "enabled")]).unwrap();
+    let edge = Edge::start_with(
+        dir.path(),
+        &[
+            ("KASSA_TEST_HELPERS", "enabled"),
+            ("KASSA_S0_URL", &s0_url),
+            ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
+            ("KASSA_S0_UID", f::S0_UID),
+            ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
+        ],
+    )
+    .unwrap();
     let http = agent();
     let url = edge.url();
     let auth = format!("Bearer {MERCHANT_KEY}");
@@ -234,6 +249,32 @@ fn merchant_api_conforms_to_openapi() {
     c.check("post", "/v1/users/{id}/trusted", s, &b);
     let (s, b) = call("get", &format!("/v1/dev/outbox?order_id={tid}"), None);
     c.check("get", "/v1/dev/outbox", s, &b);
+
+    // S0 updateInfo: forwarded with the edge's S0 credentials (the sandbox checks them),
+    // `extend` unchanged; a missing `extend` is a 400 naming it, and S0 is not called.
+    let extend = json!({"idCard": "425424196710155420", "sex": "男"});
+    let (s, b) = call(
+        "post",
+        "/v1/s0/update_info",
+        Some(json!({ "extend": extend })),
+    );
+    assert_eq!(s, 200, "{b}");
+    c.check("post", "/v1/s0/update_info", s, &b);
+    let (s, b) = call("post", "/v1/s0/update_info", Some(json!({"extend": 7})));
+    assert_eq!(
+        (s, b["error"]["param"].as_str()),
+        (400, Some("extend")),
+        "{b}"
+    );
+    c.check("post", "/v1/s0/update_info", s, &b);
+    assert_eq!(sandbox.counter("s0.update_info"), 1);
+    let (_, got) = read_json(
+        http.get(format!("{}/_control/s0/update_infos", sandbox.url()))
+            .call(),
+    )
+    .unwrap();
+    assert_eq!(got["items"][0]["extend"], extend, "{got}");
+    assert_eq!(sandbox.counter("s0.auth_rejected"), 0);
 
     // Errors in the documented envelope.
     let (s, b) = call("get", "/v1/orders/1", None);

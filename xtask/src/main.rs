@@ -18,6 +18,9 @@ mod widget;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    if let Some(code) = cmd::rerun_if_foreign_binary() {
+        return code;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::run(),

@@ -3,4 +3,5 @@
 pub mod health;
 pub mod live;
 pub mod merchant_api;
+pub mod merchant_s0;
 pub mod widget_api;

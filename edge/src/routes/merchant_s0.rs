@@ -1,0 +1,64 @@
+//! `POST /v1/s0/update_info` — the merchant submits S0 `updateInfo` data (SPEC 3.2,
+//! seed S0 §3) and the edge forwards it with the S0 credentials it holds, so the merchant
+//! never needs them.
+//!
+//! Decisions where the seed is silent: the body is `{ "extend": … }` exactly as S0
+//! takes it (an object, or the string the seed's table names), at most the 64 KiB every
+//! body may have; the call goes out once, synchronously (the merchant sees S0's verdict
+//! and retries itself — user data is not an order status, so it is not queued in an
+//! order's outbox); an S0 that is not configured, unreachable, or answers anything but
+//! `{status: 0, success: true}` is a 502 `s0_unavailable` naming the reason.
+
+use serde_json::json;
+use worker::{Request, Response, Result, RouteContext};
+
+use kassa_shared::providers::s0::wire::UpdateInfoRequest;
+
+use crate::channels::{config::ChannelConfig, s0};
+use crate::env::require_merchant;
+use crate::error::{respond, EdgeError};
+use crate::input::json_object;
+
+pub async fn update_info(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            let body = json_object(&mut req, &["extend"]).await?;
+            let extend = match body.get("extend") {
+                None | Some(serde_json::Value::Null) => {
+                    return Err(EdgeError::bad("extend", "extend: is required"))
+                }
+                Some(v @ (serde_json::Value::Object(_) | serde_json::Value::String(_))) => {
+                    v.clone()
+                }
+                Some(_) => {
+                    return Err(EdgeError::bad(
+                        "extend",
+                        "extend: must be an object or a string",
+                    ))
+                }
+            };
+            let unavailable = |message: String| EdgeError::Upstream {
+                code: "s0_unavailable",
+                message,
+            };
+            let channels = ChannelConfig::from_env(&ctx.env)
+                .map_err(|e| EdgeError::Internal(format!("channel configuration: {e}")))?;
+            let cfg = channels
+                .s0()
+                .map_err(|e| unavailable(format!("S0 updateInfo: {e}")))?;
+            s0::update_info(
+                cfg,
+                &UpdateInfoRequest {
+                    extend: Some(extend),
+                },
+            )
+            .await
+            .map_err(|e| unavailable(e.to_string()))?;
+            Ok(Response::from_json(
+                &json!({ "object": "s0_update", "status": "acknowledged" }),
+            )?)
+        }
+        .await,
+    )
+}
