@@ -45,6 +45,29 @@ fn path_id(ctx: &Ctx, name: &'static str) -> Result<Id, EdgeError> {
     Id::parse(name, raw).map_err(|e| EdgeError::bad(name, e.to_string()))
 }
 
+/// One internal request to order `id`'s object, its answer read as the stored order.
+async fn stored_order(
+    ctx: &Ctx,
+    id: Id,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<StoredOrder, EdgeError> {
+    let v = call(&order_stub(&ctx.env, id)?, method, path, body).await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+/// The elements of the JSON array under `v[key]` (none when absent), mapped.
+fn each(v: &Value, key: &str, f: impl Fn(&Value) -> Value) -> Vec<Value> {
+    v[key]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(f)
+        .collect()
+}
+
 /// `POST /v1/orders`
 pub async fn create_order(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(create(&mut req, &ctx).await)
@@ -412,8 +435,7 @@ pub async fn get_order(req: Request, ctx: Ctx) -> Result<Response> {
         async {
             require_merchant(&req, &ctx.env)?;
             let id = path_id(&ctx, "id")?;
-            let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/order", None).await?;
-            let stored: StoredOrder = serde_json::from_value(v)?;
+            let stored = stored_order(&ctx, id, Method::Get, "/order", None).await?;
             Ok(Response::from_json(&order_view(&stored))?)
         }
         .await,
@@ -472,8 +494,7 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
                 };
                 // Sequential on purpose: at most `MAX_LIMIT` subrequests, each a
                 // Durable Object read (see README, "limits").
-                let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/order", None).await?;
-                let stored: StoredOrder = serde_json::from_value(v)?;
+                let stored = stored_order(&ctx, id, Method::Get, "/order", None).await?;
                 data.push(order_view(&stored));
             }
             Ok(Response::from_json(&json!({
@@ -494,8 +515,7 @@ pub async fn cancel_order(mut req: Request, ctx: Ctx) -> Result<Response> {
             require_merchant(&req, &ctx.env)?;
             let id = path_id(&ctx, "id")?;
             json_object(&mut req, &[]).await?;
-            let v = call(&order_stub(&ctx.env, id)?, Method::Post, "/cancel", None).await?;
-            let stored: StoredOrder = serde_json::from_value(v)?;
+            let stored = stored_order(&ctx, id, Method::Post, "/cancel", None).await?;
             Ok(Response::from_json(&order_view(&stored))?)
         }
         .await,
@@ -512,8 +532,7 @@ pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
             let id = path_id(&ctx, "id")?;
             let body = json_object(&mut req, &["reason"]).await?;
             let reason = opt_string(&body, "reason", "reason", 500)?;
-            let v = call(&order_stub(&ctx.env, id)?, Method::Post, "/refund", None).await?;
-            let stored: StoredOrder = serde_json::from_value(v)?;
+            let stored = stored_order(&ctx, id, Method::Post, "/refund", None).await?;
             let view = order_view(&stored);
             Ok(Response::from_json(&json!({
                 "object": "refund",
@@ -539,38 +558,25 @@ pub async fn order_events(req: Request, ctx: Ctx) -> Result<Response> {
             require_merchant(&req, &ctx.env)?;
             let id = path_id(&ctx, "id")?;
             let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/events", None).await?;
-            let history: Vec<Value> = v["history"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
-                .map(|h| {
-                    json!({
-                        "object": "order_event",
-                        "at_ms": h["at_ms"],
-                        "event_id": h["event"]["id"],
-                        "type": h["event"]["type"],
-                        "from": h["from"],
-                        "to": h["to"],
-                        "disposition": h["disposition"],
-                    })
+            let history = each(&v, "history", |h| {
+                json!({
+                    "object": "order_event",
+                    "at_ms": h["at_ms"],
+                    "event_id": h["event"]["id"],
+                    "type": h["event"]["type"],
+                    "from": h["from"],
+                    "to": h["to"],
+                    "disposition": h["disposition"],
                 })
-                .collect();
-            let audit: Vec<Value> = v["audit"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
-                .map(|a| json!({ "object": "audit_entry", "at_ms": a["at_ms"], "reason": a["reason"], "detail": a["detail"] }))
-                .collect();
+            });
+            let audit = each(&v, "audit", |a| {
+                let (at_ms, reason, detail) = (&a["at_ms"], &a["reason"], &a["detail"]);
+                json!({ "object": "audit_entry", "at_ms": at_ms, "reason": reason, "detail": detail })
+            });
             // S0 relays owed by the order; `pending` until the S0 client delivers them.
-            let relays: Vec<Value> = v["relays"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
-                .map(|r| json!({ "object": "relay", "id": r["id"], "status": r["event_type"], "delivery": r["status"], "created_ms": r["created_ms"] }))
-                .collect();
+            let relays = each(&v, "relays", |r| {
+                json!({ "object": "relay", "id": r["id"], "status": r["event_type"], "delivery": r["status"], "created_ms": r["created_ms"] })
+            });
             Ok(Response::from_json(&json!({
                 "object": "order_events",
                 "order_id": id.to_string(),
@@ -656,8 +662,7 @@ pub async fn issue_secret(mut req: Request, ctx: Ctx) -> Result<Response> {
             let body = json_object(&mut req, &["expires_in"]).await?;
             let expires_in =
                 opt_integer(&body, "expires_in", 60, client_secret::MAX_LIFETIME_SECS)?;
-            let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/order", None).await?;
-            let stored: StoredOrder = serde_json::from_value(v)?;
+            let stored = stored_order(&ctx, id, Method::Get, "/order", None).await?;
             let (secret, expires_at) =
                 issue_client_secret(&ctx.env, &stored, now_ms(), expires_in)?;
             Ok(Response::from_json(&json!({
