@@ -73,6 +73,7 @@ pub struct Edge {
     persist: PathBuf,
     log: PathBuf,
     vars: Vec<(String, String)>,
+    own_group: bool,
 }
 
 impl Edge {
@@ -102,12 +103,28 @@ impl Edge {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
+        Self::start_custom(persist, free_port()?, vars, true)
+    }
+
+    /// The edge with exactly `vars` over `edge/.dev.vars` (no test secrets), on `port`.
+    /// With `own_group` false wrangler stays in our process group, so a Ctrl-C at the
+    /// terminal reaches it (`cargo xtask dev`); tests keep it apart and stop the group.
+    ///
+    /// # Errors
+    /// As [`Edge::start`].
+    pub fn start_custom(
+        persist: &Path,
+        port: u16,
+        vars: Vec<(String, String)>,
+        own_group: bool,
+    ) -> Result<Self, String> {
         let mut edge = Self {
             child: None,
-            port: free_port()?,
+            port,
             persist: persist.join("state"),
             log: persist.join("wrangler.log"),
             vars,
+            own_group,
         };
         edge.spawn()?;
         Ok(edge)
@@ -134,7 +151,11 @@ impl Edge {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        let group = format!("-{}", child.id());
+        let group = if self.own_group {
+            format!("-{}", child.id())
+        } else {
+            child.id().to_string()
+        };
         let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
@@ -189,8 +210,10 @@ impl Edge {
             .env("CI", "true")
             .stdin(Stdio::null())
             .stdout(log)
-            .stderr(log2)
-            .process_group(0);
+            .stderr(log2);
+        if self.own_group {
+            cmd.process_group(0);
+        }
         for (k, v) in &self.vars {
             cmd.arg("--var").arg(format!("{k}:{v}"));
         }
