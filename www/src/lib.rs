@@ -9,7 +9,7 @@
 //! "SMS" codes), so a person trying the demo can read the code the edge sent.
 //!
 //! Nothing from the browser reaches the merchant API unchecked: the page picks a product
-//! from a fixed catalogue ([`PRODUCTS`]), a shopper id (`[A-Za-z0-9_-]{1,64}`) and an
+//! from a fixed catalogue ([`PRODUCTS`]), a shopper id (a number: S2 `userId`s are longs) and an
 //! expiry within bounds; the backend decides prices.
 
 use std::collections::VecDeque;
@@ -283,11 +283,9 @@ fn read_body(req: &mut Request) -> Result<Value, Resp> {
     serde_json::from_slice(&body).map_err(|e| error(400, "body", &format!("not JSON: {e}")))
 }
 
+/// Shopper ids are S2 `userId`s, which are longs (the widget decodes them as such).
 fn valid_user(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=18).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()) && !id.starts_with('0')
 }
 
 /// `POST /demo/orders` `{product?, user?, expires_in?}` → `{order, edge}`.
@@ -300,9 +298,13 @@ fn create_order(cfg: &Config, req: &mut Request) -> Resp {
     let Some(product) = PRODUCTS.iter().find(|p| p.key == key) else {
         return error(400, "product", "not in the catalogue");
     };
-    let user = body["user"].as_str().unwrap_or("demo-shopper");
+    let user = body["user"].as_str().unwrap_or("10001");
     if !valid_user(user) {
-        return error(400, "user", "must be 1-64 of A-Z a-z 0-9 - _");
+        return error(
+            400,
+            "user",
+            "must be a number (an S2 userId), 1 to 18 digits",
+        );
     }
     let mut order = (product.price)();
     order["channel"] = json!(product.channel);
@@ -332,7 +334,11 @@ fn user_action(cfg: &Config, path: &str) -> Resp {
         return text(404, "not found");
     };
     if !valid_user(user) {
-        return error(400, "user", "must be 1-64 of A-Z a-z 0-9 - _");
+        return error(
+            400,
+            "user",
+            "must be a number (an S2 userId), 1 to 18 digits",
+        );
     }
     match action {
         "ga" => merchant_api(cfg, "POST", &format!("/v1/users/{user}/ga"), None),

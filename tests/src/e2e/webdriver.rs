@@ -33,7 +33,7 @@ pub const CHROME_ARGS: &[&str] = &[
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
-    "--window-size=1000,1000",
+    "--window-size=1200,900",
 ];
 
 /// A chromedriver process and one browser session; both end on drop.
