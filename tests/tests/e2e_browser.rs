@@ -201,6 +201,81 @@ fn expiry_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     }
 }
 
+/// A trusted shopper on a device that already passed a code pays a small order with
+/// `quick_pay`: no code step at all.
+fn quick_pay_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
+    let user = format!("{run}7");
+    shop.set_user(&user).unwrap();
+    shop.tool("trust", "trusted").unwrap();
+    // The first order is paid with a code, which makes this browser a known device.
+    let id = shop.buy("sticker", &user, None).unwrap();
+    shop.pay().unwrap();
+    shop.wait_screen("code").unwrap();
+    shop.submit_code(&sms_code(stack, &id, 1)).unwrap();
+    shop.wait_screen("paid").unwrap();
+    let id = shop.buy("sticker", &user, None).unwrap();
+    shop.shot("quick-pay", "ready").unwrap();
+    shop.pay().unwrap();
+    let deadline = std::time::Instant::now() + STEP;
+    loop {
+        let screen = shop.screen().unwrap();
+        assert_ne!(
+            screen.as_deref(),
+            Some("code"),
+            "quick_pay asked for a code"
+        );
+        if screen.as_deref() == Some("paid") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", shop.events());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    shop.shot("quick-pay", "paid").unwrap();
+    shop.wait_line("webhooks", &format!("order.succeeded order {id}"))
+        .unwrap();
+}
+
+/// Paytm: the widget posts the signed form to the (sandbox) Paytm page, the shopper
+/// pays there, Paytm calls the edge back and sends the shopper back to the shop, which
+/// shows the paid order.
+fn paytm_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
+    let user = format!("{run}6");
+    let id = shop.buy("chai", &user, None).unwrap();
+    shop.pay().unwrap();
+    shop.wait_screen("code").unwrap();
+    shop.submit_code(&sms_code(stack, &id, 1)).unwrap();
+    shop.browser
+        .wait_for(
+            "the Paytm page",
+            STEP,
+            "return location.pathname.endsWith('/paytm/theia/processTransaction') && !!document.querySelector('button');",
+            &[],
+        )
+        .unwrap();
+    shop.shot("paytm", "provider").unwrap();
+    let pay = shop
+        .browser
+        .find_by_script(
+            "return [...document.querySelectorAll('button')].find(b => b.textContent === 'Pay');",
+            &[],
+        )
+        .unwrap()
+        .unwrap();
+    shop.browser.click(&pay).unwrap();
+    shop.browser
+        .wait_for(
+            "the shop again",
+            STEP,
+            "return new URLSearchParams(location.search).get('ORDERID') === arguments[0] && !!window.kassaDemo;",
+            &[json!(id)],
+        )
+        .unwrap();
+    shop.wait_screen("paid").unwrap();
+    shop.shot("paytm", "paid").unwrap();
+    shop.wait_line("webhooks", &format!("order.succeeded order {id}"))
+        .unwrap();
+}
+
 fn assert_csp(stack: &Stack) {
     let resp = agent()
         .get(format!("{}/", stack.demo_url()))
@@ -258,6 +333,11 @@ fn demo_shop_in_chromium() {
         wrong_code_flow(&mut shop, &stack, &run);
         retry_flow(&mut shop, &stack, &run);
         expiry_flow(&mut shop, &stack, &run);
+        quick_pay_flow(&mut shop, &stack, &run);
+        // The page is left for Paytm's below: check it saw no violation first.
+        let violations = shop.csp_violations().unwrap();
+        assert_eq!(violations, Value::Array(Vec::new()), "{}", shop.events());
+        paytm_flow(&mut shop, &stack, &run);
         let violations = shop.csp_violations().unwrap();
         assert_eq!(violations, Value::Array(Vec::new()), "{}", shop.events());
         taken.extend(shop.taken);
@@ -265,5 +345,35 @@ fn demo_shop_in_chromium() {
     for name in &taken {
         assert!(shots.join(name).exists(), "{name}");
     }
-    eprintln!("screenshots: {}", taken.join(" "));
+    write_index(&shots, &taken);
+}
+
+/// `docs/screenshots/README.md`: every screenshot of this run, in the order taken;
+/// screenshots no flow takes any more are removed, so the folder is exactly this run's.
+fn write_index(shots: &std::path::Path, taken: &[String]) {
+    for entry in std::fs::read_dir(shots).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".png") && !taken.contains(&name) {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    let mut md = String::from(
+        "# Screenshots\n\n\
+         Taken by the browser end-to-end test (`tests/tests/e2e_browser.rs`, run by \
+         `cargo xtask test`) in headless Chromium, driving the demo shop against the real \
+         edge and the provider sandbox — the stack `cargo xtask dev` runs. Names are \
+         `<locale>-<flow>-<screen>.png`; the test rewrites this folder on every run.\n\n\
+         | locale | flow | screen | file |\n|---|---|---|---|\n",
+    );
+    for name in taken {
+        let stem = name.trim_end_matches(".png");
+        let (locale, rest) = stem.split_at(5);
+        let rest = rest.trim_start_matches('-');
+        let (flow, screen) = rest.rsplit_once('-').unwrap_or((rest, ""));
+        md.push_str(&format!(
+            "| {locale} | {flow} | {screen} | [{name}]({name}) |\n"
+        ));
+    }
+    std::fs::write(shots.join("README.md"), md).unwrap();
 }
