@@ -170,7 +170,7 @@ fn retry_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
 /// A short-lived order expires on screen (the widget's countdown and the edge's alarm).
 fn expiry_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     let user = format!("{run}5");
-    let id = shop.buy("tea", &user, Some(10)).unwrap();
+    let id = shop.buy("tea", &user, Some(15)).unwrap();
     shop.shot("expiry", "countdown").unwrap();
     shop.browser
         .wait_for(

@@ -403,8 +403,8 @@ fn receive_webhook(cfg: &Config, inbox: &Inbox, req: &mut Request) -> Resp {
     let kept = json!({
         "id": event["id"],
         "type": event["type"],
-        "order_id": event["data"]["id"],
-        "status": event["data"]["status"],
+        "order_id": event["data"]["object"]["id"],
+        "status": event["data"]["object"]["status"],
         "verified": true,
     });
     if let Ok(mut q) = inbox.lock() {
