@@ -276,6 +276,18 @@ fn paytm_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
         .unwrap();
 }
 
+/// The shopper cancels from the summary: the widget ends and tells the page.
+fn cancel_flow(shop: &mut Shop<'_>, run: &str) {
+    let user = format!("{run}8");
+    shop.buy("tea", &user, None).unwrap();
+    shop.browser
+        .click(&shop.widget_el(".kassa-summary .kassa-secondary").unwrap())
+        .unwrap();
+    shop.wait_line("events", "kassa:cancelled").unwrap();
+    assert_eq!(shop.screen().unwrap().as_deref(), Some("ended"));
+    shop.shot("cancel", "cancelled").unwrap();
+}
+
 fn assert_csp(stack: &Stack) {
     let resp = agent()
         .get(format!("{}/", stack.demo_url()))
@@ -333,6 +345,7 @@ fn demo_shop_in_chromium() {
         wrong_code_flow(&mut shop, &stack, &run);
         retry_flow(&mut shop, &stack, &run);
         expiry_flow(&mut shop, &stack, &run);
+        cancel_flow(&mut shop, &run);
         quick_pay_flow(&mut shop, &stack, &run);
         // The page is left for Paytm's below: check it saw no violation first.
         let violations = shop.csp_violations().unwrap();
