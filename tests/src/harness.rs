@@ -90,6 +90,15 @@ impl Edge {
     /// # Errors
     /// As [`Edge::start`].
     pub fn start_with(persist: &Path, extra: &[(&str, &str)]) -> Result<Self, String> {
+        Self::start_on(persist, free_port()?, extra)
+    }
+
+    /// Like [`Edge::start_with`] on a given port, for tests that must know the edge's
+    /// URL before it starts (callback URLs configured into the sandbox and the edge).
+    ///
+    /// # Errors
+    /// As [`Edge::start`].
+    pub fn start_on(persist: &Path, port: u16, extra: &[(&str, &str)]) -> Result<Self, String> {
         let mut vars: Vec<(String, String)> = [
             ("KASSA_MERCHANT_KEY", MERCHANT_KEY),
             ("KASSA_CLIENT_SECRET_KEY", CLIENT_SECRET_KEY),

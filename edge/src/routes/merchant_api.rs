@@ -563,13 +563,13 @@ pub async fn order_events(req: Request, ctx: Ctx) -> Result<Response> {
                 .iter()
                 .map(|a| json!({ "object": "audit_entry", "at_ms": a["at_ms"], "reason": a["reason"], "detail": a["detail"] }))
                 .collect();
-            // S0 relays owed by the order; `pending` until the S0 client delivers them.
+            // S0 relays owed by the order, with their delivery log (`order_object/relay.rs`).
             let relays: Vec<Value> = v["relays"]
                 .as_array()
                 .map(Vec::as_slice)
                 .unwrap_or_default()
                 .iter()
-                .map(|r| json!({ "object": "relay", "id": r["id"], "status": r["event_type"], "delivery": r["status"], "created_ms": r["created_ms"] }))
+                .map(|r| json!({ "object": "relay", "id": r["id"], "status": r["event_type"], "delivery": r["status"], "created_ms": r["created_ms"], "attempts": r["attempts"], "deliveries": r["log"] }))
                 .collect();
             Ok(Response::from_json(&json!({
                 "object": "order_events",
