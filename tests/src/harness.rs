@@ -112,7 +112,7 @@ impl Edge {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        Self::start_custom(persist, free_port()?, vars, true)
+        Self::start_custom(persist, port, vars, true)
     }
 
     /// The edge with exactly `vars` over `edge/.dev.vars` (no test secrets), on `port`.
