@@ -50,6 +50,22 @@ fn sms_code(stack: &Stack, order: &str, nth: usize) -> String {
     }
 }
 
+/// The order at the edge and what the sandbox sent, for failure messages.
+fn diagnose(stack: &Stack, id: &str) -> String {
+    let key = dev_var("KASSA_MERCHANT_KEY").unwrap_or_default();
+    let http = agent();
+    let order = read_json(
+        http.get(format!("{}/v1/orders/{id}", stack.edge.url()))
+            .header("Authorization", &format!("Bearer {key}"))
+            .call(),
+    );
+    let sent = read_json(
+        http.get(format!("{}/_control/sent", stack.sandbox.url()))
+            .call(),
+    );
+    format!("edge order: {order:?}\nsandbox sent: {sent:?}")
+}
+
 fn now_s() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -59,10 +75,12 @@ fn now_s() -> u64 {
 
 /// Waits for processing (screenshot), then paid (screenshot), then the verified
 /// `order.succeeded` webhook for the order on the page.
-fn processing_then_paid(shop: &mut Shop<'_>, flow: &str, id: &str) {
+fn processing_then_paid(shop: &mut Shop<'_>, stack: &Stack, flow: &str, id: &str) {
     shop.wait_screen("progress").unwrap();
     shop.shot(flow, "processing").unwrap();
-    shop.wait_screen("paid").unwrap();
+    if let Err(e) = shop.wait_screen("paid") {
+        panic!("{e}\n{}", diagnose(stack, id));
+    }
     shop.wait_line("events", "kassa:paid").unwrap();
     shop.shot(flow, "paid").unwrap();
     shop.wait_line("webhooks", &format!("order.succeeded order {id}"))
@@ -70,7 +88,7 @@ fn processing_then_paid(shop: &mut Shop<'_>, flow: &str, id: &str) {
 }
 
 /// GA: the shop enrols the shopper's authenticator; the code comes from TOTP.
-fn ga_flow(shop: &mut Shop<'_>, run: &str) {
+fn ga_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     let user = format!("{run}1");
     shop.set_user(&user).unwrap();
     let notice = shop.tool("enrol-ga", "secret").unwrap();
@@ -82,7 +100,7 @@ fn ga_flow(shop: &mut Shop<'_>, run: &str) {
     shop.wait_screen("code").unwrap();
     shop.shot("ga", "code").unwrap();
     shop.submit_code(&totp.code_at(now_s())).unwrap();
-    processing_then_paid(shop, "ga", &id);
+    processing_then_paid(shop, stack, "ga", &id);
 }
 
 /// SMS: the first code is sent on entering the code step; with `resend`, the shopper
@@ -116,7 +134,7 @@ fn sms_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str, resend: bool) {
         first
     };
     shop.submit_code(&code).unwrap();
-    processing_then_paid(shop, "sms", &id);
+    processing_then_paid(shop, stack, "sms", &id);
 }
 
 /// A wrong code shows the error with the attempts left; the right one then pays.
@@ -142,7 +160,7 @@ fn wrong_code_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     assert!(notice.as_str().unwrap().contains('4'), "{notice}");
     shop.shot("wrong-code", "notice").unwrap();
     shop.submit_code(&code).unwrap();
-    processing_then_paid(shop, "wrong-code", &id);
+    processing_then_paid(shop, stack, "wrong-code", &id);
 }
 
 /// The provider refuses the first charge: the attempt fails, the order stays open, the
@@ -164,7 +182,7 @@ fn retry_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
         .unwrap();
     shop.wait_screen("code").unwrap();
     shop.submit_code(&sms_code(stack, &id, 2)).unwrap();
-    processing_then_paid(shop, "retry", &id);
+    processing_then_paid(shop, stack, "retry", &id);
 }
 
 /// A short-lived order expires on screen (the widget's countdown and the edge's alarm).
@@ -340,7 +358,7 @@ fn demo_shop_in_chromium() {
             taken: Vec::new(),
         };
         shop.open().unwrap();
-        ga_flow(&mut shop, &run);
+        ga_flow(&mut shop, &stack, &run);
         sms_flow(&mut shop, &stack, &run, locale == "en-US");
         wrong_code_flow(&mut shop, &stack, &run);
         retry_flow(&mut shop, &stack, &run);
