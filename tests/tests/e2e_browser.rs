@@ -10,7 +10,7 @@
 //! Needs `cargo xtask setup` (dev keys), `cargo xtask edge` and `cargo xtask widget`
 //! (the bundle in `www/kassa/`); `cargo xtask test` runs them first.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -4,7 +4,7 @@
 //! the integration tests' merchant key. Long values (RSA keys) are also searched in
 //! 48-character pieces, so a key re-wrapped into PEM lines would still be found.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use kassa_tests::e2e::stack::{dev_var, dev_vars, sandbox_config_path};
 use kassa_tests::harness::{root, MERCHANT_KEY};
