@@ -30,6 +30,11 @@ fn run() -> Result<(), String> {
         stack.sandbox.url(),
         persist.join("wrangler.log").display()
     );
+    println!(
+        "Wallet and Ping++ payments succeed 1.5 s after they start (script other outcomes \
+         with POST {}/_control/...); Paytm shows its sandbox page. SMS codes appear on the shop page.",
+        stack.sandbox.url()
+    );
     println!("Kassa demo: {}/", stack.demo_url());
     loop {
         std::thread::park();
