@@ -43,6 +43,19 @@ impl IdempotencyKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The key for the intent's next request once the edge gave this one a final
+    /// answer (a wrong code): the edge replays a key's first answer, errors included,
+    /// and refuses the key with another body, so the corrected code needs a key of its
+    /// own. `<random>.<n>`.
+    #[must_use]
+    pub fn next(&self) -> Self {
+        let (base, n) = match self.0.split_once('.') {
+            Some((base, n)) => (base, n.parse::<u32>().unwrap_or(0)),
+            None => (self.0.as_str(), 0),
+        };
+        Self(format!("{base}.{}", n.saturating_add(1)))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -422,6 +422,7 @@ impl CheckoutState {
         };
         match error {
             ApiError::WrongCode { attempts_left } => {
+                self.intent = self.intent.as_ref().map(IdempotencyKey::next);
                 self.screen = Screen::CodeEntry;
                 self.code_notice = CodeNotice::Wrong { attempts_left };
             }

@@ -242,5 +242,10 @@ impl ErrorEnvelope {
 #[must_use]
 pub fn pushed_status(text: &str) -> Option<Status> {
     let value = crate::json::parse(text).ok()?;
-    status(&Field::root("push", value).get("status")).ok()
+    let push = Field::root("push", value);
+    // The edge pushes its canonical status (`succeeded`, …) in `status` and the S2 code
+    // in `s2_status` (edge/src/objects/order_object/outbox.rs): read the S2 one first.
+    status(&push.get("s2_status"))
+        .or_else(|_| status(&push.get("status")))
+        .ok()
 }

@@ -124,8 +124,8 @@ pub fn edge_vars(ports: Ports) -> Vec<(String, String)> {
         ("KASSA_WALLET_URL", format!("{sb}/wallet")),
         // The default 60 s between code sends per user would refuse the new code a
         // shopper needs right after a failed attempt (and the demo's quick retries); the
-        // widget keeps its own 60 s resend countdown.
-        ("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "1".to_owned()),
+        // hourly cap still applies and the widget keeps its own 60 s resend countdown.
+        ("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
