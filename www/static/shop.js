@@ -93,5 +93,6 @@ const back = new URLSearchParams(location.search);
 const stored = JSON.parse(sessionStorage.getItem("kassa-demo-order") ?? "null");
 if (back.get("ORDERID") && stored && stored.id === back.get("ORDERID")) {
   log("demo:paytm-return", { id: stored.id, status: back.get("STATUS") });
+  $("locale").value = stored.locale;
   ready.then(() => show({ id: stored.id, client_secret: stored.secret }, stored.edge, stored.locale));
 }
