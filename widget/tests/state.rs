@@ -193,6 +193,14 @@ fn wrong_code_then_right_code_then_lockout() {
             attempts_left: Some(4)
         }
     );
+    // The edge replays a key's first answer (the wrong code) and refuses the key with
+    // another body: the corrected code goes out under a key of its own.
+    assert_eq!(s.intent, Some(key(3).next()));
+    assert_ne!(key(3).next(), key(3));
+    assert_eq!(
+        key(3).next().next().as_str(),
+        format!("{}.2", key(3).as_str())
+    );
     s.apply(Action::SubmitCode {
         code: "111111".into(),
     });

@@ -376,6 +376,11 @@ fn pushed_status_messages() {
         parse_status_message(r#"{"status":"COMPLETED","statusDesc":"已完成"}"#),
         Some(Status::Completed)
     );
+    // The edge's push: its canonical status beside the S2 code (outbox.rs).
+    assert_eq!(
+        parse_status_message(r#"{"order_id":"1","status":"succeeded","s2_status":1,"seq":2}"#),
+        Some(Status::Completed)
+    );
     assert_eq!(parse_status_message(r#"{"type":"ping"}"#), None);
     assert_eq!(parse_status_message("not json"), None);
 }
