@@ -5,7 +5,8 @@
 //! attempt then a retry, expiry, a cancel, and the Paytm redirect round trip (the
 //! widget posts the signed form to the sandbox's Paytm page, the shopper pays there,
 //! the edge gets the verified callback, the shopper lands back on the shop, paid).
-//! Each screen is saved to `docs/screenshots/`. The page
+//! Each screen is saved as a PNG: into `docs/screenshots/` (with its README index) when
+//! `KASSA_UPDATE_SCREENSHOTS=1` is set, else into a scratch directory. The page
 //! is served with a strict CSP (asserted on the header) and the widget must work under
 //! it without a single `securitypolicyviolation`. A paid order is confirmed by the
 //! merchant webhook the demo backend received and verified.
@@ -315,7 +316,14 @@ fn demo_shop_in_chromium() {
     let dir = TempDir::new("e2e").unwrap();
     let stack = Stack::start(Ports::free().unwrap(), dir.path(), true).unwrap();
     assert_csp(&stack);
-    let shots = root().join("docs/screenshots");
+    // Screenshots are always taken; they replace the committed ones in
+    // `docs/screenshots/` only when asked, so a test run leaves the tree clean.
+    let scratch = TempDir::new("e2e-shots").unwrap();
+    let shots = if std::env::var_os("KASSA_UPDATE_SCREENSHOTS").is_some() {
+        root().join("docs/screenshots")
+    } else {
+        scratch.path().to_path_buf()
+    };
     std::fs::create_dir_all(&shots).unwrap();
 
     let browser = Browser::start("en-US").unwrap();
@@ -366,7 +374,8 @@ fn write_index(shots: &std::path::Path, taken: &[String]) {
          Taken by the browser end-to-end test (`tests/tests/e2e_browser.rs`, run by \
          `cargo xtask test`) in headless Chromium, driving the demo shop against the real \
          edge and the provider sandbox — the stack `cargo xtask dev` runs. Names are \
-         `<locale>-<flow>-<screen>.png`; the test rewrites this folder on every run.\n\n\
+         `<locale>-<flow>-<screen>.png`. To refresh them: \
+         `KASSA_UPDATE_SCREENSHOTS=1 cargo test -p kassa-tests --test e2e_browser`.\n\n\
          | locale | flow | screen | file |\n|---|---|---|---|\n",
     );
     for name in taken {
