@@ -21,7 +21,7 @@ pub use objects::order_object::OrderObject;
 pub use objects::user_object::UserObject;
 
 use error::EdgeError;
-use routes::{live, merchant_api as m, widget_api as w};
+use routes::{callbacks as cb, live, merchant_api as m, widget_api as w};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -71,6 +71,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get_async("/api/payment/order/load_pay_data", w::load_pay_data)
         .post_async("/api/payment/order/load_pay_data", w::load_pay_data)
         .get_async("/.well-known/kassa-key.json", w::public_key)
+        .post_async("/callbacks/paytm", cb::paytm)
+        .post_async("/callback/paytm", cb::paytm)
+        .post_async("/callbacks/lianshang", cb::lianshang)
+        .post_async("/callbacks/pingpp", cb::pingpp)
+        .post_async("/callbacks/wallet", cb::wallet)
         .run(req, env)
         .await?;
     // The router answers unknown routes and wrong methods in plain text; every handler

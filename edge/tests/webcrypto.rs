@@ -515,8 +515,11 @@ fn paytm_form_checksum_verifies_with_shared() {
 fn paytm_status_request_and_answer() {
     let cfg = paytm_config();
     let id = Id::parse("order_id", "476682884348973312").unwrap();
-    let req = paytm::status_request(&cfg, id, &Salt::new("aB3x").unwrap()).unwrap();
-    assert_eq!(req.url, "http://127.0.0.1:9/paytm/order/status");
+    let req = paytm::status_request(&cfg, &id.to_string(), &Salt::new("aB3x").unwrap()).unwrap();
+    assert_eq!(
+        req.url,
+        "http://127.0.0.1:9/paytm/merchant-status/getTxnStatus"
+    );
     let body: std::collections::BTreeMap<String, Option<String>> =
         serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
     assert_eq!(body["ORDERID"].as_deref(), Some("476682884348973312"));

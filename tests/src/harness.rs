@@ -73,6 +73,7 @@ pub struct Edge {
     persist: PathBuf,
     log: PathBuf,
     vars: Vec<(String, String)>,
+    own_group: bool,
 }
 
 impl Edge {
@@ -89,6 +90,15 @@ impl Edge {
     /// # Errors
     /// As [`Edge::start`].
     pub fn start_with(persist: &Path, extra: &[(&str, &str)]) -> Result<Self, String> {
+        Self::start_on(persist, free_port()?, extra)
+    }
+
+    /// Like [`Edge::start_with`] on a given port, for tests that must know the edge's
+    /// URL before it starts (callback URLs configured into the sandbox and the edge).
+    ///
+    /// # Errors
+    /// As [`Edge::start`].
+    pub fn start_on(persist: &Path, port: u16, extra: &[(&str, &str)]) -> Result<Self, String> {
         let mut vars: Vec<(String, String)> = [
             ("KASSA_MERCHANT_KEY", MERCHANT_KEY),
             ("KASSA_CLIENT_SECRET_KEY", CLIENT_SECRET_KEY),
@@ -102,12 +112,28 @@ impl Edge {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
+        Self::start_custom(persist, port, vars, true)
+    }
+
+    /// The edge with exactly `vars` over `edge/.dev.vars` (no test secrets), on `port`.
+    /// With `own_group` false wrangler stays in our process group, so a Ctrl-C at the
+    /// terminal reaches it (`cargo xtask dev`); tests keep it apart and stop the group.
+    ///
+    /// # Errors
+    /// As [`Edge::start`].
+    pub fn start_custom(
+        persist: &Path,
+        port: u16,
+        vars: Vec<(String, String)>,
+        own_group: bool,
+    ) -> Result<Self, String> {
         let mut edge = Self {
             child: None,
-            port: free_port()?,
+            port,
             persist: persist.join("state"),
             log: persist.join("wrangler.log"),
             vars,
+            own_group,
         };
         edge.spawn()?;
         Ok(edge)
@@ -134,7 +160,11 @@ impl Edge {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        let group = format!("-{}", child.id());
+        let group = if self.own_group {
+            format!("-{}", child.id())
+        } else {
+            child.id().to_string()
+        };
         let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
@@ -189,8 +219,10 @@ impl Edge {
             .env("CI", "true")
             .stdin(Stdio::null())
             .stdout(log)
-            .stderr(log2)
-            .process_group(0);
+            .stderr(log2);
+        if self.own_group {
+            cmd.process_group(0);
+        }
         for (k, v) in &self.vars {
             cmd.arg("--var").arg(format!("{k}:{v}"));
         }

@@ -2,15 +2,15 @@
 //! as a plain value ([`ApiRequest`]) that tests can inspect, and [`send`] carries it out
 //! with `gloo-net`. Nothing else in the widget knows a URL or a header.
 //!
-//! Error bodies: the S2 seed defines none, so the widget reads the edge's JSON error
-//! `{"code": "...", "message": "...", "attemptsLeft": n, "retryAfter": s}` leniently
-//! (snake_case accepted too) and falls back to the HTTP status when the body is not JSON.
-
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+//! Answers are read with the browser's `JSON.parse` into the S2 types ([`crate::wire`]);
+//! errors from the edge's widget envelope `{status, code, message, field,
+//! retry_after_ms?, attempts_left?}` (`edge/src/error.rs`), falling back to the HTTP
+//! status when the body is not JSON (a proxy's error page).
 
 use kassa_shared::id::Id;
-use kassa_shared::providers::s2_wallet::wire::{PayRequest, QuickPayRequest};
+
+use crate::json::{self, Field};
+use crate::wire::{Decode, ErrorEnvelope};
 
 /// A request key for `pay` / `quick_pay` (SPEC 3.1): one per pay intent, reused when
 /// the same intent is retried so the edge answers with the first result instead of
@@ -42,6 +42,19 @@ impl IdempotencyKey {
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The key for the intent's next request once the edge gave this one a final
+    /// answer (a wrong code): the edge replays a key's first answer, errors included,
+    /// and refuses the key with another body, so the corrected code needs a key of its
+    /// own. `<random>.<n>`.
+    #[must_use]
+    pub fn next(&self) -> Self {
+        let (base, n) = match self.0.split_once('.') {
+            Some((base, n)) => (base, n.parse::<u32>().unwrap_or(0)),
+            None => (self.0.as_str(), 0),
+        };
+        Self(format!("{base}.{}", n.saturating_add(1)))
     }
 }
 
@@ -89,6 +102,11 @@ impl Client {
         ("Authorization", format!("Bearer {}", self.client_secret))
     }
 
+    /// `{"order_id": "…"}`: ids go out as strings (SPEC 2).
+    fn body(&self) -> json::Object {
+        json::Object::new().string("order_id", &self.order_id.to_string())
+    }
+
     fn post(&self, path: &str, body: String, key: Option<&IdempotencyKey>) -> ApiRequest {
         let mut headers = vec![self.auth(), ("Content-Type", "application/json".to_owned())];
         if let Some(key) = key {
@@ -119,7 +137,7 @@ impl Client {
     /// `POST /api/payment/order/send_payment_verify_code` `{"order_id": "…"}`.
     #[must_use]
     pub fn send_verify_code(&self) -> ApiRequest {
-        let body = serde_json::json!({ "order_id": self.order_id }).to_string();
+        let body = self.body().finish();
         self.post("/api/payment/order/send_payment_verify_code", body, None)
     }
 
@@ -127,24 +145,20 @@ impl Client {
     /// the field to be absent).
     #[must_use]
     pub fn pay(&self, key: &IdempotencyKey, code: &str, code_send_id: Option<Id>) -> ApiRequest {
-        let req = PayRequest {
-            order_id: self.order_id,
-            verify_code_order_id: code_send_id,
-            verify_code: code.to_owned(),
-        };
-        self.post("/api/payment/order/pay", to_json(&req), Some(key))
+        let mut body = self.body();
+        if let Some(id) = code_send_id {
+            body = body.string("verify_code_order_id", &id.to_string());
+        }
+        let body = body.string("verify_code", code).finish();
+        self.post("/api/payment/order/pay", body, Some(key))
     }
 
     /// `POST /api/payment/order/quick_pay` without a code: the edge decides whether
     /// risk allows it and answers `need2FA` otherwise.
     #[must_use]
     pub fn quick_pay(&self, key: &IdempotencyKey) -> ApiRequest {
-        let req = QuickPayRequest {
-            order_id: self.order_id,
-            verify_code_order_id: None,
-            verify_code: None,
-        };
-        self.post("/api/payment/order/quick_pay", to_json(&req), Some(key))
+        let body = self.body().finish();
+        self.post("/api/payment/order/quick_pay", body, Some(key))
     }
 
     /// The live-status WebSocket URL (`ws:`/`wss:` for `http:`/`https:`).
@@ -173,21 +187,19 @@ impl Client {
     }
 }
 
-fn to_json<T: Serialize>(value: &T) -> String {
-    // The wire types are plain structs of strings and ids: serialising cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
-}
-
 /// What can go wrong talking to the edge, by what the widget does about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// No answer (offline, DNS, CORS, connection reset): show a retry.
     Network(String),
-    /// The code was wrong; `attempts_left` if the edge says.
+    /// The code was wrong (or expired, or already used); `attempts_left` if the edge says.
     WrongCode { attempts_left: Option<u32> },
-    /// Too many wrong codes: the order is locked for `retry_after_s` (SPEC 5: 15 min).
-    Locked { retry_after_s: Option<u32> },
-    /// The attempt was declined (risk, provider, insufficient funds); the order may
+    /// Too many wrong codes: the order is locked for `retry_after_ms` (SPEC 5: 15 min).
+    Locked { retry_after_ms: Option<u64> },
+    /// Codes were sent too often (SPEC 5: 60 s apart, 5 an hour): the next send is
+    /// allowed after `retry_after_ms`.
+    Throttled { retry_after_ms: Option<u64> },
+    /// The attempt was declined (risk, the platform check, the provider); the order may
     /// still be open for another try.
     Declined { code: String, message: String },
     /// The order can no longer be paid (expired, cancelled, already paid).
@@ -210,7 +222,9 @@ impl ApiError {
     pub fn retryable(&self) -> bool {
         match self {
             Self::Network(_) => true,
-            Self::Http { status, .. } => *status >= 500 || *status == 429,
+            Self::Http { status, code, .. } => {
+                *status >= 500 || *status == 429 || code.ends_with("_in_progress")
+            }
             _ => false,
         }
     }
@@ -222,6 +236,7 @@ impl ApiError {
             Self::Network(_) => "network",
             Self::WrongCode { .. } => "wrong_code",
             Self::Locked { .. } => "locked",
+            Self::Throttled { .. } => "throttled",
             Self::Declined { .. } => "declined",
             Self::OrderClosed { .. } => "order_closed",
             Self::Http { .. } => "http",
@@ -235,15 +250,9 @@ impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Network(e) => write!(f, "network: {e}"),
-            Self::WrongCode { attempts_left } => {
-                write!(
-                    f,
-                    "verify_code: wrong code, {attempts_left:?} attempts left"
-                )
-            }
-            Self::Locked { retry_after_s } => {
-                write!(f, "verify_code: locked, retry after {retry_after_s:?} s")
-            }
+            Self::WrongCode { .. } => f.write_str("verify_code: wrong code"),
+            Self::Locked { .. } => f.write_str("verify_code: too many wrong codes, locked"),
+            Self::Throttled { .. } => f.write_str("verify code: sent too often"),
             Self::Declined { code, message } => write!(f, "pay: declined ({code}): {message}"),
             Self::OrderClosed { code, message } => {
                 write!(f, "order: closed ({code}): {message}")
@@ -259,63 +268,62 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-#[derive(Deserialize, Default)]
-struct ErrorBody {
-    #[serde(default)]
-    code: Option<serde_json::Value>,
-    #[serde(default, alias = "msg")]
-    message: Option<String>,
-    #[serde(default, alias = "attempts_left", rename = "attemptsLeft")]
-    attempts_left: Option<u32>,
-    #[serde(default, alias = "retry_after", rename = "retryAfter")]
-    retry_after: Option<u32>,
-}
-
 /// Maps a non-2xx answer to an [`ApiError`]. Pure, so the mapping is tested without an
-/// edge. Codes the edge uses: `invalid_verify_code`, `verify_code_locked`,
-/// `order_expired` / `order_cancelled` / `order_paid`, `declined` / `risk_rejected`.
+/// edge. The codes are the edge's (`edge/src/error.rs`, `order_object/pay.rs`).
 #[must_use]
 pub fn classify_error(status: u16, body: &str) -> ApiError {
-    let parsed: ErrorBody = serde_json::from_str(body).unwrap_or_default();
-    let code = match parsed.code {
-        Some(serde_json::Value::String(s)) => s,
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
-    let message = parsed
+    let e = ErrorEnvelope::read(body);
+    let message = e
         .message
+        .clone()
         .unwrap_or_else(|| body.chars().take(200).collect());
-    match code.as_str() {
-        "invalid_verify_code" | "wrong_verify_code" => ApiError::WrongCode {
-            attempts_left: parsed.attempts_left,
+    let code_field = matches!(
+        e.field.as_deref(),
+        Some("verify_code" | "verify_code_order_id")
+    );
+    match e.code.as_str() {
+        // The wrong code that used the last attempt locks the order (SPEC 5).
+        "wrong_verify_code" if e.attempts_left == Some(0) => ApiError::Locked {
+            retry_after_ms: None,
         },
-        "verify_code_locked" | "locked" => ApiError::Locked {
-            retry_after_s: parsed.retry_after,
+        "wrong_verify_code" => ApiError::WrongCode {
+            attempts_left: e.attempts_left,
         },
-        "order_expired" | "order_cancelled" | "order_paid" | "order_closed" => {
-            ApiError::OrderClosed { code, message }
+        "parameter_invalid" if code_field && status == 400 => ApiError::WrongCode {
+            attempts_left: e.attempts_left,
+        },
+        "order_locked" => ApiError::Locked {
+            retry_after_ms: e.retry_after_ms,
+        },
+        "code_send_too_soon" | "code_send_hourly_limit" => ApiError::Throttled {
+            retry_after_ms: e.retry_after_ms,
+        },
+        "order_not_payable" => ApiError::OrderClosed {
+            code: e.code,
+            message,
+        },
+        "s0_refused" | "provider_refused" | "channel_unavailable" | "forbidden"
+            if status == 409 || status == 403 || status == 402 =>
+        {
+            ApiError::Declined {
+                code: e.code,
+                message,
+            }
         }
-        "declined" | "risk_rejected" | "payment_failed" => ApiError::Declined { code, message },
-        _ if status == 423 => ApiError::Locked {
-            retry_after_s: parsed.retry_after,
-        },
         _ => ApiError::Http {
             status,
-            code,
+            code: e.code,
             message,
         },
     }
 }
 
-/// Sends `req` and reads a JSON `T` (named `what` in errors) from a 2xx answer.
+/// Sends `req` and reads a `T` (named `what` in errors) from a 2xx answer.
 ///
 /// # Errors
 /// [`ApiError::Network`] without an answer, [`classify_error`] for non-2xx,
 /// [`ApiError::Decode`] for a body that is not a `T`.
-pub async fn send<T: DeserializeOwned>(
-    req: &ApiRequest,
-    what: &'static str,
-) -> Result<T, ApiError> {
+pub async fn send<T: Decode>(req: &ApiRequest, what: &'static str) -> Result<T, ApiError> {
     use gloo_net::http::RequestBuilder;
     let mut builder = match req.method {
         Method::Get => RequestBuilder::new(&req.url).method(gloo_net::http::Method::GET),
@@ -341,8 +349,18 @@ pub async fn send<T: DeserializeOwned>(
     if !(200..300).contains(&status) {
         return Err(classify_error(status, &text));
     }
-    serde_json::from_str(&text).map_err(|e| ApiError::Decode {
-        what,
-        reason: e.to_string(),
-    })
+    decode(&text, what)
+}
+
+/// Reads a `T` from a 2xx answer's text.
+///
+/// # Errors
+/// [`ApiError::Decode`] naming the field that is missing or malformed.
+pub fn decode<T: Decode>(text: &str, what: &'static str) -> Result<T, ApiError> {
+    json::parse(text)
+        .and_then(|v| T::decode(&Field::root(what, v)))
+        .map_err(|e| ApiError::Decode {
+            what,
+            reason: e.to_string(),
+        })
 }

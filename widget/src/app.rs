@@ -7,9 +7,7 @@ use yew::{
 };
 
 use kassa_shared::providers::s2_wallet::status::Locale;
-use kassa_shared::providers::s2_wallet::wire::{
-    LoadPayDataResponse, Order, QuickPayResponse, SendVerifyCodeResponse,
-};
+use kassa_shared::providers::s2_wallet::wire::{LoadPayDataResponse, SendVerifyCodeResponse};
 
 use crate::api::{self, ApiError, Client, IdempotencyKey};
 use crate::events;
@@ -23,6 +21,7 @@ use crate::screens::paying::Paying;
 use crate::screens::processing::Processing;
 use crate::screens::summary::Summary;
 use crate::state::{Action, CheckoutState, Request, Screen};
+use crate::wire::{PayAnswer, QuickPayAnswer};
 use crate::MountOptions;
 
 #[derive(Properties, PartialEq)]
@@ -52,6 +51,7 @@ pub fn status_text(state: &CheckoutState, locale: Locale) -> String {
         }
         Screen::Paying => t(locale, Key::Paying).to_owned(),
         Screen::Processing => t(locale, Key::Processing).to_owned(),
+        Screen::Redirecting => t(locale, Key::Redirecting).to_owned(),
         Screen::Terminal(outcome) => t(locale, outcome_key(outcome)).to_owned(),
         Screen::NetworkError { .. } => t(locale, Key::NetworkError).to_owned(),
     }
@@ -90,16 +90,24 @@ async fn run(client: &Client, state: &CheckoutState, request: Request) -> Action
             };
             if let Request::Pay { code } = request {
                 let req = client.pay(&key, &code, state.code_send_id);
-                match api::send::<Order>(&req, "pay").await {
-                    Ok(order) => Action::PayAnswered {
+                match api::send::<PayAnswer>(&req, "pay").await {
+                    Ok(PayAnswer {
+                        paytm_form: Some(form),
+                        ..
+                    }) => Action::PaytmForm { form },
+                    Ok(PayAnswer { order, .. }) => Action::PayAnswered {
                         order,
                         now_ms: now_ms(),
                     },
                     Err(e) => failed(e),
                 }
             } else {
-                match api::send::<QuickPayResponse>(&client.quick_pay(&key), "quick_pay").await {
-                    Ok(r) => Action::QuickPaid(r),
+                match api::send::<QuickPayAnswer>(&client.quick_pay(&key), "quick_pay").await {
+                    Ok(QuickPayAnswer {
+                        paytm_form: Some(form),
+                        ..
+                    }) => Action::PaytmForm { form },
+                    Ok(r) => Action::QuickPaid(r.answer),
                     Err(e) => failed(e),
                 }
             }
@@ -144,6 +152,17 @@ pub fn app(props: &AppProps) -> Html {
                     event.name(),
                     &events::detail(&order_id, &snapshot, event),
                 );
+            }
+        });
+    }
+
+    // Paytm: the browser itself posts the signed form to the process page (S1).
+    {
+        let host = props.host.clone();
+        let form = state.redirect.clone();
+        use_effect_with(form, move |form| {
+            if let Some(form) = form {
+                crate::redirect::post_form(&host, form);
             }
         });
     }
@@ -200,6 +219,7 @@ pub fn app(props: &AppProps) -> Html {
         (Screen::Processing, data) => html! {
             <Processing locale={l} status={data.map(|d| d.order_info.status)} />
         },
+        (Screen::Redirecting, _) => html! { <Paying locale={l} redirecting=true /> },
         (Screen::Terminal(outcome), _) => html! {
             <Done locale={l} outcome={outcome.clone()} ontryagain={onpay} />
         },

@@ -2,7 +2,6 @@
 //! mount element, bubbling and `composed` so they leave the shadow root. Their `detail`
 //! ([`EventDetail`], camelCase) is documented in `kassa.d.ts`.
 
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, Element};
 
@@ -11,42 +10,31 @@ use kassa_shared::providers::s2_wallet::status::Status;
 use crate::state::{CheckoutState, HostEvent, Party};
 
 /// One pay line as the page sees it: exact strings, never numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AmountDetail {
     pub token_id: String,
     pub amount: String,
 }
 
 /// `event.detail`. `orderId` always; the rest by event (see `kassa.d.ts`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventDetail {
     /// A string: S2 ids exceed 2^53 (SPEC 2).
     pub order_id: String,
     /// The S2 status (`WAIT_FOR_PAYMENT` …) when the order has been loaded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// `kassa:ready`: what is to be paid, and when the order expires (Unix ms).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amounts: Option<Vec<AmountDetail>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
     /// `kassa:failed`: whether the shopper may try again, and a reason code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// `kassa:cancelled`: `"shopper"` or `"order"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<&'static str>,
     /// `kassa:error`: a stable code, a message naming what failed, and whether the
     /// widget offers a retry.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub retryable: Option<bool>,
 }
 
@@ -103,12 +91,56 @@ pub fn detail(order_id: &str, state: &CheckoutState, event: &HostEvent) -> Event
     d
 }
 
+impl EventDetail {
+    /// A plain JS object with camelCase keys; absent members are left out, not
+    /// `undefined` (built by hand: no serde in the bundle, see `json.rs`).
+    #[must_use]
+    pub fn to_js(&self) -> JsValue {
+        use crate::json::set;
+        let o = js_sys::Object::new();
+        set(&o, "orderId", &self.order_id.as_str().into());
+        if let Some(status) = self.status {
+            set(&o, "status", &crate::wire::status_name(status).into());
+        }
+        if let Some(amounts) = &self.amounts {
+            let list = js_sys::Array::new();
+            for a in amounts {
+                let item = js_sys::Object::new();
+                set(&item, "tokenId", &a.token_id.as_str().into());
+                set(&item, "amount", &a.amount.as_str().into());
+                list.push(&item);
+            }
+            set(&o, "amounts", &list);
+        }
+        if let Some(ms) = self.expires_at {
+            // Unix ms (13 digits) is far below 2^53: exact as a JS number.
+            #[allow(clippy::cast_precision_loss)]
+            set(&o, "expiresAt", &JsValue::from_f64(ms as f64));
+        }
+        let strings = [
+            ("reason", self.reason.as_deref()),
+            ("by", self.by),
+            ("code", self.code.as_deref()),
+            ("message", self.message.as_deref()),
+        ];
+        for (name, value) in strings {
+            if let Some(v) = value {
+                set(&o, name, &v.into());
+            }
+        }
+        for (name, value) in [("retry", self.retry), ("retryable", self.retryable)] {
+            if let Some(v) = value {
+                set(&o, name, &v.into());
+            }
+        }
+        o.into()
+    }
+}
+
 /// Dispatches `name` with `detail` on `host`. A page listener that throws does not
 /// reach the widget (`dispatchEvent` reports it to the console).
 pub fn dispatch(host: &Element, name: &str, detail: &EventDetail) {
-    // json_compatible: plain objects and numbers, not Maps and BigInts, for pages.
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let detail = detail.serialize(&serializer).unwrap_or(JsValue::NULL);
+    let detail = detail.to_js();
     let init = CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);

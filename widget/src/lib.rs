@@ -5,6 +5,7 @@
 //! the page's styles and the widget's never leak into each other.
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, Element, ShadowRootInit, ShadowRootMode};
 
 pub mod api;
@@ -13,12 +14,15 @@ pub mod components;
 pub mod events;
 pub mod hooks;
 pub mod i18n;
+pub mod json;
 mod options;
+pub mod redirect;
 pub mod screens;
 pub mod state;
+pub mod wire;
 
 pub use app::{status_text, App, AppProps};
-pub use options::MountOptions;
+pub use options::{MountOptions, Scheme, Theme};
 
 /// Styles live in the shadow root; theming goes through the `--kassa-*` custom
 /// properties documented at the top of the file.
@@ -45,7 +49,8 @@ impl Handle {
     }
 }
 
-/// Mounts the checkout on `element` with `options` (`{ orderId, clientSecret, edge, locale }`).
+/// Mounts the checkout on `element` with `options` (`{ orderId, clientSecret, edge, locale,
+/// theme }`).
 ///
 /// # Errors
 /// A JS error naming the option that was missing or invalid, or the DOM call that failed.
@@ -73,7 +78,18 @@ pub fn mount(element: Element, options: JsValue) -> Result<Handle, JsError> {
     let container = document
         .create_element("div")
         .map_err(|_| JsError::new("document: cannot create <div>"))?;
-    container.set_class_name("kassa");
+    container.set_class_name(match options.theme.scheme {
+        Scheme::Light => "kassa",
+        Scheme::Dark => "kassa kassa-dark",
+    });
+    if let Ok(html) = container.clone().dyn_into::<web_sys::HtmlElement>() {
+        for (name, value) in &options.theme.properties {
+            // CSSOM, not a `style` attribute: allowed under a CSP without unsafe-inline.
+            html.style()
+                .set_property(name, value)
+                .map_err(|_| JsError::new("options.theme: the browser refused a property"))?;
+        }
+    }
     root.append_child(&container)
         .map_err(|_| JsError::new("shadow root: append failed"))?;
     let app = yew::Renderer::<App>::with_root_and_props(

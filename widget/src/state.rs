@@ -18,6 +18,7 @@ use kassa_shared::providers::s2_wallet::wire::{
 };
 
 use crate::api::{ApiError, IdempotencyKey};
+use crate::wire::PaytmForm;
 
 /// How long the shopper waits between code sends (SPEC 5: sends 60 s apart).
 pub const RESEND_AFTER_MS: u64 = 60_000;
@@ -63,6 +64,8 @@ pub enum Screen {
     CodeEntry,
     Paying,
     Processing,
+    /// Leaving for the Paytm process page (the form post in `redirect`).
+    Redirecting,
     Terminal(Terminal),
     /// Recoverable: `retry` is sent again as it was (same idempotency key).
     NetworkError {
@@ -145,6 +148,10 @@ pub enum Action {
         order: Order,
         now_ms: u64,
     },
+    /// `pay` / `quick_pay` answered with a Paytm form: the browser posts it (S1).
+    PaytmForm {
+        form: PaytmForm,
+    },
     /// Live status (WebSocket push or a poll).
     StatusChanged {
         status: Status,
@@ -175,6 +182,8 @@ pub struct CheckoutState {
     pub pending: Option<(u32, Request)>,
     /// The last host event, numbered likewise.
     pub event: Option<(u32, HostEvent)>,
+    /// A form the app must post (a top-level navigation), once.
+    pub redirect: Option<PaytmForm>,
     seq: u32,
     ready_sent: bool,
 }
@@ -361,6 +370,13 @@ impl CheckoutState {
                     self.apply_status(status, now_ms);
                 }
             }
+            Action::PaytmForm { form } => {
+                if self.screen == Screen::Paying {
+                    self.pending = None;
+                    self.screen = Screen::Redirecting;
+                    self.redirect = Some(form);
+                }
+            }
             Action::StatusChanged { status, now_ms } => self.apply_status(status, now_ms),
             Action::RequestFailed { error, now_ms } => self.request_failed(error, now_ms),
             Action::Retry => {
@@ -406,14 +422,21 @@ impl CheckoutState {
         };
         match error {
             ApiError::WrongCode { attempts_left } => {
+                self.intent = self.intent.as_ref().map(IdempotencyKey::next);
                 self.screen = Screen::CodeEntry;
                 self.code_notice = CodeNotice::Wrong { attempts_left };
             }
-            ApiError::Locked { retry_after_s } => {
+            ApiError::Locked { retry_after_ms } => {
                 self.screen = Screen::CodeEntry;
                 self.code_notice = CodeNotice::Locked {
-                    until_ms: retry_after_s.map(|s| now_ms.saturating_add(u64::from(s) * 1000)),
+                    until_ms: retry_after_ms.map(|ms| now_ms.saturating_add(ms)),
                 };
+            }
+            // Sent too often: the resend countdown runs to when the edge allows one.
+            ApiError::Throttled { retry_after_ms } if request == Request::SendCode => {
+                self.screen = Screen::CodeEntry;
+                self.resend_at_ms =
+                    Some(now_ms.saturating_add(retry_after_ms.unwrap_or(RESEND_AFTER_MS)));
             }
             ApiError::Declined { code, .. } => {
                 let retry = self.is_open(now_ms);

@@ -5,10 +5,11 @@
 use kassa_shared::id::Id;
 use kassa_shared::providers::s2_wallet::status::Status;
 use kassa_shared::providers::s2_wallet::wire::{LoadPayDataResponse, Order, QuickPayResponse};
-use kassa_widget::api::{ApiError, IdempotencyKey};
+use kassa_widget::api::{decode, ApiError, IdempotencyKey};
 use kassa_widget::state::{
     Action, CheckoutState, CodeNotice, HostEvent, Party, Request, Screen, Terminal, RESEND_AFTER_MS,
 };
+use kassa_widget::wire::PaytmForm;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -30,18 +31,20 @@ fn order(status: &str) -> serde_json::Value {
     })
 }
 
+/// Through the widget's own decoder (`JSON.parse` + `wire.rs`), as the app reads it.
 fn data(need_2fa: bool, auth: &str, status: &str) -> LoadPayDataResponse {
-    serde_json::from_value(serde_json::json!({
+    let text = serde_json::json!({
         "orderInfo": order(status),
         "userInfo": {"userId": "83214971450163200", "registerType": 1, "mobile": "186****0001",
             "bindGA": true, "bindTradePwd": false, "userType": 1, "verifyStatus": 1},
         "need2FA": need_2fa, "authType": auth
-    }))
-    .unwrap()
+    })
+    .to_string();
+    decode(&text, "load_pay_data").unwrap()
 }
 
 fn pay_order(status: &str) -> Order {
-    serde_json::from_value(order(status)).unwrap()
+    decode(&order(status).to_string(), "pay").unwrap()
 }
 
 fn key(b: u8) -> IdempotencyKey {
@@ -190,6 +193,14 @@ fn wrong_code_then_right_code_then_lockout() {
             attempts_left: Some(4)
         }
     );
+    // The edge replays a key's first answer (the wrong code) and refuses the key with
+    // another body: the corrected code goes out under a key of its own.
+    assert_eq!(s.intent, Some(key(3).next()));
+    assert_ne!(key(3).next(), key(3));
+    assert_eq!(
+        key(3).next().next().as_str(),
+        format!("{}.2", key(3).as_str())
+    );
     s.apply(Action::SubmitCode {
         code: "111111".into(),
     });
@@ -197,7 +208,7 @@ fn wrong_code_then_right_code_then_lockout() {
     assert_eq!(s.code_notice, CodeNotice::None);
     s.apply(Action::RequestFailed {
         error: ApiError::Locked {
-            retry_after_s: Some(900),
+            retry_after_ms: Some(900_000),
         },
         now_ms: BEFORE,
     });
@@ -389,4 +400,37 @@ fn order_closed_on_pay_reloads() {
     });
     assert_eq!(s.screen, Screen::Loading);
     assert_eq!(pending(&s), Some(&Request::Load));
+}
+
+#[wasm_bindgen_test]
+fn paytm_form_leaves_for_paytm_once() {
+    let mut s = loaded(false, "GA");
+    s.apply(Action::StartPay { key: key(10) });
+    let form = PaytmForm {
+        action: "http://127.0.0.1:9/theia/processTransaction".into(),
+        params: vec![("MID".into(), "m1".into())],
+    };
+    s.apply(Action::PaytmForm { form: form.clone() });
+    assert_eq!(s.screen, Screen::Redirecting);
+    assert_eq!(s.redirect, Some(form.clone()));
+    assert_eq!(pending(&s), None);
+    // A late or duplicate answer changes nothing once the form is on its way.
+    s.apply(Action::PaytmForm { form });
+    assert_eq!(s.screen, Screen::Redirecting);
+}
+
+#[wasm_bindgen_test]
+fn throttled_code_send_restarts_the_resend_countdown() {
+    let mut s = loaded(true, "MOBILE");
+    s.apply(Action::StartPay { key: key(11) });
+    assert_eq!(pending(&s), Some(&Request::SendCode));
+    s.apply(Action::RequestFailed {
+        error: ApiError::Throttled {
+            retry_after_ms: Some(41_000),
+        },
+        now_ms: BEFORE,
+    });
+    assert_eq!(s.screen, Screen::CodeEntry);
+    assert_eq!(s.resend_at_ms, Some(BEFORE + 41_000));
+    assert_eq!(pending(&s), None);
 }

@@ -5,12 +5,14 @@
 use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money, TokenTable};
 use kassa_shared::providers::s2_wallet::status::{Locale, Status};
-use kassa_widget::api::{classify_error, ApiError, Client, IdempotencyKey, Method};
+use kassa_shared::providers::s2_wallet::wire::Order;
+use kassa_widget::api::{classify_error, decode, ApiError, Client, IdempotencyKey, Method};
 use kassa_widget::components::amount::{format_fiat, format_token};
 use kassa_widget::components::code_input::{sanitize_pasted_code, sanitize_typed_code};
 use kassa_widget::components::countdown::format_remaining;
 use kassa_widget::hooks::parse_status_message;
 use kassa_widget::i18n::{t, table, tf, Key};
+use kassa_widget::wire::{PayAnswer, QuickPayAnswer};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -187,44 +189,196 @@ fn idempotency_keys_are_random() {
     assert_ne!(a, b);
 }
 
+/// The edge's real envelope (`edge/src/error.rs`): `{status, code, message, field,
+/// retry_after_ms?, attempts_left?}`.
 #[wasm_bindgen_test]
 fn error_classification() {
     assert_eq!(
         classify_error(
             400,
-            r#"{"code":"invalid_verify_code","message":"verify_code: wrong","attemptsLeft":3}"#
+            r#"{"status":400,"code":"wrong_verify_code","message":"verify_code: wrong code; 3 attempts left","field":"verify_code","attempts_left":3}"#
         ),
         ApiError::WrongCode {
             attempts_left: Some(3)
         }
     );
+    // The wrong code that used the last attempt locked the order.
     assert_eq!(
-        classify_error(423, r#"{"code":"verify_code_locked","retry_after":900}"#),
+        classify_error(
+            400,
+            r#"{"status":400,"code":"wrong_verify_code","field":"verify_code","attempts_left":0}"#
+        ),
         ApiError::Locked {
-            retry_after_s: Some(900)
+            retry_after_ms: None
+        }
+    );
+    // An expired or used code: back to the code step, no count.
+    assert_eq!(
+        classify_error(
+            400,
+            r#"{"status":400,"code":"parameter_invalid","message":"verify_code: expired","field":"verify_code"}"#
+        ),
+        ApiError::WrongCode {
+            attempts_left: None
+        }
+    );
+    assert_eq!(
+        classify_error(
+            429,
+            r#"{"status":429,"code":"order_locked","message":"verify_code: locked","field":null,"retry_after_ms":899000}"#
+        ),
+        ApiError::Locked {
+            retry_after_ms: Some(899_000)
+        }
+    );
+    assert_eq!(
+        classify_error(
+            429,
+            r#"{"status":429,"code":"code_send_too_soon","field":null,"retry_after_ms":41000}"#
+        ),
+        ApiError::Throttled {
+            retry_after_ms: Some(41_000)
         }
     );
     assert!(matches!(
         classify_error(
             409,
-            r#"{"code":"order_expired","message":"order: expired"}"#
+            r#"{"status":409,"code":"order_not_payable","message":"order_id: the order is expired","field":null}"#
         ),
         ApiError::OrderClosed { .. }
     ));
     assert!(matches!(
-        classify_error(402, r#"{"code":"declined"}"#),
+        classify_error(409, r#"{"status":409,"code":"s0_refused","field":null}"#),
         ApiError::Declined { .. }
     ));
+    assert!(matches!(
+        classify_error(
+            403,
+            r#"{"status":403,"code":"forbidden","message":"velocity_user"}"#
+        ),
+        ApiError::Declined { .. }
+    ));
+    let e = classify_error(409, r#"{"status":409,"code":"payment_in_progress"}"#);
+    assert!(e.retryable(), "{e}");
     let e = classify_error(502, "<html>bad gateway</html>");
     assert!(e.retryable(), "{e}");
     assert!(matches!(e, ApiError::Http { status: 502, .. }));
-    assert!(!classify_error(400, r#"{"code":"bad_request"}"#).retryable());
+    // A retry_after_ms that is not an exact integer is ignored, never rounded.
+    assert_eq!(
+        classify_error(429, r#"{"code":"order_locked","retry_after_ms":1.5}"#),
+        ApiError::Locked {
+            retry_after_ms: None
+        }
+    );
+    assert!(!classify_error(400, r#"{"code":"parameter_invalid","field":"order_id"}"#).retryable());
+}
+
+fn order_json() -> serde_json::Value {
+    serde_json::json!({
+        "orderId": "476682884348973312", "clientOrderId": "A1",
+        "payerUserId": 83_214_971_450_163_u64, "payeeUserId": "231215678785585152",
+        "isMapping": false,
+        "payInfo": [{"itemId": "1", "payType": "PAY", "tokenId": "USDT", "amount": "100",
+            "paidAmount": "0", "refundedAmount": "0", "unlockedAmount": "0"}],
+        "productInfo": [], "status": "WAIT_FOR_PAYMENT", "statusDesc": "待支付",
+        "expired": "1571561027984", "created": 1_571_560_000_000_u64, "updated": "1571560000000"
+    })
+}
+
+/// `JSON.parse` + `wire.rs`: the S2 rules (ids and times from strings or exact
+/// integers, amounts only as strings), errors naming the field.
+#[wasm_bindgen_test]
+fn decoding_answers() {
+    let o: Order = decode(&order_json().to_string(), "pay").unwrap();
+    assert_eq!(o.order_id.get(), 476_682_884_348_973_312);
+    assert_eq!(o.payer_user_id.get(), 83_214_971_450_163);
+    assert_eq!(
+        (o.expired, o.created),
+        (1_571_561_027_984, 1_571_560_000_000)
+    );
+    assert_eq!(o.pay_info[0].amount, "100");
+    assert_eq!(o.status, Status::WaitForPayment);
+
+    let bad = |path: &str, value: serde_json::Value| {
+        let mut j = order_json();
+        let mut at = &mut j;
+        let parts: Vec<&str> = path.split('.').collect();
+        for p in &parts[..parts.len() - 1] {
+            at = match p.parse::<usize>() {
+                Ok(i) => &mut at[i],
+                Err(_) => &mut at[*p],
+            };
+        }
+        at[parts[parts.len() - 1]] = value;
+        let e = decode::<Order>(&j.to_string(), "pay").unwrap_err();
+        let ApiError::Decode { reason, .. } = e else {
+            unreachable!("{path}: {e:?}")
+        };
+        reason
+    };
+    assert_eq!(
+        bad("payInfo.0.amount", serde_json::json!(100)),
+        "pay.payInfo[0].amount: must be a string"
+    );
+    assert_eq!(
+        bad("expired", serde_json::json!(1.5)),
+        "pay.expired: must be an exact integer"
+    );
+    // Above 2^53 a JSON number has already lost digits: refused.
+    assert_eq!(
+        bad("orderId", serde_json::json!(476_682_884_348_973_312_u64)),
+        "pay.orderId: must be an exact integer"
+    );
+    assert_eq!(
+        bad("status", serde_json::json!("PAID")),
+        "pay.status: unknown value"
+    );
+    assert_eq!(
+        bad("clientOrderId", serde_json::Value::Null),
+        "pay.clientOrderId: missing"
+    );
+    assert!(matches!(
+        decode::<Order>("<html>", "pay"),
+        Err(ApiError::Decode { what: "pay", .. })
+    ));
+
+    // quick_pay: quoted booleans as the seed's example has them; a Paytm form.
+    let q: QuickPayAnswer =
+        decode(r#"{"processIsEnd":"false","need2FA":"true"}"#, "quick_pay").unwrap();
+    assert!(q.answer.need_2fa && !q.answer.process_is_end && q.paytm_form.is_none());
+    let mut j = order_json();
+    j["paytmForm"] = serde_json::json!({"action": "http://127.0.0.1:9/theia/processTransaction",
+        "params": {"MID": "m1", "CHECKSUMHASH": "a+b/c="}});
+    let p: PayAnswer = decode(&j.to_string(), "pay").unwrap();
+    let form = p.paytm_form.unwrap();
+    assert_eq!(form.action, "http://127.0.0.1:9/theia/processTransaction");
+    assert!(form
+        .params
+        .contains(&("CHECKSUMHASH".into(), "a+b/c=".into())));
+    j["paytmForm"]["action"] = "javascript:alert(1)".into();
+    assert!(decode::<PayAnswer>(&j.to_string(), "pay").is_err());
+}
+
+#[wasm_bindgen_test]
+fn request_bodies_escape_strings() {
+    let o = kassa_widget::json::Object::new()
+        .string("a", "x\"y\\z\n\u{1}é")
+        .finish();
+    assert_eq!(o, r#"{"a":"x\"y\\z\n\u0001é"}"#);
+    let back: serde_json::Value = serde_json::from_str(&o).unwrap();
+    assert_eq!(back["a"], "x\"y\\z\n\u{1}é");
+    assert_eq!(kassa_widget::json::Object::new().finish(), "{}");
 }
 
 #[wasm_bindgen_test]
 fn pushed_status_messages() {
     assert_eq!(
         parse_status_message(r#"{"status":"COMPLETED","statusDesc":"已完成"}"#),
+        Some(Status::Completed)
+    );
+    // The edge's push: its canonical status beside the S2 code (outbox.rs).
+    assert_eq!(
+        parse_status_message(r#"{"order_id":"1","status":"succeeded","s2_status":1,"seq":2}"#),
         Some(Status::Completed)
     );
     assert_eq!(parse_status_message(r#"{"type":"ping"}"#), None);

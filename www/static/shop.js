@@ -1,30 +1,98 @@
 // The demo shop: asks its own backend for an order (the backend holds the merchant key),
-// then mounts the Kassa widget. No inline script: the page runs under a strict CSP.
+// then mounts the Kassa widget. No inline script: the page runs under a strict CSP, and
+// any CSP violation is shown in the event list (the browser tests assert there is none).
 import init, { mount } from "/kassa/kassa.js";
 
-const log = (name, detail) => {
+const $ = (id) => document.getElementById(id);
+const item = (list, text) => {
   const li = document.createElement("li");
-  li.textContent = `${name} ${JSON.stringify(detail ?? null)}`;
-  document.getElementById("events").append(li);
+  li.textContent = text;
+  $(list).append(li);
 };
+const log = (name, detail) => item("events", `${name} ${JSON.stringify(detail ?? null)}`);
+
+window.kassaDemo = { cspViolations: [] };
+document.addEventListener("securitypolicyviolation", (e) => {
+  const v = { directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample };
+  window.kassaDemo.cspViolations.push(v);
+  log("csp:violation", v);
+});
 
 let handle = null;
+let current = null; // { id, secret }
+const ready = init();
 
-document.getElementById("buy").addEventListener("click", async () => {
-  await init();
-  const res = await fetch("/demo/orders", { method: "POST" });
-  if (!res.ok) { log("demo:error", await res.text()); return; }
-  const { order, edge } = await res.json();
-  log("demo:order", { id: order.id });
-  const el = document.getElementById("checkout");
-  for (const type of ["ready", "paid", "failed", "expired", "cancelled", "error"]) {
-    el.addEventListener(`kassa:${type}`, (e) => log(`kassa:${type}`, e.detail));
-  }
+function show(order, edge, locale) {
+  const el = $("checkout");
   if (handle) handle.destroy();
-  handle = mount(el, {
-    orderId: order.id,
-    clientSecret: order.client_secret,
-    edge,
-    locale: document.getElementById("locale").value,
+  current = { id: order.id, secret: order.client_secret };
+  // Paytm orders leave the page for the provider's and come back here with ?ORDERID=.
+  sessionStorage.setItem("kassa-demo-order", JSON.stringify({ ...current, edge, locale }));
+  $("inbox").replaceChildren();
+  handle = mount(el, { orderId: order.id, clientSecret: order.client_secret, edge, locale });
+}
+
+for (const type of ["ready", "paid", "failed", "expired", "cancelled", "error"]) {
+  $("checkout").addEventListener(`kassa:${type}`, (e) => log(`kassa:${type}`, e.detail));
+}
+
+$("shop").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  await ready;
+  const body = { product: $("product").value, user: $("user").value };
+  if ($("expiry").value) body.expires_in = Number($("expiry").value);
+  const res = await fetch("/demo/orders", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
   });
+  const answer = await res.json().catch(() => null);
+  if (!res.ok) { log("demo:error", answer); return; }
+  const { order, edge } = answer;
+  log("demo:order", { id: order.id, channel: order.channel });
+  show(order, edge, $("locale").value);
 });
+
+async function userAction(action) {
+  const res = await fetch(`/demo/users/${encodeURIComponent($("user").value)}/${action}`, { method: "POST" });
+  const v = await res.json().catch(() => null);
+  if (!res.ok) { $("notice").textContent = `${action}: ${JSON.stringify(v)}`; return; }
+  $("notice").textContent = action === "ga"
+    ? `Authenticator secret (add it to your app): ${v.secret}`
+    : `${$("user").value} is trusted: small orders pay without a code on a known device.`;
+}
+$("enrol-ga").addEventListener("click", () => userAction("ga"));
+$("trust").addEventListener("click", () => userAction("trusted"));
+
+// The development inbox and the webhooks, refreshed while the page is open.
+const seenCodes = new Set();
+const seenHooks = new Set();
+async function refresh() {
+  if (current) {
+    const res = await fetch(`/demo/outbox?order_id=${current.id}`).catch(() => null);
+    const v = res && res.ok ? await res.json() : null;
+    for (const m of v?.data ?? []) {
+      const key = `${current.id}/${m.send_id}`;
+      if (seenCodes.has(key)) continue;
+      seenCodes.add(key);
+      item("inbox", `order ${current.id} code ${m.code}`);
+    }
+  }
+  const res = await fetch("/demo/webhooks").catch(() => null);
+  const v = res && res.ok ? await res.json() : null;
+  for (const w of v?.data ?? []) {
+    if (seenHooks.has(w.id)) continue;
+    seenHooks.add(w.id);
+    item("webhooks", `${w.type} order ${w.order_id} ${w.status}`);
+  }
+}
+setInterval(refresh, 1000);
+
+// Back from Paytm: show the order the shopper just paid.
+const back = new URLSearchParams(location.search);
+const stored = JSON.parse(sessionStorage.getItem("kassa-demo-order") ?? "null");
+if (back.get("ORDERID") && stored && stored.id === back.get("ORDERID")) {
+  log("demo:paytm-return", { id: stored.id, status: back.get("STATUS") });
+  $("locale").value = stored.locale;
+  ready.then(() => show({ id: stored.id, client_secret: stored.secret }, stored.edge, stored.locale));
+}

@@ -87,12 +87,14 @@ fn npm_ci() -> Result {
     std::fs::write(&stamp, lock).map_err(|e| format!("{}: {e}", stamp.display()))
 }
 
-/// Debian's Chromium and its driver for the browser tests, and brotli for the size report.
+/// Debian's Chromium and its driver for the browser tests, brotli for the size report,
+/// and a CJK font so the zh-CN screenshots show text rather than empty boxes.
 fn chromium() -> Result {
     let needed = [
         "/usr/bin/chromium",
         "/usr/bin/chromedriver",
         "/usr/bin/brotli",
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     ];
     if needed.iter().all(|p| Path::new(p).exists()) {
         return Ok(());
@@ -107,6 +109,7 @@ fn chromium() -> Result {
                 "chromium",
                 "chromium-driver",
                 "brotli",
+                "fonts-wqy-microhei",
             ])
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )

@@ -10,8 +10,13 @@ fn run_all() -> Result {
     setup::run()?;
     step("format", || exec(cargo().args(["fmt", "--all", "--check"])))?;
     step("build edge (worker-build)", widget::build_edge)?;
+    // The browser end-to-end tests (tests/tests/e2e_*.rs, run with the native tests
+    // below) drive the demo shop with the release bundle and grep it for secrets.
+    step("build widget bundle (www/kassa/)", || {
+        widget::build_bundle().map(drop)
+    })?;
     step(
-        "native unit, property, CLI, sandbox and edge integration tests",
+        "native unit, property, CLI, sandbox, edge integration and browser end-to-end tests",
         || {
             exec(cargo().args([
                 "test",

@@ -5,11 +5,15 @@
 //!   decimals, WEBSITE, CALLBACK_URL, EMAIL, MOBILE_NO) with their `CHECKSUMHASH` made with
 //!   the merchant key (`shared`'s checksum, salt from 4 random bytes). The widget posts
 //!   them to Paytm's process page; no request leaves the edge here.
-//! - [`transaction_status`]: Paytm's Transaction Status API (`POST {base}/order/status`,
-//!   `{MID, ORDERID, CHECKSUMHASH}`), which Paytm's documentation requires after every
-//!   callback and issue 5 uses to confirm one before an order moves to Succeeded. The
-//!   answer comes straight from Paytm over TLS; it is checked against the order id asked
-//!   for, and its amount is parsed as INR money for the caller to compare.
+//! - [`transaction_status`]: Paytm's Transaction Status API (`POST
+//!   {base}/merchant-status/getTxnStatus`, `{MID, ORDERID, CHECKSUMHASH}` — the path the
+//!   sandbox and Paytm's checksum-based integration use), which Paytm's documentation
+//!   requires after every callback and issue 5 uses to confirm one before an order moves
+//!   to Succeeded. The answer comes straight from Paytm over TLS; it is checked against
+//!   the order id asked for, and its amount is parsed as INR money for the caller to
+//!   compare. [`status_body`] returns the raw answer for
+//!   `kassa_shared::providers::s1_paytm::callback::confirmed`, which checks it against
+//!   the callback (ORDERID, TXNID, amount, TXN_SUCCESS).
 
 use core::time::Duration;
 
@@ -25,7 +29,7 @@ use serde::Deserialize;
 
 use super::http::{self, OutboundRequest, OutboundResponse, TransportError};
 
-pub const STATUS_PATH: &str = "/order/status";
+pub const STATUS_PATH: &str = "/merchant-status/getTxnStatus";
 
 /// Paytm settings. `Debug` redacts the merchant key.
 #[derive(Debug, Clone)]
@@ -140,14 +144,15 @@ pub fn form_params(form: &PaytmForm) -> Params {
 
 /// `POST {base}/order/status` with `{MID, ORDERID, CHECKSUMHASH}` (checksum over MID and
 /// ORDERID, as Paytm's status API requires).
+/// `order_ref` is the `ORDERID` Paytm was given (an order id or a `ProviderRef`).
 pub fn status_request(
     cfg: &PaytmConfig,
-    order_id: Id,
+    order_ref: &str,
     salt: &Salt,
 ) -> Result<OutboundRequest, PaytmError> {
     let mut params = Params::new();
     params.insert("MID".to_owned(), some(&cfg.mid));
-    params.insert("ORDERID".to_owned(), Some(order_id.to_string()));
+    params.insert("ORDERID".to_owned(), some(order_ref));
     let hash = checksum::generate(&params, cfg.merchant_key.as_bytes(), salt)?;
     params.insert(CHECKSUMHASH.to_owned(), Some(hash));
     OutboundRequest::post_json(format!("{}{STATUS_PATH}", cfg.base_url), &params).map_err(|_| {
@@ -213,7 +218,20 @@ pub fn parse_status(order_id: Id, resp: &OutboundResponse) -> Result<TxnReport, 
 
 /// The Transaction Status API end to end.
 pub async fn transaction_status(cfg: &PaytmConfig, order_id: Id) -> Result<TxnReport, PaytmError> {
-    let req = status_request(cfg, order_id, &random_salt()?)?;
+    let req = status_request(cfg, &order_id.to_string(), &random_salt()?)?;
     let resp = http::send(&req, cfg.timeout).await?;
     parse_status(order_id, &resp)
+}
+
+/// The Transaction Status API's raw answer for `order_ref` (2xx only), for the shared
+/// core to check against a callback.
+pub async fn status_body(cfg: &PaytmConfig, order_ref: &str) -> Result<Vec<u8>, PaytmError> {
+    let req = status_request(cfg, order_ref, &random_salt()?)?;
+    let resp = http::send(&req, cfg.timeout).await?;
+    if !resp.is_success() {
+        return Err(PaytmError::Http {
+            status: resp.status,
+        });
+    }
+    Ok(resp.body)
 }

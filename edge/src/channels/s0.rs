@@ -12,6 +12,7 @@ use core::time::Duration;
 
 use kassa_shared::id::Id;
 use kassa_shared::money::Money;
+use kassa_shared::order::OrderAmount;
 use kassa_shared::providers::s0::status::CallbackStatus;
 use kassa_shared::providers::s0::wire::{
     Headers, OrderCallBackRequest, PrePayCheckRequest, Response, UpdateInfoRequest,
@@ -140,6 +141,31 @@ pub fn order_callback_request(
     request(cfg, "orderCallBack", ORDER_CALLBACK_PATH, &body)
 }
 
+/// The `orderCallBack` body for an order of any amount: S0's `price` is an integer of
+/// minor units, which a token order does not have, so a token order relays `price: 0`
+/// and states its amount in `extend` as `{token, amount}` (decimal string), the seed's
+/// free-form extension field.
+#[must_use]
+pub fn order_callback_body(
+    order_id: Id,
+    status: CallbackStatus,
+    amount: &OrderAmount,
+) -> OrderCallBackRequest {
+    let (price, extend) = match amount {
+        OrderAmount::Fiat(m) => (m.minor(), None),
+        OrderAmount::Token { token, amount } => (
+            0,
+            Some(serde_json::json!({ "token": token, "amount": amount.to_string() })),
+        ),
+    };
+    OrderCallBackRequest {
+        order_id: order_id.to_string(),
+        order_status: status,
+        price,
+        extend,
+    }
+}
+
 /// `Ok` only for `status: 0` with `success: true` (SPEC 3.5: retried until then).
 pub fn parse_ack(call: &'static str, resp: &OutboundResponse) -> Result<(), S0Error> {
     let r = parse(call, resp)?;
@@ -188,6 +214,16 @@ pub async fn order_callback(
     price: Money,
 ) -> Result<(), S0Error> {
     let req = order_callback_request(cfg, order_id, status, price)?;
+    parse_ack("orderCallBack", &send(cfg, "orderCallBack", &req).await?)
+}
+
+/// `orderCallBack` with a prepared body (see [`order_callback_body`]). `Err` means
+/// "retry with backoff".
+pub async fn send_order_callback(
+    cfg: &S0Config,
+    body: &OrderCallBackRequest,
+) -> Result<(), S0Error> {
+    let req = request(cfg, "orderCallBack", ORDER_CALLBACK_PATH, body)?;
     parse_ack("orderCallBack", &send(cfg, "orderCallBack", &req).await?)
 }
 

@@ -573,9 +573,9 @@ pub async fn order_events(req: Request, ctx: Ctx) -> Result<Response> {
                 let (at_ms, reason, detail) = (&a["at_ms"], &a["reason"], &a["detail"]);
                 json!({ "object": "audit_entry", "at_ms": at_ms, "reason": reason, "detail": detail })
             });
-            // S0 relays owed by the order; `pending` until the S0 client delivers them.
+            // S0 relays owed by the order, with their delivery log (`order_object/relay.rs`).
             let relays = each(&v, "relays", |r| {
-                json!({ "object": "relay", "id": r["id"], "status": r["event_type"], "delivery": r["status"], "created_ms": r["created_ms"] })
+                json!({ "object": "relay", "id": r["id"], "status": r["event_type"], "delivery": r["status"], "created_ms": r["created_ms"], "attempts": r["attempts"], "deliveries": r["log"] })
             });
             Ok(Response::from_json(&json!({
                 "object": "order_events",

@@ -1,5 +1,6 @@
 //! HTTP handlers grouped by surface.
 
+pub mod callbacks;
 pub mod health;
 pub mod live;
 pub mod merchant_api;

@@ -36,7 +36,7 @@ pub mod reference;
 
 use core::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::id::Id;
 use crate::money::{Money, TokenAmount};
@@ -45,7 +45,7 @@ use crate::order::{Event, EventKind, OrderAmount};
 pub use reference::{ProviderRef, RefError};
 
 /// The channel a callback came in on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Provider {
     Paytm,
@@ -74,7 +74,7 @@ impl fmt::Display for Provider {
 }
 
 /// What the provider says happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Succeeded,
@@ -84,7 +84,8 @@ pub enum Outcome {
 }
 
 /// The amount a callback reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CallbackAmount {
     Fiat(Money),
     Token {
@@ -107,7 +108,9 @@ impl fmt::Display for CallbackAmount {
 }
 
 /// A callback whose signature / checksum verified, with the fields Kassa acts on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialisable so the edge's Worker, which verifies, can hand it to the order's
+/// Durable Object, which matches and applies it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifiedCallback {
     pub provider: Provider,
     /// De-dup key: the provider's event / notify / transaction id, namespaced by
@@ -345,6 +348,75 @@ pub fn answer(provider: Provider) -> Answer {
             body: r#"{"code":0}"#.to_owned(),
         },
     }
+}
+
+/// What each provider expects back for a callback Kassa refused (`status` ≥ 400): a
+/// non-success answer makes every provider retry later, and the body says why in the
+/// provider's own error form. `message` must name a field and reason, never a secret.
+///
+/// - Paytm: the S1 envelope `{code, data: false, message}`, `code` 400 or 500 (S1's own
+///   codes);
+/// - Lianshang: plain-text `FAIL` (anything but `SUCCESS` is "retry");
+/// - Ping++: plain text, the message;
+/// - Wallet: `{code: <status>, message}`, the wallet API's error envelope.
+#[must_use]
+pub fn reject(provider: Provider, status: u16, message: &str) -> Answer {
+    let json = |v: serde_json::Value| Answer {
+        status,
+        content_type: Some("application/json"),
+        body: v.to_string(),
+    };
+    match provider {
+        Provider::Paytm => json(serde_json::json!({
+            "code": if status >= 500 { 500 } else { 400 },
+            "data": false,
+            "message": message,
+        })),
+        Provider::Lianshang => Answer {
+            status,
+            content_type: Some("text/plain; charset=utf-8"),
+            body: "FAIL".to_owned(),
+        },
+        Provider::Pingpp => Answer {
+            status,
+            content_type: Some("text/plain; charset=utf-8"),
+            body: message.to_owned(),
+        },
+        Provider::Wallet => json(serde_json::json!({ "code": status, "message": message })),
+    }
+}
+
+/// The order a callback *claims* to be about, read without verifying anything — only
+/// so that a refused callback can be written to that order's audit log (SPEC 3.4:
+/// rejected, logged). Never use it for anything else: the body is not trusted.
+#[must_use]
+pub fn claimed_order(provider: Provider, content_type: &str, body: &[u8]) -> Option<Id> {
+    let json = || serde_json::from_slice::<serde_json::Value>(body).ok();
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let reference = match provider {
+        Provider::Paytm => {
+            if media_type(content_type) == "application/x-www-form-urlencoded" {
+                form::parse(body).ok()?.remove("ORDERID")
+            } else {
+                json().and_then(|v| v.get("ORDERID").and_then(text))
+            }
+        }
+        Provider::Lianshang => json().and_then(|v| v.get("out_trade_id").and_then(text)),
+        Provider::Pingpp => json().and_then(|v| {
+            let o = v.get("data")?.get("object")?;
+            o.get("order_no")
+                .or_else(|| o.get("charge_order_no"))
+                .and_then(text)
+        }),
+        Provider::Wallet => json().and_then(|v| v.get("order_id").and_then(text)),
+    }?;
+    ProviderRef::parse("reference", &reference)
+        .ok()
+        .map(|r| r.order)
 }
 
 /// The media type of a `Content-Type` value, lower-cased, without parameters.

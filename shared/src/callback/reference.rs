@@ -11,6 +11,13 @@
 //!   the order to route to and the attempt it settles;
 //! - canonical (no leading zeros, upper-case `A` only), so parse → format is the
 //!   identity and one reference has exactly one spelling.
+//!
+//! A **bare order id** (`"476682884348973312"`, no `A`) is also accepted: it is what a
+//! provider echoes when it was given the order id rather than a per-attempt reference
+//! (the token wallet keeps one payment per order id; older pay flows sent the order id
+//! to Paytm and Ping++). It parses to `{order, attempt: order}` — "the order's current
+//! attempt", which the edge resolves against the order's attempts — and formats back
+//! to the bare id. `"{o}A{o}"` is refused as the non-canonical spelling of that.
 
 use core::fmt;
 
@@ -69,20 +76,60 @@ impl ProviderRef {
                 reason: "longer than 39 characters",
             });
         }
-        let (order, attempt) = s.split_once('A').ok_or(RefError {
-            field,
-            reason: "must be <order digits>A<attempt digits>",
-        })?;
-        Ok(Self {
+        let Some((order, attempt)) = s.split_once('A') else {
+            let order = part(field, s, "order")?;
+            return Ok(Self::bare(order));
+        };
+        let r = Self {
             order: part(field, order, "order")?,
             attempt: part(field, attempt, "attempt")?,
-        })
+        };
+        if r.is_bare() {
+            return Err(RefError {
+                field,
+                reason: "attempt equals order: write the bare order id",
+            });
+        }
+        Ok(r)
+    }
+
+    /// The reference of an order whose provider knows no attempt (module docs).
+    #[must_use]
+    pub const fn bare(order: Id) -> Self {
+        Self {
+            order,
+            attempt: order,
+        }
+    }
+
+    /// True when the reference names the order only, not one of its attempts.
+    #[must_use]
+    pub fn is_bare(&self) -> bool {
+        self.order == self.attempt
+    }
+}
+
+/// As its string (the form providers carry), so it can travel inside the edge.
+impl serde::Serialize for ProviderRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProviderRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::parse("reference", &s).map_err(serde::de::Error::custom)
     }
 }
 
 impl fmt::Display for ProviderRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}A{}", self.order, self.attempt)
+        if self.is_bare() {
+            write!(f, "{}", self.order)
+        } else {
+            write!(f, "{}A{}", self.order, self.attempt)
+        }
     }
 }
 
@@ -101,7 +148,7 @@ mod tests {
         let s = r.to_string();
         assert_eq!(s, "476682884348973312A476682884348973313");
         assert_eq!(ProviderRef::parse("ORDERID", &s), Ok(r));
-        let max = ProviderRef::new(id(i64::MAX as u64), id(i64::MAX as u64)).to_string();
+        let max = ProviderRef::new(id(i64::MAX as u64), id(i64::MAX as u64 - 1)).to_string();
         assert_eq!(max.len(), MAX_LEN);
         assert!(s.bytes().all(|b| b.is_ascii_alphanumeric()));
     }
@@ -121,7 +168,8 @@ mod tests {
             "+1A2",
             "1A-2",
             "1x",
-            "12",
+            "012",
+            "5A5",
             "9223372036854775808A1",
             "1A9223372036854775808",
             "1234567890123456789012345678901234567890A1",
@@ -129,7 +177,16 @@ mod tests {
             let e = ProviderRef::parse("out_trade_id", bad).unwrap_err();
             assert_eq!(e.field, "out_trade_id", "{bad}");
         }
-        assert!(ProviderRef::parse("ORDERID", "0A0").is_ok());
+        assert!(ProviderRef::parse("ORDERID", "0A1").is_ok());
+    }
+
+    #[test]
+    fn bare_order_ids() {
+        let r = ProviderRef::parse("ORDERID", "476682884348973312").unwrap();
+        assert_eq!(r, ProviderRef::bare(id(476_682_884_348_973_312)));
+        assert!(r.is_bare());
+        assert_eq!(r.to_string(), "476682884348973312");
+        assert!(!ProviderRef::new(id(1), id(2)).is_bare());
     }
 
     proptest! {
@@ -145,6 +202,7 @@ mod tests {
 
         #[test]
         fn round_trips(o in 0u64..=i64::MAX as u64, a in 0u64..=i64::MAX as u64) {
+            // Both spellings: `{o}A{a}`, and the bare order id when a == o.
             let r = ProviderRef::new(id(o), id(a));
             prop_assert_eq!(ProviderRef::parse("f", &r.to_string()), Ok(r));
         }

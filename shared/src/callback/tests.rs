@@ -297,7 +297,7 @@ fn paytm_rejects_everything_unverifiable() {
 #[test]
 fn paytm_malformed_only_after_verification() {
     let cases = [
-        ("ORDERID", "12345", "ORDERID"),
+        ("ORDERID", "12345x", "ORDERID"),
         ("STATUS", "TXN_MAYBE", "STATUS"),
         ("TXNAMOUNT", "2.001", "TXNAMOUNT"),
         ("TXNAMOUNT", "1e2", "TXNAMOUNT"),

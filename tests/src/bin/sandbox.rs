@@ -1,6 +1,8 @@
 //! `kassa-sandbox [--config PATH] [--port N]`: runs the provider sandbox on
 //! 127.0.0.1 until killed. Without `--config` it uses `SandboxConfig::for_tests()` (the
-//! fixture keys), which is what `cargo xtask dev` wants.
+//! fixture keys). `cargo xtask dev` runs the sandbox in-process instead, with the keys
+//! that match `edge/.dev.vars` (`kassa_tests::e2e::stack`); `--config
+//! edge/.dev.sandbox.json` gives this binary the same keys.
 
 use std::process::ExitCode;
 

@@ -9,7 +9,6 @@ use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use gloo_net::websocket::futures::WebSocket;
 use gloo_net::websocket::Message;
-use serde::Deserialize;
 use yew::{hook, use_effect_with, Callback};
 
 use kassa_shared::providers::s2_wallet::status::Status;
@@ -19,17 +18,11 @@ use crate::api::{self, Client};
 
 const POLL_EVERY: Duration = Duration::from_secs(2);
 
-/// A pushed message: the S2 order or any object with its `status`; other fields are
-/// ignored so the edge may add some.
-#[derive(Deserialize)]
-struct Push {
-    status: Status,
-}
-
-/// The status in a pushed text frame, `None` for frames that carry none.
+/// The status in a pushed text frame (the S2 order or any object with its `status`;
+/// other fields are ignored so the edge may add some), `None` for frames without one.
 #[must_use]
 pub fn parse_status_message(text: &str) -> Option<Status> {
-    serde_json::from_str::<Push>(text).ok().map(|p| p.status)
+    crate::wire::pushed_status(text)
 }
 
 /// While `active`, reports each status the edge knows for the order to `on_status`.

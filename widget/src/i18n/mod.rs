@@ -39,6 +39,7 @@ pub enum Key {
     PasteRefused,
     Paying,
     Processing,
+    Redirecting,
     Paid,
     Failed,
     TryAgain,
@@ -50,7 +51,7 @@ pub enum Key {
 
 impl Key {
     /// All keys, for the completeness test.
-    pub const ALL: [Key; 32] = [
+    pub const ALL: [Key; 33] = [
         Key::Title,
         Key::Loading,
         Key::OrderRef,
@@ -76,6 +77,7 @@ impl Key {
         Key::PasteRefused,
         Key::Paying,
         Key::Processing,
+        Key::Redirecting,
         Key::Paid,
         Key::Failed,
         Key::TryAgain,

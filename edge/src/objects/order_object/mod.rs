@@ -6,7 +6,11 @@
 //! - `StatusChanged` → a push to every live-status WebSocket of the order (SPEC 3.1,
 //!   hibernation API) and a merchant webhook in the outbox (SPEC 3.5);
 //! - `NeedsReview` → a merchant webhook `order.needs_review`;
-//! - `Relay` → an S0 relay in the outbox, `pending` until the S0 client lands (issue 5).
+//! - `Relay` → an S0 relay in the outbox, sent as S0 `orderCallBack` from the alarm
+//!   (see `relay.rs`).
+//!
+//! Provider callbacks arrive verified from the Worker (`routes/callbacks.rs`) and are
+//! matched, confirmed and applied once here (see `callback.rs`).
 //!
 //! # Storage (one key each, values are JSON strings)
 //! - `order`: [`StoredOrder`] — the shared `Order` (observations, applied event ids,
@@ -25,8 +29,8 @@
 //! the effects it owes are committed atomically.
 //!
 //! # The alarm
-//! One alarm, always set to the earliest pending thing: the expiry of an open order, or
-//! the next retry of a pending webhook. When it fires it applies `Expired` if due
+//! One alarm, always set to the earliest pending thing: the expiry of an open order, the
+//! next retry of a pending webhook, or the next try of the first pending S0 relay. When it fires it applies `Expired` if due
 //! (event id `expired`, so a second firing is a no-op in the machine), delivers every due
 //! webhook, and re-arms itself. Webhooks retry with exponential backoff
 //! (`KASSA_WEBHOOK_BACKOFF_MS` · 2ⁿ, capped at one hour) for `KASSA_WEBHOOK_RETRY_SECS`
@@ -34,7 +38,7 @@
 //!
 //! # Internal routes (only the Worker can reach a Durable Object)
 //! `POST /create` (create-if-absent), `GET /order`, `POST /apply` (an `Event`),
-//! `POST /cancel`, `POST /refund`, `GET /events`, `GET /webhooks`,
+//! `POST /callback` (a `VerifiedCallback`), `POST /cancel`, `POST /refund`, `GET /events`, `GET /webhooks`,
 //! `POST /webhooks/replay`, `POST /audit`, `POST /codes` (a verify-code send: its MAC,
 //! and in development the clear code for the dev outbox), `GET /dev_outbox`, `POST /pay`
 //! (see [`OrderObject::pay`]), `GET /ws` (WebSocket upgrade; the Worker has
@@ -56,8 +60,10 @@ use crate::env;
 use crate::error::EdgeError;
 use crate::resources::{order_view, s2_code, StoredOrder};
 
+mod callback;
 mod outbox;
 mod pay;
+mod relay;
 
 use outbox::{enqueue, record_attempt};
 pub use pay::PayIn;
@@ -95,7 +101,7 @@ pub struct AuditEntry {
 pub enum OutboxKind {
     /// A merchant webhook (SPEC 3.5).
     Webhook,
-    /// An S0 `orderCallBack` relay; delivered by the S0 client (not yet built).
+    /// An S0 `orderCallBack` relay, delivered from the alarm (`relay.rs`).
     Relay,
 }
 
@@ -238,6 +244,10 @@ impl OrderObject {
                 let stored = self.require_order().await?;
                 let stored = self.apply(stored, event).await?;
                 json_response(&stored, 200)
+            }
+            (Method::Post, "/callback") => {
+                let cb: kassa_shared::callback::VerifiedCallback = read_json(&mut req).await?;
+                self.callback(cb).await
             }
             (Method::Post, "/cancel") => self.cancel().await,
             (Method::Post, "/refund") => self.refund().await,
@@ -442,8 +452,6 @@ impl OrderObject {
         json_response(&stored, 201)
     }
 
-    /// Applies one event through the shared machine, commits the state and the effects
-    /// it owes together, then pushes and re-arms the alarm.
     /// The provider's answer to a charge request, on the attempt: accepted →
     /// `AttemptProcessing` (the callback or a status pull settles it later); refused →
     /// audited, `AttemptFailed` (the order stays payable), and the shopper is told.
@@ -478,7 +486,15 @@ impl OrderObject {
         }
     }
 
-    async fn apply(&self, mut stored: StoredOrder, event: Event) -> Result<StoredOrder, EdgeError> {
+    /// Applies one event through the shared machine, commits the state and the effects
+    /// it owes together, then pushes and re-arms the alarm.
+    ///
+    /// The caller's `stale` copy may be out of date: any await on a fetch (S0, a
+    /// provider) lets other requests — a callback, a cancel — run and commit in between,
+    /// so the event is applied to the order as stored now, never to the caller's copy
+    /// (which would silently undo what they committed).
+    async fn apply(&self, stale: StoredOrder, event: Event) -> Result<StoredOrder, EdgeError> {
+        let mut stored = self.load_order().await?.unwrap_or(stale);
         let now = now_ms();
         // A duplicate id changes nothing, not even the history; anything else (moved,
         // recorded or ignored) is kept, so the history shows every distinct fact.
@@ -606,8 +622,11 @@ impl OrderObject {
             .filter(|e| e.kind == OutboxKind::Webhook && e.status == DeliveryStatus::Pending)
             .filter_map(|e| e.next_attempt_ms)
             .min();
+        let relay = relay::enabled(&self.env)
+            .then(|| relay::next_at(outbox))
+            .flatten();
         let storage = self.state.storage();
-        match [expiry, retry].into_iter().flatten().min() {
+        match [expiry, retry, relay].into_iter().flatten().min() {
             Some(at) => {
                 let offset =
                     i64::try_from(at).unwrap_or(i64::MAX) - i64::try_from(now_ms()).unwrap_or(0);
@@ -629,10 +648,9 @@ impl OrderObject {
                 .apply(stored, Event::new("expired", EventKind::Expired))
                 .await?;
         }
-        let due: Vec<OutboxEntry> = self
-            .load_outbox()
-            .await?
-            .into_iter()
+        let current = self.load_outbox().await?;
+        let due: Vec<&OutboxEntry> = current
+            .iter()
             .filter(|e| {
                 e.kind == OutboxKind::Webhook
                     && e.status == DeliveryStatus::Pending
@@ -640,9 +658,10 @@ impl OrderObject {
             })
             .collect();
         let mut results = Vec::with_capacity(due.len());
-        for entry in &due {
+        for entry in due {
             results.push((entry.id.clone(), self.deliver(&stored, entry).await));
         }
+        let relays = self.deliver_relays(&stored, &current, now).await;
         // Other requests may have run while we awaited the receivers: re-read, then merge
         // only the delivery results, so a webhook enqueued meanwhile is not lost.
         let stored = self.require_order().await?;
@@ -652,6 +671,12 @@ impl OrderObject {
         for (id, attempt) in results {
             if let Some(e) = outbox.iter_mut().find(|e| e.id == id) {
                 record_attempt(e, attempt, backoff, window);
+            }
+        }
+        let relay_window = relay::window_ms(&self.env);
+        for (id, attempt) in relays {
+            if let Some(e) = outbox.iter_mut().find(|e| e.id == id) {
+                record_attempt(e, attempt, backoff, relay_window);
             }
         }
         self.save(&stored, &outbox).await?;

@@ -170,8 +170,8 @@ pub(super) fn enqueue(
             status: DeliveryStatus::Pending,
             attempts: 0,
             window_start_ms: None,
-            // Relays wait for the S0 client; webhooks go out on the next alarm (now).
-            next_attempt_ms: (kind == OutboxKind::Webhook).then_some(now),
+            // Webhooks and relays go out on the next alarm (now).
+            next_attempt_ms: Some(now),
             log: Vec::new(),
         });
     }

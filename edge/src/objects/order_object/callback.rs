@@ -1,0 +1,189 @@
+//! Callbacks in, the order's half (SPEC 3.4): the Worker (`routes/callbacks.rs`) has
+//! verified the provider's signature over the raw body and hands the
+//! [`VerifiedCallback`] here, where it is matched, confirmed and applied **once**:
+//!
+//! 1. the order must exist (404 otherwise, nothing written) and be paid through that
+//!    provider's channel;
+//! 2. an event id the order already applied (`Order::has_applied`, the provider's
+//!    event / notify / transaction id) is a duplicate: answered as success, nothing
+//!    changes — providers retry until they see success;
+//! 3. `callback::to_event` matches order id, amount and currency; a mismatch is
+//!    refused and audited (`callback_mismatch`, what differed; no secrets);
+//! 4. a success is confirmed with the provider's status query before it can move the
+//!    order to Succeeded: Paytm's Transaction Status API (checked by
+//!    `s1_paytm::callback::confirmed`), Ping++'s charge retrieve (`paid`, `order_no`,
+//!    amount, currency). Lianshang's seed defines no query API, and the wallet's
+//!    notification is itself RSA-signed by the wallet with no shared-secret weakness to
+//!    cover, so those two apply on the verified signature alone. A confirmation that
+//!    disagrees is refused (409, audited `callback_unconfirmed`); one that could not be
+//!    made (network, status API down) is 503 so the provider retries;
+//! 5. a reference that names only the order (`ProviderRef::is_bare`: the provider was
+//!    given the order id, not `{order}A{attempt}`) settles the order's most recent
+//!    attempt;
+//! 6. the event is applied through [`OrderObject::apply`], which re-reads the order
+//!    (the status query above let other requests run) and commits the order and the
+//!    effects it owes (webhook, relay, push) together.
+
+use kassa_shared::callback::{self, CallbackAmount, Outcome, Provider, VerifiedCallback};
+use kassa_shared::providers::s1_paytm::callback as paytm_callback;
+
+use super::*;
+use crate::channels::{paytm, pingpp, ChannelConfig};
+use crate::resources::Channel;
+
+const fn channel_of(p: Provider) -> Channel {
+    match p {
+        Provider::Paytm => Channel::Paytm,
+        Provider::Lianshang => Channel::Lianshang,
+        Provider::Pingpp => Channel::Pingpp,
+        Provider::Wallet => Channel::Wallet,
+    }
+}
+
+fn unavailable(provider: Provider, detail: &str) -> EdgeError {
+    EdgeError::Rendered {
+        status: 503,
+        body: json!({ "error": {
+            "type": "api_error",
+            "code": "provider_unavailable",
+            "message": format!("status: {provider}'s status query could not be made ({detail}); retry later"),
+            "param": null,
+        }}),
+    }
+}
+
+fn unconfirmed(reason: &str) -> EdgeError {
+    EdgeError::Conflict {
+        code: "callback_unconfirmed",
+        message: format!(
+            "status: the provider's status query does not confirm this success ({reason})"
+        ),
+    }
+}
+
+/// The order's most recent attempt, by arrival (attempt ids are random, not ordered).
+fn latest_attempt(stored: &StoredOrder) -> Option<kassa_shared::id::Id> {
+    stored
+        .order
+        .history()
+        .iter()
+        .rev()
+        .find_map(|h| match h.event.kind {
+            EventKind::AttemptStarted { attempt } => Some(attempt),
+            _ => None,
+        })
+}
+
+impl OrderObject {
+    /// `POST /callback` (module docs).
+    pub(super) async fn callback(&self, cb: VerifiedCallback) -> Result<Response, EdgeError> {
+        let stored = self.require_order().await?;
+        // What the audit log may keep: ids the provider chose, never a key or signature.
+        let detail = format!("{} {} {}", cb.provider, cb.event_id, cb.reference);
+        if stored.meta.channel != channel_of(cb.provider) {
+            let error = EdgeError::Conflict {
+                code: "callback_wrong_channel",
+                message: format!("channel: this order is not paid through {}", cb.provider),
+            };
+            return self.reject(error, &detail).await;
+        }
+        if stored.order.has_applied(&cb.event_id) {
+            return json_response(&json!({ "result": "duplicate" }), 200);
+        }
+        // Match before confirming, so a mismatching callback costs no status query.
+        let as_confirmed = VerifiedCallback {
+            confirm_required: false,
+            ..cb.clone()
+        };
+        let id = stored.order.id();
+        if let Err(e) = callback::to_event(&as_confirmed, id, stored.order.amount()) {
+            let error = EdgeError::Conflict {
+                code: "callback_mismatch",
+                message: format!("{}: does not match the order", e.field()),
+            };
+            return self.reject(error, &format!("{detail}: {e}")).await;
+        }
+        let cb = if cb.outcome == Outcome::Succeeded {
+            match self.confirm(&cb).await {
+                Ok(cb) => cb,
+                Err(e) => {
+                    let reason = format!("{detail}: {}", e.code());
+                    self.audit("callback_unconfirmed", &reason).await?;
+                    return Err(e);
+                }
+            }
+        } else {
+            cb
+        };
+        let mut event = callback::to_event(&cb, id, stored.order.amount())
+            .map_err(|e| unconfirmed(&e.to_string()))?;
+        // The status query awaited the network: read the order as it is now.
+        let stored = self.require_order().await?;
+        if cb.reference.is_bare() {
+            if let Some(latest) = latest_attempt(&stored) {
+                match &mut event.kind {
+                    EventKind::AttemptSucceeded { attempt, .. }
+                    | EventKind::AttemptFailed { attempt }
+                    | EventKind::AttemptProcessing { attempt } => *attempt = latest,
+                    _ => {}
+                }
+            }
+        }
+        let stored = self.apply(stored, event).await?;
+        json_response(
+            &json!({ "result": "applied", "status": stored.order.status() }),
+            200,
+        )
+    }
+
+    /// The provider's own word on a success (module docs, step 4).
+    async fn confirm(&self, cb: &VerifiedCallback) -> Result<VerifiedCallback, EdgeError> {
+        let config = || {
+            ChannelConfig::from_env(&self.env)
+                .map_err(|e| EdgeError::Internal(format!("channel configuration: {e}")))
+        };
+        match cb.provider {
+            Provider::Paytm => {
+                let channels = config()?;
+                let cfg = channels
+                    .paytm()
+                    .map_err(|e| EdgeError::Internal(e.to_string()))?;
+                let body = paytm::status_body(cfg, &cb.reference.to_string())
+                    .await
+                    .map_err(|e| unavailable(cb.provider, &e.to_string()))?;
+                paytm_callback::confirmed(cb, &body).map_err(|e| unconfirmed(&e.to_string()))
+            }
+            Provider::Pingpp => {
+                let channels = config()?;
+                let cfg = channels
+                    .pingpp()
+                    .map_err(|e| EdgeError::Internal(e.to_string()))?;
+                let charge = match pingpp::retrieve_charge(cfg, &cb.provider_txn).await {
+                    Ok(c) => c,
+                    Err(e @ pingpp::PingppError::Http { status: 404, .. }) => {
+                        return Err(unconfirmed(&e.to_string()))
+                    }
+                    Err(e) => return Err(unavailable(cb.provider, &e.to_string())),
+                };
+                let CallbackAmount::Fiat(amount) = cb.amount else {
+                    return Err(unconfirmed("amount is not fiat"));
+                };
+                if !charge.paid {
+                    return Err(unconfirmed("charge is not paid"));
+                }
+                if charge.order_no != cb.reference.to_string() {
+                    return Err(unconfirmed("order_no differs"));
+                }
+                if charge.amount != amount.minor()
+                    || !charge
+                        .currency
+                        .eq_ignore_ascii_case(amount.currency().code())
+                {
+                    return Err(unconfirmed("amount or currency differs"));
+                }
+                Ok(cb.clone())
+            }
+            Provider::Lianshang | Provider::Wallet => Ok(cb.clone()),
+        }
+    }
+}

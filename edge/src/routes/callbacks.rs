@@ -1,0 +1,249 @@
+//! Callbacks in (SPEC 3.4): `POST /callbacks/{paytm,lianshang,pingpp,wallet}` (and S1's
+//! `/callback/paytm`, the same handler). Thin shells over `kassa_shared::callback`:
+//!
+//! 1. read the raw body (64 KiB, `input::body_bytes`; over → 413);
+//! 2. verify it with the configured key **before** parsing anything beyond what
+//!    verification needs — Paytm's `CHECKSUMHASH` with the merchant key
+//!    (`KASSA_PAYTM_MERCHANT_KEY`), Lianshang's RSA `sign` with the platform key
+//!    (`KASSA_S3_PLATFORM_PUBLIC_KEY`), Ping++'s `X-Pingplusplus-Signature` with the
+//!    Ping++ public key (`KASSA_PINGPP_PUBLIC_KEY`), the wallet's RSA `sign` with the
+//!    wallet key (`KASSA_WALLET_PUBLIC_KEY`). The JSON channels accept only
+//!    `application/json` (415 otherwise); Paytm form-encoded or JSON;
+//! 3. hand the `VerifiedCallback` to the `OrderObject` of the order its reference names
+//!    (`order_object/callback.rs`: de-dup, match, confirm, apply once);
+//! 4. answer in the provider's form (`callback::answer` / `callback::reject`).
+//!
+//! A callback that does not verify (401), is malformed after verification (400), names
+//! an unknown order (404), or does not match its order (409) is refused in the provider's
+//! error form and changes nothing; when the order it claims exists, the refusal is
+//! written to that order's audit log (reason code and provider, never the body's
+//! secrets). The claimed order of an unverified body is read only for that audit entry.
+//! A verified Ping++ event of a type Kassa does not subscribe to is answered 200 so
+//! Ping++ stops sending it.
+
+use kassa_shared::callback::{self, Answer, CallbackError, Provider, VerifiedCallback};
+use kassa_shared::crypto::PublicKey;
+use kassa_shared::money::TokenTable;
+use kassa_shared::providers::s4_pingpp::webhook::SIGNATURE_HEADER;
+use kassa_shared::providers::{s1_paytm, s2_wallet, s3_lianshang, s4_pingpp};
+use serde_json::{json, Value};
+use worker::{Env, Headers, Method, Request, Response, Result, RouteContext};
+
+use crate::channels::ChannelConfig;
+use crate::env;
+use crate::error::EdgeError;
+use crate::input;
+use crate::objects::{call, order_stub};
+
+type Ctx = RouteContext<()>;
+
+/// `POST /callbacks/paytm` and S1's `/callback/paytm`.
+pub async fn paytm(req: Request, ctx: Ctx) -> Result<Response> {
+    handle(Provider::Paytm, req, &ctx.env).await
+}
+
+/// `POST /callbacks/lianshang` (S3 `notify_url`).
+pub async fn lianshang(req: Request, ctx: Ctx) -> Result<Response> {
+    handle(Provider::Lianshang, req, &ctx.env).await
+}
+
+/// `POST /callbacks/pingpp` (Ping++ webhooks).
+pub async fn pingpp(req: Request, ctx: Ctx) -> Result<Response> {
+    handle(Provider::Pingpp, req, &ctx.env).await
+}
+
+/// `POST /callbacks/wallet` (token wallet notifications).
+pub async fn wallet(req: Request, ctx: Ctx) -> Result<Response> {
+    handle(Provider::Wallet, req, &ctx.env).await
+}
+
+async fn handle(provider: Provider, mut req: Request, env: &Env) -> Result<Response> {
+    let answer = match receive(provider, &mut req, env).await {
+        Ok(()) => callback::answer(provider),
+        Err(e) => refusal(provider, e),
+    };
+    let headers = Headers::new();
+    if let Some(ct) = answer.content_type {
+        headers.set("Content-Type", ct)?;
+    }
+    Ok(Response::ok(answer.body)?
+        .with_headers(headers)
+        .with_status(answer.status))
+}
+
+/// The provider's error form for an edge error (status and message of the envelope).
+fn refusal(provider: Provider, e: EdgeError) -> Answer {
+    let (status, body) = e.into_body();
+    let message = body["error"]["message"].as_str().unwrap_or("refused");
+    callback::reject(provider, status, message)
+}
+
+fn header(req: &Request, name: &str) -> String {
+    req.headers().get(name).ok().flatten().unwrap_or_default()
+}
+
+fn config(env: &Env) -> Result<ChannelConfig, EdgeError> {
+    ChannelConfig::from_env(env).map_err(|e| EdgeError::Internal(format!("channels: {e}")))
+}
+
+fn not_configured(e: impl std::fmt::Display) -> EdgeError {
+    EdgeError::Internal(format!("callback channel: {e}"))
+}
+
+async fn receive(provider: Provider, req: &mut Request, env: &Env) -> Result<(), EdgeError> {
+    let body = input::body_bytes(req).await?;
+    let content_type = header(req, "Content-Type");
+    let json_channel = provider != Provider::Paytm;
+    if json_channel && callback::media_type(&content_type) != "application/json" {
+        return refuse(env, provider, &content_type, &body, unsupported()).await;
+    }
+    let verified = verify(provider, req, env, &content_type, &body)?;
+    let cb = match verified {
+        Ok(cb) => cb,
+        // Verified, but an event Kassa does not subscribe to: Ping++ should stop.
+        Err(CallbackError::Malformed { field: "type", .. }) if provider == Provider::Pingpp => {
+            return Ok(())
+        }
+        Err(e) => {
+            let error = match e {
+                CallbackError::Unverified => {
+                    let field = signature_field(provider);
+                    rendered(
+                        401,
+                        "callback_unverified",
+                        &format!("{field}: does not verify"),
+                        field,
+                    )
+                }
+                CallbackError::UnsupportedContentType => unsupported(),
+                CallbackError::Malformed { field, reason } => {
+                    EdgeError::bad(field, format!("{field}: {reason}"))
+                }
+            };
+            return refuse(env, provider, &content_type, &body, error).await;
+        }
+    };
+    deliver(env, &cb).await
+}
+
+/// An error in the merchant envelope with a status `EdgeError` has no variant for.
+fn rendered(status: u16, code: &str, message: &str, param: &str) -> EdgeError {
+    EdgeError::Rendered {
+        status,
+        body: json!({ "error": {
+            "type": "invalid_request_error",
+            "code": code,
+            "message": message,
+            "param": param,
+        }}),
+    }
+}
+
+fn unsupported() -> EdgeError {
+    rendered(
+        415,
+        "unsupported_content_type",
+        "Content-Type: not accepted by this callback",
+        "Content-Type",
+    )
+}
+
+const fn signature_field(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Paytm => "CHECKSUMHASH",
+        Provider::Pingpp => SIGNATURE_HEADER,
+        Provider::Lianshang | Provider::Wallet => "sign",
+    }
+}
+
+/// Verifies with the configured key. The outer error is the edge's (misconfiguration);
+/// the inner one the callback's.
+fn verify(
+    provider: Provider,
+    req: &Request,
+    env: &Env,
+    content_type: &str,
+    body: &[u8],
+) -> Result<Result<VerifiedCallback, CallbackError>, EdgeError> {
+    Ok(match provider {
+        Provider::Paytm => {
+            let channels = config(env)?;
+            let cfg = channels.paytm().map_err(not_configured)?;
+            s1_paytm::callback::verify(content_type, body, cfg.merchant_key.as_bytes())
+        }
+        Provider::Lianshang => {
+            let channels = config(env)?;
+            let cfg = channels.s3().map_err(not_configured)?;
+            s3_lianshang::callback::verify(body, &cfg.platform_public_key)
+        }
+        Provider::Pingpp => {
+            let key = env::var(env, "KASSA_PINGPP_PUBLIC_KEY")
+                .or_else(|| {
+                    env.secret("KASSA_PINGPP_PUBLIC_KEY")
+                        .ok()
+                        .map(|s| s.to_string())
+                })
+                .ok_or(EdgeError::Config("KASSA_PINGPP_PUBLIC_KEY"))?;
+            let key = PublicKey::parse(&key)
+                .map_err(|_| EdgeError::Config("KASSA_PINGPP_PUBLIC_KEY: not an RSA public key"))?;
+            let signature = header(req, SIGNATURE_HEADER);
+            s4_pingpp::callback::verify(body, &signature, &key)
+        }
+        Provider::Wallet => {
+            let channels = config(env)?;
+            let cfg = channels.wallet().map_err(not_configured)?;
+            s2_wallet::callback::verify(body, &cfg.wallet_public_key, &TokenTable::builtin())
+        }
+    })
+}
+
+/// Writes the refusal to the claimed order's audit log (if that order exists; the
+/// object ignores unknown ids) and returns it.
+async fn refuse(
+    env: &Env,
+    provider: Provider,
+    content_type: &str,
+    body: &[u8],
+    error: EdgeError,
+) -> Result<(), EdgeError> {
+    if let Some(order) = callback::claimed_order(provider, content_type, body) {
+        let (status, rendered) = match &error {
+            EdgeError::Rendered { status, body } => (*status, body.clone()),
+            other => (
+                other.status(),
+                json!({ "error": { "code": other.code(), "message": audit_message(other) } }),
+            ),
+        };
+        let audit = json!({
+            "reason": rendered["error"]["code"].as_str().unwrap_or("callback_refused"),
+            "detail": format!(
+                "callback {provider}: {status} {}",
+                rendered["error"]["message"].as_str().unwrap_or("")
+            ),
+        });
+        // Best effort: the refusal stands whether or not the audit write succeeds.
+        if let Ok(stub) = order_stub(env, order) {
+            let _ = call(&stub, Method::Post, "/audit", Some(&audit)).await;
+        }
+    }
+    Err(error)
+}
+
+/// The refusal's message (field and reason; verification failures are opaque).
+fn audit_message(e: &EdgeError) -> String {
+    match e {
+        EdgeError::BadRequest { message, .. } | EdgeError::Conflict { message, .. } => {
+            message.clone()
+        }
+        other => other.code().to_owned(),
+    }
+}
+
+/// Hands a verified callback to its order's object; its error (404 unknown order, 409
+/// mismatch, 503 status query unavailable) comes back as rendered.
+async fn deliver(env: &Env, cb: &VerifiedCallback) -> Result<(), EdgeError> {
+    let stub = order_stub(env, cb.reference.order)?;
+    let body: Value = serde_json::to_value(cb)?;
+    call(&stub, Method::Post, "/callback", Some(&body)).await?;
+    Ok(())
+}

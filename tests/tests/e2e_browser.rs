@@ -1,0 +1,391 @@
+//! The demo shop in headless Chromium against the real edge (`wrangler dev`), the
+//! provider sandbox and the demo backend — the stack `cargo xtask dev` runs
+//! (`kassa_tests::e2e::stack`), on free ports. In both locales (en-US, zh-CN): GA code
+//! pay, SMS code pay (with a resend, en-US), wrong code then right code, a failed
+//! attempt then a retry, expiry, a cancel, and the Paytm redirect round trip (the
+//! widget posts the signed form to the sandbox's Paytm page, the shopper pays there,
+//! the edge gets the verified callback, the shopper lands back on the shop, paid).
+//! Each screen is saved as a PNG: into `docs/screenshots/` (with its README index) when
+//! `KASSA_UPDATE_SCREENSHOTS=1` is set, else into a scratch directory. The page
+//! is served with a strict CSP (asserted on the header) and the widget must work under
+//! it without a single `securitypolicyviolation`. A paid order is confirmed by the
+//! merchant webhook the demo backend received and verified.
+//!
+//! Needs `cargo xtask setup` (dev keys), `cargo xtask edge` and `cargo xtask widget`
+//! (the bundle in `www/kassa/`); `cargo xtask test` runs them first.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use kassa_shared::crypto::totp::Totp;
+use kassa_tests::e2e::shop::{Shop, STEP};
+use kassa_tests::e2e::stack::{dev_var, Ports, Stack};
+use kassa_tests::e2e::webdriver::Browser;
+use kassa_tests::harness::{agent, read_json, root, TempDir};
+use serde_json::{json, Value};
+
+/// The newest code the edge "sent" for an order (dev outbox), waiting for the
+/// `nth` send (1-based).
+fn sms_code(shop: &Shop<'_>, stack: &Stack, order: &str, nth: usize) -> String {
+    let http = agent();
+    let key = dev_var("KASSA_MERCHANT_KEY").unwrap();
+    let deadline = std::time::Instant::now() + STEP;
+    loop {
+        let (s, v) = read_json(
+            http.get(format!(
+                "{}/v1/dev/outbox?order_id={order}",
+                stack.edge.url()
+            ))
+            .header("Authorization", &format!("Bearer {key}"))
+            .call(),
+        )
+        .unwrap();
+        assert_eq!(s, 200, "{v}");
+        let sends = v["data"].as_array().cloned().unwrap_or_default();
+        if sends.len() >= nth {
+            return sends[nth - 1]["code"].as_str().unwrap().to_owned();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no code #{nth} for {order}: {v}; events: {}; widget: {}",
+            shop.events(),
+            shop.widget_html()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The order at the edge and what the sandbox sent, for failure messages.
+fn diagnose(stack: &Stack, id: &str) -> String {
+    let key = dev_var("KASSA_MERCHANT_KEY").unwrap_or_default();
+    let http = agent();
+    let order = read_json(
+        http.get(format!("{}/v1/orders/{id}", stack.edge.url()))
+            .header("Authorization", &format!("Bearer {key}"))
+            .call(),
+    );
+    let sent = read_json(
+        http.get(format!("{}/_control/sent", stack.sandbox.url()))
+            .call(),
+    );
+    format!("edge order: {order:?}\nsandbox sent: {sent:?}")
+}
+
+fn now_s() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Waits for processing (screenshot), then paid (screenshot), then the verified
+/// `order.succeeded` webhook for the order on the page.
+fn processing_then_paid(shop: &mut Shop<'_>, stack: &Stack, flow: &str, id: &str) {
+    shop.wait_screen("progress").unwrap();
+    shop.shot(flow, "processing").unwrap();
+    if let Err(e) = shop.wait_screen("paid") {
+        panic!("{e}\n{}", diagnose(stack, id));
+    }
+    shop.wait_line("events", "kassa:paid").unwrap();
+    shop.shot(flow, "paid").unwrap();
+    shop.wait_line("webhooks", &format!("order.succeeded order {id}"))
+        .unwrap();
+}
+
+/// GA: the shop enrols the shopper's authenticator; the code comes from TOTP.
+fn ga_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
+    let user = format!("{run}1");
+    shop.set_user(&user).unwrap();
+    let notice = shop.tool("enrol-ga", "secret").unwrap();
+    let secret = notice.rsplit(' ').next().unwrap().to_owned();
+    let totp = Totp::from_base32(&secret).unwrap();
+    let id = shop.buy("tea", &user, None).unwrap();
+    shop.shot("ga", "ready").unwrap();
+    shop.pay().unwrap();
+    shop.wait_screen("code").unwrap();
+    shop.shot("ga", "code").unwrap();
+    shop.submit_code(&totp.code_at(now_s())).unwrap();
+    processing_then_paid(shop, stack, "ga", &id);
+}
+
+/// SMS: the first code is sent on entering the code step; with `resend`, the shopper
+/// asks for another once the countdown allows it and pays with the new one.
+fn sms_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str, resend: bool) {
+    let user = format!("{run}2");
+    let id = shop.buy("usdt", &user, None).unwrap();
+    shop.pay().unwrap();
+    shop.wait_screen("code").unwrap();
+    let first = sms_code(shop, stack, &id, 1);
+    shop.wait_line("inbox", &format!("code {first}")).unwrap();
+    shop.shot("sms", "code").unwrap();
+    let code = if resend {
+        // The resend button is enabled only when the widget's countdown ends (60 s).
+        let button = shop.browser.wait_for(
+            "the resend button to be enabled",
+            Duration::from_secs(90),
+            "const r = document.getElementById('checkout').shadowRoot; \
+             const b = r && r.querySelector('.kassa-code-step .kassa-link'); \
+             return b && !b.disabled ? true : null;",
+            &[],
+        );
+        button.unwrap();
+        shop.browser
+            .click(&shop.widget_el(".kassa-code-step .kassa-link").unwrap())
+            .unwrap();
+        let second = sms_code(shop, stack, &id, 2);
+        shop.shot("sms", "resent").unwrap();
+        second
+    } else {
+        first
+    };
+    shop.submit_code(&code).unwrap();
+    processing_then_paid(shop, stack, "sms", &id);
+}
+
+/// A wrong code shows the error with the attempts left; the right one then pays.
+fn wrong_code_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
+    let user = format!("{run}3");
+    let id = shop.buy("tea", &user, None).unwrap();
+    shop.pay().unwrap();
+    shop.wait_screen("code").unwrap();
+    let code = sms_code(shop, stack, &id, 1);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    shop.submit_code(wrong).unwrap();
+    shop.wait_screen("code").unwrap();
+    let notice = shop
+        .browser
+        .wait_for(
+            "the wrong-code notice",
+            STEP,
+            "const r = document.getElementById('checkout').shadowRoot; \
+             const e = r && r.querySelector('#kassa-code-notice'); return e ? e.textContent : null;",
+            &[],
+        )
+        .unwrap();
+    // The edge's answer names the field but carries no `attempts_left` yet, so the
+    // widget's notice cannot count; it must say the code was wrong.
+    assert!(!notice.as_str().unwrap().trim().is_empty(), "{notice}");
+    shop.shot("wrong-code", "notice").unwrap();
+    shop.submit_code(&code).unwrap();
+    processing_then_paid(shop, stack, "wrong-code", &id);
+}
+
+/// The provider refuses the first charge: the attempt fails, the order stays open, the
+/// shopper tries again (a new code) and pays.
+fn retry_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
+    stack
+        .control("wallet/script", &json!({"outcome": "deny", "count": 1}))
+        .unwrap();
+    let user = format!("{run}4");
+    let id = shop.buy("usdt", &user, None).unwrap();
+    shop.pay().unwrap();
+    shop.wait_screen("code").unwrap();
+    shop.submit_code(&sms_code(shop, stack, &id, 1)).unwrap();
+    shop.wait_screen("failed").unwrap();
+    shop.wait_line("events", "kassa:failed").unwrap();
+    shop.shot("retry", "failed").unwrap();
+    shop.browser
+        .click(&shop.widget_el(".kassa-done button").unwrap())
+        .unwrap();
+    shop.wait_screen("code").unwrap();
+    shop.submit_code(&sms_code(shop, stack, &id, 2)).unwrap();
+    processing_then_paid(shop, stack, "retry", &id);
+}
+
+/// A short-lived order expires on screen (the widget's countdown and the edge's alarm).
+fn expiry_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
+    let user = format!("{run}5");
+    let id = shop.buy("tea", &user, Some(15)).unwrap();
+    shop.shot("expiry", "countdown").unwrap();
+    shop.browser
+        .wait_for(
+            "the expired screen",
+            STEP,
+            "return [...document.querySelectorAll('#events li')].some(l => l.textContent.startsWith('kassa:expired'));",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(shop.screen().unwrap().as_deref(), Some("ended"));
+    shop.shot("expiry", "expired").unwrap();
+    // The edge agrees: the order itself expired.
+    let key = dev_var("KASSA_MERCHANT_KEY").unwrap();
+    let http = agent();
+    let deadline = std::time::Instant::now() + STEP;
+    loop {
+        let (_, o) = read_json(
+            http.get(format!("{}/v1/orders/{id}", stack.edge.url()))
+                .header("Authorization", &format!("Bearer {key}"))
+                .call(),
+        )
+        .unwrap();
+        if o["status"] == "expired" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{o}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Paytm: the widget posts the signed form to the (sandbox) Paytm page, the shopper
+/// pays there, Paytm calls the edge back and sends the shopper back to the shop, which
+/// shows the paid order.
+fn paytm_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
+    let user = format!("{run}6");
+    let id = shop.buy("chai", &user, None).unwrap();
+    shop.pay().unwrap();
+    shop.wait_screen("code").unwrap();
+    shop.submit_code(&sms_code(shop, stack, &id, 1)).unwrap();
+    shop.browser
+        .wait_for(
+            "the Paytm page",
+            STEP,
+            "return location.pathname.endsWith('/paytm/theia/processTransaction') && !!document.querySelector('button');",
+            &[],
+        )
+        .unwrap();
+    shop.shot("paytm", "provider").unwrap();
+    let pay = shop
+        .browser
+        .find_by_script(
+            "return [...document.querySelectorAll('button')].find(b => b.textContent === 'Pay');",
+            &[],
+        )
+        .unwrap()
+        .unwrap();
+    shop.browser.click(&pay).unwrap();
+    shop.browser
+        .wait_for(
+            "the shop again",
+            STEP,
+            "return new URLSearchParams(location.search).get('ORDERID') === arguments[0] && !!window.kassaDemo;",
+            &[json!(id)],
+        )
+        .unwrap();
+    shop.wait_screen("paid").unwrap();
+    shop.shot("paytm", "paid").unwrap();
+    shop.wait_line("webhooks", &format!("order.succeeded order {id}"))
+        .unwrap();
+}
+
+/// The shopper cancels from the summary: the widget ends and tells the page.
+fn cancel_flow(shop: &mut Shop<'_>, run: &str) {
+    let user = format!("{run}8");
+    shop.buy("tea", &user, None).unwrap();
+    shop.browser
+        .click(&shop.widget_el(".kassa-summary .kassa-secondary").unwrap())
+        .unwrap();
+    shop.wait_line("events", "kassa:cancelled").unwrap();
+    assert_eq!(shop.screen().unwrap().as_deref(), Some("ended"));
+    shop.shot("cancel", "cancelled").unwrap();
+}
+
+fn assert_csp(stack: &Stack) {
+    let resp = agent()
+        .get(format!("{}/", stack.demo_url()))
+        .call()
+        .unwrap();
+    let csp = resp
+        .headers()
+        .get("Content-Security-Policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap()
+        .to_owned();
+    for directive in csp.split(';') {
+        let d = directive.trim();
+        if d.starts_with("script-src") {
+            assert!(d.contains("'wasm-unsafe-eval'"), "{csp}");
+        }
+        if d.starts_with("form-action") {
+            assert!(d.contains("/paytm/theia/processTransaction"), "{csp}");
+        }
+    }
+    assert!(!csp.contains("'unsafe-inline'"), "{csp}");
+    assert!(!csp.contains("'unsafe-eval'"), "{csp}");
+    assert!(!csp.contains('*'), "{csp}");
+}
+
+#[test]
+fn demo_shop_in_chromium() {
+    let bundle = root().join("www/kassa/kassa.js");
+    assert!(
+        bundle.exists(),
+        "{}: missing; run `cargo xtask widget`",
+        bundle.display()
+    );
+    let dir = TempDir::new("e2e").unwrap();
+    let stack = Stack::start(Ports::free().unwrap(), dir.path(), true).unwrap();
+    assert_csp(&stack);
+    // Screenshots are always taken; they replace the committed ones in
+    // `docs/screenshots/` only when asked, so a test run leaves the tree clean.
+    let scratch = TempDir::new("e2e-shots").unwrap();
+    let shots = if std::env::var_os("KASSA_UPDATE_SCREENSHOTS").is_some() {
+        root().join("docs/screenshots")
+    } else {
+        scratch.path().to_path_buf()
+    };
+    std::fs::create_dir_all(&shots).unwrap();
+
+    let browser = Browser::start("en-US").unwrap();
+    let mut taken = Vec::new();
+    for (n, locale) in ["en-US", "zh-CN"].into_iter().enumerate() {
+        // Shopper ids are S2 userIds (numbers), one per flow and locale.
+        let run = format!("{}", 1000 + n);
+        let mut shop = Shop {
+            browser: &browser,
+            url: stack.demo_url(),
+            locale,
+            shots: shots.clone(),
+            taken: Vec::new(),
+        };
+        shop.open().unwrap();
+        ga_flow(&mut shop, &stack, &run);
+        sms_flow(&mut shop, &stack, &run, locale == "en-US");
+        wrong_code_flow(&mut shop, &stack, &run);
+        retry_flow(&mut shop, &stack, &run);
+        expiry_flow(&mut shop, &stack, &run);
+        cancel_flow(&mut shop, &run);
+        // The page is left for Paytm's below: check it saw no violation first.
+        let violations = shop.csp_violations().unwrap();
+        assert_eq!(violations, Value::Array(Vec::new()), "{}", shop.events());
+        paytm_flow(&mut shop, &stack, &run);
+        let violations = shop.csp_violations().unwrap();
+        assert_eq!(violations, Value::Array(Vec::new()), "{}", shop.events());
+        taken.extend(shop.taken);
+    }
+    for name in &taken {
+        assert!(shots.join(name).exists(), "{name}");
+    }
+    write_index(&shots, &taken);
+}
+
+/// `docs/screenshots/README.md`: every screenshot of this run, in the order taken;
+/// screenshots no flow takes any more are removed, so the folder is exactly this run's.
+fn write_index(shots: &std::path::Path, taken: &[String]) {
+    for entry in std::fs::read_dir(shots).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".png") && !taken.contains(&name) {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    let mut md = String::from(
+        "# Screenshots\n\n\
+         Taken by the browser end-to-end test (`tests/tests/e2e_browser.rs`, run by \
+         `cargo xtask test`) in headless Chromium, driving the demo shop against the real \
+         edge and the provider sandbox — the stack `cargo xtask dev` runs. Names are \
+         `<locale>-<flow>-<screen>.png`. To refresh them: \
+         `KASSA_UPDATE_SCREENSHOTS=1 cargo test -p kassa-tests --test e2e_browser`.\n\n\
+         | locale | flow | screen | file |\n|---|---|---|---|\n",
+    );
+    for name in taken {
+        let stem = name.trim_end_matches(".png");
+        let (locale, rest) = stem.split_at(5);
+        let rest = rest.trim_start_matches('-');
+        let (flow, screen) = rest.rsplit_once('-').unwrap_or((rest, ""));
+        md.push_str(&format!(
+            "| {locale} | {flow} | {screen} | [{name}]({name}) |\n"
+        ));
+    }
+    std::fs::write(shots.join("README.md"), md).unwrap();
+}
