@@ -314,6 +314,32 @@ fn paytm_malformed_only_after_verification() {
     }
 }
 
+#[test]
+fn repeated_content_type_is_no_media_type() {
+    use crate::callback::media_type;
+    assert_eq!(
+        media_type("Application/JSON; charset=utf-8"),
+        "application/json"
+    );
+    assert_eq!(
+        media_type("application/json; charset=utf-8, text/plain"),
+        ""
+    );
+}
+
+#[test]
+fn paytm_renamed_parameter_is_refused() {
+    // The checksum covers values ordered by name, not names: CURRENCY → CTRRENCY keeps
+    // the order of values, so the checksum still verifies — the name check refuses it.
+    let mut f = paytm_fields("2.00", "TXN_SUCCESS");
+    sign_paytm(&mut f, PAYTM_KEY);
+    let body = form_body(&f).replace("CURRENCY=", "CTRRENCY=");
+    match paytm::verify(FORM, body.as_bytes(), PAYTM_KEY) {
+        Err(CallbackError::Malformed { field: "body", .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
 // ---------------------------------------------------------------- Lianshang (S3)
 
 fn s3_notify(status: &str) -> Value {
