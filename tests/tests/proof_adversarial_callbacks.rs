@@ -377,8 +377,6 @@ fn hostile_callbacks_change_nothing() {
     let w = World::start("proof-adversarial", &[]);
     let impostor = key(f::IMPOSTOR_PRIVATE);
     let host = w.url.trim_start_matches("http://").to_owned();
-    let hooks_before;
-    let relays_before;
 
     // ---- Paytm.
     let paytm_target = w.create("paytm", &json!({"amount": 200, "currency": "INR"}));
@@ -668,8 +666,8 @@ fn hostile_callbacks_change_nothing() {
     ] {
         w.settle(id);
     }
-    hooks_before = w.counter("merchant.webhook_received");
-    relays_before = w.counter("s0.relay");
+    let hooks_before = w.counter("merchant.webhook_received");
+    let relays_before = w.counter("s0.relay");
 
     attack(&w, "paytm", &paytm_target, &paytm_cases);
     attack(&w, "lianshang", &ls_target, &ls_cases);
