@@ -419,9 +419,14 @@ pub fn claimed_order(provider: Provider, content_type: &str, body: &[u8]) -> Opt
         .map(|r| r.order)
 }
 
-/// The media type of a `Content-Type` value, lower-cased, without parameters.
+/// The media type of a `Content-Type` value, lower-cased, without parameters. A value
+/// with a comma is a repeated header joined by the HTTP stack (`application/json;
+/// charset=utf-8, text/plain`): ambiguous, so it is no media type at all (empty).
 #[must_use]
 pub fn media_type(content_type: &str) -> String {
+    if content_type.contains(',') {
+        return String::new();
+    }
     content_type
         .split(';')
         .next()

@@ -314,6 +314,32 @@ fn paytm_malformed_only_after_verification() {
     }
 }
 
+#[test]
+fn repeated_content_type_is_no_media_type() {
+    use crate::callback::media_type;
+    assert_eq!(
+        media_type("Application/JSON; charset=utf-8"),
+        "application/json"
+    );
+    assert_eq!(
+        media_type("application/json; charset=utf-8, text/plain"),
+        ""
+    );
+}
+
+#[test]
+fn paytm_renamed_parameter_is_refused() {
+    // The checksum covers values ordered by name, not names: CURRENCY → CTRRENCY keeps
+    // the order of values, so the checksum still verifies — the name check refuses it.
+    let mut f = paytm_fields("2.00", "TXN_SUCCESS");
+    sign_paytm(&mut f, PAYTM_KEY);
+    let body = form_body(&f).replace("CURRENCY=", "CTRRENCY=");
+    match paytm::verify(FORM, body.as_bytes(), PAYTM_KEY) {
+        Err(CallbackError::Malformed { field: "body", .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
 // ---------------------------------------------------------------- Lianshang (S3)
 
 fn s3_notify(status: &str) -> Value {
@@ -777,6 +803,95 @@ fn paytm_vectors() {
                 assert_eq!(Value::Bool(cb.confirm_required), expect["confirm_required"]);
             }
             (got, _) => panic!("{name}: got {got:?}, expected {expect}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- edge hand-off
+
+#[test]
+fn verified_callback_survives_json() {
+    let mut f = paytm_fields("2.00", "TXN_SUCCESS");
+    sign_paytm(&mut f, PAYTM_KEY);
+    let cb = paytm::verify(FORM, form_body(&f).as_bytes(), PAYTM_KEY).unwrap();
+    let json = serde_json::to_string(&cb).unwrap();
+    assert_eq!(serde_json::from_str::<VerifiedCallback>(&json).unwrap(), cb);
+    // The reference travels as its wire string, bare or not.
+    let bare = ProviderRef::bare(reference().order);
+    let v = serde_json::to_value(bare).unwrap();
+    assert_eq!(v, json!(reference().order.to_string()));
+    assert_eq!(serde_json::from_value::<ProviderRef>(v).unwrap(), bare);
+    assert!(serde_json::from_value::<ProviderRef>(json!("1A1")).is_err());
+}
+
+#[test]
+fn refusals_in_each_providers_form() {
+    let p = reject(Provider::Paytm, 409, "amount: does not match the order");
+    assert_eq!(p.status, 409);
+    let body: Value = serde_json::from_str(&p.body).unwrap();
+    assert_eq!(
+        body,
+        json!({"code": 400, "data": false, "message": "amount: does not match the order"})
+    );
+    let p = reject(Provider::Paytm, 503, "retry");
+    assert_eq!(serde_json::from_str::<Value>(&p.body).unwrap()["code"], 500);
+    assert_eq!(reject(Provider::Lianshang, 401, "x").body, "FAIL");
+    assert_eq!(reject(Provider::Pingpp, 401, "sign: bad").body, "sign: bad");
+    let w: Value =
+        serde_json::from_str(&reject(Provider::Wallet, 404, "no such order").body).unwrap();
+    assert_eq!(w, json!({"code": 404, "message": "no such order"}));
+    for p in [
+        Provider::Paytm,
+        Provider::Lianshang,
+        Provider::Pingpp,
+        Provider::Wallet,
+    ] {
+        assert!(reject(p, 400, "m").status >= 400);
+        assert_eq!(answer(p).status, 200);
+    }
+}
+
+#[test]
+fn claimed_order_reads_only_the_reference() {
+    let r = reference();
+    let form = format!("ORDERID={r}&CHECKSUMHASH=garbage");
+    assert_eq!(
+        claimed_order(Provider::Paytm, FORM, form.as_bytes()),
+        Some(r.order)
+    );
+    let j = json!({"ORDERID": r.to_string()}).to_string();
+    assert_eq!(
+        claimed_order(Provider::Paytm, "application/json", j.as_bytes()),
+        Some(r.order)
+    );
+    let s3 = json!({"out_trade_id": r.to_string()}).to_string();
+    assert_eq!(
+        claimed_order(Provider::Lianshang, "", s3.as_bytes()),
+        Some(r.order)
+    );
+    let pp = json!({"data": {"object": {"charge_order_no": r.to_string()}}}).to_string();
+    assert_eq!(
+        claimed_order(Provider::Pingpp, "", pp.as_bytes()),
+        Some(r.order)
+    );
+    let w = json!({"order_id": 476_682_884_348_973_312_u64}).to_string();
+    assert_eq!(
+        claimed_order(Provider::Wallet, "", w.as_bytes()).map(|i| i.to_string()),
+        Some("476682884348973312".to_owned())
+    );
+    for junk in [
+        &b"\xff\xfe"[..],
+        b"{",
+        b"ORDERID=%zz",
+        b"{\"order_id\": \"x\"}",
+    ] {
+        for p in [
+            Provider::Paytm,
+            Provider::Lianshang,
+            Provider::Pingpp,
+            Provider::Wallet,
+        ] {
+            assert_eq!(claimed_order(p, FORM, junk), None);
         }
     }
 }

@@ -296,7 +296,6 @@ impl World {
         self.wait("webhooks and relays", || {
             let ev = self.events(order);
             let owed_relays = ev["relays"].as_array().unwrap().len();
-            let seq = self.order(order)["status_seq"].as_u64();
             let (s, hooks) = self.merchant("GET", &format!("/v1/orders/{order}/webhooks"), None);
             assert_eq!(s, 200, "{hooks}");
             let owed_hooks = hooks["data"].as_array().map_or(0, |a| {
@@ -310,7 +309,6 @@ impl World {
                 .map(|b| b["id"].as_str().unwrap().to_owned())
                 .collect();
             let got_relays = self.relays(order);
-            let _ = seq;
             (got_hooks.len() >= owed_hooks && got_relays.len() >= owed_relays)
                 .then_some((got_hooks, got_relays))
         })

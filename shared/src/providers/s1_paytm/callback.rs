@@ -15,6 +15,12 @@
 //!   callback. A `TXN_SUCCESS` therefore comes back with `confirm_required`, and only
 //!   [`confirmed`] with the status API's answer makes it usable by
 //!   [`crate::callback::to_event`].
+//! - Paytm's checksum covers the parameters' **values** (ordered by name), not their
+//!   names: renaming a parameter so that the order of values is unchanged
+//!   (`CURRENCY` → `CTRRENCY`) keeps the checksum valid. So a verified callback may only
+//!   use the names of Paytm's callback vocabulary ([`KNOWN_PARAMS`]); any other name is
+//!   [`CallbackError::Malformed`]. With names fixed and values signed, what Kassa reads
+//!   is what Paytm sent (and a success is still confirmed with the status API).
 //! - De-dup key: `paytm:<TXNID>:<STATUS>` (a PENDING then a SUCCESS for one TXNID are
 //!   two facts); `ORDERID` stands in when Paytm sends no TXNID (no transaction made).
 
@@ -68,6 +74,33 @@ pub fn verify(
     parse_verified(&fields)
 }
 
+/// The parameters Paytm posts to a callback URL (its callback and Transaction Status
+/// documentation, promotions and merchant fields included).
+pub const KNOWN_PARAMS: &[&str] = &[
+    "BANKNAME",
+    "BANKTXNID",
+    "CHECKSUMHASH",
+    "CHILDTXNLIST",
+    "CURRENCY",
+    "CUST_ID",
+    "GATEWAYNAME",
+    "MERC_UNQ_REF",
+    "MID",
+    "ORDERID",
+    "PAYMENTMODE",
+    "PROMO_CAMP_ID",
+    "PROMO_RESPCODE",
+    "PROMO_STATUS",
+    "REFUNDAMT",
+    "RESPCODE",
+    "RESPMSG",
+    "STATUS",
+    "TXNAMOUNT",
+    "TXNDATE",
+    "TXNID",
+    "TXNTYPE",
+];
+
 fn get<'a>(f: &'a BTreeMap<String, String>, field: &'static str) -> Result<&'a str, CallbackError> {
     match f.get(field) {
         None => Err(CallbackError::malformed(field, "is required")),
@@ -84,6 +117,12 @@ fn currency(f: &BTreeMap<String, String>) -> Result<Currency, CallbackError> {
 }
 
 fn parse_verified(f: &BTreeMap<String, String>) -> Result<VerifiedCallback, CallbackError> {
+    if f.keys().any(|k| !KNOWN_PARAMS.contains(&k.as_str())) {
+        return Err(CallbackError::malformed(
+            "body",
+            "a parameter that is not part of Paytm's callback",
+        ));
+    }
     let reference = ProviderRef::parse("ORDERID", get(f, "ORDERID")?)?;
     let status = get(f, "STATUS")?;
     let outcome = match status {
