@@ -136,6 +136,14 @@ async fn unreachable_edge_shows_retry_and_fires_kassa_error() {
     );
     let button = root.query_selector("button").unwrap().unwrap();
     assert_eq!(button.text_content().as_deref(), Some("Retry"));
+    // The stable hooks end-to-end tests use.
+    assert!(root
+        .query_selector("[data-kassa=screen][data-screen=error] [data-kassa=retry]")
+        .unwrap()
+        .is_some());
+    let status = root.query_selector("[data-kassa=status]").unwrap().unwrap();
+    assert_eq!(status.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert!(status.text_content().unwrap().contains("could not reach"));
 }
 
 #[wasm_bindgen_test]
