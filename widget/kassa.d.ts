@@ -7,6 +7,10 @@
 //   });
 //   el.addEventListener("kassa:paid", (e) => console.log(e.detail.orderId));
 //   handle.destroy();
+//
+// Or, once the module is loaded (loading it defines the element):
+//   <kassa-checkout order-id="476682884348973312" client-secret="…"
+//                   edge="https://edge.example" locale="zh-CN" theme="dark"></kassa-checkout>
 
 /** Options for {@link mount}. Unknown keys are ignored. */
 export interface MountOptions {
@@ -18,6 +22,12 @@ export interface MountOptions {
   edge: string;
   /** BCP 47 tag; `zh-*` → zh-CN, `en-*` → en-US. Default `en-US`. Other languages are rejected. */
   locale?: string;
+  /**
+   * `"light"` (default) or `"dark"`, or custom properties to set on the widget's root
+   * (names with or without `--kassa-`, e.g. `{ scheme: "dark", accent: "#7b1fa2" }`),
+   * set through the CSSOM so a CSP without `unsafe-inline` allows them.
+   */
+  theme?: "light" | "dark" | ({ scheme?: "light" | "dark" } & Record<string, string>);
 }
 
 /** What {@link mount} returns. */
@@ -32,6 +42,28 @@ export interface Handle {
  * @throws Error whose message names the invalid option (`options.locale: …`) or the DOM step that failed.
  */
 export function mount(element: Element, options: MountOptions): Handle;
+
+/** Defines `<kassa-checkout>` (done when the module starts; idempotent). */
+export function defineElement(): void;
+
+/**
+ * `<kassa-checkout order-id client-secret edge locale theme>`: attributes are the
+ * {@link MountOptions} (`theme` as `"light"` / `"dark"`); it mounts when connected,
+ * re-mounts when an attribute changes and is destroyed when removed. Invalid attributes
+ * fire `kassa:error` with `code: "options"`. It fires the same events as {@link mount}.
+ */
+export interface KassaCheckoutElement extends HTMLElement {
+  addEventListener<K extends keyof KassaEventMap>(
+    type: K,
+    listener: (this: KassaCheckoutElement, ev: KassaEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+}
 
 /** Initialises the WebAssembly module (wasm-bindgen `--target web`). */
 export default function init(moduleOrPath?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module): Promise<unknown>;
@@ -76,7 +108,10 @@ export interface KassaCancelledDetail extends KassaDetailBase {
 
 /** `kassa:error` — a request to the edge failed; the widget shows a retry. */
 export interface KassaErrorDetail extends KassaDetailBase {
-  /** `network` | `http` | `decode` | `random` (see the widget's `ApiError::code`). */
+  /**
+   * `network` | `http` | `decode` | `random` | `throttled` (see the widget's
+   * `ApiError::code`), or `options` from `<kassa-checkout>` with invalid attributes.
+   */
   code: string;
   /** Names what failed and why, e.g. `load_pay_data: missing field \`orderInfo\``. */
   message: string;
@@ -97,6 +132,9 @@ export interface KassaEventMap {
 // ancestor receives them; this lets `addEventListener("kassa:paid", …)` type `e.detail`.
 declare global {
   interface HTMLElementEventMap extends KassaEventMap {}
+  interface HTMLElementTagNameMap {
+    "kassa-checkout": KassaCheckoutElement;
+  }
 }
 
 /*
@@ -104,4 +142,5 @@ declare global {
  * shadow root). Defaults meet WCAG AA contrast.
  *   --kassa-font --kassa-bg --kassa-fg --kassa-muted --kassa-border --kassa-accent
  *   --kassa-accent-fg --kassa-focus --kassa-ok --kassa-error --kassa-skeleton --kassa-radius
+ * With the dark scheme, or to override either scheme from script, use the `theme` option.
  */

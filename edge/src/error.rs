@@ -11,7 +11,8 @@
 //! with `status: 0` for success, so an error is `{status, code, message, field}` with
 //! `status` the (non-zero) HTTP status, `code` the same machine-readable code as the
 //! merchant envelope's and `field` the offending parameter or `null`. Successful S2
-//! answers keep the seed's shapes unchanged.
+//! answers keep the seed's shapes unchanged. Both envelopes add `retry_after_ms` to a
+//! 429 and `attempts_left` to a wrong code (`wrong_verify_code`), which the widget shows.
 
 use serde_json::{json, Value};
 use worker::Response;
@@ -53,6 +54,12 @@ pub enum EdgeError {
         code: &'static str,
         message: String,
     },
+    /// A wrong second-factor code (SPEC 5, 6): 400 naming `verify_code`, with how many
+    /// attempts are left before the order locks (0: this one locked it).
+    WrongCode {
+        message: String,
+        attempts_left: u32,
+    },
     Config(&'static str),
     Internal(String),
     /// An error a Durable Object already rendered in this envelope, passed through.
@@ -87,7 +94,7 @@ impl EdgeError {
     #[must_use]
     pub fn status(&self) -> u16 {
         match self {
-            Self::BadRequest { .. } | Self::InvalidJson(_) => 400,
+            Self::BadRequest { .. } | Self::InvalidJson(_) | Self::WrongCode { .. } => 400,
             Self::Unauthorized => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) | Self::RouteNotFound => 404,
@@ -106,6 +113,7 @@ impl EdgeError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest { .. } => "parameter_invalid",
+            Self::WrongCode { .. } => "wrong_verify_code",
             Self::InvalidJson(_) => "invalid_json",
             Self::PayloadTooLarge => "body_too_large",
             Self::Unauthorized => "invalid_api_key",
@@ -122,12 +130,31 @@ impl EdgeError {
         }
     }
 
+    /// The members some errors add to either envelope: `retry_after_ms` (429s) and
+    /// `attempts_left` (a wrong code).
+    fn extras(&self) -> Vec<(&'static str, u64)> {
+        match self {
+            Self::TooManyRequests { retry_after_ms, .. } => {
+                vec![("retry_after_ms", *retry_after_ms)]
+            }
+            Self::WrongCode { attempts_left, .. } => {
+                vec![("attempts_left", u64::from(*attempts_left))]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Status, code, error type, message and parameter; `Rendered` is handled by callers.
     fn parts(self) -> (u16, &'static str, &'static str, String, Option<String>) {
         let status = self.status();
         let code = self.code();
         let (kind, message, param) = match self {
             Self::BadRequest { param, message } => ("invalid_request_error", message, Some(param)),
+            Self::WrongCode { message, .. } => (
+                "invalid_request_error",
+                message,
+                Some("verify_code".to_owned()),
+            ),
             Self::InvalidJson(e) => (
                 "invalid_request_error",
                 format!("body: malformed JSON ({e})"),
@@ -173,34 +200,19 @@ impl EdgeError {
         if let Self::Rendered { status, body } = self {
             return (status, body);
         }
-        let retry = match &self {
-            Self::TooManyRequests { retry_after_ms, .. } => Some(*retry_after_ms),
-            _ => None,
-        };
+        let extras = self.extras();
         let (status, code, kind, message, param) = self.parts();
         let mut body =
             json!({ "error": { "type": kind, "code": code, "message": message, "param": param } });
-        if let Some(ms) = retry {
-            body["error"]["retry_after_ms"] = json!(ms);
+        for (name, value) in extras {
+            body["error"][name] = json!(value);
         }
         (status, body)
     }
 
     /// `{ "error": { type, code, message, param } }` — the envelope.
     pub fn into_response(self) -> worker::Result<Response> {
-        if let Self::Rendered { status, body } = self {
-            return Ok(Response::from_json(&body)?.with_status(status));
-        }
-        let retry = match &self {
-            Self::TooManyRequests { retry_after_ms, .. } => Some(*retry_after_ms),
-            _ => None,
-        };
-        let (status, code, kind, message, param) = self.parts();
-        let mut body =
-            json!({ "error": { "type": kind, "code": code, "message": message, "param": param } });
-        if let Some(ms) = retry {
-            body["error"]["retry_after_ms"] = json!(ms);
-        }
+        let (status, body) = self.into_body();
         Ok(Response::from_json(&body)?.with_status(status))
     }
 
@@ -215,32 +227,33 @@ impl EdgeError {
                 "message": e["message"].as_str().unwrap_or("internal error"),
                 "field": e["param"],
             });
-            let mut resp = Response::from_json(&s2)?;
-            if let Some(ms) = e.get("retry_after_ms").and_then(Value::as_u64) {
-                s2["retry_after_ms"] = json!(ms);
-                resp = Response::from_json(&s2)?;
-                resp.headers_mut()
-                    .set("Retry-After", &ms.div_ceil(1000).to_string())?;
+            for name in ["retry_after_ms", "attempts_left"] {
+                if let Some(n) = e.get(name).and_then(Value::as_u64) {
+                    s2[name] = json!(n);
+                }
             }
-            return Ok(resp.with_status(status));
+            return s2_response(status, &s2);
         }
-        let retry = match &self {
-            Self::TooManyRequests { retry_after_ms, .. } => Some(*retry_after_ms),
-            _ => None,
-        };
+        let extras = self.extras();
         let (status, code, _kind, message, param) = self.parts();
         let mut body =
             json!({ "status": status, "code": code, "message": message, "field": param });
-        let mut resp = Response::from_json(&body)?;
-        if let Some(ms) = retry {
-            body["retry_after_ms"] = json!(ms);
-            resp = Response::from_json(&body)?;
-            // Retry-After is whole seconds, rounded up so a client never retries early.
-            resp.headers_mut()
-                .set("Retry-After", &ms.div_ceil(1000).to_string())?;
+        for (name, value) in extras {
+            body[name] = json!(value);
         }
-        Ok(resp.with_status(status))
+        s2_response(status, &body)
     }
+}
+
+/// An S2 error body as a response; a `retry_after_ms` also becomes `Retry-After`, in
+/// whole seconds rounded up so a client never retries early.
+fn s2_response(status: u16, body: &Value) -> worker::Result<Response> {
+    let mut resp = Response::from_json(body)?;
+    if let Some(ms) = body.get("retry_after_ms").and_then(Value::as_u64) {
+        resp.headers_mut()
+            .set("Retry-After", &ms.div_ceil(1000).to_string())?;
+    }
+    Ok(resp.with_status(status))
 }
 
 /// Runs a handler body and maps its error into the envelope.

@@ -180,10 +180,12 @@ fn pay_flow_against_the_sandbox() {
         let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": wrong});
         let (s, v) = pay(&http, &url, &secret, None, &b);
         assert_eq!(
-            (s, v["field"].as_str()),
-            (400, Some("verify_code")),
+            (s, v["field"].as_str(), v["code"].as_str()),
+            (400, Some("verify_code"), Some("wrong_verify_code")),
             "{i}: {v}"
         );
+        // What the widget shows: 4, 3, 2, 1 left, then 0 (this one locked the order).
+        assert_eq!(v["attempts_left"], json!(4 - i), "{i}: {v}");
     }
     let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
     let (s, v) = pay(&http, &url, &secret, None, &b);

@@ -25,7 +25,9 @@ impl IdempotencyKey {
     /// [`ApiError::Random`] if `crypto.getRandomValues` is unavailable.
     pub fn generate() -> Result<Self, ApiError> {
         let mut bytes = [0u8; 16];
-        getrandom::getrandom(&mut bytes).map_err(|e| ApiError::Random(e.to_string()))?;
+        // The error's text is not used: its Display carries every platform's messages.
+        getrandom::getrandom(&mut bytes)
+            .map_err(|_| ApiError::Random("crypto.getRandomValues is unavailable".to_owned()))?;
         Ok(Self::from_bytes(bytes))
     }
 
@@ -336,20 +338,25 @@ pub async fn send<T: Decode>(req: &ApiRequest, what: &'static str) -> Result<T, 
         Some(body) => builder.body(body.as_str()),
         None => builder.build(),
     }
-    .map_err(|e| ApiError::Network(e.to_string()))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
+    .map_err(network)?;
+    let response = request.send().await.map_err(network)?;
     let status = response.status();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let text = response.text().await.map_err(network)?;
     if !(200..300).contains(&status) {
         return Err(classify_error(status, &text));
     }
     decode(&text, what)
+}
+
+/// The browser's own words for a failed fetch. Not `gloo_net::Error`'s `Display`: its
+/// serde variant (enabled by yew's `gloo`) would link serde_json's messages back in.
+fn network(e: gloo_net::Error) -> ApiError {
+    ApiError::Network(match e {
+        gloo_net::Error::JsError(js) => js.message,
+        gloo_net::Error::GlooError(s) => s,
+        #[allow(unreachable_patterns)] // `SerdeError` exists when gloo-net's `json` is on.
+        _ => "the answer could not be read".to_owned(),
+    })
 }
 
 /// Reads a `T` from a 2xx answer's text.

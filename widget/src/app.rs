@@ -204,6 +204,16 @@ pub fn app(props: &AppProps) -> Html {
         Callback::from(move |code| dispatcher.dispatch(Action::SubmitCode { code }))
     };
 
+    let screen = match &state.screen {
+        Screen::Loading => "loading",
+        Screen::Ready => "ready",
+        Screen::CodeEntry => "code",
+        Screen::Paying => "paying",
+        Screen::Processing => "processing",
+        Screen::Redirecting => "redirecting",
+        Screen::Terminal(t) => crate::screens::done::outcome_name(t),
+        Screen::NetworkError { .. } => "error",
+    };
     let body = match (&state.screen, state.data.clone()) {
         (Screen::Loading, _) => html! { <Loading /> },
         (Screen::Ready, Some(data)) => html! {
@@ -239,8 +249,9 @@ pub fn app(props: &AppProps) -> Html {
                     { format!("{} #{}", t(l, Key::OrderRef), opts.order_id) }
                 </p>
             </header>
-            { body }
-            <p class="kassa-status" role="status" aria-live="polite">{ status }</p>
+            // Stable hooks for end-to-end tests and pages: `data-screen` names the step.
+            <div data-kassa="screen" data-screen={screen}>{ body }</div>
+            <p class="kassa-status" role="status" aria-live="polite" data-kassa="status">{ status }</p>
         </section>
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! A merchant page imports the ES module built by `cargo xtask widget` and calls
 //! `mount(element, options)`; the widget renders inside a shadow root on that element so
-//! the page's styles and the widget's never leak into each other.
+//! the page's styles and the widget's never leak into each other. Loading the module
+//! also defines the `<kassa-checkout>` element (`element.rs`).
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -11,6 +12,7 @@ use web_sys::{CssStyleSheet, Element, ShadowRootInit, ShadowRootMode};
 pub mod api;
 mod app;
 pub mod components;
+mod element;
 pub mod events;
 pub mod hooks;
 pub mod i18n;
@@ -22,6 +24,7 @@ pub mod state;
 pub mod wire;
 
 pub use app::{status_text, App, AppProps};
+pub use element::define_element;
 pub use options::{MountOptions, Scheme, Theme};
 
 /// Styles live in the shadow root; theming goes through the `--kassa-*` custom

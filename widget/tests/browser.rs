@@ -136,6 +136,14 @@ async fn unreachable_edge_shows_retry_and_fires_kassa_error() {
     );
     let button = root.query_selector("button").unwrap().unwrap();
     assert_eq!(button.text_content().as_deref(), Some("Retry"));
+    // The stable hooks end-to-end tests use.
+    assert!(root
+        .query_selector("[data-kassa=screen][data-screen=error] [data-kassa=retry]")
+        .unwrap()
+        .is_some());
+    let status = root.query_selector("[data-kassa=status]").unwrap().unwrap();
+    assert_eq!(status.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert!(status.text_content().unwrap().contains("could not reach"));
 }
 
 #[wasm_bindgen_test]
@@ -253,4 +261,63 @@ fn rejects_bad_options_naming_the_field() {
     let err = mount(host(), bad_locale).err().expect("must fail");
     let msg = format!("{:?}", JsValue::from(err));
     assert!(msg.contains("options.locale"), "{msg}");
+}
+
+#[wasm_bindgen_test]
+async fn custom_element_mounts_from_attributes_and_destroys_on_removal() {
+    kassa_widget::define_element();
+    kassa_widget::define_element(); // idempotent
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let el = doc.create_element("kassa-checkout").unwrap();
+    for (k, v) in [
+        ("order-id", "476682884348973312"),
+        ("client-secret", "kcs_test"),
+        ("edge", DEAD_EDGE),
+        ("locale", "zh-CN"),
+        ("theme", "dark"),
+    ] {
+        el.set_attribute(k, v).unwrap();
+    }
+    let seen = record(&el, &["kassa:error"]);
+    doc.body().unwrap().append_child(&el).unwrap();
+    next_frame().await;
+    let root = el.shadow_root().expect("mounted on connect");
+    let text = root.text_content().unwrap_or_default();
+    assert!(text.contains("收银台"), "{text}");
+    assert!(root.query_selector(".kassa.kassa-dark").unwrap().is_some());
+    for _ in 0..100 {
+        if !seen.borrow().is_empty() {
+            break;
+        }
+        sleep_ms(50).await;
+    }
+    assert_eq!(
+        get(&seen.borrow()[0].1, "code").as_string().as_deref(),
+        Some("network")
+    );
+    // An attribute change re-mounts with the new options.
+    el.set_attribute("locale", "en-US").unwrap();
+    next_frame().await;
+    let text = root.text_content().unwrap_or_default();
+    assert!(text.contains("Checkout"), "{text}");
+    el.remove();
+    assert_eq!(root.child_element_count(), 0, "destroyed on disconnect");
+}
+
+#[wasm_bindgen_test]
+async fn custom_element_reports_bad_attributes() {
+    kassa_widget::define_element();
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let el = doc.create_element("kassa-checkout").unwrap();
+    el.set_attribute("order-id", "12x").unwrap();
+    let seen = record(&el, &["kassa:error"]);
+    doc.body().unwrap().append_child(&el).unwrap();
+    let seen = seen.borrow();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        get(&seen[0].1, "code").as_string().as_deref(),
+        Some("options")
+    );
+    let msg = get(&seen[0].1, "message").as_string().unwrap();
+    assert!(msg.contains("options.orderId"), "{msg}");
 }

@@ -384,3 +384,59 @@ fn pushed_status_messages() {
     assert_eq!(parse_status_message(r#"{"type":"ping"}"#), None);
     assert_eq!(parse_status_message("not json"), None);
 }
+
+/// The hex default of `--kassa-<name>` in `css`: the first `var(--kassa-name, #xxxxxx)`,
+/// or for `dark` the `.kassa-dark` block's `--kassa-name: #xxxxxx;`.
+fn colour(css: &str, name: &str, dark: bool) -> [f64; 3] {
+    let hex = if dark {
+        let block = &css[css.find(".kassa-dark {").unwrap()..];
+        let block = &block[..block.find('}').unwrap()];
+        let needle = format!("--kassa-{name}: #");
+        let at = block.find(&needle).unwrap() + needle.len();
+        &block[at..at + 6]
+    } else {
+        let needle = format!("var(--kassa-{name}, #");
+        let at = css.find(&needle).unwrap() + needle.len();
+        &css[at..at + 6]
+    };
+    let c = |i: usize| f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+    [c(0), c(2), c(4)]
+}
+
+/// WCAG 2.x relative luminance and contrast ratio.
+fn contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
+    let lum = |c: [f64; 3]| {
+        let l = c.map(|v| {
+            if v <= 0.039_28 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        });
+        0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]
+    };
+    let (x, y) = (lum(a), lum(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+/// SPEC 8 / issue: text ≥ 4.5:1 (WCAG AA), borders and focus ring ≥ 3:1 (non-text), in
+/// both schemes, computed from the stylesheet the widget adopts.
+#[wasm_bindgen_test]
+fn default_theme_contrast() {
+    let css = kassa_widget::STYLE;
+    for dark in [false, true] {
+        let c = |n: &str| colour(css, n, dark);
+        for (fg, bg, min) in [
+            ("fg", "bg", 4.5),
+            ("muted", "bg", 4.5),
+            ("ok", "bg", 4.5),
+            ("error", "bg", 4.5),
+            ("accent-fg", "accent", 4.5),
+            ("border", "bg", 3.0),
+            ("focus", "bg", 3.0),
+        ] {
+            let ratio = contrast(c(fg), c(bg));
+            assert!(ratio >= min, "dark={dark}: {fg} on {bg} is {ratio:.2}:1");
+        }
+    }
+}

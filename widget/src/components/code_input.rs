@@ -108,6 +108,7 @@ pub fn code_input(props: &CodeInputProps) -> Html {
                 id="kassa-code"
                 ref={input}
                 class="kassa-code"
+                data-kassa="code-input"
                 type="text"
                 name="one-time-code"
                 inputmode="numeric"

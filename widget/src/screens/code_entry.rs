@@ -98,7 +98,7 @@ pub fn code_entry(props: &CodeEntryProps) -> Html {
         };
         let disabled = props.sending || resend_left > 0 || locked;
         let onclick = props.onresend.reform(|_| ());
-        html! { <button type="button" class="kassa-link" {disabled} {onclick}>{ label }</button> }
+        html! { <button type="button" class="kassa-link" data-kassa="resend" {disabled} {onclick}>{ label }</button> }
     } else {
         html! {}
     };
@@ -111,14 +111,14 @@ pub fn code_entry(props: &CodeEntryProps) -> Html {
             <CodeInput locale={l} value={(*code).clone()} {onchange} disabled={locked}
                 describedby={notice.as_ref().map(|_| "kassa-code-notice".to_owned())} />
             if let Some(text) = notice {
-                <p id="kassa-code-notice" class="kassa-error">{ text }</p>
+                <p id="kassa-code-notice" class="kassa-error" data-kassa="code-notice">{ text }</p>
             }
             { resend }
             <div class="kassa-actions">
-                <button type="submit" class="kassa-primary" disabled={locked || code.len() != CODE_LEN}>
+                <button type="submit" class="kassa-primary" data-kassa="submit-code" disabled={locked || code.len() != CODE_LEN}>
                     { t(l, Key::Submit) }
                 </button>
-                <button type="button" class="kassa-secondary" onclick={props.oncancel.reform(|_| ())}>
+                <button type="button" class="kassa-secondary" data-kassa="cancel" onclick={props.oncancel.reform(|_| ())}>
                     { t(l, Key::Cancel) }
                 </button>
             </div>

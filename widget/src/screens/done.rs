@@ -25,6 +25,17 @@ pub fn outcome_key(outcome: &Terminal) -> Key {
     }
 }
 
+/// `data-screen` of a terminal screen: `paid`, `failed`, `expired`, `cancelled`.
+#[must_use]
+pub fn outcome_name(outcome: &Terminal) -> &'static str {
+    match outcome {
+        Terminal::Paid => "paid",
+        Terminal::Failed { .. } => "failed",
+        Terminal::Expired => "expired",
+        Terminal::Cancelled { .. } => "cancelled",
+    }
+}
+
 #[function_component(Done)]
 pub fn done(props: &DoneProps) -> Html {
     let l = props.locale;
@@ -34,9 +45,9 @@ pub fn done(props: &DoneProps) -> Html {
     };
     html! {
         <div {class}>
-            <p class="kassa-outcome">{ t(l, outcome_key(&props.outcome)) }</p>
+            <p class="kassa-outcome" data-kassa="outcome">{ t(l, outcome_key(&props.outcome)) }</p>
             if props.outcome == (Terminal::Failed { retry: true }) {
-                <button type="button" class="kassa-primary" onclick={props.ontryagain.reform(|_| ())}>
+                <button type="button" class="kassa-primary" data-kassa="try-again" onclick={props.ontryagain.reform(|_| ())}>
                     { t(l, Key::TryAgain) }
                 </button>
             }

@@ -20,7 +20,7 @@ pub fn network_error(props: &NetworkErrorProps) -> Html {
         <div class="kassa-done kassa-bad">
             <p class="kassa-outcome">{ t(l, Key::NetworkError) }</p>
             <p class="kassa-detail">{ &props.message }</p>
-            <button type="button" class="kassa-primary" onclick={props.onretry.reform(|_| ())}>
+            <button type="button" class="kassa-primary" data-kassa="retry" onclick={props.onretry.reform(|_| ())}>
                 { t(l, Key::Retry) }
             </button>
         </div>

@@ -56,8 +56,8 @@ pub fn summary(props: &SummaryProps) -> Html {
             <p class="kassa-order-status">{ order.status.label(l) }</p>
             <Countdown expires_ms={order.expired} locale={l} onexpired={props.onexpired.clone()} />
             <div class="kassa-actions">
-                <button type="button" class="kassa-primary" onclick={onpay}>{ t(l, Key::Pay) }</button>
-                <button type="button" class="kassa-secondary" onclick={oncancel}>{ t(l, Key::Cancel) }</button>
+                <button type="button" class="kassa-primary" data-kassa="pay" onclick={onpay}>{ t(l, Key::Pay) }</button>
+                <button type="button" class="kassa-secondary" data-kassa="cancel" onclick={oncancel}>{ t(l, Key::Cancel) }</button>
             </div>
         </div>
     }

@@ -194,11 +194,14 @@ impl OrderObject {
                 .put(WRONG_CODES_KEY, serde_json::to_string(&lock)?)
                 .await?;
             self.audit("wrong_code", "pay").await?;
-            let message = match left {
-                Ok(n) => format!("{message}; {n} attempts left"),
-                Err(_) => format!("{message}; the order is now locked"),
+            let (message, attempts_left) = match left {
+                Ok(n) => (format!("{message}; {n} attempts left"), n),
+                Err(_) => (format!("{message}; the order is now locked"), 0),
             };
-            return Err(EdgeError::bad("verify_code", message));
+            return Err(EdgeError::WrongCode {
+                message,
+                attempts_left,
+            });
         }
         if with_code {
             lock.record_success();
