@@ -21,7 +21,7 @@ pub use objects::order_object::OrderObject;
 pub use objects::user_object::UserObject;
 
 use error::EdgeError;
-use routes::{live, merchant_api as m, widget_api as w};
+use routes::{compat_s1 as s1, compat_s4 as s4, live, merchant_api as m, widget_api as w};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -70,6 +70,19 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get_async("/api/payment/order/load_pay_data", w::load_pay_data)
         .post_async("/api/payment/order/load_pay_data", w::load_pay_data)
         .get_async("/.well-known/kassa-key.json", w::public_key)
+        .post_async("/pay/preOrder", s1::pre_order)
+        .get_async("/pay/getOrderStatus", s1::get_order_status)
+        .post_async("/pay/getOrderStatus", s1::get_order_status)
+        .post_async("/rest/pay/withdraw", s4::withdraw)
+        .post_async("/rest/pay/passwd", s4::passwd)
+        .post_async("/rest/pay/question", s4::question)
+        .post_async("/rest/pay/smscode", s4::smscode)
+        .get_async("/rest/pay/withdrawInfo", s4::get_withdraw_info)
+        .post_async("/rest/pay/withdrawInfo", s4::post_withdraw_info)
+        .get_async("/rest/pay/checkInfo", s4::check_info)
+        .get_async("/rest/pay/:pay_id", s4::get_pay)
+        .get_async("/rest/pay/:pay_id/status", s4::get_status)
+        .post_async("/rest/pay/:pay_id/status", s4::post_status)
         .run(req, env)
         .await?;
     // The router answers unknown routes and wrong methods in plain text; every handler
