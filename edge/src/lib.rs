@@ -33,6 +33,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // SPEC 3.1: the widget API is called cross-origin from the merchant's page; CORS is
     // decided here once for the whole surface (see `routes/widget_api.rs`).
     let widget = req.path().starts_with(w::PREFIX);
+    // The compatibility surfaces answer the router's 404 / 405 in their own envelopes.
+    let s1_surface = req.path().starts_with("/pay/");
+    let s4_surface = req.path().starts_with("/rest/");
     let origin = if widget {
         w::allowed_origin(&req, &env)
     } else {
@@ -94,6 +97,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .flatten()
         .is_some_and(|c| c.starts_with("application/json"));
     let resp = match (resp.status_code(), widget) {
+        (404, _) if !is_json && s1_surface => EdgeError::RouteNotFound.into_s1_response(),
+        (405, _) if !is_json && s1_surface => EdgeError::MethodNotAllowed.into_s1_response(),
+        (404, _) if !is_json && s4_surface => EdgeError::RouteNotFound.into_s4_response(),
+        (405, _) if !is_json && s4_surface => EdgeError::MethodNotAllowed.into_s4_response(),
         (404, false) if !is_json => EdgeError::RouteNotFound.into_response(),
         (405, false) if !is_json => EdgeError::MethodNotAllowed.into_response(),
         (404, true) if !is_json => EdgeError::RouteNotFound.into_s2_response(),

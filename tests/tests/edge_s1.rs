@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use kassa_shared::providers::s1_paytm::checksum::{self, Params};
+use kassa_tests::edge_client::{merchant_order, s0_vars};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
 use kassa_tests::sandbox::config::fixtures as f;
 use kassa_tests::sandbox::{Sandbox, SandboxConfig};
@@ -22,21 +23,15 @@ fn s1_pre_order_and_status() {
     let dir = TempDir::new("edge-s1").unwrap();
     let s0_url = format!("{sb}/s0");
     let paytm_url = format!("{sb}/paytm");
-    let edge = Edge::start_with(
-        dir.path(),
-        &[
-            ("KASSA_S0_URL", &s0_url),
-            ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
-            ("KASSA_S0_UID", f::S0_UID),
-            ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
-            ("KASSA_PUBLIC_URL", "http://127.0.0.1:9"),
-            ("KASSA_PAYTM_URL", &paytm_url),
-            ("KASSA_PAYTM_MID", f::PAYTM_MID),
-            ("KASSA_PAYTM_MERCHANT_KEY", f::PAYTM_KEY),
-            ("KASSA_PAYTM_WEBSITE", "APP_STAGING"),
-        ],
-    )
-    .unwrap();
+    let mut vars = s0_vars(&s0_url).to_vec();
+    vars.extend([
+        ("KASSA_PUBLIC_URL", "http://127.0.0.1:9"),
+        ("KASSA_PAYTM_URL", &paytm_url),
+        ("KASSA_PAYTM_MID", f::PAYTM_MID),
+        ("KASSA_PAYTM_MERCHANT_KEY", f::PAYTM_KEY),
+        ("KASSA_PAYTM_WEBSITE", "APP_STAGING"),
+    ]);
+    let edge = Edge::start_with(dir.path(), &vars).unwrap();
     let http = agent();
     let url = edge.url();
     let merchant = format!("Bearer {MERCHANT_KEY}");
@@ -80,13 +75,7 @@ fn s1_pre_order_and_status() {
     assert!(checksum::verify(&tampered, f::PAYTM_KEY.as_bytes(), hash).is_err());
     assert!(checksum::verify(&params, b"another_key_16b!", hash).is_err());
     // The order exists at the merchant API, in INR, with its attempt started.
-    let (s, o) = read_json(
-        http.get(format!("{url}/v1/orders/{order_id}"))
-            .header(AUTH, &merchant)
-            .call(),
-    )
-    .unwrap();
-    assert_eq!(s, 200, "{o}");
+    let o = merchant_order(&http, &url, &order_id).unwrap();
     assert_eq!(
         (o["amount"].as_u64(), o["currency"].as_str()),
         (Some(200), Some("INR"))
@@ -177,6 +166,9 @@ fn s1_pre_order_and_status() {
     )
     .unwrap();
     assert_eq!(after["data"].as_array().unwrap().len(), count);
+
+    let (s, v) = read_json(http.get(format!("{url}/pay/preOrder")).call()).unwrap();
+    assert_eq!((s, v["code"].as_u64()), (405, Some(400)), "{v}");
 
     // S0 denies: no form.
     let (s, _) = read_json(

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use kassa_shared::crypto::{PrivateKey, SignAlg};
 use kassa_shared::providers::s3_lianshang::sign::sign_message;
+use kassa_tests::edge_client::{merchant_order, s0_vars, sms_code};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
 use kassa_tests::sandbox::config::{fixture_pem, fixtures as f};
 use kassa_tests::sandbox::{Sandbox, SandboxConfig};
@@ -109,28 +110,22 @@ fn s3_pay_through_the_sandbox() {
     let s0_url = format!("{sb}/s0");
     let merchant_key = bare_base64(&fixture_pem(f::S3_MERCHANT_PRIVATE).unwrap());
     let platform_pub = bare_base64(&fixture_pem(f::S3_PLATFORM_PUBLIC).unwrap());
-    let edge = Edge::start_with(
-        dir.path(),
-        &[
-            ("KASSA_S0_URL", &s0_url),
-            ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
-            ("KASSA_S0_UID", f::S0_UID),
-            ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
-            ("KASSA_PUBLIC_URL", "http://127.0.0.1:9"),
-            ("KASSA_S3_URL", &proxy),
-            ("KASSA_S3_MERCHANT_ID", "yx001"),
-            ("KASSA_S3_SETTLEMENT_ID", "lx0account0"),
-            ("KASSA_S3_APPID", "1001"),
-            ("KASSA_S3_PRIVATE_KEY", &merchant_key),
-            ("KASSA_S3_PLATFORM_PUBLIC_KEY", &platform_pub),
-            ("KASSA_S3_GZIP", "1"),
-            // Several codes for one order and user in a row (retries after failures).
-            ("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0"),
-            ("KASSA_RISK_CODE_SEND_PER_HOUR", "100"),
-            ("KASSA_RISK_VELOCITY_USER_10M", "100"),
-        ],
-    )
-    .unwrap();
+    let mut vars = s0_vars(&s0_url).to_vec();
+    vars.extend([
+        ("KASSA_PUBLIC_URL", "http://127.0.0.1:9"),
+        ("KASSA_S3_URL", &proxy),
+        ("KASSA_S3_MERCHANT_ID", "yx001"),
+        ("KASSA_S3_SETTLEMENT_ID", "lx0account0"),
+        ("KASSA_S3_APPID", "1001"),
+        ("KASSA_S3_PRIVATE_KEY", &merchant_key),
+        ("KASSA_S3_PLATFORM_PUBLIC_KEY", &platform_pub),
+        ("KASSA_S3_GZIP", "1"),
+        // Several codes for one order and user in a row (retries after failures).
+        ("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0"),
+        ("KASSA_RISK_CODE_SEND_PER_HOUR", "100"),
+        ("KASSA_RISK_VELOCITY_USER_10M", "100"),
+    ]);
+    let edge = Edge::start_with(dir.path(), &vars).unwrap();
     let http = agent();
     let url = edge.url();
 
@@ -153,46 +148,17 @@ fn s3_pay_through_the_sandbox() {
     };
     // A fresh SMS code, then pay with it.
     let pay = |id: &str, secret: &str| {
-        let (s, v) = read_json(
-            http.post(format!("{url}/api/payment/order/send_payment_verify_code"))
-                .header("Authorization", &format!("Bearer {secret}"))
-                .send_json(json!({"order_id": id})),
-        )
-        .unwrap();
-        assert_eq!(s, 200, "{v}");
-        let send_id = v["orderId"].as_str().unwrap().to_owned();
-        let (_, o) = read_json(
-            http.get(format!("{url}/v1/dev/outbox?order_id={id}"))
-                .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-                .call(),
-        )
-        .unwrap();
-        let code = o["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["send_id"] == send_id.as_str())
-            .unwrap()["code"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let (send_id, code) = sms_code(&http, &url, id, secret).unwrap();
+        let body = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
         read_json(
             http.post(format!("{url}/api/payment/order/pay"))
                 .header("Authorization", &format!("Bearer {secret}"))
-                .send_json(
-                    json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code}),
-                ),
+                .send_json(body),
         )
         .unwrap()
     };
     let status = |id: &str| {
-        let (s, o) = read_json(
-            http.get(format!("{url}/v1/orders/{id}"))
-                .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-                .call(),
-        )
-        .unwrap();
-        assert_eq!(s, 200, "{o}");
+        let o = merchant_order(&http, &url, id).unwrap();
         o["status"].as_str().unwrap().to_owned()
     };
     let trades = || {

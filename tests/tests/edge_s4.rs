@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use base64::Engine as _;
+use kassa_tests::edge_client::merchant_order;
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
 use rsa::{BigUint, Oaep, RsaPublicKey};
 use serde_json::{json, Value};
@@ -134,12 +135,7 @@ fn s4_rest_surface() {
             json!({"code": 900, "status": "pending", "client_status": "success"})
         )
     );
-    let (_, o) = read_json(
-        http.get(format!("{url}/v1/orders/{pay_id}"))
-            .header("Authorization", &merchant)
-            .call(),
-    )
-    .unwrap();
+    let o = merchant_order(&http, &url, &pay_id).unwrap();
     assert_eq!(o["status"], "pending");
     refused(
         post(
@@ -163,6 +159,12 @@ fn s4_rest_surface() {
     refused(get(&pay_id, &other_auth), 403, "auth");
     refused(get("12x", &auth), 400, "pay_id");
     assert_eq!(get(&other_id, &other_auth).0, 200);
+
+    // Wrong methods, in S4's envelope.
+    let (s, v) = get("withdraw", &auth);
+    assert_eq!((s, v["code"].as_u64()), (405, Some(405)), "{v}");
+    let (s, v) = post("checkInfo", &auth, &json!({}));
+    assert_eq!((s, v["code"].as_u64()), (405, Some(405)), "{v}");
 
     let nothing = json!({"code": 900, "passwd": false, "questions": false, "withdraw": false});
     assert_eq!(check(&auth), nothing);
