@@ -399,13 +399,19 @@ impl OrderObject {
                     .map_err(|e| EdgeError::Internal(format!("KASSA_S3_PRIVATE_KEY: {e}")))?;
                 let now = now_ms();
                 // Where the platform sends the shopper back (abandon or done): the
-                // merchant's `return_url` from the order's metadata, else the edge.
+                // merchant's `return_url` from the order's metadata, else the edge's
+                // public base URL (what the notify URL is built on).
                 let back = stored
                     .meta
                     .metadata
                     .get("return_url")
                     .cloned()
-                    .unwrap_or_else(|| cfg.notify_url.clone());
+                    .unwrap_or_else(|| {
+                        let n = &cfg.notify_url;
+                        n.strip_suffix("/callbacks/lianshang")
+                            .unwrap_or(n)
+                            .to_owned()
+                    });
                 let minutes_left = stored
                     .order
                     .expires_at_ms()

@@ -214,17 +214,26 @@ async fn handle(storage: &Storage, req: &mut Request, path: &str) -> Result<Resp
             }
             let a: In = body(req).await?;
             // "需要验证支付密码": changing a password proves the old one.
-            if let Some(current) = settings(storage).await?.passwd {
+            let before = settings(storage).await?.passwd;
+            if let Some(current) = &before {
                 let old = a.old_passwd.as_deref().ok_or_else(|| {
                     EdgeError::bad(
                         "old_passwd",
                         "old_passwd: required to change the pay password",
                     )
                 })?;
-                check_password(storage, &current, old, "old_passwd", &a.limits, a.now_ms).await?;
+                check_password(storage, current, old, "old_passwd", &a.limits, a.now_ms).await?;
             }
             let hashed = hash_new(&a.passwd).await?;
             let mut s = settings(storage).await?;
+            // Another change landed while this one hashed: what was proven (or that
+            // there was nothing to prove) no longer holds.
+            if s.passwd.as_ref().map(|h| &h.hash) != before.as_ref().map(|h| &h.hash) {
+                return Err(missing(
+                    "passwd_changed_concurrently",
+                    "passwd: changed by another request meanwhile; retry",
+                ));
+            }
             s.passwd = Some(hashed);
             save(storage, &s).await?;
             ok()
