@@ -13,6 +13,18 @@
 //! merchant envelope's and `field` the offending parameter or `null`. Successful S2
 //! answers keep the seed's shapes unchanged. Both envelopes add `retry_after_ms` to a
 //! 429 and `attempts_left` to a wrong code (`wrong_verify_code`), which the widget shows.
+//!
+//! The compatibility surfaces (SPEC 3.3) keep their seeds' envelopes, derived here from
+//! the same parts so every surface says the same thing about the same failure:
+//! - S1 (`/pay/...`, [`EdgeError::into_s1_response`]): `{code, message}` with `code`
+//!   400 for anything the caller got wrong (the seed's 参数异常, also used for
+//!   authentication and state refusals, which the seed has no code for) and 500 for the
+//!   edge's own failures (系统异常); `message` names the field. The HTTP status stays the
+//!   precise one (401, 404, 409, …) so HTTP tooling still sees what happened.
+//! - S4 (`/rest/pay/...`, [`EdgeError::into_s4_response`]): the seed shows only success
+//!   (`code: 900`) and an optional `msg`, so an error is `{code, msg, error, field}` with
+//!   `code` the HTTP status (never 900), `msg` naming the field, `error` the
+//!   machine-readable code.
 
 use serde_json::{json, Value};
 use worker::Response;
@@ -256,9 +268,43 @@ fn s2_response(status: u16, body: &Value) -> worker::Result<Response> {
     Ok(resp.with_status(status))
 }
 
+impl EdgeError {
+    /// S1's `{code, message}` (module docs).
+    pub fn into_s1_response(self) -> worker::Result<Response> {
+        let (status, body) = self.into_body();
+        let e = &body["error"];
+        let code = if status >= 500 { 500 } else { 400 };
+        let message = e["message"].as_str().unwrap_or("internal error");
+        Ok(Response::from_json(&json!({ "code": code, "message": message }))?.with_status(status))
+    }
+
+    /// S4's `{code, msg, error, field}` (module docs).
+    pub fn into_s4_response(self) -> worker::Result<Response> {
+        let (status, body) = self.into_body();
+        let e = &body["error"];
+        let s4 = json!({
+            "code": status,
+            "msg": e["message"].as_str().unwrap_or("internal error"),
+            "error": e["code"].as_str().unwrap_or("internal"),
+            "field": e["param"],
+        });
+        Ok(Response::from_json(&s4)?.with_status(status))
+    }
+}
+
 /// Runs a handler body and maps its error into the envelope.
 pub fn respond(result: Result<Response, EdgeError>) -> worker::Result<Response> {
     result.or_else(EdgeError::into_response)
+}
+
+/// As [`respond`], in S1's envelope.
+pub fn respond_s1(result: Result<Response, EdgeError>) -> worker::Result<Response> {
+    result.or_else(EdgeError::into_s1_response)
+}
+
+/// As [`respond`], in S4's envelope.
+pub fn respond_s4(result: Result<Response, EdgeError>) -> worker::Result<Response> {
+    result.or_else(EdgeError::into_s4_response)
 }
 
 /// As [`respond`], in the widget API's S2 envelope.

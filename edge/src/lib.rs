@@ -21,7 +21,9 @@ pub use objects::order_object::OrderObject;
 pub use objects::user_object::UserObject;
 
 use error::EdgeError;
-use routes::{callbacks as cb, live, merchant_api as m, widget_api as w};
+use routes::{
+    callbacks as cb, compat_s1 as s1, compat_s4 as s4, live, merchant_api as m, widget_api as w,
+};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -33,6 +35,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // SPEC 3.1: the widget API is called cross-origin from the merchant's page; CORS is
     // decided here once for the whole surface (see `routes/widget_api.rs`).
     let widget = req.path().starts_with(w::PREFIX);
+    // The compatibility surfaces answer the router's 404 / 405 in their own envelopes.
+    let s1_surface = req.path().starts_with("/pay/");
+    let s4_surface = req.path().starts_with("/rest/");
     let origin = if widget {
         w::allowed_origin(&req, &env)
     } else {
@@ -76,6 +81,19 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/callbacks/lianshang", cb::lianshang)
         .post_async("/callbacks/pingpp", cb::pingpp)
         .post_async("/callbacks/wallet", cb::wallet)
+        .post_async("/pay/preOrder", s1::pre_order)
+        .get_async("/pay/getOrderStatus", s1::get_order_status)
+        .post_async("/pay/getOrderStatus", s1::get_order_status)
+        .post_async("/rest/pay/withdraw", s4::withdraw)
+        .post_async("/rest/pay/passwd", s4::passwd)
+        .post_async("/rest/pay/question", s4::question)
+        .post_async("/rest/pay/smscode", s4::smscode)
+        .get_async("/rest/pay/withdrawInfo", s4::get_withdraw_info)
+        .post_async("/rest/pay/withdrawInfo", s4::post_withdraw_info)
+        .get_async("/rest/pay/checkInfo", s4::check_info)
+        .get_async("/rest/pay/:pay_id", s4::get_pay)
+        .get_async("/rest/pay/:pay_id/status", s4::get_status)
+        .post_async("/rest/pay/:pay_id/status", s4::post_status)
         .run(req, env)
         .await?;
     // The router answers unknown routes and wrong methods in plain text; every handler
@@ -87,6 +105,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .flatten()
         .is_some_and(|c| c.starts_with("application/json"));
     let resp = match (resp.status_code(), widget) {
+        (404, _) if !is_json && s1_surface => EdgeError::RouteNotFound.into_s1_response(),
+        (405, _) if !is_json && s1_surface => EdgeError::MethodNotAllowed.into_s1_response(),
+        (404, _) if !is_json && s4_surface => EdgeError::RouteNotFound.into_s4_response(),
+        (405, _) if !is_json && s4_surface => EdgeError::MethodNotAllowed.into_s4_response(),
         (404, false) if !is_json => EdgeError::RouteNotFound.into_response(),
         (405, false) if !is_json => EdgeError::MethodNotAllowed.into_response(),
         (404, true) if !is_json => EdgeError::RouteNotFound.into_s2_response(),

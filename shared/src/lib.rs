@@ -6,6 +6,7 @@
 //! test sandbox alike. See `ARCHITECTURE.md` for the invariants.
 
 pub mod callback;
+pub mod civil_time;
 pub mod crypto;
 pub mod id;
 pub mod mask;

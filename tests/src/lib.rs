@@ -2,5 +2,6 @@
 //! provider sandbox (`sandbox`, simulated upstreams over real HTTP on loopback).
 
 pub mod e2e;
+pub mod edge_client;
 pub mod harness;
 pub mod sandbox;

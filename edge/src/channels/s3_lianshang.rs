@@ -81,6 +81,23 @@ pub struct PayOrder {
     pub time_stamp: String,
 }
 
+/// `product_subject` for an order: one line for the whole amount. Kassa's items carry
+/// a name and a quantity but no unit price, and the seed prices every line in fen, so
+/// a per-item list would have to invent prices; one honest line does not.
+#[must_use]
+pub fn single_item(subject: &str, amount: Money) -> Vec<ProductSubject> {
+    vec![ProductSubject {
+        channel_goods_code: "order".to_owned(),
+        channel_goods_subject: subject.chars().take(256).collect(),
+        channel_goods_desc: None,
+        channel_goods_sum: "1".to_owned(),
+        channel_goods_price: amount.minor().to_string(),
+        channel_goods_img: None,
+        rights_type: None,
+        rights_price: None,
+    }]
+}
+
 /// What a successful, verified `createPayOrder` returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {

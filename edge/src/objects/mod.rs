@@ -62,3 +62,11 @@ pub async fn call(
         Err(EdgeError::Rendered { status, body: json })
     }
 }
+
+/// A random non-zero 63-bit id (payment attempt ids).
+pub fn random_id() -> Result<kassa_shared::id::Id, EdgeError> {
+    let mut raw = [0u8; 8];
+    getrandom::getrandom(&mut raw).map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+    kassa_shared::id::Id::new((u64::from_be_bytes(raw) >> 1) | 1)
+        .map_err(|e| EdgeError::Internal(e.to_string()))
+}

@@ -18,7 +18,8 @@
 //! (recorded after a code-verified pay). `/profile` also answers `trusted` and `devices`,
 //! the risk engine's `user_trusted` / `known_devices`, and `velocity` (the user's
 //! `VelocityWindow`, fed by `POST /attempts` `{now_ms}` for each attempt that passed risk
-//! and S0).
+//! and S0). The S4 wallet settings (pay password, security answers, withdrawal account
+//! and log, SMS code, `client_status`) are `s4_wallet`'s, under `/s4/...`.
 
 use serde::Deserialize;
 use serde_json::json;
@@ -32,6 +33,8 @@ use kassa_shared::risk::{VelocityWindow, VELOCITY_WINDOW_MS};
 use kassa_shared::second_factor::{GaState, SendLimits, SendThrottle};
 
 use crate::error::EdgeError;
+
+mod s4_wallet;
 
 /// The most ids one `/orders` call returns: bounds the Worker's per-request order reads.
 pub const MAX_SCAN: usize = 200;
@@ -82,6 +85,9 @@ impl DurableObject for UserObject {
 impl UserObject {
     async fn route(&self, mut req: Request) -> Result<Response, EdgeError> {
         let storage = self.state.storage();
+        if let Some(r) = s4_wallet::route(&storage, &mut req).await {
+            return r;
+        }
         match (req.method(), req.path().as_str()) {
             (Method::Post, "/orders") => {
                 #[derive(Deserialize)]

@@ -28,7 +28,7 @@ use crate::resources::{order_view, Channel, Item, OrderMeta, StoredOrder, User};
 type Ctx = RouteContext<()>;
 
 /// SPEC 3.2 defaults and limits.
-const DEFAULT_EXPIRES_IN: u64 = 15 * 60;
+pub(crate) const DEFAULT_EXPIRES_IN: u64 = 15 * 60;
 const MAX_EXPIRES_IN: u64 = 24 * 60 * 60;
 const MAX_ITEMS: usize = 100;
 const MAX_METADATA_KEYS: usize = 20;
@@ -148,13 +148,8 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
         let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/order", None).await?;
         return finish_create(ctx, &serde_json::from_value(v)?, now).await;
     }
-    // Retry on the astronomically unlikely id collision (create-if-absent answers 409).
-    for _ in 0..3 {
-        if let Some(stored) = create_in_object(ctx, &new_order(ids.next(now))).await? {
-            return finish_create(ctx, &stored, now).await;
-        }
-    }
-    Err(EdgeError::Internal("could not allocate an order id".into()))
+    let stored = create_listed(ctx, amount, meta, expires_in).await?;
+    created(ctx, &stored, now)
 }
 
 /// `Idempotency-Key` (optional): a retried create with the same key and body returns the
@@ -170,6 +165,52 @@ fn idempotency_key(req: &Request) -> Result<Option<String>, EdgeError> {
         ));
     }
     Ok(Some(key))
+}
+
+/// Creates an order under a fresh id and lists it, for the compatibility surfaces that
+/// create orders without an `Idempotency-Key` (S1 `preOrder`).
+pub(crate) async fn create_listed(
+    ctx: &Ctx,
+    amount: OrderAmount,
+    meta: OrderMeta,
+    expires_in_secs: u64,
+) -> Result<StoredOrder, EdgeError> {
+    let now = now_ms();
+    let mut ids = IdGenerator::new(random_node());
+    // Retry on the astronomically unlikely id collision (create-if-absent answers 409).
+    for _ in 0..3 {
+        let stored = StoredOrder {
+            order: Order::new(
+                ids.next(now),
+                amount.clone(),
+                now,
+                now + expires_in_secs * 1000,
+            ),
+            meta: meta.clone(),
+        };
+        if let Some(stored) = create_in_object(ctx, &stored).await? {
+            index_order(ctx, &stored).await;
+            return Ok(stored);
+        }
+    }
+    Err(EdgeError::Internal("could not allocate an order id".into()))
+}
+
+/// Adds a new order to the merchant's index and the shopper's own (S2 list). The order
+/// exists already; a failed index write must not make the caller retry and create a
+/// second order, so it is logged, not returned (appending twice writes the same key).
+async fn index_order(ctx: &Ctx, stored: &StoredOrder) {
+    let id = stored.order.id();
+    // Ids travel as strings, here too (above 2^53).
+    let body = json!({ "id": id.to_string() });
+    let index = async { call(&index_stub(&ctx.env)?, Method::Post, "/append", Some(&body)).await };
+    if let Err(e) = index.await {
+        worker::console_error!("order index append failed for {id}: {e:?}");
+    }
+    let user = user_stub(&ctx.env, &stored.meta.user.id);
+    if let Err(e) = async { call(&user?, Method::Post, "/orders", Some(&body)).await }.await {
+        worker::console_error!("user index add failed for {id}: {e:?}");
+    }
 }
 
 /// A digest of the parsed body (keys sorted by `serde_json`'s map), so whitespace or key
@@ -202,32 +243,12 @@ async fn create_in_object(
 
 /// Lists the order and answers 201 with a `client_secret`.
 async fn finish_create(ctx: &Ctx, stored: &StoredOrder, now: u64) -> Result<Response, EdgeError> {
-    let id = stored.order.id();
-    // The order exists from here on; a failed index write must not make the merchant
-    // retry and create a second order, so it is logged, not returned. (Appending twice
-    // writes the same key: harmless.)
-    let appended = call(
-        &index_stub(&ctx.env)?,
-        Method::Post,
-        "/append",
-        // Ids travel as strings, here too (above 2^53).
-        Some(&json!({ "id": id.to_string() })),
-    )
-    .await;
-    if let Err(e) = appended {
-        worker::console_error!("order index append failed for {id}: {e:?}");
-    }
-    // The shopper's own index (S2 `GET /api/payment/orders`); same reasoning.
-    let added = call(
-        &user_stub(&ctx.env, &stored.meta.user.id)?,
-        Method::Post,
-        "/orders",
-        Some(&json!({ "id": id.to_string() })),
-    )
-    .await;
-    if let Err(e) = added {
-        worker::console_error!("user index add failed for {id}: {e:?}");
-    }
+    index_order(ctx, stored).await;
+    created(ctx, stored, now)
+}
+
+/// 201 with the order and its `client_secret`.
+fn created(ctx: &Ctx, stored: &StoredOrder, now: u64) -> Result<Response, EdgeError> {
     let secret = issue_client_secret(&ctx.env, stored, now, None)?;
     let mut view = order_view(stored);
     view["client_secret"] = json!(secret.0);

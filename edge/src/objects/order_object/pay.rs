@@ -121,7 +121,7 @@ impl OrderObject {
         use kassa_shared::risk::{self, RiskInput, VelocityWindow};
         use kassa_shared::second_factor::WrongCodeLock;
 
-        use crate::channels::{s0, wallet, ChannelConfig};
+        use crate::channels::{s0, ChannelConfig};
         use crate::routes::widget_api::{risk_amount, risk_config, s2_order};
 
         let stored = self.require_order().await?;
@@ -298,127 +298,10 @@ impl OrderObject {
         } else {
             kassa_shared::providers::s2_wallet::status::Locale::ZhCn
         };
-        // Paytm (S1): no request leaves the edge; the attempt starts and the widget posts
-        // the signed form to Paytm's process page (SPEC 3.3). The callback moves it on.
-        if let (crate::resources::Channel::Paytm, OrderAmount::Fiat(money)) =
-            (stored.meta.channel, stored.order.amount())
-        {
-            use crate::channels::paytm;
-            let cfg = channels
-                .paytm()
-                .map_err(|e| EdgeError::Internal(format!("paytm configuration: {e}")))?;
-            let order = paytm::PaytmOrder {
-                order_id: id,
-                amount: *money,
-                cust_id: p.user_id.clone(),
-                email: stored.meta.user.email.clone(),
-                mobile_no: stored.meta.user.mobile.clone(),
-            };
-            let salt =
-                paytm::random_salt().map_err(|e| EdgeError::Internal(format!("paytm: {e}")))?;
-            let form = paytm::pre_order_form(cfg, &order, &salt)
-                .map_err(|e| EdgeError::Internal(format!("paytm form: {e}")))?;
-            let attempt = random_id()?;
-            let stored = self
-                .apply(
-                    stored,
-                    Event::new(
-                        format!("attempt_started_{attempt}"),
-                        EventKind::AttemptStarted { attempt },
-                    ),
-                )
-                .await?;
-            if p.quick {
-                return Ok(
-                    json!({ "processIsEnd": false, "need2FA": false, "paytmForm": {
-                    "action": format!("{}/theia/processTransaction", cfg.base_url),
-                    "params": form,
-                } }),
-                );
-            }
-            let mut v = s2_order(&stored, locale);
-            v["paytmForm"] = json!({
-                "action": format!("{}/theia/processTransaction", cfg.base_url),
-                "params": form,
-            });
-            return Ok(v);
-        }
-
-        // Ping++ (S4): creating the charge is the provider's acceptance; the charge's
-        // own id and amount were checked against the order by the channel parser.
-        if let (crate::resources::Channel::Pingpp, OrderAmount::Fiat(money)) =
-            (stored.meta.channel, stored.order.amount())
-        {
-            use crate::channels::pingpp;
-            let cfg = channels
-                .pingpp()
-                .map_err(|e| EdgeError::Internal(format!("pingpp configuration: {e}")))?;
-            let order = pingpp::ChargeOrder {
-                order_id: id,
-                amount: *money,
-                // The merchant may pick the Ping++ channel per order in metadata.
-                channel: stored
-                    .meta
-                    .metadata
-                    .get("pingpp_channel")
-                    .cloned()
-                    .unwrap_or_else(|| "alipay_wap".to_owned()),
-                client_ip: p
-                    .client_ip
-                    .clone()
-                    .unwrap_or_else(|| "127.0.0.1".to_owned()),
-                subject: stored
-                    .meta
-                    .description
-                    .clone()
-                    .unwrap_or_else(|| format!("Order {id}")),
-                body: format!("Order {id}"),
-            };
-            let attempt = random_id()?;
-            let stored = self
-                .apply(
-                    stored,
-                    Event::new(
-                        format!("attempt_started_{attempt}"),
-                        EventKind::AttemptStarted { attempt },
-                    ),
-                )
-                .await?;
-            let answer = match pingpp::create_charge(cfg, &order).await {
-                Ok(charge) => {
-                    self.audit("pingpp_charge_created", &charge.id).await?;
-                    Ok(())
-                }
-                Err(e) => Err(e.to_string()),
-            };
-            let stored = self.record_charge_answer(stored, attempt, answer).await?;
-            if p.quick {
-                return Ok(json!({ "processIsEnd": false, "need2FA": false }));
-            }
-            return Ok(s2_order(&stored, locale));
-        }
-
-        // The wallet: the provider's acknowledgement moves the attempt to processing.
-        // S3 is refused before an attempt is recorded (not wired yet).
-        let (token, token_amount) = match (stored.meta.channel, stored.order.amount()) {
-            (crate::resources::Channel::Wallet, OrderAmount::Token { token, amount }) => {
-                (token.clone(), *amount)
-            }
-            _ => {
-                return Err(EdgeError::Conflict {
-                    code: "channel_unavailable",
-                    message: "order_id: this order's channel cannot be paid through pay yet".into(),
-                })
-            }
-        };
-        let wallet_cfg = channels
-            .wallet()
-            .map_err(|e| EdgeError::Internal(format!("wallet configuration: {e}")))?;
-        let mut raw = [0u8; 8];
-        getrandom::getrandom(&mut raw)
-            .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
-        let attempt = kassa_shared::id::Id::new((u64::from_be_bytes(raw) >> 1) | 1)
-            .map_err(|e| EdgeError::Internal(e.to_string()))?;
+        // Everything that can fail for configuration reasons (keys, URLs) fails here,
+        // before an attempt is recorded.
+        let prepared = self.prepare_channel(&stored, p, &channels).await?;
+        let attempt = crate::objects::random_id()?;
         let stored = self
             .apply(
                 stored,
@@ -428,26 +311,215 @@ impl OrderObject {
                 ),
             )
             .await?;
-        let answer = wallet::charge(wallet_cfg, id, &token, &token_amount)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string());
-        let stored = self.record_charge_answer(stored, attempt, answer).await?;
-        if p.quick {
+        let (stored, extra) = match prepared {
+            // Paytm (S1): no request leaves the edge; the widget posts the signed form to
+            // Paytm's process page (SPEC 3.3) and the callback moves the attempt on.
+            Prepared::Paytm(form) => (stored, Some(("paytmForm", form))),
+            call => {
+                let answer = self.call_channel(call, attempt).await?;
+                let extra = answer.as_ref().ok().cloned().flatten();
+                let stored = self
+                    .record_charge_answer(stored, attempt, answer.map(|_| ()))
+                    .await?;
+                (stored, extra)
+            }
+        };
+        let mut v = if p.quick {
             // 支付是否完成: only a succeeded order is finished; processing is not.
-            return Ok(json!({
+            json!({
                 "processIsEnd": stored.order.status() == OrderStatus::Succeeded,
                 "need2FA": false,
-            }));
+            })
+        } else {
+            s2_order(&stored, locale)
+        };
+        if let Some((name, value)) = extra {
+            v[name] = value;
         }
-        Ok(s2_order(&stored, locale))
+        Ok(v)
+    }
+
+    /// The order's channel, configured and with its request built as far as it can be
+    /// without an attempt id. Refuses a channel/amount pair no provider takes.
+    async fn prepare_channel<'c>(
+        &self,
+        stored: &StoredOrder,
+        p: &PayIn,
+        channels: &'c crate::channels::ChannelConfig,
+    ) -> Result<Prepared<'c>, EdgeError> {
+        use crate::channels::{paytm, pingpp, s3_lianshang};
+        use crate::resources::Channel;
+        use kassa_shared::order::OrderAmount;
+
+        let id = stored.order.id();
+        let config = |name: &str, e: crate::channels::ConfigError| {
+            EdgeError::Internal(format!("{name} configuration: {e}"))
+        };
+        match (stored.meta.channel, stored.order.amount()) {
+            (Channel::Paytm, OrderAmount::Fiat(money)) => {
+                let cfg = channels.paytm().map_err(|e| config("paytm", e))?;
+                let order = paytm::PaytmOrder {
+                    order_id: id,
+                    amount: *money,
+                    cust_id: p.user_id.clone(),
+                    email: stored.meta.user.email.clone(),
+                    mobile_no: stored.meta.user.mobile.clone(),
+                };
+                let salt =
+                    paytm::random_salt().map_err(|e| EdgeError::Internal(format!("paytm: {e}")))?;
+                let form = paytm::pre_order_form(cfg, &order, &salt)
+                    .map_err(|e| EdgeError::Internal(format!("paytm form: {e}")))?;
+                Ok(Prepared::Paytm(json!({
+                    "action": format!("{}/theia/processTransaction", cfg.base_url),
+                    "params": form,
+                })))
+            }
+            (Channel::Pingpp, OrderAmount::Fiat(money)) => {
+                let cfg = channels.pingpp().map_err(|e| config("pingpp", e))?;
+                let order = pingpp::ChargeOrder {
+                    order_id: id,
+                    amount: *money,
+                    // The merchant may pick the Ping++ channel per order in metadata.
+                    channel: stored
+                        .meta
+                        .metadata
+                        .get("pingpp_channel")
+                        .cloned()
+                        .unwrap_or_else(|| "alipay_wap".to_owned()),
+                    client_ip: p
+                        .client_ip
+                        .clone()
+                        .unwrap_or_else(|| "127.0.0.1".to_owned()),
+                    subject: subject(stored),
+                    body: format!("Order {id}"),
+                };
+                Ok(Prepared::Pingpp(cfg, order))
+            }
+            (Channel::Lianshang, OrderAmount::Fiat(money)) => {
+                let cfg = channels.s3().map_err(|e| config("lianshang", e))?;
+                let key = crate::webcrypto::SigningKey::import(cfg.private_key.expose(), cfg.alg)
+                    .await
+                    .map_err(|e| EdgeError::Internal(format!("KASSA_S3_PRIVATE_KEY: {e}")))?;
+                let now = now_ms();
+                // Where the platform sends the shopper back (abandon or done): the
+                // merchant's `return_url` from the order's metadata, else the edge's
+                // public base URL (what the notify URL is built on).
+                let back = stored
+                    .meta
+                    .metadata
+                    .get("return_url")
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        let n = &cfg.notify_url;
+                        n.strip_suffix("/callbacks/lianshang")
+                            .unwrap_or(n)
+                            .to_owned()
+                    });
+                let minutes_left = stored
+                    .order
+                    .expires_at_ms()
+                    .saturating_sub(now)
+                    .div_ceil(60_000);
+                let order = s3_lianshang::PayOrder {
+                    order_id: id,
+                    amount: *money,
+                    user_id: Some(p.user_id.clone()),
+                    items: s3_lianshang::single_item(&subject(stored), *money),
+                    merchant_url: back.clone(),
+                    callback_url: back,
+                    pay_expire_min: u32::try_from(minutes_left.max(1)).unwrap_or(u32::MAX),
+                    request_id: String::new(),
+                    time_stamp: kassa_shared::civil_time::CHINA.civil(now).compact(),
+                };
+                Ok(Prepared::Lianshang(cfg, key, order))
+            }
+            (Channel::Wallet, OrderAmount::Token { token, amount }) => {
+                let cfg = channels.wallet().map_err(|e| config("wallet", e))?;
+                Ok(Prepared::Wallet(cfg, id, token.clone(), *amount))
+            }
+            _ => Err(EdgeError::Conflict {
+                code: "channel_unavailable",
+                message: "order_id: this order's channel does not take this kind of amount".into(),
+            }),
+        }
+    }
+
+    /// Sends the prepared request. `Ok(Err(reason))` is the provider refusing (or
+    /// answering garbage, or a signature that does not verify): the attempt fails and
+    /// the order stays payable. `Ok(Ok(extra))` is acceptance, with what the widget needs
+    /// next under a name of its own.
+    async fn call_channel(
+        &self,
+        prepared: Prepared<'_>,
+        attempt: kassa_shared::id::Id,
+    ) -> Result<Result<Option<(&'static str, Value)>, String>, EdgeError> {
+        use crate::channels::{pingpp, s3_lianshang, wallet};
+
+        Ok(match prepared {
+            Prepared::Paytm(form) => Ok(Some(("paytmForm", form))),
+            // Creating the charge is Ping++'s acceptance; the charge's id and amount were
+            // checked against the order by the channel parser.
+            Prepared::Pingpp(cfg, order) => match pingpp::create_charge(cfg, &order).await {
+                Ok(charge) => {
+                    self.audit("pingpp_charge_created", &charge.id).await?;
+                    Ok(None)
+                }
+                Err(e) => Err(e.to_string()),
+            },
+            // The trade is created only once the platform's signature over its answer
+            // verified; `pay_token` / `wk_trade_id` are what the widget opens S3 with.
+            Prepared::Lianshang(cfg, key, mut order) => {
+                order.request_id = attempt.to_string();
+                match s3_lianshang::create_pay_order(cfg, &key, &order).await {
+                    Ok(created) => {
+                        self.audit("s3_trade_created", &created.wk_trade_id).await?;
+                        Ok(Some((
+                            "lianshangPay",
+                            json!({
+                                "payToken": created.pay_token,
+                                "wkTradeId": created.wk_trade_id,
+                            }),
+                        )))
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            // The wallet's acknowledgement moves the attempt to processing.
+            Prepared::Wallet(cfg, order_id, token, amount) => {
+                wallet::charge(cfg, order_id, &token, &amount)
+                    .await
+                    .map(|_| None)
+                    .map_err(|e| e.to_string())
+            }
+        })
     }
 }
 
-/// A random non-zero 63-bit id (attempt ids).
-fn random_id() -> Result<kassa_shared::id::Id, EdgeError> {
-    let mut raw = [0u8; 8];
-    getrandom::getrandom(&mut raw).map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
-    kassa_shared::id::Id::new((u64::from_be_bytes(raw) >> 1) | 1)
-        .map_err(|e| EdgeError::Internal(e.to_string()))
+/// A channel request ready to go but for the attempt id (`request_id` for S3).
+enum Prepared<'c> {
+    Paytm(Value),
+    Pingpp(
+        &'c crate::channels::pingpp::PingppConfig,
+        crate::channels::pingpp::ChargeOrder,
+    ),
+    Lianshang(
+        &'c crate::channels::s3_lianshang::S3Config,
+        crate::webcrypto::SigningKey,
+        crate::channels::s3_lianshang::PayOrder,
+    ),
+    Wallet(
+        &'c crate::channels::wallet::WalletConfig,
+        kassa_shared::id::Id,
+        String,
+        kassa_shared::money::TokenAmount,
+    ),
+}
+
+/// What the provider shows the shopper they are paying for.
+fn subject(stored: &StoredOrder) -> String {
+    stored
+        .meta
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("Order {}", stored.order.id()))
 }

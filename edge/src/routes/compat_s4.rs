@@ -1,0 +1,427 @@
+//! The S4 compatibility surface (seed S4, SPEC 3.3, 4.5): the Ping++ app's REST API
+//! under `/rest/pay/...`. Success is `{code: 900, ...}` in the seed's shapes; errors are
+//! `{code: <HTTP status>, msg, error, field}` (`error.rs`).
+//!
+//! **`auth` (Kassa's decision; the seed only says "required").** The `auth` header
+//! carries the order's `client_secret` — the HMAC-SHA256-signed token (SPEC 4.4) binding
+//! order id, user id and expiry that the merchant issues. The user is the token's user,
+//! never an id the client states; `/rest/pay/:pay_id` (the pay id is the Kassa order id)
+//! also needs the token to be that order's. Unsigned, expired or foreign tokens → 401 /
+//! 403.
+//!
+//! **Encrypted fields (SPEC 4.5).** `passwd`, `old_passwd` and `answer1..3` arrive as
+//! base64 RSA-OAEP-SHA256 ciphertexts under the key published at
+//! `/.well-known/kassa-key.json`, and are decrypted through WebCrypto
+//! (`KASSA_OAEP_PRIVATE_KEY`); the plaintext must be UTF-8 (passwords 6–64 characters,
+//! answers 1–128, trimmed). The `UserObject` keeps only PBKDF2 hashes
+//! (`objects/user_object/s4_wallet.rs`).
+//!
+//! **Withdrawals.** At most one per calendar month in `KASSA_S4_TIME_ZONE` (default
+//! Asia/Shanghai; fixed-offset zones only, see `shared::civil_time`), and only with a
+//! pay password, the security questions and a withdrawal account set; the pay password
+//! is checked (5 wrong → locked 15 min). `amount` is a string of fen (seed), a number is
+//! accepted too. A withdrawal is recorded in the user's log for the merchant to pay out.
+//!
+//! **SMS code (Kassa's extension; S4 has no send route).** `POST /rest/pay/smscode`
+//! sends a 6-digit code to the order's user's mobile, throttled like every code send
+//! (SPEC 5), delivered like every code (dev outbox in development, signed merchant
+//! webhook otherwise) and stored only as a MAC in the user's object; it is bound to the
+//! user alone, so it cannot serve as a `pay` code. `POST /rest/pay/withdrawInfo` needs
+//! the latest one (5 min, single use).
+
+use serde_json::{json, Map, Value};
+use worker::{Date, Env, Method, Request, Response, Result, RouteContext};
+
+use kassa_shared::civil_time::{FixedZone, UTC};
+use kassa_shared::crypto::client_secret::{self, Claims};
+use kassa_shared::crypto::Secret;
+use kassa_shared::id::Id;
+use kassa_shared::order::OrderAmount;
+use kassa_shared::providers::s4_pingpp::status::{ClientReport, ClientStatus, Status};
+use kassa_shared::second_factor;
+
+use crate::env;
+use crate::error::{respond_s4, EdgeError};
+use crate::input;
+use crate::objects::{call, order_stub, user_stub};
+use crate::resources::StoredOrder;
+use crate::webcrypto::OaepDecryptionKey;
+
+type Ctx = RouteContext<()>;
+
+const DEFAULT_ZONE: &str = "Asia/Shanghai";
+
+fn now_ms() -> u64 {
+    Date::now().as_millis()
+}
+
+/// The `auth` header's `client_secret`, verified.
+fn claims(req: &Request, env: &Env) -> Result<Claims, EdgeError> {
+    let token = req
+        .headers()
+        .get("auth")
+        .ok()
+        .flatten()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or(EdgeError::Unauthorized)?;
+    let key = env::secret(env, "KASSA_CLIENT_SECRET_KEY")?;
+    client_secret::verify(key.as_bytes(), token.trim(), now_ms() / 1000)
+        .map_err(|_| EdgeError::Unauthorized)
+}
+
+/// `pay_id` from the path; the token must be that order's.
+fn pay_id(ctx: &Ctx, claims: &Claims) -> Result<Id, EdgeError> {
+    let raw = ctx.param("pay_id").map_or("", String::as_str);
+    // `GET /rest/pay/withdraw` reaches this route by its shape; it is a wrong method on
+    // a POST-only path, not a bad pay id.
+    if ["withdraw", "passwd", "question", "smscode"].contains(&raw) {
+        return Err(EdgeError::MethodNotAllowed);
+    }
+    let id = Id::parse("pay_id", raw).map_err(|e| EdgeError::bad("pay_id", e.to_string()))?;
+    if id != claims.order_id {
+        return Err(EdgeError::Forbidden("auth: issued for another pay_id"));
+    }
+    Ok(id)
+}
+
+/// A call to the token's user's `UserObject`.
+async fn to_user(
+    env: &Env,
+    c: &Claims,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<Value, EdgeError> {
+    call(&user_stub(env, &c.user_id)?, method, path, body).await
+}
+
+async fn load_order(env: &Env, id: Id) -> Result<StoredOrder, EdgeError> {
+    let v = call(&order_stub(env, id)?, Method::Get, "/order", None).await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+async fn client_status(env: &Env, user: &str, id: Id) -> Result<Value, EdgeError> {
+    let path = format!("/s4/client_status?pay_id={id}");
+    let v = call(&user_stub(env, user)?, Method::Get, &path, None).await?;
+    Ok(v["client_status"].clone())
+}
+
+fn ok(extra: Value) -> Result<Response, EdgeError> {
+    let mut v = json!({ "code": 900 });
+    if let (Some(m), Value::Object(e)) = (v.as_object_mut(), extra) {
+        m.extend(e);
+    }
+    Ok(Response::from_json(&v)?)
+}
+
+/// Decrypts one OAEP field to text of `min..=max` characters (trimmed).
+async fn decrypt(
+    env: &Env,
+    map: &Map<String, Value>,
+    field: &str,
+    min: usize,
+    max: usize,
+) -> Result<String, EdgeError> {
+    let b64 = input::string(map, field, field, 2048)?;
+    let key = OaepDecryptionKey::import(&env::secret(env, "KASSA_OAEP_PRIVATE_KEY")?)
+        .await
+        .map_err(|_| EdgeError::Config("KASSA_OAEP_PRIVATE_KEY"))?;
+    let unreadable = || {
+        EdgeError::bad(
+            field,
+            format!("{field}: cannot be decrypted (base64 RSA-OAEP-SHA256 under /.well-known/kassa-key.json expected)"),
+        )
+    };
+    let plain = key.decrypt_base64(&b64).await.map_err(|_| unreadable())?;
+    let text = String::from_utf8(plain).map_err(|_| unreadable())?;
+    let text = text.trim().to_owned();
+    let n = text.chars().count();
+    if n < min || n > max {
+        return Err(EdgeError::bad(
+            field,
+            format!("{field}: must be {min} to {max} characters once decrypted"),
+        ));
+    }
+    Ok(text)
+}
+
+fn limits(env: &Env) -> Result<Value, EdgeError> {
+    let config = super::widget_api::risk_config(env)?;
+    Ok(serde_json::to_value(config.lock_limits())?)
+}
+
+/// `GET /rest/pay/:pay_id` — the pay record (seed §1).
+pub async fn get_pay(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s4(get_pay_inner(&mut req, &ctx).await)
+}
+
+async fn get_pay_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
+    let c = claims(req, &ctx.env)?;
+    let id = pay_id(ctx, &c)?;
+    let s = load_order(&ctx.env, id).await?;
+    let cs = client_status(&ctx.env, &c.user_id, id).await?;
+    let o = &s.order;
+    let (amount, currency) = match o.amount() {
+        OrderAmount::Fiat(m) => (json!(m.minor()), m.currency().code().to_lowercase()),
+        OrderAmount::Token { token, amount } => (json!(amount.to_string()), token.to_lowercase()),
+    };
+    let iso = |ms: u64| UTC.civil(ms).iso_utc(ms);
+    let updated = o.history().last().map_or(o.created_ms(), |h| h.at_ms);
+    let subject = s
+        .meta
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("Order {id}"));
+    ok(json!({ "info": {
+        "createdAt": iso(o.created_ms()),
+        "updatedAt": iso(updated),
+        "o_id": id.to_string(),
+        "userID": s.meta.user.id,
+        "amount": amount,
+        "money": amount,
+        "charge": {},
+        "desc": s.meta.description.clone().unwrap_or_default(),
+        "client_status": cs,
+        "status": Status::from_canonical(o.status()),
+        "subject": subject,
+        "currency": currency,
+        "channel": s.meta.metadata.get("pingpp_channel").map_or("alipay", String::as_str),
+        "type": "order",
+        "pay_id": id.to_string(),
+    }}))
+}
+
+/// `GET /rest/pay/:pay_id/status` — the real status and what the client reported.
+pub async fn get_status(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s4(get_status_inner(&mut req, &ctx).await)
+}
+
+async fn get_status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
+    let c = claims(req, &ctx.env)?;
+    let id = pay_id(ctx, &c)?;
+    let s = load_order(&ctx.env, id).await?;
+    let cs = client_status(&ctx.env, &c.user_id, id).await?;
+    ok(json!({ "status": Status::from_canonical(s.order.status()), "client_status": cs }))
+}
+
+/// `POST /rest/pay/:pay_id/status {status}` — stores what the client reports; the real
+/// status never moves because of it (SPEC 2).
+pub async fn post_status(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s4(post_status_inner(&mut req, &ctx).await)
+}
+
+async fn post_status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
+    let c = claims(req, &ctx.env)?;
+    let id = pay_id(ctx, &c)?;
+    let map = input::json_object(req, &["status"]).await?;
+    let raw = input::string(&map, "status", "status", 16)?;
+    let report: ClientReport = serde_json::from_value(json!(raw)).map_err(|_| {
+        EdgeError::bad("status", "status: must be success, fail, cancel or invalid")
+    })?;
+    // The order must exist before anything is recorded for it.
+    load_order(&ctx.env, id).await?;
+    let body = json!({ "pay_id": id.to_string(), "status": ClientStatus::from(report) });
+    to_user(&ctx.env, &c, Method::Post, "/s4/client_status", Some(&body)).await?;
+    ok(json!({}))
+}
+
+/// `POST /rest/pay/passwd {passwd, old_passwd?}` — sets (or, proving the old one,
+/// changes) the pay password.
+pub async fn passwd(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s4(passwd_inner(&mut req, &ctx).await)
+}
+
+async fn passwd_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
+    let c = claims(req, &ctx.env)?;
+    let map = input::json_object(req, &["passwd", "old_passwd"]).await?;
+    let new = decrypt(&ctx.env, &map, "passwd", 6, 64).await?;
+    let old = match map.get("old_passwd") {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(decrypt(&ctx.env, &map, "old_passwd", 1, 64).await?),
+    };
+    let body = json!({ "passwd": new, "old_passwd": old, "now_ms": now_ms(), "limits": limits(&ctx.env)? });
+    to_user(&ctx.env, &c, Method::Post, "/s4/passwd", Some(&body)).await?;
+    ok(json!({}))
+}
+
+/// `POST /rest/pay/question {answer1, answer2, answer3}`.
+pub async fn question(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s4(question_inner(&mut req, &ctx).await)
+}
+
+async fn question_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
+    let c = claims(req, &ctx.env)?;
+    let fields = ["answer1", "answer2", "answer3"];
+    let map = input::json_object(req, &fields).await?;
+    let mut answers = Vec::new();
+    for f in fields {
+        answers.push(decrypt(&ctx.env, &map, f, 1, 128).await?);
+    }
+    let body = json!({ "answers": answers });
+    to_user(&ctx.env, &c, Method::Post, "/s4/questions", Some(&body)).await?;
+    ok(json!({}))
+}
+
+/// The id S4 SMS codes are bound to: the user alone, under its own domain, so such a
+/// code never matches a `pay` code's (order, user) binding.
+fn sms_binding(user_id: &str) -> Result<Id, EdgeError> {
+    let h = kassa_shared::crypto::hmac_sha256(b"kassa s4 sms binding v1", &[user_id.as_bytes()]);
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h[..8]);
+    Id::new((u64::from_be_bytes(b) >> 1) | 1).map_err(|e| EdgeError::Internal(e.to_string()))
+}
+
+/// `POST /rest/pay/smscode` — Kassa's extension (module docs).
+pub async fn smscode(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s4(smscode_inner(&mut req, &ctx).await)
+}
+
+async fn smscode_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
+    let c = claims(req, &ctx.env)?;
+    let order = load_order(&ctx.env, c.order_id).await?;
+    let Some(mobile) = order.meta.user.mobile.clone() else {
+        return Err(EdgeError::Conflict {
+            code: "no_code_channel",
+            message: "auth: the user has no mobile to send a code to".into(),
+        });
+    };
+    let now = now_ms();
+    let user = user_stub(&ctx.env, &c.user_id)?;
+    let config = super::widget_api::risk_config(&ctx.env)?;
+    let throttle = json!({ "now_ms": now, "limits": config.send_limits() });
+    call(&user, Method::Post, "/send", Some(&throttle)).await?;
+    let mut random = [0u8; 32];
+    getrandom::getrandom(&mut random)
+        .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+    let send_id = crate::objects::random_id()?;
+    let binding = sms_binding(&c.user_id)?;
+    let pepper = env::secret(&ctx.env, "KASSA_CODE_PEPPER")?;
+    let (plain, code) = second_factor::issue(
+        &random,
+        binding,
+        binding,
+        send_id,
+        now,
+        &Secret::from(pepper.as_str()),
+    )
+    .map_err(|e| EdgeError::Internal(format!("code issue: {e}")))?;
+    call(
+        &user,
+        Method::Post,
+        "/s4/sms",
+        Some(&json!({ "stored": code })),
+    )
+    .await?;
+    // Delivered through the order's notifier, like every code (SPEC 6).
+    let message = json!({
+        "purpose": "s4_withdraw_info",
+        "order_id": c.order_id.to_string(),
+        "send_id": send_id.to_string(),
+        "auth_type": "MOBILE",
+        "to": mobile,
+        "code": plain.expose(),
+        "at_ms": now,
+        "expires_at_ms": code.expires_at_ms,
+    });
+    let stub = order_stub(&ctx.env, c.order_id)?;
+    call(
+        &stub,
+        Method::Post,
+        "/codes",
+        Some(&json!({ "stored": code, "dev": message })),
+    )
+    .await?;
+    ok(json!({}))
+}
+
+/// `GET /rest/pay/withdrawInfo` — the withdrawal account (empty strings when unset, as
+/// in the seed's example).
+pub async fn get_withdraw_info(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s4(get_withdraw_info_inner(&mut req, &ctx).await)
+}
+
+async fn get_withdraw_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
+    let c = claims(req, &ctx.env)?;
+    let v = to_user(&ctx.env, &c, Method::Get, "/s4/account", None).await?;
+    let info = match &v["account"] {
+        Value::Null => json!({ "type": "alipay", "id": "", "name": "" }),
+        a => a.clone(),
+    };
+    ok(json!({ "info": info }))
+}
+
+/// `POST /rest/pay/withdrawInfo {smscode, type, id, name}`.
+pub async fn post_withdraw_info(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s4(post_withdraw_info_inner(&mut req, &ctx).await)
+}
+
+async fn post_withdraw_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
+    let c = claims(req, &ctx.env)?;
+    let map = input::json_object(req, &["smscode", "type", "id", "name"]).await?;
+    let smscode = input::string(&map, "smscode", "smscode", 16)?;
+    let kind = input::string(&map, "type", "type", 16)?;
+    if kind != "alipay" {
+        return Err(EdgeError::bad("type", "type: only alipay is supported"));
+    }
+    let id = input::string(&map, "id", "id", 128)?;
+    let name = input::string(&map, "name", "name", 128)?;
+    let body = json!({
+        "smscode": smscode,
+        "binding": sms_binding(&c.user_id)?.to_string(),
+        "pepper": env::secret(&ctx.env, "KASSA_CODE_PEPPER")?,
+        "account": { "type": kind, "id": id, "name": name },
+        "now_ms": now_ms(),
+    });
+    to_user(&ctx.env, &c, Method::Post, "/s4/account", Some(&body)).await?;
+    ok(json!({}))
+}
+
+/// `GET /rest/pay/checkInfo`.
+pub async fn check_info(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s4(check_info_inner(&mut req, &ctx).await)
+}
+
+async fn check_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
+    let c = claims(req, &ctx.env)?;
+    let v = to_user(&ctx.env, &c, Method::Get, "/s4/check", None).await?;
+    ok(v)
+}
+
+/// `POST /rest/pay/withdraw {passwd, amount}`.
+pub async fn withdraw(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond_s4(withdraw_inner(&mut req, &ctx).await)
+}
+
+async fn withdraw_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
+    let c = claims(req, &ctx.env)?;
+    let map = input::json_object(req, &["passwd", "amount"]).await?;
+    let amount = match map.get("amount") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse::<u64>().ok()
+        }
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(_) => None,
+    }
+    .filter(|a| *a > 0)
+    .ok_or_else(|| {
+        EdgeError::bad(
+            "amount",
+            "amount: must be a positive whole number of fen (a string of digits)",
+        )
+    })?;
+    let zone_name =
+        env::var(&ctx.env, "KASSA_S4_TIME_ZONE").unwrap_or_else(|| DEFAULT_ZONE.to_owned());
+    let zone = FixedZone::named(&zone_name).ok_or(EdgeError::Config("KASSA_S4_TIME_ZONE"))?;
+    let passwd = decrypt(&ctx.env, &map, "passwd", 1, 64).await?;
+    let now = now_ms();
+    let body = json!({
+        "passwd": passwd,
+        "amount": amount,
+        "month": zone.civil(now).month_key(),
+        "now_ms": now,
+        "limits": limits(&ctx.env)?,
+    });
+    to_user(&ctx.env, &c, Method::Post, "/s4/withdraw", Some(&body)).await?;
+    ok(json!({}))
+}

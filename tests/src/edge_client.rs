@@ -1,0 +1,68 @@
+//! Small clients of the edge's HTTP surfaces that several integration tests share.
+
+use serde_json::{json, Value};
+
+use crate::harness::{read_json, MERCHANT_KEY};
+use crate::sandbox::config::fixtures as f;
+
+/// The S0 variables pointing the edge at the sandbox's S0 under `s0_url` (every pay
+/// runs `prePayCheck`, fail closed).
+#[must_use]
+pub fn s0_vars(s0_url: &str) -> [(&'static str, &str); 4] {
+    [
+        ("KASSA_S0_URL", s0_url),
+        ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
+        ("KASSA_S0_UID", f::S0_UID),
+        ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
+    ]
+}
+
+/// Sends a verify code for order `id` and reads it back from the dev outbox:
+/// `(send id, code)`.
+///
+/// # Errors
+/// On a transport error, a refused send, or a code missing from the outbox.
+pub fn sms_code(
+    http: &ureq::Agent,
+    url: &str,
+    id: &str,
+    secret: &str,
+) -> Result<(String, String), String> {
+    let (s, v) = read_json(
+        http.post(format!("{url}/api/payment/order/send_payment_verify_code"))
+            .header("Authorization", &format!("Bearer {secret}"))
+            .send_json(json!({ "order_id": id })),
+    )?;
+    let send_id = match (s, v["orderId"].as_str()) {
+        (200, Some(send)) => send.to_owned(),
+        _ => return Err(format!("code send refused: {s} {v}")),
+    };
+    let (_, outbox) = read_json(
+        http.get(format!("{url}/v1/dev/outbox?order_id={id}"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .call(),
+    )?;
+    let code = outbox["data"]
+        .as_array()
+        .and_then(|msgs| msgs.iter().find(|m| m["send_id"] == send_id.as_str()))
+        .and_then(|m| m["code"].as_str())
+        .ok_or_else(|| format!("no code for send {send_id} in {outbox}"))?;
+    Ok((send_id, code.to_owned()))
+}
+
+/// The merchant API's view of order `id`.
+///
+/// # Errors
+/// On a transport error or a non-200 answer.
+pub fn merchant_order(http: &ureq::Agent, url: &str, id: &str) -> Result<Value, String> {
+    let (s, o) = read_json(
+        http.get(format!("{url}/v1/orders/{id}"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .call(),
+    )?;
+    if s == 200 {
+        Ok(o)
+    } else {
+        Err(format!("GET /v1/orders/{id}: {s} {o}"))
+    }
+}

@@ -1,0 +1,343 @@
+//! The S4 REST surface under a real `wrangler dev` (seed S4, SPEC 3.3, 4.5): the `auth`
+//! header (the order's `client_secret`), the pay record and `client_status` (stored,
+//! shown, never trusted), and the wallet settings with fields encrypted here with the
+//! `rsa` crate's RSA-OAEP-SHA256 against the JWK the edge publishes. Success paths and
+//! each refusal — bad ciphertext, wrong password, missing prerequisites, bad SMS code,
+//! the monthly withdrawal limit — with nothing changed on refusal.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use base64::Engine as _;
+use kassa_tests::edge_client::merchant_order;
+use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
+use rsa::{BigUint, Oaep, RsaPublicKey};
+use serde_json::{json, Value};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+fn public_key(jwks: &Value) -> RsaPublicKey {
+    let k = &jwks["keys"][0];
+    let n = B64URL.decode(k["n"].as_str().unwrap()).unwrap();
+    let e = B64URL.decode(k["e"].as_str().unwrap()).unwrap();
+    RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e)).unwrap()
+}
+
+#[test]
+fn s4_rest_surface() {
+    let dir = TempDir::new("edge-s4").unwrap();
+    let edge = Edge::start_with(
+        dir.path(),
+        &[
+            ("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0"),
+            ("KASSA_RISK_CODE_SEND_PER_HOUR", "100"),
+        ],
+    )
+    .unwrap();
+    let http = agent();
+    let url = edge.url();
+    let merchant = format!("Bearer {MERCHANT_KEY}");
+
+    let (s, jwks) =
+        read_json(http.get(format!("{url}/.well-known/kassa-key.json")).call()).unwrap();
+    assert_eq!(s, 200, "{jwks}");
+    let key = public_key(&jwks);
+    let enc = |plain: &str| {
+        let ct = key
+            .encrypt(
+                &mut rand::rngs::OsRng,
+                Oaep::new::<sha2::Sha256>(),
+                plain.as_bytes(),
+            )
+            .unwrap();
+        B64.encode(ct)
+    };
+
+    let create = |user: &str| {
+        let (s, o) = read_json(
+            http.post(format!("{url}/v1/orders"))
+                .header("Authorization", &merchant)
+                .send_json(json!({
+                    "channel": "pingpp", "amount": 12356, "currency": "CNY",
+                    "description": "支付预约订单", "user": {"id": user, "mobile": "18600000001"},
+                })),
+        )
+        .unwrap();
+        assert_eq!(s, 201, "{o}");
+        (
+            o["id"].as_str().unwrap().to_owned(),
+            o["client_secret"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (pay_id, auth) = create("u-s4");
+    let (other_id, other_auth) = create("u-s4-other");
+
+    let get = |path: &str, auth: &str| {
+        read_json(
+            http.get(format!("{url}/rest/pay/{path}"))
+                .header("auth", auth)
+                .call(),
+        )
+        .unwrap()
+    };
+    let post = |path: &str, auth: &str, body: &Value| {
+        read_json(
+            http.post(format!("{url}/rest/pay/{path}"))
+                .header("auth", auth)
+                .send_json(body),
+        )
+        .unwrap()
+    };
+    let refused = |(s, v): (u16, Value), status: u16, field: &str| {
+        assert_eq!(
+            (s, v["code"].as_u64()),
+            (status, Some(u64::from(status))),
+            "{v}"
+        );
+        assert!(
+            v["msg"].as_str().unwrap().starts_with(&format!("{field}:")),
+            "{field}: {v}"
+        );
+    };
+    let check = |auth: &str| get("checkInfo", auth).1;
+
+    // The pay record and its status.
+    let (s, v) = get(&pay_id, &auth);
+    assert_eq!(s, 200, "{v} / {}", edge.log_tail());
+    assert_eq!(v["code"], 900);
+    let info = &v["info"];
+    assert_eq!(info["pay_id"], pay_id.as_str());
+    assert_eq!(
+        (info["amount"].as_u64(), info["money"].as_u64()),
+        (Some(12356), Some(12356))
+    );
+    assert_eq!(info["currency"], "cny");
+    assert_eq!(info["userID"], "u-s4");
+    assert_eq!(
+        (info["status"].as_str(), info["client_status"].as_str()),
+        (Some("pending"), Some("pending"))
+    );
+    assert!(info["createdAt"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(info["subject"], "支付预约订单");
+
+    // client_status: stored and shown, the real status unmoved.
+    let (s, v) = post(
+        &format!("{pay_id}/status"),
+        &auth,
+        &json!({"status": "success"}),
+    );
+    assert_eq!((s, &v), (200, &json!({"code": 900})));
+    let (s, v) = get(&format!("{pay_id}/status"), &auth);
+    assert_eq!(
+        (s, v),
+        (
+            200,
+            json!({"code": 900, "status": "pending", "client_status": "success"})
+        )
+    );
+    let o = merchant_order(&http, &url, &pay_id).unwrap();
+    assert_eq!(o["status"], "pending");
+    refused(
+        post(
+            &format!("{pay_id}/status"),
+            &auth,
+            &json!({"status": "paid"}),
+        ),
+        400,
+        "status",
+    );
+    assert_eq!(
+        get(&format!("{pay_id}/status"), &auth).1["client_status"],
+        "success"
+    );
+
+    // auth: required, signed, and for this pay_id.
+    let (s, v) = get(&pay_id, "");
+    assert_eq!((s, v["code"].as_u64()), (401, Some(401)), "{v}");
+    let (s, _) = get(&pay_id, "forged.token");
+    assert_eq!(s, 401);
+    refused(get(&pay_id, &other_auth), 403, "auth");
+    refused(get("12x", &auth), 400, "pay_id");
+    assert_eq!(get(&other_id, &other_auth).0, 200);
+
+    // Wrong methods, in S4's envelope.
+    let (s, v) = get("withdraw", &auth);
+    assert_eq!((s, v["code"].as_u64()), (405, Some(405)), "{v}");
+    let (s, v) = post("checkInfo", &auth, &json!({}));
+    assert_eq!((s, v["code"].as_u64()), (405, Some(405)), "{v}");
+
+    let nothing = json!({"code": 900, "passwd": false, "questions": false, "withdraw": false});
+    assert_eq!(check(&auth), nothing);
+
+    // Withdraw before anything is set up: refused, nothing recorded.
+    let withdraw = |pw: &str, amount: Value| {
+        post(
+            "withdraw",
+            &auth,
+            &json!({"passwd": enc(pw), "amount": amount}),
+        )
+    };
+    let (s, v) = withdraw("123456", json!("1000"));
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (409, Some("withdraw_prerequisites")),
+        "{v}"
+    );
+
+    // The pay password: bad ciphertexts refused by name, nothing stored.
+    refused(
+        post("passwd", &auth, &json!({"passwd": B64.encode([7u8; 256])})),
+        400,
+        "passwd",
+    );
+    refused(
+        post("passwd", &auth, &json!({"passwd": "not base64!"})),
+        400,
+        "passwd",
+    );
+    refused(
+        post("passwd", &auth, &json!({"passwd": enc("12345")})),
+        400,
+        "passwd",
+    );
+    refused(post("passwd", &auth, &json!({})), 400, "passwd");
+    assert_eq!(check(&auth), nothing);
+    let (s, v) = post("passwd", &auth, &json!({"passwd": enc("123456")}));
+    assert_eq!((s, &v), (200, &json!({"code": 900})), "{v}");
+    assert_eq!(check(&auth)["passwd"], true);
+    // Changing it proves the old one.
+    refused(
+        post("passwd", &auth, &json!({"passwd": enc("654321")})),
+        400,
+        "old_passwd",
+    );
+    refused(
+        post(
+            "passwd",
+            &auth,
+            &json!({"passwd": enc("654321"), "old_passwd": enc("000000")}),
+        ),
+        400,
+        "old_passwd",
+    );
+    let (s, v) = post(
+        "passwd",
+        &auth,
+        &json!({"passwd": enc("654321"), "old_passwd": enc("123456")}),
+    );
+    assert_eq!(s, 200, "{v}");
+
+    // Security questions.
+    refused(
+        post(
+            "question",
+            &auth,
+            &json!({"answer1": enc("a"), "answer2": enc("b")}),
+        ),
+        400,
+        "answer3",
+    );
+    refused(
+        post(
+            "question",
+            &auth,
+            &json!({"answer1": enc("a"), "answer2": "AAAA", "answer3": enc("c")}),
+        ),
+        400,
+        "answer2",
+    );
+    assert_eq!(check(&auth)["questions"], false);
+    let (s, v) = post(
+        "question",
+        &auth,
+        &json!({"answer1": enc("上海"), "answer2": enc("blue"), "answer3": enc("7")}),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(check(&auth)["questions"], true);
+
+    // Withdrawal account: needs a valid SMS code.
+    let account = |code: &str| json!({"smscode": code, "type": "alipay", "id": "a@example.com", "name": "Zhang"});
+    refused(
+        post("withdrawInfo", &auth, &account("123456")),
+        400,
+        "smscode",
+    );
+    let (s, v) = post("smscode", &auth, &json!({}));
+    assert_eq!(s, 200, "{v}");
+    let (_, outbox) = read_json(
+        http.get(format!("{url}/v1/dev/outbox?order_id={pay_id}"))
+            .header("Authorization", &merchant)
+            .call(),
+    )
+    .unwrap();
+    let code = outbox["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|m| m["purpose"] == "s4_withdraw_info")
+        .unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong = if code == "111111" { "222222" } else { "111111" };
+    refused(post("withdrawInfo", &auth, &account(wrong)), 400, "smscode");
+    refused(
+        post(
+            "withdrawInfo",
+            &auth,
+            &json!({"smscode": code, "type": "bank", "id": "x", "name": "y"}),
+        ),
+        400,
+        "type",
+    );
+    assert_eq!(
+        get("withdrawInfo", &auth).1,
+        json!({"code": 900, "info": {"type": "alipay", "id": "", "name": ""}})
+    );
+    // The S4 code is not a pay code for the order it was delivered through.
+    let (s, v) = read_json(
+        http.post(format!("{url}/api/payment/order/pay"))
+            .header("Authorization", &format!("Bearer {auth}"))
+            .send_json(json!({"order_id": pay_id, "verify_code_order_id": outbox["data"].as_array().unwrap().iter().rev().find(|m| m["purpose"] == "s4_withdraw_info").unwrap()["send_id"], "verify_code": code})),
+    )
+    .unwrap();
+    assert_eq!(s, 400, "{v}");
+    let (s, v) = post("withdrawInfo", &auth, &account(&code));
+    assert_eq!((s, &v), (200, &json!({"code": 900})), "{v}");
+    assert_eq!(
+        get("withdrawInfo", &auth).1,
+        json!({"code": 900, "info": {"type": "alipay", "id": "a@example.com", "name": "Zhang"}})
+    );
+    // Single use.
+    refused(post("withdrawInfo", &auth, &account(&code)), 400, "smscode");
+    assert_eq!(
+        check(&auth),
+        json!({"code": 900, "passwd": true, "questions": true, "withdraw": true})
+    );
+
+    // Withdraw: bad amount, wrong password, then once this month, then the limit.
+    refused(withdraw("654321", json!("12.5")), 400, "amount");
+    refused(withdraw("654321", json!("0")), 400, "amount");
+    refused(withdraw("123456", json!("1000")), 400, "passwd");
+    refused(
+        post(
+            "withdraw",
+            &auth,
+            &json!({"passwd": "AAAA", "amount": "1000"}),
+        ),
+        400,
+        "passwd",
+    );
+    let (s, v) = withdraw("654321", json!("1000"));
+    assert_eq!((s, &v), (200, &json!({"code": 900})), "{v}");
+    let (s, v) = withdraw("654321", json!(500));
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (409, Some("withdraw_monthly_limit")),
+        "{v}"
+    );
+
+    // Another user's settings are their own.
+    assert_eq!(check(&other_auth), nothing);
+}
