@@ -38,7 +38,8 @@ struct Req {
     body: Option<Value>,
 }
 
-fn send(http: &ureq::Agent, r: &Req) -> u16 {
+/// The status, and the error `code` of a non-2xx answer.
+fn send(http: &ureq::Agent, r: &Req) -> (u16, String) {
     let auth = format!("Bearer {}", r.bearer);
     let resp = match (&r.body, r.method) {
         (_, "GET") => http.get(&r.url).header("Authorization", &auth).call(),
@@ -51,7 +52,10 @@ fn send(http: &ureq::Agent, r: &Req) -> u16 {
             .header("Authorization", &auth)
             .send_empty(),
     };
-    read_json(resp).map_or(0, |(s, _)| s)
+    match read_json(resp) {
+        Ok((s, v)) => (s, v["code"].as_str().unwrap_or("").to_owned()),
+        Err(e) => (0, e),
+    }
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -66,7 +70,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn run_load(conc: usize, reqs: &[Req], ok: u16) -> Value {
     let next = AtomicUsize::new(0);
     let lat = Mutex::new(Vec::with_capacity(reqs.len()));
-    let bad = AtomicUsize::new(0);
+    let bad = Mutex::new(std::collections::BTreeMap::<String, usize>::new());
     let start = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..conc {
@@ -76,8 +80,12 @@ fn run_load(conc: usize, reqs: &[Req], ok: u16) -> Value {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(r) = reqs.get(i) else { break };
                     let t = Instant::now();
-                    if send(&http, r) != ok {
-                        bad.fetch_add(1, Ordering::SeqCst);
+                    let (status, code) = send(&http, r);
+                    if status != ok {
+                        *bad.lock()
+                            .unwrap()
+                            .entry(format!("{status} {code}"))
+                            .or_default() += 1;
                     }
                     lat.lock().unwrap().push(t.elapsed().as_secs_f64() * 1e3);
                 }
@@ -87,8 +95,9 @@ fn run_load(conc: usize, reqs: &[Req], ok: u16) -> Value {
     let wall = start.elapsed().as_secs_f64();
     let mut l = lat.into_inner().unwrap();
     l.sort_by(f64::total_cmp);
+    let bad = bad.into_inner().unwrap();
     json!({
-        "requests": reqs.len(), "errors": bad.into_inner(), "rps": reqs.len() as f64 / wall,
+        "requests": reqs.len(), "errors": bad.values().sum::<usize>(), "error_codes": bad, "rps": reqs.len() as f64 / wall,
         "p50_ms": percentile(&l, 0.5), "p99_ms": percentile(&l, 0.99),
     })
 }

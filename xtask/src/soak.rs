@@ -13,7 +13,7 @@ use std::os::unix::process::CommandExt as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::cmd::{cargo, root, Result};
+use crate::cmd::{cargo, exec, root, Result};
 use crate::{setup, widget};
 
 const FUZZ_TESTS: [&str; 4] = [
@@ -54,6 +54,25 @@ fn run_until(cmd: &mut Command, deadline: Instant) -> Result<Outcome> {
     }
 }
 
+/// Optimised, with overflow checks and debug assertions kept so arithmetic bugs panic.
+fn fuzz_command(cases: &str) -> Command {
+    let mut cmd = cargo();
+    cmd.current_dir(root())
+        .args(["test", "--release", "-p", "kassa-shared"])
+        .args(FUZZ_TESTS.iter().flat_map(|t| ["--test", t]))
+        .env("PROPTEST_CASES", cases)
+        .env("CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS", "true")
+        .env("CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS", "true");
+    cmd
+}
+
+fn crash_command() -> Command {
+    let mut cmd = cargo();
+    cmd.current_dir(root())
+        .args(["test", "-p", "kassa-tests", "--test", "proof_faults"]);
+    cmd
+}
+
 pub fn run(args: &[String]) -> Result {
     let minutes: u64 = args
         .first()
@@ -66,19 +85,15 @@ pub fn run(args: &[String]) -> Result {
     let cases = std::env::var("KASSA_SOAK_CASES").unwrap_or_else(|_| "100000".to_owned());
     setup::run()?;
     widget::build_edge()?;
+    // Builds first, outside the time budget, so the budget is spent running.
+    exec(fuzz_command(&cases).arg("--no-run"))?;
+    exec(crash_command().arg("--no-run"))?;
     let start = Instant::now();
     let budget = Duration::from_secs(minutes * 60);
     let mut report = Vec::new();
 
-    let mut fuzz = cargo();
-    fuzz.current_dir(root())
-        .args(["test", "--release", "-p", "kassa-shared"])
-        .args(FUZZ_TESTS.iter().flat_map(|t| ["--test", t]))
-        .env("PROPTEST_CASES", &cases)
-        .env("CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS", "true")
-        .env("CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS", "true");
     let fuzz_deadline = start + budget.mul_f64(0.6);
-    match run_until(&mut fuzz, fuzz_deadline)? {
+    match run_until(&mut fuzz_command(&cases), fuzz_deadline)? {
         Outcome::Passed => report.push(format!("fuzz: {cases} cases per target, no failure")),
         Outcome::TimedOut => report.push(format!(
             "fuzz: stopped at the time bound before {cases} cases per target finished (no failure until then)"
@@ -88,11 +103,9 @@ pub fn run(args: &[String]) -> Result {
     let deadline = start + budget;
     let mut rounds = 0;
     while Instant::now() + Duration::from_secs(60) < deadline {
-        let mut crash = cargo();
+        let mut crash = crash_command();
         crash
-            .current_dir(root())
-            .args(["test", "-p", "kassa-tests", "--test", "proof_faults", "--"])
-            .args(["--exact", "sigkill_mid_load_loses_nothing"])
+            .args(["--", "--exact", "sigkill_mid_load_loses_nothing"])
             .env("KASSA_PROOF_LOAD_SECS", "20");
         match run_until(&mut crash, deadline)? {
             Outcome::Passed => rounds += 1,

@@ -60,7 +60,7 @@ fn panel(
         y += bar;
     }
     for (i, s) in series.iter().enumerate() {
-        let x = W - 150.0 + 50.0 * i as f64;
+        let x = W - 200.0 + 66.0 * i as f64;
         let _ = writeln!(
             svg,
             r#"<rect x="{x:.0}" y="{:.0}" width="10" height="10" fill="{}"/><text x="{:.0}" y="{:.0}" font-size="10">{s}</text>"#,

@@ -64,6 +64,12 @@ pub fn table(v: &Value) -> String {
         }
     }
     md.push_str(
+        "\n`errors` counts answers other than 200 (their codes are in `results.json` under \
+         `error_codes` from this version of the runner on). `pay` calls S0 `prePayCheck` and \
+         the wallet before answering, so its latency includes two loopback round trips to \
+         the sandbox, which shares the same 2 cores.\n",
+    );
+    md.push_str(
         "\n### `pay` latency by order history\n\n\
          Each order first receives N verified events (failed attempts), then one `pay`.\n\n\
          | events before pay | p50 ms | p99 ms | samples |\n|---:|---:|---:|---:|\n",
