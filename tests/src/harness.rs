@@ -155,6 +155,17 @@ impl Edge {
         self.spawn()
     }
 
+    /// Kills wrangler and workerd at once (SIGKILL to the process group, no chance to
+    /// flush anything), as a crash or an OOM kill would; [`Edge::restart`] brings the
+    /// edge back on the same state directory.
+    pub fn kill(&mut self) {
+        if let Some(child) = self.child.as_ref() {
+            let group = format!("-{}", child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        }
+        self.stop();
+    }
+
     /// Stops the edge: SIGTERM to the process group, SIGKILL after 5 s.
     pub fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {

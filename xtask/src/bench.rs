@@ -1,6 +1,12 @@
-//! `cargo xtask bench [widget]`: measurable figures into `bench/results.json` and a table
-//! in `bench/REPORT.md`: the widget bundle's bytes (raw / gzip -9 / brotli) and the shared
-//! crypto profiles' speed (criterion) next to `openssl speed`.
+//! `cargo xtask bench [widget|crypto|edge]`: measurable figures into `bench/results.json`
+//! and a table in `bench/REPORT.md`: the widget bundle's bytes (raw / gzip -9 / brotli),
+//! the shared crypto profiles' speed (criterion) next to `openssl speed`, and the edge
+//! under `wrangler dev` (route throughput and latency by connection count next to a
+//! trivial route, pay latency by order history, time to `kassa:ready` next to a blank
+//! page; [`edge`]) with a chart in `bench/edge.svg` ([`chart`]).
+
+mod chart;
+mod edge;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -14,11 +20,16 @@ use crate::{setup, widget};
 type Row = (&'static str, usize, usize, Option<usize>);
 
 pub fn run(args: &[String]) -> Result {
-    let (widget, crypto) = match args.first().map(String::as_str) {
-        None => (true, true),
-        Some("widget") => (true, false),
-        Some("crypto") => (false, true),
-        Some(other) => return Err(format!("bench: unknown suite {other:?} (widget, crypto)")),
+    let (widget, crypto, edge) = match args.first().map(String::as_str) {
+        None => (true, true, true),
+        Some("widget") => (true, false, false),
+        Some("crypto") => (false, true, false),
+        Some("edge") => (false, false, true),
+        Some(other) => {
+            return Err(format!(
+                "bench: unknown suite {other:?} (widget, crypto, edge)"
+            ))
+        }
     };
     setup::run()?;
     let mut results = serde_json::Map::new();
@@ -35,6 +46,12 @@ pub fn run(args: &[String]) -> Result {
     }
     let dir = root().join("bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("bench/: {e}"))?;
+    if edge {
+        let json = edge::measure()?;
+        md.push_str(&edge::table(&json));
+        write(&dir.join("edge.svg"), &chart::edge_svg(&json))?;
+        results.insert("edge".to_owned(), json);
+    }
     // Merge into the existing file so `bench widget` does not erase the crypto figures.
     let path = dir.join("results.json");
     let mut all: serde_json::Map<String, serde_json::Value> = std::fs::read_to_string(&path)

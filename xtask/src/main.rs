@@ -6,12 +6,14 @@
 //! - `edge`   build the Worker with worker-build into `edge/build/`
 //! - `widget` build the release widget bundle into `www/kassa/`
 //! - `bench`  benchmarks; figures into `bench/`
+//! - `soak`   the long fuzz and crash-loop runs, bounded in time (default 15 min)
 
 mod bench;
 mod cmd;
 mod dev;
 mod devvars;
 mod setup;
+mod soak;
 mod test;
 mod widget;
 
@@ -29,8 +31,9 @@ fn main() -> ExitCode {
         Some("edge") => setup::run().and_then(|()| widget::build_edge()),
         Some("widget") => setup::run().and_then(|()| widget::build_bundle().map(|_| ())),
         Some("bench") => bench::run(&args[1..]),
+        Some("soak") => soak::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup|dev|test|edge|widget|bench>");
+            eprintln!("usage: cargo xtask <setup|dev|test|edge|widget|bench|soak>");
             return ExitCode::from(2);
         }
     };

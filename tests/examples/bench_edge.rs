@@ -1,0 +1,331 @@
+//! The edge half of `cargo xtask bench` (run by `xtask/src/bench/edge.rs`; prints one JSON
+//! document on stdout). Everything runs on 127.0.0.1: `wrangler dev` wired to the
+//! in-process sandbox, and for the browser figure a tiny static server and headless
+//! Chromium.
+//!
+//! - **Routes**: throughput and p50 / p99 latency of `GET /health` (the trivial route),
+//!   `load_pay_data`, `pay` (each request a fresh order with its SMS code sent beforehand,
+//!   so only the pay itself is timed) and a callback route (a verified provider event
+//!   applied to an order: `/v1/test_helpers/orders/:id/events`, the same Durable Object
+//!   path a `/callbacks/<channel>` request ends in), at 1, 10 and 50 connections.
+//! - **History**: `pay` latency on orders carrying 10, 100 and 1 000 prior events.
+//! - **Ready**: navigation → `kassa:ready` in headless Chromium (the page reports
+//!   `performance.now()` to the static server) next to a blank page, same run.
+//!
+//! Loops are bounded by request counts, not by time, and stop by themselves.
+//! `BENCH_QUICK=1` shrinks every count (a smoke run).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+// The edge + sandbox rig of the proof suites, so the bench measures the same set-up.
+#[path = "../tests/proof_support/mod.rs"]
+mod proof_support;
+
+use proof_support::{Api, Rig};
+
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
+use std::time::{Duration, Instant};
+
+use kassa_tests::harness::{agent, free_port, read_json, root, TempDir, MERCHANT_KEY};
+use serde_json::{json, Value};
+
+struct Req {
+    method: &'static str,
+    url: String,
+    bearer: String,
+    body: Option<Value>,
+}
+
+/// The status, and the error `code` of a non-2xx answer.
+fn send(http: &ureq::Agent, r: &Req) -> (u16, String) {
+    let auth = format!("Bearer {}", r.bearer);
+    let resp = match (&r.body, r.method) {
+        (_, "GET") => http.get(&r.url).header("Authorization", &auth).call(),
+        (Some(b), _) => http
+            .post(&r.url)
+            .header("Authorization", &auth)
+            .send_json(b),
+        (None, _) => http
+            .post(&r.url)
+            .header("Authorization", &auth)
+            .send_empty(),
+    };
+    match read_json(resp) {
+        Ok((s, v)) => (s, v["code"].as_str().unwrap_or("").to_owned()),
+        Err(e) => (0, e),
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Runs `reqs` over `conc` connections; every answer must be `ok`.
+fn run_load(conc: usize, reqs: &[Req], ok: u16) -> Value {
+    let next = AtomicUsize::new(0);
+    let lat = Mutex::new(Vec::with_capacity(reqs.len()));
+    let bad = Mutex::new(std::collections::BTreeMap::<String, usize>::new());
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..conc {
+            s.spawn(|| {
+                let http = agent();
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(r) = reqs.get(i) else { break };
+                    let t = Instant::now();
+                    let (status, code) = send(&http, r);
+                    if status != ok {
+                        *bad.lock()
+                            .unwrap()
+                            .entry(format!("{status} {code}"))
+                            .or_default() += 1;
+                    }
+                    lat.lock().unwrap().push(t.elapsed().as_secs_f64() * 1e3);
+                }
+            });
+        }
+    });
+    let wall = start.elapsed().as_secs_f64();
+    let mut l = lat.into_inner().unwrap();
+    l.sort_by(f64::total_cmp);
+    let bad = bad.into_inner().unwrap();
+    json!({
+        "requests": reqs.len(), "errors": bad.values().sum::<usize>(), "error_codes": bad, "rps": reqs.len() as f64 / wall,
+        "p50_ms": percentile(&l, 0.5), "p99_ms": percentile(&l, 0.99),
+    })
+}
+
+struct Bench {
+    api: Api,
+    users: AtomicUsize,
+}
+
+impl Bench {
+    /// A fresh wallet order for a fresh user: (id, client_secret).
+    fn order(&self) -> (String, String) {
+        let n = self.users.fetch_add(1, Ordering::SeqCst);
+        // Numeric user ids: the widget decodes S2 `payerUserId` as a long and refuses
+        // "bench-1" (the edge itself accepts any string; noted in the proof report).
+        self.api.order(&(7_000_000 + n).to_string())
+    }
+
+    /// A ready-to-send `pay` for a fresh order whose code was already sent.
+    fn pay_request(&self, prepare: impl FnOnce(&str)) -> Req {
+        let (id, secret) = self.order();
+        prepare(&id);
+        Req {
+            method: "POST",
+            url: format!("{}/api/payment/order/pay", self.api.url),
+            body: Some(self.api.pay_body(&id, &secret)),
+            bearer: secret,
+        }
+    }
+
+    fn event_request(&self, id: &str, n: usize) -> Req {
+        Req {
+            method: "POST",
+            url: format!("{}/v1/test_helpers/orders/{id}/events", self.api.url),
+            bearer: MERCHANT_KEY.into(),
+            body: Some(
+                json!({"id": format!("bench-evt-{id}-{n}"), "type": "attempt_failed",
+                "attempt": (1_000_000 + n).to_string()}),
+            ),
+        }
+    }
+}
+
+fn routes(b: &Bench, scale: usize) -> Value {
+    let mut out = serde_json::Map::new();
+    let (id, secret) = b.order();
+    let orders: Vec<String> = (0..10).map(|_| b.order().0).collect();
+    let evt = AtomicUsize::new(0);
+    for conc in [1usize, 10, 50] {
+        let n = scale * if conc == 1 { 1 } else { 4 };
+        let health: Vec<Req> = (0..n)
+            .map(|_| Req {
+                method: "GET",
+                url: format!("{}/health", b.api.url),
+                bearer: String::new(),
+                body: None,
+            })
+            .collect();
+        let lpd: Vec<Req> = (0..n)
+            .map(|_| Req {
+                method: "GET",
+                url: format!(
+                    "{}/api/payment/order/load_pay_data?order_id={id}",
+                    b.api.url
+                ),
+                bearer: secret.clone(),
+                body: None,
+            })
+            .collect();
+        let events: Vec<Req> = (0..n)
+            .map(|i| {
+                b.event_request(
+                    &orders[i % orders.len()],
+                    evt.fetch_add(1, Ordering::SeqCst),
+                )
+            })
+            .collect();
+        let pays: Vec<Req> = (0..n / 2).map(|_| b.pay_request(|_| {})).collect();
+        for (name, reqs) in [
+            ("health", &health),
+            ("load_pay_data", &lpd),
+            ("callback_event", &events),
+            ("pay", &pays),
+        ] {
+            let r = run_load(conc, reqs, 200);
+            eprintln!("bench: {name} @ {conc}: {r}");
+            out.entry(name).or_insert_with(|| json!({}))[conc.to_string()] = r;
+        }
+    }
+    Value::Object(out)
+}
+
+fn history(b: &Bench, samples: usize) -> Value {
+    let mut out = serde_json::Map::new();
+    for len in [10usize, 100, 1000] {
+        let reqs: Vec<Req> = (0..samples)
+            .map(|_| {
+                b.pay_request(|id| {
+                    let evs: Vec<Req> = (0..len).map(|n| b.event_request(id, n)).collect();
+                    let r = run_load(8, &evs, 200);
+                    assert_eq!(r["errors"], 0, "{r}");
+                })
+            })
+            .collect();
+        let r = run_load(1, &reqs, 200);
+        eprintln!("bench: pay after {len} events: {r}");
+        out.insert(len.to_string(), r);
+    }
+    Value::Object(out)
+}
+
+const READY_PAGE: &str = r#"<!doctype html><meta charset="utf-8"><div id="c"></div>
+<script type="module">
+import init, { mount } from "/kassa/kassa.js";
+const q = new URLSearchParams(location.search);
+const el = document.getElementById("c");
+el.addEventListener("kassa:ready", () => {
+  fetch("/report", { method: "POST", body: String(performance.now()) });
+});
+el.addEventListener("kassa:error", (e) => {
+  fetch("/report", { method: "POST", body: "error " + JSON.stringify(e.detail) });
+});
+await init();
+mount(el, { orderId: q.get("order"), clientSecret: q.get("secret"), edge: q.get("edge"), locale: "en-US" });
+</script>"#;
+
+const BLANK_PAGE: &str = r#"<!doctype html><meta charset="utf-8">
+<script type="module">fetch("/report", { method: "POST", body: String(performance.now()) });</script>"#;
+
+/// Serves the pages and `www/kassa/`, and forwards each `/report` body.
+fn static_server(port: u16, reports: mpsc::Sender<String>) {
+    let server = tiny_http::Server::http(("127.0.0.1", port)).unwrap();
+    let www = root().join("www");
+    std::thread::spawn(move || {
+        for mut req in server.incoming_requests() {
+            let path = req.url().split('?').next().unwrap_or("").to_owned();
+            let (body, ctype): (Vec<u8>, &str) = match path.as_str() {
+                "/report" => {
+                    let mut s = String::new();
+                    let _ = req.as_reader().read_to_string(&mut s);
+                    let _ = reports.send(s);
+                    (Vec::new(), "text/plain")
+                }
+                "/ready.html" => (READY_PAGE.into(), "text/html"),
+                "/blank.html" => (BLANK_PAGE.into(), "text/html"),
+                p if p.starts_with("/kassa/") && !p.contains("..") => {
+                    let ctype = if p.ends_with(".wasm") {
+                        "application/wasm"
+                    } else {
+                        "text/javascript"
+                    };
+                    (std::fs::read(www.join(&p[1..])).unwrap_or_default(), ctype)
+                }
+                _ => (Vec::new(), "text/plain"),
+            };
+            let header = tiny_http::Header::from_bytes("Content-Type", ctype).unwrap();
+            let _ = req.respond(tiny_http::Response::from_data(body).with_header(header));
+        }
+    });
+}
+
+/// One navigation in a fresh headless Chromium; the reported `performance.now()`.
+fn navigate(url: &str, reports: &mpsc::Receiver<String>) -> f64 {
+    let profile = TempDir::new("bench-chromium").unwrap();
+    let mut child = Command::new("chromium")
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium");
+    let got = reports.recv_timeout(Duration::from_secs(60));
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = got.unwrap_or_else(|_| panic!("{url}: no report within 60 s"));
+    text.parse().unwrap_or_else(|_| panic!("{url}: {text}"))
+}
+
+fn ready(b: &Bench, port: u16, runs: usize) -> Value {
+    let (tx, rx) = mpsc::channel();
+    static_server(port, tx);
+    let page = format!("http://127.0.0.1:{port}");
+    let (mut blank, mut widget) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        blank.push(navigate(&format!("{page}/blank.html"), &rx));
+        let (id, secret) = b.order();
+        let url = format!(
+            "{page}/ready.html?order={id}&secret={secret}&edge={}",
+            b.api.url
+        );
+        widget.push(navigate(&url, &rx));
+    }
+    let med = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        percentile(v, 0.5)
+    };
+    json!({"runs": runs, "blank_ms": med(&mut blank.clone()), "ready_ms": med(&mut widget.clone()),
+        "blank_all_ms": blank, "ready_all_ms": widget})
+}
+
+fn main() {
+    let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
+    let page_port = free_port().unwrap();
+    let origin = format!("http://127.0.0.1:{page_port}");
+    let rig = Rig::start(
+        "bench-edge",
+        &[
+            ("KASSA_ALLOWED_ORIGINS", &origin),
+            ("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0"),
+        ],
+    );
+    let b = Bench {
+        api: rig.api.clone(),
+        users: AtomicUsize::new(0),
+    };
+    let scale = if quick { 10 } else { 100 };
+    let out = json!({
+        "routes": routes(&b, scale),
+        "history": history(&b, if quick { 2 } else { 5 }),
+        "ready": ready(&b, page_port, if quick { 2 } else { 7 }),
+        "machine": {"cores": std::thread::available_parallelism().map_or(0, |n| n.get())},
+    });
+    drop(rig);
+    println!("{}", serde_json::to_string_pretty(&out).unwrap());
+}
