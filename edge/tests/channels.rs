@@ -6,11 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(target_arch = "wasm32")]
 
-// The browser tests compile the two modules into the test crate instead of linking the
-// edge library: the library's `#[event(fetch)]` export is named `fetch` and would shadow
-// the global `fetch` that wasm-bindgen's loader uses in the browser, so the test module
-// could never load. Both modules are self-contained (they use only `shared`, `worker`
-// and each other), so this tests exactly the code the Worker ships.
+// Compiled in, not linked: why in `tests/webcrypto.rs`.
 #[allow(dead_code, unused_imports)]
 #[path = "../src/channels/mod.rs"]
 mod channels;

@@ -174,6 +174,8 @@ fn handle(cfg: &Config, inbox: &Inbox, mut req: Request) {
         (Method::Get, "/kassa/kassa.js") => file(cfg, "kassa/kassa.js"),
         (Method::Get, "/kassa/kassa_bg.wasm") => file(cfg, "kassa/kassa_bg.wasm"),
         (Method::Get, "/kassa/kassa.d.ts") => file(cfg, "kassa/kassa.d.ts"),
+        // wasm-bindgen's module snippets (`<kassa-checkout>`), which `kassa.js` imports.
+        (Method::Get, p) if snippet_path(p) => file(cfg, &p[1..]),
         (_, "/" | "/demo/orders" | "/demo/webhooks" | "/shop.js" | "/shop.css") => {
             text(405, "method not allowed")
         }
@@ -211,6 +213,20 @@ fn error(status: u16, field: &str, message: &str) -> Resp {
         status,
         &json!({"error": {"field": field, "message": format!("{field}: {message}")}}),
     )
+}
+
+/// `/kassa/snippets/<crate-hash>/…/<name>.js`, with nothing that could leave the folder.
+fn snippet_path(p: &str) -> bool {
+    p.strip_prefix("/kassa/snippets/").is_some_and(|rest| {
+        rest.ends_with(".js")
+            && rest.split('/').all(|seg| {
+                !seg.is_empty()
+                    && !seg.starts_with('.')
+                    && seg
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            })
+    })
 }
 
 fn file(cfg: &Config, rel: &str) -> Resp {
@@ -417,4 +433,27 @@ fn receive_webhook(cfg: &Config, inbox: &Inbox, req: &mut Request) -> Resp {
         }
     }
     json_resp(200, &json!({"received": true}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snippet_path;
+
+    #[test]
+    fn only_snippet_files_are_served() {
+        assert!(snippet_path(
+            "/kassa/snippets/kassa-widget-f0874a2bd2ac57d3/src/element.js"
+        ));
+        for bad in [
+            "/kassa/snippets/../../../edge/.dev.vars",
+            "/kassa/snippets/a/../b.js",
+            "/kassa/snippets/.hidden/x.js",
+            "/kassa/snippets/a//b.js",
+            "/kassa/snippets/a/b.wasm",
+            "/kassa/snippets/",
+            "/kassa/kassa.js",
+        ] {
+            assert!(!snippet_path(bad), "{bad}");
+        }
+    }
 }

@@ -21,7 +21,9 @@ const SCREEN_JS: &str = r"
 const root = document.getElementById('checkout').shadowRoot;
 if (!root) return null;
 const tagged = root.querySelector('[data-screen]');
-if (tagged) return tagged.getAttribute('data-screen');
+// The widget's `data-screen` values, folded onto this suite's coarser names.
+const fold = {paying: 'progress', processing: 'progress', expired: 'ended', cancelled: 'ended', error: 'network-error'};
+if (tagged) { const t = tagged.getAttribute('data-screen'); return fold[t] || t; }
 if (root.querySelector('.kassa-skeleton')) return 'loading';
 if (root.querySelector('.kassa-summary')) return 'ready';
 if (root.querySelector('.kassa-code-step')) return 'code';

@@ -141,6 +141,24 @@ pub struct OutboxEntry {
     pub log: Vec<DeliveryAttempt>,
 }
 
+impl OutboxEntry {
+    /// A new entry, due on the next alarm (now).
+    fn pending(id: String, kind: OutboxKind, event_type: String, now: u64, body: &Value) -> Self {
+        Self {
+            id,
+            kind,
+            event_type,
+            created_ms: now,
+            body: body.to_string(),
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            window_start_ms: None,
+            next_attempt_ms: Some(now),
+            log: Vec::new(),
+        }
+    }
+}
+
 /// The Worker forwards the one subprotocol it accepts (never the `bearer.` entry) on the
 /// internal `/ws` request; the object echoes it in its 101. workerd refuses a 101 naming a
 /// protocol the request did not offer, so it has to travel on the inner request.
@@ -342,18 +360,13 @@ impl OrderObject {
                                 "created": now / 1000,
                                 "data": message,
                             });
-                            outbox.push(OutboxEntry {
+                            outbox.push(OutboxEntry::pending(
                                 id,
-                                kind: OutboxKind::Webhook,
-                                event_type: "verification_code.requested".to_owned(),
-                                created_ms: now,
-                                body: body.to_string(),
-                                status: DeliveryStatus::Pending,
-                                attempts: 0,
-                                window_start_ms: None,
-                                next_attempt_ms: Some(now),
-                                log: Vec::new(),
-                            });
+                                OutboxKind::Webhook,
+                                "verification_code.requested".to_owned(),
+                                now,
+                                &body,
+                            ));
                             self.save(&stored, &outbox).await?;
                             self.reschedule(&stored, &outbox).await?;
                         }

@@ -161,19 +161,7 @@ pub(super) fn enqueue(
             }),
             OutboxKind::Relay => body,
         };
-        outbox.push(OutboxEntry {
-            id,
-            kind,
-            event_type,
-            created_ms: now,
-            body: body.to_string(),
-            status: DeliveryStatus::Pending,
-            attempts: 0,
-            window_start_ms: None,
-            // Webhooks and relays go out on the next alarm (now).
-            next_attempt_ms: Some(now),
-            log: Vec::new(),
-        });
+        outbox.push(OutboxEntry::pending(id, kind, event_type, now, &body));
     }
     pushes
 }
