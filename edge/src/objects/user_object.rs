@@ -64,6 +64,29 @@ fn key(id: u64) -> String {
     format!("o:{id:020}")
 }
 
+/// What the risk engine needs from a user's object (`GET /profile`). Missing or
+/// unreadable fields read as "nothing known", so a new user is simply untrusted.
+pub struct RiskProfile {
+    pub ga_enrolled: bool,
+    pub trusted: bool,
+    pub devices: Vec<String>,
+    pub velocity: VelocityWindow,
+}
+
+impl RiskProfile {
+    /// Reads `user_id`'s profile through their `UserObject`.
+    pub async fn load(env: &Env, user_id: &str) -> Result<Self, EdgeError> {
+        let stub = super::user_stub(env, user_id)?;
+        let v = super::call(&stub, Method::Get, "/profile", None).await?;
+        Ok(Self {
+            ga_enrolled: v["ga_enrolled"].as_bool().unwrap_or(false),
+            trusted: v["trusted"].as_bool().unwrap_or(false),
+            devices: serde_json::from_value(v["devices"].clone()).unwrap_or_default(),
+            velocity: serde_json::from_value(v["velocity"].clone()).unwrap_or_default(),
+        })
+    }
+}
+
 #[durable_object]
 pub struct UserObject {
     state: State,

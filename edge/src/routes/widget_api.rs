@@ -31,6 +31,7 @@ use kassa_shared::second_factor::{self, WrongCodeLock};
 use crate::env::{self, bearer};
 use crate::error::{respond_s2, EdgeError};
 use crate::input;
+use crate::objects::user_object::RiskProfile;
 use crate::objects::{call, order_stub, user_stub};
 use crate::resources::StoredOrder;
 use crate::webcrypto::OaepPublicKey;
@@ -225,16 +226,7 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
             let device_id = input::opt_string(&map, "device_id", "device_id", 128)?;
             let claims = authorize(&req, &ctx.env, id, "load_pay_data").await?;
             let stored = load(&ctx.env, id).await?;
-            let profile = call(
-                &user_stub(&ctx.env, &claims.user_id)?,
-                Method::Get,
-                "/profile",
-                None,
-            )
-            .await?;
-            let trusted = profile["trusted"].as_bool().unwrap_or(false);
-            let devices: Vec<String> =
-                serde_json::from_value(profile["devices"].clone()).unwrap_or_default();
+            let profile = RiskProfile::load(&ctx.env, &claims.user_id).await?;
             let config = risk_config(&ctx.env)?;
             let amount = risk_amount(stored.order.amount());
             let empty = VelocityWindow::default();
@@ -247,15 +239,15 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
                     ip_velocity: &empty,
                     wrong_codes: &WrongCodeLock::default(),
                     device_id: device_id.as_deref(),
-                    known_devices: &devices,
-                    user_trusted: trusted,
+                    known_devices: &profile.devices,
+                    user_trusted: profile.trusted,
                     last_failed_attempt_ms: None,
                 },
                 &config,
                 Date::now().as_millis(),
             );
             let user = &stored.meta.user;
-            let bind_ga = profile["ga_enrolled"].as_bool().unwrap_or(false);
+            let bind_ga = profile.ga_enrolled;
             // An enrolled authenticator first (no code to send); else the phone, else
             // e-mail.
             let auth_type = if bind_ga {

@@ -1,6 +1,7 @@
 //! `pay` / `quick_pay` inside the order's object: idempotency, lock, code, risk, S0, channel.
 
 use super::*;
+use crate::objects::user_object::RiskProfile;
 
 const WRONG_CODES_KEY: &str = "wrong_codes";
 const PAY_LOCK_KEY: &str = "pay_lock";
@@ -214,12 +215,7 @@ impl OrderObject {
         // Risk (SPEC 5), recorded with its reason codes whatever it decides. The user's
         // trust flag and known devices come from their `UserObject`.
         let user = crate::objects::user_stub(&self.env, &p.user_id)?;
-        let profile = crate::objects::call(&user, Method::Get, "/profile", None).await?;
-        let trusted = profile["trusted"].as_bool().unwrap_or(false);
-        let devices: Vec<String> =
-            serde_json::from_value(profile["devices"].clone()).unwrap_or_default();
-        let user_velocity: VelocityWindow =
-            serde_json::from_value(profile["velocity"].clone()).unwrap_or_default();
+        let profile = RiskProfile::load(&self.env, &p.user_id).await?;
         let amount = risk_amount(stored.order.amount());
         // Per-IP velocity needs a per-IP object; until then its window is empty.
         let empty = VelocityWindow::default();
@@ -228,12 +224,12 @@ impl OrderObject {
                 order_amount: &amount,
                 requested_amount: &amount,
                 order_expires_at_ms: stored.order.expires_at_ms(),
-                user_velocity: &user_velocity,
+                user_velocity: &profile.velocity,
                 ip_velocity: &empty,
                 wrong_codes: &lock,
                 device_id: p.device_id.as_deref(),
-                known_devices: &devices,
-                user_trusted: trusted,
+                known_devices: &profile.devices,
+                user_trusted: profile.trusted,
                 last_failed_attempt_ms: None,
             },
             &config,
