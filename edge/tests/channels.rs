@@ -20,6 +20,7 @@ use crate::channels::pingpp::{self, ChargeOrder, PingppConfig};
 use crate::channels::s0::{self, PrePayDecision, S0Config, S0Error};
 use crate::channels::wallet::{self, WalletConfig, WalletError};
 use crate::channels::{ChannelConfig, ConfigError, OutboundResponse};
+use kassa_shared::callback::ProviderRef;
 use kassa_shared::crypto::{PrivateKey, PublicKey, SignAlg};
 use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money, TokenAmount};
@@ -39,6 +40,12 @@ const PRIV_2048: &str = include_str!("../../tests/vectors/crypto/keys/rsa2048.pk
 
 fn id() -> Id {
     Id::parse("order_id", "476682884348973312").unwrap()
+}
+
+const REF: &str = "476682884348973312A476682884348973313";
+
+fn reference() -> ProviderRef {
+    ProviderRef::parse("reference", REF).unwrap()
 }
 
 fn resp(status: u16, body: &Value) -> OutboundResponse {
@@ -146,7 +153,7 @@ fn pingpp_charge_request_and_answers() {
         timeout: core::time::Duration::from_secs(2),
     };
     let order = ChargeOrder {
-        order_id: id(),
+        reference: reference(),
         amount: Money::new(Currency::Cny, 1000),
         channel: "alipay_wap".into(),
         client_ip: "127.0.0.1".into(),
@@ -161,12 +168,12 @@ fn pingpp_charge_request_and_answers() {
     assert_eq!(sent["amount"], 1000);
     assert_eq!(sent["currency"], "cny");
     assert_eq!(sent["app"]["id"], "app_1");
-    assert_eq!(sent["order_no"], "476682884348973312");
+    assert_eq!(sent["order_no"], REF);
 
     let charge = |paid: bool, amount: u64| {
         resp(
             200,
-            &json!({"id": "ch_1", "object": "charge", "order_no": "476682884348973312",
+            &json!({"id": "ch_1", "object": "charge", "order_no": REF,
             "amount": amount, "currency": "cny", "paid": paid, "failure_code": null,
             "credential": {"alipay_wap": {}}}),
         )
@@ -174,7 +181,7 @@ fn pingpp_charge_request_and_answers() {
     let c = pingpp::parse_charge(
         "create charge",
         &charge(false, 1000),
-        Some((id(), order.amount)),
+        Some((&reference(), order.amount)),
     )
     .unwrap();
     assert_eq!(c.status(), Status::Pending);
@@ -188,7 +195,7 @@ fn pingpp_charge_request_and_answers() {
     assert!(pingpp::parse_charge(
         "create charge",
         &charge(false, 999),
-        Some((id(), order.amount))
+        Some((&reference(), order.amount))
     )
     .is_err());
     let err = pingpp::parse_charge(
@@ -203,6 +210,38 @@ fn pingpp_charge_request_and_answers() {
     assert!(err.to_string().contains("invalid_request_error"), "{err}");
     assert!(pingpp::retrieve_charge_request(&cfg, "ch_1").is_ok());
     assert!(pingpp::retrieve_charge_request(&cfg, "../x").is_err());
+
+    // Refunds: the charge's refunds collection, the full amount, Ping++'s answer checked.
+    let req = pingpp::create_refund_request(&cfg, "ch_1", 1000, "why").unwrap();
+    assert_eq!(req.url, "http://127.0.0.1:9/v1/charges/ch_1/refunds");
+    assert_eq!(req.header("Authorization"), Some("Basic c2tfdGVzdF9hYmM6"));
+    let sent: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
+    assert_eq!(sent, json!({"amount": 1000, "description": "why"}));
+    assert!(pingpp::create_refund_request(&cfg, "ch_1/../x", 1000, "").is_err());
+    let refund = |status: &str, charge: &str, amount: u64| {
+        resp(
+            200,
+            &json!({"id": "re_1", "object": "refund", "amount": amount, "succeed": false,
+                "status": status, "charge": charge, "charge_order_no": REF}),
+        )
+    };
+    let r = pingpp::parse_refund(&refund("pending", "ch_1", 1000), "ch_1", 1000).unwrap();
+    assert_eq!((r.id.as_str(), r.status.as_str()), ("re_1", "pending"));
+    for (answer, why) in [
+        (refund("failed", "ch_1", 1000), "failed"),
+        (refund("pending", "ch_2", 1000), "another charge"),
+        (refund("pending", "ch_1", 999), "another amount"),
+        (
+            resp(400, &json!({"error": {"type": "invalid_request_error"}})),
+            "refused",
+        ),
+        (charge(true, 1000), "not a refund"),
+    ] {
+        assert!(
+            pingpp::parse_refund(&answer, "ch_1", 1000).is_err(),
+            "{why}"
+        );
+    }
     assert!(!format!("{cfg:?}").contains("sk_test_abc"));
 }
 
@@ -216,11 +255,11 @@ fn wallet_charge_and_signed_query() {
         timeout: core::time::Duration::from_secs(2),
     };
     let amount = TokenAmount::parse("amount", "12.5", 6).unwrap();
-    let req = wallet::charge_request(&cfg, id(), "USDT", &amount).unwrap();
+    let req = wallet::charge_request(&cfg, reference(), "USDT", &amount).unwrap();
     assert_eq!(req.url, "http://127.0.0.1:9/w/charges");
     assert_eq!(req.header("Authorization"), Some("Bearer wk-secret"));
     let sent: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
-    assert_eq!(sent["order_id"], "476682884348973312");
+    assert_eq!(sent["order_id"], REF);
     assert_eq!(sent["token_id"], "USDT");
     assert_eq!(sent["notify_url"], "http://127.0.0.1:8787/callbacks/wallet");
     let ack = wallet::parse_charge(&resp(
@@ -231,12 +270,12 @@ fn wallet_charge_and_signed_query() {
     assert_eq!(ack.status, NotifyStatus::Processing);
 
     assert_eq!(
-        wallet::query_request(&cfg, id()).url,
-        "http://127.0.0.1:9/w/charges/476682884348973312"
+        wallet::query_request(&cfg, &reference()).url,
+        format!("http://127.0.0.1:9/w/charges/{REF}")
     );
     let n = Notification {
         notify_id: "q1".into(),
-        order_id: id(),
+        order_id: reference(),
         trade_id: "w_9".into(),
         status: NotifyStatus::Success,
         token_id: "USDT".into(),
@@ -245,17 +284,18 @@ fn wallet_charge_and_signed_query() {
     };
     let signed = notify::sign(&n, &PrivateKey::parse(PRIV_1024).unwrap(), SignAlg::Rsa2).unwrap();
     assert_eq!(
-        wallet::parse_query(&cfg, id(), &resp(200, &signed)).unwrap(),
+        wallet::parse_query(&cfg, &reference(), &resp(200, &signed)).unwrap(),
         n
     );
     let forged = notify::sign(&n, &PrivateKey::parse(PRIV_2048).unwrap(), SignAlg::Rsa2).unwrap();
     assert_eq!(
-        wallet::parse_query(&cfg, id(), &resp(200, &forged)),
+        wallet::parse_query(&cfg, &reference(), &resp(200, &forged)),
         Err(WalletError::BadSignature)
     );
-    let other = Id::parse("order_id", "476682884348973313").unwrap();
+    // Another attempt of the same order is another payment.
+    let other = ProviderRef::new(id(), Id::parse("attempt", "476682884348973314").unwrap());
     assert_eq!(
-        wallet::parse_query(&cfg, other, &resp(200, &signed)),
+        wallet::parse_query(&cfg, &other, &resp(200, &signed)),
         Err(WalletError::OrderMismatch)
     );
 }

@@ -27,7 +27,6 @@ use crate::channels::OutboundResponse;
 use crate::webcrypto::{OaepDecryptionKey, OaepPublicKey, SigningKey, WebCryptoError};
 use base64::Engine as _;
 use kassa_shared::crypto::{rsa_sig, PrivateKey, PublicKey, Secret, SignAlg};
-use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money};
 use kassa_shared::providers::s1_paytm::checksum::{self, Salt};
 use kassa_shared::providers::s3_lianshang::sign as s3sign;
@@ -184,7 +183,11 @@ fn s3_config(gzip: bool, alg: SignAlg) -> S3Config {
 
 fn s3_order() -> PayOrder {
     PayOrder {
-        order_id: Id::parse("order_id", "476682884348973312").unwrap(),
+        reference: kassa_shared::callback::ProviderRef::parse(
+            "reference",
+            "476682884348973312A476682884348973313",
+        )
+        .unwrap(),
         amount: Money::new(Currency::Cny, 200),
         user_id: Some("u-1".into()),
         items: vec![ProductSubject {
@@ -227,7 +230,7 @@ async fn s3_request_decrypts_and_verifies_with_shared() {
         let message = s3sign::decode_res_data(&envelope, &platform_priv).unwrap();
         assert_eq!(s3sign::verify_message(&message, &merchant_pub), Ok(alg));
         let biz = &message["newBizData"];
-        assert_eq!(biz["out_trade_id"], "476682884348973312");
+        assert_eq!(biz["out_trade_id"], "476682884348973312A476682884348973313");
         assert_eq!(biz["pay_amount"], 200);
         assert_eq!(biz["pay_currency"], "CNY");
         assert_eq!(biz["security_type"], alg.security_type());
@@ -483,7 +486,11 @@ fn paytm_form_checksum_verifies_with_shared() {
     }
     let cfg = paytm_config();
     let order = PaytmOrder {
-        order_id: Id::parse("order_id", "476682884348973312").unwrap(),
+        reference: kassa_shared::callback::ProviderRef::parse(
+            "reference",
+            "476682884348973312A476682884348973313",
+        )
+        .unwrap(),
         amount: Money::new(Currency::Inr, 200),
         cust_id: "CUS-1111".into(),
         email: Some("test@gmail.com".into()),
@@ -492,7 +499,7 @@ fn paytm_form_checksum_verifies_with_shared() {
     let salt = paytm::random_salt().unwrap();
     let form = paytm::pre_order_form(&cfg, &order, &salt).unwrap();
     assert_eq!(form.txn_amount, "2.00");
-    assert_eq!(form.order_id, "476682884348973312");
+    assert_eq!(form.order_id, "476682884348973312A476682884348973313");
     let params = paytm::form_params(&form);
     assert!(!params.contains_key("MOBILE_NO"));
     checksum::verify(&params, b"kbzk1DSbJiV_O3p5", &form.checksum_hash).unwrap();
@@ -514,7 +521,8 @@ fn paytm_form_checksum_verifies_with_shared() {
 #[wasm_bindgen_test]
 fn paytm_status_request_and_answer() {
     let cfg = paytm_config();
-    let id = Id::parse("order_id", "476682884348973312").unwrap();
+    let reference = "476682884348973312A476682884348973313";
+    let id = kassa_shared::callback::ProviderRef::parse("reference", reference).unwrap();
     let req = paytm::status_request(&cfg, &id.to_string(), &Salt::new("aB3x").unwrap()).unwrap();
     assert_eq!(
         req.url,
@@ -522,7 +530,7 @@ fn paytm_status_request_and_answer() {
     );
     let body: std::collections::BTreeMap<String, Option<String>> =
         serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
-    assert_eq!(body["ORDERID"].as_deref(), Some("476682884348973312"));
+    assert_eq!(body["ORDERID"].as_deref(), Some(reference));
     checksum::verify(
         &body,
         b"kbzk1DSbJiV_O3p5",
@@ -538,9 +546,9 @@ fn paytm_status_request_and_answer() {
         )
         .unwrap(),
     };
-    let r = paytm::parse_status(id, &answer("476682884348973312", "2.00")).unwrap();
+    let r = paytm::parse_status(&id, &answer(reference, "2.00")).unwrap();
     assert_eq!(r.amount, Money::new(Currency::Inr, 200));
     assert_eq!(r.txn_id.as_deref(), Some("T1"));
-    assert!(paytm::parse_status(id, &answer("1", "2.00")).is_err());
-    assert!(paytm::parse_status(id, &answer("476682884348973312", "2.001")).is_err());
+    assert!(paytm::parse_status(&id, &answer("476682884348973312", "2.00")).is_err());
+    assert!(paytm::parse_status(&id, &answer(reference, "2.001")).is_err());
 }

@@ -126,8 +126,11 @@ fn callbacks_per_channel_and_relays() {
 
     // Paytm failure: the attempt fails, the order is payable again.
     let (id2, secret2) = w.create_with_secret("paytm", &json!({"amount": 300, "currency": "INR"}));
-    w.pay(&id2, &secret2);
-    w.paytm_txn(&id2, "3.00");
+    let paid = w.pay(&id2, &secret2);
+    // The form's ORDER_ID is the attempt's reference, `{order}A{attempt}`.
+    let reference = paid["paytmForm"]["params"]["ORDER_ID"].as_str().unwrap();
+    assert!(reference.starts_with(&format!("{id2}A")), "{reference}");
+    w.paytm_txn(reference, "3.00");
     let fail = w.paytm_callback(&id2, "fail");
     apply_once(&w, &id2, &fail, (200, PAYTM_OK));
     assert_eq!(status(&w, &id2), "pending");

@@ -179,7 +179,12 @@ fn s3_pay_through_the_sandbox() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["out_trade_id"] == id.as_str())
+        // `out_trade_id` is the attempt's reference, `{order}A{attempt}`.
+        .find(|t| {
+            t["out_trade_id"]
+                .as_str()
+                .is_some_and(|o| o.starts_with(&format!("{id}A")))
+        })
         .unwrap()
         .clone();
     assert_eq!(trade["pay_amount"], 2000);

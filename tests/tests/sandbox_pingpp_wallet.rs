@@ -10,6 +10,8 @@ use kassa_tests::sandbox::config::fixtures as f;
 use sandbox_support::{control, counter, get, json, pem, post_json, start, start_with, Receiver};
 use serde_json::{json, Value};
 
+/// A wallet payment's `order_id`: an attempt's reference.
+const REF: &str = "476682884348973312A5";
 const AUTH: [(&str, &str); 1] = [("Authorization", "Bearer sk_test_kassa")];
 
 #[test]
@@ -62,6 +64,68 @@ fn pingpp_charge_webhooks_and_retrieve() {
         (Some(true), Some(true))
     );
     assert_eq!(get(&format!("{charges}/ch_nope"), &AUTH).0, 404);
+    // Refunded in full already: a refund API call is refused, naming the amount.
+    let refunds = format!("{charges}/{id}/refunds");
+    let (status, text) = post_json(&refunds, &AUTH, &json!({"amount": 1}));
+    assert_eq!(
+        (status, json(&text)["error"]["param"].clone()),
+        (400, json!("amount"))
+    );
+
+    // The refund API: paid charges only, amount up to what is left, settled by a signed
+    // `refund.succeeded` webhook shortly after.
+    let body2 = json!({"order_no": "476682884348973312A7", "amount": 800, "currency": "cny",
+                       "channel": "alipay_wap"});
+    let ch2 = json(&post_json(&charges, &AUTH, &body2).1)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refunds = format!("{charges}/{ch2}/refunds");
+    assert_eq!(post_json(&refunds, &[], &json!({})).0, 401);
+    let (status, text) = post_json(&refunds, &AUTH, &json!({}));
+    assert_eq!(
+        (status, json(&text)["error"]["param"].clone()),
+        (400, json!("charge"))
+    );
+    control(&sb, "pingpp/complete", &json!({"id": ch2}));
+    rx.recv();
+    let (status, text) = post_json(&refunds, &AUTH, &json!({"amount": 801}));
+    assert_eq!(
+        (status, json(&text)["error"]["param"].clone()),
+        (400, json!("amount"))
+    );
+    let (status, text) = post_json(&refunds, &AUTH, &json!({"amount": 800, "description": "d"}));
+    assert_eq!(status, 200, "{text}");
+    let re = json(&text);
+    assert_eq!(
+        (
+            re["object"].as_str(),
+            re["status"].as_str(),
+            re["charge"].as_str()
+        ),
+        (Some("refund"), Some("pending"), Some(ch2.as_str()))
+    );
+    let got = rx.recv();
+    webhook::verify(
+        &got.body,
+        got.header(SIGNATURE_HEADER).unwrap(),
+        &pingpp_pub,
+    )
+    .unwrap();
+    let ev: Value = serde_json::from_slice(&got.body).unwrap();
+    assert_eq!(ev["type"], "refund.succeeded");
+    assert_eq!(ev["data"]["object"]["id"], re["id"]);
+    assert_eq!(ev["data"]["object"]["status"], "succeeded");
+    assert_eq!(
+        ev["data"]["object"]["charge_order_no"],
+        "476682884348973312A7"
+    );
+    assert_eq!(
+        post_json(&refunds, &AUTH, &json!({})).0,
+        400,
+        "nothing left"
+    );
+    assert_eq!(counter(&sb, "pingpp.refund_created"), 1);
 
     control(
         &sb,
@@ -85,18 +149,28 @@ fn wallet_pay_status_and_signed_notification() {
         post_json(
             &format!("{}/wallet/pay", sb.url()),
             &[],
-            &json!({"order_id": "476682884348973312", "token_id": "USDT", "amount": amount, "notify_url": rx.url}),
+            &json!({"order_id": REF, "token_id": "USDT", "amount": amount, "notify_url": rx.url}),
         )
     };
     assert_eq!(pay("1e3").0, 400);
     let (status, text) = pay("12.500000");
     assert_eq!(status, 200, "{text}");
     let trade_id = json(&text)["trade_id"].as_str().unwrap().to_owned();
-    let (_, st) = get(
-        &format!("{}/wallet/status?order_id=476682884348973312", sb.url()),
-        &[],
+    let wallet_pub = PublicKey::parse(&pem(f::WALLET_PUBLIC)).unwrap();
+    // The status query answers the notification's shape, signed.
+    let query = |reference: &str| {
+        let (s, body) = get(&format!("{}/wallet/charges/{reference}", sb.url()), &[]);
+        (s, notify::verify(body.as_bytes(), &wallet_pub).ok())
+    };
+    let (s, n) = query(REF);
+    assert_eq!(s, 200);
+    assert_eq!(n.unwrap().status, NotifyStatus::Processing);
+    assert_eq!(query("476682884348973312A6").0, 404, "another attempt");
+    assert_eq!(
+        query("476682884348973312").0,
+        404,
+        "the exact reference only"
     );
-    assert_eq!(json(&st)["status"], "PROCESSING");
 
     let out = control(
         &sb,
@@ -104,16 +178,15 @@ fn wallet_pay_status_and_signed_notification() {
         &json!({"id": trade_id, "result": "success"}),
     );
     assert_eq!(out["sent"][0]["status"], 200);
-    let wallet_pub = PublicKey::parse(&pem(f::WALLET_PUBLIC)).unwrap();
     let n = notify::verify(&rx.recv().body, &wallet_pub).unwrap();
     assert_eq!(n.status, NotifyStatus::Success);
     assert_eq!(n.amount, "12.500000");
-    assert_eq!(n.order_id.to_string(), "476682884348973312");
-    let (_, st) = get(
-        &format!("{}/wallet/status?trade_id={trade_id}", sb.url()),
-        &[],
+    assert_eq!(n.order_id.to_string(), REF);
+    let pulled = query(REF).1.unwrap();
+    assert_eq!(
+        (pulled.status, pulled.trade_id),
+        (NotifyStatus::Success, trade_id.clone())
     );
-    assert_eq!(json(&st)["status"], "SUCCESS");
 
     control(
         &sb,
@@ -127,7 +200,7 @@ fn wallet_pay_status_and_signed_notification() {
         &json!({"id": "476682884348973312", "tamper": "order_id"}),
     );
     let n = notify::verify(&rx.recv().body, &wallet_pub).unwrap();
-    assert_ne!(n.order_id.to_string(), "476682884348973312");
+    assert_ne!(n.order_id.to_string(), REF);
     control(
         &sb,
         "wallet/complete",

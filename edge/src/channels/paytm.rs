@@ -9,16 +9,17 @@
 //!   {base}/merchant-status/getTxnStatus`, `{MID, ORDERID, CHECKSUMHASH}` — the path the
 //!   sandbox and Paytm's checksum-based integration use), which Paytm's documentation
 //!   requires after every callback and issue 5 uses to confirm one before an order moves
-//!   to Succeeded. The answer comes straight from Paytm over TLS; it is checked against
-//!   the order id asked for, and its amount is parsed as INR money for the caller to
+//!   to Succeeded. It is asked with the attempt's reference, the `ORDER_ID` the form
+//!   carried. The answer comes straight from Paytm over TLS; it is checked against
+//!   the reference asked for, and its amount is parsed as INR money for the caller to
 //!   compare. [`status_body`] returns the raw answer for
 //!   `kassa_shared::providers::s1_paytm::callback::confirmed`, which checks it against
 //!   the callback (ORDERID, TXNID, amount, TXN_SUCCESS).
 
 use core::time::Duration;
 
+use kassa_shared::callback::ProviderRef;
 use kassa_shared::crypto::Secret;
-use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money};
 use kassa_shared::providers::s1_paytm::checksum::{
     self, ChecksumError, Params, Salt, CHECKSUMHASH,
@@ -50,7 +51,8 @@ pub struct PaytmConfig {
 /// The shopper-specific part of the form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaytmOrder {
-    pub order_id: Id,
+    /// `ORDER_ID`: the attempt's reference (bare only for S1 `/pay/preOrder`).
+    pub reference: ProviderRef,
     /// Must be INR: Paytm charges rupees.
     pub amount: Money,
     pub cust_id: String,
@@ -102,7 +104,7 @@ pub fn pre_order_form(
     }
     let mut form = PaytmForm {
         mid: cfg.mid.clone(),
-        order_id: order.order_id.to_string(),
+        order_id: order.reference.to_string(),
         cust_id: order.cust_id.clone(),
         industry_type_id: cfg.industry_type_id.clone(),
         channel_id: cfg.channel_id.clone(),
@@ -144,7 +146,8 @@ pub fn form_params(form: &PaytmForm) -> Params {
 
 /// `POST {base}/order/status` with `{MID, ORDERID, CHECKSUMHASH}` (checksum over MID and
 /// ORDERID, as Paytm's status API requires).
-/// `order_ref` is the `ORDERID` Paytm was given (an order id or a `ProviderRef`).
+/// `order_ref` is the `ORDER_ID` Paytm was given: the attempt's `ProviderRef`, the same
+/// reference the form carried, so the answer is about that attempt's transaction.
 pub fn status_request(
     cfg: &PaytmConfig,
     order_ref: &str,
@@ -189,8 +192,11 @@ struct StatusBody {
     resp_msg: String,
 }
 
-/// Reads the Transaction Status API's answer for `order_id`.
-pub fn parse_status(order_id: Id, resp: &OutboundResponse) -> Result<TxnReport, PaytmError> {
+/// Reads the Transaction Status API's answer for `reference`.
+pub fn parse_status(
+    reference: &ProviderRef,
+    resp: &OutboundResponse,
+) -> Result<TxnReport, PaytmError> {
     if !resp.is_success() {
         return Err(PaytmError::Http {
             status: resp.status,
@@ -199,7 +205,7 @@ pub fn parse_status(order_id: Id, resp: &OutboundResponse) -> Result<TxnReport, 
     let b: StatusBody = serde_json::from_slice(&resp.body).map_err(|_| PaytmError::Response {
         reason: "body lacks ORDERID, TXNAMOUNT or a known STATUS",
     })?;
-    if b.order_id != order_id.to_string() {
+    if b.order_id != reference.to_string() {
         return Err(PaytmError::OrderMismatch);
     }
     let amount = Money::parse_major("TXNAMOUNT", Currency::Inr, &b.txn_amount).map_err(|_| {
@@ -216,17 +222,23 @@ pub fn parse_status(order_id: Id, resp: &OutboundResponse) -> Result<TxnReport, 
     })
 }
 
-/// The Transaction Status API end to end.
-pub async fn transaction_status(cfg: &PaytmConfig, order_id: Id) -> Result<TxnReport, PaytmError> {
-    let req = status_request(cfg, &order_id.to_string(), &random_salt()?)?;
+/// The Transaction Status API end to end, asked with the `ORDER_ID` the form carried.
+pub async fn transaction_status(
+    cfg: &PaytmConfig,
+    reference: &ProviderRef,
+) -> Result<TxnReport, PaytmError> {
+    let req = status_request(cfg, &reference.to_string(), &random_salt()?)?;
     let resp = http::send(&req, cfg.timeout).await?;
-    parse_status(order_id, &resp)
+    parse_status(reference, &resp)
 }
 
-/// The Transaction Status API's raw answer for `order_ref` (2xx only), for the shared
+/// The Transaction Status API's raw answer for `reference` (2xx only), for the shared
 /// core to check against a callback.
-pub async fn status_body(cfg: &PaytmConfig, order_ref: &str) -> Result<Vec<u8>, PaytmError> {
-    let req = status_request(cfg, order_ref, &random_salt()?)?;
+pub async fn status_body(
+    cfg: &PaytmConfig,
+    reference: &ProviderRef,
+) -> Result<Vec<u8>, PaytmError> {
+    let req = status_request(cfg, &reference.to_string(), &random_salt()?)?;
     let resp = http::send(&req, cfg.timeout).await?;
     if !resp.is_success() {
         return Err(PaytmError::Http {

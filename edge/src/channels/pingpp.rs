@@ -1,12 +1,18 @@
-//! Ping++, the S4 channel: create a charge and retrieve one (the status pull that
-//! settles an order whose webhook never verified, issue 5).
+//! Ping++, the S4 channel: create a charge, retrieve one (the status pull that
+//! confirms a `charge.succeeded` webhook, issue 5) and refund one.
 //!
-//! Ping++'s REST API: `POST {base}/v1/charges` and `GET {base}/v1/charges/{id}`, HTTP
+//! Ping++'s REST API: `POST {base}/v1/charges`, `GET {base}/v1/charges/{id}` and
+//! `POST {base}/v1/charges/{id}/refunds` (`{amount, description}` → a refund object
+//! `{id: "re_…", object: "refund", amount, succeed, status, charge, charge_order_no}`,
+//! `status` `pending` | `succeeded` | `failed`; the `refund.succeeded` webhook settles a
+//! pending one), HTTP
 //! Basic auth with the secret key as user name and an empty password, JSON bodies,
 //! amounts in minor units (fen), currency in lower case. `shared` has no charge types
 //! (seed S4 only embeds the charge object opaquely), so the few fields Kassa reads are
 //! declared here; everything else in the charge is kept as JSON for the widget (the
-//! `credential` the client SDK needs).
+//! `credential` the client SDK needs). A charge's `order_no` is the attempt's
+//! [`ProviderRef`] `"{order}A{attempt}"` (letters and digits only, as Ping++ requires),
+//! so every attempt is its own Ping++ order and a webhook names the attempt it settles.
 //!
 //! Ping++ also offers RSA request signing (`Pingplusplus-Signature` on requests); not
 //! used yet — it would be a private-key operation through [`crate::webcrypto`].
@@ -14,7 +20,7 @@
 use core::time::Duration;
 
 use base64::Engine as _;
-use kassa_shared::id::Id;
+use kassa_shared::callback::ProviderRef;
 use kassa_shared::money::Money;
 use kassa_shared::providers::s4_pingpp::status::Status;
 use kassa_shared::providers::serde_util::Redacted;
@@ -37,7 +43,8 @@ pub struct PingppConfig {
 /// The order-specific part of a charge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChargeOrder {
-    pub order_id: Id,
+    /// `order_no`: the attempt's reference.
+    pub reference: ProviderRef,
     pub amount: Money,
     /// Ping++ channel (`alipay_wap`, `wx_pub`, …).
     pub channel: String,
@@ -138,7 +145,7 @@ pub fn create_charge_request(
     order: &ChargeOrder,
 ) -> Result<OutboundRequest, PingppError> {
     let body = CreateCharge {
-        order_no: order.order_id.to_string(),
+        order_no: order.reference.to_string(),
         app: AppRef { id: &cfg.app_id },
         channel: &order.channel,
         amount: order.amount.minor(),
@@ -157,11 +164,9 @@ pub fn create_charge_request(
     )
 }
 
-pub fn retrieve_charge_request(
-    cfg: &PingppConfig,
-    charge_id: &str,
-) -> Result<OutboundRequest, PingppError> {
-    // The id goes into the path: refuse anything that could change the path or query.
+/// `{base}/v1/charges/{charge_id}`. The id goes into the path: anything that could
+/// change the path or query is refused.
+fn charge_url(cfg: &PingppConfig, charge_id: &str) -> Result<String, PingppError> {
     if charge_id.is_empty()
         || !charge_id
             .bytes()
@@ -169,19 +174,90 @@ pub fn retrieve_charge_request(
     {
         return Err(PingppError::ChargeId);
     }
-    Ok(
-        OutboundRequest::get(format!("{}{CHARGES_PATH}/{charge_id}", cfg.base_url))
-            .with_header("Authorization", auth(cfg)),
-    )
+    Ok(format!("{}{CHARGES_PATH}/{charge_id}", cfg.base_url))
 }
 
-/// Reads a charge. For a create, `expected` is the order: the charge must be for that
-/// order number and amount, or it is not ours.
-pub fn parse_charge(
-    call: &'static str,
+pub fn retrieve_charge_request(
+    cfg: &PingppConfig,
+    charge_id: &str,
+) -> Result<OutboundRequest, PingppError> {
+    Ok(OutboundRequest::get(charge_url(cfg, charge_id)?).with_header("Authorization", auth(cfg)))
+}
+
+#[derive(Debug, Serialize)]
+struct CreateRefund<'a> {
+    amount: u64,
+    description: &'a str,
+}
+
+/// `POST {base}/v1/charges/{charge_id}/refunds` for `amount` minor units.
+pub fn create_refund_request(
+    cfg: &PingppConfig,
+    charge_id: &str,
+    amount: u64,
+    description: &str,
+) -> Result<OutboundRequest, PingppError> {
+    let url = format!("{}/refunds", charge_url(cfg, charge_id)?);
+    Ok(OutboundRequest::post_json(
+        url,
+        &CreateRefund {
+            amount,
+            description,
+        },
+    )
+    .map_err(|_| PingppError::Response {
+        call: "create refund",
+        reason: "request not serialisable",
+    })?
+    .with_header("Authorization", auth(cfg)))
+}
+
+/// The fields of a Ping++ refund Kassa reads.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Refund {
+    pub id: String,
+    pub amount: u64,
+    /// `pending` | `succeeded` | `failed`.
+    pub status: String,
+    pub charge: String,
+}
+
+/// Reads a refund answer: it must be a refund of `charge_id` for `amount`, and not
+/// `failed` (a failed refund is Ping++ refusing it).
+pub fn parse_refund(
     resp: &OutboundResponse,
-    expected: Option<(Id, Money)>,
-) -> Result<Charge, PingppError> {
+    charge_id: &str,
+    amount: u64,
+) -> Result<Refund, PingppError> {
+    let call = "create refund";
+    let raw = success_body(call, resp)?;
+    if raw.get("object").and_then(Value::as_str) != Some("refund") {
+        return Err(PingppError::Response {
+            call,
+            reason: "object is not `refund`",
+        });
+    }
+    let r: Refund = serde_json::from_value(raw).map_err(|_| PingppError::Response {
+        call,
+        reason: "not a refund object (id, amount, status, charge)",
+    })?;
+    if r.charge != charge_id || r.amount != amount {
+        return Err(PingppError::Response {
+            call,
+            reason: "refund does not match the request (charge or amount)",
+        });
+    }
+    if r.status == "failed" {
+        return Err(PingppError::Response {
+            call,
+            reason: "refund failed at Ping++",
+        });
+    }
+    Ok(r)
+}
+
+/// The JSON body of a 2xx answer; Ping++'s `{error: {type}}` otherwise.
+fn success_body(call: &'static str, resp: &OutboundResponse) -> Result<Value, PingppError> {
     let raw: Value = serde_json::from_slice(&resp.body).map_err(|_| PingppError::Response {
         call,
         reason: "body is not JSON",
@@ -200,6 +276,17 @@ pub fn parse_charge(
             error_type,
         });
     }
+    Ok(raw)
+}
+
+/// Reads a charge. For a create, `expected` is the attempt: the charge must be for that
+/// order number and amount, or it is not ours.
+pub fn parse_charge(
+    call: &'static str,
+    resp: &OutboundResponse,
+    expected: Option<(&ProviderRef, Money)>,
+) -> Result<Charge, PingppError> {
+    let raw = success_body(call, resp)?;
     let b: ChargeBody = serde_json::from_value(raw.clone()).map_err(|_| PingppError::Response {
         call,
         reason: "not a charge object (id, order_no, amount, currency)",
@@ -210,8 +297,8 @@ pub fn parse_charge(
             reason: "object is not `charge`",
         });
     }
-    if let Some((id, amount)) = expected {
-        if b.order_no != id.to_string()
+    if let Some((reference, amount)) = expected {
+        if b.order_no != reference.to_string()
             || b.amount != amount.minor()
             || !b.currency.eq_ignore_ascii_case(amount.currency().code())
         {
@@ -246,7 +333,11 @@ async fn send(
 pub async fn create_charge(cfg: &PingppConfig, order: &ChargeOrder) -> Result<Charge, PingppError> {
     let req = create_charge_request(cfg, order)?;
     let resp = send(cfg, "create charge", &req).await?;
-    parse_charge("create charge", &resp, Some((order.order_id, order.amount)))
+    parse_charge(
+        "create charge",
+        &resp,
+        Some((&order.reference, order.amount)),
+    )
 }
 
 /// Retrieves a charge (status pull).
@@ -254,4 +345,16 @@ pub async fn retrieve_charge(cfg: &PingppConfig, charge_id: &str) -> Result<Char
     let req = retrieve_charge_request(cfg, charge_id)?;
     let resp = send(cfg, "retrieve charge", &req).await?;
     parse_charge("retrieve charge", &resp, None)
+}
+
+/// Refunds `amount` minor units of a charge (full refunds only, see the order object).
+pub async fn create_refund(
+    cfg: &PingppConfig,
+    charge_id: &str,
+    amount: u64,
+    description: &str,
+) -> Result<Refund, PingppError> {
+    let req = create_refund_request(cfg, charge_id, amount, description)?;
+    let resp = send(cfg, "create refund", &req).await?;
+    parse_refund(&resp, charge_id, amount)
 }

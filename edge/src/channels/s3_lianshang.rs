@@ -11,6 +11,10 @@
 //! signature weaker than the configured algorithm (SHA-1 "RSA" when "RSA2" is
 //! configured) is refused, so an attacker cannot downgrade us to SHA-1.
 //!
+//! `out_trade_id` ("must be unique, never repeated", String(64)) is the attempt's
+//! `ProviderRef` `"{order}A{attempt}"`, so a retry after a failed attempt is a new trade
+//! and the notify names the attempt it settles; `request_id` is the attempt id.
+//!
 //! Decision: an answer wrapped in `res_data` (encrypted to the merchant) is refused.
 //! Opening it would need RSAES-PKCS1-v1_5 decryption with the merchant's private key,
 //! which WebCrypto does not offer and the `rsa` crate must not do at the edge (SPEC 4.4,
@@ -18,10 +22,10 @@
 
 use core::time::Duration;
 
+use kassa_shared::callback::ProviderRef;
 use kassa_shared::crypto::jcs;
 use kassa_shared::crypto::signed_json::{self, SECURITY_TYPE, SIGN};
 use kassa_shared::crypto::{PublicKey, SignAlg};
-use kassa_shared::id::Id;
 use kassa_shared::money::Money;
 use kassa_shared::providers::s3_lianshang::sign::{self as s3sign, RES_DATA};
 use kassa_shared::providers::s3_lianshang::wire::{
@@ -64,7 +68,8 @@ pub struct S3Config {
 /// The order-specific part of a `createPayOrder`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PayOrder {
-    pub order_id: Id,
+    /// `out_trade_id`: the attempt's reference.
+    pub reference: ProviderRef,
     pub amount: Money,
     /// `out_user_id` (the merchant's user id); `None` sends `guest_id: "GUESTER"`, the
     /// seed's guest value.
@@ -161,7 +166,7 @@ pub fn build_message(cfg: &S3Config, order: &PayOrder) -> Result<Value, S3Error>
             pay_way: cfg.pay_way.clone(),
             settlement_id: cfg.settlement_id.clone(),
             appid: cfg.appid.clone(),
-            out_trade_id: order.order_id.to_string(),
+            out_trade_id: order.reference.to_string(),
             coin_amount: None,
             coin_type: None,
             pay_amount: order.amount.minor(),

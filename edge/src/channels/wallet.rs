@@ -1,20 +1,28 @@
 //! The token wallet, the S2 channel (SPEC 3.4 "wallet", 3.5).
 //!
-//! **Decision.** No seed defines the wallet's API, so Kassa fixes it, in the same style
-//! as its notification (`shared::providers::s2_wallet::notify`):
+//! **Decision: Kassa's token-wallet protocol.** No seed defines the wallet's API, so
+//! Kassa fixes it, in the same style as its notification
+//! (`shared::providers::s2_wallet::notify`); the sandbox (`tests/src/sandbox/wallet.rs`)
+//! serves exactly this:
 //!
 //! - `POST {base}/charges` with `Authorization: Bearer <KASSA_WALLET_API_KEY>` and
-//!   `{"order_id", "token_id", "amount", "notify_url"}` (order id as a string, amount a
-//!   decimal string in the token's precision) → `{"trade_id", "status"}`. This answer is
-//!   only an acknowledgement; it never moves money state.
-//! - `GET {base}/charges/{order_id}` → a message of exactly the notification's shape,
-//!   **signed** like it (RFC 8785 + RSA, SPEC 4.1) and verified here with the wallet's
-//!   public key, so a status pull is as trustworthy as a verified callback.
+//!   `{"order_id", "token_id", "amount", "notify_url"}` → `{"trade_id", "status"}`.
+//!   `order_id` is the attempt's `ProviderRef` `"{order}A{attempt}"` (the wallet keeps
+//!   one payment per `order_id`, so each attempt is its own payment); `amount` a decimal
+//!   string in the token's precision. This answer is only an acknowledgement; it never
+//!   moves money state.
+//! - `GET {base}/charges/{order_id}` (same auth) → a message of exactly the
+//!   notification's shape (its `notify_id` names the query answer), **signed** like it
+//!   (RFC 8785 + RSA, SPEC 4.1) and verified here with the wallet's public key, so a
+//!   status pull is as trustworthy as a verified callback; 404 when the wallet has no
+//!   such payment. The order's object pulls it before a `SUCCESS` notification may
+//!   settle the order (`order_object/callback.rs`): the pulled status must be `SUCCESS`
+//!   with the notification's trade, token and amount.
 
 use core::time::Duration;
 
+use kassa_shared::callback::ProviderRef;
 use kassa_shared::crypto::PublicKey;
-use kassa_shared::id::Id;
 use kassa_shared::money::TokenAmount;
 use kassa_shared::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
 use kassa_shared::providers::serde_util::Redacted;
@@ -38,7 +46,7 @@ pub struct WalletConfig {
 /// The charge request body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChargeRequest {
-    pub order_id: Id,
+    pub order_id: ProviderRef,
     pub token_id: String,
     pub amount: String,
     pub notify_url: String,
@@ -68,13 +76,13 @@ pub enum WalletError {
     },
     #[error("wallet query: signature verification failed")]
     BadSignature,
-    #[error("wallet query: answer is for another order")]
+    #[error("wallet query: answer is for another attempt")]
     OrderMismatch,
 }
 
 pub fn charge_request(
     cfg: &WalletConfig,
-    order_id: Id,
+    order_id: ProviderRef,
     token_id: &str,
     amount: &TokenAmount,
 ) -> Result<OutboundRequest, WalletError> {
@@ -109,8 +117,8 @@ pub fn parse_charge(resp: &OutboundResponse) -> Result<ChargeAck, WalletError> {
 }
 
 #[must_use]
-pub fn query_request(cfg: &WalletConfig, order_id: Id) -> OutboundRequest {
-    // An `Id` prints as digits only, safe in a path.
+pub fn query_request(cfg: &WalletConfig, order_id: &ProviderRef) -> OutboundRequest {
+    // A reference prints as digits and `A` only, safe in a path.
     OutboundRequest::get(format!("{}{CHARGES_PATH}/{order_id}", cfg.base_url))
         .with_header("Authorization", format!("Bearer {}", cfg.api_key.expose()))
 }
@@ -118,7 +126,7 @@ pub fn query_request(cfg: &WalletConfig, order_id: Id) -> OutboundRequest {
 /// Verifies the signed status answer, then checks it is about `order_id`.
 pub fn parse_query(
     cfg: &WalletConfig,
-    order_id: Id,
+    order_id: &ProviderRef,
     resp: &OutboundResponse,
 ) -> Result<Notification, WalletError> {
     if !resp.is_success() {
@@ -129,7 +137,7 @@ pub fn parse_query(
     }
     let n = notify::verify(&resp.body, &cfg.wallet_public_key)
         .map_err(|_| WalletError::BadSignature)?;
-    if n.order_id != order_id {
+    if n.order_id != *order_id {
         return Err(WalletError::OrderMismatch);
     }
     Ok(n)
@@ -145,10 +153,10 @@ async fn send(
         .map_err(|source| WalletError::Transport { call, source })
 }
 
-/// Asks the wallet to charge `amount` of `token_id` for the order.
+/// Asks the wallet to charge `amount` of `token_id` for the attempt `order_id`.
 pub async fn charge(
     cfg: &WalletConfig,
-    order_id: Id,
+    order_id: ProviderRef,
     token_id: &str,
     amount: &TokenAmount,
 ) -> Result<ChargeAck, WalletError> {
@@ -156,8 +164,11 @@ pub async fn charge(
     parse_charge(&send(cfg, "charge", &req).await?)
 }
 
-/// Pulls the order's status from the wallet (signed, verified).
-pub async fn query(cfg: &WalletConfig, order_id: Id) -> Result<Notification, WalletError> {
+/// Pulls the attempt's payment status from the wallet (signed, verified).
+pub async fn query(
+    cfg: &WalletConfig,
+    order_id: &ProviderRef,
+) -> Result<Notification, WalletError> {
     let req = query_request(cfg, order_id);
     parse_query(cfg, order_id, &send(cfg, "query", &req).await?)
 }

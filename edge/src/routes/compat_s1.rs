@@ -158,8 +158,11 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
     }
 
     let salt = paytm::random_salt().map_err(|e| EdgeError::Internal(format!("paytm: {e}")))?;
+    // `ORDER_ID` is the only order number the S1 client gets back (it polls
+    // `getOrderStatus` with it), so it stays the bare order id, which names the attempt
+    // whose id is the order's (`shared::callback::reference`): this order's only one.
     let order = paytm::PaytmOrder {
-        order_id: id,
+        reference: kassa_shared::callback::ProviderRef::bare(id),
         amount: money,
         cust_id: user_id,
         email: None,
@@ -167,7 +170,7 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
     };
     let form = paytm::pre_order_form(paytm_cfg, &order, &salt)
         .map_err(|e| EdgeError::Internal(format!("paytm form: {e}")))?;
-    let attempt = crate::objects::random_id()?;
+    let attempt = id;
     let started = Event::new(
         format!("attempt_started_{attempt}"),
         EventKind::AttemptStarted { attempt },

@@ -21,8 +21,9 @@
 //!
 //! Decisions:
 //! - The provider order number is a [`ProviderRef`] `"{order}A{attempt}"` (see
-//!   [`reference`]). The token wallet's `order_id` is an [`Id`] and the wallet keeps one
-//!   payment per order id, so for the wallet the attempt id *is* the order id.
+//!   [`reference`]) on every channel — Paytm `ORDER_ID`, Ping++ `order_no`, S3
+//!   `out_trade_id`, the wallet's `order_id` — except S1 `/pay/preOrder`'s Paytm form,
+//!   whose bare order id names the attempt with the order's own id.
 //! - A refund callback must be for the order's full amount: Kassa refunds only in full
 //!   (`RefundRequested` is a full refund).
 //! - The Ping++ refund object does not repeat the currency, so its amount is

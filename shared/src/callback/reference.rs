@@ -12,12 +12,17 @@
 //! - canonical (no leading zeros, upper-case `A` only), so parse → format is the
 //!   identity and one reference has exactly one spelling.
 //!
-//! A **bare order id** (`"476682884348973312"`, no `A`) is also accepted: it is what a
-//! provider echoes when it was given the order id rather than a per-attempt reference
-//! (the token wallet keeps one payment per order id; older pay flows sent the order id
-//! to Paytm and Ping++). It parses to `{order, attempt: order}` — "the order's current
-//! attempt", which the edge resolves against the order's attempts — and formats back
-//! to the bare id. `"{o}A{o}"` is refused as the non-canonical spelling of that.
+//! A **bare order id** (`"476682884348973312"`, no `A`) is also accepted, and names the
+//! attempt whose id *is* the order id: `{order, attempt: order}`. It formats back to the
+//! bare id (`"{o}A{o}"` is refused as the non-canonical spelling). Only one pay flow
+//! hands out a bare order id: S1 `/pay/preOrder` (seed S1), whose Paytm form's
+//! `ORDER_ID` is the only order number the S1 client ever gets back — it polls
+//! `/pay/getOrderStatus` with it — so that flow creates a fresh order per call and
+//! starts its single attempt with the order id as attempt id. Every other channel is
+//! given `"{order}A{attempt}"`. The edge routes a callback to exactly the attempt its
+//! reference names and refuses a reference naming an attempt the order never started;
+//! there is no "latest attempt" guess, so a late callback of an old attempt can never
+//! land on a newer one.
 
 use core::fmt;
 

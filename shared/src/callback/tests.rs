@@ -564,7 +564,7 @@ fn pingpp_malformed_after_verification() {
 fn wallet_notification(status: NotifyStatus, amount: &str) -> Notification {
     Notification {
         notify_id: "wn_w1_s".into(),
-        order_id: id(ORDER),
+        order_id: ProviderRef::new(id(ORDER), id(ATTEMPT)),
         trade_id: "w1".into(),
         status,
         token_id: "USDT".into(),
@@ -589,23 +589,27 @@ fn wallet_valid_and_tampered() {
     )
     .unwrap();
     let cb = wallet::verify(msg.to_string().as_bytes(), &pubkey, &tokens).unwrap();
-    assert_eq!(cb.reference, ProviderRef::new(id(ORDER), id(ORDER)));
+    assert_eq!(cb.reference, ProviderRef::new(id(ORDER), id(ATTEMPT)));
     assert_eq!(cb.event_id, "wallet:wn_w1_s");
     assert_eq!(
         to_event(&cb, id(ORDER), &order_amount).unwrap().kind,
         EventKind::AttemptSucceeded {
-            attempt: id(ORDER),
+            attempt: id(ATTEMPT),
             provider: "wallet".into()
         }
     );
     for (status, kind) in [
         (
             NotifyStatus::Failed,
-            EventKind::AttemptFailed { attempt: id(ORDER) },
+            EventKind::AttemptFailed {
+                attempt: id(ATTEMPT),
+            },
         ),
         (
             NotifyStatus::Processing,
-            EventKind::AttemptProcessing { attempt: id(ORDER) },
+            EventKind::AttemptProcessing {
+                attempt: id(ATTEMPT),
+            },
         ),
     ] {
         let m = notify::sign(&wallet_notification(status, "12.5"), &key, SignAlg::Rsa2).unwrap();

@@ -12,7 +12,7 @@
 //! | `/s3/pai/createPayOrder` | Lianshang pay order (seed S3, SPEC 4.1/4.2) | [`s3`] |
 //! | `/paytm/theia/processTransaction`, `/paytm/theia/complete`, `/paytm/merchant-status/getTxnStatus` | Paytm checkout and Transaction Status API (seed S1, SPEC 4.3) | [`paytm`] |
 //! | `/pingpp/v1/charges`, `/pingpp/v1/charges/{id}` | Ping++ charges and webhooks (seed S4, SPEC 3.4) | [`pingpp`] |
-//! | `/wallet/pay`, `/wallet/status` | token wallet (S2 channel, SPEC 3.4) | [`wallet`] |
+//! | `/wallet/charges` (alias `/wallet/pay`), `GET /wallet/charges/{ref}` | token wallet (S2 channel, SPEC 3.4) | [`wallet`] |
 //! | `/merchant/webhooks` | a merchant's webhook receiver (SPEC 3.5) | [`merchant`] |
 //! | `/_control/...` | scripting and counters | [`control`] |
 //!

@@ -22,6 +22,10 @@
 //!   (MID), 501 (malformed). Paytm requires merchants
 //!   to call it after every callback; the edge does.
 //!
+//! `ORDER_ID` is whatever the merchant chose — Kassa's edge sends the attempt's
+//! reference `"{order}A{attempt}"` (S1 `/pay/preOrder` the bare order id) — and the
+//! status API looks it up exactly, as Paytm does.
+//!
 //! Callbacks can also be driven from `/_control/paytm/complete` (with tamper, delay,
 //! duplicate, hold), which is what tests use.
 
@@ -206,7 +210,8 @@ fn complete_from_page(state: &Arc<State>, req: &Req) -> Resp {
     Resp::redirect(&format!("{base}{sep}{q}"))
 }
 
-/// `/_control/paytm/complete`: `id` is an ORDERID (latest transaction) or a TXNID.
+/// `/_control/paytm/complete`: `id` is a TXNID, an ORDERID (its latest transaction), or
+/// a Kassa order id (the latest transaction of any of its attempts' `{order}A{attempt}`).
 pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
     match run_complete(state, c) {
         Ok((_, msg, sent)) => Resp::json(200, &outbound::report(&[msg], &sent)),
@@ -224,12 +229,11 @@ fn run_complete(
     let status = if ok { "TXN_SUCCESS" } else { "TXN_FAILURE" };
     let txn = state
         .with(|i| {
-            let t = i
-                .paytm
-                .txns
-                .iter_mut()
-                .rev()
-                .find(|t| t.txn_id == c.id || t.order_id == c.id)?;
+            let t = i.paytm.txns.iter_mut().rev().find(|t| {
+                t.txn_id == c.id
+                    || t.order_id == c.id
+                    || t.order_id.split_once('A').is_some_and(|(o, _)| o == c.id)
+            })?;
             status.clone_into(&mut t.status);
             Some(t.clone())
         })

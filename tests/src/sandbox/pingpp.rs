@@ -6,8 +6,17 @@
 //!   caller must send `Authorization: Bearer <api_key>`. Errors use Ping++'s shape
 //!   `{"error": {"type": "invalid_request_error", "message", "param"}}`.
 //! - `GET /pingpp/v1/charges/{id}` — retrieve (status pull).
+//! - `POST /pingpp/v1/charges/{id}/refunds` — JSON `{amount?, description?}` (amount
+//!   defaults to what is left): refused (400, Ping++'s error shape naming the
+//!   parameter) unless the charge is paid and `0 < amount ≤ amount − amount_refunded`;
+//!   otherwise the refund is recorded on the charge (`refunds.data`, `amount_refunded`)
+//!   and answered as a refund object `{id: "re_…", object: "refund", amount, succeed:
+//!   false, status: "pending", charge, charge_order_no, …}`. Ping++ settles refunds
+//!   asynchronously, and so does the sandbox: 300 ms later (with `pingpp.webhook_url`
+//!   set) it posts the signed `refund.succeeded` webhook for that refund.
 //! - Webhooks (`/_control/pingpp/complete`, `id` = charge id or `order_no`, `event` =
-//!   `charge.succeeded` | `refund.succeeded`): an event object
+//!   `charge.succeeded` | `refund.succeeded` — the latter settles the charge's pending
+//!   refund, or refunds it in full when none is pending): an event object
 //!   `{id, object: "event", type, created, livemode, data: {object}, pending_webhooks}`
 //!   POSTed to `pingpp.webhook_url` with `X-Pingplusplus-Signature`: base64
 //!   RSA-SHA256 over the raw body with the Ping++ private key.
@@ -21,7 +30,7 @@ use kassa_shared::providers::s4_pingpp::webhook::SIGNATURE_HEADER;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::outbound::{self, Complete, Outbound, Tamper};
+use super::outbound::{self, Complete, Delivery, Outbound, Tamper};
 use super::server::{unix_ms, Outcome, Req, Resp, Script, State};
 
 #[derive(Default)]
@@ -60,14 +69,22 @@ fn authorised(state: &State, req: &Req) -> bool {
 
 /// `/pingpp/v1/{rest}`.
 pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
-    let retrieve = rest
-        .strip_prefix("charges/")
+    let charge = rest.strip_prefix("charges/");
+    let refunds = charge
+        .and_then(|c| c.strip_suffix("/refunds"))
         .filter(|id| !id.is_empty() && !id.contains('/'));
-    if rest != "charges" && retrieve.is_none() {
+    let retrieve = charge.filter(|id| !id.is_empty() && !id.contains('/'));
+    if rest != "charges" && retrieve.is_none() && refunds.is_none() {
         return Resp::not_found(&req.path);
     }
     if !authorised(state, req) {
         return err(401, "invalid_request_error", "invalid API key", None);
+    }
+    if let Some(id) = refunds {
+        return match req.method.as_str() {
+            "POST" => refund(state, req, id),
+            _ => Resp::method_not_allowed(&req.method, &req.path),
+        };
     }
     match (req.method.as_str(), retrieve) {
         ("POST", None) => create(state, req),
@@ -180,15 +197,115 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
     Resp::json(200, &charge)
 }
 
-/// `/_control/pingpp/complete`: `id` is a charge id or `order_no`; `event` is
+/// A refund object for `amount` of charge `ch`, pending until settled.
+fn refund_object(ch: &Value, id: String, amount: u64, description: &str, now: u64) -> Value {
+    json!({"id": id, "object": "refund", "order_no": ch["order_no"], "amount": amount,
+        "created": now, "succeed": false, "status": "pending", "time_succeed": null,
+        "description": description, "failure_code": null, "failure_msg": null,
+        "metadata": {}, "charge": ch["id"], "charge_order_no": ch["order_no"],
+        "transaction_no": null})
+}
+
+/// Marks `refund` succeeded (in the charge's list too) and returns it.
+fn settle_refund(ch: &mut Value, refund: &Value, txn: String, now: u64) -> Value {
+    let mut done = refund.clone();
+    done["succeed"] = json!(true);
+    done["status"] = json!("succeeded");
+    done["time_succeed"] = json!(now);
+    done["transaction_no"] = json!(txn);
+    if let Some(list) = ch["refunds"]["data"].as_array_mut() {
+        for r in list.iter_mut().filter(|r| r["id"] == done["id"]) {
+            *r = done.clone();
+        }
+    }
+    let refunded = ch["amount_refunded"].as_u64().unwrap_or(0);
+    ch["refunded"] = json!(refunded >= ch["amount"].as_u64().unwrap_or(0));
+    done
+}
+
+#[derive(Deserialize)]
+struct CreateRefund {
+    #[serde(default)]
+    amount: Option<u64>,
+    #[serde(default)]
+    description: String,
+}
+
+/// `POST /pingpp/v1/charges/{id}/refunds` (module docs).
+fn refund(state: &Arc<State>, req: &Req, charge_id: &str) -> Resp {
+    let r: CreateRefund = match serde_json::from_slice(&req.body) {
+        Ok(r) => r,
+        Err(e) => return err(400, "invalid_request_error", &format!("body: {e}"), None),
+    };
+    let now = unix_ms() / 1000;
+    let answer = state.with(|i| {
+        i.bump("pingpp.refund_request");
+        let re_id = i.next_id("re_");
+        let Some(ch) = i.pingpp.charges.iter_mut().find(|c| c["id"] == charge_id) else {
+            return Err((404, format!("No such charge: {charge_id}"), "id"));
+        };
+        if ch["paid"] != true {
+            return Err((400, "charge is not paid".to_owned(), "charge"));
+        }
+        let charged = ch["amount"].as_u64().unwrap_or(0);
+        let left = charged.saturating_sub(ch["amount_refunded"].as_u64().unwrap_or(0));
+        let amount = r.amount.unwrap_or(left);
+        if amount == 0 || amount > left {
+            let msg =
+                format!("amount: must be between 1 and {left}, the charge's unrefunded amount");
+            return Err((400, msg, "amount"));
+        }
+        let refund = refund_object(ch, re_id, amount, &r.description, now);
+        ch["amount_refunded"] = json!(charged - left + amount);
+        if let Some(list) = ch["refunds"]["data"].as_array_mut() {
+            list.push(refund.clone());
+        }
+        i.bump("pingpp.refund_created");
+        Ok(refund)
+    });
+    let refund = match answer {
+        Ok(r) => r,
+        Err((status, message, param)) => {
+            return err(status, "invalid_request_error", &message, Some(param))
+        }
+    };
+    if state.config.pingpp.webhook_url.is_some() {
+        let (state, refund) = (state.clone(), refund.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            let object = state.with(|i| {
+                let txn = i.next_id("");
+                let ch = i
+                    .pingpp
+                    .charges
+                    .iter_mut()
+                    .find(|c| c["id"] == refund["charge"])?;
+                Some(settle_refund(ch, &refund, txn, unix_ms() / 1000))
+            });
+            if let Some(object) = object {
+                send_event(
+                    &state,
+                    "refund.succeeded",
+                    object,
+                    Tamper::None,
+                    &Delivery::default(),
+                );
+            }
+        });
+    }
+    Resp::json(200, &refund)
+}
+
+/// `/_control/pingpp/complete`: `id` is a charge id, an `order_no`, or a Kassa order id
+/// (the latest charge of its attempts' `{order}A{attempt}`); `event` is
 /// `charge.succeeded` or `refund.succeeded`.
 pub fn complete(state: &Arc<State>, c: &Complete, event: &str) -> Resp {
-    let Some(url) = state.config.pingpp.webhook_url.clone() else {
+    if state.config.pingpp.webhook_url.is_none() {
         return Resp::json(
             400,
             &json!({"error": "pingpp.webhook_url is not configured"}),
         );
-    };
+    }
     if !matches!(event, "charge.succeeded" | "refund.succeeded") {
         return Resp::json(
             400,
@@ -198,32 +315,31 @@ pub fn complete(state: &Arc<State>, c: &Complete, event: &str) -> Resp {
     let now = unix_ms() / 1000;
     let found = state.with(|i| {
         let txn = i.next_id("");
-        let ev_id = i.next_id("evt_");
         let re_id = i.next_id("re_");
-        let ch = i
-            .pingpp
-            .charges
-            .iter_mut()
-            .find(|ch| ch["id"] == c.id.as_str() || ch["order_no"] == c.id.as_str())?;
+        let ch = i.pingpp.charges.iter_mut().rev().find(|ch| {
+            let order_no = ch["order_no"].as_str().unwrap_or("");
+            ch["id"] == c.id.as_str()
+                || order_no == c.id
+                || order_no.split_once('A').is_some_and(|(o, _)| o == c.id)
+        })?;
         let amount = ch["amount"].as_u64().unwrap_or(0);
-        let object = if event == "charge.succeeded" {
+        Some(if event == "charge.succeeded" {
             ch["paid"] = json!(true);
             ch["time_paid"] = json!(now);
             ch["transaction_no"] = json!(txn);
             ch.clone()
         } else {
-            let refund = json!({"id": re_id, "object": "refund", "order_no": ch["order_no"],
-                "amount": amount, "created": now, "succeed": true, "status": "succeeded",
-                "time_succeed": now, "description": "refund", "failure_code": null,
-                "failure_msg": null, "metadata": {}, "charge": ch["id"], "charge_order_no": ch["order_no"],
-                "transaction_no": txn});
-            ch["refunded"] = json!(true);
-            ch["amount_refunded"] = json!(amount);
-            refund
-        };
-        Some((ev_id, object))
+            let pending = ch["refunds"]["data"]
+                .as_array()
+                .and_then(|l| l.iter().find(|r| r["status"] == "pending").cloned());
+            let refund = pending.unwrap_or_else(|| {
+                ch["amount_refunded"] = json!(amount);
+                refund_object(ch, re_id, amount, "refund", now)
+            });
+            settle_refund(ch, &refund, txn, now)
+        })
     });
-    let Some((ev_id, mut object)) = found else {
+    let Some(mut object) = found else {
         return Resp::json(404, &json!({"error": format!("no Ping++ charge {}", c.id)}));
     };
     match c.tamper {
@@ -233,10 +349,29 @@ pub fn complete(state: &Arc<State>, c: &Complete, event: &str) -> Resp {
         }
         Tamper::None | Tamper::Signature | Tamper::WrongKey => {}
     }
-    let key = match outbound::signing_key(state, &state.keys.pingpp_priv, c.tamper) {
+    send_event(state, event, object, c.tamper, &c.delivery)
+}
+
+/// Posts the signed webhook `{type: event, data: {object}}` to `pingpp.webhook_url`.
+fn send_event(
+    state: &Arc<State>,
+    event: &str,
+    object: Value,
+    tamper: Tamper,
+    delivery: &Delivery,
+) -> Resp {
+    let Some(url) = state.config.pingpp.webhook_url.clone() else {
+        return Resp::json(
+            400,
+            &json!({"error": "pingpp.webhook_url is not configured"}),
+        );
+    };
+    let key = match outbound::signing_key(state, &state.keys.pingpp_priv, tamper) {
         Ok(k) => k,
         Err(r) => return r,
     };
+    let now = unix_ms() / 1000;
+    let ev_id = state.with(|i| i.next_id("evt_"));
     let event_body = json!({"id": ev_id, "object": "event", "type": event, "created": now,
         "livemode": false, "data": {"object": object}, "pending_webhooks": 0, "request": null});
     let body = event_body.to_string();
@@ -244,7 +379,7 @@ pub fn complete(state: &Arc<State>, c: &Complete, event: &str) -> Resp {
         Ok(s) => base64::engine::general_purpose::STANDARD.encode(s),
         Err(e) => return Resp::json(500, &json!({"error": format!("sign: {e}")})),
     };
-    let sig = if c.tamper == Tamper::Signature {
+    let sig = if tamper == Tamper::Signature {
         outbound::flip_b64(&sig)
     } else {
         sig
@@ -256,6 +391,6 @@ pub fn complete(state: &Arc<State>, c: &Complete, event: &str) -> Resp {
         headers: vec![(SIGNATURE_HEADER.into(), sig)],
         body,
     };
-    let sent = outbound::dispatch(state, out, &c.delivery);
+    let sent = outbound::dispatch(state, out, delivery);
     Resp::json(200, &outbound::report(&[event_body], &sent))
 }

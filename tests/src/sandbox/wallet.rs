@@ -1,19 +1,26 @@
-//! The token wallet (the S2 channel; SPEC 3.4 "wallet"), under `/wallet/`:
+//! The token wallet (the S2 channel; SPEC 3.4 "wallet"), under `/wallet/`, speaking
+//! Kassa's token-wallet protocol as the edge's `channels/wallet.rs` documents it:
 //!
-//! - `POST /wallet/pay` — JSON `{order_id (string or number), token_id, amount
-//!   (decimal string), notify_url}` → `{code: 0, message, trade_id, status:
-//!   "PROCESSING"}`; errors `{code: 400, message}` naming the field. With
-//!   `wallet.api_key` set, `Authorization: Bearer <api_key>` is required.
-//! - `GET /wallet/status?order_id=..` (or `trade_id=..`) → `{code: 0, order_id,
-//!   trade_id, status, token_id, amount}`.
-//! - `/_control/wallet/complete` (`id` = order id or trade id) POSTs a signed
+//! - `POST /wallet/charges` (alias `POST /wallet/pay`, the sandbox's first name) — JSON
+//!   `{order_id, token_id, amount (decimal string), notify_url}` → `{code: 0, message,
+//!   trade_id, status: "PROCESSING"}`; errors `{code: 400, message}` naming the field.
+//!   `order_id` is the attempt's reference `"{order}A{attempt}"` (a bare order id is
+//!   accepted too); one payment per `order_id`, so the same one again returns the same
+//!   trade. With `wallet.api_key` set, `Authorization: Bearer <api_key>` is required
+//!   (on the status query too).
+//! - `GET /wallet/charges/{order_id}` — the status query: the payment's state as a
+//!   message of the notification's shape, **signed** with the wallet key like a
+//!   notification (`notify_id` `wq_<trade>_<n>`); 404 `{code, message}` when unknown.
+//! - `/_control/wallet/complete` (`id` = reference, trade id, or an order id for that
+//!   order's latest payment) marks the payment and POSTs a signed
 //!   `kassa_shared::providers::s2_wallet::notify::Notification` (RSA-SHA256 with the
 //!   wallet private key, SPEC 4.1) to the payment's `notify_url`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use kassa_shared::crypto::{ct, SignAlg};
+use kassa_shared::callback::ProviderRef;
+use kassa_shared::crypto::{ct, PrivateKey, SignAlg};
 use kassa_shared::id::Id;
 use kassa_shared::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
 use serde::{Deserialize, Serialize};
@@ -25,7 +32,7 @@ use super::server::{unix_ms, Outcome, Req, Resp, Script, State};
 /// A payment the edge asked for.
 #[derive(Debug, Clone, Serialize)]
 pub struct Payment {
-    pub order_id: Id,
+    pub order_id: ProviderRef,
     pub trade_id: String,
     pub token_id: String,
     pub amount: String,
@@ -42,7 +49,7 @@ pub struct WalletState {
 
 #[derive(Deserialize)]
 struct PayRequest {
-    order_id: Id,
+    order_id: ProviderRef,
     token_id: String,
     amount: String,
     notify_url: String,
@@ -54,9 +61,10 @@ fn err(status: u16, message: &str) -> Resp {
 
 /// `/wallet/{rest}`.
 pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
-    // `charges` is the path the edge's wallet channel documents (edge/src/channels/
-    // wallet.rs); `pay` the sandbox's original name. Both create a payment.
-    if !matches!(rest, "pay" | "charges" | "status") {
+    let query = rest
+        .strip_prefix("charges/")
+        .filter(|r| !r.is_empty() && !r.contains('/'));
+    if !matches!(rest, "pay" | "charges") && query.is_none() {
         return Resp::not_found(&req.path);
     }
     if let Some(key) = &state.config.wallet.api_key {
@@ -68,9 +76,9 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
             return err(401, "invalid API key");
         }
     }
-    match (rest, req.method.as_str()) {
-        ("pay" | "charges", "POST") => pay(state, req),
-        ("status", "GET") => status(state, req),
+    match (query, req.method.as_str()) {
+        (None, "POST") => pay(state, req),
+        (Some(reference), "GET") => status(state, reference),
         _ => Resp::method_not_allowed(&req.method, &req.path),
     }
 }
@@ -130,30 +138,51 @@ fn pay(state: &Arc<State>, req: &Req) -> Resp {
     )
 }
 
-fn find(state: &State, id: &str) -> Option<Payment> {
-    state.with(|i| {
-        i.wallet
-            .payments
-            .iter()
-            .find(|p| p.trade_id == id || p.order_id.to_string() == id)
-            .cloned()
-    })
+/// The payment `id` names: its reference or trade id, or an order id for the order's
+/// latest payment.
+fn matches(p: &Payment, id: &str) -> bool {
+    p.trade_id == id || p.order_id.to_string() == id || p.order_id.order.to_string() == id
 }
 
-fn status(state: &Arc<State>, req: &Req) -> Resp {
-    let Some(id) = req
-        .query_param("order_id")
-        .or_else(|| req.query_param("trade_id"))
-    else {
-        return err(400, "order_id or trade_id is required");
+/// A message of the notification's shape, signed.
+fn signed(n: &Notification, key: &PrivateKey) -> Result<Value, Resp> {
+    notify::sign(n, key, SignAlg::Rsa2)
+        .map_err(|e| Resp::json(500, &json!({"error": format!("sign: {e}")})))
+}
+
+fn notification(p: &Payment, notify_id: String) -> Notification {
+    Notification {
+        notify_id,
+        order_id: p.order_id,
+        trade_id: p.trade_id.clone(),
+        status: p.status,
+        token_id: p.token_id.clone(),
+        amount: p.amount.clone(),
+        time: unix_ms().to_string(),
+    }
+}
+
+/// `GET /wallet/charges/{reference}`: the exact reference only (a status query is about
+/// one attempt's payment).
+fn status(state: &Arc<State>, reference: &str) -> Resp {
+    let found = state.with(|i| {
+        i.bump("wallet.status_query");
+        let n = i.next_id("");
+        let p = i
+            .wallet
+            .payments
+            .iter()
+            .find(|p| p.order_id.to_string() == reference)
+            .cloned()?;
+        Some((p, n))
+    });
+    let Some((p, n)) = found else {
+        return err(404, &format!("no wallet payment {reference}"));
     };
-    match find(state, &id) {
-        Some(p) => Resp::json(
-            200,
-            &json!({"code": 0, "order_id": p.order_id, "trade_id": p.trade_id, "status": p.status,
-                     "token_id": p.token_id, "amount": p.amount}),
-        ),
-        None => err(404, &format!("no wallet payment {id}")),
+    let n = notification(&p, format!("wq_{}_{n}", p.trade_id));
+    match signed(&n, &state.keys.wallet_priv) {
+        Ok(v) => Resp::json(200, &v),
+        Err(r) => r,
     }
 }
 
@@ -173,7 +202,8 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
             .wallet
             .payments
             .iter_mut()
-            .find(|p| p.trade_id == c.id || p.order_id.to_string() == c.id)?;
+            .rev()
+            .find(|p| matches(p, &c.id))?;
         p.status = status;
         Some(p.clone())
     }) else {
@@ -182,19 +212,16 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
             &json!({"error": format!("no wallet payment {}", c.id)}),
         );
     };
-    let mut n = Notification {
-        notify_id: format!("wn_{}_{}", p.trade_id, if ok { "s" } else { "f" }),
-        order_id: p.order_id,
-        trade_id: p.trade_id.clone(),
-        status,
-        token_id: p.token_id.clone(),
-        amount: p.amount.clone(),
-        time: unix_ms().to_string(),
-    };
+    let mut n = notification(
+        &p,
+        format!("wn_{}_{}", p.trade_id, if ok { "s" } else { "f" }),
+    );
     match c.tamper {
         Tamper::Amount => n.amount = format!("{}1", p.amount),
         Tamper::OrderId => {
-            n.order_id = Id::new(p.order_id.get() ^ 1).unwrap_or(p.order_id);
+            let order = p.order_id.order;
+            let other = Id::new(order.get() ^ 1).unwrap_or(order);
+            n.order_id = ProviderRef::new(other, p.order_id.attempt);
         }
         Tamper::None | Tamper::Signature | Tamper::WrongKey => {}
     }
@@ -202,9 +229,9 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
         Ok(k) => k,
         Err(r) => return r,
     };
-    let mut msg: Value = match notify::sign(&n, key, SignAlg::Rsa2) {
+    let mut msg = match signed(&n, key) {
         Ok(v) => v,
-        Err(e) => return Resp::json(500, &json!({"error": format!("sign: {e}")})),
+        Err(r) => return r,
     };
     outbound::tamper_sign_member(&mut msg, c.tamper);
     let out = outbound::json_message("wallet.notify", &p.notify_url, &msg, Vec::new());

@@ -9,26 +9,31 @@
 //!    changes — providers retry until they see success;
 //! 3. `callback::to_event` matches order id, amount and currency; a mismatch is
 //!    refused and audited (`callback_mismatch`, what differed; no secrets);
-//! 4. a success is confirmed with the provider's status query before it can move the
-//!    order to Succeeded: Paytm's Transaction Status API (checked by
-//!    `s1_paytm::callback::confirmed`), Ping++'s charge retrieve (`paid`, `order_no`,
-//!    amount, currency). Lianshang's seed defines no query API, and the wallet's
-//!    notification is itself RSA-signed by the wallet with no shared-secret weakness to
-//!    cover, so those two apply on the verified signature alone. A confirmation that
-//!    disagrees is refused (409, audited `callback_unconfirmed`); one that could not be
-//!    made (network, status API down) is 503 so the provider retries;
-//! 5. a reference that names only the order (`ProviderRef::is_bare`: the provider was
-//!    given the order id, not `{order}A{attempt}`) settles the order's most recent
-//!    attempt;
+//! 4. the reference must name an attempt the order started (`{order}A{attempt}`, or a
+//!    bare order id for the attempt S1 `/pay/preOrder` starts with the order's own id;
+//!    `shared::callback::reference`): the event applies to exactly that attempt, so a
+//!    late callback of an old attempt never touches a newer one. A reference naming no
+//!    started attempt is refused (409 `callback_unknown_attempt`, audited);
+//! 5. a success is confirmed with the provider's status query, asked about the same
+//!    attempt, before it can move the order to Succeeded: Paytm's Transaction Status
+//!    API with the callback's `ORDERID` (checked by `s1_paytm::callback::confirmed`),
+//!    Ping++'s charge retrieve (`paid`, `order_no` = the reference, amount, currency,
+//!    and the charge Kassa created for that attempt), the wallet's signed status query
+//!    `GET /charges/{reference}` (`SUCCESS`, same trade, token and amount; Kassa's
+//!    wallet protocol, `channels/wallet.rs`). Lianshang's seed defines no query API, so
+//!    it applies on the verified RSA signature alone. A confirmation that disagrees is
+//!    refused (409, audited `callback_unconfirmed`); one that could not be made
+//!    (network, status API down) is 503 so the provider retries;
 //! 6. the event is applied through [`OrderObject::apply`], which re-reads the order
 //!    (the status query above let other requests run) and commits the order and the
 //!    effects it owes (webhook, relay, push) together.
 
 use kassa_shared::callback::{self, CallbackAmount, Outcome, Provider, VerifiedCallback};
 use kassa_shared::providers::s1_paytm::callback as paytm_callback;
+use kassa_shared::providers::s2_wallet::notify::NotifyStatus;
 
 use super::*;
-use crate::channels::{paytm, pingpp, ChannelConfig};
+use crate::channels::{paytm, pingpp, wallet, ChannelConfig};
 use crate::resources::Channel;
 
 const fn channel_of(p: Provider) -> Channel {
@@ -61,19 +66,6 @@ fn unconfirmed(reason: &str) -> EdgeError {
     }
 }
 
-/// The order's most recent attempt, by arrival (attempt ids are random, not ordered).
-fn latest_attempt(stored: &StoredOrder) -> Option<kassa_shared::id::Id> {
-    stored
-        .order
-        .history()
-        .iter()
-        .rev()
-        .find_map(|h| match h.event.kind {
-            EventKind::AttemptStarted { attempt } => Some(attempt),
-            _ => None,
-        })
-}
-
 impl OrderObject {
     /// `POST /callback` (module docs).
     pub(super) async fn callback(&self, cb: VerifiedCallback) -> Result<Response, EdgeError> {
@@ -103,6 +95,13 @@ impl OrderObject {
             };
             return self.reject(error, &format!("{detail}: {e}")).await;
         }
+        if stored.order.attempt(cb.reference.attempt).is_none() {
+            let error = EdgeError::Conflict {
+                code: "callback_unknown_attempt",
+                message: "reference: names no payment attempt of this order".into(),
+            };
+            return self.reject(error, &detail).await;
+        }
         let cb = if cb.outcome == Outcome::Succeeded {
             match self.confirm(&cb).await {
                 Ok(cb) => cb,
@@ -115,20 +114,9 @@ impl OrderObject {
         } else {
             cb
         };
-        let mut event = callback::to_event(&cb, id, stored.order.amount())
+        let event = callback::to_event(&cb, id, stored.order.amount())
             .map_err(|e| unconfirmed(&e.to_string()))?;
-        // The status query awaited the network: read the order as it is now.
-        let stored = self.require_order().await?;
-        if cb.reference.is_bare() {
-            if let Some(latest) = latest_attempt(&stored) {
-                match &mut event.kind {
-                    EventKind::AttemptSucceeded { attempt, .. }
-                    | EventKind::AttemptFailed { attempt }
-                    | EventKind::AttemptProcessing { attempt } => *attempt = latest,
-                    _ => {}
-                }
-            }
-        }
+        // The status query awaited the network: `apply` reads the order as it is now.
         let stored = self.apply(stored, event).await?;
         json_response(
             &json!({ "result": "applied", "status": stored.order.status() }),
@@ -148,7 +136,7 @@ impl OrderObject {
                 let cfg = channels
                     .paytm()
                     .map_err(|e| EdgeError::Internal(e.to_string()))?;
-                let body = paytm::status_body(cfg, &cb.reference.to_string())
+                let body = paytm::status_body(cfg, &cb.reference)
                     .await
                     .map_err(|e| unavailable(cb.provider, &e.to_string()))?;
                 paytm_callback::confirmed(cb, &body).map_err(|e| unconfirmed(&e.to_string()))
@@ -174,6 +162,12 @@ impl OrderObject {
                 if charge.order_no != cb.reference.to_string() {
                     return Err(unconfirmed("order_no differs"));
                 }
+                if !self
+                    .is_attempt_charge(cb.reference.attempt, &charge.id)
+                    .await?
+                {
+                    return Err(unconfirmed("not the charge created for this attempt"));
+                }
                 if charge.amount != amount.minor()
                     || !charge
                         .currency
@@ -183,7 +177,36 @@ impl OrderObject {
                 }
                 Ok(cb.clone())
             }
-            Provider::Lianshang | Provider::Wallet => Ok(cb.clone()),
+            Provider::Wallet => {
+                let channels = config()?;
+                let cfg = channels
+                    .wallet()
+                    .map_err(|e| EdgeError::Internal(e.to_string()))?;
+                let n = match wallet::query(cfg, &cb.reference).await {
+                    Ok(n) => n,
+                    Err(e @ wallet::WalletError::Http { status: 404, .. }) => {
+                        return Err(unconfirmed(&e.to_string()))
+                    }
+                    Err(e) => return Err(unavailable(cb.provider, &e.to_string())),
+                };
+                let CallbackAmount::Token { token, amount } = &cb.amount else {
+                    return Err(unconfirmed("amount is not a token amount"));
+                };
+                if n.status != NotifyStatus::Success {
+                    return Err(unconfirmed("the wallet's payment is not SUCCESS"));
+                }
+                if n.trade_id != cb.provider_txn {
+                    return Err(unconfirmed("trade_id differs"));
+                }
+                let pulled = kassa_shared::money::TokenTable::builtin()
+                    .parse("amount", &n.token_id, &n.amount)
+                    .map_err(|e| unconfirmed(&e.to_string()))?;
+                if n.token_id != *token || pulled != *amount {
+                    return Err(unconfirmed("token or amount differs"));
+                }
+                Ok(cb.clone())
+            }
+            Provider::Lianshang => Ok(cb.clone()),
         }
     }
 }

@@ -22,6 +22,8 @@
 //! - `wrong_codes`: the order's `WrongCodeLock` (SPEC 5: 5 wrong codes → 15 min);
 //! - `pay_lock`: the unix ms a `pay` began, while one runs (one attempt at a time);
 //! - `idem:<Idempotency-Key>`: [`pay::PayRecord`] — fingerprint and, once done, the answer;
+//! - `pingpp_charges`: attempt id → Ping++ charge id, and `refund_lock` while a refund
+//!   call runs (see `refund.rs`);
 //! - `audit`: `Vec<AuditEntry>` — rejected requests (reason code, no secrets), newest
 //!   last, capped at [`MAX_AUDIT`].
 //!
@@ -63,6 +65,7 @@ use crate::resources::{order_view, s2_code, StoredOrder};
 mod callback;
 mod outbox;
 mod pay;
+mod refund;
 mod relay;
 
 use outbox::{enqueue, record_attempt};
@@ -540,32 +543,6 @@ impl OrderObject {
         // One cancel fact per order: a fixed event id makes a retried cancel a no-op.
         let stored = self
             .apply(stored, Event::new("cancelled", EventKind::Cancelled))
-            .await?;
-        json_response(&stored, 200)
-    }
-
-    async fn refund(&self) -> Result<Response, EdgeError> {
-        let stored = self.require_order().await?;
-        if stored.order.status() != OrderStatus::Succeeded {
-            let status = status_name(stored.order.status());
-            return self
-                .reject(
-                    EdgeError::Conflict {
-                        code: "order_not_refundable",
-                        message: format!(
-                            "order: is {status}; only succeeded orders can be refunded"
-                        ),
-                    },
-                    "POST refunds",
-                )
-                .await;
-        }
-        // Full refunds only (the machine's refund lattice has one refund per order).
-        let stored = self
-            .apply(
-                stored,
-                Event::new("refund_requested", EventKind::RefundRequested),
-            )
             .await?;
         json_response(&stored, 200)
     }

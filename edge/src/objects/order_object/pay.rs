@@ -1,5 +1,7 @@
 //! `pay` / `quick_pay` inside the order's object: idempotency, lock, code, risk, S0, channel.
 
+use kassa_shared::callback::ProviderRef;
+
 use super::*;
 use crate::objects::user_object::RiskProfile;
 
@@ -295,9 +297,13 @@ impl OrderObject {
             kassa_shared::providers::s2_wallet::status::Locale::ZhCn
         };
         // Everything that can fail for configuration reasons (keys, URLs) fails here,
-        // before an attempt is recorded.
-        let prepared = self.prepare_channel(&stored, p, &channels).await?;
+        // before an attempt is recorded. The provider is given the attempt's own
+        // reference (`callback::reference`), so its callbacks name this attempt.
         let attempt = crate::objects::random_id()?;
+        let reference = ProviderRef::new(id, attempt);
+        let prepared = self
+            .prepare_channel(&stored, p, &channels, reference)
+            .await?;
         let stored = self
             .apply(
                 stored,
@@ -335,13 +341,14 @@ impl OrderObject {
         Ok(v)
     }
 
-    /// The order's channel, configured and with its request built as far as it can be
-    /// without an attempt id. Refuses a channel/amount pair no provider takes.
+    /// The order's channel, configured and with its request built for the attempt whose
+    /// reference is `reference`. Refuses a channel/amount pair no provider takes.
     async fn prepare_channel<'c>(
         &self,
         stored: &StoredOrder,
         p: &PayIn,
         channels: &'c crate::channels::ChannelConfig,
+        reference: ProviderRef,
     ) -> Result<Prepared<'c>, EdgeError> {
         use crate::channels::{paytm, pingpp, s3_lianshang};
         use crate::resources::Channel;
@@ -355,7 +362,7 @@ impl OrderObject {
             (Channel::Paytm, OrderAmount::Fiat(money)) => {
                 let cfg = channels.paytm().map_err(|e| config("paytm", e))?;
                 let order = paytm::PaytmOrder {
-                    order_id: id,
+                    reference,
                     amount: *money,
                     cust_id: p.user_id.clone(),
                     email: stored.meta.user.email.clone(),
@@ -373,7 +380,7 @@ impl OrderObject {
             (Channel::Pingpp, OrderAmount::Fiat(money)) => {
                 let cfg = channels.pingpp().map_err(|e| config("pingpp", e))?;
                 let order = pingpp::ChargeOrder {
-                    order_id: id,
+                    reference,
                     amount: *money,
                     // The merchant may pick the Ping++ channel per order in metadata.
                     channel: stored
@@ -417,21 +424,21 @@ impl OrderObject {
                     .saturating_sub(now)
                     .div_ceil(60_000);
                 let order = s3_lianshang::PayOrder {
-                    order_id: id,
+                    reference,
                     amount: *money,
                     user_id: Some(p.user_id.clone()),
                     items: s3_lianshang::single_item(&subject(stored), *money),
                     merchant_url: back.clone(),
                     callback_url: back,
                     pay_expire_min: u32::try_from(minutes_left.max(1)).unwrap_or(u32::MAX),
-                    request_id: String::new(),
+                    request_id: reference.attempt.to_string(),
                     time_stamp: kassa_shared::civil_time::CHINA.civil(now).compact(),
                 };
                 Ok(Prepared::Lianshang(cfg, key, order))
             }
             (Channel::Wallet, OrderAmount::Token { token, amount }) => {
                 let cfg = channels.wallet().map_err(|e| config("wallet", e))?;
-                Ok(Prepared::Wallet(cfg, id, token.clone(), *amount))
+                Ok(Prepared::Wallet(cfg, reference, token.clone(), *amount))
             }
             _ => Err(EdgeError::Conflict {
                 code: "channel_unavailable",
@@ -453,19 +460,20 @@ impl OrderObject {
 
         Ok(match prepared {
             Prepared::Paytm(form) => Ok(Some(("paytmForm", form))),
-            // Creating the charge is Ping++'s acceptance; the charge's id and amount were
-            // checked against the order by the channel parser.
+            // Creating the charge is Ping++'s acceptance; the charge's order number and
+            // amount were checked against the attempt by the channel parser. Its id is
+            // kept for the refund (`refund.rs`).
             Prepared::Pingpp(cfg, order) => match pingpp::create_charge(cfg, &order).await {
                 Ok(charge) => {
                     self.audit("pingpp_charge_created", &charge.id).await?;
+                    self.record_charge_id(attempt, &charge.id).await?;
                     Ok(None)
                 }
                 Err(e) => Err(e.to_string()),
             },
             // The trade is created only once the platform's signature over its answer
             // verified; `pay_token` / `wk_trade_id` are what the widget opens S3 with.
-            Prepared::Lianshang(cfg, key, mut order) => {
-                order.request_id = attempt.to_string();
+            Prepared::Lianshang(cfg, key, order) => {
                 match s3_lianshang::create_pay_order(cfg, &key, &order).await {
                     Ok(created) => {
                         self.audit("s3_trade_created", &created.wk_trade_id).await?;
@@ -481,8 +489,8 @@ impl OrderObject {
                 }
             }
             // The wallet's acknowledgement moves the attempt to processing.
-            Prepared::Wallet(cfg, order_id, token, amount) => {
-                wallet::charge(cfg, order_id, &token, &amount)
+            Prepared::Wallet(cfg, reference, token, amount) => {
+                wallet::charge(cfg, reference, &token, &amount)
                     .await
                     .map(|_| None)
                     .map_err(|e| e.to_string())
@@ -491,7 +499,7 @@ impl OrderObject {
     }
 }
 
-/// A channel request ready to go but for the attempt id (`request_id` for S3).
+/// A channel request ready to go.
 enum Prepared<'c> {
     Paytm(Value),
     Pingpp(
@@ -505,7 +513,7 @@ enum Prepared<'c> {
     ),
     Wallet(
         &'c crate::channels::wallet::WalletConfig,
-        kassa_shared::id::Id,
+        ProviderRef,
         String,
         kassa_shared::money::TokenAmount,
     ),

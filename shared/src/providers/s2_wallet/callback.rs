@@ -2,18 +2,16 @@
 //! [`super::notify`]): verified with the wallet public key by [`super::notify::verify`]
 //! (strict JSON, signature before deserialisation), then read.
 //!
-//! - The wallet's `order_id` is a Kassa [`crate::id::Id`] and the wallet keeps one
-//!   payment per order id (a second `pay` for the same order returns the same trade),
-//!   so the attempt *is* the order: the reference is `{order: order_id, attempt:
-//!   order_id}` and the edge starts wallet attempts with the order id as attempt id.
+//! - The wallet's `order_id` is the [`ProviderRef`] Kassa gave it for one attempt
+//!   (`"{order}A{attempt}"`); the wallet keeps one payment per reference (a second charge
+//!   with the same reference returns the same trade), so a retry after a failed attempt
+//!   is a new payment and a late notification names the attempt it is about.
 //! - `amount` is parsed with the token's precision from the [`TokenTable`]; an unknown
 //!   token is [`CallbackError::Malformed`] on `token_id`.
 //! - De-dup key: `wallet:<notify_id>`.
 
 use super::notify::{self, NotifyError, NotifyStatus};
-use crate::callback::{
-    CallbackAmount, CallbackError, Outcome, Provider, ProviderRef, VerifiedCallback,
-};
+use crate::callback::{CallbackAmount, CallbackError, Outcome, Provider, VerifiedCallback};
 use crate::crypto::PublicKey;
 use crate::money::{MoneyError, TokenTable};
 
@@ -41,7 +39,7 @@ pub fn verify(
     Ok(VerifiedCallback {
         provider: Provider::Wallet,
         event_id: format!("wallet:{}", n.notify_id),
-        reference: ProviderRef::new(n.order_id, n.order_id),
+        reference: n.order_id,
         outcome: match n.status {
             NotifyStatus::Success => Outcome::Succeeded,
             NotifyStatus::Failed => Outcome::Failed,

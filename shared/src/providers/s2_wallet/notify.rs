@@ -10,9 +10,13 @@
 //!   "time": "1700000000000", "security_type": "RSA2", "sign": "<base64>" }
 //! ```
 //!
-//! - `status` is `SUCCESS` | `FAILED` | `PROCESSING`; `order_id` is the Kassa order id
-//!   as a string (SPEC 2 "Identifiers"); `amount` a plain decimal string in the token's
-//!   units; `time` unix milliseconds as a string.
+//! - `status` is `SUCCESS` | `FAILED` | `PROCESSING`; `order_id` is the order number
+//!   Kassa gave the wallet for this payment attempt, a [`ProviderRef`]
+//!   `"{order}A{attempt}"` (a bare order id still parses, as the attempt whose id is the
+//!   order's); `amount` a plain decimal string in the token's units; `time` unix
+//!   milliseconds as a string.
+//! - The same signed shape answers the wallet's status query (`GET {base}/charges/
+//!   {order_id}`, see the edge's `channels/wallet.rs`), with a `notify_id` of its own.
 //! - Signed exactly like S3 ([`crate::crypto::signed_json`]): the message without
 //!   `sign`/`security_type`, RFC 8785, SHA256withRSA by default, both members at top
 //!   level. Unknown members are allowed and covered by the signature, so the wallet can
@@ -24,10 +28,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::callback::ProviderRef;
 use crate::crypto::jcs;
 use crate::crypto::signed_json::{self, SignedJsonError};
 use crate::crypto::{PrivateKey, PublicKey, SignAlg};
-use crate::id::Id;
 
 /// The outcome the wallet reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +46,8 @@ pub enum NotifyStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
     pub notify_id: String,
-    pub order_id: Id,
+    /// The attempt's reference (module docs).
+    pub order_id: ProviderRef,
     pub trade_id: String,
     pub status: NotifyStatus,
     pub token_id: String,
@@ -127,7 +132,8 @@ mod tests {
     fn sample() -> Notification {
         Notification {
             notify_id: "n_01".into(),
-            order_id: Id::new(476_682_884_348_973_312).unwrap(),
+            order_id: ProviderRef::parse("order_id", "476682884348973312A476682884348973313")
+                .unwrap(),
             trade_id: "w_9".into(),
             status: NotifyStatus::Success,
             token_id: "USDT".into(),
@@ -139,7 +145,7 @@ mod tests {
     #[test]
     fn sign_and_verify() {
         let v = sign(&sample(), &fixtures::priv1024(), SignAlg::Rsa2).unwrap();
-        assert_eq!(v["order_id"], "476682884348973312");
+        assert_eq!(v["order_id"], "476682884348973312A476682884348973313");
         assert_eq!(v["status"], "SUCCESS");
         assert_eq!(v["security_type"], "RSA2");
         let body = serde_json::to_vec(&v).unwrap();

@@ -1,0 +1,161 @@
+//! Refunds inside the order's object (`POST /refund`, from the merchant API's
+//! `POST /v1/orders/:id/refunds`). Full refunds only: the machine's refund lattice has
+//! one refund per order (`Refunding < {Refunded, RefundFailed}`).
+//!
+//! - **Ping++** (the one channel with a refund API Kassa speaks): the order's paid
+//!   attempt's charge — its id recorded under `pingpp_charges` when the charge was
+//!   created (`pay.rs`) — is refunded at Ping++ (`POST {base}/v1/charges/{id}/refunds`)
+//!   **before** anything is recorded. Ping++ accepting it (refund `pending` or
+//!   `succeeded`) applies `RefundRequested` (→ `Refunding`); its signed
+//!   `refund.succeeded` webhook (`callback.rs`) then settles the order to `Refunded`.
+//!   Ping++ refusing it (an error answer, a `failed` refund, garbage, no answer) is a
+//!   **502 `refund_refused`**, audited, with the order unchanged (still `succeeded`), so
+//!   the merchant may retry. Not `RefundFailed`: that state is final in the lattice, and
+//!   a refusal is often transient (network, balance) or the merchant's to fix.
+//! - **Other channels**: S3's seed says refunds are manual (`pay_type` 0, "暂时人工介入
+//!   退款"), Paytm (S1) and the token wallet have no refund call Kassa speaks. The request
+//!   is recorded (`Refunding`) and the merchant refunds by hand; a provider's refund
+//!   callback, or the test helper's `RefundSucceeded`, settles it.
+//!
+//! A `refund_lock` (storage operations only between check and write, so the object's
+//! input gate makes it atomic) keeps two concurrent requests from both reaching Ping++
+//! while the first awaits its answer; the second gets 409 `refund_in_progress`. Once
+//! the first is recorded, any further request meets `order_not_refundable`.
+
+use std::collections::BTreeMap;
+
+use kassa_shared::id::Id;
+
+use super::*;
+use crate::channels::{pingpp, ChannelConfig};
+use crate::resources::Channel;
+
+/// Attempt id → Ping++ charge id.
+const CHARGES_KEY: &str = "pingpp_charges";
+const REFUND_LOCK_KEY: &str = "refund_lock";
+/// As `pay_lock`: older than this, the run that took it died.
+const REFUND_LOCK_STALE_MS: u64 = 60_000;
+
+fn refused(detail: &str) -> EdgeError {
+    EdgeError::Upstream {
+        code: "refund_refused",
+        message: format!(
+            "order: Ping++ did not accept the refund ({detail}); the order is unchanged"
+        ),
+    }
+}
+
+impl OrderObject {
+    /// Remembers the Ping++ charge created for `attempt` (for its refund).
+    pub(super) async fn record_charge_id(
+        &self,
+        attempt: Id,
+        charge: &str,
+    ) -> Result<(), EdgeError> {
+        let mut charges: BTreeMap<Id, String> = self.load(CHARGES_KEY).await?.unwrap_or_default();
+        charges.insert(attempt, charge.to_owned());
+        self.state
+            .storage()
+            .put(CHARGES_KEY, serde_json::to_string(&charges)?)
+            .await?;
+        Ok(())
+    }
+
+    /// False only when a different charge was recorded for `attempt`: a webhook about
+    /// another charge with the same `order_no` is not this attempt's payment. (Attempts
+    /// started by the test helper have no recorded charge.)
+    pub(super) async fn is_attempt_charge(
+        &self,
+        attempt: Id,
+        charge: &str,
+    ) -> Result<bool, EdgeError> {
+        let charges: BTreeMap<Id, String> = self.load(CHARGES_KEY).await?.unwrap_or_default();
+        Ok(charges.get(&attempt).is_none_or(|c| c == charge))
+    }
+
+    /// `POST /refund` (module docs).
+    pub(super) async fn refund(&self) -> Result<Response, EdgeError> {
+        let stored = self.require_order().await?;
+        if stored.order.status() != OrderStatus::Succeeded {
+            let status = status_name(stored.order.status());
+            return self
+                .reject(
+                    EdgeError::Conflict {
+                        code: "order_not_refundable",
+                        message: format!(
+                            "order: is {status}; only succeeded orders can be refunded"
+                        ),
+                    },
+                    "POST refunds",
+                )
+                .await;
+        }
+        let now = now_ms();
+        let storage = self.state.storage();
+        if let Some(started) = self.load::<u64>(REFUND_LOCK_KEY).await? {
+            if now.saturating_sub(started) < REFUND_LOCK_STALE_MS {
+                return Err(EdgeError::Conflict {
+                    code: "refund_in_progress",
+                    message: "order: a refund of this order is already being requested".into(),
+                });
+            }
+        }
+        storage.put(REFUND_LOCK_KEY, now.to_string()).await?;
+        let outcome = self.refund_inner(stored).await;
+        storage.delete(REFUND_LOCK_KEY).await?;
+        json_response(&outcome?, 200)
+    }
+
+    async fn refund_inner(&self, stored: StoredOrder) -> Result<StoredOrder, EdgeError> {
+        if stored.meta.channel == Channel::Pingpp {
+            let provider_refund = self.refund_at_pingpp(&stored).await?;
+            self.audit("pingpp_refund_created", &provider_refund)
+                .await?;
+        }
+        // One refund fact per order: a fixed event id makes a retried request a no-op.
+        self.apply(
+            stored,
+            Event::new("refund_requested", EventKind::RefundRequested),
+        )
+        .await
+    }
+
+    /// Asks Ping++ to refund the paid attempt's charge in full; its refund id.
+    async fn refund_at_pingpp(&self, stored: &StoredOrder) -> Result<String, EdgeError> {
+        use kassa_shared::order::OrderAmount;
+
+        let OrderAmount::Fiat(amount) = stored.order.amount() else {
+            return Err(EdgeError::Internal(
+                "Ping++ order without a fiat amount".into(),
+            ));
+        };
+        let charges: BTreeMap<Id, String> = self.load(CHARGES_KEY).await?.unwrap_or_default();
+        // The attempt that paid; with several (a review case) the first by id, as only
+        // one charge can be refunded per order.
+        let charge = stored
+            .order
+            .attempts()
+            .iter()
+            .filter(|(_, a)| a.succeeded())
+            .find_map(|(id, _)| charges.get(id));
+        let Some(charge) = charge else {
+            let detail = "no Ping++ charge is recorded for the paid attempt";
+            self.audit("refund_refused", detail).await?;
+            return Err(refused(detail));
+        };
+        let channels = ChannelConfig::from_env(&self.env)
+            .map_err(|e| EdgeError::Internal(format!("channel configuration: {e}")))?;
+        let cfg = channels
+            .pingpp()
+            .map_err(|e| EdgeError::Internal(format!("pingpp configuration: {e}")))?;
+        let description = format!("Refund of order {}", stored.order.id());
+        match pingpp::create_refund(cfg, charge, amount.minor(), &description).await {
+            Ok(refund) => Ok(refund.id),
+            Err(e) => {
+                let detail = e.to_string();
+                self.audit("refund_refused", &detail).await?;
+                Err(refused(&detail))
+            }
+        }
+    }
+}
