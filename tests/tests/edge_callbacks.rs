@@ -6,6 +6,8 @@
 //! (the order is payable again); a duplicate answers success and changes nothing; a bad
 //! signature and a wrong amount are refused in the provider's form, audited, and change
 //! nothing. Then S0 refuses a relay three times: it is retried and delivered once.
+//! Per-attempt references: a late callback of an old attempt touches only that attempt;
+//! the wallet's success needs its signed status pull.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod callbacks_support;
@@ -83,22 +85,7 @@ fn callbacks_per_channel_and_relays() {
     // ---- Paytm: pay → process page → callback → status API → Succeeded.
     let (id, secret) = w.create_with_secret("paytm", &json!({"amount": 200, "currency": "INR"}));
     let paid = w.pay(&id, &secret);
-    let params = paid["paytmForm"]["params"].as_object().unwrap();
-    let pairs: Vec<(String, String)> = params
-        .iter()
-        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-        .collect();
-    let mut ser = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &pairs {
-        ser.append_pair(k, v);
-    }
-    let r = w
-        .http
-        .post(paid["paytmForm"]["action"].as_str().unwrap())
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .send(ser.finish().as_bytes())
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
+    w.paytm_process(&paid);
     let success = w.paytm_callback(&id, "success");
     assert_eq!(success.path, "/callbacks/paytm");
     // Tampered copies first (the order is untouched by each).
@@ -265,4 +252,131 @@ fn callbacks_per_channel_and_relays() {
     assert_eq!(relay["attempts"], 4, "{relay}");
     std::thread::sleep(std::time::Duration::from_secs(2));
     assert_eq!(w.relays(&id).len(), 5, "nothing after the acknowledgement");
+}
+
+/// History entries of an order (type, from, to, disposition).
+fn history(w: &World, id: &str) -> Vec<Value> {
+    w.events(id)["history"].as_array().unwrap().clone()
+}
+
+/// Each attempt gets its own provider reference and a callback settles exactly the
+/// attempt it names: attempt 1 fails at Paytm, attempt 2 starts, then a late (verified)
+/// failure of attempt 1 arrives — attempt 2 and the order are untouched — and attempt
+/// 2's success, confirmed with the status API asked about attempt 2's reference,
+/// settles the order. A reference naming no attempt of the order is refused.
+#[test]
+fn late_callback_of_an_old_attempt_leaves_the_new_one_alone() {
+    // Two pays by one shopper within a minute: no gap between code sends.
+    let w = World::start(
+        "edge-attempt-refs",
+        &[("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0")],
+    );
+    let (id, secret) = w.create_with_secret("paytm", &json!({"amount": 200, "currency": "INR"}));
+
+    // Attempt 1: the shopper submits Paytm's page twice (two transactions on one
+    // ORDER_ID); the first fails and its callback fails the attempt.
+    let paid1 = w.pay(&id, &secret);
+    let (ref1, txn_a) = w.paytm_process(&paid1);
+    let (_, txn_b) = w.paytm_process(&paid1);
+    assert!(ref1.starts_with(&format!("{id}A")), "{ref1}");
+    let fail_a = w.paytm_callback(&txn_a, "fail");
+    assert_eq!(w.send(&fail_a), (200, PAYTM_OK.to_owned()));
+    assert_eq!(status(&w, &id), "pending");
+
+    // Attempt 2: a new reference, a new Paytm order.
+    let paid2 = w.pay(&id, &secret);
+    let (ref2, txn_c) = w.paytm_process(&paid2);
+    assert!(
+        ref2.starts_with(&format!("{id}A")) && ref2 != ref1,
+        "{ref1} {ref2}"
+    );
+    assert_eq!(status(&w, &id), "processing");
+
+    // The late failure of attempt 1's other transaction: verified, applied to attempt
+    // 1 only (nothing moves), answered as success so Paytm stops.
+    let late = w.paytm_callback(&txn_b, "fail");
+    assert!(String::from_utf8_lossy(&late.body).contains(&format!("ORDERID={ref1}")));
+    assert_eq!(w.send(&late), (200, PAYTM_OK.to_owned()));
+    assert_eq!(
+        status(&w, &id),
+        "processing",
+        "attempt 2 is still in flight"
+    );
+    let last = history(&w, &id).last().unwrap().clone();
+    assert_eq!(last["type"], "attempt_failed", "{last}");
+    assert_eq!(
+        (&last["from"], &last["to"]),
+        (&json!("processing"), &json!("processing"))
+    );
+    assert_ne!(last["disposition"], "moved", "{last}");
+
+    // Validly checksummed callbacks naming no attempt of this order: refused.
+    let success = w.paytm_callback(&txn_c, "success");
+    for orderid in [format!("{id}A12345"), id.clone()] {
+        let forged = paytm_resigned(&success, &[("ORDERID", &orderid)]);
+        refused(&w, &id, &forged, 409, "callback_unknown_attempt");
+    }
+
+    // Attempt 2's success, confirmed by the status API for ORDERID = ref2.
+    let queries = w.counter("paytm.status_query");
+    apply_once(&w, &id, &success, (200, PAYTM_OK));
+    assert_eq!(status(&w, &id), "succeeded");
+    assert_eq!(w.counter("paytm.status_query"), queries + 1);
+    effects_once(&w, &id, &["PAY_ING", "PAY_SUCCESS"]);
+}
+
+/// The wallet's success is confirmed by its signed status query (`GET
+/// /wallet/charges/{reference}`) before the order moves: a notification that verifies but
+/// that the wallet's own status does not back (the payment is still PROCESSING) is
+/// refused and changes nothing; the genuine one then settles the order.
+#[test]
+fn wallet_success_needs_the_status_pull() {
+    use kassa_shared::crypto::{PrivateKey, SignAlg};
+    use kassa_shared::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
+    use kassa_tests::sandbox::config::{fixture_pem, fixtures as f};
+
+    let w = World::start("edge-wallet-pull", &[]);
+    let token = json!({"amount": "12.5", "token": "USDT"});
+    let (id, secret) = w.create_with_secret("wallet", &token);
+    w.pay(&id, &secret);
+    let payments = w.control_get("wallet/payments");
+    let payment = payments["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["order_id"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{id}A"))
+        })
+        .unwrap()
+        .clone();
+    assert_eq!(payment["status"], "PROCESSING");
+
+    // Signed with the wallet's own key, but the wallet has not been paid.
+    let n = Notification {
+        notify_id: "wn_early".into(),
+        order_id: serde_json::from_value(payment["order_id"].clone()).unwrap(),
+        trade_id: payment["trade_id"].as_str().unwrap().to_owned(),
+        status: NotifyStatus::Success,
+        token_id: "USDT".into(),
+        amount: "12.5".into(),
+        time: "1763900000000".into(),
+    };
+    let key = PrivateKey::parse(&fixture_pem(f::WALLET_PRIVATE).unwrap()).unwrap();
+    let early = json_msg(
+        "/callbacks/wallet",
+        &notify::sign(&n, &key, SignAlg::Rsa2).unwrap(),
+    );
+    let queries = w.counter("wallet.status_query");
+    refused(&w, &id, &early, 409, "callback_unconfirmed");
+    assert_eq!(w.counter("wallet.status_query"), queries + 1, "pulled once");
+    assert_eq!(status(&w, &id), "processing");
+
+    // The wallet completes the payment: its notification is confirmed and applies.
+    let ok = w.wallet_notify(&id, "success");
+    apply_once(&w, &id, &ok, (200, r#"{"code":0}"#));
+    assert_eq!(status(&w, &id), "succeeded");
+    effects_once(&w, &id, &["PAY_ING", "PAY_SUCCESS"]);
 }

@@ -543,9 +543,15 @@ pub async fn cancel_order(mut req: Request, ctx: Ctx) -> Result<Response> {
     )
 }
 
-/// `POST /v1/orders/:id/refunds` — records the merchant's (full) refund request on the
-/// order (`Refunding`); the provider refund call is made by the channel adapters
-/// (issue 5), whose callback then moves it to `Refunded` / `RefundFailed`.
+/// `POST /v1/orders/:id/refunds` — a full refund of a succeeded order, run by its
+/// `OrderObject` (`order_object/refund.rs`). Ping++ orders are refunded at Ping++ first
+/// (`POST /v1/charges/{charge}/refunds`); once Ping++ accepts, the order is `refunding`
+/// and Ping++'s signed `refund.succeeded` webhook makes it `refunded`. A refusal at
+/// Ping++ is 502 `refund_refused` with the order unchanged (retry later). Other channels
+/// (S3's seed: refunds are manual; Paytm and the wallet: no refund call Kassa speaks)
+/// only record the request (`refunding`): the merchant refunds with the provider by
+/// hand. A second request is 409 `order_not_refundable` (or `refund_in_progress` while
+/// the first still waits for Ping++).
 pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {

@@ -109,7 +109,7 @@ impl World {
         }
     }
 
-    fn merchant(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    pub fn merchant(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
         let url = format!("{}{path}", self.url);
         let auth = format!("Bearer {MERCHANT_KEY}");
         match (method, body) {
@@ -227,7 +227,7 @@ impl World {
         json!({"order": self.order(id), "history": ev["history"], "relays": relays})
     }
 
-    fn control_get(&self, path: &str) -> Value {
+    pub fn control_get(&self, path: &str) -> Value {
         read_json(self.http.get(format!("{}/_control/{path}", self.sb)).call())
             .unwrap()
             .1
@@ -511,4 +511,39 @@ pub fn send_with(http: &ureq::Agent, base: &str, m: &Msg) -> (u16, String) {
     }
     let mut r = rq.send(&m.body[..]).unwrap();
     (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+}
+
+impl World {
+    /// Posts the Paytm form of a `pay` answer to the sandbox's process page, as the
+    /// shopper's browser does: one Paytm transaction for that form's `ORDER_ID`. Returns
+    /// the `ORDER_ID` and the new transaction's `TXNID`.
+    pub fn paytm_process(&self, paid: &Value) -> (String, String) {
+        let form = &paid["paytmForm"];
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form["params"].as_object().unwrap() {
+            if let Some(v) = v.as_str() {
+                ser.append_pair(k, v);
+            }
+        }
+        let r = self
+            .http
+            .post(form["action"].as_str().unwrap())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(ser.finish().as_bytes())
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let reference = form["params"]["ORDER_ID"].as_str().unwrap().to_owned();
+        let txns = self.control_get("paytm/txns");
+        let txn = txns["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|t| t["order_id"] == reference.as_str())
+            .unwrap()["txn_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        (reference, txn)
+    }
 }
