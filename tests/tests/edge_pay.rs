@@ -283,7 +283,14 @@ fn pay_flow_against_the_sandbox() {
         format!("{sb}/paytm/theia/processTransaction")
     );
     let params = form["params"].as_object().unwrap();
-    assert_eq!(params["ORDER_ID"], id.as_str());
+    // The attempt's reference, `{order}A{attempt}`.
+    assert!(
+        params["ORDER_ID"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{id}A")),
+        "{v}"
+    );
     assert_eq!(params["TXN_AMOUNT"], "10.00");
     assert_eq!(params["MID"], f::PAYTM_MID);
     let checksum = params["CHECKSUMHASH"].as_str().unwrap();

@@ -594,12 +594,12 @@ fn hostile_callbacks_change_nothing() {
     // ---- Wallet.
     let token = json!({"amount": "12.5", "token": "USDT"});
     let wl_target = w.create("wallet", &token);
-    w.start_attempt(&wl_target, 11);
-    w.wallet_payment(&wl_target, "USDT", "12.5");
+    let r = w.start_attempt(&wl_target, 11);
+    w.wallet_payment(&r, "USDT", "12.5");
     let genuine_wl = w.wallet_notify(&wl_target, "success");
     let wl_old = w.create("wallet", &token);
-    w.start_attempt(&wl_old, 21);
-    w.wallet_payment(&wl_old, "USDT", "12.5");
+    let r = w.start_attempt(&wl_old, 21);
+    w.wallet_payment(&r, "USDT", "12.5");
     let wl_old_msgs = [w.wallet_notify(&wl_old, "success")];
     assert_eq!(w.send(&wl_old_msgs[0]).0, 200);
     let wl_v: Value = serde_json::from_slice(&genuine_wl.body).unwrap();

@@ -412,10 +412,11 @@ impl World {
         self.control_outbox_last()
     }
 
-    /// A wallet payment for `order` whose notifications go to the edge.
-    pub fn wallet_payment(&self, order: &str, token: &str, amount: &str) {
+    /// A wallet payment for attempt `reference` (`{order}A{attempt}`) whose
+    /// notifications go to the edge.
+    pub fn wallet_payment(&self, reference: &str, token: &str, amount: &str) {
         let (s, v) = read_json(self.http.post(format!("{}/wallet/pay", self.sb)).send_json(
-            json!({"order_id": order, "token_id": token, "amount": amount,
+            json!({"order_id": reference, "token_id": token, "amount": amount,
                    "notify_url": format!("{}/callbacks/wallet", self.url)}),
         ))
         .unwrap();
