@@ -21,15 +21,6 @@ fn status(w: &World, id: &str) -> String {
     w.order(id)["status"].as_str().unwrap().to_owned()
 }
 
-fn audit_reasons(w: &World, id: &str) -> Vec<String> {
-    w.events(id)["audit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["reason"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// Sends `m` twice: the first applies, the second is a duplicate answered the same way
 /// and changes nothing.
 fn apply_once(w: &World, id: &str, m: &Msg, ok: (u16, &str)) {
@@ -48,9 +39,9 @@ fn refused(w: &World, id: &str, m: &Msg, want: u16, reason: &str) -> String {
     assert_eq!(s, want, "{body}");
     assert_eq!(w.snapshot(id), before, "a refused callback changes nothing");
     assert!(
-        audit_reasons(w, id).iter().any(|r| r == reason),
+        w.audit_reasons(id).iter().any(|r| r == reason),
         "{reason} not in {:?}",
-        audit_reasons(w, id)
+        w.audit_reasons(id)
     );
     body
 }

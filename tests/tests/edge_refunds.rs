@@ -24,6 +24,13 @@ fn refund(w: &World, id: &str) -> (u16, Value) {
     )
 }
 
+/// Waits for Ping++'s `refund.succeeded` webhook to settle the order.
+fn wait_refunded(w: &World, id: &str) {
+    w.wait("the refund.succeeded webhook", || {
+        (status(w, id) == "refunded").then_some(())
+    });
+}
+
 /// A Ping++ order paid and settled: pay creates the charge, its `charge.succeeded`
 /// webhook (confirmed by retrieve) moves it to Succeeded.
 fn paid_pingpp(w: &World, fen: u64) -> String {
@@ -52,15 +59,6 @@ fn charge_of(w: &World, order: &str) -> Value {
         .clone()
 }
 
-fn audit_reasons(w: &World, id: &str) -> Vec<String> {
-    w.events(id)["audit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["reason"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[test]
 fn pingpp_refund_end_to_end() {
     let w = World::start("edge-refunds", &[]);
@@ -73,16 +71,9 @@ fn pingpp_refund_end_to_end() {
         (r["object"].as_str(), r["status"].as_str(), &r["amount"]),
         (Some("refund"), Some("pending"), &json!(500))
     );
-    assert!(
-        matches!(
-            r["order"]["status"].as_str(),
-            Some("refunding" | "refunded")
-        ),
-        "{r}"
-    );
-    w.wait("the refund.succeeded webhook", || {
-        (status(&w, &id) == "refunded").then_some(())
-    });
+    let now = r["order"]["status"].as_str().unwrap();
+    assert!(["refunding", "refunded"].contains(&now), "{r}");
+    wait_refunded(&w, &id);
     let charge = charge_of(&w, &id);
     let refunds = charge["refunds"]["data"].as_array().unwrap();
     assert_eq!(refunds.len(), 1, "{charge}");
@@ -128,16 +119,12 @@ fn pingpp_refund_end_to_end() {
     codes.sort_unstable();
     assert_eq!(codes, [200, 409], "{a:?} {b:?}");
     let loser = if a.0 == 409 { &a.1 } else { &b.1 };
+    let code = loser["error"]["code"].as_str().unwrap();
     assert!(
-        matches!(
-            loser["error"]["code"].as_str(),
-            Some("refund_in_progress" | "order_not_refundable")
-        ),
+        ["refund_in_progress", "order_not_refundable"].contains(&code),
         "{loser}"
     );
-    w.wait("the second order's refund", || {
-        (status(&w, &id2) == "refunded").then_some(())
-    });
+    wait_refunded(&w, &id2);
     assert_eq!(w.counter("pingpp.refund_created"), 2);
     assert_eq!(
         charge_of(&w, &id2)["refunds"]["data"]
@@ -167,7 +154,7 @@ fn pingpp_refund_end_to_end() {
     );
     assert_eq!(w.snapshot(&id3), before);
     assert_eq!(status(&w, &id3), "succeeded");
-    assert!(audit_reasons(&w, &id3).contains(&"refund_refused".to_owned()));
+    assert!(w.audit_reasons(&id3).contains(&"refund_refused".to_owned()));
 
     // ---- A channel without a refund API (S3: manual refunds): only recorded.
     let id4 = w.create("lianshang", &json!({"amount": 300, "currency": "CNY"}));

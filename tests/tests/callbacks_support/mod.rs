@@ -212,6 +212,16 @@ impl World {
         v
     }
 
+    /// The reason codes of the order's audit log, oldest first.
+    pub fn audit_reasons(&self, id: &str) -> Vec<String> {
+        self.events(id)["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["reason"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// Everything about an order that a refused callback must leave as it was: the
     /// merchant object, the history and the relays owed (not the audit log, which
     /// records the refusal, nor delivery progress).

@@ -33,7 +33,7 @@ use kassa_shared::providers::s1_paytm::callback as paytm_callback;
 use kassa_shared::providers::s2_wallet::notify::NotifyStatus;
 
 use super::*;
-use crate::channels::{paytm, pingpp, wallet, ChannelConfig};
+use crate::channels::{paytm, pingpp, wallet, ChannelConfig, ConfigError};
 use crate::resources::Channel;
 
 const fn channel_of(p: Provider) -> Channel {
@@ -124,89 +124,108 @@ impl OrderObject {
         )
     }
 
-    /// The provider's own word on a success (module docs, step 4).
+    /// The provider's own word on a success (module docs, step 5).
     async fn confirm(&self, cb: &VerifiedCallback) -> Result<VerifiedCallback, EdgeError> {
-        let config = || {
-            ChannelConfig::from_env(&self.env)
-                .map_err(|e| EdgeError::Internal(format!("channel configuration: {e}")))
-        };
+        if cb.provider == Provider::Lianshang {
+            return Ok(cb.clone());
+        }
+        let channels = ChannelConfig::from_env(&self.env)
+            .map_err(|e| EdgeError::Internal(format!("channel configuration: {e}")))?;
+        let internal = |e: ConfigError| EdgeError::Internal(e.to_string());
         match cb.provider {
             Provider::Paytm => {
-                let channels = config()?;
-                let cfg = channels
-                    .paytm()
-                    .map_err(|e| EdgeError::Internal(e.to_string()))?;
+                let cfg = channels.paytm().map_err(internal)?;
                 let body = paytm::status_body(cfg, &cb.reference)
                     .await
                     .map_err(|e| unavailable(cb.provider, &e.to_string()))?;
                 paytm_callback::confirmed(cb, &body).map_err(|e| unconfirmed(&e.to_string()))
             }
             Provider::Pingpp => {
-                let channels = config()?;
-                let cfg = channels
-                    .pingpp()
-                    .map_err(|e| EdgeError::Internal(e.to_string()))?;
-                let charge = match pingpp::retrieve_charge(cfg, &cb.provider_txn).await {
-                    Ok(c) => c,
-                    Err(e @ pingpp::PingppError::Http { status: 404, .. }) => {
-                        return Err(unconfirmed(&e.to_string()))
-                    }
-                    Err(e) => return Err(unavailable(cb.provider, &e.to_string())),
-                };
-                let CallbackAmount::Fiat(amount) = cb.amount else {
-                    return Err(unconfirmed("amount is not fiat"));
-                };
-                if !charge.paid {
-                    return Err(unconfirmed("charge is not paid"));
-                }
-                if charge.order_no != cb.reference.to_string() {
-                    return Err(unconfirmed("order_no differs"));
-                }
-                if !self
-                    .is_attempt_charge(cb.reference.attempt, &charge.id)
-                    .await?
-                {
-                    return Err(unconfirmed("not the charge created for this attempt"));
-                }
-                if charge.amount != amount.minor()
-                    || !charge
-                        .currency
-                        .eq_ignore_ascii_case(amount.currency().code())
-                {
-                    return Err(unconfirmed("amount or currency differs"));
-                }
-                Ok(cb.clone())
+                let cfg = channels.pingpp().map_err(internal)?;
+                self.confirm_pingpp(cb, cfg).await
             }
-            Provider::Wallet => {
-                let channels = config()?;
-                let cfg = channels
-                    .wallet()
-                    .map_err(|e| EdgeError::Internal(e.to_string()))?;
-                let n = match wallet::query(cfg, &cb.reference).await {
-                    Ok(n) => n,
-                    Err(e @ wallet::WalletError::Http { status: 404, .. }) => {
-                        return Err(unconfirmed(&e.to_string()))
-                    }
-                    Err(e) => return Err(unavailable(cb.provider, &e.to_string())),
-                };
-                let CallbackAmount::Token { token, amount } = &cb.amount else {
-                    return Err(unconfirmed("amount is not a token amount"));
-                };
-                if n.status != NotifyStatus::Success {
-                    return Err(unconfirmed("the wallet's payment is not SUCCESS"));
-                }
-                if n.trade_id != cb.provider_txn {
-                    return Err(unconfirmed("trade_id differs"));
-                }
-                let pulled = kassa_shared::money::TokenTable::builtin()
-                    .parse("amount", &n.token_id, &n.amount)
-                    .map_err(|e| unconfirmed(&e.to_string()))?;
-                if n.token_id != *token || pulled != *amount {
-                    return Err(unconfirmed("token or amount differs"));
-                }
-                Ok(cb.clone())
-            }
+            Provider::Wallet => confirm_wallet(cb, channels.wallet().map_err(internal)?).await,
             Provider::Lianshang => Ok(cb.clone()),
         }
     }
+
+    /// Ping++'s charge retrieve: paid, for this attempt (its `order_no` and the charge
+    /// Kassa created for it), with the callback's amount and currency.
+    async fn confirm_pingpp(
+        &self,
+        cb: &VerifiedCallback,
+        cfg: &pingpp::PingppConfig,
+    ) -> Result<VerifiedCallback, EdgeError> {
+        let charge = pulled(
+            cb.provider,
+            pingpp::retrieve_charge(cfg, &cb.provider_txn).await,
+            |e| matches!(e, pingpp::PingppError::Http { status: 404, .. }),
+        )?;
+        let CallbackAmount::Fiat(amount) = cb.amount else {
+            return Err(unconfirmed("amount is not fiat"));
+        };
+        if !charge.paid {
+            return Err(unconfirmed("charge is not paid"));
+        }
+        if charge.order_no != cb.reference.to_string() {
+            return Err(unconfirmed("order_no differs"));
+        }
+        if !self
+            .is_attempt_charge(cb.reference.attempt, &charge.id)
+            .await?
+        {
+            return Err(unconfirmed("not the charge created for this attempt"));
+        }
+        if charge.amount != amount.minor()
+            || !charge
+                .currency
+                .eq_ignore_ascii_case(amount.currency().code())
+        {
+            return Err(unconfirmed("amount or currency differs"));
+        }
+        Ok(cb.clone())
+    }
+}
+
+/// A status query's answer: the provider not knowing the payment (`unknown`, its 404)
+/// refuses the callback; any other failure means it could not be asked (503, retried).
+fn pulled<T, E: core::fmt::Display>(
+    provider: Provider,
+    answer: Result<T, E>,
+    unknown: impl Fn(&E) -> bool,
+) -> Result<T, EdgeError> {
+    answer.map_err(|e| {
+        if unknown(&e) {
+            unconfirmed(&e.to_string())
+        } else {
+            unavailable(provider, &e.to_string())
+        }
+    })
+}
+
+/// The wallet's signed status query for the callback's reference: `SUCCESS`, with the
+/// callback's trade, token and amount.
+async fn confirm_wallet(
+    cb: &VerifiedCallback,
+    cfg: &wallet::WalletConfig,
+) -> Result<VerifiedCallback, EdgeError> {
+    let n = pulled(cb.provider, wallet::query(cfg, &cb.reference).await, |e| {
+        matches!(e, wallet::WalletError::Http { status: 404, .. })
+    })?;
+    let CallbackAmount::Token { token, amount } = &cb.amount else {
+        return Err(unconfirmed("amount is not a token amount"));
+    };
+    if n.status != NotifyStatus::Success {
+        return Err(unconfirmed("the wallet's payment is not SUCCESS"));
+    }
+    if n.trade_id != cb.provider_txn {
+        return Err(unconfirmed("trade_id differs"));
+    }
+    let pulled = kassa_shared::money::TokenTable::builtin()
+        .parse("amount", &n.token_id, &n.amount)
+        .map_err(|e| unconfirmed(&e.to_string()))?;
+    if n.token_id != *token || pulled != *amount {
+        return Err(unconfirmed("token or amount differs"));
+    }
+    Ok(cb.clone())
 }

@@ -73,16 +73,12 @@ impl OrderObject {
                 });
             }
         }
-        let now = now_ms();
-        if let Some(started) = self.load::<u64>(PAY_LOCK_KEY).await? {
-            if now.saturating_sub(started) < PAY_LOCK_STALE_MS {
-                return Err(EdgeError::Conflict {
-                    code: "payment_in_progress",
-                    message: "order_id: a payment attempt for this order is already running".into(),
-                });
-            }
-        }
-        storage.put(PAY_LOCK_KEY, now.to_string()).await?;
+        let busy = EdgeError::Conflict {
+            code: "payment_in_progress",
+            message: "order_id: a payment attempt for this order is already running".into(),
+        };
+        self.take_lock(PAY_LOCK_KEY, PAY_LOCK_STALE_MS, busy)
+            .await?;
         if let Some(k) = &idem {
             let rec = PayRecord {
                 fingerprint: p.fingerprint.clone(),
@@ -117,6 +113,25 @@ impl OrderObject {
             }
         }
         Ok(Response::from_json(&body)?.with_status(status))
+    }
+
+    /// Takes the lock `key` (its value: the unix ms it was taken) unless a live one,
+    /// younger than `stale_ms`, is held — then `busy`. Only storage operations lie
+    /// between check and write, so the object's input gate makes it atomic.
+    pub(super) async fn take_lock(
+        &self,
+        key: &str,
+        stale_ms: u64,
+        busy: EdgeError,
+    ) -> Result<(), EdgeError> {
+        let now = now_ms();
+        if let Some(started) = self.load::<u64>(key).await? {
+            if now.saturating_sub(started) < stale_ms {
+                return Err(busy);
+            }
+        }
+        self.state.storage().put(key, now.to_string()).await?;
+        Ok(())
     }
 
     async fn pay_inner(&self, p: &PayIn) -> Result<Value, EdgeError> {

@@ -90,19 +90,14 @@ impl OrderObject {
                 )
                 .await;
         }
-        let now = now_ms();
-        let storage = self.state.storage();
-        if let Some(started) = self.load::<u64>(REFUND_LOCK_KEY).await? {
-            if now.saturating_sub(started) < REFUND_LOCK_STALE_MS {
-                return Err(EdgeError::Conflict {
-                    code: "refund_in_progress",
-                    message: "order: a refund of this order is already being requested".into(),
-                });
-            }
-        }
-        storage.put(REFUND_LOCK_KEY, now.to_string()).await?;
+        let busy = EdgeError::Conflict {
+            code: "refund_in_progress",
+            message: "order: a refund of this order is already being requested".into(),
+        };
+        self.take_lock(REFUND_LOCK_KEY, REFUND_LOCK_STALE_MS, busy)
+            .await?;
         let outcome = self.refund_inner(stored).await;
-        storage.delete(REFUND_LOCK_KEY).await?;
+        self.state.storage().delete(REFUND_LOCK_KEY).await?;
         json_response(&outcome?, 200)
     }
 
