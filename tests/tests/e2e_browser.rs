@@ -258,7 +258,8 @@ fn paytm_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
         .wait_for(
             "the shop again",
             STEP,
-            "return new URLSearchParams(location.search).get('ORDERID') === arguments[0] && !!window.kassaDemo;",
+            // Paytm's ORDERID is the attempt's reference, `{order}A{attempt}`.
+            "return (new URLSearchParams(location.search).get('ORDERID') ?? '').split('A')[0] === arguments[0] && !!window.kassaDemo;",
             &[json!(id)],
         )
         .unwrap();

@@ -88,10 +88,12 @@ async function refresh() {
 }
 setInterval(refresh, 1000);
 
-// Back from Paytm: show the order the shopper just paid.
+// Back from Paytm: show the order the shopper just paid. Paytm's ORDERID is the
+// attempt's reference, "{order}A{attempt}".
 const back = new URLSearchParams(location.search);
 const stored = JSON.parse(sessionStorage.getItem("kassa-demo-order") ?? "null");
-if (back.get("ORDERID") && stored && stored.id === back.get("ORDERID")) {
+const paytmOrder = (back.get("ORDERID") ?? "").split("A")[0];
+if (paytmOrder && stored && stored.id === paytmOrder) {
   log("demo:paytm-return", { id: stored.id, status: back.get("STATUS") });
   $("locale").value = stored.locale;
   ready.then(() => show({ id: stored.id, client_secret: stored.secret }, stored.edge, stored.locale));
