@@ -10,7 +10,8 @@
 //!    wallet key (`KASSA_WALLET_PUBLIC_KEY`). The JSON channels accept only
 //!    `application/json` (415 otherwise); Paytm form-encoded or JSON;
 //! 3. hand the `VerifiedCallback` to the `OrderObject` of the order its reference names
-//!    (`order_object/callback.rs`: de-dup, match, confirm, apply once);
+//!    (`order_object/callback.rs`: de-dup, match, route to the attempt the reference
+//!    names, confirm with the provider's status query, apply once);
 //! 4. answer in the provider's form (`callback::answer` / `callback::reject`).
 //!
 //! A callback that does not verify (401), is malformed after verification (400), names
