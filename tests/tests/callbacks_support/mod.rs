@@ -352,6 +352,39 @@ impl World {
         }
     }
 
+    /// Posts the Paytm form of a `pay` answer to the sandbox's process page, as the
+    /// shopper's browser does: one Paytm transaction for that form's `ORDER_ID`. Returns
+    /// the `ORDER_ID` and the new transaction's `TXNID`.
+    pub fn paytm_process(&self, paid: &Value) -> (String, String) {
+        let form = &paid["paytmForm"];
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form["params"].as_object().unwrap() {
+            if let Some(v) = v.as_str() {
+                ser.append_pair(k, v);
+            }
+        }
+        let r = self
+            .http
+            .post(form["action"].as_str().unwrap())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(ser.finish().as_bytes())
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let reference = form["params"]["ORDER_ID"].as_str().unwrap().to_owned();
+        let txns = self.control_get("paytm/txns");
+        let txn = txns["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|t| t["order_id"] == reference.as_str())
+            .unwrap()["txn_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        (reference, txn)
+    }
+
     /// A Paytm transaction for `reference` (the process page's form, signed with the
     /// merchant key as the edge's `preOrder` form is).
     pub fn paytm_txn(&self, reference: &str, rupees: &str) {
@@ -522,39 +555,4 @@ pub fn send_with(http: &ureq::Agent, base: &str, m: &Msg) -> (u16, String) {
     }
     let mut r = rq.send(&m.body[..]).unwrap();
     (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
-}
-
-impl World {
-    /// Posts the Paytm form of a `pay` answer to the sandbox's process page, as the
-    /// shopper's browser does: one Paytm transaction for that form's `ORDER_ID`. Returns
-    /// the `ORDER_ID` and the new transaction's `TXNID`.
-    pub fn paytm_process(&self, paid: &Value) -> (String, String) {
-        let form = &paid["paytmForm"];
-        let mut ser = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in form["params"].as_object().unwrap() {
-            if let Some(v) = v.as_str() {
-                ser.append_pair(k, v);
-            }
-        }
-        let r = self
-            .http
-            .post(form["action"].as_str().unwrap())
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .send(ser.finish().as_bytes())
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200);
-        let reference = form["params"]["ORDER_ID"].as_str().unwrap().to_owned();
-        let txns = self.control_get("paytm/txns");
-        let txn = txns["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .rev()
-            .find(|t| t["order_id"] == reference.as_str())
-            .unwrap()["txn_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        (reference, txn)
-    }
 }
