@@ -316,33 +316,47 @@ fn late_callback_of_an_old_attempt_leaves_the_new_one_alone() {
     effects_once(&w, &id, &["PAY_ING", "PAY_SUCCESS"]);
 }
 
-/// The wallet's success is confirmed by its signed status query (`GET
-/// /wallet/charges/{reference}`) before the order moves: a notification that verifies but
-/// that the wallet's own status does not back (the payment is still PROCESSING) is
-/// refused and changes nothing; the genuine one then settles the order.
+/// A retry after a failed wallet attempt is a new wallet payment. The wallet's success
+/// is confirmed by its signed status query (`GET /wallet/charges/{reference}`) before the
+/// order moves: a notification that verifies but that the wallet's own status does not
+/// back (the payment is still PROCESSING) is refused and changes nothing; the genuine
+/// one then settles the order.
 #[test]
 fn wallet_success_needs_the_status_pull() {
     use kassa_shared::crypto::{PrivateKey, SignAlg};
     use kassa_shared::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
     use kassa_tests::sandbox::config::{fixture_pem, fixtures as f};
 
-    let w = World::start("edge-wallet-pull", &[]);
+    let w = World::start(
+        "edge-wallet-pull",
+        &[("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0")],
+    );
     let token = json!({"amount": "12.5", "token": "USDT"});
     let (id, secret) = w.create_with_secret("wallet", &token);
+    let payments = |w: &World| -> Vec<Value> {
+        let all = w.control_get("wallet/payments");
+        let prefix = format!("{id}A");
+        all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["order_id"].as_str().unwrap().starts_with(&prefix))
+            .cloned()
+            .collect()
+    };
+
+    // Attempt 1 fails at the wallet; the retry is a new wallet payment (its own
+    // reference), not the failed one again.
     w.pay(&id, &secret);
-    let payments = w.control_get("wallet/payments");
-    let payment = payments["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| {
-            p["order_id"]
-                .as_str()
-                .unwrap()
-                .starts_with(&format!("{id}A"))
-        })
-        .unwrap()
-        .clone();
+    let fail = w.wallet_notify(&id, "fail");
+    assert_eq!(w.send(&fail), (200, r#"{"code":0}"#.to_owned()));
+    assert_eq!(status(&w, &id), "pending");
+    w.pay(&id, &secret);
+    let both = payments(&w);
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert_ne!(both[0]["order_id"], both[1]["order_id"]);
+    assert_ne!(both[0]["trade_id"], both[1]["trade_id"]);
+    let payment = both[1].clone();
     assert_eq!(payment["status"], "PROCESSING");
 
     // Signed with the wallet's own key, but the wallet has not been paid.
