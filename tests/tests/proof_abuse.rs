@@ -6,7 +6,8 @@
 //!   locks the order after 5 wrong codes, the right code then gets 429 `order_locked`,
 //!   and other orders of the same user are unaffected;
 //! - code sends: at most 5 per user per hour across that user's orders;
-//! - per-IP velocity (ignored: not implemented at the edge yet, see the test);
+//! - per-IP velocity: the limit holds across users from one address, other addresses
+//!   are unaffected;
 //! - generated `client_secret` forgeries (every MAC character flipped in turn,
 //!   truncations, payload swaps, another key, expired, another order's, malformed
 //!   `Authorization` headers) against the money routes (`pay`, `quick_pay`,
@@ -120,25 +121,29 @@ fn code_sends_capped_per_user_per_hour() {
     assert_eq!(s, 200, "{v}");
 }
 
-/// Ignored until the edge keeps a per-IP window: `order_object/pay.rs` passes an empty
-/// one today ("Per-IP velocity needs a per-IP object"), so the fourth pay goes through.
+/// Per-IP velocity (SPEC 5) across users: the address is the one Cloudflare reports in
+/// `CF-Connecting-IP` (wrangler dev keeps a header the caller set), the window lives in
+/// that address's `IpObject`.
 #[test]
-#[ignore = "per-IP velocity is not implemented at the edge yet (pay.rs passes an empty window)"]
 fn velocity_per_ip() {
     let rig = Rig::start("proof-ip", &[("KASSA_RISK_VELOCITY_IP_10M", "3")]);
     let api = &rig.api;
-    // Four users from one IP (as Cloudflare reports it); the fourth is refused by risk
-    // before any charge.
-    for n in 0..4 {
-        let (id, secret) = api.order(&format!("u-ip-{n}"));
+    let pay_from = |user: &str, ip: &str| {
+        let (id, secret) = api.order(user);
         let body = api.pay_body(&id, &secret);
         let resp = api
             .http
             .post(format!("{}/api/payment/order/pay", api.url))
             .header("Authorization", &format!("Bearer {secret}"))
-            .header("CF-Connecting-IP", "203.0.113.7")
+            .header("CF-Connecting-IP", ip)
             .send_json(&body);
         let (s, v) = read_json(resp).unwrap();
+        (id, s, v)
+    };
+    // Four users from one IP (as Cloudflare reports it); the fourth is refused by risk
+    // before any charge.
+    for n in 0..4 {
+        let (id, s, v) = pay_from(&format!("u-ip-{n}"), "203.0.113.7");
         if n < 3 {
             assert_eq!(s, 200, "{n}: {v}");
         } else {
@@ -147,9 +152,32 @@ fn velocity_per_ip() {
                 v["message"].as_str().unwrap_or("").contains("velocity_ip"),
                 "{v}"
             );
+            // The refusal is in the order's audit log with its reason code.
+            let (_, ev) = api.merchant("GET", &format!("/v1/orders/{id}/events"), None);
+            let decision = ev["audit"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["reason"] == "risk_decision")
+                .unwrap_or_else(|| panic!("no risk_decision: {ev}"));
+            let d: Value = serde_json::from_str(decision["detail"].as_str().unwrap()).unwrap();
+            assert_eq!(d["blocked"], json!(["velocity_ip"]), "{d}");
+            let (_, o) = api.merchant("GET", &format!("/v1/orders/{id}"), None);
+            assert_eq!(o["status"], "pending", "{o}");
         }
     }
     assert_eq!(rig.sandbox.counter("wallet.pay"), 3);
+    // Another address is not held back by the first one's window; IPv6 addresses of
+    // one /64 share a window.
+    let (_, s, v) = pay_from("u-ip-other", "198.51.100.9");
+    assert_eq!(s, 200, "{v}");
+    for n in 0..3 {
+        let (_, s, v) = pay_from(&format!("u-ip6-{n}"), &format!("2001:db8:7:7::{n:x}"));
+        assert_eq!(s, 200, "{n}: {v}");
+    }
+    let (_, s, v) = pay_from("u-ip6-x", "2001:db8:7:7:ffff::1");
+    assert_eq!(s, 403, "{v}");
+    assert_eq!(rig.sandbox.counter("wallet.pay"), 7);
 }
 
 fn now() -> u64 {
