@@ -20,7 +20,9 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State, Stub};
+use worker::{
+    durable_object, DurableObject, Env, Method, Request, Response, Result, State, Storage, Stub,
+};
 
 use kassa_shared::risk::{client_ip, VelocityWindow, VELOCITY_WINDOW_MS};
 
@@ -82,46 +84,40 @@ impl DurableObject for IpObject {
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        match self.route(req).await {
-            Ok(r) => Ok(r),
-            Err(e) => e.into_response(),
-        }
+        route(&self.state.storage(), req)
+            .await
+            .or_else(EdgeError::into_response)
     }
 }
 
-impl IpObject {
-    async fn window(&self) -> Result<VelocityWindow, EdgeError> {
-        Ok(
-            match self.state.storage().get::<String>(VELOCITY_KEY).await? {
-                Some(s) => serde_json::from_str(&s)?,
-                None => VelocityWindow::default(),
-            },
-        )
-    }
+async fn window(storage: &Storage) -> Result<VelocityWindow, EdgeError> {
+    Ok(match storage.get::<String>(VELOCITY_KEY).await? {
+        Some(s) => serde_json::from_str(&s)?,
+        None => VelocityWindow::default(),
+    })
+}
 
-    async fn route(&self, mut req: Request) -> Result<Response, EdgeError> {
-        match (req.method(), req.path().as_str()) {
-            (Method::Get, "/velocity") => Ok(Response::from_json(&self.window().await?)?),
-            (Method::Post, "/attempts") => {
-                #[derive(Deserialize)]
-                struct Attempt {
-                    now_ms: u64,
-                    limit: u32,
-                }
-                let a: Attempt = serde_json::from_str(&req.text().await?)?;
-                let mut velocity = self.window().await?;
-                let limit = usize::try_from(a.limit).unwrap_or(usize::MAX);
-                if velocity.count(a.now_ms, VELOCITY_WINDOW_MS) >= limit {
-                    return Ok(Response::from_json(&json!({ "ok": false }))?);
-                }
-                velocity.record(a.now_ms, VELOCITY_WINDOW_MS);
-                self.state
-                    .storage()
-                    .put(VELOCITY_KEY, serde_json::to_string(&velocity)?)
-                    .await?;
-                Ok(Response::from_json(&json!({ "ok": true }))?)
+async fn route(storage: &Storage, mut req: Request) -> Result<Response, EdgeError> {
+    match (req.method(), req.path().as_str()) {
+        (Method::Get, "/velocity") => Ok(Response::from_json(&window(storage).await?)?),
+        (Method::Post, "/attempts") => {
+            #[derive(Deserialize)]
+            struct Attempt {
+                now_ms: u64,
+                limit: u32,
             }
-            _ => Err(EdgeError::RouteNotFound),
+            let a: Attempt = serde_json::from_str(&req.text().await?)?;
+            let mut velocity = window(storage).await?;
+            let limit = usize::try_from(a.limit).unwrap_or(usize::MAX);
+            if velocity.count(a.now_ms, VELOCITY_WINDOW_MS) >= limit {
+                return Ok(Response::from_json(&json!({ "ok": false }))?);
+            }
+            velocity.record(a.now_ms, VELOCITY_WINDOW_MS);
+            storage
+                .put(VELOCITY_KEY, serde_json::to_string(&velocity)?)
+                .await?;
+            Ok(Response::from_json(&json!({ "ok": true }))?)
         }
+        _ => Err(EdgeError::RouteNotFound),
     }
 }
