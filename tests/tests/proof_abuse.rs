@@ -6,8 +6,8 @@
 //!   locks the order after 5 wrong codes, the right code then gets 429 `order_locked`,
 //!   and other orders of the same user are unaffected;
 //! - code sends: at most 5 per user per hour across that user's orders;
-//! - per-IP velocity: the limit holds across users from one address, other addresses
-//!   are unaffected;
+//! - per-IP velocity: the limit holds across users from one address (and one IPv6 /64),
+//!   also for concurrent pays, and other addresses are unaffected;
 //! - generated `client_secret` forgeries (every MAC character flipped in turn,
 //!   truncations, payload swaps, another key, expired, another order's, malformed
 //!   `Authorization` headers) against the money routes (`pay`, `quick_pay`,
@@ -22,7 +22,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use kassa_shared::crypto::client_secret::{self, Claims};
 use kassa_shared::id::Id;
 use kassa_tests::harness::{read_json, CLIENT_SECRET_KEY};
-use proof_support::Rig;
+use proof_support::{Api, Rig};
 use serde_json::{json, Value};
 
 fn outbox_len(rig: &Rig, id: &str) -> usize {
@@ -131,13 +131,7 @@ fn velocity_per_ip() {
     let pay_from = |user: &str, ip: &str| {
         let (id, secret) = api.order(user);
         let body = api.pay_body(&id, &secret);
-        let resp = api
-            .http
-            .post(format!("{}/api/payment/order/pay", api.url))
-            .header("Authorization", &format!("Bearer {secret}"))
-            .header("CF-Connecting-IP", ip)
-            .send_json(&body);
-        let (s, v) = read_json(resp).unwrap();
+        let (s, v) = pay_from_ip(api, &secret, &body, ip);
         (id, s, v)
     };
     // Four users from one IP (as Cloudflare reports it); the fourth is refused by risk
@@ -178,6 +172,57 @@ fn velocity_per_ip() {
     let (_, s, v) = pay_from("u-ip6-x", "2001:db8:7:7:ffff::1");
     assert_eq!(s, 403, "{v}");
     assert_eq!(rig.sandbox.counter("wallet.pay"), 7);
+}
+
+/// A `pay` as Cloudflare would hand it over from `ip`.
+fn pay_from_ip(api: &Api, secret: &str, body: &Value, ip: &str) -> (u16, Value) {
+    let resp = api
+        .http
+        .post(format!("{}/api/payment/order/pay", api.url))
+        .header("Authorization", &format!("Bearer {secret}"))
+        .header("CF-Connecting-IP", ip)
+        .send_json(body);
+    read_json(resp).unwrap()
+}
+
+/// Concurrent pays from one address on different orders all read the window before any
+/// records: the address's object checks it again where it records, so no more than the
+/// limit reach a provider.
+#[test]
+fn velocity_per_ip_holds_under_concurrency() {
+    // S0's 1 s test timeout is too tight for eight pays at once on a busy CI machine.
+    let rig = Rig::start(
+        "proof-ip-race",
+        &[
+            ("KASSA_RISK_VELOCITY_IP_10M", "3"),
+            ("KASSA_S0_TIMEOUT_MS", "15000"),
+        ],
+    );
+    let api = &rig.api;
+    let ready: Vec<(String, Value)> = (0..8)
+        .map(|n| {
+            let (id, secret) = api.order(&format!("u-race-{n}"));
+            let body = api.pay_body(&id, &secret);
+            (secret, body)
+        })
+        .collect();
+    let results: Vec<(u16, Value)> = std::thread::scope(|scope| {
+        let running: Vec<_> = ready
+            .iter()
+            .map(|(secret, body)| scope.spawn(move || pay_from_ip(api, secret, body, "192.0.2.44")))
+            .collect();
+        running.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let paid = results.iter().filter(|(s, _)| *s == 200).count();
+    assert_eq!(paid, 3, "{results:?}");
+    for (s, v) in results.iter().filter(|(s, _)| *s != 200) {
+        assert_eq!(*s, 403, "{v}");
+        assert!(
+            v["message"].as_str().unwrap_or("").contains("velocity_ip"),
+            "{v}"
+        );
+    }
+    assert_eq!(rig.sandbox.counter("wallet.pay"), 3);
 }
 
 fn now() -> u64 {
