@@ -191,13 +191,11 @@ fn pay_from_ip(api: &Api, secret: &str, body: &Value, ip: &str) -> (u16, Value) 
 #[test]
 fn velocity_per_ip_holds_under_concurrency() {
     // S0's 1 s test timeout is too tight for eight pays at once on a busy CI machine.
-    let rig = Rig::start(
-        "proof-ip-race",
-        &[
-            ("KASSA_RISK_VELOCITY_IP_10M", "3"),
-            ("KASSA_S0_TIMEOUT_MS", "15000"),
-        ],
-    );
+    let vars = [
+        ("KASSA_RISK_VELOCITY_IP_10M", "3"),
+        ("KASSA_S0_TIMEOUT_MS", "15000"),
+    ];
+    let rig = Rig::start("proof-ip-race", &vars);
     let api = &rig.api;
     let ready: Vec<(String, Value)> = (0..8)
         .map(|n| {
