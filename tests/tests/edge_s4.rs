@@ -504,6 +504,26 @@ fn s4_rest_surface() {
 
     // Another user's settings are their own.
     assert_eq!(check(&other_auth), nothing);
+    // Answers set first need no proof; then they are what a first pay password proves.
+    let abc = ["a", "b", "c"];
+    let (s, v) = post(
+        "question",
+        &other_auth,
+        &with(answers("answer", abc), json!({})),
+    );
+    assert_eq!(s, 200, "{v}");
+    refused(
+        post("passwd", &other_auth, &json!({"passwd": enc("135790")})),
+        400,
+        "answer1",
+    );
+    let (s, v) = post(
+        "passwd",
+        &other_auth,
+        &new_pw(answers("answer", abc), "135790"),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(check(&other_auth)["passwd"], true);
     // Refused withdrawals announced nothing.
     assert_eq!(withdrawal_hooks(&sandbox, 0).len(), 1);
 }

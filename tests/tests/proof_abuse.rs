@@ -131,7 +131,10 @@ fn velocity_per_ip() {
     let pay_from = |user: &str, ip: &str| {
         let (id, secret) = api.order(user);
         let body = api.pay_body(&id, &secret);
-        let (s, v) = pay_from_ip(api, &secret, &body, ip);
+        // Each claims another origin in X-Forwarded-For: only Cloudflare's header counts.
+        let spoofed = user.bytes().map(u32::from).sum::<u32>() % 250;
+        let forwarded = format!("198.18.0.{spoofed}, {ip}");
+        let (s, v) = pay_from_ip(api, &secret, &body, ip, Some(&forwarded));
         (id, s, v)
     };
     // Four users from one IP (as Cloudflare reports it); the fourth is refused by risk
@@ -174,15 +177,24 @@ fn velocity_per_ip() {
     assert_eq!(rig.sandbox.counter("wallet.pay"), 7);
 }
 
-/// A `pay` as Cloudflare would hand it over from `ip`.
-fn pay_from_ip(api: &Api, secret: &str, body: &Value, ip: &str) -> (u16, Value) {
-    let resp = api
+/// A `pay` as Cloudflare would hand it over from `ip`, with a client-written
+/// `X-Forwarded-For` (a spoofing attempt the edge must ignore) when `forwarded` is given.
+fn pay_from_ip(
+    api: &Api,
+    secret: &str,
+    body: &Value,
+    ip: &str,
+    forwarded: Option<&str>,
+) -> (u16, Value) {
+    let mut req = api
         .http
         .post(format!("{}/api/payment/order/pay", api.url))
         .header("Authorization", &format!("Bearer {secret}"))
-        .header("CF-Connecting-IP", ip)
-        .send_json(body);
-    read_json(resp).unwrap()
+        .header("CF-Connecting-IP", ip);
+    if let Some(f) = forwarded {
+        req = req.header("X-Forwarded-For", f);
+    }
+    read_json(req.send_json(body)).unwrap()
 }
 
 /// Concurrent pays from one address on different orders all read the window before any
@@ -207,7 +219,9 @@ fn velocity_per_ip_holds_under_concurrency() {
     let results: Vec<(u16, Value)> = std::thread::scope(|scope| {
         let running: Vec<_> = ready
             .iter()
-            .map(|(secret, body)| scope.spawn(move || pay_from_ip(api, secret, body, "192.0.2.44")))
+            .map(|(secret, body)| {
+                scope.spawn(move || pay_from_ip(api, secret, body, "192.0.2.44", None))
+            })
             .collect();
         running.into_iter().map(|h| h.join().unwrap()).collect()
     });

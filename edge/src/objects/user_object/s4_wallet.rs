@@ -295,10 +295,16 @@ async fn prove(
             first.clone(),
             format!("{first}: no security questions are set; prove with {pw} instead"),
         )),
-        (None, None, _, _) => Err(EdgeError::bad(
+        (None, None, Some(_), _) => Err(EdgeError::bad(
             pw,
             format!("{pw}: required (the pay password, or {a}1..{a}3, the security answers) to change wallet secrets already set"),
         )),
+        // Only answers are set: they are the one proof there is.
+        (None, None, None, Some(_)) => Err(EdgeError::bad(
+            first.clone(),
+            format!("{first}: required ({a}1..{a}3, the security answers already set)"),
+        )),
+        (None, None, None, None) => Ok(()),
     }
 }
 
