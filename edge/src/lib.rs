@@ -16,6 +16,7 @@ pub mod channels;
 #[allow(dead_code)]
 pub mod webcrypto;
 
+pub use objects::ip_object::IpObject;
 pub use objects::order_index::OrderIndex;
 pub use objects::order_object::OrderObject;
 pub use objects::user_object::UserObject;

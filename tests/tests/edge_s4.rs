@@ -9,7 +9,11 @@
 
 use base64::Engine as _;
 use kassa_tests::edge_client::merchant_order;
-use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
+use std::time::{Duration, Instant};
+
+use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY, WEBHOOK_SECRET};
+use kassa_tests::sandbox::merchant::Received;
+use kassa_tests::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use rsa::{BigUint, Oaep, RsaPublicKey};
 use serde_json::{json, Value};
 
@@ -23,14 +27,38 @@ fn public_key(jwks: &Value) -> RsaPublicKey {
     RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e)).unwrap()
 }
 
+/// The `withdrawal.requested` webhooks the sandbox's merchant receiver got, once at
+/// least `n` arrived (30 s at most).
+fn withdrawal_hooks(sandbox: &SandboxHandle, n: usize) -> Vec<Received> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got: Vec<Received> = sandbox.state().with(|i| i.merchant.received.clone());
+        let hooks: Vec<Received> = got
+            .into_iter()
+            .filter(|r| r.kind.as_deref() == Some("withdrawal.requested"))
+            .collect();
+        if hooks.len() >= n || Instant::now() > deadline {
+            return hooks;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn s4_rest_surface() {
+    // The sandbox's merchant receiver verifies `Kassa-Signature` on what it gets.
+    let mut config = SandboxConfig::for_tests().unwrap();
+    config.merchant.webhook_secret = WEBHOOK_SECRET.into();
+    let sandbox = Sandbox::start(config).unwrap();
+    let hook_url = format!("{}/merchant/webhooks", sandbox.url());
     let dir = TempDir::new("edge-s4").unwrap();
     let edge = Edge::start_with(
         dir.path(),
         &[
             ("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0"),
             ("KASSA_RISK_CODE_SEND_PER_HOUR", "100"),
+            ("KASSA_WEBHOOK_URL", &hook_url),
+            ("KASSA_WEBHOOK_BACKOFF_MS", "200"),
         ],
     )
     .unwrap();
@@ -246,11 +274,46 @@ fn s4_rest_surface() {
         400,
         "answer2",
     );
+    // Once a pay password exists, setting the answers proves it (they could reset it).
+    let answers = |prefix: &str, a: [&str; 3]| {
+        let mut m = serde_json::Map::new();
+        for (n, plain) in a.iter().enumerate() {
+            m.insert(format!("{prefix}{}", n + 1), json!(enc(plain)));
+        }
+        m
+    };
+    let with = |mut m: serde_json::Map<String, Value>, extra: Value| {
+        m.extend(extra.as_object().unwrap().clone());
+        Value::Object(m)
+    };
+    let first = ["上海", "blue", "7"];
+    let replace_answers = |new: [&str; 3], old: [&str; 3]| {
+        let old = Value::Object(answers("old_answer", old));
+        post("question", &auth, &with(answers("answer", new), old))
+    };
+    refused(
+        post(
+            "question",
+            &auth,
+            &with(answers("answer", first), json!({})),
+        ),
+        400,
+        "passwd",
+    );
+    refused(
+        post(
+            "question",
+            &auth,
+            &with(answers("answer", first), json!({"passwd": enc("000000")})),
+        ),
+        400,
+        "passwd",
+    );
     assert_eq!(check(&auth)["questions"], false);
     let (s, v) = post(
         "question",
         &auth,
-        &json!({"answer1": enc("上海"), "answer2": enc("blue"), "answer3": enc("7")}),
+        &with(answers("answer", first), json!({"passwd": enc("654321")})),
     );
     assert_eq!(s, 200, "{v}");
     assert_eq!(check(&auth)["questions"], true);
@@ -329,6 +392,7 @@ fn s4_rest_surface() {
         400,
         "passwd",
     );
+    assert!(withdrawal_hooks(&sandbox, 0).is_empty());
     let (s, v) = withdraw("654321", json!("1000"));
     assert_eq!((s, &v), (200, &json!({"code": 900})), "{v}");
     let (s, v) = withdraw("654321", json!(500));
@@ -337,7 +401,129 @@ fn s4_rest_surface() {
         (409, Some("withdraw_monthly_limit")),
         "{v}"
     );
+    // The merchant, who pays out, hears of it once: a signed `withdrawal.requested`
+    // through the order's outbox, with the account as it was when requested.
+    let hooks = withdrawal_hooks(&sandbox, 1);
+    assert_eq!(hooks.len(), 1, "{}", edge.log_tail());
+    assert!(hooks[0].verified, "{:?}", hooks[0]);
+    let hook: Value = serde_json::from_str(&hooks[0].body).unwrap();
+    let data = &hook["data"];
+    assert_eq!(hook["id"], format!("evt_{}", data["id"].as_str().unwrap()));
+    assert!(data["id"].as_str().unwrap().starts_with("wd_"), "{hook}");
+    assert_eq!(
+        (
+            &data["amount"],
+            &data["currency"],
+            &data["status"],
+            &data["user_id"]
+        ),
+        (
+            &json!(1000),
+            &json!("CNY"),
+            &json!("requested"),
+            &json!("u-s4")
+        ),
+        "{hook}"
+    );
+    assert_eq!(
+        data["account"],
+        json!({"type": "alipay", "id": "a@example.com", "name": "Zhang"})
+    );
+    assert_eq!(data["order_id"], pay_id.as_str());
+
+    // Forgotten pay password: the security answers prove the change instead. A wrong
+    // set is refused naming the first answer field (not which one was wrong).
+    let new_pw =
+        |extra: serde_json::Map<String, Value>, pw: &str| with(extra, json!({"passwd": enc(pw)}));
+    let (s, v) = post(
+        "passwd",
+        &auth,
+        &new_pw(answers("answer", ["上海", "blue", "8"]), "777777"),
+    );
+    assert_eq!((s, v["field"].as_str()), (400, Some("answer1")), "{v}");
+    assert!(
+        v["msg"]
+            .as_str()
+            .unwrap()
+            .contains("wrong security answers"),
+        "{v}"
+    );
+    // Both proofs at once are ambiguous: refused.
+    let mut both = answers("answer", first);
+    both.insert("old_passwd".into(), json!(enc("654321")));
+    refused(
+        post("passwd", &auth, &new_pw(both, "777777")),
+        400,
+        "old_passwd",
+    );
+    let (s, v) = post("passwd", &auth, &new_pw(answers("answer", first), "777777"));
+    assert_eq!((s, &v), (200, &json!({"code": 900})), "{v}");
+    // The old password no longer proves anything; the new one does.
+    let old_pw = |old: &str| json!({"passwd": enc("888888"), "old_passwd": enc(old)});
+    refused(post("passwd", &auth, &old_pw("654321")), 400, "old_passwd");
+    let (s, v) = post("passwd", &auth, &old_pw("777777"));
+    assert_eq!(s, 200, "{v}");
+
+    // Replacing the answers proves the current ones (or the pay password).
+    let second = ["北京", "red", "9"];
+    refused(replace_answers(second, ["x", "y", "z"]), 400, "old_answer1");
+    let (s, v) = replace_answers(second, first);
+    assert_eq!(s, 200, "{v}");
+    // The replaced answers no longer reset the password.
+    refused(
+        post("passwd", &auth, &new_pw(answers("answer", first), "999999")),
+        400,
+        "answer1",
+    );
+
+    // Wrong passwords and wrong answer sets share one lock: five in a row (the one just
+    // above included) lock the wallet's secrets; then even the right password is 429.
+    for n in 0..4 {
+        let (s, v) = if n % 2 == 0 {
+            post("passwd", &auth, &old_pw("000000"))
+        } else {
+            post("passwd", &auth, &new_pw(answers("answer", first), "999999"))
+        };
+        assert_eq!(s, 400, "{n}: {v}");
+        if n == 3 {
+            assert!(v["msg"].as_str().unwrap().ends_with("now locked"), "{v}");
+        }
+    }
+    let (s, v) = post("passwd", &auth, &old_pw("888888"));
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (429, Some("passwd_locked")),
+        "{v}"
+    );
+    let (s, v) = replace_answers(first, second);
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (429, Some("passwd_locked")),
+        "{v}"
+    );
 
     // Another user's settings are their own.
     assert_eq!(check(&other_auth), nothing);
+    // Answers set first need no proof; then they are what a first pay password proves.
+    let abc = ["a", "b", "c"];
+    let (s, v) = post(
+        "question",
+        &other_auth,
+        &with(answers("answer", abc), json!({})),
+    );
+    assert_eq!(s, 200, "{v}");
+    refused(
+        post("passwd", &other_auth, &json!({"passwd": enc("135790")})),
+        400,
+        "answer1",
+    );
+    let (s, v) = post(
+        "passwd",
+        &other_auth,
+        &new_pw(answers("answer", abc), "135790"),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(check(&other_auth)["passwd"], true);
+    // Refused withdrawals announced nothing.
+    assert_eq!(withdrawal_hooks(&sandbox, 0).len(), 1);
 }

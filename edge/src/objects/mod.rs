@@ -1,6 +1,7 @@
 //! Durable Objects (SPEC 7): one `OrderObject` per order serialises every mutation of that
 //! order; one `OrderIndex` lists the merchant's orders; one `UserObject` per shopper
-//! lists theirs. [`call`] is how the Worker talks
+//! lists theirs; one `IpObject` per client-address bucket keeps the per-IP velocity
+//! window. [`call`] is how the Worker talks
 //! to them: JSON in, JSON out, an error envelope passed through unchanged.
 
 use serde_json::Value;
@@ -10,6 +11,7 @@ use kassa_shared::id::Id;
 
 use crate::error::EdgeError;
 
+pub mod ip_object;
 pub mod order_index;
 pub mod order_object;
 pub mod user_object;

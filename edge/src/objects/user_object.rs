@@ -3,7 +3,7 @@
 //! /api/payment/orders`, SPEC 3.1) and the code-send throttle (SPEC 5: 60 s apart, 5 per
 //! hour, `second_factor::SendThrottle`) and the user's GA enrolment (SPEC 6: the TOTP
 //! secret, base32, set once through `POST /v1/users/:id/ga`, with its `GaState` replay
-//! guard). Velocity windows join it with `pay`.
+//! guard), and the user's velocity window (SPEC 5; the per-IP one is `IpObject`'s).
 //!
 //! Storage: key `o:<id as 20 zero-padded digits>` → the id as a string; lexical order of
 //! the keys is numeric order of the ids, which is creation order (ids are time-ordered).

@@ -9,18 +9,24 @@
 //! also needs the token to be that order's. Unsigned, expired or foreign tokens → 401 /
 //! 403.
 //!
-//! **Encrypted fields (SPEC 4.5).** `passwd`, `old_passwd` and `answer1..3` arrive as
+//! **Encrypted fields (SPEC 4.5).** `passwd`, `old_passwd`, `answer1..3` and
+//! `old_answer1..3` arrive as
 //! base64 RSA-OAEP-SHA256 ciphertexts under the key published at
 //! `/.well-known/kassa-key.json`, and are decrypted through WebCrypto
 //! (`KASSA_OAEP_PRIVATE_KEY`); the plaintext must be UTF-8 (passwords 6–64 characters,
 //! answers 1–128, trimmed). The `UserObject` keeps only PBKDF2 hashes
-//! (`objects/user_object/s4_wallet.rs`).
+//! (`objects/user_object/s4_wallet.rs`), and decides where the security answers are
+//! checked: once a pay password or answers are set, replacing either proves one of them
+//! (`passwd` takes `old_passwd` or `answer1..3`; `question` takes `passwd` or
+//! `old_answer1..3`), wrong answers counting toward the pay-password lock.
 //!
 //! **Withdrawals.** At most one per calendar month in `KASSA_S4_TIME_ZONE` (default
 //! Asia/Shanghai; fixed-offset zones only, see `shared::civil_time`), and only with a
 //! pay password, the security questions and a withdrawal account set; the pay password
 //! is checked (5 wrong → locked 15 min). `amount` is a string of fen (seed), a number is
-//! accepted too. A withdrawal is recorded in the user's log for the merchant to pay out.
+//! accepted too. A withdrawal is recorded as `requested` in the user's log and announced
+//! to the merchant, who pays it out, as a signed `withdrawal.requested` webhook through
+//! the outbox of the token's order (`objects/user_object/s4_wallet.rs`).
 //!
 //! **SMS code (Kassa's extension; S4 has no send route).** `POST /rest/pay/smscode`
 //! sends a 6-digit code to the order's user's mobile, throttled like every code send
@@ -225,39 +231,91 @@ async fn post_status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, Edg
     ok(json!({}))
 }
 
-/// `POST /rest/pay/passwd {passwd, old_passwd?}` — sets (or, proving the old one,
-/// changes) the pay password.
+/// The three answers `{prefix}1..{prefix}3`, decrypted; `None` when none of them came.
+/// One or two of them is an error naming the first missing.
+async fn answers(
+    env: &Env,
+    map: &Map<String, Value>,
+    prefix: &str,
+) -> Result<Option<Vec<String>>, EdgeError> {
+    let fields = [1, 2, 3].map(|n| format!("{prefix}{n}"));
+    if fields
+        .iter()
+        .all(|f| matches!(map.get(f), None | Some(Value::Null)))
+    {
+        return Ok(None);
+    }
+    let mut out = Vec::with_capacity(3);
+    for f in &fields {
+        out.push(decrypt(env, map, f, 1, 128).await?);
+    }
+    Ok(Some(out))
+}
+
+/// An optional encrypted field: absent or `null` is `None`.
+async fn optional(
+    env: &Env,
+    map: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<String>, EdgeError> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Ok(Some(decrypt(env, map, field, 1, 64).await?)),
+    }
+}
+
+/// `POST /rest/pay/passwd {passwd, old_passwd? | answer1..3?}` — sets the pay password,
+/// or changes it proving the old one or the security answers (`s4_wallet.rs`).
 pub async fn passwd(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond_s4(passwd_inner(&mut req, &ctx).await)
 }
 
 async fn passwd_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     let c = claims(req, &ctx.env)?;
-    let map = input::json_object(req, &["passwd", "old_passwd"]).await?;
+    let map = input::json_object(
+        req,
+        &["passwd", "old_passwd", "answer1", "answer2", "answer3"],
+    )
+    .await?;
     let new = decrypt(&ctx.env, &map, "passwd", 6, 64).await?;
-    let old = match map.get("old_passwd") {
-        None | Some(Value::Null) => None,
-        Some(_) => Some(decrypt(&ctx.env, &map, "old_passwd", 1, 64).await?),
-    };
-    let body = json!({ "passwd": new, "old_passwd": old, "now_ms": now_ms(), "limits": limits(&ctx.env)? });
+    let proof = json!({
+        "passwd": optional(&ctx.env, &map, "old_passwd").await?,
+        "answers": answers(&ctx.env, &map, "answer").await?,
+    });
+    let body =
+        json!({ "passwd": new, "proof": proof, "now_ms": now_ms(), "limits": limits(&ctx.env)? });
     to_user(&ctx.env, &c, Method::Post, "/s4/passwd", Some(&body)).await?;
     ok(json!({}))
 }
 
-/// `POST /rest/pay/question {answer1, answer2, answer3}`.
+/// `POST /rest/pay/question {answer1, answer2, answer3, passwd? | old_answer1..3?}` —
+/// sets the security answers; replacing them, or setting them once a pay password
+/// exists, proves the pay password or the current answers (`s4_wallet.rs`).
 pub async fn question(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond_s4(question_inner(&mut req, &ctx).await)
 }
 
 async fn question_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     let c = claims(req, &ctx.env)?;
-    let fields = ["answer1", "answer2", "answer3"];
+    let fields = [
+        "answer1",
+        "answer2",
+        "answer3",
+        "passwd",
+        "old_answer1",
+        "old_answer2",
+        "old_answer3",
+    ];
     let map = input::json_object(req, &fields).await?;
-    let mut answers = Vec::new();
-    for f in fields {
-        answers.push(decrypt(&ctx.env, &map, f, 1, 128).await?);
-    }
-    let body = json!({ "answers": answers });
+    let new = answers(&ctx.env, &map, "answer")
+        .await?
+        .ok_or_else(|| EdgeError::bad("answer1", "answer1: required"))?;
+    let proof = json!({
+        "passwd": optional(&ctx.env, &map, "passwd").await?,
+        "answers": answers(&ctx.env, &map, "old_answer").await?,
+    });
+    let body =
+        json!({ "answers": new, "proof": proof, "now_ms": now_ms(), "limits": limits(&ctx.env)? });
     to_user(&ctx.env, &c, Method::Post, "/s4/questions", Some(&body)).await?;
     ok(json!({}))
 }
@@ -422,6 +480,44 @@ async fn withdraw_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
         "now_ms": now,
         "limits": limits(&ctx.env)?,
     });
-    to_user(&ctx.env, &c, Method::Post, "/s4/withdraw", Some(&body)).await?;
+    let recorded = to_user(&ctx.env, &c, Method::Post, "/s4/withdraw", Some(&body)).await;
+    announce_withdrawals(&ctx.env, &c).await?;
+    recorded?;
     ok(json!({}))
+}
+
+/// Queues `withdrawal.requested` for each of the user's withdrawals not yet announced —
+/// this request's, or an earlier one whose queueing failed — through the outbox of the
+/// token's order, then marks it announced (`s4_wallet.rs` docs).
+async fn announce_withdrawals(env: &Env, c: &Claims) -> Result<(), EdgeError> {
+    let v = to_user(env, c, Method::Get, "/s4/withdrawals/unannounced", None).await?;
+    let order = order_stub(env, c.order_id)?;
+    for w in v["withdrawals"].as_array().map_or(&[][..], Vec::as_slice) {
+        let Some(id) = w["id"].as_str() else { continue };
+        let data = json!({
+            "object": "withdrawal",
+            "id": id,
+            "user_id": c.user_id,
+            "amount": w["amount"],
+            "currency": "CNY",
+            "account": w["account"],
+            "month": w["month"],
+            "status": w["status"],
+            "created_ms": w["at_ms"],
+            "order_id": c.order_id.to_string(),
+        });
+        let notice =
+            json!({ "id": format!("evt_{id}"), "type": "withdrawal.requested", "data": data });
+        call(&order, Method::Post, "/notify", Some(&notice)).await?;
+        let done = json!({ "id": id });
+        to_user(
+            env,
+            c,
+            Method::Post,
+            "/s4/withdrawals/announced",
+            Some(&done),
+        )
+        .await?;
+    }
+    Ok(())
 }

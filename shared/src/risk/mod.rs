@@ -11,7 +11,9 @@
 //! - [`rules`]: [`evaluate`] and [`try_code_send`].
 //! - [`velocity`]: the sliding 10-minute [`VelocityWindow`].
 //! - [`reason`]: the stable reason-code vocabulary shared with [`crate::second_factor`].
+//! - [`client_ip`]: which per-IP window an attempt counts in (`CF-Connecting-IP` only).
 
+pub mod client_ip;
 pub mod config;
 pub mod reason;
 pub mod rules;

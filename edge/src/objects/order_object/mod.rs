@@ -42,7 +42,9 @@
 //! `POST /create` (create-if-absent), `GET /order`, `POST /apply` (an `Event`),
 //! `POST /callback` (a `VerifiedCallback`), `POST /cancel`, `POST /refund`, `GET /events`, `GET /webhooks`,
 //! `POST /webhooks/replay`, `POST /audit`, `POST /codes` (a verify-code send: its MAC,
-//! and in development the clear code for the dev outbox), `GET /dev_outbox`, `POST /pay`
+//! and in development the clear code for the dev outbox), `POST /notify {id, type,
+//! data}` (a webhook that is not a status change, e.g. S4's `withdrawal.requested`;
+//! once per id), `GET /dev_outbox`, `POST /pay`
 //! (see [`OrderObject::pay`]), `GET /ws` (WebSocket upgrade; the Worker has
 //! already checked the `client_secret`).
 
@@ -347,34 +349,27 @@ impl OrderObject {
                         // Production (SPEC 6): the merchant delivers the code; it gets it
                         // in a signed webhook through the order's outbox (retried like
                         // every webhook). The id is per send, so a redelivery is the same.
-                        let now = now_ms();
-                        let stored = self.require_order().await?;
-                        let mut outbox = self.load_outbox().await?;
                         let id = format!(
                             "evt_{}_code_{}",
-                            stored.order.id(),
+                            self.require_order().await?.order.id(),
                             message["send_id"].as_str().unwrap_or("0")
                         );
-                        if !outbox.iter().any(|e| e.id == id) {
-                            let body = json!({
-                                "id": id,
-                                "object": "event",
-                                "type": "verification_code.requested",
-                                "created": now / 1000,
-                                "data": message,
-                            });
-                            outbox.push(OutboxEntry::pending(
-                                id,
-                                OutboxKind::Webhook,
-                                "verification_code.requested".to_owned(),
-                                now,
-                                &body,
-                            ));
-                            self.save(&stored, &outbox).await?;
-                            self.reschedule(&stored, &outbox).await?;
-                        }
+                        self.notify(id, "verification_code.requested", message)
+                            .await?;
                     }
                 }
+                json_response(&json!({ "ok": true }), 200)
+            }
+            (Method::Post, "/notify") => {
+                #[derive(Deserialize)]
+                struct Notify {
+                    id: String,
+                    #[serde(rename = "type")]
+                    event_type: String,
+                    data: Value,
+                }
+                let n: Notify = read_json(&mut req).await?;
+                self.notify(n.id, &n.event_type, n.data).await?;
                 json_response(&json!({ "ok": true }), 200)
             }
             (Method::Get, "/dev_outbox") => {
@@ -598,6 +593,35 @@ impl OrderObject {
                 let _ = ws.send_with_str(m);
             }
         }
+    }
+
+    /// Queues a merchant webhook that is not a status change of the order (a code to
+    /// deliver, an S4 withdrawal) in the order's outbox: once per `id`, however often it
+    /// is asked for, then signed and retried like every webhook.
+    async fn notify(&self, id: String, event_type: &str, data: Value) -> Result<(), EdgeError> {
+        let now = now_ms();
+        let stored = self.require_order().await?;
+        let mut outbox = self.load_outbox().await?;
+        if outbox.iter().any(|e| e.id == id) {
+            return Ok(());
+        }
+        let body = json!({
+            "id": id,
+            "object": "event",
+            "type": event_type,
+            "created": now / 1000,
+            "data": data,
+        });
+        let kind = OutboxKind::Webhook;
+        outbox.push(OutboxEntry::pending(
+            id,
+            kind,
+            event_type.to_owned(),
+            now,
+            &body,
+        ));
+        self.save(&stored, &outbox).await?;
+        self.reschedule(&stored, &outbox).await
     }
 
     /// Sets the alarm to the earliest pending thing, or clears it.

@@ -3,6 +3,7 @@
 use kassa_shared::callback::ProviderRef;
 
 use super::*;
+use crate::objects::ip_object::IpWindow;
 use crate::objects::user_object::RiskProfile;
 
 const WRONG_CODES_KEY: &str = "wrong_codes";
@@ -136,7 +137,7 @@ impl OrderObject {
 
     async fn pay_inner(&self, p: &PayIn) -> Result<Value, EdgeError> {
         use kassa_shared::order::OrderAmount;
-        use kassa_shared::risk::{self, RiskInput, VelocityWindow};
+        use kassa_shared::risk::{self, RiskInput};
         use kassa_shared::second_factor::WrongCodeLock;
 
         use crate::channels::{s0, ChannelConfig};
@@ -234,15 +235,20 @@ impl OrderObject {
         let user = crate::objects::user_stub(&self.env, &p.user_id)?;
         let profile = RiskProfile::load(&self.env, &p.user_id).await?;
         let amount = risk_amount(stored.order.amount());
-        // Per-IP velocity needs a per-IP object; until then its window is empty.
-        let empty = VelocityWindow::default();
+        // Per-IP velocity: the window of the address Cloudflare reports (`ip_object.rs`).
+        let ip = IpWindow::load(
+            &self.env,
+            p.client_ip.as_deref(),
+            config.enabled(risk::ReasonCode::VelocityIp),
+        )
+        .await?;
         let decision = risk::evaluate(
             &RiskInput {
                 order_amount: &amount,
                 requested_amount: &amount,
                 order_expires_at_ms: stored.order.expires_at_ms(),
                 user_velocity: &profile.velocity,
-                ip_velocity: &empty,
+                ip_velocity: &ip.velocity,
                 wrong_codes: &lock,
                 device_id: p.device_id.as_deref(),
                 known_devices: &profile.devices,
@@ -291,6 +297,14 @@ impl OrderObject {
         match s0::pre_pay_check(s0_cfg, &body).await {
             Ok(s0::PrePayDecision::Approved) => {
                 self.audit("s0_approved", "prePayCheck").await?;
+                // Checked again where it is recorded: a concurrent pay from the same
+                // address (another order) may have filled the window since it was read.
+                if !ip.record(now, config.velocity_ip_10m).await? {
+                    let code = risk::ReasonCode::VelocityIp.as_str();
+                    self.audit(code, "window filled by a concurrent attempt")
+                        .await?;
+                    return Err(EdgeError::Forbidden(code));
+                }
                 // The attempt counts toward the user's velocity from here on.
                 let body = json!({ "now_ms": now });
                 crate::objects::call(&user, Method::Post, "/attempts", Some(&body)).await?;

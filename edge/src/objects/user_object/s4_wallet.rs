@@ -5,18 +5,41 @@
 //! the withdrawal account; the withdrawal log (one per calendar month); the latest S4
 //! SMS code (as `second_factor` stores codes: a MAC only); each pay's `client_status`.
 //!
+//! **Where the security answers are checked (Kassa's decision; the seed only sets
+//! them).** 密保问题 protect the wallet's secrets, so: once a pay password or answers are
+//! set, replacing either needs one of them proven — the current pay password or all
+//! three current answers. `/rest/pay/passwd` takes `old_passwd` or `answer1..3` (the
+//! forgotten-password path); `/rest/pay/question` takes `passwd` or `old_answer1..3`.
+//! Without that rule a stolen `client_secret` could set answers and then reset the pay
+//! password with them. All three answers are always hashed and compared (constant time
+//! each), so neither timing nor the error tells which was wrong; the error names the
+//! first answer field. Answers compare exactly as set (trimmed, case-sensitive).
+//! Withdrawals need the pay password (seed §4), not the answers; the account change
+//! needs the SMS code (seed §7).
+//!
 //! Every state change re-reads the state after the slow hash and writes it with only
 //! storage operations in between, so the object's input gate makes check-and-write
 //! atomic (two withdrawals racing in one month cannot both pass). A refusal writes
-//! nothing, except that a wrong password counts toward the password lock (5 wrong → 15
-//! min, the risk configuration's code-lock limits), which is the point of counting.
+//! nothing, except that a wrong password or a wrong answer set counts toward the one
+//! wallet-secret lock (5 wrong → 15 min, the risk configuration's code-lock limits;
+//! shared so that alternating between the two buys no extra guesses).
 //!
-//! Internal routes (JSON; plaintexts arrive already decrypted by the Worker):
-//! `GET /s4/check`, `GET /s4/account`, `POST /s4/passwd {passwd, old_passwd?, now_ms,
-//! limits}`, `POST /s4/questions {answers}`, `POST /s4/sms {stored}`, `POST /s4/account
-//! {smscode, binding, account, now_ms}`, `POST /s4/withdraw {passwd, amount, month,
-//! now_ms, limits}`, `GET /s4/client_status?pay_id=`, `POST /s4/client_status {pay_id,
-//! status}`.
+//! Internal routes (JSON; plaintexts arrive already decrypted by the Worker; `proof` is
+//! `{passwd?, answers?}`): `GET /s4/check`, `GET /s4/account`, `POST /s4/passwd {passwd,
+//! proof, now_ms, limits}`, `POST /s4/questions {answers, proof, now_ms, limits}`, `POST
+//! /s4/sms {stored}`, `POST /s4/account {smscode, binding, account, now_ms}`, `POST
+//! /s4/withdraw {passwd, amount, month, now_ms, limits}`, `GET /s4/client_status?pay_id=`,
+//! `POST /s4/client_status {pay_id, status}`, `GET /s4/withdrawals/unannounced`, `POST
+//! /s4/withdrawals/announced {id}`.
+//!
+//! **Withdrawals (Kassa's decision; the seed stops at "recorded").** A withdrawal is
+//! recorded as `requested` with a random id, the amount (fen) and the account it was
+//! requested to, and answered `{code: 900}`; paying it out is the merchant's business.
+//! The Worker then queues a signed `withdrawal.requested` webhook (id `evt_<withdrawal
+//! id>`) through the outbox of the order whose `client_secret` made the request, and
+//! marks the withdrawal `announced`. If queueing fails, the withdrawal stays unannounced
+//! and the user's next `/rest/pay/withdraw` queues it (the same webhook id, so a
+//! receiver de-duplicates a repeat).
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -38,7 +61,7 @@ const SMS_KEY: &str = "s4_sms";
 const MAX_WITHDRAWALS: usize = 36;
 
 /// A slow salted hash of a secret the user chose.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Hashed {
     iterations: u32,
     salt: String,
@@ -54,13 +77,32 @@ pub(super) struct Account {
     pub name: String,
 }
 
+/// One withdrawal request (seed §4). Kassa moves no money here: the merchant pays out
+/// to `account` and learns of the request from the `withdrawal.requested` webhook.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Withdrawal {
+    /// `wd_<random id>`; the webhook's id is derived from it. Empty for records made
+    /// before withdrawals had ids (never announced).
+    #[serde(default)]
+    id: String,
     /// `yyyy-MM` in the configured zone.
     month: String,
     /// Minor units (fen).
     amount: u64,
     at_ms: u64,
+    /// `requested`, the only state Kassa sets (the payout is the merchant's).
+    #[serde(default = "requested")]
+    status: String,
+    /// The account when it was requested: a later change does not redirect it.
+    #[serde(default)]
+    account: Option<Account>,
+    /// The merchant's webhook is queued.
+    #[serde(default)]
+    announced: bool,
+}
+
+fn requested() -> String {
+    "requested".to_owned()
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -129,6 +171,18 @@ fn ok() -> Result<Response, EdgeError> {
     Ok(Response::from_json(&json!({ "ok": true }))?)
 }
 
+/// Another change of a wallet secret landed while this one hashed: what was proven (or
+/// that there was nothing to prove) no longer holds.
+fn unchanged_since(before: &Settings, now: &Settings) -> Result<(), EdgeError> {
+    if (&now.passwd, &now.answers) == (&before.passwd, &before.answers) {
+        return Ok(());
+    }
+    Err(missing(
+        "wallet_secret_changed_concurrently",
+        "passwd: the pay password or security answers changed meanwhile; retry",
+    ))
+}
+
 fn missing(what: &'static str, message: &str) -> EdgeError {
     EdgeError::Conflict {
         code: what,
@@ -136,26 +190,30 @@ fn missing(what: &'static str, message: &str) -> EdgeError {
     }
 }
 
-/// Checks the pay password against the lock: wrong → counted (and maybe locked), 400
-/// naming `field`. The lock is read and written with storage operations only around
-/// the hash, so a burst of guesses is counted, not lost.
-async fn check_password(
+/// Runs `compare` (a slow hash check of a wallet secret) under the wallet-secret lock:
+/// wrong → counted (and maybe locked), 400 naming `field`. Wrong pay passwords and wrong
+/// answer sets share one lock, so alternating between them buys no extra guesses. The
+/// lock is read and written with storage operations only around the hash, so a burst of
+/// guesses is counted, not lost.
+async fn check_locked(
     storage: &Storage,
-    stored: &Hashed,
-    plain: &str,
     field: &str,
+    what: &str,
     limits: &LockLimits,
     now: u64,
+    compare: impl core::future::Future<Output = Result<bool, EdgeError>>,
 ) -> Result<(), EdgeError> {
     let lock: WrongCodeLock = load(storage, PW_LOCK_KEY).await?.unwrap_or_default();
     if lock.check(now).is_err() {
         return Err(EdgeError::TooManyRequests {
             code: "passwd_locked",
-            message: format!("{field}: too many wrong passwords; locked for now"),
+            message: format!(
+                "{field}: too many wrong pay passwords or security answers; locked for now"
+            ),
             retry_after_ms: lock.locked_until(now).map_or(0, |u| u.saturating_sub(now)),
         });
     }
-    let good = matches(plain, stored).await?;
+    let good = compare.await?;
     let mut lock: WrongCodeLock = load(storage, PW_LOCK_KEY).await?.unwrap_or_default();
     if good {
         lock.record_success();
@@ -171,10 +229,83 @@ async fn check_password(
     Err(EdgeError::bad(
         field,
         match left {
-            Ok(n) => format!("{field}: wrong pay password; {n} attempts left"),
-            Err(_) => format!("{field}: wrong pay password; now locked"),
+            Ok(n) => format!("{field}: wrong {what}; {n} attempts left"),
+            Err(_) => format!("{field}: wrong {what}; now locked"),
         },
     ))
+}
+
+/// All answers match, each compared in constant time and all of them always hashed, so
+/// neither timing nor the answer tells which one was wrong.
+async fn answers_match(plain: &[String], stored: &[Hashed]) -> Result<bool, EdgeError> {
+    let mut all = plain.len() == stored.len();
+    for (p, h) in plain.iter().zip(stored) {
+        all &= matches(p, h).await?;
+    }
+    Ok(all)
+}
+
+/// What a request offers to prove it may replace a wallet secret (module docs): the
+/// current pay password or the three current security answers, already decrypted.
+#[derive(Debug, Default, Deserialize)]
+struct Proof {
+    passwd: Option<String>,
+    answers: Option<Vec<String>>,
+}
+
+/// The request fields a [`Proof`] arrived in, for errors: the password's name and the
+/// answers' prefix (`answer` → `answer1..answer3`).
+struct ProofFields {
+    passwd: &'static str,
+    answers: &'static str,
+}
+
+/// Once a pay password or security answers are set, replacing either needs one of them
+/// proven (checked under the lock); before that there is nothing to prove.
+async fn prove(
+    storage: &Storage,
+    s: &Settings,
+    proof: &Proof,
+    f: &ProofFields,
+    limits: &LockLimits,
+    now: u64,
+) -> Result<(), EdgeError> {
+    if s.passwd.is_none() && s.answers.is_none() {
+        return Ok(());
+    }
+    let (pw, a) = (f.passwd, f.answers);
+    let first = format!("{a}1");
+    match (&proof.passwd, &proof.answers, &s.passwd, &s.answers) {
+        (Some(_), Some(_), _, _) => Err(EdgeError::bad(
+            pw,
+            format!("{pw}: give either {pw} or {a}1..{a}3, not both"),
+        )),
+        (Some(plain), None, Some(h), _) => {
+            check_locked(storage, pw, "pay password", limits, now, matches(plain, h)).await
+        }
+        (Some(_), None, None, _) => Err(EdgeError::bad(
+            pw,
+            format!("{pw}: no pay password is set; prove with {a}1..{a}3 instead"),
+        )),
+        (None, Some(plain), _, Some(h)) => {
+            let compare = answers_match(plain, h);
+            check_locked(storage, &first, "security answers", limits, now, compare).await
+        }
+        (None, Some(_), _, None) => Err(EdgeError::bad(
+            first.clone(),
+            format!("{first}: no security questions are set; prove with {pw} instead"),
+        )),
+        (None, None, Some(_), _) => Err(EdgeError::bad(
+            pw,
+            format!("{pw}: required (the pay password, or {a}1..{a}3, the security answers) to change wallet secrets already set"),
+        )),
+        // Only answers are set: they are the one proof there is.
+        (None, None, None, Some(_)) => Err(EdgeError::bad(
+            first.clone(),
+            format!("{first}: required ({a}1..{a}3, the security answers already set)"),
+        )),
+        (None, None, None, None) => Ok(()),
+    }
 }
 
 /// The S4 routes of the `UserObject`; `None` when the path is not one of them.
@@ -208,32 +339,23 @@ async fn handle(storage: &Storage, req: &mut Request, path: &str) -> Result<Resp
             #[derive(Deserialize)]
             struct In {
                 passwd: String,
-                old_passwd: Option<String>,
+                #[serde(default)]
+                proof: Proof,
                 now_ms: u64,
                 limits: LockLimits,
             }
             let a: In = body(req).await?;
-            // "需要验证支付密码": changing a password proves the old one.
-            let before = settings(storage).await?.passwd;
-            if let Some(current) = &before {
-                let old = a.old_passwd.as_deref().ok_or_else(|| {
-                    EdgeError::bad(
-                        "old_passwd",
-                        "old_passwd: required to change the pay password",
-                    )
-                })?;
-                check_password(storage, current, old, "old_passwd", &a.limits, a.now_ms).await?;
-            }
+            // "需要验证支付密码": changing a password proves the old one, or — the
+            // forgotten-password path security questions exist for — the answers.
+            let fields = ProofFields {
+                passwd: "old_passwd",
+                answers: "answer",
+            };
+            let before = settings(storage).await?;
+            prove(storage, &before, &a.proof, &fields, &a.limits, a.now_ms).await?;
             let hashed = hash_new(&a.passwd).await?;
             let mut s = settings(storage).await?;
-            // Another change landed while this one hashed: what was proven (or that
-            // there was nothing to prove) no longer holds.
-            if s.passwd.as_ref().map(|h| &h.hash) != before.as_ref().map(|h| &h.hash) {
-                return Err(missing(
-                    "passwd_changed_concurrently",
-                    "passwd: changed by another request meanwhile; retry",
-                ));
-            }
+            unchanged_since(&before, &s)?;
             s.passwd = Some(hashed);
             save(storage, &s).await?;
             ok()
@@ -242,13 +364,26 @@ async fn handle(storage: &Storage, req: &mut Request, path: &str) -> Result<Resp
             #[derive(Deserialize)]
             struct In {
                 answers: Vec<String>,
+                #[serde(default)]
+                proof: Proof,
+                now_ms: u64,
+                limits: LockLimits,
             }
             let a: In = body(req).await?;
+            // Answers can reset the pay password, so setting them is as sensitive as
+            // the password itself: once either is set, one of them is proven first.
+            let fields = ProofFields {
+                passwd: "passwd",
+                answers: "old_answer",
+            };
+            let before = settings(storage).await?;
+            prove(storage, &before, &a.proof, &fields, &a.limits, a.now_ms).await?;
             let mut hashed = Vec::with_capacity(a.answers.len());
             for answer in &a.answers {
                 hashed.push(hash_new(answer).await?);
             }
             let mut s = settings(storage).await?;
+            unchanged_since(&before, &s)?;
             s.answers = Some(hashed);
             save(storage, &s).await?;
             ok()
@@ -308,7 +443,17 @@ async fn handle(storage: &Storage, req: &mut Request, path: &str) -> Result<Resp
                     "passwd: withdrawing needs a pay password, the security questions and a withdrawal account (see /rest/pay/checkInfo)",
                 ));
             };
-            check_password(storage, &hash, &a.passwd, "passwd", &a.limits, a.now_ms).await?;
+            let compare = matches(&a.passwd, &hash);
+            check_locked(
+                storage,
+                "passwd",
+                "pay password",
+                &a.limits,
+                a.now_ms,
+                compare,
+            )
+            .await?;
+            let id = crate::objects::random_id()?;
             // Re-read after the slow hash: from here to the write only storage awaits.
             let mut s = settings(storage).await?;
             if s.withdrawals.iter().any(|w| w.month == a.month) {
@@ -320,16 +465,45 @@ async fn handle(storage: &Storage, req: &mut Request, path: &str) -> Result<Resp
                     ),
                 ));
             }
-            s.withdrawals.push(Withdrawal {
+            let w = Withdrawal {
+                id: format!("wd_{id}"),
                 month: a.month,
                 amount: a.amount,
                 at_ms: a.now_ms,
-            });
+                status: requested(),
+                account: s.account.clone(),
+                announced: false,
+            };
+            s.withdrawals.push(w.clone());
             if s.withdrawals.len() > MAX_WITHDRAWALS {
                 let excess = s.withdrawals.len() - MAX_WITHDRAWALS;
                 s.withdrawals.drain(..excess);
             }
             save(storage, &s).await?;
+            Ok(Response::from_json(
+                &json!({ "ok": true, "withdrawal": w }),
+            )?)
+        }
+        (Method::Get, "/s4/withdrawals/unannounced") => {
+            let s = settings(storage).await?;
+            let list: Vec<&Withdrawal> = s
+                .withdrawals
+                .iter()
+                .filter(|w| !w.announced && !w.id.is_empty())
+                .collect();
+            Ok(Response::from_json(&json!({ "withdrawals": list }))?)
+        }
+        (Method::Post, "/s4/withdrawals/announced") => {
+            #[derive(Deserialize)]
+            struct In {
+                id: String,
+            }
+            let a: In = body(req).await?;
+            let mut s = settings(storage).await?;
+            if let Some(w) = s.withdrawals.iter_mut().find(|w| w.id == a.id) {
+                w.announced = true;
+                save(storage, &s).await?;
+            }
             ok()
         }
         (Method::Get, "/s4/client_status") => {
