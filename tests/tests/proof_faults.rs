@@ -18,8 +18,27 @@ use std::time::Duration;
 use proof_support::{Api, Rig};
 use serde_json::{json, Value};
 
+/// What 100 pays got back, each distinct answer once with its count, plus the order's
+/// audit reasons: the first thing to read when the test fails (an `s0_unavailable` in
+/// the audit means `prePayCheck` timed out and the key replays that failure).
+fn answers_summary(api: &Api, id: &str, results: &[(u16, Value)]) -> String {
+    let mut distinct: BTreeMap<String, usize> = BTreeMap::new();
+    for (s, v) in results {
+        *distinct.entry(format!("{s} {v}")).or_default() += 1;
+    }
+    let (_, ev) = api.merchant("GET", &format!("/v1/orders/{id}/events"), None);
+    let audit: Vec<&str> = ev["audit"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["reason"].as_str()).collect())
+        .unwrap_or_default();
+    format!("distinct answers (count, answer): {distinct:#?}\naudit: {audit:?}")
+}
+
 #[test]
 fn hundred_concurrent_pays_with_one_key_charge_once() {
+    // Only the key is under test: the Rig gives S0 ample time (see `Rig::start`), since
+    // a `prePayCheck` timeout under this load fails the first pay closed and the key
+    // replays that to all 100 (the fail-closed timeout is edge_pay's S0 slow case).
     let rig = Rig::start("proof-idem", &[]);
     let api = &rig.api;
     let (id, secret) = api.order("u-idem");
@@ -39,16 +58,19 @@ fn hundred_concurrent_pays_with_one_key_charge_once() {
         .filter(|(s, _)| *s == 200)
         .map(|(_, v)| v)
         .collect();
-    assert!(!ok.is_empty(), "{results:?}");
+    let why = || answers_summary(api, &id, &results);
+    assert!(!ok.is_empty(), "no pay succeeded; {}", why());
     assert!(
         ok.iter().all(|v| *v == ok[0]),
-        "every success is the same answer"
+        "every success is the same answer; {}",
+        why()
     );
     assert!(
         results
             .iter()
             .all(|(s, v)| *s == 200 || (*s == 409 && v["code"] == "idempotency_in_progress")),
-        "{results:?}"
+        "{}",
+        why()
     );
     assert_eq!(rig.sandbox.counter("wallet.pay"), 1, "one provider charge");
     // Once settled, the key replays the first answer.

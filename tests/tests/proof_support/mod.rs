@@ -53,7 +53,11 @@ impl Rig {
             ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
             ("KASSA_S0_UID", f::S0_UID),
             ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
-            ("KASSA_S0_TIMEOUT_MS", "1000"),
+            // No test here is about S0 being slow (edge_pay has that), and under a
+            // saturated isolate (100 concurrent pays) an approval can take longer than
+            // 1 s to be seen: pay then fails closed, and an `Idempotency-Key` replays
+            // that refusal to every copy. A generous budget keeps that out of the way.
+            ("KASSA_S0_TIMEOUT_MS", "10000"),
             ("KASSA_WALLET_URL", &urls[1]),
             ("KASSA_WALLET_API_KEY", "wallet-key"),
             ("KASSA_WALLET_PUBLIC_KEY", &wallet_pub),
