@@ -46,23 +46,6 @@ fn refused(w: &World, id: &str, m: &Msg, want: u16, reason: &str) -> String {
     body
 }
 
-/// Effects of a settled order: each webhook id once, each relay once, as owed.
-fn effects_once(w: &World, id: &str, want_relays: &[&str]) {
-    let (hooks, relays) = w.settle(id);
-    let mut unique = hooks.clone();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(
-        unique.len(),
-        hooks.len(),
-        "a webhook arrived twice: {hooks:?}"
-    );
-    let seq = w.order(id)["status_seq"].as_u64().unwrap() as usize;
-    let state_hooks = hooks.iter().filter(|h| !h.contains("_review_")).count();
-    assert_eq!(state_hooks, seq, "one webhook per status change: {hooks:?}");
-    assert_eq!(relays, want_relays, "one relay per S0 status");
-}
-
 fn flip_first_sig_char(s: &str) -> String {
     let mut c: Vec<char> = s.chars().collect();
     c[0] = if c[0] == 'A' { 'B' } else { 'A' };
@@ -100,7 +83,7 @@ fn callbacks_per_channel_and_relays() {
     let mut alias = success.clone();
     alias.path = "/callback/paytm".into();
     assert_eq!(w.send(&alias), (200, PAYTM_OK.to_owned()));
-    effects_once(&w, &id, &["PAY_ING", "PAY_SUCCESS"]);
+    w.effects_once(&id, &["PAY_ING", "PAY_SUCCESS"]);
 
     // Paytm failure: the attempt fails, the order is payable again.
     let (id2, secret2) = w.create_with_secret("paytm", &json!({"amount": 300, "currency": "INR"}));
@@ -138,7 +121,7 @@ fn callbacks_per_channel_and_relays() {
     let refund = w.pingpp_event(&id, "refund.succeeded");
     apply_once(&w, &id, &refund, (200, ""));
     assert_eq!(status(&w, &id), "refunded");
-    effects_once(&w, &id, &["PAY_ING", "PAY_SUCCESS", "REFUND_SUCCESS"]);
+    w.effects_once(&id, &["PAY_ING", "PAY_SUCCESS", "REFUND_SUCCESS"]);
 
     // ---- Wallet: pay asks the wallet to charge; its notification settles the order.
     let token = json!({"amount": "12.5", "token": "USDT"});
@@ -158,7 +141,7 @@ fn callbacks_per_channel_and_relays() {
     refused(&w, &id, &tampered, 409, "callback_mismatch");
     apply_once(&w, &id, &ok, (200, r#"{"code":0}"#));
     assert_eq!(status(&w, &id), "succeeded");
-    effects_once(&w, &id, &["PAY_ING", "PAY_SUCCESS"]);
+    w.effects_once(&id, &["PAY_ING", "PAY_SUCCESS"]);
     let (id2, secret2) = w.create_with_secret("wallet", &token);
     w.pay(&id2, &secret2);
     let fail = w.wallet_notify(&id2, "fail");
@@ -192,7 +175,7 @@ fn callbacks_per_channel_and_relays() {
     );
     apply_once(&w, &id, &ok, (200, "SUCCESS"));
     assert_eq!(status(&w, &id), "succeeded");
-    effects_once(&w, &id, &["PAY_ING", "PAY_SUCCESS"]);
+    w.effects_once(&id, &["PAY_ING", "PAY_SUCCESS"]);
     let id2 = w.create("lianshang", &json!({"amount": 700, "currency": "CNY"}));
     let r2 = w.start_attempt(&id2, 12);
     let fail = json_msg(
@@ -313,7 +296,7 @@ fn late_callback_of_an_old_attempt_leaves_the_new_one_alone() {
     apply_once(&w, &id, &success, (200, PAYTM_OK));
     assert_eq!(status(&w, &id), "succeeded");
     assert_eq!(w.counter("paytm.status_query"), queries + 1);
-    effects_once(&w, &id, &["PAY_ING", "PAY_SUCCESS"]);
+    w.effects_once(&id, &["PAY_ING", "PAY_SUCCESS"]);
 }
 
 /// A retry after a failed wallet attempt is a new wallet payment. The wallet's success
@@ -383,5 +366,5 @@ fn wallet_success_needs_the_status_pull() {
     let ok = w.wallet_notify(&id, "success");
     apply_once(&w, &id, &ok, (200, r#"{"code":0}"#));
     assert_eq!(status(&w, &id), "succeeded");
-    effects_once(&w, &id, &["PAY_ING", "PAY_SUCCESS"]);
+    w.effects_once(&id, &["PAY_ING", "PAY_SUCCESS"]);
 }

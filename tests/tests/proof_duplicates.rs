@@ -12,7 +12,9 @@
 //! - Paytm: attempt 1 `TXN_FAILURE`, attempt 2 `PENDING` then `TXN_SUCCESS` (each
 //!   success confirmed through the sandbox's Transaction Status API);
 //! - Ping++: `charge.succeeded`, `refund.succeeded` (its only events);
-//! - Lianshang: attempts 1 and 2 `FAIL`, attempt 3 `SUCCESS`.
+//! - Lianshang: attempts 1 and 2 `FAIL`, attempt 3 `SUCCESS`;
+//! - wallet: attempt 1 `FAILED`, attempt 2 `SUCCESS` (the success confirmed through
+//!   the wallet's signed status query).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod callbacks_support;
@@ -80,6 +82,19 @@ fn lianshang(w: &World) -> (String, Vec<Msg>) {
             let r = w.start_attempt(&id, a);
             let n = lianshang_notify(&r, 700, status, &format!("ln_{id}_{a}_{status}"), None);
             json_msg("/callbacks/lianshang", &n)
+        })
+        .collect();
+    (id, msgs)
+}
+
+fn wallet(w: &World) -> (String, Vec<Msg>) {
+    let id = w.create("wallet", &json!({"amount": "12.5", "token": "USDT"}));
+    let msgs = [(11, "fail"), (12, "success")]
+        .into_iter()
+        .map(|(a, result)| {
+            let r = w.start_attempt(&id, a);
+            w.wallet_payment(&r, "USDT", "12.5");
+            w.wallet_notify(&r, result)
         })
         .collect();
     (id, msgs)
@@ -167,10 +182,11 @@ fn run(w: &World, scenario: Scenario, seed: u64) -> Value {
 fn any_permutation_with_duplicates_ends_in_the_same_state() {
     let w = World::start("proof-duplicates", &[]);
     let base = seed();
-    let scenarios: [(&str, Scenario, &str); 3] = [
+    let scenarios: [(&str, Scenario, &str); 4] = [
         ("paytm", paytm, "succeeded"),
         ("pingpp", pingpp, "refunded"),
         ("lianshang", lianshang, "succeeded"),
+        ("wallet", wallet, "succeeded"),
     ];
     for (k, (name, scenario, want)) in scenarios.into_iter().enumerate() {
         let seeds = [

@@ -152,6 +152,13 @@ impl World {
     /// Pays `order` through the widget API with an SMS code read from the dev outbox
     /// (S0 `prePayCheck` at the sandbox approves); returns the S2 answer.
     pub fn pay(&self, order: &str, secret: &str) -> Value {
+        let (s, v) = self.try_pay(order, secret);
+        assert_eq!(s, 200, "{v}\n{}", self.edge.log_tail());
+        v
+    }
+
+    /// As [`World::pay`], for a pay that may be refused: (status, answer).
+    pub fn try_pay(&self, order: &str, secret: &str) -> (u16, Value) {
         let bearer = format!("Bearer {secret}");
         let widget = |path: &str, body: &Value| {
             read_json(
@@ -175,9 +182,7 @@ impl World {
             .unwrap()
             .to_owned();
         let body = json!({"order_id": order, "verify_code_order_id": send_id, "verify_code": code});
-        let (s, v) = widget("pay", &body);
-        assert_eq!(s, 200, "{v}\n{}", self.edge.log_tail());
-        v
+        widget("pay", &body)
     }
 
     /// Applies a shared-core event through the test helper (e.g. `AttemptStarted`).
@@ -322,6 +327,39 @@ impl World {
             (got_hooks.len() >= owed_hooks && got_relays.len() >= owed_relays)
                 .then_some((got_hooks, got_relays))
         })
+    }
+
+    /// Effects of a settled order: each webhook id once, one per status change, and
+    /// the S0 relays `want_relays`, each as owed.
+    pub fn effects_once(&self, id: &str, want_relays: &[&str]) {
+        let (hooks, relays) = self.settle(id);
+        let mut unique = hooks.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            hooks.len(),
+            "a webhook arrived twice: {hooks:?}"
+        );
+        let seq = self.order(id)["status_seq"].as_u64().unwrap() as usize;
+        let state_hooks = hooks.iter().filter(|h| !h.contains("_review_")).count();
+        assert_eq!(state_hooks, seq, "one webhook per status change: {hooks:?}");
+        assert_eq!(relays, want_relays, "one relay per S0 status");
+    }
+
+    /// The last record in `/_control/{list}` whose `field` names an attempt of `order`
+    /// (`{order}A…`): what the provider holds for the latest attempt.
+    pub fn last_record(&self, list: &str, field: &str, order: &str) -> Value {
+        let prefix = format!("{order}A");
+        let all = self.control_get(list);
+        all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|t| t[field].as_str().is_some_and(|v| v.starts_with(&prefix)))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {list} record for {order}: {all}"))
     }
 
     /// POSTs `m` to the edge: (status, body text).
