@@ -19,8 +19,12 @@ use serde_json::{json, Value};
 
 const CHANNELS: [&str; 4] = ["paytm", "lianshang", "pingpp", "wallet"];
 
-/// How long the sandbox's S0 takes in the timeout case: past the edge's 2 s budget.
-const S0_SLOW_MS: u64 = 4000;
+/// The edge's `prePayCheck` budget here: over the 2 s default, so that an approval
+/// seen late on a loaded machine is not what fails a pay; the timeout case waits it out
+/// once per channel.
+const S0_TIMEOUT_MS: &str = "3000";
+/// How long the sandbox's S0 takes in the timeout case: well past that budget.
+const S0_SLOW_MS: u64 = 5000;
 
 fn amount(channel: &str) -> Value {
     match channel {
@@ -89,7 +93,10 @@ fn pay_then_callback(w: &World, channel: &str, id: &str, secret: &str, result: &
     }
 }
 
-/// S0 denies, then times out: pay refused, closed, with nothing started anywhere.
+/// S0 denies, then answers only after the edge's timeout: pay refused, closed, with
+/// nothing started anywhere. One pay at a time: concurrent `prePayCheck`s from several
+/// orders under `wrangler dev` sometimes lose one on the way to or from the sandbox,
+/// which would turn a deny into a timeout here.
 fn s0_fails_closed(w: &World, channel: &str, id: &str, secret: &str) {
     for (outcome, audit) in [("deny", "s0_denied"), ("slow", "s0_unavailable")] {
         w.control(
@@ -105,8 +112,8 @@ fn s0_fails_closed(w: &World, channel: &str, id: &str, secret: &str) {
         );
         assert!(
             w.audit_reasons(id).iter().any(|r| r == audit),
-            "{channel} S0 {outcome}: {audit} not in {:?}",
-            w.audit_reasons(id)
+            "{channel} S0 {outcome}: {audit} not in {}",
+            w.events(id)["audit"]
         );
         assert_eq!(provider_calls(w, channel), calls, "{channel} {outcome}");
         assert_eq!(history_len(w, id), history, "{channel} {outcome}");
@@ -151,7 +158,10 @@ fn every_channel_fails_closed_on_s0_retries_to_success_and_delivers_once() {
     // Each order gets four code sends (S0 deny, S0 slow, attempt 1, attempt 2).
     let w = World::start(
         "channel-matrix",
-        &[("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0")],
+        &[
+            ("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0"),
+            ("KASSA_S0_TIMEOUT_MS", S0_TIMEOUT_MS),
+        ],
     );
     let orders: Vec<(&str, String, String)> = CHANNELS
         .iter()
