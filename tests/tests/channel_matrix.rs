@@ -34,7 +34,7 @@ fn amount(channel: &str) -> Value {
     }
 }
 
-/// What the provider answers a callback it accepted.
+/// What the edge answers a callback it accepted, in the form the provider expects.
 fn ack(channel: &str) -> &'static str {
     match channel {
         "paytm" => r#"{"code":200,"data":true,"message":"success"}"#,
