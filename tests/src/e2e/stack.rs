@@ -126,6 +126,10 @@ pub fn edge_vars(ports: Ports) -> Vec<(String, String)> {
         // shopper needs right after a failed attempt (and the demo's quick retries); the
         // hourly cap still applies and the widget keeps its own 60 s resend countdown.
         ("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0".to_owned()),
+        // Every shopper of the local stack is 127.0.0.1, one per-IP velocity bucket: the
+        // default 20 pays per 10 min would stop a developer (and the browser suite)
+        // trying the demo. The per-user window still applies.
+        ("KASSA_RISK_VELOCITY_IP_10M", "1000".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
