@@ -12,6 +12,7 @@ use web_sys::{CssStyleSheet, Element, ShadowRootInit, ShadowRootMode};
 pub mod api;
 mod app;
 pub mod components;
+pub mod device;
 mod element;
 pub mod events;
 pub mod hooks;
@@ -20,6 +21,7 @@ pub mod json;
 mod options;
 pub mod redirect;
 pub mod screens;
+pub mod seal;
 pub mod state;
 pub mod wire;
 
