@@ -51,6 +51,8 @@ pub enum SealError {
     TooLong { max: usize },
     /// Nothing to seal.
     Empty,
+    /// No `crypto.subtle`: the page is not a secure context (https or localhost).
+    NoWebCrypto,
 }
 
 impl std::fmt::Display for SealError {
@@ -60,6 +62,7 @@ impl std::fmt::Display for SealError {
             Self::Crypto(step) => write!(f, "seal: WebCrypto {step} failed"),
             Self::TooLong { max } => write!(f, "text: longer than {max} UTF-8 bytes"),
             Self::Empty => f.write_str("text: must not be empty"),
+            Self::NoWebCrypto => f.write_str("seal: no crypto.subtle (the page needs https)"),
         }
     }
 }
@@ -68,7 +71,9 @@ fn subtle() -> Result<SubtleCrypto, SealError> {
     web_sys::window()
         .and_then(|w| w.crypto().ok())
         .map(|c| c.subtle())
-        .ok_or(SealError::Crypto("crypto.subtle (needs a secure context)"))
+        // Outside a secure context `crypto.subtle` is undefined, not an error.
+        .filter(|s| !s.is_undefined())
+        .ok_or(SealError::NoWebCrypto)
 }
 
 async fn settle(step: &'static str, p: Result<Promise, JsValue>) -> Result<JsValue, SealError> {
