@@ -58,6 +58,8 @@ pub enum SealError {
 impl std::fmt::Display for SealError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            // A decode error already names its field (`kassa-key.json.keys: …`).
+            Self::Key(ApiError::Decode { reason, .. }) => f.write_str(reason),
             Self::Key(e) => write!(f, "kassa-key.json: {e}"),
             Self::Crypto(step) => write!(f, "seal: WebCrypto {step} failed"),
             Self::TooLong { max } => write!(f, "text: longer than {max} UTF-8 bytes"),

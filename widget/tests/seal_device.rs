@@ -119,6 +119,12 @@ fn key_set_picks_the_oaep_key() {
         panic!()
     };
     assert_eq!(reason, "kassa-key.json.keys: missing");
+    // What a page is told: the field once, not the answer's name three times.
+    let e = SealError::Key(ApiError::Decode {
+        what: "kassa-key.json",
+        reason,
+    });
+    assert_eq!(e.to_string(), "kassa-key.json.keys: missing");
 }
 
 #[wasm_bindgen_test]
