@@ -43,6 +43,22 @@ export interface Handle {
  */
 export function mount(element: Element, options: MountOptions): Handle;
 
+/**
+ * Seals a field the shopper typed (S4 pay password, security answer, verify code) for
+ * the edge at `edge`: fetches its key from `{edge}/.well-known/kassa-key.json` and
+ * encrypts `text` (UTF-8) with RSA-OAEP-SHA256 through the browser's WebCrypto. Resolves
+ * to the standard-base64 ciphertext the edge's `/rest/pay/...` routes take (`passwd`,
+ * `old_passwd`, `answer1`…). Each call encrypts afresh (OAEP is randomised).
+ *
+ *   const passwd = await sealField("https://edge.example", input.value);
+ *
+ * Needs a secure context (https, or localhost) for `crypto.subtle`.
+ * @throws Error naming what failed: `text: must not be empty`, `text: longer than 190
+ *   UTF-8 bytes` (2048-bit key), `kassa-key.json: …` (the key could not be fetched or
+ *   has no RSA-OAEP-256 key), `seal: WebCrypto importKey failed`.
+ */
+export function sealField(edge: string, text: string): Promise<string>;
+
 /** Defines `<kassa-checkout>` (done when the module starts; idempotent). */
 export function defineElement(): void;
 

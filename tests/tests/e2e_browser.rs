@@ -2,9 +2,12 @@
 //! provider sandbox and the demo backend — the stack `cargo xtask dev` runs
 //! (`kassa_tests::e2e::stack`), on free ports. In both locales (en-US, zh-CN): GA code
 //! pay, SMS code pay (with a resend, en-US), wrong code then right code, a failed
-//! attempt then a retry, expiry, a cancel, and the Paytm redirect round trip (the
-//! widget posts the signed form to the sandbox's Paytm page, the shopper pays there,
-//! the edge gets the verified callback, the shopper lands back on the shop, paid).
+//! attempt then a retry, expiry, a cancel, a trusted shopper's second order paying
+//! through `quick_pay` on the device the first one verified, and the Paytm redirect
+//! round trip (the widget posts the signed form to the sandbox's Paytm page, the
+//! shopper pays there, the edge gets the verified callback, the shopper lands back on
+//! the shop, paid). In en-US also: an order for a text user id loads, and fields sealed
+//! by the module's `sealField` (SPEC 4.5) are opened by the edge's S4 routes.
 //! Each screen is saved as a PNG: into `docs/screenshots/` (with its README index) when
 //! `KASSA_UPDATE_SCREENSHOTS=1` is set, else into a scratch directory. The page
 //! is served with a strict CSP (asserted on the header) and the widget must work under
@@ -281,6 +284,152 @@ fn cancel_flow(shop: &mut Shop<'_>, run: &str) {
     shop.shot("cancel", "cancelled").unwrap();
 }
 
+/// A trusted shopper's first small order in this browser needs a code (a new device:
+/// SPEC 5); the widget's stored device id is what the edge then learns, so the second
+/// order of the same shopper in the same browser pays through `quick_pay` with no code
+/// step at all (none sent, none typed).
+fn known_device_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
+    let user = format!("{run}9");
+    shop.set_user(&user).unwrap();
+    shop.tool("trust", "trusted").unwrap();
+    let first = shop.buy("sticker", &user, None).unwrap();
+    shop.pay().unwrap();
+    shop.wait_screen("code").unwrap();
+    shop.submit_code(&sms_code(shop, stack, &first, 1)).unwrap();
+    processing_then_paid(shop, stack, "new-device", &first);
+
+    let second = shop.buy("sticker", &user, None).unwrap();
+    shop.shot("known-device", "ready").unwrap();
+    shop.pay().unwrap();
+    processing_then_paid(shop, stack, "known-device", &second);
+    let key = dev_var("KASSA_MERCHANT_KEY").unwrap();
+    let (s, v) = read_json(
+        agent()
+            .get(format!(
+                "{}/v1/dev/outbox?order_id={second}",
+                stack.edge.url()
+            ))
+            .header("Authorization", &format!("Bearer {key}"))
+            .call(),
+    )
+    .unwrap();
+    assert_eq!((s, &v["data"]), (200, &json!([])), "a code was sent: {v}");
+}
+
+/// Creates an order at the edge for `user` (merchant API): (id, client_secret).
+fn merchant_order(stack: &Stack, user: &Value) -> (String, String) {
+    let key = dev_var("KASSA_MERCHANT_KEY").unwrap();
+    let (s, o) = read_json(
+        agent()
+            .post(format!("{}/v1/orders", stack.edge.url()))
+            .header("Authorization", &format!("Bearer {key}"))
+            .send_json(json!({
+                "channel": "pingpp", "amount": 100, "currency": "CNY",
+                "description": "e2e", "user": user,
+            })),
+    )
+    .unwrap();
+    assert_eq!(s, 201, "{o}");
+    (
+        o["id"].as_str().unwrap().to_owned(),
+        o["client_secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// The module's exports, called as a merchant page would (`import` of the page's own
+/// `kassa.js`, already initialised by the shop).
+const MODULE_JS: &str = "const [f, args] = arguments; return (async () => { \
+     const m = await import('/kassa/kassa.js'); await m.default(); \
+     try { return {ok: await m[f](...args)}; } catch (e) { return {err: String(e.message)}; } })();";
+
+/// A merchant's text user id (`alice`: SPEC 3.2 lets the merchant name users freely)
+/// loads in the widget: its S2 `userId` / `payerUserId` are text, the order id exact.
+fn text_user_flow(shop: &Shop<'_>, stack: &Stack, run: &str) {
+    let user = format!("alice-{run}@shop.example");
+    let (id, secret) = merchant_order(stack, &json!({"id": user, "mobile": "18600000001"}));
+    let mounted = shop
+        .browser
+        .exec(
+            "const [edge, id, secret] = arguments; return (async () => { \
+             const m = await import('/kassa/kassa.js'); await m.default(); \
+             const el = document.createElement('div'); el.id = 'text-user'; document.body.append(el); \
+             for (const t of ['ready', 'error']) el.addEventListener('kassa:' + t, \
+               (e) => { el.dataset.got = t + ' ' + JSON.stringify(e.detail); }); \
+             window.kassaTextUser = m.mount(el, {orderId: id, clientSecret: secret, edge, locale: 'en-US'}); \
+             return true; })();",
+            &[json!(stack.edge.url()), json!(id), json!(secret)],
+        )
+        .unwrap();
+    assert_eq!(mounted, json!(true));
+    let got = shop
+        .browser
+        .wait_for(
+            "the text user's order to load",
+            STEP,
+            "return document.getElementById('text-user').dataset.got || null;",
+            &[],
+        )
+        .unwrap();
+    let got = got.as_str().unwrap();
+    assert!(got.starts_with("ready "), "{got}");
+    assert!(got.contains(&format!("\"orderId\":\"{id}\"")), "{got}");
+    let screen = shop
+        .browser
+        .exec(
+            "const r = document.getElementById('text-user').shadowRoot; \
+             const s = r.querySelector('[data-screen]').getAttribute('data-screen'); \
+             window.kassaTextUser.destroy(); document.getElementById('text-user').remove(); \
+             return s;",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(screen, json!("ready"));
+}
+
+/// SPEC 4.5 end to end: the page seals with the module's `sealField` against the real
+/// edge's published key, and the edge's S4 routes open what it sealed: the pay password
+/// is set, a change proving a wrong old password is refused, one proving the right one
+/// is accepted.
+fn seal_flow(shop: &Shop<'_>, stack: &Stack, run: &str) {
+    let (_, auth) = merchant_order(
+        stack,
+        &json!({"id": format!("{run}7"), "mobile": "18600000001"}),
+    );
+    let edge = stack.edge.url();
+    let seal = |text: &str| {
+        let v = shop
+            .browser
+            .exec(MODULE_JS, &[json!("sealField"), json!([edge, text])])
+            .unwrap();
+        v["ok"].as_str().unwrap_or_else(|| panic!("{v}")).to_owned()
+    };
+    let sealed = seal("s3cret-密码");
+    assert_eq!(sealed.len(), 344, "{sealed}");
+    // What a page is told when sealing cannot be done.
+    let v = shop
+        .browser
+        .exec(MODULE_JS, &[json!("sealField"), json!([edge, ""])])
+        .unwrap();
+    assert_eq!(v, json!({"err": "text: must not be empty"}));
+
+    let passwd = |body: Value| {
+        read_json(
+            agent()
+                .post(format!("{edge}/rest/pay/passwd"))
+                .header("auth", &auth)
+                .send_json(body),
+        )
+        .unwrap()
+    };
+    let (s, v) = passwd(json!({"passwd": sealed}));
+    assert_eq!((s, &v), (200, &json!({"code": 900})), "{v}");
+    let (s, v) = passwd(json!({"passwd": seal("n3w-secret"), "old_passwd": seal("wrong-one")}));
+    assert_eq!(s, 400, "{v}");
+    assert!(v["msg"].as_str().unwrap().starts_with("old_passwd:"), "{v}");
+    let (s, v) = passwd(json!({"passwd": seal("n3w-secret"), "old_passwd": seal("s3cret-密码")}));
+    assert_eq!((s, &v), (200, &json!({"code": 900})), "{v}");
+}
+
 fn assert_csp(stack: &Stack) {
     let resp = agent()
         .get(format!("{}/", stack.demo_url()))
@@ -346,6 +495,11 @@ fn demo_shop_in_chromium() {
         retry_flow(&mut shop, &stack, &run);
         expiry_flow(&mut shop, &stack, &run);
         cancel_flow(&mut shop, &run);
+        known_device_flow(&mut shop, &stack, &run);
+        if locale == "en-US" {
+            text_user_flow(&shop, &stack, &run);
+            seal_flow(&shop, &stack, &run);
+        }
         // The page is left for Paytm's below: check it saw no violation first.
         let violations = shop.csp_violations().unwrap();
         assert_eq!(violations, Value::Array(Vec::new()), "{}", shop.events());

@@ -33,12 +33,7 @@ impl IdempotencyKey {
 
     #[must_use]
     pub fn from_bytes(bytes: [u8; 16]) -> Self {
-        use std::fmt::Write;
-        let mut s = String::with_capacity(32);
-        for b in bytes {
-            let _ = write!(s, "{b:02x}");
-        }
-        Self(s)
+        Self(hex(&bytes))
     }
 
     #[must_use]
@@ -58,6 +53,18 @@ impl IdempotencyKey {
         };
         Self(format!("{base}.{}", n.saturating_add(1)))
     }
+}
+
+/// Lower-case hex (no `format!` machinery for two digits a byte).
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +89,8 @@ pub struct Client {
     base: String,
     client_secret: String,
     order_id: Id,
+    /// This browser's id for the edge's "new device" rule (SPEC 5; `device.rs`).
+    device_id: Option<String>,
 }
 
 impl Client {
@@ -92,7 +101,17 @@ impl Client {
             base: edge.trim_end_matches('/').to_owned(),
             client_secret: client_secret.to_owned(),
             order_id,
+            device_id: None,
         }
+    }
+
+    /// Sends `device_id` with `load_pay_data`, `pay` and `quick_pay`: the edge learns a
+    /// device once a code-verified pay succeeds from it, and then lets `quick_pay` skip
+    /// the code there (SPEC 5, `edge/src/objects/order_object/pay.rs`).
+    #[must_use]
+    pub fn with_device(mut self, device_id: Option<String>) -> Self {
+        self.device_id = device_id;
+        self
     }
 
     #[must_use]
@@ -109,6 +128,14 @@ impl Client {
         json::Object::new().string("order_id", &self.order_id.to_string())
     }
 
+    /// [`Client::body`] and the device id, for the requests the risk engine reads.
+    fn risk_body(&self) -> json::Object {
+        match &self.device_id {
+            Some(d) => self.body().string("device_id", d),
+            None => self.body(),
+        }
+    }
+
     fn post(&self, path: &str, body: String, key: Option<&IdempotencyKey>) -> ApiRequest {
         let mut headers = vec![self.auth(), ("Content-Type", "application/json".to_owned())];
         if let Some(key) = key {
@@ -122,15 +149,21 @@ impl Client {
         }
     }
 
-    /// `GET /api/payment/order/load_pay_data?order_id=` (ids are digits: no escaping).
+    /// `GET /api/payment/order/load_pay_data?order_id=[&device_id=]`. Ids are digits;
+    /// the device id is escaped all the same, as it may come from storage a page shares.
     #[must_use]
     pub fn load_pay_data(&self) -> ApiRequest {
+        let mut url = format!(
+            "{}/api/payment/order/load_pay_data?order_id={}",
+            self.base, self.order_id
+        );
+        if let Some(d) = &self.device_id {
+            url.push_str("&device_id=");
+            url.push_str(&String::from(js_sys::encode_uri_component(d)));
+        }
         ApiRequest {
             method: Method::Get,
-            url: format!(
-                "{}/api/payment/order/load_pay_data?order_id={}",
-                self.base, self.order_id
-            ),
+            url,
             headers: vec![self.auth()],
             body: None,
         }
@@ -147,7 +180,7 @@ impl Client {
     /// the field to be absent).
     #[must_use]
     pub fn pay(&self, key: &IdempotencyKey, code: &str, code_send_id: Option<Id>) -> ApiRequest {
-        let mut body = self.body();
+        let mut body = self.risk_body();
         if let Some(id) = code_send_id {
             body = body.string("verify_code_order_id", &id.to_string());
         }
@@ -159,7 +192,7 @@ impl Client {
     /// risk allows it and answers `need2FA` otherwise.
     #[must_use]
     pub fn quick_pay(&self, key: &IdempotencyKey) -> ApiRequest {
-        let body = self.body().finish();
+        let body = self.risk_body().finish();
         self.post("/api/payment/order/quick_pay", body, Some(key))
     }
 
@@ -186,6 +219,18 @@ impl Client {
             "kassa.v1".to_owned(),
             format!("bearer.{}", self.client_secret),
         ]
+    }
+}
+
+/// `GET {edge}/.well-known/kassa-key.json`: the edge's public RSA-OAEP key set (SPEC
+/// 4.5), public and unauthenticated, for [`crate::seal`].
+#[must_use]
+pub fn key_set(edge: &str) -> ApiRequest {
+    ApiRequest {
+        method: Method::Get,
+        url: format!("{}/.well-known/kassa-key.json", edge.trim_end_matches('/')),
+        headers: Vec::new(),
+        body: None,
     }
 }
 

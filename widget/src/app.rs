@@ -121,7 +121,7 @@ pub fn app(props: &AppProps) -> Html {
     let l = opts.locale;
     let state = use_reducer(CheckoutState::new);
     let client = use_memo(opts.clone(), |o| {
-        Client::new(&o.edge, &o.client_secret, o.order_id)
+        Client::new(&o.edge, &o.client_secret, o.order_id).with_device(crate::device::id())
     });
 
     // Send whatever the reducer asks for; the sequence number makes a retry of the

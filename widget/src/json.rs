@@ -172,6 +172,20 @@ impl Field {
         Id::new(n).or_else(|_| self.fail("must be a 63-bit id"))
     }
 
+    /// A user id (`payerUserId`, `userInfo.userId`): the merchant's free text, or a
+    /// number that is an exact non-negative integer, kept as its digits (SPEC 2; the
+    /// same rule as `serde_util::user_id` in `shared`).
+    ///
+    /// # Errors
+    /// `missing` / `must not be empty` / `must be an exact integer` / `must not be negative`.
+    pub fn user_id(&self) -> Decoded<String> {
+        match self.value.as_string() {
+            Some(s) if s.is_empty() => self.fail("must not be empty"),
+            Some(s) => Ok(s),
+            None => self.unsigned().map(|n| n.to_string()),
+        }
+    }
+
     /// An id, or absent / `null`.
     ///
     /// # Errors

@@ -3,7 +3,8 @@
 //! A merchant page imports the ES module built by `cargo xtask widget` and calls
 //! `mount(element, options)`; the widget renders inside a shadow root on that element so
 //! the page's styles and the widget's never leak into each other. Loading the module
-//! also defines the `<kassa-checkout>` element (`element.rs`).
+//! also defines the `<kassa-checkout>` element (`element.rs`). The module also exports
+//! `sealField(edge, text)` (`seal.rs`, SPEC 4.5) for fields only the edge may read.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -12,6 +13,7 @@ use web_sys::{CssStyleSheet, Element, ShadowRootInit, ShadowRootMode};
 pub mod api;
 mod app;
 pub mod components;
+pub mod device;
 mod element;
 pub mod events;
 pub mod hooks;
@@ -20,6 +22,7 @@ pub mod json;
 mod options;
 pub mod redirect;
 pub mod screens;
+pub mod seal;
 pub mod state;
 pub mod wire;
 

@@ -4,7 +4,8 @@
 //! retry_after_ms?, attempts_left?}` (`edge/src/error.rs`).
 //!
 //! The same rules as the serde types in `shared` (see `s2_wallet::wire`): ids from a
-//! string or an exact integer; 13-digit times from either; token amounts only as
+//! string or an exact integer; user ids as text (a merchant's `alice`), a number
+//! accepted when it is an exact integer; 13-digit times from either; token amounts only as
 //! strings (a number may already have been rounded by a float); `need2FA` /
 //! `processIsEnd` as booleans or quoted booleans.
 
@@ -82,8 +83,8 @@ impl Decode for Order {
         Ok(Order {
             order_id: v.get("orderId").id()?,
             client_order_id: v.get("clientOrderId").string()?,
-            payer_user_id: v.get("payerUserId").id()?,
-            payee_user_id: v.get("payeeUserId").id()?,
+            payer_user_id: v.get("payerUserId").user_id()?,
+            payee_user_id: v.get("payeeUserId").user_id()?,
             is_mapping: v.get("isMapping").boolean()?,
             pay_info: pay_items(&v.get("payInfo"))?,
             product_info: pay_items(&v.get("productInfo"))?,
@@ -102,7 +103,7 @@ impl Decode for UserInfo {
     fn decode(v: &Field) -> Decoded<Self> {
         let v = v.clone().object()?;
         Ok(UserInfo {
-            user_id: v.get("userId").id()?,
+            user_id: v.get("userId").user_id()?,
             register_type: v.get("registerType").int32()?,
             mobile: v.get("mobile").opt_string()?,
             national_code: v.get("nationalCode").opt_string()?,

@@ -5,7 +5,7 @@
 use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money, TokenTable};
 use kassa_shared::providers::s2_wallet::status::{Locale, Status};
-use kassa_shared::providers::s2_wallet::wire::Order;
+use kassa_shared::providers::s2_wallet::wire::{LoadPayDataResponse, Order};
 use kassa_widget::api::{classify_error, decode, ApiError, Client, IdempotencyKey, Method};
 use kassa_widget::components::amount::{format_fiat, format_token};
 use kassa_widget::components::code_input::{sanitize_pasted_code, sanitize_typed_code};
@@ -178,6 +178,30 @@ fn request_building() {
     assert!(local
         .events_url()
         .starts_with("ws://127.0.0.1:8787/api/payment/order/events?order_id="));
+
+    // The device id rides on what the risk engine reads (load, pay, quick_pay), and
+    // only there; escaped in the query.
+    let d = client().with_device(Some("0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f".to_owned()));
+    assert_eq!(
+        d.load_pay_data().url,
+        "https://edge.example/api/payment/order/load_pay_data?order_id=476682884348973312\
+         &device_id=0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
+    );
+    let with_device = |r: kassa_widget::api::ApiRequest| {
+        let body: serde_json::Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+        body["device_id"].clone()
+    };
+    assert_eq!(
+        with_device(d.quick_pay(&key)),
+        "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
+    );
+    assert_eq!(
+        with_device(d.pay(&key, "123456", None)),
+        "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
+    );
+    assert_eq!(with_device(d.send_verify_code()), serde_json::Value::Null);
+    let odd = client().with_device(Some("a b&c".to_owned()));
+    assert!(odd.load_pay_data().url.ends_with("&device_id=a%20b%26c"));
 }
 
 #[wasm_bindgen_test]
@@ -291,7 +315,8 @@ fn order_json() -> serde_json::Value {
 fn decoding_answers() {
     let o: Order = decode(&order_json().to_string(), "pay").unwrap();
     assert_eq!(o.order_id.get(), 476_682_884_348_973_312);
-    assert_eq!(o.payer_user_id.get(), 83_214_971_450_163);
+    assert_eq!(o.payer_user_id, "83214971450163");
+    assert_eq!(o.payee_user_id, "231215678785585152");
     assert_eq!(
         (o.expired, o.created),
         (1_571_561_027_984, 1_571_560_000_000)
@@ -337,6 +362,23 @@ fn decoding_answers() {
         bad("clientOrderId", serde_json::Value::Null),
         "pay.clientOrderId: missing"
     );
+    // User ids are the merchant's text; a number only when exact (SPEC 2).
+    assert_eq!(
+        bad("payerUserId", serde_json::json!("")),
+        "pay.payerUserId: must not be empty"
+    );
+    assert_eq!(
+        bad("payerUserId", serde_json::json!(83_214_971_450_163_201_u64)),
+        "pay.payerUserId: must be an exact integer"
+    );
+    assert_eq!(
+        bad("payerUserId", serde_json::json!(-3)),
+        "pay.payerUserId: must not be negative"
+    );
+    assert_eq!(
+        bad("payeeUserId", serde_json::Value::Null),
+        "pay.payeeUserId: missing"
+    );
     assert!(matches!(
         decode::<Order>("<html>", "pay"),
         Err(ApiError::Decode { what: "pay", .. })
@@ -357,6 +399,26 @@ fn decoding_answers() {
         .contains(&("CHECKSUMHASH".into(), "a+b/c=".into())));
     j["paytmForm"]["action"] = "javascript:alert(1)".into();
     assert!(decode::<PayAnswer>(&j.to_string(), "pay").is_err());
+}
+
+/// An order for a merchant's text user id (`alice`, as the edge's merchant API allows)
+/// loads: `payerUserId` and `userInfo.userId` are text, the order id stays exact.
+#[wasm_bindgen_test]
+fn text_user_ids_load() {
+    let mut order = order_json();
+    order["payerUserId"] = "alice@shop.example".into();
+    order["payeeUserId"] = "0".into();
+    let text = serde_json::json!({
+        "orderInfo": order,
+        "userInfo": {"userId": "alice@shop.example", "registerType": 0, "email": "a***@shop.example",
+            "bindGA": false, "bindTradePwd": false, "userType": 0, "verifyStatus": 0},
+        "need2FA": true, "authType": "EMAIL"
+    })
+    .to_string();
+    let d: LoadPayDataResponse = decode(&text, "load_pay_data").unwrap();
+    assert_eq!(d.user_info.user_id, "alice@shop.example");
+    assert_eq!(d.order_info.payer_user_id, "alice@shop.example");
+    assert_eq!(d.order_info.order_id.get(), 476_682_884_348_973_312);
 }
 
 #[wasm_bindgen_test]

@@ -147,6 +147,56 @@ pub mod u64_as_string {
     }
 }
 
+/// Visitor for a user id: the merchant's free text (SPEC 3.2, 1 to 256 bytes) or, as
+/// S2's `long` user ids arrive, a non-negative integer, kept as its decimal text.
+struct UserIdVisitor;
+
+/// The edge's bound on a merchant's user id (`client_secret::MAX_USER_ID_LEN`).
+const MAX_USER_ID_BYTES: usize = 256;
+
+impl Visitor<'_> for UserIdVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a user id: 1 to 256 bytes of text, or a non-negative integer")
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        u64::try_from(v)
+            .map(|v| v.to_string())
+            .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        // Any float here is either fractional or past 2^53 and already rounded.
+        Err(E::invalid_value(de::Unexpected::Float(v), &self))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        if v.is_empty() || v.len() > MAX_USER_ID_BYTES {
+            return Err(E::invalid_length(v.len(), &self));
+        }
+        Ok(v.to_owned())
+    }
+}
+
+/// User ids (S2 `payerUserId`, `payeeUserId`, `userInfo.userId`): S2 types them `long`,
+/// but a merchant names its shoppers in free text (`alice`), so they are text here,
+/// read from a string or an exact integer and written as a string (SPEC 2).
+pub mod user_id {
+    use super::{Deserializer, UserIdVisitor};
+
+    /// # Errors
+    /// When the value is not 1 to 256 bytes of text or a non-negative integer.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        d.deserialize_any(UserIdVisitor)
+    }
+}
+
 /// Visitor for `true`/`false` or the strings `"true"`/`"false"` (exactly; no `"1"`,
 /// no `"TRUE"` — S2's example only ever quotes the JSON literals).
 struct BoolVisitor;

@@ -3,8 +3,11 @@
 //! `load_pay_data`, `send_payment_verify_code`, `pay` and `quick_pay`.
 //!
 //! Forms on the wire (SPEC 2, "Identifiers"):
-//! - `long` ids (`orderId`, `payerUserId`, `itemId`, …) are [`Id`]: written as JSON
-//!   strings, read from a string or an exact integer.
+//! - `long` ids (`orderId`, `itemId`, …) are [`Id`]: written as JSON strings, read from
+//!   a string or an exact integer.
+//! - User ids (`payerUserId`, `payeeUserId`, `userInfo.userId`) are `long` in the seed
+//!   but the merchant's free text at the edge (`alice`): `String`s, read from a string or
+//!   an exact integer, written as strings.
 //! - Times (`expired`, `created`, `updated`) are 13-digit Unix milliseconds the seed
 //!   quotes; they are `u64` here and stay strings on output.
 //! - Token amounts (`amount`, `paidAmount`, …) are decimal strings, kept verbatim for
@@ -18,7 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::status::Status;
 use crate::id::Id;
-use crate::providers::serde_util::{bool_or_str, int_or_str, u64_as_string};
+use crate::providers::serde_util::{bool_or_str, int_or_str, u64_as_string, user_id};
 
 /// `GET /api/payment/orders` query. All filters optional; times are closed intervals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,8 +108,10 @@ pub struct Order {
     pub order_id: Id,
     /// The merchant's own order reference (`Activity201910200001`): free text.
     pub client_order_id: String,
-    pub payer_user_id: Id,
-    pub payee_user_id: Id,
+    #[serde(deserialize_with = "user_id::deserialize")]
+    pub payer_user_id: String,
+    #[serde(deserialize_with = "user_id::deserialize")]
+    pub payee_user_id: String,
     pub is_mapping: bool,
     pub pay_info: Vec<PayItem>,
     pub product_info: Vec<PayItem>,
@@ -192,7 +197,8 @@ pub struct LoadPayDataResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
-    pub user_id: Id,
+    #[serde(deserialize_with = "user_id::deserialize")]
+    pub user_id: String,
     pub register_type: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
@@ -307,5 +313,31 @@ mod tests {
             serde_json::from_str(r#"{"order_id":"1","verify_code_order_id":"7"}"#).unwrap();
         assert_eq!(q.code_send_id().map(Id::get), Some(7));
         assert!(AuthType::Mobile.needs_code_sent() && !AuthType::Ga.needs_code_sent());
+    }
+
+    #[test]
+    fn user_ids_are_text_or_exact_integers() {
+        let info = |id: serde_json::Value| {
+            serde_json::from_value::<UserInfo>(serde_json::json!({
+                "userId": id, "registerType": 0, "bindGA": false, "bindTradePwd": false,
+                "userType": 0, "verifyStatus": 0,
+            }))
+        };
+        assert_eq!(info("alice".into()).unwrap().user_id, "alice");
+        assert_eq!(
+            info(83_214_971_450_163_200_u64.into()).unwrap().user_id,
+            "83214971450163200"
+        );
+        let out = serde_json::to_value(info("7".into()).unwrap()).unwrap();
+        assert_eq!(out["userId"], "7");
+        for bad in [
+            serde_json::json!(""),
+            serde_json::json!(-1),
+            serde_json::json!(1.5),
+            serde_json::json!(true),
+            serde_json::json!("x".repeat(257)),
+        ] {
+            assert!(info(bad.clone()).is_err(), "{bad}");
+        }
     }
 }

@@ -1,0 +1,172 @@
+//! Fields the shopper types that only the edge may read (SPEC 4.5: S4's pay password,
+//! security answers, verify codes) are sealed in the browser: RSA-OAEP-SHA256 through
+//! the browser's WebCrypto under the edge's published key
+//! (`{edge}/.well-known/kassa-key.json`, a JWK set), standard base64 of the ciphertext —
+//! the form `edge/src/routes/compat_s4.rs` decrypts (`OaepDecryptionKey::decrypt_base64`,
+//! empty label). WebCrypto, not Rust: no big-integer code in the bundle, and the
+//! browser's OAEP padding draws its own randomness.
+//!
+//! Exported to pages as `sealField(edge, text) → Promise<string>` (`kassa.d.ts`).
+
+use js_sys::{Array, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CryptoKey, SubtleCrypto};
+
+use crate::api::{self, ApiError};
+use crate::json::{DecodeError, Decoded, Field};
+use crate::wire::Decode;
+
+/// The one public key of the edge's set that is for RSA-OAEP-SHA256 encryption.
+pub struct PublicJwk(pub Object);
+
+impl Decode for PublicJwk {
+    fn decode(v: &Field) -> Decoded<Self> {
+        let keys = v.get("keys");
+        for key in keys.array()? {
+            let is =
+                |name: &str, want: &str| key.get(name).value.as_string().as_deref() == Some(want);
+            // `use`, when present, must say encryption: a signing key is not for this.
+            let for_enc = key.get("use").is_absent() || is("use", "enc");
+            if is("kty", "RSA") && is("alg", "RSA-OAEP-256") && for_enc {
+                return Ok(Self(key.value.unchecked_into()));
+            }
+        }
+        Err(DecodeError {
+            field: keys.path,
+            reason: "no RSA-OAEP-256 encryption key",
+        })
+    }
+}
+
+/// Why a field could not be sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SealError {
+    /// The key set could not be fetched or read.
+    Key(ApiError),
+    /// WebCrypto refused the key (`importKey`) or the encryption; the step named.
+    Crypto(&'static str),
+    /// The text does not fit one RSA-OAEP block of this key (`max` UTF-8 bytes).
+    TooLong { max: usize },
+    /// Nothing to seal.
+    Empty,
+    /// No `crypto.subtle`: the page is not a secure context (https or localhost).
+    NoWebCrypto,
+}
+
+impl std::fmt::Display for SealError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // A decode error already names its field (`kassa-key.json.keys: …`).
+            Self::Key(ApiError::Decode { reason, .. }) => f.write_str(reason),
+            Self::Key(e) => write!(f, "kassa-key.json: {e}"),
+            Self::Crypto(step) => write!(f, "seal: WebCrypto {step} failed"),
+            Self::TooLong { max } => write!(f, "text: longer than {max} UTF-8 bytes"),
+            Self::Empty => f.write_str("text: must not be empty"),
+            Self::NoWebCrypto => f.write_str("seal: no crypto.subtle (the page needs https)"),
+        }
+    }
+}
+
+fn subtle() -> Result<SubtleCrypto, SealError> {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.subtle())
+        // Outside a secure context `crypto.subtle` is undefined, not an error.
+        .filter(|s| !s.is_undefined())
+        .ok_or(SealError::NoWebCrypto)
+}
+
+async fn settle(step: &'static str, p: Result<Promise, JsValue>) -> Result<JsValue, SealError> {
+    let p = p.map_err(|_| SealError::Crypto(step))?;
+    JsFuture::from(p).await.map_err(|_| SealError::Crypto(step))
+}
+
+/// `{name: "RSA-OAEP", hash: "SHA-256"}`.
+fn oaep_sha256() -> Object {
+    let a = Object::new();
+    crate::json::set(&a, "name", &"RSA-OAEP".into());
+    crate::json::set(&a, "hash", &"SHA-256".into());
+    a
+}
+
+/// Seals `text` under the public `jwk`: base64 RSA-OAEP-SHA256.
+///
+/// # Errors
+/// [`SealError::Empty`], [`SealError::TooLong`], or the WebCrypto step that failed.
+pub async fn seal_with_jwk(jwk: &Object, text: &str) -> Result<String, SealError> {
+    if text.is_empty() {
+        return Err(SealError::Empty);
+    }
+    let s = subtle()?;
+    let usages = Array::of1(&"encrypt".into());
+    let key = settle(
+        "importKey",
+        s.import_key_with_object("jwk", jwk, &oaep_sha256(), false, &usages),
+    )
+    .await?;
+    let key: CryptoKey = key.unchecked_into();
+    // OAEP with SHA-256 holds k − 2·32 − 2 bytes; say so rather than WebCrypto's bare
+    // OperationError.
+    let bits = key
+        .algorithm()
+        .ok()
+        .and_then(|a| Reflect::get(&a, &"modulusLength".into()).ok())
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // A key size in bits.
+    let max = (bits as usize / 8).saturating_sub(66);
+    if text.len() > max {
+        return Err(SealError::TooLong { max });
+    }
+    let ct = settle(
+        "encrypt",
+        s.encrypt_with_str_and_u8_array("RSA-OAEP", &key, text.as_bytes()),
+    )
+    .await?;
+    Ok(base64(&js_sys::Uint8Array::new(&ct).to_vec()))
+}
+
+/// Fetches the edge's key set and seals `text` under its RSA-OAEP key.
+///
+/// # Errors
+/// [`SealError::Key`] when the key set cannot be had, else as [`seal_with_jwk`].
+pub async fn seal(edge: &str, text: &str) -> Result<String, SealError> {
+    let PublicJwk(jwk) = api::send(&api::key_set(edge), "kassa-key.json")
+        .await
+        .map_err(SealError::Key)?;
+    seal_with_jwk(&jwk, text).await
+}
+
+/// `sealField(edge, text)`: `text` sealed for the edge at `edge`, as the base64 string the
+/// S4 routes take (`passwd`, `answer1`…).
+///
+/// # Errors
+/// An `Error` whose message names what failed (`text: …`, `kassa-key.json: …`).
+#[wasm_bindgen(js_name = sealField)]
+pub async fn seal_field(edge: String, text: String) -> Result<String, JsError> {
+    seal(&edge, &text)
+        .await
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// RFC 4648 standard base64 with padding (what the edge's decoder reads).
+#[must_use]
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let at = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = (at(0) << 16) | (at(1) << 8) | at(2);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                let sextet = (n >> (18 - 6 * i)) & 63;
+                out.push(char::from(ALPHABET[sextet as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
