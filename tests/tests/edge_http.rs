@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use kassa_shared::crypto::client_secret;
 use kassa_shared::id::Id;
+use kassa_tests::edge_client::{create_order, merchant_get, merchant_post};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, CLIENT_SECRET_KEY, MERCHANT_KEY};
 use serde_json::{json, Value};
 
@@ -22,29 +23,15 @@ struct Api {
 
 impl Api {
     fn get(&self, path: &str) -> (u16, Value) {
-        read_json(
-            self.http
-                .get(format!("{}{path}", self.url))
-                .header("Authorization", &bearer())
-                .call(),
-        )
-        .unwrap()
+        merchant_get(&self.http, &self.url, path).unwrap()
     }
 
     fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        read_json(
-            self.http
-                .post(format!("{}{path}", self.url))
-                .header("Authorization", &bearer())
-                .send_json(body),
-        )
-        .unwrap()
+        merchant_post(&self.http, &self.url, path, body).unwrap()
     }
 
     fn create(&self, body: &Value) -> Value {
-        let (s, o) = self.post("/v1/orders", body);
-        assert_eq!(s, 201, "{o}");
-        o
+        create_order(&self.http, &self.url, body).unwrap()
     }
 }
 
@@ -299,11 +286,6 @@ fn create_is_idempotent_with_idempotency_key() {
     let (s, other) = create("key-2", &body);
     assert_eq!(s, 201);
     assert_ne!(other["id"], first["id"]);
-    let (_, list) = read_json(
-        http.get(format!("{url}/v1/orders"))
-            .header("Authorization", &bearer())
-            .call(),
-    )
-    .unwrap();
+    let (_, list) = merchant_get(&http, &url, "/v1/orders").unwrap();
     assert_eq!(list["data"].as_array().unwrap().len(), 2, "{list}");
 }

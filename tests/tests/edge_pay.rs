@@ -10,6 +10,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+use kassa_tests::edge_client::{create_order, merchant_post, sms_code};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
 use kassa_tests::sandbox::config::fixtures as f;
 use kassa_tests::sandbox::{Sandbox, SandboxConfig};
@@ -24,47 +25,17 @@ fn counter(http: &ureq::Agent, sb: &str, name: &str) -> u64 {
     v["counters"][name].as_u64().unwrap_or(0)
 }
 
+/// A wallet order (12.5 USDT) for `user`: (id, client_secret).
 fn create(http: &ureq::Agent, url: &str, user: &str) -> (String, String) {
-    let (s, o) = read_json(
-        http.post(format!("{url}/v1/orders"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .send_json(json!({
-                "channel": "wallet", "amount": "12.5", "token": "USDT",
-                "user": {"id": user, "mobile": "18600000001"},
-            })),
-    )
-    .unwrap();
-    assert_eq!(s, 201, "{o}");
+    let body = json!({
+        "channel": "wallet", "amount": "12.5", "token": "USDT",
+        "user": {"id": user, "mobile": "18600000001"},
+    });
+    let o = create_order(http, url, &body).unwrap();
     (
         o["id"].as_str().unwrap().to_owned(),
         o["client_secret"].as_str().unwrap().to_owned(),
     )
-}
-
-/// Sends a code and reads it from the dev outbox: (send id, code).
-fn sms_code(http: &ureq::Agent, url: &str, id: &str, secret: &str) -> (String, String) {
-    let (s, v) = read_json(
-        http.post(format!("{url}/api/payment/order/send_payment_verify_code"))
-            .header("Authorization", &format!("Bearer {secret}"))
-            .send_json(json!({"order_id": id})),
-    )
-    .unwrap();
-    assert_eq!(s, 200, "{v}");
-    let send_id = v["orderId"].as_str().unwrap().to_owned();
-    let (_, o) = read_json(
-        http.get(format!("{url}/v1/dev/outbox?order_id={id}"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .call(),
-    )
-    .unwrap();
-    let msg = o["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["send_id"] == send_id.as_str())
-        .unwrap()
-        .clone();
-    (send_id, msg["code"].as_str().unwrap().to_owned())
 }
 
 fn pay(
@@ -126,7 +97,7 @@ fn pay_flow_against_the_sandbox() {
 
     // SMS pay, idempotent.
     let (id, secret) = create(&http, &url, "u-pay-1");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let body = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
     let (s, v) = pay(&http, &url, &secret, Some("k-1"), &body);
     assert_eq!(s, 200, "{v} / {}", edge.log_tail());
@@ -155,7 +126,7 @@ fn pay_flow_against_the_sandbox() {
 
     // N concurrent duplicates → one charge.
     let (id, secret) = create(&http, &url, "u-pay-2");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let body = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
     let results: Vec<(u16, Value)> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..6)
@@ -174,7 +145,7 @@ fn pay_flow_against_the_sandbox() {
 
     // Five wrong codes lock the order; the right code is then refused too.
     let (id, secret) = create(&http, &url, "u-pay-3");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let wrong = if code == "123456" { "654321" } else { "123456" };
     for i in 0..5 {
         let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": wrong});
@@ -205,7 +176,7 @@ fn pay_flow_against_the_sandbox() {
         .unwrap();
         assert_eq!(s, 200);
         let (id, secret) = create(&http, &url, &format!("u-pay-s0-{outcome}"));
-        let (send_id, code) = sms_code(&http, &url, &id, &secret);
+        let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
         let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
         let (s, v) = pay(&http, &url, &secret, None, &b);
         assert_eq!(
@@ -252,7 +223,7 @@ fn pay_flow_against_the_sandbox() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v, json!({"processIsEnd": false, "need2FA": true}));
     assert_eq!(counter(&http, &sb, "wallet.pay"), 3);
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let (s, v) =
         quick(&json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code}));
     assert_eq!(s, 200, "{v}");
@@ -261,19 +232,20 @@ fn pay_flow_against_the_sandbox() {
 
     // Paytm: pay answers the order plus the signed form for the widget to post; the
     // CHECKSUMHASH verifies with the merchant key (SPEC 4.3).
-    let (s, o) = read_json(
-        http.post(format!("{url}/v1/orders"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .send_json(json!({
-                "channel": "paytm", "amount": 1000, "currency": "INR",
-                "user": {"id": "u-paytm", "mobile": "9876543210"},
-            })),
+    let (s, o) = merchant_post(
+        &http,
+        &url,
+        "/v1/orders",
+        &json!({
+            "channel": "paytm", "amount": 1000, "currency": "INR",
+            "user": {"id": "u-paytm", "mobile": "9876543210"},
+        }),
     )
     .unwrap();
     assert_eq!(s, 201, "{o}");
     let id = o["id"].as_str().unwrap().to_owned();
     let secret = o["client_secret"].as_str().unwrap().to_owned();
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
     let (s, v) = pay(&http, &url, &secret, None, &b);
     assert_eq!(s, 200, "{v}");
@@ -306,13 +278,14 @@ fn pay_flow_against_the_sandbox() {
     // Ping++: a charge is created at the sandbox (once), the order is processing; a
     // scripted refusal fails the attempt and leaves the order payable.
     let pingpp_order = |user: &str| {
-        let (s, o) = read_json(
-            http.post(format!("{url}/v1/orders"))
-                .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-                .send_json(json!({
-                    "channel": "pingpp", "amount": 1000, "currency": "CNY",
-                    "user": {"id": user, "mobile": "18600000001"},
-                })),
+        let (s, o) = merchant_post(
+            &http,
+            &url,
+            "/v1/orders",
+            &json!({
+                "channel": "pingpp", "amount": 1000, "currency": "CNY",
+                "user": {"id": user, "mobile": "18600000001"},
+            }),
         )
         .unwrap();
         assert_eq!(s, 201, "{o}");
@@ -322,7 +295,7 @@ fn pay_flow_against_the_sandbox() {
         )
     };
     let (id, secret) = pingpp_order("u-pingpp");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
     let (s, v) = pay(&http, &url, &secret, Some("p-1"), &b);
     assert_eq!(s, 200, "{v}");
@@ -335,7 +308,7 @@ fn pay_flow_against_the_sandbox() {
     .unwrap();
     assert_eq!(s, 200);
     let (id, secret) = pingpp_order("u-pingpp-2");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
     let (s, v) = pay(&http, &url, &secret, None, &b);
     assert_eq!(
@@ -347,15 +320,16 @@ fn pay_flow_against_the_sandbox() {
 
     // quick_pay under the password-free limit: a trusted user on a device that passed a
     // code pays without one; an unknown device still gets need2FA.
-    let (s, v) = read_json(
-        http.post(format!("{url}/v1/users/u-trusted/trusted"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .send_json(json!({"trusted": true})),
+    let (s, v) = merchant_post(
+        &http,
+        &url,
+        "/v1/users/u-trusted/trusted",
+        &json!({"trusted": true}),
     )
     .unwrap();
     assert_eq!(s, 200, "{v}");
     let (id, secret) = pingpp_order("u-trusted");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code, "device_id": "dev-1"});
     let (s, v) = pay(&http, &url, &secret, None, &b);
     assert_eq!(s, 200, "{v}");

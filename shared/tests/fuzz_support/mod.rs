@@ -311,12 +311,12 @@ pub fn fuzz(target: &str, cost: u32, extra_bases: Vec<Vec<u8>>, run: impl Fn(&[u
     let result = runner.run(&inputs(bases), |input| {
         run(&input);
         done.set(done.get() + 1);
-        if done.get() % PROGRESS_EVERY == 0 {
-            progress(target, done.get(), started);
+        if done.get().is_multiple_of(PROGRESS_EVERY) {
+            progress(target, "", done.get(), started);
         }
         Ok(())
     });
-    progress(target, done.get(), started);
+    progress(target, "finished, ", done.get(), started);
     if let Err(TestError::Fail(reason, input)) = result {
         let path = corpus_dir(target).join(format!("crash-{:016x}", fnv(&input)));
         std::fs::create_dir_all(corpus_dir(target)).unwrap();
@@ -334,9 +334,9 @@ pub fn fuzz(target: &str, cost: u32, extra_bases: Vec<Vec<u8>>, run: impl Fn(&[u
 /// by its time bound still tells how far each target got (`--nocapture` shows them).
 const PROGRESS_EVERY: u64 = 10_000;
 
-fn progress(target: &str, cases: u64, started: Instant) {
+fn progress(target: &str, what: &str, cases: u64, started: Instant) {
     eprintln!(
-        "fuzz {target}: {cases} cases, {:.1} s",
+        "fuzz {target}: {what}{cases} cases, {:.1} s",
         started.elapsed().as_secs_f64()
     );
 }
