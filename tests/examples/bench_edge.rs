@@ -402,7 +402,17 @@ fn ready(b: &Bench, port: u16, runs: usize) -> Value {
         "blank_all_ms": blank, "ready_all_ms": widget})
 }
 
+/// The 1-minute load average: the bench shares the machine's cores with whatever else
+/// runs, and the report says how busy it was.
+fn load_average() -> Value {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(Value::Null, |l| json!(l))
+}
+
 fn main() {
+    let load_start = load_average();
     let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
     let page_port = free_port().unwrap();
     let origin = format!("http://127.0.0.1:{page_port}");
@@ -426,7 +436,8 @@ fn main() {
         "routes": routes(&b, scale),
         "history": part("history", &|| history(&b, if quick { 2 } else { 5 })),
         "ready": part("ready", &|| ready(&b, page_port, if quick { 2 } else { 7 })),
-        "machine": {"cores": std::thread::available_parallelism().map_or(0, |n| n.get())},
+        "machine": {"cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+            "load_average_start": load_start, "load_average_end": load_average()},
     });
     drop(rig);
     println!("{}", serde_json::to_string_pretty(&out).unwrap());

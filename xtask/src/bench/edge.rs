@@ -71,11 +71,16 @@ fn num(v: &Value) -> f64 {
 
 /// The report's section for the edge suite.
 pub fn table(v: &Value) -> String {
-    let mut md = String::from(
+    let m = &v["machine"];
+    let mut md = format!(
         "\n## Edge under `wrangler dev` (127.0.0.1)\n\n\
-         Requests/s and latency (ms) by concurrent connections, all in one run.\n\n\
+         Requests/s and latency (ms) by concurrent connections, all in one run, on {} cores \
+         that the bench shares with the edge, the sandbox and whatever else runs on the \
+         machine (1-minute load average {} at the start of the edge suite, {} at its \
+         end). Compare rows of one run; across runs the figures move with that load.\n\n\
          | route | conns | req/s | p50 ms | p99 ms | requests | errors |\n\
          |---|---:|---:|---:|---:|---:|---:|\n",
+        m["cores"], m["load_average_start"], m["load_average_end"]
     );
     for (key, label) in ROUTES {
         for c in CONCURRENCY {
