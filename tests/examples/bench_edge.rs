@@ -218,22 +218,19 @@ fn routes(b: &Bench, scale: usize) -> Value {
                 body: None,
             })
             .collect();
-        let events: Vec<Req> = (0..n)
-            .map(|i| {
-                b.event_request(
-                    &orders[i % orders.len()],
-                    evt.fetch_add(1, Ordering::SeqCst),
-                )
-            })
-            .collect();
-        let callbacks: Vec<Req> = (0..n)
-            .map(|i| {
-                b.wallet_callback(
-                    &wallet_orders[i % wallet_orders.len()],
-                    evt.fetch_add(1, Ordering::SeqCst),
-                )
-            })
-            .collect();
+        // `n` requests spread over `orders`, each with a number never used before.
+        let spread = |orders: &[String], req: &dyn Fn(&str, usize) -> Req| -> Vec<Req> {
+            (0..n)
+                .map(|i| {
+                    req(
+                        &orders[i % orders.len()],
+                        evt.fetch_add(1, Ordering::SeqCst),
+                    )
+                })
+                .collect()
+        };
+        let events = spread(&orders, &|id, k| b.event_request(id, k));
+        let callbacks = spread(&wallet_orders, &|id, k| b.wallet_callback(id, k));
         let pays: Vec<Req> = if wanted("pay") {
             (0..n / 2).map(|_| b.pay_request(|_| {})).collect()
         } else {

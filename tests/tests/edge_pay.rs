@@ -232,17 +232,11 @@ fn pay_flow_against_the_sandbox() {
 
     // Paytm: pay answers the order plus the signed form for the widget to post; the
     // CHECKSUMHASH verifies with the merchant key (SPEC 4.3).
-    let (s, o) = merchant_post(
-        &http,
-        &url,
-        "/v1/orders",
-        &json!({
-            "channel": "paytm", "amount": 1000, "currency": "INR",
-            "user": {"id": "u-paytm", "mobile": "9876543210"},
-        }),
-    )
-    .unwrap();
-    assert_eq!(s, 201, "{o}");
+    let body = json!({
+        "channel": "paytm", "amount": 1000, "currency": "INR",
+        "user": {"id": "u-paytm", "mobile": "9876543210"},
+    });
+    let o = create_order(&http, &url, &body).unwrap();
     let id = o["id"].as_str().unwrap().to_owned();
     let secret = o["client_secret"].as_str().unwrap().to_owned();
     let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
@@ -278,17 +272,11 @@ fn pay_flow_against_the_sandbox() {
     // Ping++: a charge is created at the sandbox (once), the order is processing; a
     // scripted refusal fails the attempt and leaves the order payable.
     let pingpp_order = |user: &str| {
-        let (s, o) = merchant_post(
-            &http,
-            &url,
-            "/v1/orders",
-            &json!({
-                "channel": "pingpp", "amount": 1000, "currency": "CNY",
-                "user": {"id": user, "mobile": "18600000001"},
-            }),
-        )
-        .unwrap();
-        assert_eq!(s, 201, "{o}");
+        let body = json!({
+            "channel": "pingpp", "amount": 1000, "currency": "CNY",
+            "user": {"id": user, "mobile": "18600000001"},
+        });
+        let o = create_order(&http, &url, &body).unwrap();
         (
             o["id"].as_str().unwrap().to_owned(),
             o["client_secret"].as_str().unwrap().to_owned(),
