@@ -96,3 +96,10 @@ pub fn merchant_post(
             .send_json(body),
     )
 }
+
+/// Member `field` of every element of the JSON array `list`, as strings; `None` when
+/// `list` is not an array or an element lacks a string `field`.
+#[must_use]
+pub fn strings<'a>(list: &'a Value, field: &str) -> Option<Vec<&'a str>> {
+    list.as_array()?.iter().map(|o| o[field].as_str()).collect()
+}

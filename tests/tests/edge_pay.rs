@@ -45,13 +45,33 @@ fn pay(
     key: Option<&str>,
     body: &Value,
 ) -> (u16, Value) {
+    widget(http, url, "pay", secret, key, body)
+}
+
+/// `POST /api/payment/order/<route>` with the order's `client_secret`.
+fn widget(
+    http: &ureq::Agent,
+    url: &str,
+    route: &str,
+    secret: &str,
+    key: Option<&str>,
+    body: &Value,
+) -> (u16, Value) {
     let mut req = http
-        .post(format!("{url}/api/payment/order/pay"))
+        .post(format!("{url}/api/payment/order/{route}"))
         .header("Authorization", &format!("Bearer {secret}"));
     if let Some(k) = key {
         req = req.header("Idempotency-Key", k);
     }
     read_json(req.send_json(body)).unwrap()
+}
+
+/// A `pay` without `Idempotency-Key`, with a code sent just before and read from the
+/// dev outbox.
+fn pay_with_code(http: &ureq::Agent, url: &str, id: &str, secret: &str) -> (u16, Value) {
+    let (send_id, code) = sms_code(http, url, id, secret).unwrap();
+    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    pay(http, url, secret, None, &b)
 }
 
 #[test]
@@ -176,9 +196,7 @@ fn pay_flow_against_the_sandbox() {
         .unwrap();
         assert_eq!(s, 200);
         let (id, secret) = create(&http, &url, &format!("u-pay-s0-{outcome}"));
-        let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
-        let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
-        let (s, v) = pay(&http, &url, &secret, None, &b);
+        let (s, v) = pay_with_code(&http, &url, &id, &secret);
         assert_eq!(
             (s, v["code"].as_str()),
             (409, Some("s0_refused")),
@@ -211,14 +229,7 @@ fn pay_flow_against_the_sandbox() {
     // quick_pay: no code and risk wants one (an untrusted user, a new device) → need2FA,
     // nothing attempted; with the code → attempted, not yet finished.
     let (id, secret) = create(&http, &url, "u-quick");
-    let quick = |b: &Value| {
-        read_json(
-            http.post(format!("{url}/api/payment/order/quick_pay"))
-                .header("Authorization", &format!("Bearer {secret}"))
-                .send_json(b),
-        )
-        .unwrap()
-    };
+    let quick = |b: &Value| widget(&http, &url, "quick_pay", &secret, None, b);
     let (s, v) = quick(&json!({"order_id": id}));
     assert_eq!(s, 200, "{v}");
     assert_eq!(v, json!({"processIsEnd": false, "need2FA": true}));
@@ -239,9 +250,7 @@ fn pay_flow_against_the_sandbox() {
     let o = create_order(&http, &url, &body).unwrap();
     let id = o["id"].as_str().unwrap().to_owned();
     let secret = o["client_secret"].as_str().unwrap().to_owned();
-    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
-    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
-    let (s, v) = pay(&http, &url, &secret, None, &b);
+    let (s, v) = pay_with_code(&http, &url, &id, &secret);
     assert_eq!(s, 200, "{v}");
     let form = &v["paytmForm"];
     assert_eq!(
@@ -296,9 +305,7 @@ fn pay_flow_against_the_sandbox() {
     .unwrap();
     assert_eq!(s, 200);
     let (id, secret) = pingpp_order("u-pingpp-2");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
-    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
-    let (s, v) = pay(&http, &url, &secret, None, &b);
+    let (s, v) = pay_with_code(&http, &url, &id, &secret);
     assert_eq!(
         (s, v["code"].as_str()),
         (409, Some("provider_refused")),
@@ -323,14 +330,7 @@ fn pay_flow_against_the_sandbox() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 2);
     let (id, secret) = pingpp_order("u-trusted");
-    let quick = |b: &Value| {
-        read_json(
-            http.post(format!("{url}/api/payment/order/quick_pay"))
-                .header("Authorization", &format!("Bearer {secret}"))
-                .send_json(b),
-        )
-        .unwrap()
-    };
+    let quick = |b: &Value| widget(&http, &url, "quick_pay", &secret, None, b);
     let (s, v) = read_json(
         http.get(format!(
             "{url}/api/payment/order/load_pay_data?order_id={id}&device_id=dev-1"

@@ -8,7 +8,7 @@
 use std::net::TcpStream;
 use std::time::Duration;
 
-use kassa_tests::edge_client::{create_order, merchant_get};
+use kassa_tests::edge_client::{create_order, merchant_get, strings};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
 use serde_json::{json, Value};
 use tungstenite::client::IntoClientRequest;
@@ -145,12 +145,7 @@ fn websocket_pushes_status_changes() {
     assert_eq!(status, Some(401));
 
     let (_, ev) = merchant_get(&http, &url, &format!("/v1/orders/{id}/events")).unwrap();
-    let reasons: Vec<&str> = ev["audit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["reason"].as_str().unwrap())
-        .collect();
+    let reasons = strings(&ev["audit"], "reason").unwrap();
     assert_eq!(
         reasons,
         ["client_secret_wrong_order", "invalid_client_secret"]
