@@ -4,16 +4,25 @@
 //! Chromium.
 //!
 //! - **Routes**: throughput and p50 / p99 latency of `GET /health` (the trivial route),
-//!   `load_pay_data`, `pay` (each request a fresh order with its SMS code sent beforehand,
-//!   so only the pay itself is timed) and a callback route (a verified provider event
-//!   applied to an order: `/v1/test_helpers/orders/:id/events`, the same Durable Object
-//!   path a `/callbacks/<channel>` request ends in), at 1, 10 and 50 connections.
+//!   `load_pay_data`, `pay` (each request a fresh order for a fresh user with its SMS
+//!   code sent beforehand, so only the pay itself is timed), `POST /callbacks/wallet`
+//!   (distinct wallet notifications signed beforehand with the sandbox wallet key the
+//!   dev stack trusts, so each one is RSA-verified in the Worker and applied by the
+//!   order's Durable Object) and the same event without the signature step
+//!   (`/v1/test_helpers/orders/:id/events`), at 1, 10 and 50 connections.
 //! - **History**: `pay` latency on orders carrying 10, 100 and 1 000 prior events.
 //! - **Ready**: navigation → `kassa:ready` in headless Chromium (the page reports
 //!   `performance.now()` to the static server) next to a blank page, same run.
 //!
 //! Loops are bounded by request counts, not by time, and stop by themselves.
-//! `BENCH_QUICK=1` shrinks every count (a smoke run).
+//! `BENCH_QUICK=1` shrinks every count (a smoke run); `BENCH_ONLY=pay,history` runs
+//! only the named routes / sections (for looking into one figure; the report needs all).
+//!
+//! `pay` at 50 connections: with 50 pays in flight the Worker isolate is saturated, so a
+//! `prePayCheck` answer waits its turn past the S0 timeout (1 s in the rig, 2 s by
+//! default) and `pay` fails closed (`409 s0_refused`, "no answer within … ms"). SPEC 3.5
+//! asks for that, so it is not an edge bug. The bench raises the timeout (see `main`)
+//! so that the row measures capacity; REPORT.md gives the figures.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -28,8 +37,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
+use kassa_shared::crypto::{PrivateKey, SignAlg};
+use kassa_shared::id::Id;
+use kassa_shared::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
 use kassa_tests::harness::{agent, free_port, read_json, root, TempDir, MERCHANT_KEY};
+use kassa_tests::sandbox::config::{fixture_pem, fixtures as f};
 use serde_json::{json, Value};
+
+const CONCURRENCY: [usize; 3] = [1, 10, 50];
 
 struct Req {
     method: &'static str,
@@ -38,7 +53,8 @@ struct Req {
     body: Option<Value>,
 }
 
-/// The status, and the error `code` of a non-2xx answer.
+/// The status, and the error `code` and message of a non-2xx answer (the wallet's error
+/// envelope carries only a message).
 fn send(http: &ureq::Agent, r: &Req) -> (u16, String) {
     let auth = format!("Bearer {}", r.bearer);
     let resp = match (&r.body, r.method) {
@@ -53,7 +69,15 @@ fn send(http: &ureq::Agent, r: &Req) -> (u16, String) {
             .send_empty(),
     };
     match read_json(resp) {
-        Ok((s, v)) => (s, v["code"].as_str().unwrap_or("").to_owned()),
+        Ok((s, v)) => {
+            let e = if v["error"].is_object() {
+                &v["error"]
+            } else {
+                &v
+            };
+            let text = |k: &str| e[k].as_str().unwrap_or("").to_owned();
+            (s, format!("{} {}", text("code"), text("message")))
+        }
         Err(e) => (0, e),
     }
 }
@@ -105,6 +129,7 @@ fn run_load(conc: usize, reqs: &[Req], ok: u16) -> Value {
 struct Bench {
     api: Api,
     users: AtomicUsize,
+    wallet_key: PrivateKey,
 }
 
 impl Bench {
@@ -128,6 +153,26 @@ impl Bench {
         }
     }
 
+    /// A wallet notification (`FAILED`, the same event as [`Bench::event_request`]) for
+    /// order `id`, signed as the wallet signs them; `n` makes its `notify_id` unique.
+    fn wallet_callback(&self, id: &str, n: usize) -> Req {
+        let note = Notification {
+            notify_id: format!("bench-wn-{n}"),
+            order_id: id.parse::<Id>().unwrap(),
+            trade_id: format!("bench-w-{n}"),
+            status: NotifyStatus::Failed,
+            token_id: "USDT".into(),
+            amount: "12.5".into(),
+            time: "1763900000000".into(),
+        };
+        Req {
+            method: "POST",
+            url: format!("{}/callbacks/wallet", self.api.url),
+            bearer: String::new(),
+            body: Some(notify::sign(&note, &self.wallet_key, SignAlg::Rsa2).unwrap()),
+        }
+    }
+
     fn event_request(&self, id: &str, n: usize) -> Req {
         Req {
             method: "POST",
@@ -141,12 +186,18 @@ impl Bench {
     }
 }
 
+/// Whether `BENCH_ONLY` (unset: everything) names `part`.
+fn wanted(part: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|p| p == part))
+}
+
 fn routes(b: &Bench, scale: usize) -> Value {
     let mut out = serde_json::Map::new();
     let (id, secret) = b.order();
     let orders: Vec<String> = (0..10).map(|_| b.order().0).collect();
+    let wallet_orders: Vec<String> = (0..10).map(|_| b.order().0).collect();
     let evt = AtomicUsize::new(0);
-    for conc in [1usize, 10, 50] {
+    for conc in CONCURRENCY {
         let n = scale * if conc == 1 { 1 } else { 4 };
         let health: Vec<Req> = (0..n)
             .map(|_| Req {
@@ -167,27 +218,71 @@ fn routes(b: &Bench, scale: usize) -> Value {
                 body: None,
             })
             .collect();
-        let events: Vec<Req> = (0..n)
-            .map(|i| {
-                b.event_request(
-                    &orders[i % orders.len()],
-                    evt.fetch_add(1, Ordering::SeqCst),
-                )
-            })
-            .collect();
-        let pays: Vec<Req> = (0..n / 2).map(|_| b.pay_request(|_| {})).collect();
+        // `n` requests spread over `orders`, each with a number never used before.
+        let spread = |orders: &[String], req: &dyn Fn(&str, usize) -> Req| -> Vec<Req> {
+            (0..n)
+                .map(|i| {
+                    req(
+                        &orders[i % orders.len()],
+                        evt.fetch_add(1, Ordering::SeqCst),
+                    )
+                })
+                .collect()
+        };
+        let events = spread(&orders, &|id, k| b.event_request(id, k));
+        let callbacks = spread(&wallet_orders, &|id, k| b.wallet_callback(id, k));
+        let pays: Vec<Req> = if wanted("pay") {
+            (0..n / 2).map(|_| b.pay_request(|_| {})).collect()
+        } else {
+            Vec::new()
+        };
         for (name, reqs) in [
             ("health", &health),
             ("load_pay_data", &lpd),
+            ("callback_wallet", &callbacks),
             ("callback_event", &events),
             ("pay", &pays),
         ] {
+            if !wanted(name) {
+                continue;
+            }
             let r = run_load(conc, reqs, 200);
             eprintln!("bench: {name} @ {conc}: {r}");
             out.entry(name).or_insert_with(|| json!({}))[conc.to_string()] = r;
         }
     }
+    if wanted("callback_wallet") {
+        applied_once(b, &wallet_orders, out["callback_wallet"].clone());
+    }
     Value::Object(out)
+}
+
+/// The callback row counts only if every notification was applied, once, as an event
+/// of its order (not refused, not taken for a duplicate).
+fn applied_once(b: &Bench, orders: &[String], rows: Value) {
+    let sent: u64 = CONCURRENCY
+        .iter()
+        .map(|c| rows[c.to_string()]["requests"].as_u64().unwrap())
+        .sum();
+    let applied: usize = orders
+        .iter()
+        .map(|id| {
+            let (s, v) = b
+                .api
+                .merchant("GET", &format!("/v1/orders/{id}/events"), None);
+            assert_eq!(s, 200, "{v}");
+            let history = v["history"].as_array().unwrap();
+            history
+                .iter()
+                .filter(|h| {
+                    h["event_id"]
+                        .as_str()
+                        .is_some_and(|e| e.starts_with("wallet:bench-wn-"))
+                })
+                .count()
+        })
+        .sum();
+    assert_eq!(applied as u64, sent, "wallet notifications applied");
 }
 
 fn history(b: &Bench, samples: usize) -> Value {
@@ -304,7 +399,17 @@ fn ready(b: &Bench, port: u16, runs: usize) -> Value {
         "blank_all_ms": blank, "ready_all_ms": widget})
 }
 
+/// The 1-minute load average: the bench shares the machine's cores with whatever else
+/// runs, and the report says how busy it was.
+fn load_average() -> Value {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(Value::Null, |l| json!(l))
+}
+
 fn main() {
+    let load_start = load_average();
     let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
     let page_port = free_port().unwrap();
     let origin = format!("http://127.0.0.1:{page_port}");
@@ -313,18 +418,23 @@ fn main() {
         &[
             ("KASSA_ALLOWED_ORIGINS", &origin),
             ("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0"),
+            // Capacity, not the timeout policy, is measured here: see the module docs.
+            ("KASSA_S0_TIMEOUT_MS", "30000"),
         ],
     );
     let b = Bench {
         api: rig.api.clone(),
         users: AtomicUsize::new(0),
+        wallet_key: PrivateKey::parse(&fixture_pem(f::WALLET_PRIVATE).unwrap()).unwrap(),
     };
     let scale = if quick { 10 } else { 100 };
+    let part = |name: &str, f: &dyn Fn() -> Value| if wanted(name) { f() } else { json!(null) };
     let out = json!({
         "routes": routes(&b, scale),
-        "history": history(&b, if quick { 2 } else { 5 }),
-        "ready": ready(&b, page_port, if quick { 2 } else { 7 }),
-        "machine": {"cores": std::thread::available_parallelism().map_or(0, |n| n.get())},
+        "history": part("history", &|| history(&b, if quick { 2 } else { 5 })),
+        "ready": part("ready", &|| ready(&b, page_port, if quick { 2 } else { 7 })),
+        "machine": {"cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+            "load_average_start": load_start, "load_average_end": load_average()},
     });
     drop(rig);
     println!("{}", serde_json::to_string_pretty(&out).unwrap());

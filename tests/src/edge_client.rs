@@ -37,11 +37,7 @@ pub fn sms_code(
         (200, Some(send)) => send.to_owned(),
         _ => return Err(format!("code send refused: {s} {v}")),
     };
-    let (_, outbox) = read_json(
-        http.get(format!("{url}/v1/dev/outbox?order_id={id}"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .call(),
-    )?;
+    let (_, outbox) = merchant_get(http, url, &format!("/v1/dev/outbox?order_id={id}"))?;
     let code = outbox["data"]
         .as_array()
         .and_then(|msgs| msgs.iter().find(|m| m["send_id"] == send_id.as_str()))
@@ -55,14 +51,55 @@ pub fn sms_code(
 /// # Errors
 /// On a transport error or a non-200 answer.
 pub fn merchant_order(http: &ureq::Agent, url: &str, id: &str) -> Result<Value, String> {
-    let (s, o) = read_json(
-        http.get(format!("{url}/v1/orders/{id}"))
+    match merchant_get(http, url, &format!("/v1/orders/{id}"))? {
+        (200, o) => Ok(o),
+        (s, o) => Err(format!("GET /v1/orders/{id}: {s} {o}")),
+    }
+}
+
+/// Creates an order through the merchant API (`POST /v1/orders` with `body`): its JSON.
+///
+/// # Errors
+/// On a transport error or an answer other than 201.
+pub fn create_order(http: &ureq::Agent, url: &str, body: &Value) -> Result<Value, String> {
+    match merchant_post(http, url, "/v1/orders", body)? {
+        (201, o) => Ok(o),
+        (s, o) => Err(format!("POST /v1/orders: {s} {o}")),
+    }
+}
+
+/// `GET {url}{path}` with the merchant key: status and JSON body.
+///
+/// # Errors
+/// On a transport error or a body that is not JSON.
+pub fn merchant_get(http: &ureq::Agent, url: &str, path: &str) -> Result<(u16, Value), String> {
+    read_json(
+        http.get(format!("{url}{path}"))
             .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
             .call(),
-    )?;
-    if s == 200 {
-        Ok(o)
-    } else {
-        Err(format!("GET /v1/orders/{id}: {s} {o}"))
-    }
+    )
+}
+
+/// `POST {url}{path}` with the merchant key and a JSON body: status and JSON body.
+///
+/// # Errors
+/// On a transport error or a body that is not JSON.
+pub fn merchant_post(
+    http: &ureq::Agent,
+    url: &str,
+    path: &str,
+    body: &Value,
+) -> Result<(u16, Value), String> {
+    read_json(
+        http.post(format!("{url}{path}"))
+            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
+            .send_json(body),
+    )
+}
+
+/// Member `field` of every element of the JSON array `list`, as strings; `None` when
+/// `list` is not an array or an element lacks a string `field`.
+#[must_use]
+pub fn strings<'a>(list: &'a Value, field: &str) -> Option<Vec<&'a str>> {
+    list.as_array()?.iter().map(|o| o[field].as_str()).collect()
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use kassa_shared::crypto::client_secret;
 use kassa_shared::id::Id;
+use kassa_tests::edge_client::{create_order, merchant_get, merchant_post, strings};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, CLIENT_SECRET_KEY, MERCHANT_KEY};
 use serde_json::{json, Value};
 
@@ -22,29 +23,15 @@ struct Api {
 
 impl Api {
     fn get(&self, path: &str) -> (u16, Value) {
-        read_json(
-            self.http
-                .get(format!("{}{path}", self.url))
-                .header("Authorization", &bearer())
-                .call(),
-        )
-        .unwrap()
+        merchant_get(&self.http, &self.url, path).unwrap()
     }
 
     fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        read_json(
-            self.http
-                .post(format!("{}{path}", self.url))
-                .header("Authorization", &bearer())
-                .send_json(body),
-        )
-        .unwrap()
+        merchant_post(&self.http, &self.url, path, body).unwrap()
     }
 
     fn create(&self, body: &Value) -> Value {
-        let (s, o) = self.post("/v1/orders", body);
-        assert_eq!(s, 201, "{o}");
-        o
+        create_order(&self.http, &self.url, body).unwrap()
     }
 }
 
@@ -121,12 +108,7 @@ fn merchant_api_lifecycle_and_restart() {
     let (s, page1) = api.get("/v1/orders?limit=2");
     assert_eq!(s, 200, "{page1}");
     assert_eq!(page1["object"], "list");
-    let ids: Vec<&str> = page1["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["id"].as_str().unwrap())
-        .collect();
+    let ids = strings(&page1["data"], "id").unwrap();
     assert_eq!(
         ids,
         [
@@ -200,19 +182,9 @@ fn merchant_api_lifecycle_and_restart() {
     let (s, ev) = api.get(&format!("/v1/orders/{id}/events"));
     assert_eq!(s, 200, "{ev}");
     assert_eq!(ev["object"], "order_events");
-    let tos: Vec<&str> = ev["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["to"].as_str().unwrap())
-        .collect();
+    let tos = strings(&ev["history"], "to").unwrap();
     assert_eq!(tos, ["succeeded", "refunding"]);
-    let reasons: Vec<&str> = ev["audit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["reason"].as_str().unwrap())
-        .collect();
+    let reasons = strings(&ev["audit"], "reason").unwrap();
     assert_eq!(reasons, ["order_not_refundable", "order_not_cancellable"]);
     // The S0 relay owed for the success waits in the outbox for the S0 client.
     let relays: Vec<(&str, &str)> = ev["relays"]
@@ -299,11 +271,6 @@ fn create_is_idempotent_with_idempotency_key() {
     let (s, other) = create("key-2", &body);
     assert_eq!(s, 201);
     assert_ne!(other["id"], first["id"]);
-    let (_, list) = read_json(
-        http.get(format!("{url}/v1/orders"))
-            .header("Authorization", &bearer())
-            .call(),
-    )
-    .unwrap();
+    let (_, list) = merchant_get(&http, &url, "/v1/orders").unwrap();
     assert_eq!(list["data"].as_array().unwrap().len(), 2, "{list}");
 }

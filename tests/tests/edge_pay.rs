@@ -10,6 +10,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+use kassa_tests::edge_client::{create_order, merchant_post, sms_code};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
 use kassa_tests::sandbox::config::fixtures as f;
 use kassa_tests::sandbox::{Sandbox, SandboxConfig};
@@ -24,47 +25,17 @@ fn counter(http: &ureq::Agent, sb: &str, name: &str) -> u64 {
     v["counters"][name].as_u64().unwrap_or(0)
 }
 
+/// A wallet order (12.5 USDT) for `user`: (id, client_secret).
 fn create(http: &ureq::Agent, url: &str, user: &str) -> (String, String) {
-    let (s, o) = read_json(
-        http.post(format!("{url}/v1/orders"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .send_json(json!({
-                "channel": "wallet", "amount": "12.5", "token": "USDT",
-                "user": {"id": user, "mobile": "18600000001"},
-            })),
-    )
-    .unwrap();
-    assert_eq!(s, 201, "{o}");
+    let body = json!({
+        "channel": "wallet", "amount": "12.5", "token": "USDT",
+        "user": {"id": user, "mobile": "18600000001"},
+    });
+    let o = create_order(http, url, &body).unwrap();
     (
         o["id"].as_str().unwrap().to_owned(),
         o["client_secret"].as_str().unwrap().to_owned(),
     )
-}
-
-/// Sends a code and reads it from the dev outbox: (send id, code).
-fn sms_code(http: &ureq::Agent, url: &str, id: &str, secret: &str) -> (String, String) {
-    let (s, v) = read_json(
-        http.post(format!("{url}/api/payment/order/send_payment_verify_code"))
-            .header("Authorization", &format!("Bearer {secret}"))
-            .send_json(json!({"order_id": id})),
-    )
-    .unwrap();
-    assert_eq!(s, 200, "{v}");
-    let send_id = v["orderId"].as_str().unwrap().to_owned();
-    let (_, o) = read_json(
-        http.get(format!("{url}/v1/dev/outbox?order_id={id}"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .call(),
-    )
-    .unwrap();
-    let msg = o["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["send_id"] == send_id.as_str())
-        .unwrap()
-        .clone();
-    (send_id, msg["code"].as_str().unwrap().to_owned())
 }
 
 fn pay(
@@ -74,13 +45,33 @@ fn pay(
     key: Option<&str>,
     body: &Value,
 ) -> (u16, Value) {
+    widget(http, url, "pay", secret, key, body)
+}
+
+/// `POST /api/payment/order/<route>` with the order's `client_secret`.
+fn widget(
+    http: &ureq::Agent,
+    url: &str,
+    route: &str,
+    secret: &str,
+    key: Option<&str>,
+    body: &Value,
+) -> (u16, Value) {
     let mut req = http
-        .post(format!("{url}/api/payment/order/pay"))
+        .post(format!("{url}/api/payment/order/{route}"))
         .header("Authorization", &format!("Bearer {secret}"));
     if let Some(k) = key {
         req = req.header("Idempotency-Key", k);
     }
     read_json(req.send_json(body)).unwrap()
+}
+
+/// A `pay` without `Idempotency-Key`, with a code sent just before and read from the
+/// dev outbox.
+fn pay_with_code(http: &ureq::Agent, url: &str, id: &str, secret: &str) -> (u16, Value) {
+    let (send_id, code) = sms_code(http, url, id, secret).unwrap();
+    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
+    pay(http, url, secret, None, &b)
 }
 
 #[test]
@@ -104,7 +95,9 @@ fn pay_flow_against_the_sandbox() {
             ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
             ("KASSA_S0_UID", f::S0_UID),
             ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
-            ("KASSA_S0_TIMEOUT_MS", "1000"),
+            // Generous: the concurrent pays below must not fail closed on a late S0
+            // answer under a loaded machine (an Idempotency-Key would replay that).
+            ("KASSA_S0_TIMEOUT_MS", "5000"),
             ("KASSA_WALLET_URL", &wallet_url),
             ("KASSA_WALLET_API_KEY", "wallet-key"),
             ("KASSA_WALLET_PUBLIC_KEY", &wallet_key),
@@ -126,7 +119,7 @@ fn pay_flow_against_the_sandbox() {
 
     // SMS pay, idempotent.
     let (id, secret) = create(&http, &url, "u-pay-1");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let body = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
     let (s, v) = pay(&http, &url, &secret, Some("k-1"), &body);
     assert_eq!(s, 200, "{v} / {}", edge.log_tail());
@@ -155,7 +148,7 @@ fn pay_flow_against_the_sandbox() {
 
     // N concurrent duplicates → one charge.
     let (id, secret) = create(&http, &url, "u-pay-2");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let body = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
     let results: Vec<(u16, Value)> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..6)
@@ -174,7 +167,7 @@ fn pay_flow_against_the_sandbox() {
 
     // Five wrong codes lock the order; the right code is then refused too.
     let (id, secret) = create(&http, &url, "u-pay-3");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let wrong = if code == "123456" { "654321" } else { "123456" };
     for i in 0..5 {
         let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": wrong});
@@ -192,8 +185,8 @@ fn pay_flow_against_the_sandbox() {
     assert_eq!((s, v["code"].as_str()), (429, Some("order_locked")), "{v}");
     assert_eq!(counter(&http, &sb, "wallet.pay"), 2);
 
-    // S0 deny, then S0 slow (over the 1 s timeout): refused, nothing charged.
-    for (outcome, extra) in [("deny", json!({})), ("slow", json!({"ms": 2500}))] {
+    // S0 deny, then S0 slow (over the 5 s timeout): refused, nothing charged.
+    for (outcome, extra) in [("deny", json!({})), ("slow", json!({"ms": 6000}))] {
         let mut script = json!({"outcome": outcome, "count": 1});
         if let Some(ms) = extra.get("ms") {
             script["ms"] = ms.clone();
@@ -205,9 +198,7 @@ fn pay_flow_against_the_sandbox() {
         .unwrap();
         assert_eq!(s, 200);
         let (id, secret) = create(&http, &url, &format!("u-pay-s0-{outcome}"));
-        let (send_id, code) = sms_code(&http, &url, &id, &secret);
-        let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
-        let (s, v) = pay(&http, &url, &secret, None, &b);
+        let (s, v) = pay_with_code(&http, &url, &id, &secret);
         assert_eq!(
             (s, v["code"].as_str()),
             (409, Some("s0_refused")),
@@ -240,19 +231,12 @@ fn pay_flow_against_the_sandbox() {
     // quick_pay: no code and risk wants one (an untrusted user, a new device) → need2FA,
     // nothing attempted; with the code → attempted, not yet finished.
     let (id, secret) = create(&http, &url, "u-quick");
-    let quick = |b: &Value| {
-        read_json(
-            http.post(format!("{url}/api/payment/order/quick_pay"))
-                .header("Authorization", &format!("Bearer {secret}"))
-                .send_json(b),
-        )
-        .unwrap()
-    };
+    let quick = |b: &Value| widget(&http, &url, "quick_pay", &secret, None, b);
     let (s, v) = quick(&json!({"order_id": id}));
     assert_eq!(s, 200, "{v}");
     assert_eq!(v, json!({"processIsEnd": false, "need2FA": true}));
     assert_eq!(counter(&http, &sb, "wallet.pay"), 3);
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let (s, v) =
         quick(&json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code}));
     assert_eq!(s, 200, "{v}");
@@ -261,21 +245,14 @@ fn pay_flow_against_the_sandbox() {
 
     // Paytm: pay answers the order plus the signed form for the widget to post; the
     // CHECKSUMHASH verifies with the merchant key (SPEC 4.3).
-    let (s, o) = read_json(
-        http.post(format!("{url}/v1/orders"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .send_json(json!({
-                "channel": "paytm", "amount": 1000, "currency": "INR",
-                "user": {"id": "u-paytm", "mobile": "9876543210"},
-            })),
-    )
-    .unwrap();
-    assert_eq!(s, 201, "{o}");
+    let body = json!({
+        "channel": "paytm", "amount": 1000, "currency": "INR",
+        "user": {"id": "u-paytm", "mobile": "9876543210"},
+    });
+    let o = create_order(&http, &url, &body).unwrap();
     let id = o["id"].as_str().unwrap().to_owned();
     let secret = o["client_secret"].as_str().unwrap().to_owned();
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
-    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
-    let (s, v) = pay(&http, &url, &secret, None, &b);
+    let (s, v) = pay_with_code(&http, &url, &id, &secret);
     assert_eq!(s, 200, "{v}");
     let form = &v["paytmForm"];
     assert_eq!(
@@ -308,23 +285,18 @@ fn pay_flow_against_the_sandbox() {
     // Ping++: a charge is created at the sandbox (once), the order is processing; a
     // scripted refusal fails the attempt and leaves the order payable.
     let pingpp_order = |user: &str| {
-        let (s, o) = read_json(
-            http.post(format!("{url}/v1/orders"))
-                .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-                .send_json(json!({
-                    "channel": "pingpp", "amount": 1000, "currency": "CNY",
-                    "user": {"id": user, "mobile": "18600000001"},
-                })),
-        )
-        .unwrap();
-        assert_eq!(s, 201, "{o}");
+        let body = json!({
+            "channel": "pingpp", "amount": 1000, "currency": "CNY",
+            "user": {"id": user, "mobile": "18600000001"},
+        });
+        let o = create_order(&http, &url, &body).unwrap();
         (
             o["id"].as_str().unwrap().to_owned(),
             o["client_secret"].as_str().unwrap().to_owned(),
         )
     };
     let (id, secret) = pingpp_order("u-pingpp");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
     let (s, v) = pay(&http, &url, &secret, Some("p-1"), &b);
     assert_eq!(s, 200, "{v}");
@@ -337,9 +309,7 @@ fn pay_flow_against_the_sandbox() {
     .unwrap();
     assert_eq!(s, 200);
     let (id, secret) = pingpp_order("u-pingpp-2");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
-    let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code});
-    let (s, v) = pay(&http, &url, &secret, None, &b);
+    let (s, v) = pay_with_code(&http, &url, &id, &secret);
     assert_eq!(
         (s, v["code"].as_str()),
         (409, Some("provider_refused")),
@@ -349,28 +319,22 @@ fn pay_flow_against_the_sandbox() {
 
     // quick_pay under the password-free limit: a trusted user on a device that passed a
     // code pays without one; an unknown device still gets need2FA.
-    let (s, v) = read_json(
-        http.post(format!("{url}/v1/users/u-trusted/trusted"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .send_json(json!({"trusted": true})),
+    let (s, v) = merchant_post(
+        &http,
+        &url,
+        "/v1/users/u-trusted/trusted",
+        &json!({"trusted": true}),
     )
     .unwrap();
     assert_eq!(s, 200, "{v}");
     let (id, secret) = pingpp_order("u-trusted");
-    let (send_id, code) = sms_code(&http, &url, &id, &secret);
+    let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code, "device_id": "dev-1"});
     let (s, v) = pay(&http, &url, &secret, None, &b);
     assert_eq!(s, 200, "{v}");
     assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 2);
     let (id, secret) = pingpp_order("u-trusted");
-    let quick = |b: &Value| {
-        read_json(
-            http.post(format!("{url}/api/payment/order/quick_pay"))
-                .header("Authorization", &format!("Bearer {secret}"))
-                .send_json(b),
-        )
-        .unwrap()
-    };
+    let quick = |b: &Value| widget(&http, &url, "quick_pay", &secret, None, b);
     let (s, v) = read_json(
         http.get(format!(
             "{url}/api/payment/order/load_pay_data?order_id={id}&device_id=dev-1"

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kassa_shared::crypto::webhook_sig;
+use kassa_tests::edge_client::create_order;
 use kassa_tests::harness::{
     agent, free_port, read_json, Edge, TempDir, MERCHANT_KEY, WEBHOOK_SECRET,
 };
@@ -118,17 +119,11 @@ fn read_request(mut stream: TcpStream, fail: bool) -> Option<Received> {
 }
 
 fn create(http: &ureq::Agent, url: &str, notify: &str) -> Value {
-    let (s, o) = read_json(
-        http.post(format!("{url}/v1/orders"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .send_json(json!({
-                "channel": "lianshang", "amount": 500, "currency": "CNY",
-                "user": {"id": "u-w"}, "notify_url": notify,
-            })),
-    )
-    .unwrap();
-    assert_eq!(s, 201, "{o}");
-    o
+    let body = json!({
+        "channel": "lianshang", "amount": 500, "currency": "CNY",
+        "user": {"id": "u-w"}, "notify_url": notify,
+    });
+    create_order(http, url, &body).unwrap()
 }
 
 fn post(http: &ureq::Agent, url: &str, body: &Value) -> (u16, Value) {

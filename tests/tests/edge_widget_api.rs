@@ -9,22 +9,15 @@
 
 use kassa_shared::crypto::client_secret::{self, Claims};
 use kassa_shared::id::Id;
+use kassa_tests::edge_client::{create_order, merchant_get};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, CLIENT_SECRET_KEY, MERCHANT_KEY};
 use serde_json::{json, Value};
 
 const SHOP: &str = "https://shop.example";
 
 fn create(http: &ureq::Agent, url: &str, user: &Value) -> Value {
-    let (s, o) = read_json(
-        http.post(format!("{url}/v1/orders"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .send_json(json!({
-                "channel": "wallet", "amount": 1000, "currency": "CNY", "user": user,
-            })),
-    )
-    .unwrap();
-    assert_eq!(s, 201, "{o}");
-    o
+    let body = json!({"channel": "wallet", "amount": 1000, "currency": "CNY", "user": user});
+    create_order(http, url, &body).unwrap()
 }
 
 fn now_secs() -> u64 {
@@ -260,12 +253,7 @@ fn orders_list_filters_and_limits() {
     let edge = Edge::start_with(dir.path(), &[("KASSA_ENV", "production")]).unwrap();
     let http = agent();
     let url = edge.url();
-    let (s, v) = read_json(
-        http.get(format!("{url}/v1/dev/outbox?order_id=1"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .call(),
-    )
-    .unwrap();
+    let (s, v) = merchant_get(&http, &url, "/v1/dev/outbox?order_id=1").unwrap();
     assert_eq!(s, 404, "{v}");
     // ... and a verify code goes to the merchant as a signed webhook instead.
     let order = create(

@@ -8,22 +8,16 @@
 use std::net::TcpStream;
 use std::time::Duration;
 
+use kassa_tests::edge_client::{create_order, merchant_get, strings};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
 use serde_json::{json, Value};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::{Message, WebSocket};
 
 fn create(http: &ureq::Agent, url: &str) -> Value {
-    let (s, o) = read_json(
-        http.post(format!("{url}/v1/orders"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .send_json(json!({
-                "channel": "wallet", "amount": "12.5", "token": "USDT", "user": {"id": "u-ws"},
-            })),
-    )
-    .unwrap();
-    assert_eq!(s, 201, "{o}");
-    o
+    let body =
+        json!({"channel": "wallet", "amount": "12.5", "token": "USDT", "user": {"id": "u-ws"}});
+    create_order(http, url, &body).unwrap()
 }
 
 fn next_json(ws: &mut WebSocket<TcpStream>) -> Value {
@@ -150,18 +144,8 @@ fn websocket_pushes_status_changes() {
     .err();
     assert_eq!(status, Some(401));
 
-    let (_, ev) = read_json(
-        http.get(format!("{url}/v1/orders/{id}/events"))
-            .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))
-            .call(),
-    )
-    .unwrap();
-    let reasons: Vec<&str> = ev["audit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["reason"].as_str().unwrap())
-        .collect();
+    let (_, ev) = merchant_get(&http, &url, &format!("/v1/orders/{id}/events")).unwrap();
+    let reasons = strings(&ev["audit"], "reason").unwrap();
     assert_eq!(
         reasons,
         ["client_secret_wrong_order", "invalid_client_secret"]

@@ -61,6 +61,10 @@ pub fn run(args: &[String]) -> Result {
     all.extend(results);
     let text = serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?;
     write(&path, &text)?;
+    md.push_str(
+        "\nFuzzing (issue 7): cases per target, times and findings of the last long run are \
+         in [FUZZ.md](FUZZ.md).\n",
+    );
     write(&dir.join("REPORT.md"), &md)?;
     print!("{md}");
     Ok(())

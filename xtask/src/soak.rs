@@ -4,6 +4,10 @@
 //! 1. The fuzz targets (`shared/tests/fuzz_*.rs`) with `PROPTEST_CASES` = 100 000 per
 //!    target (`KASSA_SOAK_CASES` overrides), optimised but with overflow checks and debug
 //!    assertions on, so arithmetic bugs still panic. Gets up to 60 % of the budget.
+//!    Each target prints a progress line every 10 000 cases, so a run the deadline cuts
+//!    short still says how many cases each target got through. 100 000 per target took
+//!    38 min on the shared 2-core machine (figures in `bench/FUZZ.md`): give `soak` at
+//!    least 65 minutes for the full count.
 //! 2. The crash loop: `proof_faults::sigkill_mid_load_loses_nothing` again and again with
 //!    a longer load (`KASSA_PROOF_LOAD_SECS`, 20 s) until the deadline.
 //!
@@ -93,7 +97,10 @@ pub fn run(args: &[String]) -> Result {
     let mut report = Vec::new();
 
     let fuzz_deadline = start + budget.mul_f64(0.6);
-    match run_until(&mut fuzz_command(&cases), fuzz_deadline)? {
+    // `--nocapture` shows the targets' progress lines: how far a cut-short run got.
+    let mut fuzz = fuzz_command(&cases);
+    fuzz.args(["--", "--nocapture"]);
+    match run_until(&mut fuzz, fuzz_deadline)? {
         Outcome::Passed => report.push(format!("fuzz: {cases} cases per target, no failure")),
         Outcome::TimedOut => report.push(format!(
             "fuzz: stopped at the time bound before {cases} cases per target finished (no failure until then)"

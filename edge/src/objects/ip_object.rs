@@ -20,9 +20,7 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use worker::{
-    durable_object, DurableObject, Env, Method, Request, Response, Result, State, Storage, Stub,
-};
+use worker::{Env, Method, Request, Response, Result, Storage, Stub};
 
 use kassa_shared::risk::{client_ip, VelocityWindow, VELOCITY_WINDOW_MS};
 
@@ -73,20 +71,11 @@ impl IpWindow {
     }
 }
 
-#[durable_object]
-pub struct IpObject {
-    state: State,
-}
+routed_object!(IpObject);
 
-impl DurableObject for IpObject {
-    fn new(state: State, _env: Env) -> Self {
-        Self { state }
-    }
-
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        route(&self.state.storage(), req)
-            .await
-            .or_else(EdgeError::into_response)
+impl IpObject {
+    async fn route(&self, req: Request) -> Result<Response, EdgeError> {
+        route(&self.state.storage(), req).await
     }
 }
 

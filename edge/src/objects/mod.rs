@@ -11,6 +11,33 @@ use kassa_shared::id::Id;
 
 use crate::error::EdgeError;
 
+/// A Durable Object that keeps only its `State` and answers every request through its own
+/// `async fn route(&self, Request) -> Result<Response, EdgeError>`, an error rendered as
+/// the edge's envelope (which [`call`] passes through). `OrderObject` is not one: it
+/// also keeps its `Env`.
+macro_rules! routed_object {
+    ($(#[$attr:meta])* $name:ident) => {
+        $(#[$attr])*
+        #[worker::durable_object]
+        pub struct $name {
+            state: worker::State,
+        }
+
+        impl worker::DurableObject for $name {
+            fn new(state: worker::State, _env: worker::Env) -> Self {
+                Self { state }
+            }
+
+            async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
+                match self.route(req).await {
+                    Ok(r) => Ok(r),
+                    Err(e) => e.into_response(),
+                }
+            }
+        }
+    };
+}
+
 pub mod ip_object;
 pub mod order_index;
 pub mod order_object;

@@ -13,9 +13,7 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use worker::{
-    durable_object, DurableObject, Env, ListOptions, Method, Request, Response, Result, State,
-};
+use worker::{ListOptions, Method, Request, Response, Result};
 
 use crate::error::EdgeError;
 
@@ -25,23 +23,7 @@ fn key(id: u64) -> String {
     format!("o:{id:020}")
 }
 
-#[durable_object]
-pub struct OrderIndex {
-    state: State,
-}
-
-impl DurableObject for OrderIndex {
-    fn new(state: State, _env: Env) -> Self {
-        Self { state }
-    }
-
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        match self.route(req).await {
-            Ok(r) => Ok(r),
-            Err(e) => e.into_response(),
-        }
-    }
-}
+routed_object!(OrderIndex);
 
 impl OrderIndex {
     async fn route(&self, mut req: Request) -> Result<Response, EdgeError> {

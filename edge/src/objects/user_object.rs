@@ -23,9 +23,7 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use worker::{
-    durable_object, DurableObject, Env, ListOptions, Method, Request, Response, Result, State,
-};
+use worker::{Env, ListOptions, Method, Request, Response, Result};
 
 use kassa_shared::crypto::totp::Totp;
 use kassa_shared::id::Id;
@@ -87,23 +85,7 @@ impl RiskProfile {
     }
 }
 
-#[durable_object]
-pub struct UserObject {
-    state: State,
-}
-
-impl DurableObject for UserObject {
-    fn new(state: State, _env: Env) -> Self {
-        Self { state }
-    }
-
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        match self.route(req).await {
-            Ok(r) => Ok(r),
-            Err(e) => e.into_response(),
-        }
-    }
-}
+routed_object!(UserObject);
 
 impl UserObject {
     async fn route(&self, mut req: Request) -> Result<Response, EdgeError> {

@@ -463,42 +463,49 @@ pub async fn get_order(req: Request, ctx: Ctx) -> Result<Response> {
     )
 }
 
+/// The query string's parameters, each one of `known` (any other is a 400 naming it,
+/// so a misspelt filter is not silently ignored); a repeated one keeps its last value.
+fn query(req: &Request, known: &[&str]) -> Result<BTreeMap<String, String>, EdgeError> {
+    let mut out = BTreeMap::new();
+    for (k, v) in req.url()?.query_pairs() {
+        if !known.contains(&k.as_ref()) {
+            return Err(EdgeError::bad(
+                k.as_ref(),
+                format!("{k}: unknown parameter"),
+            ));
+        }
+        out.insert(k.into_owned(), v.into_owned());
+    }
+    Ok(out)
+}
+
+/// Query parameter `name` as an id, when present.
+fn query_id(q: &BTreeMap<String, String>, name: &'static str) -> Result<Option<Id>, EdgeError> {
+    q.get(name)
+        .map(|v| Id::parse(name, v).map_err(|e| EdgeError::bad(name, e.to_string())))
+        .transpose()
+}
+
 /// `GET /v1/orders?limit=&starting_after=` — newest first.
 pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
             require_merchant(&req, &ctx.env)?;
-            let url = req.url()?;
-            let mut limit = 10u64;
-            let mut starting_after: Option<Id> = None;
-            for (k, v) in url.query_pairs() {
-                match k.as_ref() {
-                    "limit" => {
-                        limit = v
-                            .parse()
-                            .ok()
-                            .filter(|l| (1..=MAX_LIMIT as u64).contains(l))
-                            .ok_or_else(|| {
-                                EdgeError::bad(
-                                    "limit",
-                                    format!("limit: must be a whole number from 1 to {MAX_LIMIT}"),
-                                )
-                            })?;
-                    }
-                    "starting_after" => {
-                        starting_after = Some(
-                            Id::parse("starting_after", &v)
-                                .map_err(|e| EdgeError::bad("starting_after", e.to_string()))?,
-                        );
-                    }
-                    other => {
-                        return Err(EdgeError::bad(
-                            other.to_owned(),
-                            format!("{other}: unknown parameter"),
-                        ))
-                    }
-                }
-            }
+            let q = query(&req, &["limit", "starting_after"])?;
+            let limit = match q.get("limit") {
+                None => 10,
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|l| (1..=MAX_LIMIT as u64).contains(l))
+                    .ok_or_else(|| {
+                        EdgeError::bad(
+                            "limit",
+                            format!("limit: must be a whole number from 1 to {MAX_LIMIT}"),
+                        )
+                    })?,
+            };
+            let starting_after = query_id(&q, "starting_after")?;
             let mut path = format!("/list?limit={limit}");
             if let Some(after) = starting_after {
                 path.push_str(&format!("&before={}", after.get()));
@@ -771,23 +778,7 @@ pub async fn dev_outbox(req: Request, ctx: Ctx) -> Result<Response> {
                 return Err(EdgeError::RouteNotFound);
             }
             require_merchant(&req, &ctx.env)?;
-            let mut id = None;
-            for (k, v) in req.url()?.query_pairs() {
-                match k.as_ref() {
-                    "order_id" => {
-                        id = Some(
-                            Id::parse("order_id", &v)
-                                .map_err(|e| EdgeError::bad("order_id", e.to_string()))?,
-                        );
-                    }
-                    other => {
-                        return Err(EdgeError::bad(
-                            other.to_owned(),
-                            format!("{other}: unknown parameter"),
-                        ))
-                    }
-                }
-            }
+            let id = query_id(&query(&req, &["order_id"])?, "order_id")?;
             let id = id.ok_or_else(|| EdgeError::bad("order_id", "order_id: is required"))?;
             let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/dev_outbox", None).await?;
             Ok(Response::from_json(

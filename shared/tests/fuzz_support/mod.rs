@@ -21,8 +21,10 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -304,10 +306,17 @@ pub fn fuzz(target: &str, cost: u32, extra_bases: Vec<Vec<u8>>, run: impl Fn(&[u
         ..Config::default()
     };
     let mut runner = TestRunner::new(config);
+    let started = Instant::now();
+    let done = Cell::new(0u64);
     let result = runner.run(&inputs(bases), |input| {
         run(&input);
+        done.set(done.get() + 1);
+        if done.get().is_multiple_of(PROGRESS_EVERY) {
+            progress(target, "", done.get(), started);
+        }
         Ok(())
     });
+    progress(target, "finished, ", done.get(), started);
     if let Err(TestError::Fail(reason, input)) = result {
         let path = corpus_dir(target).join(format!("crash-{:016x}", fnv(&input)));
         std::fs::create_dir_all(corpus_dir(target)).unwrap();
@@ -319,6 +328,17 @@ pub fn fuzz(target: &str, cost: u32, extra_bases: Vec<Vec<u8>>, run: impl Fn(&[u
     } else if let Err(e) = result {
         panic!("fuzz target `{target}`: {e}");
     }
+}
+
+/// Long runs (`cargo xtask soak`) print a line every this many cases, so a run cut short
+/// by its time bound still tells how far each target got (`--nocapture` shows them).
+const PROGRESS_EVERY: u64 = 10_000;
+
+fn progress(target: &str, what: &str, cases: u64, started: Instant) {
+    eprintln!(
+        "fuzz {target}: {what}{cases} cases, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 fn fnv(data: &[u8]) -> u64 {
