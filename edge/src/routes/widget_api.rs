@@ -229,6 +229,9 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
             let profile = RiskProfile::load(&ctx.env, &claims.user_id).await?;
             let config = risk_config(&ctx.env)?;
             let amount = risk_amount(stored.order.amount());
+            // Only `need2FA` is read from this decision, and velocity never asks for a
+            // code (it refuses at `pay`, which reads the real windows), so empty windows
+            // cost no fidelity and save two object round trips per load.
             let empty = VelocityWindow::default();
             let decision = risk::evaluate(
                 &RiskInput {
