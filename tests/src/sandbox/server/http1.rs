@@ -27,6 +27,8 @@ use super::{Req, Resp, MAX_BODY};
 const MAX_HEAD: usize = 16 * 1024;
 /// How often a connection blocked in `read` looks at the stop flag.
 const STOP_POLL: Duration = Duration::from_millis(200);
+/// Longest a single write of an answer may block.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Answers one parsed request.
 pub type Handler = dyn Fn(&Req) -> Resp + Send + Sync;
@@ -98,7 +100,10 @@ fn bad(status: u16, reason: String) -> Stop {
 }
 
 fn serve_conn(mut sock: TcpStream, stop: &AtomicBool, handler: &Handler) {
-    if sock.set_read_timeout(Some(STOP_POLL)).is_err() {
+    // The write time-out bounds shutdown when a client stops reading its answer.
+    if sock.set_read_timeout(Some(STOP_POLL)).is_err()
+        || sock.set_write_timeout(Some(WRITE_TIMEOUT)).is_err()
+    {
         return;
     }
     // Bytes read but not consumed yet (a pipelined next request may sit here).
