@@ -50,45 +50,69 @@ fn connect(url: &str) -> TcpStream {
     s
 }
 
-fn send_healthz(s: &mut TcpStream) {
-    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: sandbox\r\n\r\n")
-        .unwrap();
+/// Bursts of new connections while every earlier socket stays open and idle, as an
+/// HTTP client's pool leaves it; each request must be answered `(status, body)`.
+fn assert_bursts_answered(url: &str, request: &[u8], want: (u16, &[u8])) {
+    let mut idle: Vec<TcpStream> = Vec::new();
+    for round in 0..4 {
+        // Connect the whole burst back to back so the server accepts them together.
+        let mut burst: Vec<TcpStream> = (0..8).map(|_| connect(url)).collect();
+        for s in &mut burst {
+            s.write_all(request).unwrap();
+        }
+        for (i, s) in burst.iter_mut().enumerate() {
+            let answer = read_response(s);
+            assert!(
+                answer.is_ok(),
+                "{url} round {round}, request {i}: not answered within {ANSWER_WITHIN:?} \
+                 while {} kept-alive sockets idle: {:?}",
+                idle.len(),
+                answer.err()
+            );
+            let (status, _, body) = answer.unwrap();
+            assert_eq!(
+                (status, body.as_slice()),
+                want,
+                "round {round}, request {i}"
+            );
+        }
+        idle.extend(burst);
+    }
+    // The idle sockets are still usable (keep-alive is honoured, not dropped).
+    for s in &mut idle {
+        s.write_all(request).unwrap();
+        let (status, _, body) = read_response(s).unwrap();
+        assert_eq!((status, body.as_slice()), want);
+    }
 }
+
+const HEALTHZ: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: sandbox\r\n\r\n";
 
 #[test]
 fn bursts_of_new_connections_are_answered_while_kept_alive_sockets_idle() {
     // A fresh server is the likeliest to strand a connection, so take several.
     for _ in 0..5 {
         let sandbox = Sandbox::start(SandboxConfig::for_tests().unwrap()).unwrap();
-        let url = sandbox.url().to_owned();
-        // Every answered socket stays open and idle, as an HTTP client's pool leaves it.
-        let mut idle: Vec<TcpStream> = Vec::new();
-        for round in 0..4 {
-            // Connect the whole burst back to back so the server accepts them together.
-            let mut burst: Vec<TcpStream> = (0..8).map(|_| connect(&url)).collect();
-            for s in &mut burst {
-                send_healthz(s);
-            }
-            for (i, s) in burst.iter_mut().enumerate() {
-                let (status, _, body) = read_response(s).unwrap_or_else(|e| {
-                    panic!(
-                        "round {round}, request {i}: not answered within {ANSWER_WITHIN:?} \
-                         while {} kept-alive sockets idle: {e}",
-                        idle.len()
-                    )
-                });
-                assert_eq!(status, 200, "round {round}, request {i}");
-                assert_eq!(body, b"kassa-sandbox ok\n");
-            }
-            idle.extend(burst);
-        }
-        // The idle sockets are still usable (keep-alive is honoured, not dropped).
-        for s in &mut idle {
-            send_healthz(s);
-            let (status, _, body) = read_response(s).unwrap();
-            assert_eq!((status, body.as_slice()), (200, &b"kassa-sandbox ok\n"[..]));
-        }
+        assert_bursts_answered(sandbox.url(), HEALTHZ, (200, b"kassa-sandbox ok\n"));
         sandbox.shutdown();
+    }
+}
+
+/// The demo backend serves with the same server (`kassa_www::http1`).
+#[test]
+fn the_demo_backend_answers_bursts_too() {
+    for _ in 0..5 {
+        let demo = kassa_www::start(kassa_www::Config {
+            port: 0,
+            edge: "http://127.0.0.1:9".into(),
+            merchant_key: "unused".into(),
+            webhook_secret: None,
+            dir: std::env::temp_dir().join("kassa-no-such-www"),
+            form_action: Vec::new(),
+        })
+        .unwrap();
+        let get = b"GET /no-such-page HTTP/1.1\r\nHost: demo\r\n\r\n";
+        assert_bursts_answered(&demo.url(), get, (404, b"not found"));
     }
 }
 

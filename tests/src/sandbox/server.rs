@@ -1,5 +1,5 @@
 //! The HTTP shell: binds 127.0.0.1, serves each connection on its own thread
-//! ([`http1`]), turns each request into a [`Req`], routes it to the upstream's module and
+//! ([`kassa_www::http1`], shared with the demo backend), turns each request into a [`Req`], routes it to the upstream's module and
 //! writes the [`Resp`] back. Modules never see the wire, so each handler is a plain
 //! function of the shared [`State`] and the request.
 
@@ -9,6 +9,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use kassa_www::http1;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -17,8 +18,6 @@ use super::{control, merchant, outbound, paytm, pingpp, s0, s3, wallet};
 
 /// SPEC 3: bodies over 64 KiB are refused (413).
 pub const MAX_BODY: usize = 64 * 1024;
-
-pub mod http1;
 
 /// One parsed request.
 pub struct Req {
@@ -46,10 +45,7 @@ impl Req {
     /// A header, case-insensitively.
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        http1::header(&self.headers, name)
     }
 
     /// A query parameter.
@@ -267,9 +263,15 @@ impl Sandbox {
             inner: Mutex::new(Inner::default()),
         });
         let routed = state.clone();
-        let listener =
-            http1::Listener::spawn(listener, Arc::new(move |req: &Req| route(&routed, req)))
-                .map_err(|e| SandboxError::Bind(e.to_string()))?;
+        let handler = move |rq: http1::Request| {
+            let req = Req::new(&rq.method, &rq.target, rq.headers, rq.body);
+            let resp = route(&routed, &req);
+            let mut out = http1::Response::new(resp.status, resp.content_type, resp.body);
+            out.headers.extend(resp.headers);
+            out
+        };
+        let listener = http1::Listener::spawn(listener, MAX_BODY, Arc::new(handler))
+            .map_err(|e| SandboxError::Bind(e.to_string()))?;
         Ok(SandboxHandle {
             url,
             listener,

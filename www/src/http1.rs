@@ -1,15 +1,17 @@
 //! A minimal HTTP/1.1 server: one thread per connection, so an idle kept-alive socket
-//! can never delay another connection's answer.
+//! can never delay another connection's answer. The demo backend and the provider
+//! sandbox (`kassa-tests`) both serve with it.
 //!
 //! Why not `tiny_http` 0.12: its task pool runs each connection as one task for the
 //! connection's whole life, and its spawn counts a worker that was notified but has not
 //! woken yet as still idle. A second connection accepted in that window is queued
 //! instead of getting a new thread, and waits until some other connection closes (or a
 //! 5 s pool time-out): seconds of silence under bursts of new connections
-//! (`tests/tests/sandbox_connections.rs`).
+//! (`tests/tests/sandbox_connections.rs`). Answering `Connection: close` does not help:
+//! tiny_http drops that header from responses and keeps the connection.
 //!
 //! Supported: request line + headers (16 KiB), `Content-Length` and `chunked` bodies up
-//! to [`MAX_BODY`] (more → 413 and close), `Expect: 100-continue`, keep-alive and
+//! to the listener's limit (more → 413 and close), `Expect: 100-continue`, keep-alive and
 //! pipelining for HTTP/1.1, `Connection: close` and HTTP/1.0 (one request).
 
 use std::io::{ErrorKind, Read, Write};
@@ -21,8 +23,6 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{Req, Resp, MAX_BODY};
-
 /// Longest request head (request line + headers) accepted; longer → 431.
 const MAX_HEAD: usize = 16 * 1024;
 /// How often a connection blocked in `read` looks at the stop flag.
@@ -30,8 +30,60 @@ const STOP_POLL: Duration = Duration::from_millis(200);
 /// Longest a single write of an answer may block.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// One parsed request; the body is complete (decoded if it came chunked).
+pub struct Request {
+    pub method: String,
+    /// The request target as sent (path and query).
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// A header, case-insensitively.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header(&self.headers, name)
+    }
+}
+
+/// The first header `name` of `headers`, case-insensitively.
+#[must_use]
+pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    let found = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name));
+    found.map(|(_, v)| v.as_str())
+}
+
+/// One answer; `Content-Length` and `Connection` are added when it is written.
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    #[must_use]
+    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            headers: vec![("Content-Type".into(), content_type.to_owned())],
+            body: body.into(),
+        }
+    }
+
+    /// `{"error": reason}`.
+    #[must_use]
+    pub fn error(status: u16, reason: &str) -> Self {
+        Self::new(
+            status,
+            "application/json; charset=utf-8",
+            json!({ "error": reason }).to_string(),
+        )
+    }
+}
+
 /// Answers one parsed request.
-pub type Handler = dyn Fn(&Req) -> Resp + Send + Sync;
+pub type Handler = dyn Fn(Request) -> Response + Send + Sync;
 
 /// The accept thread and every connection thread, joined by [`Listener::stop`].
 pub struct Listener {
@@ -42,8 +94,16 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Serves `listener` on background threads until [`Listener::stop`].
-    pub fn spawn(listener: TcpListener, handler: Arc<Handler>) -> std::io::Result<Self> {
+    /// Serves `listener` on background threads until [`Listener::stop`] or drop; bodies
+    /// over `max_body` bytes are refused with 413.
+    ///
+    /// # Errors
+    /// When the listener has no local address.
+    pub fn spawn(
+        listener: TcpListener,
+        max_body: usize,
+        handler: Arc<Handler>,
+    ) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
@@ -57,7 +117,7 @@ impl Listener {
                 // connection only.
                 let Ok(sock) = sock else { continue };
                 let (stop, handler) = (stop2.clone(), handler.clone());
-                let t = std::thread::spawn(move || serve_conn(sock, &stop, &*handler));
+                let t = std::thread::spawn(move || serve_conn(sock, max_body, &stop, &*handler));
                 let mut all = conns2.lock().unwrap_or_else(PoisonError::into_inner);
                 all.retain(|t| !t.is_finished());
                 all.push(t);
@@ -71,7 +131,14 @@ impl Listener {
         })
     }
 
-    /// Stops accepting, closes every connection and joins all threads.
+    /// The bound address.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, closes every connection and joins all threads (a handler still
+    /// running is waited for).
     pub fn stop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(accept) = self.accept.take() {
@@ -87,19 +154,25 @@ impl Listener {
     }
 }
 
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// Why a connection ends without (another) normal answer.
 enum Stop {
     /// Peer closed, I/O error or shutdown: nothing more to write.
     Quiet,
     /// A malformed or oversized request: answer this, then close.
-    Answer(Resp),
+    Answer(Response),
 }
 
-fn bad(status: u16, reason: String) -> Stop {
-    Stop::Answer(Resp::json(status, &json!({ "error": reason })))
+fn bad(status: u16, reason: &str) -> Stop {
+    Stop::Answer(Response::error(status, reason))
 }
 
-fn serve_conn(mut sock: TcpStream, stop: &AtomicBool, handler: &Handler) {
+fn serve_conn(mut sock: TcpStream, max_body: usize, stop: &AtomicBool, handler: &Handler) {
     // The write time-out bounds shutdown when a client stops reading its answer.
     if sock.set_read_timeout(Some(STOP_POLL)).is_err()
         || sock.set_write_timeout(Some(WRITE_TIMEOUT)).is_err()
@@ -109,10 +182,10 @@ fn serve_conn(mut sock: TcpStream, stop: &AtomicBool, handler: &Handler) {
     // Bytes read but not consumed yet (a pipelined next request may sit here).
     let mut buf = Vec::new();
     loop {
-        match next_request(&mut sock, &mut buf, stop) {
+        match next_request(&mut sock, &mut buf, max_body, stop) {
             Ok((req, keep_alive)) => {
                 let head_only = req.method == "HEAD";
-                let resp = handler(&req);
+                let resp = handler(req);
                 if write_resp(&mut sock, &resp, keep_alive, head_only).is_err() || !keep_alive {
                     return;
                 }
@@ -174,22 +247,23 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 fn next_request(
     sock: &mut TcpStream,
     buf: &mut Vec<u8>,
+    max_body: usize,
     stop: &AtomicBool,
-) -> Result<(Req, bool), Stop> {
+) -> Result<(Request, bool), Stop> {
     let head_end = loop {
         if let Some(i) = find(buf, b"\r\n\r\n") {
             break i;
         }
         if buf.len() > MAX_HEAD {
-            return Err(bad(431, format!("request head over {MAX_HEAD} bytes")));
+            return Err(bad(431, &format!("request head over {MAX_HEAD} bytes")));
         }
         fill(sock, buf, stop)?;
     };
     if head_end > MAX_HEAD {
-        return Err(bad(431, format!("request head over {MAX_HEAD} bytes")));
+        return Err(bad(431, &format!("request head over {MAX_HEAD} bytes")));
     }
-    let head = std::str::from_utf8(&buf[..head_end])
-        .map_err(|_| bad(400, "request head is not UTF-8".into()))?;
+    let head =
+        std::str::from_utf8(&buf[..head_end]).map_err(|_| bad(400, "request head is not UTF-8"))?;
     let mut lines = head.split("\r\n");
     let request_line = lines.next().unwrap_or_default();
     let mut parts = request_line.split(' ');
@@ -198,30 +272,34 @@ fn next_request(
     else {
         return Err(bad(
             400,
-            format!("malformed request line: {request_line:?}"),
+            &format!("malformed request line: {request_line:?}"),
         ));
     };
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(bad(400, format!("malformed method: {method:?}")));
+        return Err(bad(400, &format!("malformed method: {method:?}")));
     }
     let http11 = match version {
         "HTTP/1.1" => true,
         "HTTP/1.0" => false,
-        _ => return Err(bad(505, format!("unsupported version: {version:?}"))),
+        _ => return Err(bad(505, &format!("unsupported version: {version:?}"))),
     };
     let mut headers = Vec::new();
     for line in lines {
         let Some((k, v)) = line.split_once(':') else {
-            return Err(bad(400, format!("malformed header line: {line:?}")));
+            return Err(bad(400, &format!("malformed header line: {line:?}")));
         };
         if k.is_empty() || k.contains([' ', '\t']) {
-            return Err(bad(400, format!("malformed header name: {k:?}")));
+            return Err(bad(400, &format!("malformed header name: {k:?}")));
         }
         headers.push((k.to_owned(), v.trim().to_owned()));
     }
-    let (method, target) = (method.to_owned(), target.to_owned());
+    let mut req = Request {
+        method: method.to_owned(),
+        target: target.to_owned(),
+        headers,
+        body: Vec::new(),
+    };
     buf.drain(..head_end + 4);
-    let req = Req::new(&method, &target, headers, Vec::new());
     let close = req
         .header("connection")
         .is_some_and(|c| c.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
@@ -234,30 +312,31 @@ fn next_request(
         sock.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
             .map_err(|_| Stop::Quiet)?;
     }
-    let body = read_body(sock, buf, stop, &req)?;
-    Ok((Req::new(&method, &target, req.headers, body), keep_alive))
+    req.body = read_body(sock, buf, max_body, stop, &req)?;
+    Ok((req, keep_alive))
 }
 
 fn read_body(
     sock: &mut TcpStream,
     buf: &mut Vec<u8>,
+    max_body: usize,
     stop: &AtomicBool,
-    req: &Req,
+    req: &Request,
 ) -> Result<Vec<u8>, Stop> {
     if let Some(te) = req.header("transfer-encoding") {
         if !te.eq_ignore_ascii_case("chunked") {
-            return Err(bad(501, format!("unsupported Transfer-Encoding: {te:?}")));
+            return Err(bad(501, &format!("unsupported Transfer-Encoding: {te:?}")));
         }
-        return read_chunked(sock, buf, stop);
+        return read_chunked(sock, buf, max_body, stop);
     }
     let len = match req.header("content-length") {
         None => 0,
         Some(v) => v
             .parse::<usize>()
-            .map_err(|_| bad(400, format!("Content-Length is not a length: {v:?}")))?,
+            .map_err(|_| bad(400, &format!("Content-Length is not a length: {v:?}")))?,
     };
-    if len > MAX_BODY {
-        return Err(too_large());
+    if len > max_body {
+        return Err(too_large(max_body));
     }
     while buf.len() < len {
         fill(sock, buf, stop)?;
@@ -265,8 +344,8 @@ fn read_body(
     Ok(buf.drain(..len).collect())
 }
 
-fn too_large() -> Stop {
-    bad(413, format!("body over {MAX_BODY} bytes"))
+fn too_large(max_body: usize) -> Stop {
+    bad(413, &format!("body over {max_body} bytes"))
 }
 
 /// One CRLF-terminated line off the front of `buf` (without the CRLF).
@@ -278,7 +357,7 @@ fn take_line(sock: &mut TcpStream, buf: &mut Vec<u8>, stop: &AtomicBool) -> Resu
             return Ok(line);
         }
         if buf.len() > MAX_HEAD {
-            return Err(bad(400, "chunk line too long".into()));
+            return Err(bad(400, "chunk line too long"));
         }
         fill(sock, buf, stop)?;
     }
@@ -287,6 +366,7 @@ fn take_line(sock: &mut TcpStream, buf: &mut Vec<u8>, stop: &AtomicBool) -> Resu
 fn read_chunked(
     sock: &mut TcpStream,
     buf: &mut Vec<u8>,
+    max_body: usize,
     stop: &AtomicBool,
 ) -> Result<Vec<u8>, Stop> {
     let mut body = Vec::new();
@@ -294,20 +374,20 @@ fn read_chunked(
         let line = take_line(sock, buf, stop)?;
         let size = line.split(';').next().unwrap_or_default().trim();
         let size = usize::from_str_radix(size, 16)
-            .map_err(|_| bad(400, format!("malformed chunk size: {size:?}")))?;
+            .map_err(|_| bad(400, &format!("malformed chunk size: {size:?}")))?;
         if size == 0 {
             // Trailer fields, up to the empty line; the sandbox uses none.
             while !take_line(sock, buf, stop)?.is_empty() {}
             return Ok(body);
         }
-        if body.len().saturating_add(size) > MAX_BODY {
-            return Err(too_large());
+        if body.len().saturating_add(size) > max_body {
+            return Err(too_large(max_body));
         }
         while buf.len() < size + 2 {
             fill(sock, buf, stop)?;
         }
         if &buf[size..size + 2] != b"\r\n" {
-            return Err(bad(400, "chunk data not followed by CRLF".into()));
+            return Err(bad(400, "chunk data not followed by CRLF"));
         }
         body.extend(buf.drain(..size));
         buf.drain(..2);
@@ -344,24 +424,29 @@ fn reason(status: u16) -> &'static str {
 
 fn write_resp(
     sock: &mut TcpStream,
-    resp: &Resp,
+    resp: &Response,
     keep_alive: bool,
     head_only: bool,
 ) -> std::io::Result<()> {
     let mut out = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
+        "HTTP/1.1 {} {}\r\nContent-Length: {}\r\n",
         resp.status,
         reason(resp.status),
-        resp.content_type,
         resp.body.len()
     );
     if !keep_alive {
         out.push_str("Connection: close\r\n");
     }
-    // A header that would split the response is dropped rather than sent.
+    // A header that would split the response, or contradict the framing above, is
+    // dropped rather than sent.
     let safe = |s: &str| !s.contains(['\r', '\n']);
+    let framing = |k: &str| {
+        ["content-length", "connection", "transfer-encoding"]
+            .iter()
+            .any(|f| k.eq_ignore_ascii_case(f))
+    };
     for (k, v) in &resp.headers {
-        if safe(k) && safe(v) && !k.is_empty() {
+        if safe(k) && safe(v) && !k.is_empty() && !framing(k) {
             out.push_str(&format!("{k}: {v}\r\n"));
         }
     }
