@@ -16,6 +16,7 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -114,8 +115,11 @@ impl Listener {
                     break;
                 }
                 // A failed accept (peer reset while queued, fd limit) concerns that
-                // connection only.
-                let Ok(sock) = sock else { continue };
+                // connection only; the pause keeps a lasting one from spinning.
+                let Ok(sock) = sock else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
                 let (stop, handler) = (stop2.clone(), handler.clone());
                 let t = std::thread::spawn(move || serve_conn(sock, max_body, &stop, &*handler));
                 let mut all = conns2.lock().unwrap_or_else(PoisonError::into_inner);
@@ -185,7 +189,9 @@ fn serve_conn(mut sock: TcpStream, max_body: usize, stop: &AtomicBool, handler: 
         match next_request(&mut sock, &mut buf, max_body, stop) {
             Ok((req, keep_alive)) => {
                 let head_only = req.method == "HEAD";
-                let resp = handler(req);
+                // A panicking handler costs its request a 500, not the connection.
+                let resp = std::panic::catch_unwind(AssertUnwindSafe(|| handler(req)))
+                    .unwrap_or_else(|_| Response::error(500, "the handler panicked"));
                 if write_resp(&mut sock, &resp, keep_alive, head_only).is_err() || !keep_alive {
                     return;
                 }
@@ -457,4 +463,31 @@ fn write_resp(
     }
     sock.write_all(&bytes)?;
     sock.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_panicking_handler_answers_500_and_keeps_the_connection() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let handler = |req: Request| {
+            assert!(req.target != "/panic", "scripted panic");
+            Response::new(200, "text/plain", req.target)
+        };
+        let server = Listener::spawn(listener, 1024, Arc::new(handler)).unwrap();
+        let mut s = TcpStream::connect(server.addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(b"GET /panic HTTP/1.1\r\n\r\nGET /after HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        assert!(out.starts_with("HTTP/1.1 500 "), "{out}");
+        assert!(out.contains("the handler panicked"), "{out}");
+        let after = out.split_once("HTTP/1.1 200 OK\r\n").unwrap().1;
+        assert!(after.contains("Connection: close\r\n"), "{out}");
+        assert!(after.ends_with("\r\n\r\n/after"), "{out}");
+    }
 }

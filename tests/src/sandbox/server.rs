@@ -307,14 +307,9 @@ impl SandboxHandle {
             .with(|i| i.counters.get(name).copied().unwrap_or(0))
     }
 
-    /// Stops serving, closes every connection and joins their threads.
+    /// Stops serving, closes every connection and joins their threads (dropping the
+    /// handle does the same).
     pub fn shutdown(mut self) {
-        self.listener.stop();
-    }
-}
-
-impl Drop for SandboxHandle {
-    fn drop(&mut self) {
         self.listener.stop();
     }
 }
