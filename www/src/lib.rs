@@ -12,15 +12,18 @@
 //! from a fixed catalogue ([`PRODUCTS`]), a shopper id (a number: S2 `userId`s are longs) and an
 //! expiry within bounds; the backend decides prices.
 
+pub mod http1;
+
 use std::collections::VecDeque;
-use std::io::Read as _;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kassa_shared::crypto::webhook_sig;
 use serde_json::{json, Value};
-use tiny_http::{Header, Method, Request, Response, Server};
+
+use http1::{Request, Response};
 
 /// What the backend needs.
 #[derive(Clone)]
@@ -82,10 +85,10 @@ pub const PRODUCTS: &[Product] = &[
     },
 ];
 
-/// The running backend; stops when dropped (its thread ends with the process).
+/// The running backend; stops when dropped.
 pub struct Demo {
     port: u16,
-    server: Arc<Server>,
+    _listener: http1::Listener,
 }
 
 impl Demo {
@@ -99,41 +102,32 @@ impl Demo {
     }
 }
 
-impl Drop for Demo {
-    fn drop(&mut self) {
-        self.server.unblock();
-    }
-}
-
 /// Webhooks received (newest last), at most [`KEPT_WEBHOOKS`].
 type Inbox = Arc<Mutex<VecDeque<Value>>>;
 const KEPT_WEBHOOKS: usize = 200;
 
-/// Binds 127.0.0.1:`cfg.port` and serves on a background thread.
+/// Bodies the backend accepts (webhooks are the largest).
+const MAX_BODY: usize = 64 * 1024;
+
+/// Binds 127.0.0.1:`cfg.port` and serves each connection on its own thread
+/// ([`http1`]).
 ///
 /// # Errors
 /// When the port cannot be bound.
 pub fn start(cfg: Config) -> Result<Demo, String> {
-    let server = Arc::new(
-        Server::http(("127.0.0.1", cfg.port)).map_err(|e| format!("kassa-demo: bind: {e}"))?,
-    );
-    let port = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.port())
-        .ok_or("kassa-demo: not an IP listener")?;
+    let bind = |e: std::io::Error| format!("kassa-demo: bind: {e}");
+    let listener = TcpListener::bind(("127.0.0.1", cfg.port)).map_err(bind)?;
     let inbox: Inbox = Arc::default();
-    let s = Arc::clone(&server);
-    std::thread::spawn(move || {
-        for req in s.incoming_requests() {
-            handle(&cfg, &inbox, req);
-        }
-    });
-    Ok(Demo { port, server })
-}
-
-fn header(name: &str, value: &str) -> Option<Header> {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+    let listener = http1::Listener::spawn(
+        listener,
+        MAX_BODY,
+        Arc::new(move |req| handle(&cfg, &inbox, &req)),
+    )
+    .map_err(bind)?;
+    Ok(Demo {
+        port: listener.addr().port(),
+        _listener: listener,
+    })
 }
 
 /// The page's CSP: no inline script or style, wasm allowed to compile, network only to
@@ -152,60 +146,50 @@ pub fn csp(edge: &str, form_action: &[String]) -> String {
     .to_owned()
 }
 
-type Resp = Response<std::io::Cursor<Vec<u8>>>;
+type Resp = Response;
 
-fn handle(cfg: &Config, inbox: &Inbox, mut req: Request) {
-    let url = req.url().to_owned();
-    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-    let query = query.to_owned();
-    let method = req.method().clone();
-    let response = match (&method, path) {
-        (Method::Post, "/demo/orders") => create_order(cfg, &mut req),
-        (Method::Post, "/demo/webhooks") => receive_webhook(cfg, inbox, &mut req),
-        (Method::Get, "/demo/webhooks") => json_resp(
+fn handle(cfg: &Config, inbox: &Inbox, req: &Request) -> Resp {
+    let (path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
+    let response = match (req.method.as_str(), path) {
+        ("POST", "/demo/orders") => create_order(cfg, req),
+        ("POST", "/demo/webhooks") => receive_webhook(cfg, inbox, req),
+        ("GET", "/demo/webhooks") => json_resp(
             200,
             &json!({"data": inbox.lock().map(|q| q.iter().cloned().collect::<Vec<_>>()).unwrap_or_default()}),
         ),
-        (Method::Get, "/demo/outbox") => outbox(cfg, &query),
-        (Method::Post, p) if p.starts_with("/demo/users/") => user_action(cfg, p),
-        (Method::Get, "/") => file(cfg, "static/index.html"),
-        (Method::Get, "/shop.js") => file(cfg, "static/shop.js"),
-        (Method::Get, "/shop.css") => file(cfg, "static/shop.css"),
-        (Method::Get, "/kassa/kassa.js") => file(cfg, "kassa/kassa.js"),
-        (Method::Get, "/kassa/kassa_bg.wasm") => file(cfg, "kassa/kassa_bg.wasm"),
-        (Method::Get, "/kassa/kassa.d.ts") => file(cfg, "kassa/kassa.d.ts"),
+        ("GET", "/demo/outbox") => outbox(cfg, query),
+        ("POST", p) if p.starts_with("/demo/users/") => user_action(cfg, p),
+        ("GET", "/") => file(cfg, "static/index.html"),
+        ("GET", "/shop.js") => file(cfg, "static/shop.js"),
+        ("GET", "/shop.css") => file(cfg, "static/shop.css"),
+        ("GET", "/kassa/kassa.js") => file(cfg, "kassa/kassa.js"),
+        ("GET", "/kassa/kassa_bg.wasm") => file(cfg, "kassa/kassa_bg.wasm"),
+        ("GET", "/kassa/kassa.d.ts") => file(cfg, "kassa/kassa.d.ts"),
         // wasm-bindgen's module snippets (`<kassa-checkout>`), which `kassa.js` imports.
-        (Method::Get, p) if snippet_path(p) => file(cfg, &p[1..]),
+        ("GET", p) if snippet_path(p) => file(cfg, &p[1..]),
         (_, "/" | "/demo/orders" | "/demo/webhooks" | "/shop.js" | "/shop.css") => {
             text(405, "method not allowed")
         }
         _ => text(404, "not found"),
     };
     let mut response = response;
-    for h in [
-        header("Content-Security-Policy", &csp(&cfg.edge, &cfg.form_action)),
-        header("X-Content-Type-Options", "nosniff"),
-        header("Referrer-Policy", "no-referrer"),
-        header("Cache-Control", "no-store"),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        response.add_header(h);
+    for (k, v) in [
+        ("Content-Security-Policy", csp(&cfg.edge, &cfg.form_action)),
+        ("X-Content-Type-Options", "nosniff".into()),
+        ("Referrer-Policy", "no-referrer".into()),
+        ("Cache-Control", "no-store".into()),
+    ] {
+        response.headers.push((k.into(), v));
     }
-    let _ = req.respond(response);
+    response
 }
 
 fn text(status: u16, body: &str) -> Resp {
-    Response::from_string(body).with_status_code(status)
+    Response::new(status, "text/plain; charset=utf-8", body)
 }
 
 fn json_resp(status: u16, v: &Value) -> Resp {
-    let mut r = Response::from_string(v.to_string()).with_status_code(status);
-    if let Some(h) = header("Content-Type", "application/json") {
-        r.add_header(h);
-    }
-    r
+    Response::new(status, "application/json", v.to_string())
 }
 
 fn error(status: u16, field: &str, message: &str) -> Resp {
@@ -238,13 +222,7 @@ fn file(cfg: &Config, rel: &str) -> Resp {
         _ => "text/plain; charset=utf-8",
     };
     match std::fs::read(cfg.dir.join(rel)) {
-        Ok(bytes) => {
-            let mut r = Response::from_data(bytes);
-            if let Some(h) = header("Content-Type", ty) {
-                r.add_header(h);
-            }
-            r
-        }
+        Ok(bytes) => Response::new(200, ty, bytes),
         Err(_) => text(404, "not built yet: run `cargo xtask widget`"),
     }
 }
@@ -289,14 +267,16 @@ fn merchant_api(cfg: &Config, method: &str, path: &str, body: Option<&Value>) ->
     }
 }
 
-fn read_body(req: &mut Request) -> Result<Value, Resp> {
-    let mut body = Vec::new();
-    std::io::Read::read_to_end(&mut req.as_reader().take(16 * 1024), &mut body)
-        .map_err(|e| error(400, "body", &e.to_string()))?;
+fn read_body(req: &Request) -> Result<Value, Resp> {
+    const MAX_ORDER_BODY: usize = 16 * 1024;
+    let body = req.body.as_slice();
+    if body.len() > MAX_ORDER_BODY {
+        return Err(error(413, "body", &format!("over {MAX_ORDER_BODY} bytes")));
+    }
     if body.is_empty() {
         return Ok(json!({}));
     }
-    serde_json::from_slice(&body).map_err(|e| error(400, "body", &format!("not JSON: {e}")))
+    serde_json::from_slice(body).map_err(|e| error(400, "body", &format!("not JSON: {e}")))
 }
 
 /// Shopper ids are S2 `userId`s, which are longs (the widget decodes them as such).
@@ -305,7 +285,7 @@ fn valid_user(id: &str) -> bool {
 }
 
 /// `POST /demo/orders` `{product?, user?, expires_in?}` → `{order, edge}`.
-fn create_order(cfg: &Config, req: &mut Request) -> Resp {
+fn create_order(cfg: &Config, req: &Request) -> Resp {
     let body = match read_body(req) {
         Ok(b) => b,
         Err(r) => return r,
@@ -382,38 +362,25 @@ fn outbox(cfg: &Config, query: &str) -> Resp {
 }
 
 /// `POST /demo/webhooks` — a merchant's webhook endpoint: verify, then keep.
-fn receive_webhook(cfg: &Config, inbox: &Inbox, req: &mut Request) -> Resp {
+fn receive_webhook(cfg: &Config, inbox: &Inbox, req: &Request) -> Resp {
     let Some(secret) = &cfg.webhook_secret else {
         return error(503, "webhook_secret", "not configured");
     };
-    let sig = req
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv(webhook_sig::HEADER))
-        .map(|h| h.value.as_str().to_owned())
-        .unwrap_or_default();
-    let mut body = Vec::new();
-    if req
-        .as_reader()
-        .take(64 * 1024)
-        .read_to_end(&mut body)
-        .is_err()
-    {
-        return error(400, "body", "unreadable");
-    }
+    let sig = req.header(webhook_sig::HEADER).unwrap_or_default();
+    let body = req.body.as_slice();
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     if let Err(e) = webhook_sig::verify(
         &[secret.as_bytes()],
-        &sig,
-        &body,
+        sig,
+        body,
         now,
         webhook_sig::DEFAULT_TOLERANCE_SECS,
     ) {
         return error(400, webhook_sig::HEADER, &e.to_string());
     }
-    let Ok(event) = serde_json::from_slice::<Value>(&body) else {
+    let Ok(event) = serde_json::from_slice::<Value>(body) else {
         return error(400, "body", "not JSON");
     };
     let kept = json!({

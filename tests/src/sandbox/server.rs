@@ -1,16 +1,15 @@
-//! The HTTP shell: binds 127.0.0.1, serves on background threads (`tiny_http`), turns
-//! each request into a [`Req`], routes it to the upstream's module and writes the
-//! [`Resp`] back. Modules never see `tiny_http`, so each handler is a plain function
-//! of the shared [`State`] and the request.
+//! The HTTP shell: binds 127.0.0.1, serves each connection on its own thread
+//! ([`kassa_www::http1`], shared with the demo backend), turns each request into a [`Req`], routes it to the upstream's module and
+//! writes the [`Resp`] back. Modules never see the wire, so each handler is a plain
+//! function of the shared [`State`] and the request.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
-use std::io::Read;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use kassa_www::http1;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -19,8 +18,6 @@ use super::{control, merchant, outbound, paytm, pingpp, s0, s3, wallet};
 
 /// SPEC 3: bodies over 64 KiB are refused (413).
 pub const MAX_BODY: usize = 64 * 1024;
-/// Slow scripted answers (S0 slow, merchant time-out) hold a worker, so keep several.
-const WORKERS: usize = 8;
 
 /// One parsed request.
 pub struct Req {
@@ -48,10 +45,7 @@ impl Req {
     /// A header, case-insensitively.
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        http1::header(&self.headers, name)
     }
 
     /// A query parameter.
@@ -256,12 +250,11 @@ impl Sandbox {
     /// Starts on `port` of 127.0.0.1 (0 = ephemeral).
     pub fn start_on(config: SandboxConfig, port: u16) -> Result<SandboxHandle, SandboxError> {
         let keys = config.keys()?;
-        let server = tiny_http::Server::http(("127.0.0.1", port))
+        let listener = TcpListener::bind(("127.0.0.1", port))
             .map_err(|e| SandboxError::Bind(e.to_string()))?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| SandboxError::Bind("not an IP listener".into()))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| SandboxError::Bind(e.to_string()))?;
         let url = format!("http://{addr}");
         let state = Arc::new(State {
             config,
@@ -269,18 +262,19 @@ impl Sandbox {
             base_url: url.clone(),
             inner: Mutex::new(Inner::default()),
         });
-        let server = Arc::new(server);
-        let stop = Arc::new(AtomicBool::new(false));
-        let workers = (0..WORKERS)
-            .map(|_| {
-                let (server, stop, state) = (server.clone(), stop.clone(), state.clone());
-                std::thread::spawn(move || serve(&server, &stop, &state))
-            })
-            .collect();
+        let routed = state.clone();
+        let handler = move |rq: http1::Request| {
+            let req = Req::new(&rq.method, &rq.target, rq.headers, rq.body);
+            let resp = route(&routed, &req);
+            let mut out = http1::Response::new(resp.status, resp.content_type, resp.body);
+            out.headers.extend(resp.headers);
+            out
+        };
+        let listener = http1::Listener::spawn(listener, MAX_BODY, Arc::new(handler))
+            .map_err(|e| SandboxError::Bind(e.to_string()))?;
         Ok(SandboxHandle {
             url,
-            stop,
-            workers,
+            listener,
             state,
         })
     }
@@ -289,8 +283,7 @@ impl Sandbox {
 /// A running sandbox; stops on [`SandboxHandle::shutdown`] or drop.
 pub struct SandboxHandle {
     url: String,
-    stop: Arc<AtomicBool>,
-    workers: Vec<JoinHandle<()>>,
+    listener: http1::Listener,
     state: Arc<State>,
 }
 
@@ -314,39 +307,15 @@ impl SandboxHandle {
             .with(|i| i.counters.get(name).copied().unwrap_or(0))
     }
 
-    /// Stops serving and joins the workers.
+    /// Stops serving, closes every connection and joins their threads (dropping the
+    /// handle does the same).
     pub fn shutdown(mut self) {
-        self.stop_workers();
-    }
-
-    fn stop_workers(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        for w in self.workers.drain(..) {
-            // A worker that panicked has nothing left to clean up.
-            let _ = w.join();
-        }
+        self.listener.stop();
     }
 }
 
-impl Drop for SandboxHandle {
-    fn drop(&mut self) {
-        self.stop_workers();
-    }
-}
-
-fn serve(server: &tiny_http::Server, stop: &AtomicBool, state: &Arc<State>) {
-    while !stop.load(Ordering::SeqCst) {
-        // A short poll keeps shutdown prompt without relying on `unblock` reaching every
-        // worker.
-        match server.recv_timeout(Duration::from_millis(100)) {
-            Ok(Some(rq)) => handle_one(state, rq),
-            Ok(None) => {}
-            Err(_) => break,
-        }
-    }
-}
-
-/// A request's headers as owned (name, value) pairs.
+/// A `tiny_http` request's headers as owned (name, value) pairs, for the test suites'
+/// own receivers that still serve with `tiny_http`.
 #[must_use]
 pub fn header_pairs(rq: &tiny_http::Request) -> Vec<(String, String)> {
     rq.headers()
@@ -358,37 +327,6 @@ pub fn header_pairs(rq: &tiny_http::Request) -> Vec<(String, String)> {
             )
         })
         .collect()
-}
-
-fn handle_one(state: &Arc<State>, mut rq: tiny_http::Request) {
-    let headers = header_pairs(&rq);
-    let method = rq.method().as_str().to_owned();
-    let url = rq.url().to_owned();
-    let mut body = Vec::new();
-    let read = rq
-        .as_reader()
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut body);
-    let resp = match read {
-        Err(e) => Resp::json(400, &json!({"error": format!("cannot read body: {e}")})),
-        Ok(_) if body.len() > MAX_BODY => Resp::json(
-            413,
-            &json!({"error": format!("body over {MAX_BODY} bytes")}),
-        ),
-        Ok(_) => route(state, &Req::new(&method, &url, headers, body)),
-    };
-    let mut out = tiny_http::Response::from_data(resp.body).with_status_code(resp.status);
-    let mut add = |k: &str, v: &str| {
-        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
-            out.add_header(h);
-        }
-    };
-    add("Content-Type", resp.content_type);
-    for (k, v) in &resp.headers {
-        add(k, v);
-    }
-    // The client may have gone away (e.g. it timed out on a slow script); nothing to do.
-    let _ = rq.respond(out);
 }
 
 /// Routes by URL prefix (see the module map in [`super`]).
