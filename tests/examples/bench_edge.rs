@@ -32,16 +32,19 @@ mod proof_support;
 
 use proof_support::{Api, Rig};
 
+use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use kassa_shared::callback::ProviderRef;
 use kassa_shared::crypto::{PrivateKey, SignAlg};
 use kassa_shared::id::Id;
 use kassa_shared::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
 use kassa_tests::harness::{agent, free_port, read_json, root, TempDir, MERCHANT_KEY};
 use kassa_tests::sandbox::config::{fixture_pem, fixtures as f};
+use kassa_www::http1::{Listener, Request, Response};
 use serde_json::{json, Value};
 
 const CONCURRENCY: [usize; 3] = [1, 10, 50];
@@ -154,11 +157,21 @@ impl Bench {
     }
 
     /// A wallet notification (`FAILED`, the same event as [`Bench::event_request`]) for
-    /// order `id`, signed as the wallet signs them; `n` makes its `notify_id` unique.
+    /// a new attempt `n` of order `id` (started here, before the timed run: a callback
+    /// must name an attempt its order started), signed as the wallet signs them.
     fn wallet_callback(&self, id: &str, n: usize) -> Req {
+        let attempt = 2_000_000 + n as u64;
+        let (s, v) = self.api.merchant(
+            "POST",
+            &format!("/v1/test_helpers/orders/{id}/events"),
+            Some(&json!({"id": format!("attempt_started_{attempt}"),
+                "type": "attempt_started", "attempt": attempt.to_string()})),
+        );
+        assert_eq!(s, 200, "{v}");
+        let order = id.parse::<Id>().unwrap();
         let note = Notification {
             notify_id: format!("bench-wn-{n}"),
-            order_id: id.parse::<Id>().unwrap(),
+            order_id: ProviderRef::new(order, Id::new(attempt).unwrap()),
             trade_id: format!("bench-w-{n}"),
             status: NotifyStatus::Failed,
             token_id: "USDT".into(),
@@ -323,35 +336,35 @@ const BLANK_PAGE: &str = r#"<!doctype html><meta charset="utf-8">
 <script type="module">fetch("/report", { method: "POST", body: String(performance.now()) });</script>"#;
 
 /// Serves the pages and `www/kassa/`, and forwards each `/report` body.
-fn static_server(port: u16, reports: mpsc::Sender<String>) {
-    let server = tiny_http::Server::http(("127.0.0.1", port)).unwrap();
+fn static_server(port: u16, reports: mpsc::Sender<String>) -> Listener {
+    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
     let www = root().join("www");
-    std::thread::spawn(move || {
-        for mut req in server.incoming_requests() {
-            let path = req.url().split('?').next().unwrap_or("").to_owned();
-            let (body, ctype): (Vec<u8>, &str) = match path.as_str() {
-                "/report" => {
-                    let mut s = String::new();
-                    let _ = req.as_reader().read_to_string(&mut s);
-                    let _ = reports.send(s);
-                    (Vec::new(), "text/plain")
-                }
-                "/ready.html" => (READY_PAGE.into(), "text/html"),
-                "/blank.html" => (BLANK_PAGE.into(), "text/html"),
-                p if p.starts_with("/kassa/") && !p.contains("..") => {
-                    let ctype = if p.ends_with(".wasm") {
-                        "application/wasm"
-                    } else {
-                        "text/javascript"
-                    };
-                    (std::fs::read(www.join(&p[1..])).unwrap_or_default(), ctype)
-                }
-                _ => (Vec::new(), "text/plain"),
-            };
-            let header = tiny_http::Header::from_bytes("Content-Type", ctype).unwrap();
-            let _ = req.respond(tiny_http::Response::from_data(body).with_header(header));
-        }
-    });
+    let reports = Mutex::new(reports);
+    let handler = move |req: Request| {
+        let path = req.target.split('?').next().unwrap_or("").to_owned();
+        let (body, ctype): (Vec<u8>, &str) = match path.as_str() {
+            "/report" => {
+                let _ = reports
+                    .lock()
+                    .unwrap()
+                    .send(String::from_utf8_lossy(&req.body).into_owned());
+                (Vec::new(), "text/plain")
+            }
+            "/ready.html" => (READY_PAGE.into(), "text/html"),
+            "/blank.html" => (BLANK_PAGE.into(), "text/html"),
+            p if p.starts_with("/kassa/") && !p.contains("..") => {
+                let ctype = if p.ends_with(".wasm") {
+                    "application/wasm"
+                } else {
+                    "text/javascript"
+                };
+                (std::fs::read(www.join(&p[1..])).unwrap_or_default(), ctype)
+            }
+            _ => (Vec::new(), "text/plain"),
+        };
+        Response::new(200, ctype, body)
+    };
+    Listener::spawn(listener, 1 << 20, Arc::new(handler)).unwrap()
 }
 
 /// One navigation in a fresh headless Chromium; the reported `performance.now()`.
@@ -379,7 +392,7 @@ fn navigate(url: &str, reports: &mpsc::Receiver<String>) -> f64 {
 
 fn ready(b: &Bench, port: u16, runs: usize) -> Value {
     let (tx, rx) = mpsc::channel();
-    static_server(port, tx);
+    let _server = static_server(port, tx);
     let page = format!("http://127.0.0.1:{port}");
     let (mut blank, mut widget) = (Vec::new(), Vec::new());
     for _ in 0..runs {

@@ -94,9 +94,8 @@ fn pay_then_callback(w: &World, channel: &str, id: &str, secret: &str, result: &
 }
 
 /// S0 denies, then answers only after the edge's timeout: pay refused, closed, with
-/// nothing started anywhere. One pay at a time: when several new connections reach the
-/// sandbox at once, tiny_http 0.12's task pool can queue one behind a kept-alive
-/// connection until that closes, which would turn a deny into a timeout here.
+/// nothing started anywhere. One pay at a time: the sandbox's S0 script is global
+/// (`count: 1` goes to whichever `prePayCheck` arrives first).
 fn s0_fails_closed(w: &World, channel: &str, id: &str, secret: &str) {
     for (outcome, audit) in [("deny", "s0_denied"), ("slow", "s0_unavailable")] {
         w.control(

@@ -314,21 +314,6 @@ impl SandboxHandle {
     }
 }
 
-/// A `tiny_http` request's headers as owned (name, value) pairs, for the test suites'
-/// own receivers that still serve with `tiny_http`.
-#[must_use]
-pub fn header_pairs(rq: &tiny_http::Request) -> Vec<(String, String)> {
-    rq.headers()
-        .iter()
-        .map(|h| {
-            (
-                h.field.as_str().as_str().to_owned(),
-                h.value.as_str().to_owned(),
-            )
-        })
-        .collect()
-}
-
 /// Routes by URL prefix (see the module map in [`super`]).
 pub fn route(state: &Arc<State>, req: &Req) -> Resp {
     let path = req.path.as_str();

@@ -2,13 +2,14 @@
 //! HTTP client, and a tiny local receiver standing in for the edge's callback routes.
 #![allow(clippy::unwrap_used, clippy::panic, dead_code)]
 
+use std::net::TcpListener;
 use std::sync::mpsc::{channel, Receiver as Rx};
-use std::sync::Arc;
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kassa_tests::sandbox::config::fixture_pem;
 use kassa_tests::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use kassa_www::http1::{Listener, Request, Response};
 use serde_json::Value;
 
 pub fn start() -> SandboxHandle {
@@ -98,10 +99,7 @@ pub struct Got {
 
 impl Got {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        kassa_www::http1::header(&self.headers, name)
     }
 }
 
@@ -110,33 +108,32 @@ impl Got {
 pub struct Receiver {
     pub url: String,
     rx: Rx<Got>,
-    server: Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<()>>,
+    // Dropping it stops the server and joins its threads.
+    _server: Listener,
 }
 
 impl Receiver {
     pub fn start(reply: &'static str) -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
-        let url = format!(
-            "http://{}/callbacks/test",
-            server.server_addr().to_ip().unwrap()
-        );
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let (tx, rx) = channel();
-        let s = server.clone();
-        let thread = std::thread::spawn(move || {
-            for mut rq in s.incoming_requests() {
-                let headers = kassa_tests::sandbox::server::header_pairs(&rq);
-                let mut body = Vec::new();
-                let _ = std::io::Read::read_to_end(rq.as_reader(), &mut body);
-                let _ = tx.send(Got { headers, body });
-                let _ = rq.respond(tiny_http::Response::from_string(reply));
-            }
-        });
+        let tx = Mutex::new(tx);
+        let server = Listener::spawn(
+            listener,
+            1 << 20,
+            Arc::new(move |rq: Request| {
+                let got = Got {
+                    headers: rq.headers,
+                    body: rq.body,
+                };
+                let _ = tx.lock().unwrap().send(got);
+                Response::new(200, "text/plain", reply)
+            }),
+        )
+        .unwrap();
         Self {
-            url,
+            url: format!("http://{}/callbacks/test", server.addr()),
             rx,
-            server,
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -146,14 +143,5 @@ impl Receiver {
 
     pub fn try_recv(&self, ms: u64) -> Option<Got> {
         self.rx.recv_timeout(Duration::from_millis(ms)).ok()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
