@@ -253,6 +253,38 @@ struct Proof {
     answers: Option<Vec<String>>,
 }
 
+/// What a request replacing a wallet secret carries besides the new value.
+#[derive(Deserialize)]
+struct Proven {
+    #[serde(default)]
+    proof: Proof,
+    now_ms: u64,
+    limits: LockLimits,
+}
+
+/// Replaces a wallet secret with the hashes of `plain` once `proven` holds (hashing only
+/// then: a wrong guess costs no PBKDF2), refusing if the settings changed meanwhile.
+async fn replace(
+    storage: &Storage,
+    proven: &Proven,
+    fields: &ProofFields,
+    plain: &[String],
+    apply: impl FnOnce(&mut Settings, Vec<Hashed>),
+) -> Result<Response, EdgeError> {
+    let before = settings(storage).await?;
+    let (limits, now) = (&proven.limits, proven.now_ms);
+    prove(storage, &before, &proven.proof, fields, limits, now).await?;
+    let mut hashed = Vec::with_capacity(plain.len());
+    for p in plain {
+        hashed.push(hash_new(p).await?);
+    }
+    let mut s = settings(storage).await?;
+    unchanged_since(&before, &s)?;
+    apply(&mut s, hashed);
+    save(storage, &s).await?;
+    ok()
+}
+
 /// The request fields a [`Proof`] arrived in, for errors: the password's name and the
 /// answers' prefix (`answer` → `answer1..answer3`).
 struct ProofFields {
@@ -339,10 +371,8 @@ async fn handle(storage: &Storage, req: &mut Request, path: &str) -> Result<Resp
             #[derive(Deserialize)]
             struct In {
                 passwd: String,
-                #[serde(default)]
-                proof: Proof,
-                now_ms: u64,
-                limits: LockLimits,
+                #[serde(flatten)]
+                proven: Proven,
             }
             let a: In = body(req).await?;
             // "需要验证支付密码": changing a password proves the old one, or — the
@@ -351,23 +381,18 @@ async fn handle(storage: &Storage, req: &mut Request, path: &str) -> Result<Resp
                 passwd: "old_passwd",
                 answers: "answer",
             };
-            let before = settings(storage).await?;
-            prove(storage, &before, &a.proof, &fields, &a.limits, a.now_ms).await?;
-            let hashed = hash_new(&a.passwd).await?;
-            let mut s = settings(storage).await?;
-            unchanged_since(&before, &s)?;
-            s.passwd = Some(hashed);
-            save(storage, &s).await?;
-            ok()
+            let plain = std::slice::from_ref(&a.passwd);
+            replace(storage, &a.proven, &fields, plain, |s, mut h| {
+                s.passwd = h.pop()
+            })
+            .await
         }
         (Method::Post, "/s4/questions") => {
             #[derive(Deserialize)]
             struct In {
                 answers: Vec<String>,
-                #[serde(default)]
-                proof: Proof,
-                now_ms: u64,
-                limits: LockLimits,
+                #[serde(flatten)]
+                proven: Proven,
             }
             let a: In = body(req).await?;
             // Answers can reset the pay password, so setting them is as sensitive as
@@ -376,17 +401,10 @@ async fn handle(storage: &Storage, req: &mut Request, path: &str) -> Result<Resp
                 passwd: "passwd",
                 answers: "old_answer",
             };
-            let before = settings(storage).await?;
-            prove(storage, &before, &a.proof, &fields, &a.limits, a.now_ms).await?;
-            let mut hashed = Vec::with_capacity(a.answers.len());
-            for answer in &a.answers {
-                hashed.push(hash_new(answer).await?);
-            }
-            let mut s = settings(storage).await?;
-            unchanged_since(&before, &s)?;
-            s.answers = Some(hashed);
-            save(storage, &s).await?;
-            ok()
+            replace(storage, &a.proven, &fields, &a.answers, |s, h| {
+                s.answers = Some(h);
+            })
+            .await
         }
         (Method::Post, "/s4/sms") => {
             #[derive(Deserialize)]
