@@ -30,37 +30,17 @@ fn run_all() -> Result {
     )?;
     step(
         "widget tests in headless Chromium (wasm-bindgen-test-runner)",
-        || {
-            exec(
-                cargo()
-                    .args([
-                        "test",
-                        "-p",
-                        "kassa-widget",
-                        "--target",
-                        "wasm32-unknown-unknown",
-                    ])
-                    .current_dir(root().join("widget"))
-                    .env("CHROMEDRIVER", "/usr/bin/chromedriver"),
-            )
-        },
+        || exec(&mut browser_tests("kassa-widget", "widget")),
     )?;
     step(
         "edge WebCrypto and channel tests in headless Chromium",
         || {
-            exec(
-                cargo()
-                    .args([
-                        "test",
-                        "-p",
-                        "kassa-edge",
-                        "--target",
-                        "wasm32-unknown-unknown",
-                    ])
-                    .args(["--test", "webcrypto", "--test", "channels"])
-                    .current_dir(root().join("edge"))
-                    .env("CHROMEDRIVER", "/usr/bin/chromedriver"),
-            )
+            exec(browser_tests("kassa-edge", "edge").args([
+                "--test",
+                "webcrypto",
+                "--test",
+                "channels",
+            ]))
         },
     )?;
     step("widget tests through wasm-pack", || {
@@ -107,4 +87,14 @@ fn step(name: &str, f: impl FnOnce() -> Result) -> Result {
         started.elapsed()
     );
     result.map_err(|e| format!("{name}: {e}"))
+}
+
+/// `cargo test` of `package` for wasm in headless Chromium, run from `dir` (where its
+/// `webdriver.json` with Chromium's flags lies).
+fn browser_tests(package: &str, dir: &str) -> Command {
+    let mut cmd = cargo();
+    cmd.args(["test", "-p", package, "--target", "wasm32-unknown-unknown"])
+        .current_dir(root().join(dir))
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver");
+    cmd
 }

@@ -38,6 +38,41 @@ macro_rules! routed_object {
     };
 }
 
+/// The storage key of an order id in an order list (`OrderIndex`, a `UserObject`'s
+/// index): zero-padded, so keys sort as the (time-ordered) ids do.
+fn order_key(id: u64) -> String {
+    format!("o:{id:020}")
+}
+
+/// Order ids listed newest first from keys in `[start, end)` (`order_key`), at most
+/// `limit`.
+async fn list_order_ids(
+    storage: &worker::Storage,
+    start: Option<&str>,
+    end: Option<&str>,
+    limit: usize,
+) -> Result<Vec<String>, EdgeError> {
+    let mut opts = worker::ListOptions::new()
+        .prefix("o:")
+        .reverse(true)
+        .limit(limit);
+    if let Some(start) = start {
+        opts = opts.start(start);
+    }
+    if let Some(end) = end {
+        opts = opts.end(end);
+    }
+    let map = storage.list_with_options(opts).await?;
+    let mut ids = Vec::new();
+    for v in map.values() {
+        let v = v.map_err(|e| EdgeError::Internal(format!("{e:?}")))?;
+        if let Some(s) = v.as_string() {
+            ids.push(s);
+        }
+    }
+    Ok(ids)
+}
+
 pub mod ip_object;
 pub mod order_index;
 pub mod order_object;

@@ -13,15 +13,12 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use worker::{ListOptions, Method, Request, Response, Result};
+use worker::{Method, Request, Response, Result};
 
+use super::order_key as key;
 use crate::error::EdgeError;
 
 pub const MAX_LIMIT: usize = 100;
-
-fn key(id: u64) -> String {
-    format!("o:{id:020}")
-}
 
 routed_object!(OrderIndex);
 
@@ -69,22 +66,9 @@ impl OrderIndex {
                 }
                 let limit = limit.clamp(1, MAX_LIMIT);
                 let end = before.map(key);
-                let mut opts = ListOptions::new()
-                    .prefix("o:")
-                    .reverse(true)
-                    .limit(limit + 1);
-                if let Some(end) = end.as_deref() {
-                    // `end` is exclusive: the page starts strictly after the cursor.
-                    opts = opts.end(end);
-                }
-                let map = storage.list_with_options(opts).await?;
-                let mut ids = Vec::new();
-                for v in map.values() {
-                    let v = v.map_err(|e| EdgeError::Internal(format!("{e:?}")))?;
-                    if let Some(s) = v.as_string() {
-                        ids.push(s);
-                    }
-                }
+                // `end` is exclusive: the page starts strictly after the cursor.
+                let mut ids =
+                    super::list_order_ids(&storage, None, end.as_deref(), limit + 1).await?;
                 let has_more = ids.len() > limit;
                 ids.truncate(limit);
                 Ok(Response::from_json(

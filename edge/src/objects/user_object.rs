@@ -23,13 +23,14 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use worker::{Env, ListOptions, Method, Request, Response, Result};
+use worker::{Env, Method, Request, Response, Result};
 
 use kassa_shared::crypto::totp::Totp;
 use kassa_shared::id::Id;
 use kassa_shared::risk::{VelocityWindow, VELOCITY_WINDOW_MS};
 use kassa_shared::second_factor::{GaState, SendLimits, SendThrottle};
 
+use super::order_key as key;
 use crate::error::EdgeError;
 
 mod s4_wallet;
@@ -56,10 +57,6 @@ pub struct GaEnrolment {
     pub secret: String,
     pub enrolled_at_ms: u64,
     pub state: GaState,
-}
-
-fn key(id: u64) -> String {
-    format!("o:{id:020}")
 }
 
 /// What the risk engine needs from a user's object (`GET /profile`). Missing or
@@ -115,27 +112,12 @@ impl UserObject {
                         _ => {}
                     }
                 }
-                let mut opts = ListOptions::new()
-                    .prefix("o:")
-                    .reverse(true)
-                    .limit(MAX_SCAN);
                 let start = from.map(key);
-                if let Some(start) = start.as_deref() {
-                    opts = opts.start(start);
-                }
                 // `end` is exclusive; the bound is inclusive.
                 let end = to.map(|t| key(t.saturating_add(1)));
-                if let Some(end) = end.as_deref() {
-                    opts = opts.end(end);
-                }
-                let map = storage.list_with_options(opts).await?;
-                let mut ids = Vec::new();
-                for v in map.values() {
-                    let v = v.map_err(|e| EdgeError::Internal(format!("{e:?}")))?;
-                    if let Some(s) = v.as_string() {
-                        ids.push(s);
-                    }
-                }
+                let ids =
+                    super::list_order_ids(&storage, start.as_deref(), end.as_deref(), MAX_SCAN)
+                        .await?;
                 Ok(Response::from_json(&json!({ "ids": ids }))?)
             }
             (Method::Post, "/send") => {
