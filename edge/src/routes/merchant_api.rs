@@ -45,6 +45,13 @@ fn path_id(ctx: &Ctx, name: &'static str) -> Result<Id, EdgeError> {
     Id::parse(name, raw).map_err(|e| EdgeError::bad(name, e.to_string()))
 }
 
+/// The merchant's credentials, then the order id of the path (`:id`): every `/v1/orders/:id`
+/// route starts so, and in that order (a stranger learns nothing from a 400).
+fn merchant_order_id(req: &Request, ctx: &Ctx) -> Result<Id, EdgeError> {
+    require_merchant(req, &ctx.env)?;
+    path_id(ctx, "id")
+}
+
 /// One internal request to order `id`'s object, its answer read as the stored order.
 async fn stored_order(
     ctx: &Ctx,
@@ -454,8 +461,7 @@ fn parse_metadata(v: Option<&Value>) -> Result<BTreeMap<String, String>, EdgeErr
 pub async fn get_order(req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
-            require_merchant(&req, &ctx.env)?;
-            let id = path_id(&ctx, "id")?;
+            let id = merchant_order_id(&req, &ctx)?;
             let stored = stored_order(&ctx, id, Method::Get, "/order", None).await?;
             Ok(Response::from_json(&order_view(&stored))?)
         }
@@ -540,8 +546,7 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
 pub async fn cancel_order(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
-            require_merchant(&req, &ctx.env)?;
-            let id = path_id(&ctx, "id")?;
+            let id = merchant_order_id(&req, &ctx)?;
             json_object(&mut req, &[]).await?;
             let stored = stored_order(&ctx, id, Method::Post, "/cancel", None).await?;
             Ok(Response::from_json(&order_view(&stored))?)
@@ -562,8 +567,7 @@ pub async fn cancel_order(mut req: Request, ctx: Ctx) -> Result<Response> {
 pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
-            require_merchant(&req, &ctx.env)?;
-            let id = path_id(&ctx, "id")?;
+            let id = merchant_order_id(&req, &ctx)?;
             let body = json_object(&mut req, &["reason"]).await?;
             let reason = opt_string(&body, "reason", "reason", 500)?;
             let stored = stored_order(&ctx, id, Method::Post, "/refund", None).await?;
@@ -589,8 +593,7 @@ pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
 pub async fn order_events(req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
-            require_merchant(&req, &ctx.env)?;
-            let id = path_id(&ctx, "id")?;
+            let id = merchant_order_id(&req, &ctx)?;
             let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/events", None).await?;
             let history = each(&v, "history", |h| {
                 json!({
@@ -640,8 +643,7 @@ fn webhook_view(e: &Value) -> Value {
 pub async fn order_webhooks(req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
-            require_merchant(&req, &ctx.env)?;
-            let id = path_id(&ctx, "id")?;
+            let id = merchant_order_id(&req, &ctx)?;
             let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/webhooks", None).await?;
             let data: Vec<Value> = v
                 .as_array()
@@ -667,8 +669,7 @@ pub async fn order_webhooks(req: Request, ctx: Ctx) -> Result<Response> {
 pub async fn replay_webhook(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
-            require_merchant(&req, &ctx.env)?;
-            let id = path_id(&ctx, "id")?;
+            let id = merchant_order_id(&req, &ctx)?;
             let webhook_id = ctx.param("webhook_id").cloned().unwrap_or_default();
             if webhook_id.is_empty() || webhook_id.len() > 128 {
                 return Err(EdgeError::bad("webhook_id", "webhook_id: is malformed"));
@@ -691,8 +692,7 @@ pub async fn replay_webhook(mut req: Request, ctx: Ctx) -> Result<Response> {
 pub async fn issue_secret(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
-            require_merchant(&req, &ctx.env)?;
-            let id = path_id(&ctx, "id")?;
+            let id = merchant_order_id(&req, &ctx)?;
             let body = json_object(&mut req, &["expires_in"]).await?;
             let expires_in =
                 opt_integer(&body, "expires_in", 60, client_secret::MAX_LIFETIME_SECS)?;
@@ -750,8 +750,7 @@ pub async fn test_apply_event(mut req: Request, ctx: Ctx) -> Result<Response> {
             if env::var(&ctx.env, "KASSA_TEST_HELPERS").as_deref() != Some("enabled") {
                 return Err(EdgeError::RouteNotFound);
             }
-            require_merchant(&req, &ctx.env)?;
-            let id = path_id(&ctx, "id")?;
+            let id = merchant_order_id(&req, &ctx)?;
             let body = crate::input::body_bytes(&mut req).await?;
             let event: kassa_shared::order::Event = serde_json::from_slice(&body)
                 .map_err(|e| EdgeError::bad("event", format!("event: {e}")))?;
