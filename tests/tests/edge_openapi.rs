@@ -139,6 +139,8 @@ fn merchant_api_conforms_to_openapi() {
     // S0 for `/v1/s0/update_info`: the sandbox, which records what it received.
     let sandbox = Sandbox::start(SandboxConfig::for_tests().unwrap()).unwrap();
     let s0_url = format!("{}/s0", sandbox.url());
+    // Webhooks go to the sandbox's merchant receiver, so their bodies are checked too.
+    let webhook_url = format!("{}/merchant/webhooks", sandbox.url());
     let dir = TempDir::new("edge-openapi").unwrap();
     let edge = Edge::start_with(
         dir.path(),
@@ -148,6 +150,8 @@ fn merchant_api_conforms_to_openapi() {
             ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
             ("KASSA_S0_UID", f::S0_UID),
             ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
+            ("KASSA_WEBHOOK_URL", &webhook_url),
+            ("KASSA_WEBHOOK_SECRET", f::MERCHANT_WEBHOOK_SECRET),
         ],
     )
     .unwrap();
@@ -292,6 +296,32 @@ fn merchant_api_conforms_to_openapi() {
         }
     }
     assert_eq!(documented, c.seen, "documented vs exercised operations");
+
+    // The webhooks the order's life sent: verified by the receiver, each body a
+    // documented `WebhookEvent`.
+    let got = (0..100)
+        .find_map(|_| {
+            let (_, v) = read_json(
+                http.get(format!("{}/merchant/webhooks", sandbox.url()))
+                    .call(),
+            )
+            .unwrap();
+            let hooks = v["webhooks"].as_array().cloned().unwrap_or_default();
+            if hooks.is_empty() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                return None;
+            }
+            Some(hooks)
+        })
+        .expect("no webhook reached the merchant receiver within 10 s");
+    let schema = json!({"$ref": "#/components/schemas/WebhookEvent"});
+    for hook in &got {
+        assert_eq!(hook["verified"], true, "{hook}");
+        let body: Value = serde_json::from_str(hook["body"].as_str().unwrap()).unwrap();
+        let mut errors = Vec::new();
+        c.validate(&schema, &body, "webhook", &mut errors);
+        assert!(errors.is_empty(), "{errors:?}\n{body}");
+    }
 }
 
 /// The checker itself catches what it claims to: a missing required field, a wrong type,
@@ -308,6 +338,25 @@ fn the_checker_rejects_mismatches() {
     let mut errors = Vec::new();
     c.validate(&schema, &good, "body", &mut errors);
     assert!(errors.is_empty(), "{errors:?}");
+    // The two webhooks that are not order status changes.
+    let event = json!({"$ref": "#/components/schemas/WebhookEvent"});
+    let code = json!({"id": "evt_1_code_2", "object": "event", "type": "verification_code.requested",
+        "created": 1, "data": {"order_id": "1", "send_id": "2", "auth_type": "MOBILE",
+        "to": "18600000001", "code": "123456", "at_ms": 1, "expires_at_ms": 2}});
+    let withdrawal = json!({"id": "evt_wd_1", "object": "event", "type": "withdrawal.requested",
+        "created": 1, "data": {"object": "withdrawal", "id": "wd_1", "user_id": "u", "amount": 100,
+        "currency": "CNY", "account": {}, "month": "2026-11", "status": "requested",
+        "created_ms": 1, "order_id": "1"}});
+    for good in [&code, &withdrawal] {
+        let mut errors = Vec::new();
+        c.validate(&event, good, "webhook", &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+    let mut no_code = code.clone();
+    no_code["data"].as_object_mut().unwrap().remove("code");
+    let mut errors = Vec::new();
+    c.validate(&event, &no_code, "webhook", &mut errors);
+    assert!(!errors.is_empty(), "accepted {no_code}");
     for bad in [
         json!({"object": "client_secret", "order_id": "1", "client_secret": "kcs_x"}),
         json!({"object": "client_secret", "order_id": 1, "client_secret": "kcs_x", "expires_at": 1}),

@@ -17,7 +17,7 @@ use crate::cmd::{cargo, exec, root, target_dir, Result};
 use crate::{setup, widget};
 
 /// file, raw bytes, gzip -9 bytes, brotli bytes (when brotli is installed).
-type Row = (&'static str, usize, usize, Option<usize>);
+type Row = (String, usize, usize, Option<usize>);
 
 pub fn run(args: &[String]) -> Result {
     let (widget, crypto, edge) = match args.first().map(String::as_str) {
@@ -153,8 +153,12 @@ fn openssl_rsa2048() -> Option<(f64, f64)> {
 fn widget_sizes() -> Result<(serde_json::Value, String)> {
     let out = widget::build_bundle()?;
     let mut rows: Vec<Row> = Vec::new();
-    for file in ["kassa_bg.wasm", "kassa.js"] {
-        let bytes = std::fs::read(out.join(file)).map_err(|e| format!("{file}: {e}"))?;
+    // Everything a page loads: the module, the wasm, and the module snippets it imports
+    // (`<kassa-checkout>`'s `element.js`).
+    let mut files = vec!["kassa_bg.wasm".to_owned(), "kassa.js".to_owned()];
+    files.extend(snippets(&out, &out.join("snippets"))?);
+    for file in files {
+        let bytes = std::fs::read(out.join(&file)).map_err(|e| format!("{file}: {e}"))?;
         rows.push((
             file,
             bytes.len(),
@@ -188,6 +192,25 @@ fn widget_sizes() -> Result<(serde_json::Value, String)> {
         total(|r| r.2)
     );
     Ok((json, md))
+}
+
+/// The `.js` files under `dir`, as paths relative to `base`, sorted.
+fn snippets(base: &Path, dir: &Path) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(found);
+    };
+    for entry in entries {
+        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        if path.is_dir() {
+            found.extend(snippets(base, &path)?);
+        } else if path.extension().is_some_and(|e| e == "js") {
+            let rel = path.strip_prefix(base).unwrap_or(&path);
+            found.push(rel.display().to_string());
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 fn write(path: &Path, text: &str) -> Result {
