@@ -9,7 +9,7 @@
 //! "SMS" codes), so a person trying the demo can read the code the edge sent.
 //!
 //! Nothing from the browser reaches the merchant API unchecked: the page picks a product
-//! from a fixed catalogue ([`PRODUCTS`]), a shopper id (a number: S2 `userId`s are longs) and an
+//! from a fixed catalogue ([`PRODUCTS`]), a shopper id (the merchant's text) and an
 //! expiry within bounds; the backend decides prices.
 
 pub mod http1;
@@ -279,10 +279,20 @@ fn read_body(req: &Request) -> Result<Value, Resp> {
     serde_json::from_slice(body).map_err(|e| error(400, "body", &format!("not JSON: {e}")))
 }
 
-/// Shopper ids are S2 `userId`s, which are longs (the widget decodes them as such).
+/// Shopper ids are the merchant's own text (S2 `userId`s reach the widget as strings);
+/// the demo keeps them to characters that are safe in a URL path and an e-mail's local
+/// part, since it builds both from them.
 fn valid_user(id: &str) -> bool {
-    (1..=18).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()) && !id.starts_with('0')
+    // A letter or digit first, so no id is `.` or `..`, a path segment of its own.
+    (1..=64).contains(&id.len())
+        && id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
+
+const USER_RULE: &str =
+    "1 to 64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit";
 
 /// `POST /demo/orders` `{product?, user?, expires_in?}` → `{order, edge}`.
 fn create_order(cfg: &Config, req: &Request) -> Resp {
@@ -296,11 +306,7 @@ fn create_order(cfg: &Config, req: &Request) -> Resp {
     };
     let user = body["user"].as_str().unwrap_or("10001");
     if !valid_user(user) {
-        return error(
-            400,
-            "user",
-            "must be a number (an S2 userId), 1 to 18 digits",
-        );
+        return error(400, "user", USER_RULE);
     }
     let mut order = (product.price)();
     order["channel"] = json!(product.channel);
@@ -330,11 +336,7 @@ fn user_action(cfg: &Config, path: &str) -> Resp {
         return text(404, "not found");
     };
     if !valid_user(user) {
-        return error(
-            400,
-            "user",
-            "must be a number (an S2 userId), 1 to 18 digits",
-        );
+        return error(400, "user", USER_RULE);
     }
     match action {
         "ga" => merchant_api(cfg, "POST", &format!("/v1/users/{user}/ga"), None),
@@ -404,7 +406,7 @@ fn receive_webhook(cfg: &Config, inbox: &Inbox, req: &Request) -> Resp {
 
 #[cfg(test)]
 mod tests {
-    use super::snippet_path;
+    use super::{snippet_path, valid_user};
 
     #[test]
     fn only_snippet_files_are_served() {
@@ -421,6 +423,28 @@ mod tests {
             "/kassa/kassa.js",
         ] {
             assert!(!snippet_path(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn shopper_ids_are_text_safe_in_a_path_and_an_email() {
+        for good in ["10001", "alice", "alice-1000", "a.b_c", &"x".repeat(64)] {
+            assert!(valid_user(good), "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            ".x",
+            "-x",
+            "a/b",
+            "a@b",
+            "a b",
+            "ä",
+            "%2F",
+            &"x".repeat(65),
+        ] {
+            assert!(!valid_user(bad), "{bad}");
         }
     }
 }
