@@ -227,6 +227,18 @@ fn pay_flow_against_the_sandbox() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status"], "PROCESSING");
     assert_eq!(counter(&http, &sb, "wallet.pay"), 3);
+    // The same accepted code again, on the user's next order (SPEC 6: no reuse of an
+    // accepted TOTP step; the code is still inside its ±1 step window, so only the reuse
+    // rule can refuse it): refused as a wrong code, nothing charged.
+    let (id, secret) = create(&http, &url, "u-pay-ga");
+    let b = json!({"order_id": id, "verify_code": totp.code_at(now)});
+    let (s, v) = pay(&http, &url, &secret, None, &b);
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (400, Some("wrong_verify_code")),
+        "{v}"
+    );
+    assert_eq!(counter(&http, &sb, "wallet.pay"), 3);
 
     // quick_pay: no code and risk wants one (an untrusted user, a new device) → need2FA,
     // nothing attempted; with the code → attempted, not yet finished.
