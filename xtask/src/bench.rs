@@ -156,7 +156,12 @@ fn widget_sizes() -> Result<(serde_json::Value, String)> {
     // Everything a page loads: the module, the wasm, and the module snippets it imports
     // (`<kassa-checkout>`'s `element.js`).
     let mut files = vec!["kassa_bg.wasm".to_owned(), "kassa.js".to_owned()];
-    files.extend(snippets(&out, &out.join("snippets"))?);
+    let mut snippets: Vec<String> = widget::snippet_scripts(&out.join("snippets"))?
+        .iter()
+        .map(|p| p.strip_prefix(&out).unwrap_or(p).display().to_string())
+        .collect();
+    snippets.sort();
+    files.extend(snippets);
     for file in files {
         let bytes = std::fs::read(out.join(&file)).map_err(|e| format!("{file}: {e}"))?;
         rows.push((
@@ -192,25 +197,6 @@ fn widget_sizes() -> Result<(serde_json::Value, String)> {
         total(|r| r.2)
     );
     Ok((json, md))
-}
-
-/// The `.js` files under `dir`, as paths relative to `base`, sorted.
-fn snippets(base: &Path, dir: &Path) -> Result<Vec<String>> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(found);
-    };
-    for entry in entries {
-        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
-        if path.is_dir() {
-            found.extend(snippets(base, &path)?);
-        } else if path.extension().is_some_and(|e| e == "js") {
-            let rel = path.strip_prefix(base).unwrap_or(&path);
-            found.push(rel.display().to_string());
-        }
-    }
-    found.sort();
-    Ok(found)
 }
 
 fn write(path: &Path, text: &str) -> Result {

@@ -93,7 +93,7 @@ pub fn build_bundle() -> Result<PathBuf> {
 }
 
 /// The `.js` files under `dir` (wasm-bindgen's `snippets/<crate>/src/…`).
-fn snippet_scripts(dir: &std::path::Path) -> Result<Vec<PathBuf>> {
+pub fn snippet_scripts(dir: &std::path::Path) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(found);
