@@ -22,11 +22,9 @@ use serde::Deserialize;
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result, Storage, Stub};
 
-use kassa_shared::risk::{client_ip, VelocityWindow, VELOCITY_WINDOW_MS};
+use kassa_shared::risk::{client_ip, VelocityWindow};
 
 use crate::error::EdgeError;
-
-const VELOCITY_KEY: &str = "velocity";
 
 /// One address bucket's window as `pay` sees it; `stub` is `None` when the per-IP rule
 /// is disabled (nothing read, nothing recorded).
@@ -79,16 +77,9 @@ impl IpObject {
     }
 }
 
-async fn window(storage: &Storage) -> Result<VelocityWindow, EdgeError> {
-    Ok(match storage.get::<String>(VELOCITY_KEY).await? {
-        Some(s) => serde_json::from_str(&s)?,
-        None => VelocityWindow::default(),
-    })
-}
-
 async fn route(storage: &Storage, mut req: Request) -> Result<Response, EdgeError> {
     match (req.method(), req.path().as_str()) {
-        (Method::Get, "/velocity") => Ok(Response::from_json(&window(storage).await?)?),
+        (Method::Get, "/velocity") => Ok(Response::from_json(&super::velocity(storage).await?)?),
         (Method::Post, "/attempts") => {
             #[derive(Deserialize)]
             struct Attempt {
@@ -96,16 +87,9 @@ async fn route(storage: &Storage, mut req: Request) -> Result<Response, EdgeErro
                 limit: u32,
             }
             let a: Attempt = serde_json::from_str(&req.text().await?)?;
-            let mut velocity = window(storage).await?;
             let limit = usize::try_from(a.limit).unwrap_or(usize::MAX);
-            if velocity.count(a.now_ms, VELOCITY_WINDOW_MS) >= limit {
-                return Ok(Response::from_json(&json!({ "ok": false }))?);
-            }
-            velocity.record(a.now_ms, VELOCITY_WINDOW_MS);
-            storage
-                .put(VELOCITY_KEY, serde_json::to_string(&velocity)?)
-                .await?;
-            Ok(Response::from_json(&json!({ "ok": true }))?)
+            let ok = super::record_attempt(storage, a.now_ms, Some(limit)).await?;
+            Ok(Response::from_json(&json!({ "ok": ok }))?)
         }
         _ => Err(EdgeError::RouteNotFound),
     }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use worker::{Env, Method, Request, RequestInit, Stub};
 
 use kassa_shared::id::Id;
+use kassa_shared::risk::{VelocityWindow, VELOCITY_WINDOW_MS};
 
 use crate::error::EdgeError;
 
@@ -71,6 +72,38 @@ async fn list_order_ids(
         }
     }
     Ok(ids)
+}
+
+/// Where a `UserObject` or an `IpObject` keeps its pay attempts of the sliding 10 min
+/// window (SPEC 5 velocity).
+const VELOCITY_KEY: &str = "velocity";
+
+/// The object's velocity window (empty when nothing was recorded yet).
+async fn velocity(storage: &worker::Storage) -> Result<VelocityWindow, EdgeError> {
+    Ok(match storage.get::<String>(VELOCITY_KEY).await? {
+        Some(s) => serde_json::from_str(&s)?,
+        None => VelocityWindow::default(),
+    })
+}
+
+/// Records a pay attempt at `now_ms` unless the window already holds `limit` (then
+/// `false`, nothing written). Only storage operations stand between the read and the
+/// write, which the object's input gate keeps atomic, so concurrent attempts cannot both
+/// take the last slot.
+async fn record_attempt(
+    storage: &worker::Storage,
+    now_ms: u64,
+    limit: Option<usize>,
+) -> Result<bool, EdgeError> {
+    let mut window = velocity(storage).await?;
+    if limit.is_some_and(|l| window.count(now_ms, VELOCITY_WINDOW_MS) >= l) {
+        return Ok(false);
+    }
+    window.record(now_ms, VELOCITY_WINDOW_MS);
+    storage
+        .put(VELOCITY_KEY, serde_json::to_string(&window)?)
+        .await?;
+    Ok(true)
 }
 
 pub mod ip_object;

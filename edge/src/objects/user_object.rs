@@ -27,7 +27,7 @@ use worker::{Env, Method, Request, Response, Result};
 
 use kassa_shared::crypto::totp::Totp;
 use kassa_shared::id::Id;
-use kassa_shared::risk::{VelocityWindow, VELOCITY_WINDOW_MS};
+use kassa_shared::risk::VelocityWindow;
 use kassa_shared::second_factor::{GaState, SendLimits, SendThrottle};
 
 use super::order_key as key;
@@ -46,8 +46,6 @@ const TRUSTED_KEY: &str = "trusted";
 const DEVICES_KEY: &str = "devices";
 /// Known devices kept per user (oldest dropped first).
 const MAX_DEVICES: usize = 10;
-/// The user's pay attempts in the sliding 10 min window (SPEC 5, per-user velocity).
-const VELOCITY_KEY: &str = "velocity";
 
 /// A user's authenticator enrolment. The secret must be kept to verify codes, so it is
 /// stored; it leaves the object only once, in the enrolment answer.
@@ -205,10 +203,7 @@ impl UserObject {
                     Some(s) => serde_json::from_str(&s)?,
                     None => Vec::new(),
                 };
-                let velocity: VelocityWindow = match storage.get::<String>(VELOCITY_KEY).await? {
-                    Some(s) => serde_json::from_str(&s)?,
-                    None => VelocityWindow::default(),
-                };
+                let velocity = super::velocity(&storage).await?;
                 Ok(Response::from_json(&json!({
                     "ga_enrolled": ga,
                     "trusted": trusted,
@@ -222,15 +217,7 @@ impl UserObject {
                     now_ms: u64,
                 }
                 let a: Attempt = serde_json::from_str(&req.text().await?)?;
-                let mut velocity: VelocityWindow = match storage.get::<String>(VELOCITY_KEY).await?
-                {
-                    Some(s) => serde_json::from_str(&s)?,
-                    None => VelocityWindow::default(),
-                };
-                velocity.record(a.now_ms, VELOCITY_WINDOW_MS);
-                storage
-                    .put(VELOCITY_KEY, serde_json::to_string(&velocity)?)
-                    .await?;
+                super::record_attempt(&storage, a.now_ms, None).await?;
                 Ok(Response::from_json(&json!({ "ok": true }))?)
             }
             (Method::Post, "/trusted") => {
