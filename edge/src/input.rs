@@ -2,6 +2,8 @@
 //! 400 naming the missing or invalid field). Every handler reads its body through
 //! [`json_object`], so the limits hold on every route.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 use worker::Request;
 
@@ -112,4 +114,20 @@ pub fn opt_integer(
             )),
         },
     }
+}
+
+/// The query string's parameters, each one of `known` (any other is a 400 naming it,
+/// so a misspelt filter is not silently ignored); a repeated one keeps its last value.
+pub fn query(req: &Request, known: &[&str]) -> Result<BTreeMap<String, String>, EdgeError> {
+    let mut out = BTreeMap::new();
+    for (k, v) in req.url()?.query_pairs() {
+        if !known.contains(&k.as_ref()) {
+            return Err(EdgeError::bad(
+                k.as_ref(),
+                format!("{k}: unknown parameter"),
+            ));
+        }
+        out.insert(k.into_owned(), v.into_owned());
+    }
+    Ok(out)
 }

@@ -20,7 +20,7 @@ use kassa_shared::order::{Order, OrderAmount};
 
 use crate::env::{self, require_merchant};
 use crate::error::{respond, EdgeError};
-use crate::input::{json_object, opt_integer, opt_string, string, string_value};
+use crate::input::{self, json_object, opt_integer, opt_string, string, string_value};
 use crate::objects::order_index::MAX_LIMIT;
 use crate::objects::{call, index_stub, order_stub, user_stub};
 use crate::resources::{order_view, Channel, Item, OrderMeta, StoredOrder, User};
@@ -469,22 +469,6 @@ pub async fn get_order(req: Request, ctx: Ctx) -> Result<Response> {
     )
 }
 
-/// The query string's parameters, each one of `known` (any other is a 400 naming it,
-/// so a misspelt filter is not silently ignored); a repeated one keeps its last value.
-fn query(req: &Request, known: &[&str]) -> Result<BTreeMap<String, String>, EdgeError> {
-    let mut out = BTreeMap::new();
-    for (k, v) in req.url()?.query_pairs() {
-        if !known.contains(&k.as_ref()) {
-            return Err(EdgeError::bad(
-                k.as_ref(),
-                format!("{k}: unknown parameter"),
-            ));
-        }
-        out.insert(k.into_owned(), v.into_owned());
-    }
-    Ok(out)
-}
-
 /// Query parameter `name` as an id, when present.
 fn query_id(q: &BTreeMap<String, String>, name: &'static str) -> Result<Option<Id>, EdgeError> {
     q.get(name)
@@ -497,7 +481,7 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
             require_merchant(&req, &ctx.env)?;
-            let q = query(&req, &["limit", "starting_after"])?;
+            let q = input::query(&req, &["limit", "starting_after"])?;
             let limit = match q.get("limit") {
                 None => 10,
                 Some(v) => v
@@ -751,7 +735,7 @@ pub async fn test_apply_event(mut req: Request, ctx: Ctx) -> Result<Response> {
                 return Err(EdgeError::RouteNotFound);
             }
             let id = merchant_order_id(&req, &ctx)?;
-            let body = crate::input::body_bytes(&mut req).await?;
+            let body = input::body_bytes(&mut req).await?;
             let event: kassa_shared::order::Event = serde_json::from_slice(&body)
                 .map_err(|e| EdgeError::bad("event", format!("event: {e}")))?;
             let v = call(
@@ -777,7 +761,7 @@ pub async fn dev_outbox(req: Request, ctx: Ctx) -> Result<Response> {
                 return Err(EdgeError::RouteNotFound);
             }
             require_merchant(&req, &ctx.env)?;
-            let id = query_id(&query(&req, &["order_id"])?, "order_id")?;
+            let id = query_id(&input::query(&req, &["order_id"])?, "order_id")?;
             let id = id.ok_or_else(|| EdgeError::bad("order_id", "order_id: is required"))?;
             let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/dev_outbox", None).await?;
             Ok(Response::from_json(

@@ -107,17 +107,11 @@ async fn params(req: &mut Request, allowed: &[&str]) -> Result<Map<String, Value
     if req.method() == Method::Post {
         return input::json_object(req, allowed).await;
     }
-    let mut map = Map::new();
-    for (k, v) in req.url()?.query_pairs() {
-        if !allowed.contains(&k.as_ref()) {
-            return Err(EdgeError::bad(
-                k.to_string(),
-                format!("{k}: unknown parameter"),
-            ));
-        }
-        map.insert(k.into_owned(), Value::String(v.into_owned()));
-    }
-    Ok(map)
+    let query = input::query(req, allowed)?;
+    Ok(query
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect())
 }
 
 /// `order_id` as a string or an exact integer (SPEC 2, "Identifiers").
