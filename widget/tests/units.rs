@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kassa_shared::id::Id;
-use kassa_shared::money::{Currency, Money, TokenTable};
+use kassa_shared::money::{Currency, Money};
 use kassa_shared::providers::s2_wallet::status::{Locale, Status};
 use kassa_shared::providers::s2_wallet::wire::{LoadPayDataResponse, Order};
 use kassa_widget::api::{classify_error, decode, ApiError, Client, IdempotencyKey, Method};
@@ -43,24 +43,23 @@ fn fiat_through_intl() {
 
 #[wasm_bindgen_test]
 fn tokens_exact() {
-    let table = TokenTable::builtin();
     assert_eq!(
-        format_token(&table, "amount", "BTC", "0.1575").unwrap(),
+        format_token("amount", "BTC", "0.1575").unwrap(),
         "0.1575 BTC"
     );
     assert_eq!(
-        format_token(&table, "amount", "USDT", "100").unwrap(),
+        format_token("amount", "USDT", "100").unwrap(),
         "100 USDT"
     );
     assert_eq!(
-        format_token(&table, "amount", "ETH", "0.000000000000000001").unwrap(),
+        format_token("amount", "ETH", "0.000000000000000001").unwrap(),
         "0.000000000000000001 ETH"
     );
-    let err = format_token(&table, "amount", "BTC", "0.123456789")
+    let err = format_token("amount", "BTC", "0.123456789")
         .unwrap_err()
         .to_string();
     assert!(err.contains("amount"), "{err}");
-    assert!(format_token(&table, "amount", "DOGE", "1").is_err());
+    assert!(format_token("amount", "DOGE", "1").is_err());
 }
 
 #[wasm_bindgen_test]

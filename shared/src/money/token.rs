@@ -157,6 +157,9 @@ impl fmt::Display for TokenAmount {
     }
 }
 
+/// The tokens every table starts with (SPEC 2 "Money").
+const BUILTIN_TOKENS: [(&str, u32); 3] = [("BTC", 8), ("USDT", 6), ("ETH", 18)];
+
 /// Token symbol → precision. [`TokenTable::builtin`] has BTC 8, USDT 6, ETH 18;
 /// configuration adds more with [`TokenTable::insert`]. Symbols are matched exactly
 /// (case-sensitive), as S2's `tokenId` is written.
@@ -176,11 +179,21 @@ impl TokenTable {
     /// BTC 8, USDT 6, ETH 18.
     #[must_use]
     pub fn builtin() -> Self {
-        let tokens = [("BTC", 8), ("USDT", 6), ("ETH", 18)]
-            .into_iter()
-            .map(|(s, p)| (s.to_owned(), p))
+        let tokens = BUILTIN_TOKENS
+            .iter()
+            .map(|&(s, p)| (s.to_owned(), p))
             .collect();
         Self { tokens }
+    }
+
+    /// The precision of a built-in token, without building a table: the widget knows
+    /// only these, and a map (with its sort and tree code) costs its bundle bytes.
+    #[must_use]
+    pub fn builtin_precision(symbol: &str) -> Option<u32> {
+        BUILTIN_TOKENS
+            .iter()
+            .find(|&&(s, _)| s == symbol)
+            .map(|&(_, p)| p)
     }
 
     /// A table with no tokens (configuration lists them all).

@@ -7,7 +7,7 @@ use js_sys::{Intl, Object, Reflect};
 use wasm_bindgen::JsValue;
 use yew::{function_component, html, Html, Properties};
 
-use kassa_shared::money::{Money, MoneyError, TokenTable};
+use kassa_shared::money::{Money, MoneyError, TokenAmount, TokenTable};
 use kassa_shared::providers::s2_wallet::status::Locale;
 
 use crate::i18n::{bcp47, t, Key};
@@ -33,17 +33,17 @@ pub fn format_fiat(money: Money, locale: Locale) -> String {
 }
 
 /// `"0.1575"` BTC → `"0.1575 BTC"`: the shortest exact decimal, validated against the
-/// token's precision.
+/// built-in token's precision.
 ///
 /// # Errors
 /// The money parser's error naming `field` (unknown token, too many decimals, …).
-pub fn format_token(
-    table: &TokenTable,
-    field: &'static str,
-    symbol: &str,
-    amount: &str,
-) -> Result<String, MoneyError> {
-    let value = table.parse(field, symbol, amount)?;
+pub fn format_token(field: &'static str, symbol: &str, amount: &str) -> Result<String, MoneyError> {
+    let precision =
+        TokenTable::builtin_precision(symbol).ok_or_else(|| MoneyError::UnknownToken {
+            field,
+            symbol: symbol.to_owned(),
+        })?;
+    let value = TokenAmount::parse(field, amount, precision)?;
     Ok(format!("{value} {symbol}"))
 }
 
@@ -65,7 +65,7 @@ pub fn amount(props: &AmountProps) -> Html {
     let text = match &props.value {
         AmountValue::Fiat(m) => format_fiat(*m, props.locale),
         AmountValue::Token { symbol, amount } => {
-            format_token(&TokenTable::builtin(), "amount", symbol, amount).unwrap_or_else(|_| {
+            format_token("amount", symbol, amount).unwrap_or_else(|_| {
                 // An amount we cannot verify is shown as sent, marked, never rounded.
                 format!("{amount} {symbol} ({})", t(props.locale, Key::UnknownToken))
             })
