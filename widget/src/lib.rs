@@ -111,3 +111,12 @@ pub fn mount(element: Element, options: JsValue) -> Result<Handle, JsError> {
         host: element,
     })
 }
+
+/// Talc instead of Rust's default wasm allocator (dlmalloc): the same job in fewer bytes
+/// of the bundle, and faster in talc's wasm benchmarks.
+// SAFETY: the widget runs in a browser's single-threaded wasm (no shared memory, no
+// threads), which is what `TalckWasm` requires.
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+#[global_allocator]
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
