@@ -14,12 +14,12 @@ use crate::events;
 use crate::hooks::{now_ms, use_order_events};
 use crate::i18n::{bcp47, t, Key};
 use crate::screens::code_entry::{notice_text, title_key, CodeEntry};
-use crate::screens::done::{outcome_key, Done};
-use crate::screens::error::NetworkError;
-use crate::screens::loading::Loading;
-use crate::screens::paying::Paying;
-use crate::screens::processing::Processing;
-use crate::screens::summary::Summary;
+use crate::screens::done::{done, outcome_key};
+use crate::screens::error::network_error;
+use crate::screens::loading::loading;
+use crate::screens::paying::paying;
+use crate::screens::processing::processing;
+use crate::screens::summary::summary;
 use crate::state::{Action, CheckoutState, Request, Screen};
 use crate::wire::{PayAnswer, QuickPayAnswer};
 use crate::MountOptions;
@@ -215,29 +215,21 @@ pub fn app(props: &AppProps) -> Html {
         Screen::NetworkError { .. } => "error",
     };
     let body = match (&state.screen, state.data.clone()) {
-        (Screen::Loading, _) => html! { <Loading /> },
-        (Screen::Ready, Some(data)) => html! {
-            <Summary {data} locale={l} {onpay} {oncancel} {onexpired} />
-        },
+        (Screen::Loading, _) => loading(),
+        (Screen::Ready, Some(data)) => summary(&data, l, &onpay, &oncancel, &onexpired),
         (Screen::CodeEntry, Some(data)) => html! {
             <CodeEntry {data} locale={l} notice={state.code_notice.clone()}
                 resend_at_ms={state.resend_at_ms}
                 sending={matches!(state.pending, Some((_, Request::SendCode)))}
                 {onsubmit} {onresend} {oncancel} />
         },
-        (Screen::Paying, _) => html! { <Paying locale={l} /> },
-        (Screen::Processing, data) => html! {
-            <Processing locale={l} status={data.map(|d| d.order_info.status)} />
-        },
-        (Screen::Redirecting, _) => html! { <Paying locale={l} redirecting=true /> },
-        (Screen::Terminal(outcome), _) => html! {
-            <Done locale={l} outcome={outcome.clone()} ontryagain={onpay} />
-        },
-        (Screen::NetworkError { message, .. }, _) => html! {
-            <NetworkError locale={l} message={message.clone()} {onretry} />
-        },
+        (Screen::Paying, _) => paying(l, false),
+        (Screen::Processing, data) => processing(l, data.map(|d| d.order_info.status)),
+        (Screen::Redirecting, _) => paying(l, true),
+        (Screen::Terminal(outcome), _) => done(l, outcome, &onpay),
+        (Screen::NetworkError { message, .. }, _) => network_error(l, message, &onretry),
         // Ready / CodeEntry always have data (the reducer sets it first).
-        (_, None) => html! { <Loading /> },
+        (_, None) => loading(),
     };
     let status = status_text(&state, l);
     html! {

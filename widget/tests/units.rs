@@ -47,10 +47,7 @@ fn tokens_exact() {
         format_token("amount", "BTC", "0.1575").unwrap(),
         "0.1575 BTC"
     );
-    assert_eq!(
-        format_token("amount", "USDT", "100").unwrap(),
-        "100 USDT"
-    );
+    assert_eq!(format_token("amount", "USDT", "100").unwrap(), "100 USDT");
     assert_eq!(
         format_token("amount", "ETH", "0.000000000000000001").unwrap(),
         "0.000000000000000001 ETH"

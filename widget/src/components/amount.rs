@@ -5,7 +5,7 @@
 
 use js_sys::{Intl, Object, Reflect};
 use wasm_bindgen::JsValue;
-use yew::{function_component, html, Html, Properties};
+use yew::{html, Html};
 
 use kassa_shared::money::{Money, MoneyError, TokenAmount, TokenTable};
 use kassa_shared::providers::s2_wallet::status::Locale;
@@ -54,20 +54,16 @@ pub enum AmountValue {
     Token { symbol: String, amount: String },
 }
 
-#[derive(Properties, PartialEq)]
-pub struct AmountProps {
-    pub value: AmountValue,
-    pub locale: Locale,
-}
-
-#[function_component(Amount)]
-pub fn amount(props: &AmountProps) -> Html {
-    let text = match &props.value {
-        AmountValue::Fiat(m) => format_fiat(*m, props.locale),
+/// A plain function, not a component (no state; a component costs its own lifecycle
+/// code in the bundle).
+#[must_use]
+pub fn amount(value: &AmountValue, locale: Locale) -> Html {
+    let text = match value {
+        AmountValue::Fiat(m) => format_fiat(*m, locale),
         AmountValue::Token { symbol, amount } => {
             format_token("amount", symbol, amount).unwrap_or_else(|_| {
                 // An amount we cannot verify is shown as sent, marked, never rounded.
-                format!("{amount} {symbol} ({})", t(props.locale, Key::UnknownToken))
+                format!("{amount} {symbol} ({})", t(locale, Key::UnknownToken))
             })
         }
     };

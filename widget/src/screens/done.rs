@@ -1,19 +1,12 @@
 //! The terminal screens: paid, failed (with a retry while the order is open), expired,
 //! cancelled.
 
-use yew::{function_component, html, Callback, Html, Properties};
+use yew::{html, Callback, Html};
 
 use kassa_shared::providers::s2_wallet::status::Locale;
 
 use crate::i18n::{t, Key};
 use crate::state::Terminal;
-
-#[derive(Properties, PartialEq)]
-pub struct DoneProps {
-    pub locale: Locale,
-    pub outcome: Terminal,
-    pub ontryagain: Callback<()>,
-}
 
 #[must_use]
 pub fn outcome_key(outcome: &Terminal) -> Key {
@@ -36,18 +29,17 @@ pub fn outcome_name(outcome: &Terminal) -> &'static str {
     }
 }
 
-#[function_component(Done)]
-pub fn done(props: &DoneProps) -> Html {
-    let l = props.locale;
-    let class = match props.outcome {
+#[must_use]
+pub fn done(l: Locale, outcome: &Terminal, ontryagain: &Callback<()>) -> Html {
+    let class = match outcome {
         Terminal::Paid => "kassa-done kassa-ok",
         _ => "kassa-done kassa-bad",
     };
     html! {
         <div {class}>
-            <p class="kassa-outcome" data-kassa="outcome">{ t(l, outcome_key(&props.outcome)) }</p>
-            if props.outcome == (Terminal::Failed { retry: true }) {
-                <button type="button" class="kassa-primary" data-kassa="try-again" onclick={props.ontryagain.reform(|_| ())}>
+            <p class="kassa-outcome" data-kassa="outcome">{ t(l, outcome_key(outcome)) }</p>
+            if *outcome == (Terminal::Failed { retry: true }) {
+                <button type="button" class="kassa-primary" data-kassa="try-again" onclick={ontryagain.reform(|_| ())}>
                     { t(l, Key::TryAgain) }
                 </button>
             }

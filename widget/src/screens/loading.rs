@@ -1,8 +1,10 @@
 //! The skeleton shown while `load_pay_data` is in flight.
 
-use yew::{function_component, html, Html};
+use yew::{html, Html};
 
-#[function_component(Loading)]
+/// A plain function, not a component: it has no state, and each component costs the
+/// bundle its own copy of yew's lifecycle code.
+#[must_use]
 pub fn loading() -> Html {
     // Decorative placeholders: the status region says "loading" in words.
     html! {

@@ -1,25 +1,19 @@
 //! Waiting for the provider's verdict, followed live (`use_order_events` in the app).
 
-use yew::{function_component, html, Html, Properties};
+use yew::{html, Html};
 
 use kassa_shared::providers::s2_wallet::status::{Locale, Status};
 
 use crate::i18n::{t, Key};
 
-#[derive(Properties, PartialEq)]
-pub struct ProcessingProps {
-    pub locale: Locale,
-    pub status: Option<Status>,
-}
-
-#[function_component(Processing)]
-pub fn processing(props: &ProcessingProps) -> Html {
+#[must_use]
+pub fn processing(locale: Locale, status: Option<Status>) -> Html {
     html! {
         <div class="kassa-progress">
             <div class="kassa-spinner" aria-hidden="true"></div>
-            <p>{ t(props.locale, Key::Processing) }</p>
-            if let Some(s) = props.status {
-                <p class="kassa-order-status">{ s.label(props.locale) }</p>
+            <p>{ t(locale, Key::Processing) }</p>
+            if let Some(s) = status {
+                <p class="kassa-order-status">{ s.label(locale) }</p>
             }
         </div>
     }

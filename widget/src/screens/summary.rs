@@ -1,46 +1,41 @@
 //! What is being paid: the order's pay and product lines, its status, the time left.
 
-use std::rc::Rc;
-
-use yew::{function_component, html, Callback, Html, Properties};
+use yew::{html, Callback, Html};
 
 use kassa_shared::providers::s2_wallet::status::Locale;
 use kassa_shared::providers::s2_wallet::wire::{LoadPayDataResponse, PayItem};
 
-use crate::components::amount::{Amount, AmountValue};
+use crate::components::amount::{amount, AmountValue};
 use crate::components::countdown::Countdown;
 use crate::i18n::{t, Key};
-
-#[derive(Properties, PartialEq)]
-pub struct SummaryProps {
-    pub data: Rc<LoadPayDataResponse>,
-    pub locale: Locale,
-    pub onpay: Callback<()>,
-    pub oncancel: Callback<()>,
-    pub onexpired: Callback<()>,
-}
 
 pub fn items(items: &[PayItem], locale: Locale) -> Html {
     html! {
         <ul class="kassa-items">
             { for items.iter().map(|item| html! {
                 <li key={item.item_id.to_string()}>
-                    <Amount locale={locale} value={AmountValue::Token {
+                    { amount(&AmountValue::Token {
                         symbol: item.token_id.clone(),
                         amount: item.amount.clone(),
-                    }} />
+                    }, locale) }
                 </li>
             }) }
         </ul>
     }
 }
 
-#[function_component(Summary)]
-pub fn summary(props: &SummaryProps) -> Html {
-    let order = &props.data.order_info;
-    let l = props.locale;
-    let onpay = props.onpay.reform(|_| ());
-    let oncancel = props.oncancel.reform(|_| ());
+/// A plain function, not a component: its state lives in the app and the countdown.
+#[must_use]
+pub fn summary(
+    data: &LoadPayDataResponse,
+    l: Locale,
+    onpay: &Callback<()>,
+    oncancel: &Callback<()>,
+    onexpired: &Callback<()>,
+) -> Html {
+    let order = &data.order_info;
+    let onpay = onpay.reform(|_| ());
+    let oncancel = oncancel.reform(|_| ());
     html! {
         <div class="kassa-summary">
             <p class="kassa-ref">{ &order.client_order_id }</p>
@@ -54,7 +49,7 @@ pub fn summary(props: &SummaryProps) -> Html {
                 { items(&order.product_info, l) }
             }
             <p class="kassa-order-status">{ order.status.label(l) }</p>
-            <Countdown expires_ms={order.expired} locale={l} onexpired={props.onexpired.clone()} />
+            <Countdown expires_ms={order.expired} locale={l} onexpired={onexpired.clone()} />
             <div class="kassa-actions">
                 <button type="button" class="kassa-primary" data-kassa="pay" onclick={onpay}>{ t(l, Key::Pay) }</button>
                 <button type="button" class="kassa-secondary" data-kassa="cancel" onclick={oncancel}>{ t(l, Key::Cancel) }</button>
