@@ -56,7 +56,6 @@ pub enum AmountValue {
 
 /// A plain function, not a component (no state; a component costs its own lifecycle
 /// code in the bundle).
-#[must_use]
 pub fn amount(value: &AmountValue, locale: Locale) -> Html {
     let text = match value {
         AmountValue::Fiat(m) => format_fiat(*m, locale),

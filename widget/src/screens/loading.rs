@@ -4,7 +4,6 @@ use yew::{html, Html};
 
 /// A plain function, not a component: it has no state, and each component costs the
 /// bundle its own copy of yew's lifecycle code.
-#[must_use]
 pub fn loading() -> Html {
     // Decorative placeholders: the status region says "loading" in words.
     html! {

@@ -7,7 +7,6 @@ use kassa_shared::providers::s2_wallet::status::Locale;
 
 use crate::i18n::{t, Key};
 
-#[must_use]
 pub fn paying(locale: Locale, redirecting: bool) -> Html {
     html! {
         <div class="kassa-progress">

@@ -6,7 +6,6 @@ use kassa_shared::providers::s2_wallet::status::{Locale, Status};
 
 use crate::i18n::{t, Key};
 
-#[must_use]
 pub fn processing(locale: Locale, status: Option<Status>) -> Html {
     html! {
         <div class="kassa-progress">

@@ -25,7 +25,6 @@ pub fn items(items: &[PayItem], locale: Locale) -> Html {
 }
 
 /// A plain function, not a component: its state lives in the app and the countdown.
-#[must_use]
 pub fn summary(
     data: &LoadPayDataResponse,
     l: Locale,
