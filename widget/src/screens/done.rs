@@ -29,7 +29,6 @@ pub fn outcome_name(outcome: &Terminal) -> &'static str {
     }
 }
 
-#[must_use]
 pub fn done(l: Locale, outcome: &Terminal, ontryagain: &Callback<()>) -> Html {
     let class = match outcome {
         Terminal::Paid => "kassa-done kassa-ok",

@@ -6,7 +6,6 @@ use kassa_shared::providers::s2_wallet::status::Locale;
 
 use crate::i18n::{t, Key};
 
-#[must_use]
 pub fn network_error(l: Locale, message: &str, onretry: &Callback<()>) -> Html {
     html! {
         <div class="kassa-done kassa-bad">
