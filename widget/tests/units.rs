@@ -75,6 +75,17 @@ fn i18n_tables_complete() {
         let s = tf(locale, Key::WrongCodeAttempts, &[("n", "3")]);
         assert!(s.contains('3') && !s.contains("{n}"), "{s}");
     }
+    // A value is inserted as text (never expanded again); an unknown or missing
+    // placeholder stays as written.
+    assert_eq!(
+        tf(Locale::EnUs, Key::CodeSentTo, &[("to", "a{to}b")]),
+        "Code sent to a{to}b."
+    );
+    assert_eq!(tf(Locale::EnUs, Key::CodeSentTo, &[]), "Code sent to {to}.");
+    assert_eq!(
+        tf(Locale::EnUs, Key::ExpiresIn, &[("to", "x"), ("time", "1:00")]),
+        "Expires in 1:00"
+    );
     assert_eq!(Status::WaitForPayment.label(Locale::ZhCn), "待支付");
 }
 

@@ -106,14 +106,32 @@ pub fn t(locale: Locale, key: Key) -> &'static str {
         .unwrap_or("")
 }
 
-/// `t` with `{name}` placeholders filled in.
+/// `t` with `{name}` placeholders filled in; an unknown placeholder stays as written.
+/// One pass over the template, splitting at `{` and `}` (chars): a substring search
+/// (`str::replace`) would link core's two-way searcher into the bundle for this alone.
 #[must_use]
 pub fn tf(locale: Locale, key: Key, args: &[(&str, &str)]) -> String {
-    let mut s = t(locale, key).to_owned();
-    for (name, value) in args {
-        s = s.replace(&format!("{{{name}}}"), value);
+    let mut out = String::new();
+    let mut rest = t(locale, key);
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        let value = after.split_once('}').and_then(|(name, tail)| {
+            let (_, value) = args.iter().find(|(n, _)| *n == name)?;
+            Some((*value, tail))
+        });
+        match value {
+            Some((value, tail)) => {
+                out.push_str(value);
+                rest = tail;
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
-    s
+    out.push_str(rest);
+    out
 }
 
 fn lookup(table: &[(Key, &'static str)], key: Key) -> Option<&'static str> {
