@@ -31,8 +31,8 @@ pub use element::define_element;
 pub use options::{MountOptions, Scheme, Theme};
 
 /// Styles live in the shadow root; theming goes through the `--kassa-*` custom
-/// properties documented at the top of the file.
-pub const STYLE: &str = include_str!("style.css");
+/// properties documented at the top of `style.css` (embedded minified, `build.rs`).
+pub const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
 
 /// What `mount` returns to the page.
 #[wasm_bindgen]

@@ -83,7 +83,11 @@ fn i18n_tables_complete() {
     );
     assert_eq!(tf(Locale::EnUs, Key::CodeSentTo, &[]), "Code sent to {to}.");
     assert_eq!(
-        tf(Locale::EnUs, Key::ExpiresIn, &[("to", "x"), ("time", "1:00")]),
+        tf(
+            Locale::EnUs,
+            Key::ExpiresIn,
+            &[("to", "x"), ("time", "1:00")]
+        ),
         "Expires in 1:00"
     );
     assert_eq!(Status::WaitForPayment.label(Locale::ZhCn), "待支付");
@@ -454,17 +458,17 @@ fn pushed_status_messages() {
     assert_eq!(parse_status_message("not json"), None);
 }
 
-/// The hex default of `--kassa-<name>` in `css`: the first `var(--kassa-name, #xxxxxx)`,
-/// or for `dark` the `.kassa-dark` block's `--kassa-name: #xxxxxx;`.
+/// The hex default of `--kassa-<name>` in `css` (minified by `build.rs`): the first
+/// `var(--kassa-name,#xxxxxx)`, or for `dark` the `.kassa-dark` block's `--kassa-name:#xxxxxx`.
 fn colour(css: &str, name: &str, dark: bool) -> [f64; 3] {
     let hex = if dark {
-        let block = &css[css.find(".kassa-dark {").unwrap()..];
+        let block = &css[css.find(".kassa-dark{").unwrap()..];
         let block = &block[..block.find('}').unwrap()];
-        let needle = format!("--kassa-{name}: #");
+        let needle = format!("--kassa-{name}:#");
         let at = block.find(&needle).unwrap() + needle.len();
         &block[at..at + 6]
     } else {
-        let needle = format!("var(--kassa-{name}, #");
+        let needle = format!("var(--kassa-{name},#");
         let at = css.find(&needle).unwrap() + needle.len();
         &css[at..at + 6]
     };
