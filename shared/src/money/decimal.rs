@@ -208,5 +208,28 @@ mod tests {
         assert_eq!(format_units(15_750_000, 8, true), "0.1575");
         assert_eq!(format_units(10_000_000_000, 8, true), "100");
         assert_eq!(format_units(7, 0, false), "7");
+        assert_eq!(format_units(0, 0, true), "0");
+        assert_eq!(format_units(1, 18, true), "0.000000000000000001");
+        assert_eq!(format_units(100, 2, true), "1");
+        assert_eq!(
+            format_units(u128::MAX, 0, false),
+            "340282366920938463463374607431768211455"
+        );
+        assert_eq!(
+            format_units(u128::MAX, 18, true),
+            "340282366920938463463.374607431768211455"
+        );
+    }
+
+    proptest::proptest! {
+        /// The digits agree with core's formatting, and parse back to the same units.
+        #[test]
+        fn formats_like_core_and_round_trips(units: u128, scale in 0u32..=30, trim: bool) {
+            let s = format_units(units, scale, trim);
+            let digits: String = s.chars().filter(|&c| c != '.').collect();
+            let core = units.to_string();
+            proptest::prop_assert!(core.starts_with(digits.trim_start_matches('0')));
+            proptest::prop_assert_eq!(parse_units("amount", &s, scale, true), Ok(units));
+        }
     }
 }
