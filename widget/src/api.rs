@@ -26,7 +26,7 @@ impl IdempotencyKey {
     pub fn generate() -> Result<Self, ApiError> {
         let mut bytes = [0u8; 16];
         // The error's text is not used: its Display carries every platform's messages.
-        getrandom::getrandom(&mut bytes)
+        getrandom::fill(&mut bytes)
             .map_err(|_| ApiError::Random("crypto.getRandomValues is unavailable".to_owned()))?;
         Ok(Self::from_bytes(bytes))
     }

@@ -48,7 +48,7 @@ pub fn id() -> Option<String> {
         Some(id) => id,
         None => {
             let mut bytes = [0u8; 16];
-            getrandom::getrandom(&mut bytes).ok()?;
+            getrandom::fill(&mut bytes).ok()?;
             crate::api::hex(&bytes)
         }
     };
