@@ -6,9 +6,9 @@
 //! linked in far more than these few calls — serde_json (its WebSocket takes the
 //! protocols through `JsValue::from_serde`), the `std::io::ErrorKind` message table,
 //! `http`'s method names, thiserror's `Display` impls and a futures mpsc channel per
-//! socket. The request's init and headers are plain objects set with `Reflect`, which the
-//! widget already imports, rather than `RequestInit`/`Headers` setters, each of which is
-//! one more JS import.
+//! socket (together 8.7 KB of the gzipped wasm and glue). The request's init and headers
+//! are plain objects set with `Reflect`, which the widget already imports: the
+//! `RequestInit`/`Headers` setters are one JS import each and measured 164 B gzip more.
 
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
