@@ -1,6 +1,7 @@
 //! The only module that talks to the edge (SPEC 3.1, S2 shapes): it builds each request
 //! as a plain value ([`ApiRequest`]) that tests can inspect, and [`send`] carries it out
-//! with `gloo-net`. Nothing else in the widget knows a URL or a header.
+//! with the browser's `fetch` ([`crate::net`]). Nothing else in the widget knows a URL
+//! or a header.
 //!
 //! Answers are read with the browser's `JSON.parse` into the S2 types ([`crate::wire`]);
 //! errors from the edge's widget envelope `{status, code, message, field,
@@ -371,37 +372,11 @@ pub fn classify_error(status: u16, body: &str) -> ApiError {
 /// [`ApiError::Network`] without an answer, [`classify_error`] for non-2xx,
 /// [`ApiError::Decode`] for a body that is not a `T`.
 pub async fn send<T: Decode>(req: &ApiRequest, what: &'static str) -> Result<T, ApiError> {
-    use gloo_net::http::RequestBuilder;
-    let mut builder = match req.method {
-        Method::Get => RequestBuilder::new(&req.url).method(gloo_net::http::Method::GET),
-        Method::Post => RequestBuilder::new(&req.url).method(gloo_net::http::Method::POST),
-    };
-    for (name, value) in &req.headers {
-        builder = builder.header(name, value);
-    }
-    let request = match &req.body {
-        Some(body) => builder.body(body.as_str()),
-        None => builder.build(),
-    }
-    .map_err(network)?;
-    let response = request.send().await.map_err(network)?;
-    let status = response.status();
-    let text = response.text().await.map_err(network)?;
+    let (status, text) = crate::net::fetch(req).await.map_err(ApiError::Network)?;
     if !(200..300).contains(&status) {
         return Err(classify_error(status, &text));
     }
     decode(&text, what)
-}
-
-/// The browser's own words for a failed fetch. Not `gloo_net::Error`'s `Display`: its
-/// serde variant (enabled by yew's `gloo`) would link serde_json's messages back in.
-fn network(e: gloo_net::Error) -> ApiError {
-    ApiError::Network(match e {
-        gloo_net::Error::JsError(js) => js.message,
-        gloo_net::Error::GlooError(s) => s,
-        #[allow(unreachable_patterns)] // `SerdeError` exists when gloo-net's `json` is on.
-        _ => "the answer could not be read".to_owned(),
-    })
 }
 
 /// Reads a `T` from a 2xx answer's text.

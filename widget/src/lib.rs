@@ -19,6 +19,7 @@ pub mod events;
 pub mod hooks;
 pub mod i18n;
 pub mod json;
+pub mod net;
 mod options;
 pub mod redirect;
 pub mod screens;

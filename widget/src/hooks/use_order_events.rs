@@ -5,16 +5,13 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_util::future::{select, Either};
-use futures_util::StreamExt;
-use gloo_net::websocket::futures::WebSocket;
-use gloo_net::websocket::Message;
 use yew::{hook, use_effect_with, Callback};
 
 use kassa_shared::providers::s2_wallet::status::Status;
 use kassa_shared::providers::s2_wallet::wire::LoadPayDataResponse;
 
 use crate::api::{self, Client};
+use crate::net::{Inbox, Next, Socket};
 
 const POLL_EVERY: Duration = Duration::from_secs(2);
 
@@ -26,59 +23,46 @@ pub fn parse_status_message(text: &str) -> Option<Status> {
 }
 
 /// While `active`, reports each status the edge knows for the order to `on_status`.
+/// Tearing the effect down stops the task: the socket is detached and closed, the poll
+/// timer cleared, and no status is reported after that.
 #[hook]
 pub fn use_order_events(client: Rc<Client>, active: bool, on_status: Callback<Status>) {
     use_effect_with(active, move |active| {
-        let (stop, stopped) = futures_channel::oneshot::channel::<()>();
+        let inbox = Inbox::default();
         if *active {
-            wasm_bindgen_futures::spawn_local(follow(client, on_status, stopped));
+            wasm_bindgen_futures::spawn_local(follow(client, on_status, inbox.clone()));
         }
-        move || {
-            let _ = stop.send(());
-        }
+        move || inbox.stop()
     });
 }
 
-async fn follow(
-    client: Rc<Client>,
-    on_status: Callback<Status>,
-    mut stopped: futures_channel::oneshot::Receiver<()>,
-) {
+async fn follow(client: Rc<Client>, on_status: Callback<Status>, inbox: Inbox) {
     // One poll first: a status may have changed before the socket is up.
-    poll_once(&client, &on_status).await;
-    let protocols = client.events_protocols();
-    if let Ok(mut ws) = WebSocket::open_with_protocols(&client.events_url(), &protocols) {
+    poll_once(&client, &on_status, &inbox).await;
+    if let Some(_socket) = Socket::open(&client.events_url(), &client.events_protocols(), &inbox) {
         loop {
-            match select(ws.next(), &mut stopped).await {
-                Either::Left((Some(Ok(Message::Text(text))), _)) => {
+            match inbox.next().await {
+                Next::Frame(text) => {
                     if let Some(status) = parse_status_message(&text) {
                         on_status.emit(status);
                     }
                 }
-                Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
-                // Closed or failed: fall through to polling.
-                Either::Left((Some(Err(_)) | None, _)) => break,
-                Either::Right(_) => {
-                    let _ = ws.close(None, None);
-                    return;
-                }
+                // Failed or closed: `_socket` is dropped and polling takes over.
+                Next::Ended => break,
+                Next::Stopped => return,
             }
         }
     }
-    loop {
-        let sleep = Box::pin(yew::platform::time::sleep(POLL_EVERY));
-        if let Either::Right(_) = select(sleep, &mut stopped).await {
-            return;
-        }
-        poll_once(&client, &on_status).await;
+    while !inbox.sleep(POLL_EVERY).await {
+        poll_once(&client, &on_status, &inbox).await;
     }
 }
 
-async fn poll_once(client: &Client, on_status: &Callback<Status>) {
+async fn poll_once(client: &Client, on_status: &Callback<Status>, inbox: &Inbox) {
     // A failed poll is not shown: the next one, 2 s later, is the retry.
-    if let Ok(data) =
-        api::send::<LoadPayDataResponse>(&client.load_pay_data(), "load_pay_data").await
-    {
+    let answer = api::send::<LoadPayDataResponse>(&client.load_pay_data(), "load_pay_data").await;
+    // An answer that lands after the stop is dropped: the widget may be gone.
+    if let (Ok(data), false) = (answer, inbox.stopped()) {
         on_status.emit(data.order_info.status);
     }
 }
