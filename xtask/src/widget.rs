@@ -1,5 +1,5 @@
 //! Builds the two wasm artefacts: the edge Worker (worker-build) and the widget bundle
-//! (cargo → wasm-bindgen --target web → wasm-opt -O1 → esbuild --minify on the JS).
+//! (cargo → wasm-bindgen --target web → wasm-opt -O1 -s 1 → esbuild --minify on the JS).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -56,13 +56,14 @@ pub fn build_bundle() -> Result<PathBuf> {
             .arg(&wasm),
     )?;
     let bundle = out.join("kassa_bg.wasm");
-    // -O1, not -Oz: what a shopper downloads is the gzip, and -Oz's size passes (heavier
-    // inlining and code folding) make the module a few % smaller raw but ~4 % *larger*
-    // gzipped — measured on this bundle: -Oz 326 187 B / 136 848 B gz, -O1 --converge
-    // 356 238 B / 131 572 B gz (bench/REPORT.md has the current figures).
+    // -O1 (shrink level 1, plus redundant-set elimination and tail folding), not -Oz:
+    // what a shopper downloads is the gzip, and -Oz's heavier inlining makes the module
+    // smaller raw but larger gzipped. Measured on this bundle (2026-11-23): -Oz 268 603 B
+    // / 115 054 B gz; -O1 --converge 289 460 / 109 812; these passes 287 827 / 109 369
+    // (bench/REPORT.md has the current figures).
     exec(
         Command::new(npm_bin("wasm-opt"))
-            .args(["-O1", "--converge"])
+            .args(["-O1", "-s", "1", "--converge", "--rse", "--vacuum", "--code-folding"])
             .args(WASM_FEATURES)
             .arg(&bundle)
             .arg("-o")
