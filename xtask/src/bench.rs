@@ -208,7 +208,10 @@ fn widget_sizes() -> Result<serde_json::Value> {
 const WIDGET_TARGET_GZIP: u64 = 120 * 1024;
 
 fn widget_table(json: &serde_json::Value) -> String {
-    let n = |v: &serde_json::Value| v.as_u64().map_or_else(|| "n/a".to_owned(), |n| n.to_string());
+    let n = |v: &serde_json::Value| {
+        v.as_u64()
+            .map_or_else(|| "n/a".to_owned(), |n| n.to_string())
+    };
     let mut md = String::from(
         "\n## Widget bundle (bytes)\n\n| file | raw | gzip -9 | brotli |\n|---|---:|---:|---:|\n",
     );

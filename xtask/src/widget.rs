@@ -63,7 +63,15 @@ pub fn build_bundle() -> Result<PathBuf> {
     // (bench/REPORT.md has the current figures).
     exec(
         Command::new(npm_bin("wasm-opt"))
-            .args(["-O1", "-s", "1", "--converge", "--rse", "--vacuum", "--code-folding"])
+            .args([
+                "-O1",
+                "-s",
+                "1",
+                "--converge",
+                "--rse",
+                "--vacuum",
+                "--code-folding",
+            ])
             .args(WASM_FEATURES)
             .arg(&bundle)
             .arg("-o")
