@@ -4,7 +4,22 @@
 use kassa_shared::crypto::ct;
 use worker::{Env, Request};
 
+use crate::channels::{ChannelConfig, ConfigError};
 use crate::error::EdgeError;
+
+/// The providers' configuration (`channels/config.rs`); a refused one is an internal
+/// error naming the variable. Here, not in `channels/`, which stays free of the edge's
+/// error type so the browser tests can compile it alone.
+pub fn channels(env: &Env) -> Result<ChannelConfig, EdgeError> {
+    ChannelConfig::from_env(env)
+        .map_err(|e| EdgeError::Internal(format!("channel configuration: {e}")))
+}
+
+/// One channel's part of the configuration was refused (`name` as in the message:
+/// `paytm`, `pingpp`, …).
+pub fn channel_refused(name: &str, e: &ConfigError) -> EdgeError {
+    EdgeError::Internal(format!("{name} configuration: {e}"))
+}
 
 /// A secret's value; a missing secret is a configuration error, never a default.
 pub fn secret(env: &Env, name: &'static str) -> Result<String, EdgeError> {

@@ -30,7 +30,6 @@ use kassa_shared::providers::{s1_paytm, s2_wallet, s3_lianshang, s4_pingpp};
 use serde_json::{json, Value};
 use worker::{Env, Headers, Method, Request, Response, Result, RouteContext};
 
-use crate::channels::ChannelConfig;
 use crate::env;
 use crate::error::EdgeError;
 use crate::input;
@@ -81,10 +80,6 @@ fn refusal(provider: Provider, e: EdgeError) -> Answer {
 
 fn header(req: &Request, name: &str) -> String {
     req.headers().get(name).ok().flatten().unwrap_or_default()
-}
-
-fn config(env: &Env) -> Result<ChannelConfig, EdgeError> {
-    ChannelConfig::from_env(env).map_err(|e| EdgeError::Internal(format!("channels: {e}")))
 }
 
 fn not_configured(e: impl std::fmt::Display) -> EdgeError {
@@ -168,12 +163,12 @@ fn verify(
 ) -> Result<Result<VerifiedCallback, CallbackError>, EdgeError> {
     Ok(match provider {
         Provider::Paytm => {
-            let channels = config(env)?;
+            let channels = env::channels(env)?;
             let cfg = channels.paytm().map_err(not_configured)?;
             s1_paytm::callback::verify(content_type, body, cfg.merchant_key.as_bytes())
         }
         Provider::Lianshang => {
-            let channels = config(env)?;
+            let channels = env::channels(env)?;
             let cfg = channels.s3().map_err(not_configured)?;
             s3_lianshang::callback::verify(body, &cfg.platform_public_key)
         }
@@ -191,7 +186,7 @@ fn verify(
             s4_pingpp::callback::verify(body, &signature, &key)
         }
         Provider::Wallet => {
-            let channels = config(env)?;
+            let channels = env::channels(env)?;
             let cfg = channels.wallet().map_err(not_configured)?;
             s2_wallet::callback::verify(body, &cfg.wallet_public_key, &TokenTable::builtin())
         }

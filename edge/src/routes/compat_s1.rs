@@ -33,7 +33,7 @@ use kassa_shared::order::{Event, EventKind, OrderAmount};
 use kassa_shared::providers::s1_paytm::status::Status;
 use kassa_shared::providers::s1_paytm::wire::{Envelope, PreOrderRequest};
 
-use crate::channels::{paytm, s0, ChannelConfig};
+use crate::channels::{paytm, s0};
 use crate::env::{self, bearer};
 use crate::error::{respond_s1, EdgeError};
 use crate::input;
@@ -93,14 +93,11 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
     }
     let money = Money::new(Currency::Inr, amount);
     // Configuration is checked before anything is created.
-    let channels = ChannelConfig::from_env(&ctx.env)
-        .map_err(|e| EdgeError::Internal(format!("channel configuration: {e}")))?;
+    let channels = env::channels(&ctx.env)?;
     let paytm_cfg = channels
         .paytm()
-        .map_err(|e| EdgeError::Internal(format!("paytm configuration: {e}")))?;
-    let s0_cfg = channels
-        .s0()
-        .map_err(|e| EdgeError::Internal(format!("S0 configuration: {e}")))?;
+        .map_err(|e| env::channel_refused("paytm", &e))?;
+    let s0_cfg = channels.s0().map_err(|e| env::channel_refused("S0", &e))?;
 
     let mut metadata = std::collections::BTreeMap::new();
     metadata.insert("s1_product_id".to_owned(), product_id);

@@ -33,7 +33,7 @@ use kassa_shared::providers::s1_paytm::callback as paytm_callback;
 use kassa_shared::providers::s2_wallet::notify::NotifyStatus;
 
 use super::*;
-use crate::channels::{paytm, pingpp, wallet, ChannelConfig, ConfigError};
+use crate::channels::{paytm, pingpp, wallet, ConfigError};
 use crate::resources::Channel;
 
 const fn channel_of(p: Provider) -> Channel {
@@ -129,8 +129,7 @@ impl OrderObject {
         if cb.provider == Provider::Lianshang {
             return Ok(cb.clone());
         }
-        let channels = ChannelConfig::from_env(&self.env)
-            .map_err(|e| EdgeError::Internal(format!("channel configuration: {e}")))?;
+        let channels = crate::env::channels(&self.env)?;
         let internal = |e: ConfigError| EdgeError::Internal(e.to_string());
         match cb.provider {
             Provider::Paytm => {

@@ -140,7 +140,7 @@ impl OrderObject {
         use kassa_shared::risk::{self, RiskInput};
         use kassa_shared::second_factor::WrongCodeLock;
 
-        use crate::channels::{s0, ChannelConfig};
+        use crate::channels::s0;
         use crate::routes::widget_api::{risk_amount, risk_config, s2_order};
 
         let stored = self.require_order().await?;
@@ -275,8 +275,7 @@ impl OrderObject {
         }
 
         // S0 prePayCheck: fail closed on anything but a clear approval.
-        let channels = ChannelConfig::from_env(&self.env)
-            .map_err(|e| EdgeError::Internal(format!("channel configuration: {e}")))?;
+        let channels = crate::env::channels(&self.env)?;
         let s0_refused = |detail: String| EdgeError::Conflict {
             code: "s0_refused",
             message: format!("order_id: payment refused by the platform check ({detail})"),
@@ -380,16 +379,14 @@ impl OrderObject {
         reference: ProviderRef,
     ) -> Result<Prepared<'c>, EdgeError> {
         use crate::channels::{paytm, pingpp, s3_lianshang};
+        use crate::env::channel_refused;
         use crate::resources::Channel;
         use kassa_shared::order::OrderAmount;
 
         let id = stored.order.id();
-        let config = |name: &str, e: crate::channels::ConfigError| {
-            EdgeError::Internal(format!("{name} configuration: {e}"))
-        };
         match (stored.meta.channel, stored.order.amount()) {
             (Channel::Paytm, OrderAmount::Fiat(money)) => {
-                let cfg = channels.paytm().map_err(|e| config("paytm", e))?;
+                let cfg = channels.paytm().map_err(|e| channel_refused("paytm", &e))?;
                 let order = paytm::PaytmOrder {
                     reference,
                     amount: *money,
@@ -407,7 +404,9 @@ impl OrderObject {
                 })))
             }
             (Channel::Pingpp, OrderAmount::Fiat(money)) => {
-                let cfg = channels.pingpp().map_err(|e| config("pingpp", e))?;
+                let cfg = channels
+                    .pingpp()
+                    .map_err(|e| channel_refused("pingpp", &e))?;
                 let order = pingpp::ChargeOrder {
                     reference,
                     amount: *money,
@@ -428,7 +427,9 @@ impl OrderObject {
                 Ok(Prepared::Pingpp(cfg, order))
             }
             (Channel::Lianshang, OrderAmount::Fiat(money)) => {
-                let cfg = channels.s3().map_err(|e| config("lianshang", e))?;
+                let cfg = channels
+                    .s3()
+                    .map_err(|e| channel_refused("lianshang", &e))?;
                 let key = crate::webcrypto::SigningKey::import(cfg.private_key.expose(), cfg.alg)
                     .await
                     .map_err(|e| EdgeError::Internal(format!("KASSA_S3_PRIVATE_KEY: {e}")))?;
@@ -466,7 +467,9 @@ impl OrderObject {
                 Ok(Prepared::Lianshang(cfg, key, order))
             }
             (Channel::Wallet, OrderAmount::Token { token, amount }) => {
-                let cfg = channels.wallet().map_err(|e| config("wallet", e))?;
+                let cfg = channels
+                    .wallet()
+                    .map_err(|e| channel_refused("wallet", &e))?;
                 Ok(Prepared::Wallet(cfg, reference, token.clone(), *amount))
             }
             _ => Err(EdgeError::Conflict {

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use kassa_shared::id::Id;
 
 use super::*;
-use crate::channels::{pingpp, ChannelConfig};
+use crate::channels::pingpp;
 use crate::resources::Channel;
 
 /// Attempt id → Ping++ charge id.
@@ -46,13 +46,18 @@ fn refused(detail: &str) -> EdgeError {
 }
 
 impl OrderObject {
+    /// The Ping++ charges recorded so far, by attempt.
+    async fn charges(&self) -> Result<BTreeMap<Id, String>, EdgeError> {
+        Ok(self.load(CHARGES_KEY).await?.unwrap_or_default())
+    }
+
     /// Remembers the Ping++ charge created for `attempt` (for its refund).
     pub(super) async fn record_charge_id(
         &self,
         attempt: Id,
         charge: &str,
     ) -> Result<(), EdgeError> {
-        let mut charges: BTreeMap<Id, String> = self.load(CHARGES_KEY).await?.unwrap_or_default();
+        let mut charges = self.charges().await?;
         charges.insert(attempt, charge.to_owned());
         self.state
             .storage()
@@ -69,7 +74,7 @@ impl OrderObject {
         attempt: Id,
         charge: &str,
     ) -> Result<bool, EdgeError> {
-        let charges: BTreeMap<Id, String> = self.load(CHARGES_KEY).await?.unwrap_or_default();
+        let charges = self.charges().await?;
         Ok(charges.get(&attempt).is_none_or(|c| c == charge))
     }
 
@@ -124,7 +129,7 @@ impl OrderObject {
                 "Ping++ order without a fiat amount".into(),
             ));
         };
-        let charges: BTreeMap<Id, String> = self.load(CHARGES_KEY).await?.unwrap_or_default();
+        let charges = self.charges().await?;
         // The attempt that paid; with several (a review case) the first by id, as only
         // one charge can be refunded per order.
         let charge = stored
@@ -138,11 +143,10 @@ impl OrderObject {
             self.audit("refund_refused", detail).await?;
             return Err(refused(detail));
         };
-        let channels = ChannelConfig::from_env(&self.env)
-            .map_err(|e| EdgeError::Internal(format!("channel configuration: {e}")))?;
+        let channels = crate::env::channels(&self.env)?;
         let cfg = channels
             .pingpp()
-            .map_err(|e| EdgeError::Internal(format!("pingpp configuration: {e}")))?;
+            .map_err(|e| crate::env::channel_refused("pingpp", &e))?;
         let description = format!("Refund of order {}", stored.order.id());
         match pingpp::create_refund(cfg, charge, amount.minor(), &description).await {
             Ok(refund) => Ok(refund.id),
