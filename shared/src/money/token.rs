@@ -186,16 +186,6 @@ impl TokenTable {
         Self { tokens }
     }
 
-    /// The precision of a built-in token, without building a table: the widget knows
-    /// only these, and a map (with its sort and tree code) costs its bundle bytes.
-    #[must_use]
-    pub fn builtin_precision(symbol: &str) -> Option<u32> {
-        BUILTIN_TOKENS
-            .iter()
-            .find(|&&(s, _)| s == symbol)
-            .map(|&(_, p)| p)
-    }
-
     /// A table with no tokens (configuration lists them all).
     #[must_use]
     pub fn empty() -> Self {
@@ -262,14 +252,40 @@ impl TokenTable {
         symbol: &str,
         s: &str,
     ) -> Result<TokenAmount, MoneyError> {
-        let precision = self
-            .precision(symbol)
-            .ok_or_else(|| MoneyError::UnknownToken {
-                field,
-                symbol: symbol.to_owned(),
-            })?;
-        TokenAmount::parse(field, s, precision)
+        parse_at(self.precision(symbol), field, symbol, s)
     }
+
+    /// [`TokenTable::parse`] against the built-in tokens, without building a table: the
+    /// widget knows only these, and a map (with its sort and tree code) costs its bundle
+    /// bytes.
+    ///
+    /// # Errors
+    /// As [`TokenTable::parse`].
+    pub fn parse_builtin(
+        field: &'static str,
+        symbol: &str,
+        s: &str,
+    ) -> Result<TokenAmount, MoneyError> {
+        let precision = BUILTIN_TOKENS
+            .iter()
+            .find(|&&(b, _)| b == symbol)
+            .map(|&(_, p)| p);
+        parse_at(precision, field, symbol, s)
+    }
+}
+
+/// `s` at `precision`, or [`MoneyError::UnknownToken`] when the symbol has none.
+fn parse_at(
+    precision: Option<u32>,
+    field: &'static str,
+    symbol: &str,
+    s: &str,
+) -> Result<TokenAmount, MoneyError> {
+    let precision = precision.ok_or_else(|| MoneyError::UnknownToken {
+        field,
+        symbol: symbol.to_owned(),
+    })?;
+    TokenAmount::parse(field, s, precision)
 }
 
 impl TryFrom<BTreeMap<String, u32>> for TokenTable {
@@ -331,6 +347,26 @@ mod tests {
             t.parse("amount", "BTC", "1e-3"),
             Err(MoneyError::Exponent { field: "amount" })
         );
+    }
+
+    #[test]
+    fn parse_builtin_agrees_with_the_builtin_table() {
+        let t = TokenTable::builtin();
+        for (symbol, amount) in [
+            ("BTC", "0.1575"),
+            ("USDT", "100"),
+            ("ETH", "0.000000000000000001"),
+            ("BTC", "0.123456789"),
+            ("btc", "1"),
+            ("DOGE", "1"),
+            ("ETH", ""),
+        ] {
+            assert_eq!(
+                TokenTable::parse_builtin("amount", symbol, amount),
+                t.parse("amount", symbol, amount),
+                "{symbol} {amount}"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use js_sys::{Intl, Object, Reflect};
 use wasm_bindgen::JsValue;
 use yew::{html, Html};
 
-use kassa_shared::money::{Money, MoneyError, TokenAmount, TokenTable};
+use kassa_shared::money::{Money, MoneyError, TokenTable};
 use kassa_shared::providers::s2_wallet::status::Locale;
 
 use crate::i18n::{bcp47, t, Key};
@@ -38,12 +38,7 @@ pub fn format_fiat(money: Money, locale: Locale) -> String {
 /// # Errors
 /// The money parser's error naming `field` (unknown token, too many decimals, …).
 pub fn format_token(field: &'static str, symbol: &str, amount: &str) -> Result<String, MoneyError> {
-    let precision =
-        TokenTable::builtin_precision(symbol).ok_or_else(|| MoneyError::UnknownToken {
-            field,
-            symbol: symbol.to_owned(),
-        })?;
-    let value = TokenAmount::parse(field, amount, precision)?;
+    let value = TokenTable::parse_builtin(field, symbol, amount)?;
     Ok(format!("{value} {symbol}"))
 }
 
