@@ -67,6 +67,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/v1/users/:id/ga", m::enrol_ga)
         .post_async("/v1/users/:id/trusted", m::set_trusted)
         .post_async("/v1/s0/update_info", routes::merchant_s0::update_info)
+        .get_async("/v1/rejections", routes::rejections::list)
         .get_async("/api/payment/orders", w::list_orders)
         .post_async(
             "/api/payment/order/send_payment_verify_code",

@@ -15,3 +15,4 @@ pub mod order;
 pub mod providers;
 pub mod risk;
 pub mod second_factor;
+pub mod webhook_target;

@@ -407,8 +407,9 @@ fn parse_user(v: Option<&Value>) -> Result<User, EdgeError> {
     Ok(User { id, mobile, email })
 }
 
-/// `https://` only in production; `http://` too under `wrangler dev`, so tests can run a
-/// receiver on loopback.
+/// `https://` to a public host only in production (`kassa_shared::webhook_target`: no
+/// loopback, private or link-local receivers); `http://` and loopback too under
+/// `wrangler dev`, so tests can run a receiver on loopback.
 fn parse_notify_url(
     map: &Map<String, Value>,
     env: &worker::Env,
@@ -423,11 +424,19 @@ fn parse_notify_url(
         "http" => env::is_development(env),
         _ => false,
     };
-    if !ok || url.host_str().is_none() {
+    let Some(host) = url.host_str().filter(|_| ok) else {
         return Err(EdgeError::bad(
             "notify_url",
             "notify_url: must be an https:// URL",
         ));
+    };
+    if !env::is_development(env) {
+        if let Some(reason) = kassa_shared::webhook_target::refused_host(host) {
+            return Err(EdgeError::bad(
+                "notify_url",
+                format!("notify_url: host {host} {reason}; webhooks go to public hosts only"),
+            ));
+        }
     }
     Ok(Some(raw))
 }

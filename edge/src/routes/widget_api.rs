@@ -3,9 +3,10 @@
 //!
 //! - Authentication: `Authorization: Bearer <client_secret>` (SPEC 4.4). A token that does
 //!   not verify is 401; a valid token for another order is 403 and is written to the
-//!   audit log of the order it tried to reach (the caller holds a real token, so this is
-//!   a bug or a probe worth seeing; an unverified token is not logged, so nobody can fill
-//!   an order's log anonymously).
+//!   audit log of the token's own order (the caller holds a real token, so this is a bug
+//!   or a probe worth seeing, kept where its holder's trail is; the order it tried to
+//!   reach is never written by someone who cannot act on it). An unverified token is not
+//!   logged, so nobody can fill an order's log anonymously.
 //! - CORS: only for the origins listed in `KASSA_ALLOWED_ORIGINS` (comma-separated,
 //!   exact `scheme://host[:port]` matches); a preflight `OPTIONS` is answered 204 for any
 //!   origin, with CORS headers only for a listed one, so the browser blocks the rest.
@@ -91,9 +92,9 @@ pub async fn authorize(req: &Request, env: &Env, id: Id, route: &str) -> Result<
     let claims =
         client_secret::verify(key.as_bytes(), &token, now).map_err(|_| EdgeError::Unauthorized)?;
     if claims.order_id != id {
-        let body = json!({ "reason": "client_secret_wrong_order", "detail": route });
-        // Best effort: an audit failure must not turn the 403 into a 500.
-        let _ = call(&order_stub(env, id)?, Method::Post, "/audit", Some(&body)).await;
+        // In the token holder's own order's log, never in the one it tried to reach
+        // (issue 14 item 4).
+        crate::routes::live::audit_wrong_order(env, claims.order_id, id, route).await;
         return Err(EdgeError::Forbidden(
             "client_secret: issued for another order",
         ));

@@ -354,8 +354,7 @@ impl OrderObject {
                             self.require_order().await?.order.id(),
                             message["send_id"].as_str().unwrap_or("0")
                         );
-                        self.notify(id, "verification_code.requested", message)
-                            .await?;
+                        self.notify(id, outbox::CODE_WEBHOOK, message).await?;
                     }
                 }
                 json_response(&json!({ "ok": true }), 200)
