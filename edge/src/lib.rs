@@ -62,6 +62,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         )
         .post_async("/v1/orders/:id/client_secret", m::issue_secret)
         .post_async("/v1/test_helpers/orders/:id/events", m::test_apply_event)
+        .post_async(
+            "/v1/test_helpers/orders/:id/s3_trades",
+            m::test_record_s3_trade,
+        )
         .get_async("/api/payment/order/events", live::order_events_socket)
         .get_async("/v1/dev/outbox", m::dev_outbox)
         .post_async("/v1/users/:id/ga", m::enrol_ga)

@@ -242,6 +242,23 @@ fn pingpp_charge_request_and_answers() {
             "{why}"
         );
     }
+    // Refund retrieve (issue 14): that refund of that charge, path-safe ids only.
+    let req = pingpp::retrieve_refund_request(&cfg, "ch_1", "re_1").unwrap();
+    assert_eq!(req.url, "http://127.0.0.1:9/v1/charges/ch_1/refunds/re_1");
+    assert_eq!(req.header("Authorization"), Some("Basic c2tfdGVzdF9hYmM6"));
+    assert!(pingpp::retrieve_refund_request(&cfg, "ch_1", "re_1?x=1").is_err());
+    assert!(pingpp::retrieve_refund_request(&cfg, "ch/1", "re_1").is_err());
+    let done = resp(
+        200,
+        &json!({"id": "re_1", "object": "refund", "amount": 1000, "succeed": true,
+            "status": "succeeded", "charge": "ch_1", "charge_order_no": REF}),
+    );
+    let r = pingpp::parse_retrieved_refund(&done, "ch_1", "re_1").unwrap();
+    assert!(r.succeed);
+    assert_eq!(r.charge_order_no.as_deref(), Some(REF));
+    assert!(pingpp::parse_retrieved_refund(&done, "ch_2", "re_1").is_err());
+    assert!(pingpp::parse_retrieved_refund(&done, "ch_1", "re_2").is_err());
+    assert!(pingpp::parse_retrieved_refund(&charge(true, 1000), "ch_1", "re_1").is_err());
     assert!(!format!("{cfg:?}").contains("sk_test_abc"));
 }
 
@@ -364,4 +381,30 @@ fn config_names_the_variable() {
         "{err}"
     );
     assert!(!err.to_string().contains("short"));
+
+    // S3 notifies: RSA2 only unless the legacy profile is allowed by name.
+    let s3_vars = [
+        ("KASSA_S3_URL", "http://127.0.0.1:9/s3"),
+        ("KASSA_PUBLIC_URL", "http://127.0.0.1:8"),
+        ("KASSA_S3_MERCHANT_ID", "yx001"),
+        ("KASSA_S3_SETTLEMENT_ID", "st1"),
+        ("KASSA_S3_APPID", "app1"),
+        ("KASSA_S3_PRIVATE_KEY", PRIV_1024),
+        ("KASSA_S3_PLATFORM_PUBLIC_KEY", PUB_1024),
+    ];
+    let cfg = ChannelConfig::from_lookup(lookup(&s3_vars)).unwrap();
+    assert!(!cfg.s3().unwrap().allow_rsa1);
+    let mut legacy = s3_vars.to_vec();
+    legacy.push(("KASSA_S3_ALLOW_RSA1", "true"));
+    let cfg = ChannelConfig::from_lookup(lookup(&legacy)).unwrap();
+    assert!(cfg.s3().unwrap().allow_rsa1);
+    legacy.pop();
+    legacy.push(("KASSA_S3_ALLOW_RSA1", "sometimes"));
+    assert!(matches!(
+        ChannelConfig::from_lookup(lookup(&legacy)),
+        Err(ConfigError::Invalid {
+            var: "KASSA_S3_ALLOW_RSA1",
+            ..
+        })
+    ));
 }

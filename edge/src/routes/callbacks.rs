@@ -175,7 +175,8 @@ fn verify(
         Provider::Lianshang => {
             let channels = env::channels(env)?;
             let cfg = channels.s3().map_err(not_configured)?;
-            s3_lianshang::callback::verify(body, &cfg.platform_public_key)
+            // RSA2 only, unless KASSA_S3_ALLOW_RSA1 opts into the legacy SHA-1 profile.
+            s3_lianshang::callback::verify_with(body, &cfg.platform_public_key, cfg.allow_rsa1)
         }
         Provider::Pingpp => {
             let key = env::var(env, "KASSA_PINGPP_PUBLIC_KEY")

@@ -761,6 +761,36 @@ pub async fn test_apply_event(mut req: Request, ctx: Ctx) -> Result<Response> {
     )
 }
 
+/// `POST /v1/test_helpers/orders/:id/s3_trades` `{attempt, wk_trade_id}` — records the
+/// S3 trade of an attempt started through the test helper, as createPayOrder's answer
+/// does for a real pay (`order_object/pay.rs`): S3 notifies must name it (issue 14).
+/// Exists only when `KASSA_TEST_HELPERS = "enabled"`, like the route above.
+pub async fn test_record_s3_trade(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            if env::var(&ctx.env, "KASSA_TEST_HELPERS").as_deref() != Some("enabled") {
+                return Err(EdgeError::RouteNotFound);
+            }
+            let id = merchant_order_id(&req, &ctx)?;
+            let map = json_object(&mut req, &["attempt", "wk_trade_id"]).await?;
+            let attempt = string(&map, "attempt", "attempt", 32)?;
+            let attempt = Id::parse("attempt", &attempt)
+                .map_err(|e| EdgeError::bad("attempt", e.to_string()))?;
+            let wk_trade_id = string(&map, "wk_trade_id", "wk_trade_id", 64)?;
+            let body = json!({ "attempt": attempt, "wk_trade_id": wk_trade_id });
+            call(
+                &order_stub(&ctx.env, id)?,
+                Method::Post,
+                "/s3_trade",
+                Some(&body),
+            )
+            .await?;
+            Ok(Response::from_json(&body)?)
+        }
+        .await,
+    )
+}
+
 /// `GET /v1/dev/outbox?order_id=` — the verify codes "sent" for an order, in clear
 /// (SPEC 6: the notifier in development). 404 unless `KASSA_ENV=development`.
 pub async fn dev_outbox(req: Request, ctx: Ctx) -> Result<Response> {

@@ -1,13 +1,27 @@
-//! Issue 14's regression tests: each finding of the edge's security review, tried from
-//! the attacker's side against the real edge under `wrangler dev` (and the sandbox's
-//! providers where a provider is involved). Every test here failed on the code the
-//! review read and passes now. One module per area; `docs/coverage.md` lists them.
-
+//! Issue 14 (security review of the edge): the regression tests, one module per area,
+//! each written from the attacker's side — a co-tenant merchant of the same provider, a
+//! replayed or cross-wired genuine message, an anonymous flood — against the real edge
+//! under `wrangler dev` and the provider sandbox over HTTP. Each failed on the code the
+//! review read and passes now; `docs/coverage.md` lists them per item.
+//!
+//! - `s3_binding` (item 2): Lianshang notifies must name our `merchant_id` and the
+//!   attempt's `wk_trade_id`; SHA-1 signatures are refused by default.
+//! - `pingpp_refund` (item 3): Ping++ `refund.succeeded` is bound to our app and the
+//!   attempt's charge, confirmed by Ping++'s refund retrieve, and settles the order only
+//!   when Kassa asked for it (else `needs_review`).
+//! - `audit_flood` (item 4): anonymous refusals never write to the order they name.
+//! - `production_default` (item 5 and low items): the deployed configuration is
+//!   production; notify hosts, configuration errors, the socket URL.
+//! - `webhook_outbox` (low items): code webhooks redacted after delivery; no redirects.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+#[path = "../callbacks_support/mod.rs"]
+mod callbacks_support;
 #[path = "../proof_support/mod.rs"]
 mod proof_support;
 
 mod audit_flood;
+mod pingpp_refund;
 mod production_default;
+mod s3_binding;
 mod webhook_outbox;

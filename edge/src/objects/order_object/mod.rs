@@ -22,8 +22,11 @@
 //! - `wrong_codes`: the order's `WrongCodeLock` (SPEC 5: 5 wrong codes → 15 min);
 //! - `pay_lock`: the unix ms a `pay` began, while one runs (one attempt at a time);
 //! - `idem:<Idempotency-Key>`: [`pay::PayRecord`] — fingerprint and, once done, the answer;
-//! - `pingpp_charges`: attempt id → Ping++ charge id, and `refund_lock` while a refund
-//!   call runs (see `refund.rs`);
+//! - `pingpp_charges`: attempt id → Ping++ charge id, `pingpp_refunds`: the ids of the
+//!   refunds Kassa asked Ping++ for, and `refund_lock` while a refund call runs (see
+//!   `refund.rs`);
+//! - `s3_trades`: attempt id → the `wk_trade_id` S3 createPayOrder answered (`pay.rs`;
+//!   a notify must name it, `callback.rs`);
 //! - `audit`: `Vec<AuditEntry>` — rejected requests (reason code, no secrets), newest
 //!   last, capped at [`MAX_AUDIT`].
 //!
@@ -44,7 +47,8 @@
 //! `POST /webhooks/replay`, `POST /audit`, `POST /codes` (a verify-code send: its MAC,
 //! and in development the clear code for the dev outbox), `POST /notify {id, type,
 //! data}` (a webhook that is not a status change, e.g. S4's `withdrawal.requested`;
-//! once per id), `GET /dev_outbox`, `POST /pay`
+//! once per id), `GET /dev_outbox`, `POST /s3_trade {attempt, wk_trade_id}` (the test
+//! helper's stand-in for createPayOrder's answer), `POST /pay`
 //! (see [`OrderObject::pay`]), `GET /ws` (WebSocket upgrade; the Worker has
 //! already checked the `client_secret`).
 
@@ -369,6 +373,17 @@ impl OrderObject {
                 }
                 let n: Notify = read_json(&mut req).await?;
                 self.notify(n.id, &n.event_type, n.data).await?;
+                json_response(&json!({ "ok": true }), 200)
+            }
+            (Method::Post, "/s3_trade") => {
+                #[derive(Deserialize)]
+                struct Trade {
+                    attempt: kassa_shared::id::Id,
+                    wk_trade_id: String,
+                }
+                let t: Trade = read_json(&mut req).await?;
+                self.require_order().await?;
+                self.record_s3_trade(t.attempt, &t.wk_trade_id).await?;
                 json_response(&json!({ "ok": true }), 200)
             }
             (Method::Get, "/dev_outbox") => {

@@ -508,6 +508,9 @@ impl OrderObject {
             Prepared::Lianshang(cfg, key, order) => {
                 match s3_lianshang::create_pay_order(cfg, &key, &order).await {
                     Ok(created) => {
+                        // Kept per attempt: a notify must name this very trade
+                        // (`callback.rs`), not merely this attempt's reference.
+                        self.record_s3_trade(attempt, &created.wk_trade_id).await?;
                         self.audit("s3_trade_created", &created.wk_trade_id).await?;
                         Ok(Some((
                             "lianshangPay",
