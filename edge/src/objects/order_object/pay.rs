@@ -136,7 +136,6 @@ impl OrderObject {
     }
 
     async fn pay_inner(&self, p: &PayIn) -> Result<Value, EdgeError> {
-        use kassa_shared::order::OrderAmount;
         use kassa_shared::risk::{self, RiskInput};
         use kassa_shared::second_factor::WrongCodeLock;
 
@@ -170,6 +169,8 @@ impl OrderObject {
         // The second factor: a sent code when `verify_code_order_id` names one, else GA;
         // none for a `quick_pay` without a code (risk decides below).
         let with_code = !(p.quick && p.code.is_empty());
+        // A wrong GA code's allowance left on the user (the order's is `lock`'s).
+        let mut ga_left: Option<u32> = None;
         let wrong: Option<&str> = if !with_code {
             None
         } else if let Some(send_id) = p.send_id {
@@ -193,16 +194,33 @@ impl OrderObject {
                 },
             }
         } else {
+            // GA codes are the user's: the user's object counts wrong ones across all
+            // their orders and, past the limit, refuses every code unchecked (issue 14
+            // item 7); that refusal is no guess, so this order's count stays.
             let v = crate::objects::call(
                 &crate::objects::user_stub(&self.env, &p.user_id)?,
                 Method::Post,
                 "/ga/verify",
-                Some(&json!({ "code": p.code, "now_ms": now })),
+                Some(&json!({ "code": p.code, "now_ms": now, "limits": limits })),
             )
             .await?;
+            if let Some(until) = v["locked_until_ms"].as_u64() {
+                let code = kassa_shared::risk::ReasonCode::GaLocked.as_str();
+                self.audit(code, "pay").await?;
+                return Err(EdgeError::TooManyRequests {
+                    code,
+                    message: "verify_code: too many wrong authenticator codes on this \
+                              user's orders; the authenticator is locked for now"
+                        .into(),
+                    retry_after_ms: until.saturating_sub(now),
+                });
+            }
             if v["ok"].as_bool() == Some(true) {
                 None
             } else {
+                ga_left = v["attempts_left"]
+                    .as_u64()
+                    .map(|n| u32::try_from(n).unwrap_or(0));
                 Some("verify_code: wrong authenticator code")
             }
         };
@@ -213,9 +231,15 @@ impl OrderObject {
                 .put(WRONG_CODES_KEY, serde_json::to_string(&lock)?)
                 .await?;
             self.audit("wrong_code", "pay").await?;
-            let (message, attempts_left) = match left {
-                Ok(n) => (format!("{message}; {n} attempts left"), n),
-                Err(_) => (format!("{message}; the order is now locked"), 0),
+            // What the widget shows is the nearer of the two limits (a 0 sends it to
+            // the locked screen).
+            let (message, attempts_left) = match (left, ga_left) {
+                (Err(_), _) => (format!("{message}; the order is now locked"), 0),
+                (Ok(_), Some(0)) => (format!("{message}; the authenticator is now locked"), 0),
+                (Ok(n), g) => {
+                    let n = g.map_or(n, |g| g.min(n));
+                    (format!("{message}; {n} attempts left"), n)
+                }
             };
             return Err(EdgeError::WrongCode {
                 message,
@@ -283,16 +307,9 @@ impl OrderObject {
         let s0_cfg = channels
             .s0()
             .map_err(|e| s0_refused(format!("not configured: {e}")))?;
-        let price = match stored.order.amount() {
-            OrderAmount::Fiat(m) => *m,
-            // S0 prices are integers; a token order states its smallest units in the
-            // token's own `TokenAmount` – S0 gets them as CNY-less minor units via Money
-            // would be wrong, so only fiat orders carry a price; tokens send 0.
-            OrderAmount::Token { .. } => {
-                kassa_shared::money::Money::new(kassa_shared::money::Currency::Cny, 0)
-            }
-        };
-        let body = s0::pre_pay_check_body(id, price, None);
+        // S0 hears the amount as the relay states it (shared builder): fiat minor units
+        // with their currency, a token's exact decimal with its symbol.
+        let body = s0::pre_pay_check_body(id, stored.order.amount());
         match s0::pre_pay_check(s0_cfg, &body).await {
             Ok(s0::PrePayDecision::Approved) => {
                 self.audit("s0_approved", "prePayCheck").await?;
