@@ -254,10 +254,15 @@ impl UserObject {
                 #[derive(Deserialize)]
                 struct Attempt {
                     now_ms: u64,
+                    /// The per-user velocity limit, checked again as the attempt is
+                    /// recorded (as `IpObject` does); absent when the rule is disabled.
+                    #[serde(default)]
+                    limit: Option<u32>,
                 }
                 let a: Attempt = serde_json::from_str(&req.text().await?)?;
-                super::record_attempt(&storage, a.now_ms, None).await?;
-                Ok(Response::from_json(&json!({ "ok": true }))?)
+                let limit = a.limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
+                let ok = super::record_attempt(&storage, a.now_ms, limit).await?;
+                Ok(Response::from_json(&json!({ "ok": ok }))?)
             }
             (Method::Post, "/trusted") => {
                 #[derive(Deserialize)]

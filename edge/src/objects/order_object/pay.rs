@@ -51,9 +51,11 @@ impl OrderObject {
     /// is stored under the key and replayed for a retry with the same body.
     pub(super) async fn pay(&self, p: PayIn) -> Result<Response, EdgeError> {
         let storage = self.state.storage();
-        let idem = p.key.as_ref().map(|k| format!("idem:{k}"));
-        if let Some(k) = &idem {
-            if let Some(rec) = self.load::<PayRecord>(k).await? {
+        let idem = p.key.as_deref().map(super::idempotency::record_key);
+        // Keys expire and are bounded per order (`idempotency.rs`).
+        let started = now_ms();
+        if let Some(key) = &p.key {
+            if let Some(rec) = self.idem_lookup(key, started).await? {
                 if !kassa_shared::crypto::ct::eq(
                     rec.fingerprint.as_bytes(),
                     p.fingerprint.as_bytes(),
@@ -80,7 +82,8 @@ impl OrderObject {
         };
         self.take_lock(PAY_LOCK_KEY, PAY_LOCK_STALE_MS, busy)
             .await?;
-        if let Some(k) = &idem {
+        if let (Some(key), Some(k)) = (&p.key, &idem) {
+            self.idem_admit(key, started).await?;
             let rec = PayRecord {
                 fingerprint: p.fingerprint.clone(),
                 done: false,
@@ -321,9 +324,20 @@ impl OrderObject {
                         .await?;
                     return Err(EdgeError::Forbidden(code));
                 }
-                // The attempt counts toward the user's velocity from here on.
-                let body = json!({ "now_ms": now });
-                crate::objects::call(&user, Method::Post, "/attempts", Some(&body)).await?;
+                // The attempt counts toward the user's velocity from here on, checked
+                // again where it is recorded, as for the address: concurrent pays of this
+                // user on other orders read the same window before any of them recorded.
+                let limit = config
+                    .enabled(risk::ReasonCode::VelocityUser)
+                    .then_some(config.velocity_user_10m);
+                let body = json!({ "now_ms": now, "limit": limit });
+                let v = crate::objects::call(&user, Method::Post, "/attempts", Some(&body)).await?;
+                if v["ok"].as_bool() != Some(true) {
+                    let code = risk::ReasonCode::VelocityUser.as_str();
+                    self.audit(code, "window filled by a concurrent attempt")
+                        .await?;
+                    return Err(EdgeError::Forbidden(code));
+                }
             }
             Ok(s0::PrePayDecision::Denied { status, .. }) => {
                 self.audit("s0_denied", &format!("prePayCheck status {status}"))
