@@ -8,6 +8,7 @@
 #[path = "../proof_support/mod.rs"]
 mod proof_support;
 
+mod device_token;
 mod idempotency;
 mod s0_amount;
 mod totp_per_user;

@@ -295,10 +295,29 @@ impl OrderObject {
             return Ok(json!({ "processIsEnd": false, "need2FA": true }));
         }
         // A device that passed a code is no longer new (best effort: failing to record
-        // it only means the next quick_pay asks for a code).
-        if let (true, Some(device)) = (with_code, &p.device_id) {
-            let body = json!({ "device_id": device });
-            let _ = crate::objects::call(&user, Method::Post, "/devices", Some(&body)).await;
+        // it only means the next quick_pay asks for a code). `device_id` is already
+        // verified (an edge-signed token, `widget_api::verified_device`); a browser
+        // without one gets a new device, and its token in the answer to keep.
+        let mut device_token = None;
+        if with_code {
+            let device = match &p.device_id {
+                Some(d) => Some(d.clone()),
+                None => {
+                    use kassa_shared::crypto::device_token;
+                    let mut random = [0u8; device_token::DEVICE_ID_BYTES];
+                    getrandom::getrandom(&mut random)
+                        .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+                    let key = crate::routes::widget_api::device_key(&self.env)?;
+                    let token = device_token::issue(&key, &p.user_id, &random);
+                    let id = device_token::verify(&key, &p.user_id, &token);
+                    device_token = Some(token);
+                    id
+                }
+            };
+            if let Some(device) = device {
+                let body = json!({ "device_id": device });
+                let _ = crate::objects::call(&user, Method::Post, "/devices", Some(&body)).await;
+            }
         }
 
         // S0 prePayCheck: fail closed on anything but a clear approval.
@@ -396,6 +415,9 @@ impl OrderObject {
         };
         if let Some((name, value)) = extra {
             v[name] = value;
+        }
+        if let Some(token) = device_token {
+            v["deviceToken"] = json!(token);
         }
         Ok(v)
     }
