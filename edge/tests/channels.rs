@@ -24,6 +24,7 @@ use kassa_shared::callback::ProviderRef;
 use kassa_shared::crypto::{PrivateKey, PublicKey, SignAlg};
 use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money, TokenAmount};
+use kassa_shared::order::OrderAmount;
 use kassa_shared::providers::s0::status::CallbackStatus;
 use kassa_shared::providers::s0::wire::Headers;
 use kassa_shared::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
@@ -70,14 +71,18 @@ fn s0_config() -> S0Config {
 #[wasm_bindgen_test]
 fn s0_requests_carry_headers_and_seed_bodies() {
     let cfg = s0_config();
-    let body = s0::pre_pay_check_body(id(), Money::new(Currency::Cny, 100), None);
+    let body = s0::pre_pay_check_body(id(), &OrderAmount::Fiat(Money::new(Currency::Cny, 100)));
     let req = s0::pre_pay_check_request(&cfg, &body).unwrap();
     assert_eq!(req.url, "http://127.0.0.1:9/platform/pay/prePayCheck");
     assert_eq!(req.header("accessToken"), Some("tok-123"));
     assert_eq!(req.header("uid"), Some("u1"));
     assert_eq!(req.header("orgSecret"), Some("org-456"));
     let sent: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
-    assert_eq!(sent, json!({"orderId": "476682884348973312", "price": 100}));
+    assert_eq!(
+        sent,
+        json!({"orderId": "476682884348973312", "price": 100,
+            "extend": {"currency": "CNY", "amount": "1.00"}})
+    );
     // Debug shows header names, never values.
     let dbg = format!("{req:?}");
     assert!(
@@ -85,13 +90,12 @@ fn s0_requests_carry_headers_and_seed_bodies() {
         "{dbg}"
     );
 
-    let cb = s0::order_callback_request(
-        &cfg,
+    let cb = s0::order_callback_body(
         id(),
         CallbackStatus::PaySuccess,
-        Money::new(Currency::Cny, 100),
-    )
-    .unwrap();
+        &OrderAmount::Fiat(Money::new(Currency::Cny, 100)),
+    );
+    let cb = s0::order_callback_request(&cfg, &cb).unwrap();
     assert_eq!(cb.url, "http://127.0.0.1:9/platform/pay/orderCallBack");
     let sent: Value = serde_json::from_slice(cb.body.as_ref().unwrap()).unwrap();
     assert_eq!(sent["orderStatus"], "PAY_SUCCESS");

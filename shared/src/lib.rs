@@ -9,6 +9,7 @@ pub mod callback;
 pub mod civil_time;
 pub mod crypto;
 pub mod id;
+pub mod idempotency;
 pub mod mask;
 pub mod money;
 pub mod order;

@@ -19,6 +19,7 @@ use serde_json::{json, Map, Value};
 use worker::{Date, Env, Headers, Method, Request, Response, Result, RouteContext};
 
 use kassa_shared::crypto::client_secret::{self, Claims};
+use kassa_shared::crypto::device_token;
 use kassa_shared::crypto::secret::Secret;
 use kassa_shared::id::Id;
 use kassa_shared::mask;
@@ -139,6 +140,27 @@ async fn load(env: &Env, id: Id) -> Result<StoredOrder, EdgeError> {
     Ok(serde_json::from_value(v)?)
 }
 
+/// The key of the edge-signed device tokens (`kassa_shared::crypto::device_token`),
+/// derived from `KASSA_CLIENT_SECRET_KEY` under its own label.
+pub fn device_key(env: &Env) -> Result<[u8; 32], EdgeError> {
+    let secret = env::secret(env, "KASSA_CLIENT_SECRET_KEY")?;
+    Ok(device_token::derive_key(secret.as_bytes()))
+}
+
+/// The device the browser names in `device_id`, believed only when it is a device token
+/// the edge issued to `user_id`: anything else — a string the browser chose, another
+/// user's token — is no device, i.e. a new one (issue 14, low item).
+pub fn verified_device(
+    env: &Env,
+    user_id: &str,
+    device_id: Option<&str>,
+) -> Result<Option<String>, EdgeError> {
+    match device_id {
+        None => Ok(None),
+        Some(token) => Ok(device_token::verify(&device_key(env)?, user_id, token)),
+    }
+}
+
 /// The risk engine's configuration from `KASSA_RISK_*` variables.
 pub fn risk_config(env: &Env) -> Result<RiskConfig, EdgeError> {
     RiskConfig::from_lookup(|name| env::var(env, name), &TokenTable::builtin())
@@ -220,6 +242,7 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
             let id = order_id(&map)?;
             let device_id = input::opt_string(&map, "device_id", "device_id", 128)?;
             let claims = authorize(&req, &ctx.env, id, "load_pay_data").await?;
+            let device_id = verified_device(&ctx.env, &claims.user_id, device_id.as_deref())?;
             let stored = load(&ctx.env, id).await?;
             let profile = RiskProfile::load(&ctx.env, &claims.user_id).await?;
             let config = risk_config(&ctx.env)?;
@@ -575,6 +598,9 @@ async fn pay_or_quick(mut req: Request, ctx: &Ctx, quick: bool) -> Result<Respon
         }
     }
     let claims = authorize(&req, &ctx.env, id, "pay").await?;
+    // Only an edge-issued device token for this user names a device (the fingerprint
+    // below still covers what the browser sent).
+    let device_id = verified_device(&ctx.env, &claims.user_id, device_id.as_deref())?;
     // serde_json's map is ordered by key, so equal bodies print equally.
     let canonical = serde_json::to_string(&map)?;
     let fingerprint = data_encoding::HEXLOWER.encode(&kassa_shared::crypto::hmac_sha256(

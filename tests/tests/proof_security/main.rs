@@ -12,7 +12,12 @@
 //! - `audit_flood` (item 4): anonymous refusals never write to the order they name.
 //! - `production_default` (item 5 and low items): the deployed configuration is
 //!   production; notify hosts, configuration errors, the socket URL.
+//! - `s0_amount` (item 6): S0 `prePayCheck` states the exact amount and its unit.
+//! - `totp_per_user` (item 7): wrong authenticator codes count per user across orders.
 //! - `webhook_outbox` (low items): code webhooks redacted after delivery; no redirects.
+//! - `idempotency`, `velocity_user`, `device_token` (low items): keys expire and are
+//!   bounded; the per-user window holds under concurrency; the known device is an
+//!   edge-signed token.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 #[path = "../callbacks_support/mod.rs"]
@@ -21,7 +26,12 @@ mod callbacks_support;
 mod proof_support;
 
 mod audit_flood;
+mod device_token;
+mod idempotency;
 mod pingpp_refund;
 mod production_default;
+mod s0_amount;
 mod s3_binding;
+mod totp_per_user;
+mod velocity_user;
 mod webhook_outbox;

@@ -22,6 +22,7 @@
 //! - `wrong_codes`: the order's `WrongCodeLock` (SPEC 5: 5 wrong codes → 15 min);
 //! - `pay_lock`: the unix ms a `pay` began, while one runs (one attempt at a time);
 //! - `idem:<Idempotency-Key>`: [`pay::PayRecord`] — fingerprint and, once done, the answer;
+//!   `idem_keys`: which keys are still honoured (24 h, 100 per order; `idempotency.rs`);
 //! - `pingpp_charges`: attempt id → Ping++ charge id, `pingpp_refunds`: the ids of the
 //!   refunds Kassa asked Ping++ for, and `refund_lock` while a refund call runs (see
 //!   `refund.rs`);
@@ -69,6 +70,7 @@ use crate::error::EdgeError;
 use crate::resources::{order_view, s2_code, StoredOrder};
 
 mod callback;
+mod idempotency;
 mod outbox;
 mod pay;
 mod refund;
