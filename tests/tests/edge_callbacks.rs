@@ -32,17 +32,36 @@ fn apply_once(w: &World, id: &str, m: &Msg, ok: (u16, &str)) {
     assert_eq!(w.snapshot(id), before, "a duplicate changes nothing");
 }
 
-/// A refused callback: `want` status, the order unchanged, the refusal audited.
+/// Refusals counted in the tests' address bucket (127.0.0.1), by reason.
+fn rejected(w: &World, reason: &str) -> u64 {
+    let (s, v) = w.merchant("GET", "/v1/rejections?ip=127.0.0.1", None);
+    assert_eq!(s, 200, "{v}");
+    v["counts"][reason].as_u64().unwrap_or(0)
+}
+
+/// A refused callback: `want` status, the order unchanged. A verified one is audited in
+/// its order; an unverified one proves nothing, so it is counted in the sender's address
+/// bucket and never written to the order it names (issue 14 item 4).
 fn refused(w: &World, id: &str, m: &Msg, want: u16, reason: &str) -> String {
     let before = w.snapshot(id);
+    let counted = rejected(w, reason);
     let (s, body) = w.send(m);
     assert_eq!(s, want, "{body}");
     assert_eq!(w.snapshot(id), before, "a refused callback changes nothing");
-    assert!(
-        w.audit_reasons(id).iter().any(|r| r == reason),
-        "{reason} not in {:?}",
-        w.audit_reasons(id)
-    );
+    let audited = w.audit_reasons(id).iter().any(|r| r == reason);
+    if reason == "callback_unverified" {
+        assert!(
+            !audited,
+            "an unverified callback wrote to the order it names"
+        );
+        assert_eq!(
+            rejected(w, reason),
+            counted + 1,
+            "counted in the address bucket"
+        );
+    } else {
+        assert!(audited, "{reason} not in {:?}", w.audit_reasons(id));
+    }
     body
 }
 

@@ -253,6 +253,25 @@ fn merchant_api_conforms_to_openapi() {
     c.check("post", "/v1/users/{id}/trusted", s, &b);
     let (s, b) = call("get", &format!("/v1/dev/outbox?order_id={tid}"), None);
     c.check("get", "/v1/dev/outbox", s, &b);
+    // Refusals of unauthenticated input, per address bucket (a forged token first).
+    let (s, _) = read_json(
+        http.get(format!("{url}/api/payment/order/events?order_id={tid}"))
+            .header("CF-Connecting-IP", "203.0.114.9")
+            .header("Authorization", "Bearer kcs_forged.AAAA")
+            .call(),
+    )
+    .unwrap();
+    assert_eq!(s, 401);
+    let (s, b) = call("get", "/v1/rejections?ip=203.0.114.9", None);
+    assert_eq!(
+        (s, b["counts"]["invalid_client_secret"].as_u64()),
+        (200, Some(1)),
+        "{b}"
+    );
+    c.check("get", "/v1/rejections", s, &b);
+    let (s, b) = call("get", "/v1/rejections?ip=nowhere", None);
+    assert_eq!((s, b["error"]["param"].as_str()), (400, Some("ip")), "{b}");
+    c.check("get", "/v1/rejections", s, &b);
 
     // S0 updateInfo: forwarded with the edge's S0 credentials (the sandbox checks them),
     // `extend` unchanged; a missing `extend` is a 400 naming it, and S0 is not called.

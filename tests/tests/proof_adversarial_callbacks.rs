@@ -691,9 +691,24 @@ fn hostile_callbacks_change_nothing() {
     // The genuine callbacks still work: the targets were only ever one message away.
     assert_eq!(w.send(&genuine_ls).0, 200);
     assert_eq!(w.order(&ls_target)["status"], "succeeded");
-    // Refusals of an existing order are audited.
-    let audit = w.events(&paytm_target)["audit"].as_array().unwrap().len();
-    // Not every case can name its order (a truncated or oversized body, a broken
-    // socket request), but most do.
-    assert!(audit >= 30, "paytm target audit: {audit}");
+    // Refusals of verified callbacks are audited in the order they name; unverified
+    // ones prove nothing, so they are counted in the sender's address bucket and never
+    // written to the order (issue 14 item 4).
+    let reasons = w.audit_reasons(&paytm_target);
+    assert!(
+        reasons.iter().any(|r| r == "callback_mismatch"),
+        "paytm target audit: {reasons:?}"
+    );
+    assert!(
+        !reasons.iter().any(|r| r == "callback_unverified"),
+        "paytm target audit: {reasons:?}"
+    );
+    let (s, r) = w.merchant("GET", "/v1/rejections?ip=127.0.0.1", None);
+    assert_eq!(s, 200, "{r}");
+    // Not every case gets as far as a refusal that is counted (an oversized body, a
+    // broken socket request), but most do.
+    assert!(
+        r["counts"]["callback_unverified"].as_u64().unwrap_or(0) >= 30,
+        "{r}"
+    );
 }
