@@ -20,7 +20,7 @@ pub mod hooks;
 pub mod i18n;
 pub mod json;
 pub mod net;
-mod options;
+pub mod options;
 pub mod redirect;
 pub mod screens;
 pub mod seal;

@@ -80,6 +80,40 @@ fn theme(v: &Field) -> Result<Theme, JsError> {
     Ok(theme)
 }
 
+/// The edge the widget may talk to: `https://` anywhere; `http://` only on this machine
+/// (`localhost`, `127.0.0.0/8`, `[::1]`), for development. Over plain HTTP anyone on the
+/// shopper's network could read the `client_secret` and the codes and rewrite the
+/// answers (issue 14), so a page that passes an `http://` edge elsewhere gets an error,
+/// not a checkout.
+///
+/// # Errors
+/// The reason, for the message `options.edge: <reason>`.
+pub fn check_edge(edge: &str) -> Result<(), &'static str> {
+    if edge.starts_with("https://") {
+        return Ok(());
+    }
+    let Some(rest) = edge.strip_prefix("http://") else {
+        return Err("must be an https:// URL");
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    let loopback = !authority.contains('@')
+        && (host.eq_ignore_ascii_case("localhost")
+            || host == "::1"
+            || host.strip_prefix("127.").is_some_and(|r| {
+                r.split('.').count() == 3 && r.split('.').all(|p| p.parse::<u8>().is_ok())
+            }));
+    if loopback {
+        Ok(())
+    } else {
+        Err("must be an https:// URL (http:// only for localhost)")
+    }
+}
+
 impl MountOptions {
     /// # Errors
     /// Names the option that is missing or invalid.
@@ -93,9 +127,7 @@ impl MountOptions {
         if client_secret.is_empty() {
             return Err(JsError::new("options.clientSecret: must not be empty"));
         }
-        if !(edge.starts_with("https://") || edge.starts_with("http://")) {
-            return Err(JsError::new("options.edge: must be an http(s) URL"));
-        }
+        check_edge(&edge).map_err(|reason| JsError::new(&format!("options.edge: {reason}")))?;
         let locale = match o.get("locale").opt_string().map_err(|e| err(&e))? {
             None => Locale::EnUs,
             Some(tag) => Locale::from_tag(&tag).ok_or_else(|| {

@@ -12,6 +12,7 @@ use kassa_widget::components::code_input::{sanitize_pasted_code, sanitize_typed_
 use kassa_widget::components::countdown::format_remaining;
 use kassa_widget::hooks::parse_status_message;
 use kassa_widget::i18n::{t, table, tf, Key};
+use kassa_widget::options::check_edge;
 use kassa_widget::wire::{PayAnswer, QuickPayAnswer};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -518,5 +519,34 @@ fn default_theme_contrast() {
             let ratio = contrast(c(fg), c(bg));
             assert!(ratio >= min, "dark={dark}: {fg} on {bg} is {ratio:.2}:1");
         }
+    }
+}
+
+/// Issue 14: the widget refuses a plain-HTTP edge outside this machine.
+#[wasm_bindgen_test]
+fn edge_must_be_https_outside_localhost() {
+    for ok in [
+        "https://edge.example",
+        "https://10.0.0.1:8443/",
+        "http://localhost:8787",
+        "http://LOCALHOST/",
+        "http://127.0.0.1:8787/",
+        "http://127.1.2.3",
+        "http://[::1]:8787",
+    ] {
+        assert_eq!(check_edge(ok), Ok(()), "{ok}");
+    }
+    for bad in [
+        "http://edge.example",
+        "http://192.168.1.10:8787",
+        "http://localhost.attacker.example",
+        "http://127.0.0.1.attacker.example/",
+        "http://localhost@attacker.example/",
+        "http://[::2]/",
+        "ftp://edge.example",
+        "//edge.example",
+        "",
+    ] {
+        assert!(check_edge(bad).is_err(), "{bad}");
     }
 }
