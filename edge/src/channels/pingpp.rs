@@ -249,6 +249,21 @@ pub struct Refund {
     pub charge_order_no: Option<String>,
 }
 
+/// A successful answer holding a refund object (what both refund calls return).
+fn refund_object(call: &'static str, resp: &OutboundResponse) -> Result<Refund, PingppError> {
+    let raw = success_body(call, resp)?;
+    if raw.get("object").and_then(Value::as_str) != Some("refund") {
+        return Err(PingppError::Response {
+            call,
+            reason: "object is not `refund`",
+        });
+    }
+    serde_json::from_value(raw).map_err(|_| PingppError::Response {
+        call,
+        reason: "not a refund object (id, amount, status, charge)",
+    })
+}
+
 /// Reads a refund retrieve's answer: a refund object with that id, of that charge.
 /// Whether it succeeded, and for what, is the caller's to judge.
 pub fn parse_retrieved_refund(
@@ -257,17 +272,7 @@ pub fn parse_retrieved_refund(
     refund_id: &str,
 ) -> Result<Refund, PingppError> {
     let call = "retrieve refund";
-    let raw = success_body(call, resp)?;
-    if raw.get("object").and_then(Value::as_str) != Some("refund") {
-        return Err(PingppError::Response {
-            call,
-            reason: "object is not `refund`",
-        });
-    }
-    let r: Refund = serde_json::from_value(raw).map_err(|_| PingppError::Response {
-        call,
-        reason: "not a refund object (id, amount, status, charge)",
-    })?;
+    let r = refund_object(call, resp)?;
     if r.id != refund_id || r.charge != charge_id {
         return Err(PingppError::Response {
             call,
@@ -285,17 +290,7 @@ pub fn parse_refund(
     amount: u64,
 ) -> Result<Refund, PingppError> {
     let call = "create refund";
-    let raw = success_body(call, resp)?;
-    if raw.get("object").and_then(Value::as_str) != Some("refund") {
-        return Err(PingppError::Response {
-            call,
-            reason: "object is not `refund`",
-        });
-    }
-    let r: Refund = serde_json::from_value(raw).map_err(|_| PingppError::Response {
-        call,
-        reason: "not a refund object (id, amount, status, charge)",
-    })?;
+    let r = refund_object(call, resp)?;
     if r.charge != charge_id || r.amount != amount {
         return Err(PingppError::Response {
             call,

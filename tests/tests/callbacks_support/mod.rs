@@ -386,11 +386,20 @@ impl World {
     pub fn control_outbox_last(&self) -> Msg {
         let held = self.control_get("outbox");
         let last = held["items"].as_array().unwrap().last().unwrap().clone();
-        let url = last["url"].as_str().unwrap();
+        self.held_msg(&last)
+    }
+
+    /// A message as the sandbox's control API shows a held one (`url`, `content_type`,
+    /// `headers` as pairs, `body`).
+    fn held_msg(&self, m: &Value) -> Msg {
         Msg {
-            path: url.trim_start_matches(&self.url).to_owned(),
-            content_type: last["content_type"].as_str().unwrap().to_owned(),
-            headers: last["headers"]
+            path: m["url"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches(&self.url)
+                .to_owned(),
+            content_type: m["content_type"].as_str().unwrap().to_owned(),
+            headers: m["headers"]
                 .as_array()
                 .unwrap()
                 .iter()
@@ -401,7 +410,7 @@ impl World {
                     )
                 })
                 .collect(),
-            body: last["body"].as_str().unwrap().as_bytes().to_vec(),
+            body: m["body"].as_str().unwrap().as_bytes().to_vec(),
         }
     }
 
@@ -535,26 +544,7 @@ impl World {
                 })
         });
         self.control("pingpp/refund_webhooks", &json!({"hold": false}));
-        Msg {
-            path: msg["url"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches(&self.url)
-                .to_owned(),
-            content_type: msg["content_type"].as_str().unwrap().to_owned(),
-            headers: msg["headers"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|h| {
-                    (
-                        h[0].as_str().unwrap().to_owned(),
-                        h[1].as_str().unwrap().to_owned(),
-                    )
-                })
-                .collect(),
-            body: msg["body"].as_str().unwrap().as_bytes().to_vec(),
-        }
+        self.held_msg(&msg)
     }
 
     /// A wallet payment for attempt `reference` (`{order}A{attempt}`) whose
