@@ -194,7 +194,17 @@ impl EdgeError {
                 ("invalid_request_error", message, None)
             }
             Self::Upstream { message, .. } => ("api_error", message, None),
-            Self::Config(what) => ("api_error", what.to_owned(), None),
+            // The variable's name stays in the log: an answer may reach anyone, and a
+            // secret's name tells a prober what to aim at (issue 14).
+            Self::Config(what) => {
+                worker::console_error!("configuration error: {what}");
+                (
+                    "api_error",
+                    "the edge is misconfigured; its operator can see why in the Worker's logs"
+                        .to_owned(),
+                    None,
+                )
+            }
             // Internal detail stays in the log, not in the answer.
             Self::Internal(detail) => {
                 worker::console_error!("internal error: {detail}");

@@ -63,6 +63,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         )
         .post_async("/v1/orders/:id/client_secret", m::issue_secret)
         .post_async("/v1/test_helpers/orders/:id/events", m::test_apply_event)
+        .post_async(
+            "/v1/test_helpers/orders/:id/s3_trades",
+            m::test_record_s3_trade,
+        )
         .get_async("/api/payment/order/events", live::order_events_socket)
         .get_async("/v1/dev/outbox", m::dev_outbox)
         .post_async("/v1/users/:id/ga", m::enrol_ga)
@@ -70,6 +74,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/v1/users/:id/tokens", m::issue_user_token)
         .post_async("/v1/users/:id/tokens/revoke", m::revoke_user_tokens)
         .post_async("/v1/s0/update_info", routes::merchant_s0::update_info)
+        .get_async("/v1/rejections", routes::rejections::list)
         .get_async("/api/payment/orders", w::list_orders)
         .post_async(
             "/api/payment/order/send_payment_verify_code",

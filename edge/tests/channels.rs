@@ -24,6 +24,7 @@ use kassa_shared::callback::ProviderRef;
 use kassa_shared::crypto::{PrivateKey, PublicKey, SignAlg};
 use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money, TokenAmount};
+use kassa_shared::order::OrderAmount;
 use kassa_shared::providers::s0::status::CallbackStatus;
 use kassa_shared::providers::s0::wire::Headers;
 use kassa_shared::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
@@ -70,14 +71,18 @@ fn s0_config() -> S0Config {
 #[wasm_bindgen_test]
 fn s0_requests_carry_headers_and_seed_bodies() {
     let cfg = s0_config();
-    let body = s0::pre_pay_check_body(id(), Money::new(Currency::Cny, 100), None);
+    let body = s0::pre_pay_check_body(id(), &OrderAmount::Fiat(Money::new(Currency::Cny, 100)));
     let req = s0::pre_pay_check_request(&cfg, &body).unwrap();
     assert_eq!(req.url, "http://127.0.0.1:9/platform/pay/prePayCheck");
     assert_eq!(req.header("accessToken"), Some("tok-123"));
     assert_eq!(req.header("uid"), Some("u1"));
     assert_eq!(req.header("orgSecret"), Some("org-456"));
     let sent: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
-    assert_eq!(sent, json!({"orderId": "476682884348973312", "price": 100}));
+    assert_eq!(
+        sent,
+        json!({"orderId": "476682884348973312", "price": 100,
+            "extend": {"currency": "CNY", "amount": "1.00"}})
+    );
     // Debug shows header names, never values.
     let dbg = format!("{req:?}");
     assert!(
@@ -85,13 +90,12 @@ fn s0_requests_carry_headers_and_seed_bodies() {
         "{dbg}"
     );
 
-    let cb = s0::order_callback_request(
-        &cfg,
+    let cb = s0::order_callback_body(
         id(),
         CallbackStatus::PaySuccess,
-        Money::new(Currency::Cny, 100),
-    )
-    .unwrap();
+        &OrderAmount::Fiat(Money::new(Currency::Cny, 100)),
+    );
+    let cb = s0::order_callback_request(&cfg, &cb).unwrap();
     assert_eq!(cb.url, "http://127.0.0.1:9/platform/pay/orderCallBack");
     let sent: Value = serde_json::from_slice(cb.body.as_ref().unwrap()).unwrap();
     assert_eq!(sent["orderStatus"], "PAY_SUCCESS");
@@ -242,6 +246,23 @@ fn pingpp_charge_request_and_answers() {
             "{why}"
         );
     }
+    // Refund retrieve (issue 14): that refund of that charge, path-safe ids only.
+    let req = pingpp::retrieve_refund_request(&cfg, "ch_1", "re_1").unwrap();
+    assert_eq!(req.url, "http://127.0.0.1:9/v1/charges/ch_1/refunds/re_1");
+    assert_eq!(req.header("Authorization"), Some("Basic c2tfdGVzdF9hYmM6"));
+    assert!(pingpp::retrieve_refund_request(&cfg, "ch_1", "re_1?x=1").is_err());
+    assert!(pingpp::retrieve_refund_request(&cfg, "ch/1", "re_1").is_err());
+    let done = resp(
+        200,
+        &json!({"id": "re_1", "object": "refund", "amount": 1000, "succeed": true,
+            "status": "succeeded", "charge": "ch_1", "charge_order_no": REF}),
+    );
+    let r = pingpp::parse_retrieved_refund(&done, "ch_1", "re_1").unwrap();
+    assert!(r.succeed);
+    assert_eq!(r.charge_order_no.as_deref(), Some(REF));
+    assert!(pingpp::parse_retrieved_refund(&done, "ch_2", "re_1").is_err());
+    assert!(pingpp::parse_retrieved_refund(&done, "ch_1", "re_2").is_err());
+    assert!(pingpp::parse_retrieved_refund(&charge(true, 1000), "ch_1", "re_1").is_err());
     assert!(!format!("{cfg:?}").contains("sk_test_abc"));
 }
 
@@ -364,4 +385,30 @@ fn config_names_the_variable() {
         "{err}"
     );
     assert!(!err.to_string().contains("short"));
+
+    // S3 notifies: RSA2 only unless the legacy profile is allowed by name.
+    let s3_vars = [
+        ("KASSA_S3_URL", "http://127.0.0.1:9/s3"),
+        ("KASSA_PUBLIC_URL", "http://127.0.0.1:8"),
+        ("KASSA_S3_MERCHANT_ID", "yx001"),
+        ("KASSA_S3_SETTLEMENT_ID", "st1"),
+        ("KASSA_S3_APPID", "app1"),
+        ("KASSA_S3_PRIVATE_KEY", PRIV_1024),
+        ("KASSA_S3_PLATFORM_PUBLIC_KEY", PUB_1024),
+    ];
+    let cfg = ChannelConfig::from_lookup(lookup(&s3_vars)).unwrap();
+    assert!(!cfg.s3().unwrap().allow_rsa1);
+    let mut legacy = s3_vars.to_vec();
+    legacy.push(("KASSA_S3_ALLOW_RSA1", "true"));
+    let cfg = ChannelConfig::from_lookup(lookup(&legacy)).unwrap();
+    assert!(cfg.s3().unwrap().allow_rsa1);
+    legacy.pop();
+    legacy.push(("KASSA_S3_ALLOW_RSA1", "sometimes"));
+    assert!(matches!(
+        ChannelConfig::from_lookup(lookup(&legacy)),
+        Err(ConfigError::Invalid {
+            var: "KASSA_S3_ALLOW_RSA1",
+            ..
+        })
+    ));
 }

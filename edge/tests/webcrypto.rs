@@ -175,6 +175,7 @@ fn s3_config(gzip: bool, alg: SignAlg) -> S3Config {
         private_key: Redacted::new(PRIV_2048),
         platform_public_key: PublicKey::parse(PUB_1024).unwrap(),
         alg,
+        allow_rsa1: false,
         gzip,
         notify_url: "http://127.0.0.1:8787/callbacks/lianshang".into(),
         timeout: core::time::Duration::from_secs(2),

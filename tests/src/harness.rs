@@ -100,11 +100,15 @@ impl Edge {
     /// As [`Edge::start`].
     pub fn start_on(persist: &Path, port: u16, extra: &[(&str, &str)]) -> Result<Self, String> {
         let mut vars: Vec<(String, String)> = [
+            // Development is explicit (the deployed configuration has no KASSA_ENV);
+            // an `extra` entry of the same name replaces a default.
+            ("KASSA_ENV", "development"),
             ("KASSA_MERCHANT_KEY", MERCHANT_KEY),
             ("KASSA_CLIENT_SECRET_KEY", CLIENT_SECRET_KEY),
             ("KASSA_WEBHOOK_SECRET", WEBHOOK_SECRET),
         ]
         .iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
         vars.extend(
@@ -113,6 +117,24 @@ impl Edge {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
         Self::start_custom(persist, port, vars, true)
+    }
+
+    /// The edge as `wrangler deploy` configures it: no `KASSA_ENV` at all (production by
+    /// default), the harness's secrets and `extra`.
+    ///
+    /// # Errors
+    /// As [`Edge::start`].
+    pub fn start_production(persist: &Path, extra: &[(&str, &str)]) -> Result<Self, String> {
+        let vars = [
+            ("KASSA_MERCHANT_KEY", MERCHANT_KEY),
+            ("KASSA_CLIENT_SECRET_KEY", CLIENT_SECRET_KEY),
+            ("KASSA_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        Self::start_custom(persist, free_port()?, vars, true)
     }
 
     /// The edge with exactly `vars` over `edge/.dev.vars` (no test secrets), on `port`.

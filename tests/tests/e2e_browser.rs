@@ -285,7 +285,7 @@ fn cancel_flow(shop: &mut Shop<'_>, run: &str) {
 }
 
 /// A trusted shopper's first small order in this browser needs a code (a new device:
-/// SPEC 5); the widget's stored device id is what the edge then learns, so the second
+/// SPEC 5); the widget keeps the device token the edge issues for it, so the second
 /// order of the same shopper in the same browser pays through `quick_pay` with no code
 /// step at all (none sent, none typed).
 fn known_device_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {

@@ -117,8 +117,10 @@ fn callbacks_per_channel_and_relays() {
     refused(&w, &id, &tampered, 409, "callback_mismatch");
     apply_once(&w, &id, &charged, (200, ""));
     assert_eq!(status(&w, &id), "succeeded");
-    // A refund event: Refunded, relayed as REFUND_SUCCESS.
-    let refund = w.pingpp_event(&id, "refund.succeeded");
+    // The refund Kassa asked Ping++ for, its webhook confirmed by Ping++'s refund
+    // retrieve: Refunded, relayed as REFUND_SUCCESS. (A refund Kassa did not ask for is
+    // `proof_security::pingpp_refund`'s.)
+    let refund = w.requested_refund(&id);
     apply_once(&w, &id, &refund, (200, ""));
     assert_eq!(status(&w, &id), "refunded");
     w.effects_once(&id, &["PAY_ING", "PAY_SUCCESS", "REFUND_SUCCESS"]);
@@ -148,10 +150,11 @@ fn callbacks_per_channel_and_relays() {
     apply_once(&w, &id2, &fail, (200, r#"{"code":0}"#));
     assert_eq!(status(&w, &id2), "pending");
 
-    // ---- Lianshang (its pay is not wired at the edge; the attempt is started by the
-    // test helper and the notify signed with the platform key, as the sandbox does).
+    // ---- Lianshang (the attempt and its S3 trade are recorded by the test helper, the
+    // notify signed with the platform key, as the sandbox does; `edge_s3_pay` and
+    // `proof_security` pay through createPayOrder for real).
     let id = w.create("lianshang", &json!({"amount": 700, "currency": "CNY"}));
-    let r = w.start_attempt(&id, 11);
+    let r = w.start_s3_attempt(&id, 11);
     let ok = json_msg(
         "/callbacks/lianshang",
         &lianshang_notify(&r, 700, "SUCCESS", "ln_1", None),
@@ -177,7 +180,7 @@ fn callbacks_per_channel_and_relays() {
     assert_eq!(status(&w, &id), "succeeded");
     w.effects_once(&id, &["PAY_ING", "PAY_SUCCESS"]);
     let id2 = w.create("lianshang", &json!({"amount": 700, "currency": "CNY"}));
-    let r2 = w.start_attempt(&id2, 12);
+    let r2 = w.start_s3_attempt(&id2, 12);
     let fail = json_msg(
         "/callbacks/lianshang",
         &lianshang_notify(&r2, 700, "FAIL", "ln_3", None),
@@ -195,7 +198,7 @@ fn callbacks_per_channel_and_relays() {
 
     // ---- S0 refuses the next three relays: retried with backoff, delivered once.
     let id = w.create("lianshang", &json!({"amount": 900, "currency": "CNY"}));
-    let r = w.start_attempt(&id, 21);
+    let r = w.start_s3_attempt(&id, 21);
     w.settle(&id);
     w.control("s0/relay_fail", &json!({"count": 3}));
     let ok = json_msg(

@@ -252,7 +252,13 @@ fn pay_flow_against_the_sandbox() {
     let (s, v) =
         quick(&json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code}));
     assert_eq!(s, 200, "{v}");
-    assert_eq!(v, json!({"processIsEnd": false, "need2FA": false}));
+    // A code-verified pay from a browser without a device token gets one to keep.
+    let token = v["deviceToken"].as_str().unwrap_or_default().to_owned();
+    assert!(token.starts_with("kd1."), "{v}");
+    assert_eq!(
+        v,
+        json!({"processIsEnd": false, "need2FA": false, "deviceToken": token})
+    );
     assert_eq!(counter(&http, &sb, "wallet.pay"), 4);
 
     // Paytm: pay answers the order plus the signed form for the widget to post; the
@@ -341,15 +347,18 @@ fn pay_flow_against_the_sandbox() {
     assert_eq!(s, 200, "{v}");
     let (id, secret) = pingpp_order("u-trusted");
     let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
+    // The device is the edge's token from the answer (issue 14: a string the browser
+    // chose, like "dev-1", names no device).
     let b = json!({"order_id": id, "verify_code_order_id": send_id, "verify_code": code, "device_id": "dev-1"});
     let (s, v) = pay(&http, &url, &secret, None, &b);
     assert_eq!(s, 200, "{v}");
     assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 2);
+    let dev = v["deviceToken"].as_str().unwrap().to_owned();
     let (id, secret) = pingpp_order("u-trusted");
     let quick = |b: &Value| widget(&http, &url, "quick_pay", &secret, None, b);
     let (s, v) = read_json(
         http.get(format!(
-            "{url}/api/payment/order/load_pay_data?order_id={id}&device_id=dev-1"
+            "{url}/api/payment/order/load_pay_data?order_id={id}&device_id={dev}"
         ))
         .header("Authorization", &format!("Bearer {secret}"))
         .call(),
@@ -365,6 +374,11 @@ fn pay_flow_against_the_sandbox() {
     let (s, v) = quick(&json!({"order_id": id, "device_id": "dev-1"}));
     assert_eq!(
         (s, v),
+        (200, json!({"processIsEnd": false, "need2FA": true}))
+    );
+    let (s, v) = quick(&json!({"order_id": id, "device_id": dev}));
+    assert_eq!(
+        (s, v),
         (200, json!({"processIsEnd": false, "need2FA": false}))
     );
     assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 3);
@@ -375,7 +389,7 @@ fn pay_flow_against_the_sandbox() {
     let (s, v) = read_json(
         http.post(format!("{url}/api/payment/order/quick_pay"))
             .header("Authorization", &format!("Bearer {secret}"))
-            .send_json(json!({"order_id": id, "device_id": "dev-1"})),
+            .send_json(json!({"order_id": id, "device_id": dev})),
     )
     .unwrap();
     assert_eq!(s, 403, "{v}");

@@ -158,7 +158,7 @@ fn pingpp_refund_end_to_end() {
 
     // ---- A channel without a refund API (S3: manual refunds): only recorded.
     let id4 = w.create("lianshang", &json!({"amount": 300, "currency": "CNY"}));
-    let r4 = w.start_attempt(&id4, 41);
+    let r4 = w.start_s3_attempt(&id4, 41);
     let ok = json_msg(
         "/callbacks/lianshang",
         &lianshang_notify(&r4, 300, "SUCCESS", "ln_41", None),

@@ -443,7 +443,7 @@ fn hostile_callbacks_change_nothing() {
 
     // ---- Lianshang.
     let ls_target = w.create("lianshang", &json!({"amount": 700, "currency": "CNY"}));
-    let r = w.start_attempt(&ls_target, 11);
+    let r = w.start_s3_attempt(&ls_target, 11);
     let ls = |r: &str, fen, status, id: &str, k| {
         json_msg(
             "/callbacks/lianshang",
@@ -452,7 +452,10 @@ fn hostile_callbacks_change_nothing() {
     };
     let genuine_ls = ls(&r, 700, "SUCCESS", "ln_t", None);
     let ls_old = w.create("lianshang", &json!({"amount": 700, "currency": "CNY"}));
-    let (o1, o2) = (w.start_attempt(&ls_old, 21), w.start_attempt(&ls_old, 22));
+    let (o1, o2) = (
+        w.start_s3_attempt(&ls_old, 21),
+        w.start_s3_attempt(&ls_old, 22),
+    );
     let ls_old_msgs = [
         ls(&o1, 700, "FAIL", "ln_o1", None),
         ls(&o2, 700, "SUCCESS", "ln_o2", None),
@@ -523,16 +526,19 @@ fn hostile_callbacks_change_nothing() {
     let r = w.start_attempt(&pp_target, 11);
     let charge = w.pingpp_charge(&r, 500, "cny");
     let genuine_pp = w.pingpp_event(&charge, "charge.succeeded");
-    let pp_old = w.create("pingpp", &json!({"amount": 500, "currency": "CNY"}));
-    let o1 = w.start_attempt(&pp_old, 21);
-    let old_charge = w.pingpp_charge(&o1, 500, "cny");
-    let pp_old_msgs = [
-        w.pingpp_event(&old_charge, "charge.succeeded"),
-        w.pingpp_event(&old_charge, "refund.succeeded"),
-    ];
-    for m in &pp_old_msgs {
-        assert_eq!(w.send(m).0, 200);
-    }
+    // Paid through the edge, then refunded through it: a refund settles an order only
+    // when Kassa asked Ping++ for it (issue 14).
+    let (pp_old, pp_old_secret) =
+        w.create_with_secret("pingpp", &json!({"amount": 500, "currency": "CNY"}));
+    w.pay(&pp_old, &pp_old_secret);
+    let o1 = w.last_record("pingpp/charges", "order_no", &pp_old)["order_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let old_paid = w.pingpp_event(&pp_old, "charge.succeeded");
+    assert_eq!(w.send(&old_paid).0, 200);
+    let pp_old_msgs = [old_paid, w.requested_refund(&pp_old)];
+    assert_eq!(w.send(&pp_old_msgs[1]).0, 200);
     assert_eq!(w.order(&pp_old)["status"], "refunded");
     let mut forged = genuine_pp.clone();
     forged.headers[0].1 = pingpp_sign(&genuine_pp.body, &impostor);

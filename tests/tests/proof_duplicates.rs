@@ -11,7 +11,8 @@
 //! Scenarios (the channels' whole vocabularies):
 //! - Paytm: attempt 1 `TXN_FAILURE`, attempt 2 `PENDING` then `TXN_SUCCESS` (each
 //!   success confirmed through the sandbox's Transaction Status API);
-//! - Ping++: `charge.succeeded`, `refund.succeeded` (its only events);
+//! - Ping++: `charge.succeeded`, `refund.succeeded` (its only events; the refund one
+//!   Kassa asked for, so the success is applied once before it is requested);
 //! - Lianshang: attempts 1 and 2 `FAIL`, attempt 3 `SUCCESS`;
 //! - wallet: attempt 1 `FAILED`, attempt 2 `SUCCESS` (the success confirmed through
 //!   the wallet's signed status query).
@@ -66,11 +67,14 @@ fn paytm(w: &World) -> (String, Vec<Msg>) {
 }
 
 fn pingpp(w: &World) -> (String, Vec<Msg>) {
-    let id = w.create("pingpp", &json!({"amount": 500, "currency": "CNY"}));
-    let r1 = w.start_attempt(&id, 11);
-    let charge = w.pingpp_charge(&r1, 500, "cny");
-    let paid = w.pingpp_event(&charge, "charge.succeeded");
-    let refunded = w.pingpp_event(&charge, "refund.succeeded");
+    // A refund settles the order only when Kassa asked for it (issue 14), and Kassa asks
+    // only for a succeeded order: the charge's success is applied once first, so in the
+    // shuffle it is a duplicate of an applied event, the refund the fact that moves.
+    let (id, secret) = w.create_with_secret("pingpp", &json!({"amount": 500, "currency": "CNY"}));
+    w.pay(&id, &secret);
+    let paid = w.pingpp_event(&id, "charge.succeeded");
+    assert_eq!(w.send(&paid).0, 200);
+    let refunded = w.requested_refund(&id);
     (id, vec![paid, refunded])
 }
 
@@ -79,7 +83,7 @@ fn lianshang(w: &World) -> (String, Vec<Msg>) {
     let msgs = [(11, "FAIL"), (12, "FAIL"), (13, "SUCCESS")]
         .into_iter()
         .map(|(a, status)| {
-            let r = w.start_attempt(&id, a);
+            let r = w.start_s3_attempt(&id, a);
             let n = lianshang_notify(&r, 700, status, &format!("ln_{id}_{a}_{status}"), None);
             json_msg("/callbacks/lianshang", &n)
         })

@@ -127,6 +127,44 @@ fn pingpp_charge_webhooks_and_retrieve() {
     );
     assert_eq!(counter(&sb, "pingpp.refund_created"), 1);
 
+    // The refund retrieve (issue 14): that refund of that charge, as it stands now —
+    // also one made without the refund API (the dashboard refund of `id` above).
+    let re_id = re["id"].as_str().unwrap();
+    let (status, text) = get(&format!("{refunds}/{re_id}"), &AUTH);
+    assert_eq!(status, 200, "{text}");
+    let got = json(&text);
+    assert_eq!(
+        (
+            got["succeed"].as_bool(),
+            got["status"].as_str(),
+            got["charge"].as_str()
+        ),
+        (Some(true), Some("succeeded"), Some(ch2.as_str()))
+    );
+    assert_eq!(get(&format!("{refunds}/{re_id}"), &[]).0, 401);
+    assert_eq!(get(&format!("{refunds}/re_nope"), &AUTH).0, 404);
+    assert_eq!(
+        get(&format!("{charges}/{id}/refunds/{re_id}"), &AUTH).0,
+        404
+    );
+    let (_, text) = get(&format!("{charges}/{id}"), &AUTH);
+    let dashboard = json(&text)["refunds"]["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, text) = get(&format!("{charges}/{id}/refunds/{dashboard}"), &AUTH);
+    assert_eq!((status, json(&text)["amount"].clone()), (200, json!(1000)));
+
+    // `order_no` is unique per app: another app may hold the same one.
+    let mut other = body.clone();
+    other["app"] = json!({"id": "app_other"});
+    let (status, text) = post_json(&charges, &AUTH, &other);
+    assert_eq!(status, 200, "{text}");
+    let other = json(&text);
+    assert_ne!(other["id"], id.as_str());
+    assert_eq!(other["app"], "app_other");
+    assert_eq!(ch["app"], "app_kassa_sandbox");
+
     control(
         &sb,
         "pingpp/complete",

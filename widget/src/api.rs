@@ -340,7 +340,8 @@ pub fn classify_error(status: u16, body: &str) -> ApiError {
         "parameter_invalid" if code_field && status == 400 => ApiError::WrongCode {
             attempts_left: e.attempts_left,
         },
-        "order_locked" => ApiError::Locked {
+        // `ga_locked`: the user's authenticator, locked across all their orders.
+        "order_locked" | "ga_locked" => ApiError::Locked {
             retry_after_ms: e.retry_after_ms,
         },
         "code_send_too_soon" | "code_send_hourly_limit" => ApiError::Throttled {

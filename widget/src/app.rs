@@ -90,7 +90,15 @@ async fn run(client: &Client, state: &CheckoutState, request: Request) -> Action
             };
             if let Request::Pay { code } = request {
                 let req = client.pay(&key, &code, state.code_send_id);
-                match api::send::<PayAnswer>(&req, "pay").await {
+                let answer = api::send::<PayAnswer>(&req, "pay").await;
+                if let Ok(PayAnswer {
+                    device_token: Some(t),
+                    ..
+                }) = &answer
+                {
+                    crate::device::remember(t);
+                }
+                match answer {
                     Ok(PayAnswer {
                         paytm_form: Some(form),
                         ..
@@ -102,7 +110,16 @@ async fn run(client: &Client, state: &CheckoutState, request: Request) -> Action
                     Err(e) => failed(e),
                 }
             } else {
-                match api::send::<QuickPayAnswer>(&client.quick_pay(&key), "quick_pay").await {
+                let answer =
+                    api::send::<QuickPayAnswer>(&client.quick_pay(&key), "quick_pay").await;
+                if let Ok(QuickPayAnswer {
+                    device_token: Some(t),
+                    ..
+                }) = &answer
+                {
+                    crate::device::remember(t);
+                }
+                match answer {
                     Ok(QuickPayAnswer {
                         paytm_form: Some(form),
                         ..

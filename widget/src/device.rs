@@ -1,12 +1,15 @@
-//! This browser's device id, for the edge's "new device" rule (SPEC 5: a new device
-//! needs a second factor). 128 random bits (`getrandom`, i.e. `crypto.getRandomValues`)
-//! as hex, kept in `localStorage` under [`STORAGE_KEY`] so the next checkout in this
-//! browser sends the same id; the edge records it after a code-verified pay and lets a
-//! trusted shopper's small orders `quick_pay` from it without a code.
+//! This browser's device token, for the edge's "new device" rule (SPEC 5: a new device
+//! needs a second factor). The edge issues it — `kd1.<device id>.<MAC>`, signed with an
+//! edge secret and bound to the user (`kassa_shared::crypto::device_token`) — in the
+//! answer to a pay that passed a code; the widget keeps it in `localStorage` under
+//! [`STORAGE_KEY`] and sends it back as `device_id` with `load_pay_data`, `pay` and
+//! `quick_pay`, so a trusted shopper's small orders in this browser `quick_pay` without
+//! a code. The widget never makes one up: a browser without a token is a new device,
+//! and a string it chose would not verify at the edge anyway.
 //!
-//! It identifies the browser profile, not the person, and only the edge sees it. Where
-//! storage is blocked (third-party frames, private modes) the id lives as long as the
-//! page: the shopper is then asked for a code each visit, which is the safe side.
+//! It identifies the browser profile, not the person, and only the edge reads it. Where
+//! storage is blocked (third-party frames, private modes) the token lives as long as
+//! the page: the shopper is then asked for a code each visit, which is the safe side.
 
 use std::cell::RefCell;
 
@@ -17,13 +20,19 @@ thread_local! {
     static CURRENT: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// A stored value is used only if it is what [`id`] writes: 32 lower-case hex digits.
+/// The token's shape (`kd1.` + 32 + `.` + 64 lower-case hex digits): anything else in
+/// storage is ignored. Only the edge can tell whether it is genuine.
 #[must_use]
-pub fn is_valid(id: &str) -> bool {
-    id.len() == 32
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+pub fn is_valid(token: &str) -> bool {
+    let hex = |s: &str, n: usize| {
+        s.len() == n
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    token
+        .strip_prefix("kd1.")
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(id, mac)| hex(id, 32) && hex(mac, 64))
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -31,31 +40,24 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// The device id: the stored one, else this page's, else a new one — written back to
-/// storage when it allows. `None` only without a CSPRNG; the edge then treats every
-/// visit as a new device.
+/// The device token: the stored one, else the one this page was given, else `None`
+/// (a new device).
 #[must_use]
 pub fn id() -> Option<String> {
-    let store = storage();
-    let stored = store
-        .as_ref()
+    let stored = storage()
         .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
         .filter(|v| is_valid(v));
-    if stored.is_some() {
-        return stored;
+    stored.or_else(|| CURRENT.with(|c| c.borrow().clone()))
+}
+
+/// Keeps a token the edge issued (ignored unless it has the token's shape).
+pub fn remember(token: &str) {
+    if !is_valid(token) {
+        return;
     }
-    let id = match CURRENT.with(|c| c.borrow().clone()) {
-        Some(id) => id,
-        None => {
-            let mut bytes = [0u8; 16];
-            getrandom::fill(&mut bytes).ok()?;
-            crate::api::hex(&bytes)
-        }
-    };
-    if let Some(s) = &store {
-        // Quota or a blocked write: the id still serves this page.
-        let _ = s.set_item(STORAGE_KEY, &id);
+    if let Some(s) = storage() {
+        // Quota or a blocked write: the token still serves this page.
+        let _ = s.set_item(STORAGE_KEY, token);
     }
-    CURRENT.with(|c| *c.borrow_mut() = Some(id.clone()));
-    Some(id)
+    CURRENT.with(|c| *c.borrow_mut() = Some(token.to_owned()));
 }

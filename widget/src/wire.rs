@@ -174,6 +174,8 @@ impl PaytmForm {
 pub struct PayAnswer {
     pub order: Order,
     pub paytm_form: Option<PaytmForm>,
+    /// The edge's device token after a code-verified pay from a new device (`device.rs`).
+    pub device_token: Option<String>,
 }
 
 impl Decode for PayAnswer {
@@ -181,6 +183,7 @@ impl Decode for PayAnswer {
         Ok(Self {
             order: Order::decode(v)?,
             paytm_form: PaytmForm::decode_opt(v)?,
+            device_token: v.get("deviceToken").opt_string()?,
         })
     }
 }
@@ -190,6 +193,8 @@ impl Decode for PayAnswer {
 pub struct QuickPayAnswer {
     pub answer: QuickPayResponse,
     pub paytm_form: Option<PaytmForm>,
+    /// As [`PayAnswer::device_token`].
+    pub device_token: Option<String>,
 }
 
 impl Decode for QuickPayAnswer {
@@ -201,6 +206,7 @@ impl Decode for QuickPayAnswer {
                 need_2fa: v.get("need2FA").boolean()?,
             },
             paytm_form: PaytmForm::decode_opt(&v)?,
+            device_token: v.get("deviceToken").opt_string()?,
         })
     }
 }

@@ -1,6 +1,6 @@
 //! In Chromium: SPEC 4.5 field sealing against a key pair WebCrypto generates here
 //! (sealed with the widget's code, opened with the private key; another key cannot),
-//! the key-set reading, and the stored device id (SPEC 5).
+//! the key-set reading, and the stored device token (SPEC 5).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -155,27 +155,33 @@ fn base64_vectors() {
 }
 
 #[wasm_bindgen_test]
-fn device_id_is_stored_and_stable() {
+fn device_token_is_only_what_the_edge_issued() {
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     storage.remove_item(device::STORAGE_KEY).unwrap();
-    let a = device::id().unwrap();
-    assert!(device::is_valid(&a), "{a}");
+    // No token yet: a new device; the widget makes none up.
+    assert_eq!(device::id(), None);
+    let token = format!("kd1.{}.{}", "0a".repeat(16), "5f".repeat(32));
+    assert!(device::is_valid(&token), "{token}");
+    device::remember(&token);
     assert_eq!(
         storage.get_item(device::STORAGE_KEY).unwrap(),
-        Some(a.clone())
+        Some(token.clone())
     );
-    assert_eq!(device::id().unwrap(), a);
-    // A damaged stored value is replaced by the page's id, not sent.
+    assert_eq!(device::id(), Some(token.clone()));
+    // A damaged stored value is not sent; the page's token serves.
     storage.set_item(device::STORAGE_KEY, "<script>").unwrap();
-    assert_eq!(device::id().unwrap(), a);
+    assert_eq!(device::id(), Some(token.clone()));
+    // Something that is not a token is not kept.
+    device::remember("0123456789abcdef0123456789abcdef");
     assert_eq!(
-        storage.get_item(device::STORAGE_KEY).unwrap(),
-        Some(a.clone())
+        storage.get_item(device::STORAGE_KEY).unwrap().as_deref(),
+        Some("<script>")
     );
-    // Another tab's id, once stored, is the browser's.
-    let other = "0123456789abcdef0123456789abcdef";
-    storage.set_item(device::STORAGE_KEY, other).unwrap();
-    assert_eq!(device::id().unwrap(), other);
-    assert!(!device::is_valid("0123456789ABCDEF0123456789ABCDEF"));
+    // Another tab's token, once stored, is the browser's.
+    let other = format!("kd1.{}.{}", "1b".repeat(16), "2c".repeat(32));
+    storage.set_item(device::STORAGE_KEY, &other).unwrap();
+    assert_eq!(device::id(), Some(other));
+    assert!(!device::is_valid(&token.to_uppercase()));
+    assert!(!device::is_valid("0123456789abcdef0123456789abcdef"));
     storage.remove_item(device::STORAGE_KEY).unwrap();
 }

@@ -306,6 +306,13 @@ fn error_classification() {
         }
     );
     assert!(!classify_error(400, r#"{"code":"parameter_invalid","field":"order_id"}"#).retryable());
+    // The user's authenticator locked across orders: the locked screen, with its wait.
+    assert_eq!(
+        classify_error(429, r#"{"code":"ga_locked","retry_after_ms":899000}"#),
+        ApiError::Locked {
+            retry_after_ms: Some(899_000)
+        }
+    );
 }
 
 fn order_json() -> serde_json::Value {

@@ -4,12 +4,15 @@
 //! - `dev`    set-up, build, and run the demo: edge under `wrangler dev`, sandbox, shop page
 //! - `test`   set-up and every test: native, wasm in headless Chromium, edge integration
 //! - `edge`   build the Worker with worker-build into `edge/build/`
+//! - `deploy-check` `wrangler deploy --dry-run` of the production configuration: size and
+//!   no development variables (also a step of `test`)
 //! - `widget` build the release widget bundle into `www/kassa/`
 //! - `bench`  benchmarks; figures into `bench/`
 //! - `soak`   the long fuzz and crash-loop runs, bounded in time (default 15 min)
 
 mod bench;
 mod cmd;
+mod deploy;
 mod dev;
 mod devvars;
 mod setup;
@@ -29,11 +32,14 @@ fn main() -> ExitCode {
         Some("dev") => dev::run(),
         Some("test") => test::run(),
         Some("edge") => setup::run().and_then(|()| widget::build_edge()),
+        Some("deploy-check") => setup::run()
+            .and_then(|()| widget::build_edge())
+            .and_then(|()| deploy::run()),
         Some("widget") => setup::run().and_then(|()| widget::build_bundle().map(|_| ())),
         Some("bench") => bench::run(&args[1..]),
         Some("soak") => soak::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup|dev|test|edge|widget|bench|soak>");
+            eprintln!("usage: cargo xtask <setup|dev|test|edge|deploy-check|widget|bench|soak>");
             return ExitCode::from(2);
         }
     };

@@ -4,12 +4,16 @@
 use std::process::Command;
 
 use crate::cmd::{cargo, exec, root, Result};
-use crate::{setup, widget};
+use crate::{deploy, setup, widget};
 
 fn run_all() -> Result {
     setup::run()?;
     step("format", || exec(cargo().args(["fmt", "--all", "--check"])))?;
     step("build edge (worker-build)", widget::build_edge)?;
+    step(
+        "deploy dry-run of the production configuration (size, no dev vars)",
+        deploy::run,
+    )?;
     // The browser end-to-end tests (tests/tests/e2e_*.rs, run with the native tests
     // below) drive the demo shop with the release bundle and grep it for secrets.
     step("build widget bundle (www/kassa/)", || {

@@ -8,6 +8,11 @@
 //! `.dev.vars` and production `wrangler secret` work alike. Nothing secret is ever put in
 //! an error message.
 //!
+//! S3 notifies are accepted signed with SHA256withRSA ("RSA2") only; the legacy
+//! SHA1withRSA ("RSA") profile is refused on them unless `KASSA_S3_ALLOW_RSA1` is
+//! `true` (default off; `KASSA_S3_SECURITY_TYPE` chooses what Kassa *signs* with and is
+//! separate). Every notify must also name `KASSA_S3_MERCHANT_ID` as its `merchant_id`.
+//!
 //! Reading the environment is the only impure part; [`ChannelConfig::from_lookup`] takes
 //! any `name -> value` function, so the parsing is tested without a Worker.
 
@@ -239,6 +244,7 @@ fn s3(r: &Reader<'_>, base_url: String) -> Result<S3Config, ConfigError> {
         private_key: Redacted::new(r.req("KASSA_S3_PRIVATE_KEY", on)?),
         platform_public_key: r.public_key("KASSA_S3_PLATFORM_PUBLIC_KEY", on)?,
         alg: r.sign_alg("KASSA_S3_SECURITY_TYPE")?,
+        allow_rsa1: r.flag("KASSA_S3_ALLOW_RSA1")?,
         gzip: r.flag("KASSA_S3_GZIP")?,
         notify_url: r.notify_url(on, "/callbacks/lianshang")?,
         timeout: r.timeout_ms("KASSA_S3_TIMEOUT_MS", DEFAULT_PROVIDER_TIMEOUT)?,

@@ -1,11 +1,13 @@
 //! Ping++, the S4 channel: create a charge, retrieve one (the status pull that
-//! confirms a `charge.succeeded` webhook, issue 5) and refund one.
+//! confirms a `charge.succeeded` webhook, issue 5), refund one, and retrieve a refund
+//! (the status pull that confirms a `refund.succeeded` webhook, issue 14).
 //!
-//! Ping++'s REST API: `POST {base}/v1/charges`, `GET {base}/v1/charges/{id}` and
+//! Ping++'s REST API: `POST {base}/v1/charges`, `GET {base}/v1/charges/{id}`,
 //! `POST {base}/v1/charges/{id}/refunds` (`{amount, description}` → a refund object
 //! `{id: "re_…", object: "refund", amount, succeed, status, charge, charge_order_no}`,
 //! `status` `pending` | `succeeded` | `failed`; the `refund.succeeded` webhook settles a
-//! pending one), HTTP
+//! pending one) and `GET {base}/v1/charges/{id}/refunds/{refund_id}` (the same refund
+//! object, as Ping++ holds it now), HTTP
 //! Basic auth with the secret key as user name and an empty password, JSON bodies,
 //! amounts in minor units (fen), currency in lower case. `shared` has no charge types
 //! (seed S4 only embeds the charge object opaquely), so the few fields Kassa reads are
@@ -79,6 +81,8 @@ pub struct Charge {
     pub currency: String,
     pub paid: bool,
     pub failure_code: Option<String>,
+    /// The Ping++ app the charge belongs to (every charge names one).
+    pub app: Option<String>,
     /// The charge as Ping++ sent it (the client SDK needs `credential`).
     pub raw: Value,
 }
@@ -109,6 +113,8 @@ struct ChargeBody {
     paid: bool,
     #[serde(default)]
     failure_code: Option<String>,
+    #[serde(default)]
+    app: Option<String>,
 }
 
 /// Why a Ping++ call failed.
@@ -132,6 +138,14 @@ pub enum PingppError {
     },
     #[error("Ping++ charge id: must be non-empty letters, digits or `_`")]
     ChargeId,
+    #[error("Ping++ refund id: must be non-empty letters, digits or `_`")]
+    RefundId,
+}
+
+/// An id that may go into a path: non-empty ASCII letters, digits and `_` (Ping++'s
+/// `ch_…` / `re_…` ids), so it cannot change the path or add a query.
+fn path_safe(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 fn auth(cfg: &PingppConfig) -> String {
@@ -167,11 +181,7 @@ pub fn create_charge_request(
 /// `{base}/v1/charges/{charge_id}`. The id goes into the path: anything that could
 /// change the path or query is refused.
 fn charge_url(cfg: &PingppConfig, charge_id: &str) -> Result<String, PingppError> {
-    if charge_id.is_empty()
-        || !charge_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
+    if !path_safe(charge_id) {
         return Err(PingppError::ChargeId);
     }
     Ok(format!("{}{CHARGES_PATH}/{charge_id}", cfg.base_url))
@@ -212,6 +222,19 @@ pub fn create_refund_request(
     .with_header("Authorization", auth(cfg)))
 }
 
+/// `GET {base}/v1/charges/{charge_id}/refunds/{refund_id}`: Ping++'s refund retrieve.
+pub fn retrieve_refund_request(
+    cfg: &PingppConfig,
+    charge_id: &str,
+    refund_id: &str,
+) -> Result<OutboundRequest, PingppError> {
+    if !path_safe(refund_id) {
+        return Err(PingppError::RefundId);
+    }
+    let url = format!("{}/refunds/{refund_id}", charge_url(cfg, charge_id)?);
+    Ok(OutboundRequest::get(url).with_header("Authorization", auth(cfg)))
+}
+
 /// The fields of a Ping++ refund Kassa reads.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Refund {
@@ -220,6 +243,38 @@ pub struct Refund {
     /// `pending` | `succeeded` | `failed`.
     pub status: String,
     pub charge: String,
+    #[serde(default)]
+    pub succeed: bool,
+    #[serde(default)]
+    pub charge_order_no: Option<String>,
+}
+
+/// Reads a refund retrieve's answer: a refund object with that id, of that charge.
+/// Whether it succeeded, and for what, is the caller's to judge.
+pub fn parse_retrieved_refund(
+    resp: &OutboundResponse,
+    charge_id: &str,
+    refund_id: &str,
+) -> Result<Refund, PingppError> {
+    let call = "retrieve refund";
+    let raw = success_body(call, resp)?;
+    if raw.get("object").and_then(Value::as_str) != Some("refund") {
+        return Err(PingppError::Response {
+            call,
+            reason: "object is not `refund`",
+        });
+    }
+    let r: Refund = serde_json::from_value(raw).map_err(|_| PingppError::Response {
+        call,
+        reason: "not a refund object (id, amount, status, charge)",
+    })?;
+    if r.id != refund_id || r.charge != charge_id {
+        return Err(PingppError::Response {
+            call,
+            reason: "refund does not match the request (id or charge)",
+        });
+    }
+    Ok(r)
 }
 
 /// Reads a refund answer: it must be a refund of `charge_id` for `amount`, and not
@@ -315,6 +370,7 @@ pub fn parse_charge(
         currency: b.currency,
         paid: b.paid,
         failure_code: b.failure_code.filter(|c| !c.is_empty()),
+        app: b.app,
         raw,
     })
 }
@@ -357,4 +413,15 @@ pub async fn create_refund(
     let req = create_refund_request(cfg, charge_id, amount, description)?;
     let resp = send(cfg, "create refund", &req).await?;
     parse_refund(&resp, charge_id, amount)
+}
+
+/// Retrieves refund `refund_id` of charge `charge_id` (status pull).
+pub async fn retrieve_refund(
+    cfg: &PingppConfig,
+    charge_id: &str,
+    refund_id: &str,
+) -> Result<Refund, PingppError> {
+    let req = retrieve_refund_request(cfg, charge_id, refund_id)?;
+    let resp = send(cfg, "retrieve refund", &req).await?;
+    parse_retrieved_refund(&resp, charge_id, refund_id)
 }

@@ -11,13 +11,11 @@
 use core::time::Duration;
 
 use kassa_shared::id::Id;
-use kassa_shared::money::Money;
 use kassa_shared::order::OrderAmount;
 use kassa_shared::providers::s0::status::CallbackStatus;
 use kassa_shared::providers::s0::wire::{
     Headers, OrderCallBackRequest, PrePayCheckRequest, Response, UpdateInfoRequest,
 };
-use serde_json::Value;
 
 use super::http::{self, OutboundRequest, OutboundResponse, TransportError};
 
@@ -94,15 +92,12 @@ fn parse(call: &'static str, resp: &OutboundResponse) -> Result<Response, S0Erro
     serde_json::from_slice(&resp.body).map_err(|_| S0Error::Body { call })
 }
 
-/// The `prePayCheck` body for an order: id as a string (SPEC 2 "Identifiers"), price in
-/// minor units.
+/// The `prePayCheck` body for an order of `amount`: the shared builder
+/// ([`PrePayCheckRequest::for_order`]), which states the amount exactly as the relay
+/// does — fiat minor units with their currency, a token's exact decimal with its symbol.
 #[must_use]
-pub fn pre_pay_check_body(order_id: Id, price: Money, extend: Option<Value>) -> PrePayCheckRequest {
-    PrePayCheckRequest {
-        order_id: order_id.to_string(),
-        price: price.minor(),
-        extend,
-    }
+pub fn pre_pay_check_body(order_id: Id, amount: &OrderAmount) -> PrePayCheckRequest {
+    PrePayCheckRequest::for_order(order_id, amount)
 }
 
 pub fn pre_pay_check_request(
@@ -128,42 +123,20 @@ pub fn parse_pre_pay_check(resp: &OutboundResponse) -> Result<PrePayDecision, S0
 
 pub fn order_callback_request(
     cfg: &S0Config,
-    order_id: Id,
-    status: CallbackStatus,
-    price: Money,
+    body: &OrderCallBackRequest,
 ) -> Result<OutboundRequest, S0Error> {
-    let body = OrderCallBackRequest {
-        order_id: order_id.to_string(),
-        order_status: status,
-        price: price.minor(),
-        extend: None,
-    };
-    request(cfg, "orderCallBack", ORDER_CALLBACK_PATH, &body)
+    request(cfg, "orderCallBack", ORDER_CALLBACK_PATH, body)
 }
 
-/// The `orderCallBack` body for an order of any amount: S0's `price` is an integer of
-/// minor units, which a token order does not have, so a token order relays `price: 0`
-/// and states its amount in `extend` as `{token, amount}` (decimal string), the seed's
-/// free-form extension field.
+/// The `orderCallBack` body for an order of any amount: the shared builder
+/// ([`OrderCallBackRequest::for_order`]), the same amount fields as `prePayCheck`.
 #[must_use]
 pub fn order_callback_body(
     order_id: Id,
     status: CallbackStatus,
     amount: &OrderAmount,
 ) -> OrderCallBackRequest {
-    let (price, extend) = match amount {
-        OrderAmount::Fiat(m) => (m.minor(), None),
-        OrderAmount::Token { token, amount } => (
-            0,
-            Some(serde_json::json!({ "token": token, "amount": amount.to_string() })),
-        ),
-    };
-    OrderCallBackRequest {
-        order_id: order_id.to_string(),
-        order_status: status,
-        price,
-        extend,
-    }
+    OrderCallBackRequest::for_order(order_id, status, amount)
 }
 
 /// `Ok` only for `status: 0` with `success: true` (SPEC 3.5: retried until then).
@@ -206,24 +179,13 @@ pub async fn pre_pay_check(
     parse_pre_pay_check(&send(cfg, "prePayCheck", &req).await?)
 }
 
-/// `orderCallBack`: relays one status change. `Err` means "retry with backoff".
-pub async fn order_callback(
-    cfg: &S0Config,
-    order_id: Id,
-    status: CallbackStatus,
-    price: Money,
-) -> Result<(), S0Error> {
-    let req = order_callback_request(cfg, order_id, status, price)?;
-    parse_ack("orderCallBack", &send(cfg, "orderCallBack", &req).await?)
-}
-
 /// `orderCallBack` with a prepared body (see [`order_callback_body`]). `Err` means
 /// "retry with backoff".
 pub async fn send_order_callback(
     cfg: &S0Config,
     body: &OrderCallBackRequest,
 ) -> Result<(), S0Error> {
-    let req = request(cfg, "orderCallBack", ORDER_CALLBACK_PATH, body)?;
+    let req = order_callback_request(cfg, body)?;
     parse_ack("orderCallBack", &send(cfg, "orderCallBack", &req).await?)
 }
 

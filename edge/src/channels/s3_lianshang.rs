@@ -58,6 +58,10 @@ pub struct S3Config {
     pub platform_public_key: PublicKey,
     /// `security_type` to sign with (RSA2 default) and the minimum accepted back.
     pub alg: SignAlg,
+    /// `KASSA_S3_ALLOW_RSA1=true`: accept the legacy SHA1withRSA ("RSA") profile on
+    /// notifies too. Off by default: a notify settles money, and the platform key signs
+    /// for every merchant (`kassa_shared::providers::s3_lianshang::callback`).
+    pub allow_rsa1: bool,
     /// `compress_type` "1": gzip before encrypting.
     pub gzip: bool,
     /// `{KASSA_PUBLIC_URL}/callbacks/lianshang`.

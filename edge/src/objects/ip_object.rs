@@ -14,15 +14,22 @@
 //! atomic), so concurrent pays from one address on different orders cannot all slip
 //! under the limit after reading the same window.
 //!
-//! Storage: key `velocity` → the `VelocityWindow` (JSON). Internal routes: `GET
-//! /velocity` → the window; `POST /attempts {now_ms, limit}` → `{ok: true}` (recorded) or
-//! `{ok: false}` (the window is full; nothing recorded).
+//! It also counts the bucket's refusals of unauthenticated input (a `client_secret` that
+//! does not verify, a callback that does not verify), which must not write to the order
+//! they claim (issue 14 item 4): a bounded `kassa_shared::risk::RejectionLog`, read by
+//! the merchant at `GET /v1/rejections?ip=` ([`record_rejection`]).
+//!
+//! Storage: key `velocity` → the `VelocityWindow` (JSON); key `rejections` → the
+//! `RejectionLog` (JSON, bounded). Internal routes: `GET /velocity` → the window; `POST
+//! /attempts {now_ms, limit}` → `{ok: true}` (recorded) or `{ok: false}` (the window is
+//! full; nothing recorded); `POST /rejections {now_ms, reason, detail}`; `GET
+//! /rejections` → the log.
 
 use serde::Deserialize;
 use serde_json::json;
-use worker::{Env, Method, Request, Response, Result, Storage, Stub};
+use worker::{Date, Env, Method, Request, Response, Result, Storage, Stub};
 
-use kassa_shared::risk::{client_ip, VelocityWindow};
+use kassa_shared::risk::{client_ip, RejectionLog, VelocityWindow};
 
 use crate::error::EdgeError;
 
@@ -46,10 +53,7 @@ impl IpWindow {
                 velocity: VelocityWindow::default(),
             });
         }
-        let stub = env
-            .durable_object("IPS")?
-            .id_from_name(&client_ip::bucket(cf_connecting_ip))?
-            .get_stub()?;
+        let stub = bucket_stub(env, cf_connecting_ip)?;
         let v = super::call(&stub, Method::Get, "/velocity", None).await?;
         Ok(Self {
             stub: Some(stub),
@@ -67,6 +71,44 @@ impl IpWindow {
         let v = super::call(stub, Method::Post, "/attempts", Some(&body)).await?;
         Ok(v["ok"].as_bool() == Some(true))
     }
+}
+
+const REJECTIONS_KEY: &str = "rejections";
+
+/// The `IpObject` of the bucket `cf_connecting_ip` falls in.
+fn bucket_stub(env: &Env, cf_connecting_ip: Option<&str>) -> Result<Stub, EdgeError> {
+    Ok(env
+        .durable_object("IPS")?
+        .id_from_name(&client_ip::bucket(cf_connecting_ip))?
+        .get_stub()?)
+}
+
+/// Counts a refusal of unauthenticated input in the sender's address bucket (module
+/// docs). Best effort: a failed count must not turn the refusal into a 500. `detail`
+/// holds only the edge's own words (route, provider, claimed id), never the request's
+/// body or credentials.
+pub async fn record_rejection(req: &Request, env: &Env, reason: &str, detail: &str) {
+    let ip = req.headers().get("CF-Connecting-IP").ok().flatten();
+    worker::console_warn!("refused unauthenticated input: {reason} ({detail})");
+    let Ok(stub) = bucket_stub(env, ip.as_deref()) else {
+        return;
+    };
+    let body = json!({ "now_ms": Date::now().as_millis(), "reason": reason, "detail": detail });
+    let _ = super::call(&stub, Method::Post, "/rejections", Some(&body)).await;
+}
+
+/// The refusals counted in the bucket of address `ip` (`GET /v1/rejections`).
+pub async fn rejections(env: &Env, ip: &str) -> Result<RejectionLog, EdgeError> {
+    let stub = bucket_stub(env, Some(ip))?;
+    let v = super::call(&stub, Method::Get, "/rejections", None).await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+async fn rejection_log(storage: &Storage) -> Result<RejectionLog, EdgeError> {
+    Ok(match storage.get::<String>(REJECTIONS_KEY).await? {
+        Some(s) => serde_json::from_str(&s)?,
+        None => RejectionLog::default(),
+    })
 }
 
 routed_object!(IpObject);
@@ -91,6 +133,22 @@ async fn route(storage: &Storage, mut req: Request) -> Result<Response, EdgeErro
             let ok = super::record_attempt(storage, a.now_ms, Some(limit)).await?;
             Ok(Response::from_json(&json!({ "ok": ok }))?)
         }
+        (Method::Post, "/rejections") => {
+            #[derive(Deserialize)]
+            struct Refused {
+                now_ms: u64,
+                reason: String,
+                detail: String,
+            }
+            let r: Refused = serde_json::from_str(&req.text().await?)?;
+            let mut log = rejection_log(storage).await?;
+            log.record(r.now_ms, &r.reason, &r.detail);
+            storage
+                .put(REJECTIONS_KEY, serde_json::to_string(&log)?)
+                .await?;
+            Ok(Response::from_json(&json!({ "ok": true }))?)
+        }
+        (Method::Get, "/rejections") => Ok(Response::from_json(&rejection_log(storage).await?)?),
         _ => Err(EdgeError::RouteNotFound),
     }
 }

@@ -16,9 +16,14 @@
 //!
 //! A callback that does not verify (401), is malformed after verification (400), names
 //! an unknown order (404), or does not match its order (409) is refused in the provider's
-//! error form and changes nothing; when the order it claims exists, the refusal is
-//! written to that order's audit log (reason code and provider, never the body's
-//! secrets). The claimed order of an unverified body is read only for that audit entry.
+//! error form and changes nothing. Who learns of the refusal depends on what the body
+//! proves (issue 14 item 4): a body that does not verify, or arrives in a media type no
+//! provider sends, proves nothing — anyone can name any order — so it writes nothing to
+//! the order it claims and is counted in the sender's address bucket instead
+//! (`ip_object::record_rejection`, bounded); a verified body that is malformed is the
+//! provider's word and goes to the audit log of the order it names (reason code and
+//! provider, never the body's secrets); the order object audits its own refusals
+//! (unknown attempt, mismatch, unconfirmed).
 //! A verified Ping++ event of a type Kassa does not subscribe to is answered 200 so
 //! Ping++ stops sending it.
 
@@ -33,6 +38,7 @@ use worker::{Env, Headers, Method, Request, Response, Result, RouteContext};
 use crate::env;
 use crate::error::EdgeError;
 use crate::input;
+use crate::objects::ip_object::record_rejection;
 use crate::objects::{call, order_stub};
 
 type Ctx = RouteContext<()>;
@@ -91,7 +97,7 @@ async fn receive(provider: Provider, req: &mut Request, env: &Env) -> Result<(),
     let content_type = header(req, "Content-Type");
     let json_channel = provider != Provider::Paytm;
     if json_channel && callback::media_type(&content_type) != "application/json" {
-        return refuse(env, provider, &content_type, &body, unsupported()).await;
+        return unauthenticated(req, env, provider, unsupported()).await;
     }
     let verified = verify(provider, req, env, &content_type, &body)?;
     let cb = match verified {
@@ -100,22 +106,21 @@ async fn receive(provider: Provider, req: &mut Request, env: &Env) -> Result<(),
         Err(CallbackError::Malformed { field: "type", .. }) if provider == Provider::Pingpp => {
             return Ok(())
         }
-        Err(e) => {
-            let error = match e {
-                CallbackError::Unverified => {
-                    let field = signature_field(provider);
-                    rendered(
-                        401,
-                        "callback_unverified",
-                        &format!("{field}: does not verify"),
-                        field,
-                    )
-                }
-                CallbackError::UnsupportedContentType => unsupported(),
-                CallbackError::Malformed { field, reason } => {
-                    EdgeError::bad(field, format!("{field}: {reason}"))
-                }
-            };
+        Err(CallbackError::Unverified) => {
+            let field = signature_field(provider);
+            let error = rendered(
+                401,
+                "callback_unverified",
+                &format!("{field}: does not verify"),
+                field,
+            );
+            return unauthenticated(req, env, provider, error).await;
+        }
+        Err(CallbackError::UnsupportedContentType) => {
+            return unauthenticated(req, env, provider, unsupported()).await
+        }
+        Err(CallbackError::Malformed { field, reason }) => {
+            let error = EdgeError::bad(field, format!("{field}: {reason}"));
             return refuse(env, provider, &content_type, &body, error).await;
         }
     };
@@ -170,7 +175,8 @@ fn verify(
         Provider::Lianshang => {
             let channels = env::channels(env)?;
             let cfg = channels.s3().map_err(not_configured)?;
-            s3_lianshang::callback::verify(body, &cfg.platform_public_key)
+            // RSA2 only, unless KASSA_S3_ALLOW_RSA1 opts into the legacy SHA-1 profile.
+            s3_lianshang::callback::verify_with(body, &cfg.platform_public_key, cfg.allow_rsa1)
         }
         Provider::Pingpp => {
             let key = env::var(env, "KASSA_PINGPP_PUBLIC_KEY")
@@ -193,8 +199,27 @@ fn verify(
     })
 }
 
-/// Writes the refusal to the claimed order's audit log (if that order exists; the
-/// object ignores unknown ids) and returns it.
+/// A refusal of a body that proves nothing: counted in the sender's address bucket,
+/// never written to the order it claims (module docs).
+async fn unauthenticated(
+    req: &Request,
+    env: &Env,
+    provider: Provider,
+    error: EdgeError,
+) -> Result<(), EdgeError> {
+    let reason = match &error {
+        EdgeError::Rendered { body, .. } => body["error"]["code"]
+            .as_str()
+            .unwrap_or("callback_refused")
+            .to_owned(),
+        other => other.code().to_owned(),
+    };
+    record_rejection(req, env, &reason, &format!("POST /callbacks/{provider}")).await;
+    Err(error)
+}
+
+/// Writes the refusal of a *verified* callback to the order it names (if that order
+/// exists; the object ignores unknown ids) and returns it.
 async fn refuse(
     env: &Env,
     provider: Provider,

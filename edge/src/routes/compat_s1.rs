@@ -136,7 +136,11 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
         code: "s0_refused",
         message: format!("orderId: payment refused by the platform check ({detail})"),
     };
-    let decision = s0::pre_pay_check(s0_cfg, &s0::pre_pay_check_body(id, money, None)).await;
+    let decision = s0::pre_pay_check(
+        s0_cfg,
+        &s0::pre_pay_check_body(id, &OrderAmount::Fiat(money)),
+    )
+    .await;
     match decision {
         Ok(s0::PrePayDecision::Approved) => {
             let body = audit("s0_approved", "prePayCheck (S1 preOrder)".into());

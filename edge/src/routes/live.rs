@@ -6,9 +6,13 @@
 //! Authenticated by the order's `client_secret`: `Authorization: Bearer <secret>` (server
 //! clients), or — because browsers cannot set headers on a WebSocket — the one header a
 //! page can set, `Sec-WebSocket-Protocol: kassa.v1, bearer.<secret>` (what the widget
-//! sends; the edge answers `kassa.v1`), or a `client_secret` query parameter (kept for
-//! simple clients; it ends up in URLs, so the widget does not use it).
-//! A valid secret for another order is 403 and lands in that order's audit log.
+//! sends; the edge answers `kassa.v1`). No query parameter: a secret in a URL ends up in
+//! logs and `Referer`s, and the subprotocol already carries it (issue 14).
+//!
+//! A token that does not verify proves nothing, so it writes nothing to the order it
+//! names: it is counted in the sender's address bucket (`ip_object::record_rejection`).
+//! A valid token for another order is 403 and lands in the audit log of the order the
+//! token *was issued for* (its holder's), never in the one it tried to reach.
 
 use serde_json::json;
 use worker::{Date, Headers, Method, Request, RequestInit, Response, Result, RouteContext};
@@ -18,6 +22,7 @@ use kassa_shared::id::Id;
 
 use crate::env::{self, bearer};
 use crate::error::{respond, EdgeError};
+use crate::objects::ip_object::record_rejection;
 use crate::objects::order_object::WS_PROTOCOL_HEADER;
 use crate::objects::{call, order_stub};
 
@@ -32,11 +37,15 @@ pub async fn order_events_socket(req: Request, ctx: RouteContext<()>) -> Result<
 async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeError> {
     let url = req.url()?;
     let mut order_id = None;
-    let mut query_secret = None;
     for (k, v) in url.query_pairs() {
         match k.as_ref() {
             "order_id" => order_id = Some(v.into_owned()),
-            "client_secret" => query_secret = Some(v.into_owned()),
+            "client_secret" => {
+                return Err(EdgeError::bad(
+                    "client_secret",
+                    "client_secret: not accepted in the URL; send it as Authorization: Bearer or the bearer.<secret> subprotocol",
+                ))
+            }
             _ => {}
         }
     }
@@ -55,24 +64,24 @@ async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeE
         .find_map(|p| p.strip_prefix("bearer.").map(str::to_owned));
     let token = bearer(&req)
         .or(protocol_secret)
-        .or(query_secret)
         .ok_or(EdgeError::Unauthorized)?;
     let key = env::secret(&ctx.env, "KASSA_CLIENT_SECRET_KEY")?;
-    let stub = order_stub(&ctx.env, id)?;
     let claims = match client_secret::verify(key.as_bytes(), &token, Date::now().as_millis() / 1000)
     {
         Ok(c) => c,
         Err(_) => {
-            audit(&stub, "invalid_client_secret").await;
+            let detail = format!("{ROUTE} order {id}");
+            record_rejection(&req, &ctx.env, "invalid_client_secret", &detail).await;
             return Err(EdgeError::Unauthorized);
         }
     };
     if claims.order_id != id {
-        audit(&stub, "client_secret_wrong_order").await;
+        audit_wrong_order(&ctx.env, claims.order_id, id, ROUTE).await;
         return Err(EdgeError::Forbidden(
             "client_secret: issued for another order",
         ));
     }
+    let stub = order_stub(&ctx.env, id)?;
     let upgrade = req
         .headers()
         .get("Upgrade")
@@ -99,8 +108,16 @@ async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeE
     Err(EdgeError::NotFound("order"))
 }
 
-/// Best effort: an audit failure must not turn a 401 into a 500.
-async fn audit(stub: &worker::Stub, reason: &str) {
-    let body = json!({ "reason": reason, "detail": "GET /api/payment/order/events" });
-    let _ = call(stub, Method::Post, "/audit", Some(&body)).await;
+const ROUTE: &str = "GET /api/payment/order/events";
+
+/// A valid token used on another order: written to the audit log of the token's own
+/// order (module docs). Best effort: an audit failure must not turn a 403 into a 500.
+pub async fn audit_wrong_order(env: &worker::Env, own: Id, target: Id, route: &str) {
+    let body = json!({
+        "reason": "client_secret_wrong_order",
+        "detail": format!("{route}: this order's client_secret used on order {target}"),
+    });
+    if let Ok(stub) = order_stub(env, own) {
+        let _ = call(&stub, Method::Post, "/audit", Some(&body)).await;
+    }
 }

@@ -407,8 +407,9 @@ fn parse_user(v: Option<&Value>) -> Result<User, EdgeError> {
     Ok(User { id, mobile, email })
 }
 
-/// `https://` only in production; `http://` too under `wrangler dev`, so tests can run a
-/// receiver on loopback.
+/// `https://` to a public host only in production (`kassa_shared::webhook_target`: no
+/// loopback, private or link-local receivers); `http://` and loopback too under
+/// `wrangler dev`, so tests can run a receiver on loopback.
 fn parse_notify_url(
     map: &Map<String, Value>,
     env: &worker::Env,
@@ -423,11 +424,19 @@ fn parse_notify_url(
         "http" => env::is_development(env),
         _ => false,
     };
-    if !ok || url.host_str().is_none() {
+    let Some(host) = url.host_str().filter(|_| ok) else {
         return Err(EdgeError::bad(
             "notify_url",
             "notify_url: must be an https:// URL",
         ));
+    };
+    if !env::is_development(env) {
+        if let Some(reason) = kassa_shared::webhook_target::refused_host(host) {
+            return Err(EdgeError::bad(
+                "notify_url",
+                format!("notify_url: host {host} {reason}; webhooks go to public hosts only"),
+            ));
+        }
     }
     Ok(Some(raw))
 }
@@ -747,6 +756,36 @@ pub async fn test_apply_event(mut req: Request, ctx: Ctx) -> Result<Response> {
             .await?;
             let stored: StoredOrder = serde_json::from_value(v)?;
             Ok(Response::from_json(&order_view(&stored))?)
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/test_helpers/orders/:id/s3_trades` `{attempt, wk_trade_id}` — records the
+/// S3 trade of an attempt started through the test helper, as createPayOrder's answer
+/// does for a real pay (`order_object/pay.rs`): S3 notifies must name it (issue 14).
+/// Exists only when `KASSA_TEST_HELPERS = "enabled"`, like the route above.
+pub async fn test_record_s3_trade(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            if env::var(&ctx.env, "KASSA_TEST_HELPERS").as_deref() != Some("enabled") {
+                return Err(EdgeError::RouteNotFound);
+            }
+            let id = merchant_order_id(&req, &ctx)?;
+            let map = json_object(&mut req, &["attempt", "wk_trade_id"]).await?;
+            let attempt = string(&map, "attempt", "attempt", 32)?;
+            let attempt = Id::parse("attempt", &attempt)
+                .map_err(|e| EdgeError::bad("attempt", e.to_string()))?;
+            let wk_trade_id = string(&map, "wk_trade_id", "wk_trade_id", 64)?;
+            let body = json!({ "attempt": attempt, "wk_trade_id": wk_trade_id });
+            call(
+                &order_stub(&ctx.env, id)?,
+                Method::Post,
+                "/s3_trade",
+                Some(&body),
+            )
+            .await?;
+            Ok(Response::from_json(&body)?)
         }
         .await,
     )

@@ -7,4 +7,5 @@ pub mod health;
 pub mod live;
 pub mod merchant_api;
 pub mod merchant_s0;
+pub mod rejections;
 pub mod widget_api;

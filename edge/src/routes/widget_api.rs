@@ -3,11 +3,12 @@
 //!
 //! - Authentication: `Authorization: Bearer <client_secret>` (SPEC 4.4). A token that does
 //!   not verify is 401; a valid token for another order is 403 and is written to the
-//!   audit log of the order it tried to reach (the caller holds a real token, so this is
-//!   a bug or a probe worth seeing; an unverified token is not logged, so nobody can fill
-//!   an order's log anonymously). Scopes (`auth.rs`, issue 14): the order routes take
-//!   that order's `client_secret` only (a user token is 403); the order list takes a
-//!   user token only (a `client_secret` is 403).
+//!   audit log of the token's own order (the caller holds a real token, so this is a bug
+//!   or a probe worth seeing, kept where its holder's trail is; the order it tried to
+//!   reach is never written by someone who cannot act on it). An unverified token is not
+//!   logged, so nobody can fill an order's log anonymously. Scopes (`auth.rs`, issue 14):
+//!   the order routes take that order's `client_secret` only (a user token is 403); the
+//!   order list takes a user token only (a `client_secret` is 403).
 //! - CORS: only for the origins listed in `KASSA_ALLOWED_ORIGINS` (comma-separated,
 //!   exact `scheme://host[:port]` matches); a preflight `OPTIONS` is answered 204 for any
 //!   origin, with CORS headers only for a listed one, so the browser blocks the rest.
@@ -21,6 +22,7 @@ use serde_json::{json, Map, Value};
 use worker::{Date, Env, Headers, Method, Request, Response, Result, RouteContext};
 
 use kassa_shared::crypto::client_secret::Claims;
+use kassa_shared::crypto::device_token;
 use kassa_shared::crypto::secret::Secret;
 use kassa_shared::crypto::user_token::UserClaims;
 use kassa_shared::id::Id;
@@ -93,9 +95,9 @@ pub async fn authorize(req: &Request, env: &Env, id: Id, route: &str) -> Result<
     let token = bearer(req).ok_or(EdgeError::Unauthorized)?;
     let claims = auth::order_credential(&token, env, auth::Field::Authorization)?;
     if claims.order_id != id {
-        let body = json!({ "reason": "client_secret_wrong_order", "detail": route });
-        // Best effort: an audit failure must not turn the 403 into a 500.
-        let _ = call(&order_stub(env, id)?, Method::Post, "/audit", Some(&body)).await;
+        // In the token holder's own order's log, never in the one it tried to reach
+        // (issue 14 item 4).
+        crate::routes::live::audit_wrong_order(env, claims.order_id, id, route).await;
         return Err(EdgeError::Forbidden(
             "client_secret: issued for another order",
         ));
@@ -138,6 +140,27 @@ fn order_id(map: &Map<String, Value>) -> Result<Id, EdgeError> {
 async fn load(env: &Env, id: Id) -> Result<StoredOrder, EdgeError> {
     let v = call(&order_stub(env, id)?, Method::Get, "/order", None).await?;
     Ok(serde_json::from_value(v)?)
+}
+
+/// The key of the edge-signed device tokens (`kassa_shared::crypto::device_token`),
+/// derived from `KASSA_CLIENT_SECRET_KEY` under its own label.
+pub fn device_key(env: &Env) -> Result<[u8; 32], EdgeError> {
+    let secret = env::secret(env, "KASSA_CLIENT_SECRET_KEY")?;
+    Ok(device_token::derive_key(secret.as_bytes()))
+}
+
+/// The device the browser names in `device_id`, believed only when it is a device token
+/// the edge issued to `user_id`: anything else — a string the browser chose, another
+/// user's token — is no device, i.e. a new one (issue 14, low item).
+pub fn verified_device(
+    env: &Env,
+    user_id: &str,
+    device_id: Option<&str>,
+) -> Result<Option<String>, EdgeError> {
+    match device_id {
+        None => Ok(None),
+        Some(token) => Ok(device_token::verify(&device_key(env)?, user_id, token)),
+    }
 }
 
 /// The risk engine's configuration from `KASSA_RISK_*` variables.
@@ -221,6 +244,7 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
             let id = order_id(&map)?;
             let device_id = input::opt_string(&map, "device_id", "device_id", 128)?;
             let claims = authorize(&req, &ctx.env, id, "load_pay_data").await?;
+            let device_id = verified_device(&ctx.env, &claims.user_id, device_id.as_deref())?;
             let stored = load(&ctx.env, id).await?;
             let profile = RiskProfile::load(&ctx.env, &claims.user_id).await?;
             let config = risk_config(&ctx.env)?;
@@ -575,6 +599,9 @@ async fn pay_or_quick(mut req: Request, ctx: &Ctx, quick: bool) -> Result<Respon
         }
     }
     let claims = authorize(&req, &ctx.env, id, "pay").await?;
+    // Only an edge-issued device token for this user names a device (the fingerprint
+    // below still covers what the browser sent).
+    let device_id = verified_device(&ctx.env, &claims.user_id, device_id.as_deref())?;
     // serde_json's map is ordered by key, so equal bodies print equally.
     let canonical = serde_json::to_string(&map)?;
     let fingerprint = data_encoding::HEXLOWER.encode(&kassa_shared::crypto::hmac_sha256(

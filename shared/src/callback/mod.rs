@@ -125,6 +125,16 @@ pub struct VerifiedCallback {
     pub provider_txn: String,
     /// True while a success still needs the provider's status pull (Paytm).
     pub confirm_required: bool,
+    /// The provider account the message says it is for, where it names one: S3
+    /// `merchant_id`, Ping++ `app` (a charge always names it; a refund object does not).
+    /// A provider's key signs for every merchant on the platform, so the edge compares
+    /// this with its own configured account before the callback may touch an order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// For a refund: the provider's id of the payment it refunds (Ping++ `charge`), which
+    /// must be the payment the edge recorded for the attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_txn: Option<String>,
 }
 
 /// Why a callback was refused before it reached the order.

@@ -372,10 +372,24 @@ fn lianshang_valid_and_tampered() {
     let fail = signed_s3(s3_notify("FAIL"), &platform);
     let cb = lianshang::verify(fail.to_string().as_bytes(), &pubkey).unwrap();
     assert_eq!(cb.outcome, Outcome::Failed);
-    // Legacy RSA (SHA-1) still verifies, as SPEC 4.1 allows.
+    assert_eq!(cb.account.as_deref(), Some("yx001"));
+    // Legacy RSA (SHA-1) is refused on notifies unless the legacy profile is allowed
+    // (issue 14: the platform signs for every merchant, and SHA-1 collides).
     let mut legacy = s3_notify("SUCCESS");
     sign_message(&mut legacy, &platform, SignAlg::Rsa).unwrap();
-    assert!(lianshang::verify(legacy.to_string().as_bytes(), &pubkey).is_ok());
+    let legacy = legacy.to_string();
+    assert_eq!(
+        lianshang::verify(legacy.as_bytes(), &pubkey),
+        Err(CallbackError::Unverified)
+    );
+    assert_eq!(
+        lianshang::verify_with(legacy.as_bytes(), &pubkey, false),
+        Err(CallbackError::Unverified)
+    );
+    let cb = lianshang::verify_with(legacy.as_bytes(), &pubkey, true).unwrap();
+    assert_eq!(cb.provider_txn, "wk1");
+    // RSA2 is accepted whether or not the legacy profile is.
+    assert!(lianshang::verify_with(msg.to_string().as_bytes(), &pubkey, true).is_ok());
 
     for (k, v) in [
         ("pay_amount", json!(201)),
@@ -432,6 +446,8 @@ fn lianshang_malformed_after_verification() {
         ("trade_status", json!("WAIT"), "trade_status"),
         ("out_trade_id", json!("abc"), "out_trade_id"),
         ("notify_id", json!(""), "notify_id"),
+        ("merchant_id", json!(""), "merchant_id"),
+        ("merchant_id", json!(7), "merchant_id"),
     ] {
         let mut m = s3_notify("SUCCESS");
         m[k] = v;
@@ -448,7 +464,7 @@ fn lianshang_malformed_after_verification() {
 fn pingpp_event(kind: &str) -> Value {
     let object = if kind == "charge.succeeded" {
         json!({"id": "ch_1", "object": "charge", "paid": true, "order_no": reference().to_string(),
-            "amount": 1000, "currency": "cny", "channel": "alipay"})
+            "amount": 1000, "currency": "cny", "channel": "alipay", "app": "app_1"})
     } else {
         json!({"id": "re_1", "object": "refund", "order_no": reference().to_string(), "amount": 1000,
             "succeed": true, "status": "succeeded", "charge": "ch_1",
@@ -474,6 +490,8 @@ fn pingpp_valid_events_map() {
         CallbackAmount::Fiat(Money::new(Currency::Cny, 1000))
     );
     assert_eq!(cb.provider_txn, "ch_1");
+    assert_eq!(cb.account.as_deref(), Some("app_1"));
+    assert_eq!(cb.refunded_txn, None);
     assert_eq!(
         to_event(&cb, id(ORDER), &cny(1000)).unwrap().kind,
         EventKind::AttemptSucceeded {
@@ -484,6 +502,9 @@ fn pingpp_valid_events_map() {
     let body = pingpp_event("refund.succeeded").to_string();
     let cb = pingpp::verify(body.as_bytes(), &sign_raw(&body, &key), &pubkey).unwrap();
     assert_eq!(cb.amount, CallbackAmount::Minor(1000));
+    assert_eq!(cb.provider_txn, "re_1");
+    assert_eq!(cb.refunded_txn.as_deref(), Some("ch_1"));
+    assert_eq!(cb.account, None, "a Ping++ refund object names no app");
     assert_eq!(
         to_event(&cb, id(ORDER), &cny(1000)).unwrap(),
         Event::new(
@@ -550,7 +571,26 @@ fn pingpp_malformed_after_verification() {
     unpaid["data"]["object"]["paid"] = json!(false);
     let mut other = pingpp_event("charge.succeeded");
     other["type"] = json!("charge.failed");
-    for (ev, field) in [(upper, "currency"), (unpaid, "paid"), (other, "type")] {
+    let mut no_app = pingpp_event("charge.succeeded");
+    no_app["data"]["object"]
+        .as_object_mut()
+        .unwrap()
+        .remove("app");
+    let mut no_charge = pingpp_event("refund.succeeded");
+    no_charge["data"]["object"]
+        .as_object_mut()
+        .unwrap()
+        .remove("charge");
+    let mut bad_app = pingpp_event("refund.succeeded");
+    bad_app["data"]["object"]["app"] = json!(7);
+    for (ev, field) in [
+        (upper, "currency"),
+        (unpaid, "paid"),
+        (other, "type"),
+        (no_app, "app"),
+        (no_charge, "charge"),
+        (bad_app, "app"),
+    ] {
         let body = ev.to_string();
         match pingpp::verify(body.as_bytes(), &sign_raw(&body, &key), &pubkey) {
             Err(CallbackError::Malformed { field: got, .. }) => assert_eq!(got, field),
@@ -676,6 +716,8 @@ fn cb(amount: CallbackAmount, outcome: Outcome) -> VerifiedCallback {
         amount,
         provider_txn: "wk1".into(),
         confirm_required: false,
+        account: Some("yx001".into()),
+        refunded_txn: None,
     }
 }
 

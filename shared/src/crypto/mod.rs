@@ -21,6 +21,7 @@
 pub mod chunked;
 pub mod client_secret;
 pub mod ct;
+pub mod device_token;
 pub mod jcs;
 pub mod keys;
 pub mod rsa_sig;

@@ -74,6 +74,10 @@ pub enum ReviewReason {
     PaidAfterAttemptFailed,
     /// Two or more attempts were verified paid: refund all but one.
     PaidTwice,
+    /// The provider confirmed a refund of this order that Kassa never asked for (e.g.
+    /// made from the provider's dashboard): the money went back, the order still says
+    /// succeeded; the merchant decides what the order is now.
+    UnrequestedRefund,
 }
 
 /// One thing the shell must do.

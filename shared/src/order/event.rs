@@ -64,6 +64,12 @@ pub enum EventKind {
     RefundSucceeded { provider: String },
     /// The provider refused the refund.
     RefundFailed,
+    /// A verified refund, confirmed with the provider, that Kassa never asked for (made
+    /// e.g. from the provider's dashboard): money went back to the shopper behind the
+    /// merchant's back. Recorded and flagged for review; the status does not move,
+    /// because the merchant did not decide it (and a partial one would not be a refund
+    /// of the order in full).
+    UnrequestedRefund { provider: String },
 }
 
 impl EventKind {
@@ -75,6 +81,7 @@ impl EventKind {
             Self::AttemptSucceeded { .. }
                 | Self::ProviderClosed { .. }
                 | Self::RefundSucceeded { .. }
+                | Self::UnrequestedRefund { .. }
         )
     }
 }
@@ -101,5 +108,18 @@ mod tests {
         assert_eq!(serde_json::from_str::<Event>(&json).ok(), Some(e));
         let json = serde_json::to_string(&Event::new("x", EventKind::Expired)).unwrap_or_default();
         assert_eq!(json, r#"{"id":"x","type":"expired"}"#);
+        let e = Event::new(
+            "pingpp:evt_1",
+            EventKind::UnrequestedRefund {
+                provider: "pingpp".to_owned(),
+            },
+        );
+        let json = serde_json::to_string(&e).unwrap_or_default();
+        assert_eq!(
+            json,
+            r#"{"id":"pingpp:evt_1","type":"unrequested_refund","provider":"pingpp"}"#
+        );
+        assert!(e.kind.is_from_provider());
+        assert_eq!(serde_json::from_str::<Event>(&json).ok(), Some(e));
     }
 }

@@ -29,7 +29,10 @@
 //!    after the success look the same to the order, and a spurious review is cheap where
 //!    a missed one loses money), the same attempt both failed and paid, or two attempts
 //!    paid. The shell should not issue Expired / Cancelled against a paid order, but if a
-//!    race does, the result is still deterministic.
+//!    race does, the result is still deterministic. A provider-confirmed refund Kassa did
+//!    not ask for (`UnrequestedRefund`, e.g. from the provider's dashboard) also needs
+//!    review and moves no status: it is an observation like the others (refund lattice,
+//!    [`super::refund`]), so it may arrive before the success and count once it does.
 //! 3. **Down or sideways moves are recorded and ignored**: an event whose lattice value
 //!    is already covered (`AttemptProcessing` after success, `RefundFailed` after Refunded,
 //!    Expired after Cancelled, any event on an order that is already past it) is kept in
@@ -148,6 +151,7 @@ struct View {
     attempts: Vec<(Id, AttemptStatus)>,
     lifecycle: Lifecycle,
     refund: Option<RefundStatus>,
+    unrequested_refund: bool,
     reasons: BTreeSet<ReviewReason>,
 }
 
@@ -249,6 +253,9 @@ impl Order {
         }
         if self.attempts.values().filter(|a| a.succeeded()).count() > 1 {
             reasons.insert(ReviewReason::PaidTwice);
+        }
+        if self.refund.unrequested {
+            reasons.insert(ReviewReason::UnrequestedRefund);
         }
         reasons
     }
@@ -374,6 +381,7 @@ impl Order {
             EventKind::RefundRequested => self.refund.requested = true,
             EventKind::RefundSucceeded { .. } => self.refund.succeeded = true,
             EventKind::RefundFailed => self.refund.failed = true,
+            EventKind::UnrequestedRefund { .. } => self.refund.unrequested = true,
         }
     }
 
@@ -403,6 +411,7 @@ impl Order {
                 .collect(),
             lifecycle: self.lifecycle,
             refund: self.refund.status(),
+            unrequested_refund: self.refund.unrequested,
             reasons: self.review_reasons(),
         }
     }

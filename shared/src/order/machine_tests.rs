@@ -331,6 +331,58 @@ fn refund_events_before_the_success_count_once_it_arrives() {
     );
 }
 
+fn unrequested() -> EventKind {
+    EventKind::UnrequestedRefund {
+        provider: "pingpp".to_owned(),
+    }
+}
+
+#[test]
+fn unrequested_refund_flags_review_and_moves_nothing() {
+    let mut o = order();
+    run(&mut o, &[started(1), processing(1), paid(1)]);
+    let fx = run(&mut o, &[unrequested()]);
+    assert_eq!(
+        fx,
+        vec![Effect::NeedsReview {
+            reason: ReviewReason::UnrequestedRefund
+        }]
+    );
+    assert_eq!(o.status(), S::Succeeded);
+    assert!(o.needs_review());
+    assert_eq!(
+        o.history().last().map(|h| h.disposition),
+        Some(Disposition::Recorded)
+    );
+    // No refund relay, no `Refunded`; the same fact again under another id: nothing.
+    assert!(run(&mut o, &[unrequested()]).is_empty());
+    // The merchant may still refund through Kassa afterwards.
+    let fx = run(&mut o, &[EventKind::RefundRequested, refunded()]);
+    assert_eq!(
+        changes(&fx),
+        vec![(S::Succeeded, S::Refunding), (S::Refunding, S::Refunded)]
+    );
+    assert_eq!(relays(&fx), vec!["REFUND_SUCCESS"]);
+    assert!(o
+        .review_reasons()
+        .contains(&ReviewReason::UnrequestedRefund));
+}
+
+#[test]
+fn unrequested_refund_before_the_success_counts_once_it_arrives() {
+    let mut o = order();
+    let fx = run(&mut o, &[started(1), unrequested()]);
+    assert_eq!(changes(&fx), vec![(S::Pending, S::Processing)]);
+    assert!(!o.needs_review(), "not paid yet: nothing to review");
+    assert_eq!(o.history()[1].disposition, Disposition::Recorded);
+    let fx = run(&mut o, &[paid(1)]);
+    assert_eq!(changes(&fx), vec![(S::Processing, S::Succeeded)]);
+    assert!(fx.contains(&Effect::NeedsReview {
+        reason: ReviewReason::UnrequestedRefund
+    }));
+    assert_eq!(o.status(), S::Succeeded);
+}
+
 #[test]
 fn serde_round_trip() {
     let mut o = order();
@@ -367,8 +419,11 @@ fn kind_strategy() -> impl Strategy<Value = EventKind> {
         Just(EventKind::Expired),
         Just(EventKind::Cancelled),
         Just(EventKind::RefundRequested),
-        provider.prop_map(|provider| EventKind::RefundSucceeded { provider }),
+        provider
+            .clone()
+            .prop_map(|provider| EventKind::RefundSucceeded { provider }),
         Just(EventKind::RefundFailed),
+        provider.prop_map(|provider| EventKind::UnrequestedRefund { provider }),
     ]
 }
 

@@ -6,6 +6,11 @@
 //! money went back, whatever an earlier refusal said (a merchant may retry a refused
 //! refund; the retry's success must win). Kassa refunds an order in full, once; partial
 //! refunds would need a refund id per event and are not modelled.
+//!
+//! `unrequested` is a separate observation: a provider-confirmed refund Kassa did not ask
+//! for (`EventKind::UnrequestedRefund`). It plays no part in the status — the merchant
+//! did not decide it, so the order is not `Refunded` on its word — and makes the order
+//! need review once it is paid (`ReviewReason::UnrequestedRefund`).
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +29,10 @@ pub struct RefundState {
     pub requested: bool,
     pub failed: bool,
     pub succeeded: bool,
+    /// A confirmed refund nobody asked Kassa for was observed (orders stored before
+    /// this field existed read it as `false`).
+    #[serde(default)]
+    pub unrequested: bool,
 }
 
 impl RefundState {
@@ -47,6 +56,7 @@ impl RefundState {
             requested: self.requested || other.requested,
             failed: self.failed || other.failed,
             succeeded: self.succeeded || other.succeeded,
+            unrequested: self.unrequested || other.unrequested,
         }
     }
 }
@@ -68,5 +78,28 @@ mod tests {
         assert_eq!(failed.join(ok).status(), Some(RefundStatus::Refunded));
         assert_eq!(ok.join(failed), failed.join(ok));
         assert_eq!(RefundState::default().status(), None);
+    }
+
+    #[test]
+    fn unrequested_does_not_move_the_status() {
+        let unrequested = RefundState {
+            unrequested: true,
+            ..RefundState::default()
+        };
+        assert_eq!(unrequested.status(), None);
+        let requested = RefundState {
+            requested: true,
+            ..RefundState::default()
+        };
+        assert_eq!(
+            unrequested.join(requested).status(),
+            Some(RefundStatus::Refunding)
+        );
+        assert!(requested.join(unrequested).unrequested);
+        // Stored before the field existed.
+        let old: RefundState =
+            serde_json::from_str(r#"{"requested":true,"failed":false,"succeeded":false}"#)
+                .unwrap_or_default();
+        assert_eq!(old, requested);
     }
 }

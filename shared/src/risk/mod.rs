@@ -12,15 +12,18 @@
 //! - [`velocity`]: the sliding 10-minute [`VelocityWindow`].
 //! - [`reason`]: the stable reason-code vocabulary shared with [`crate::second_factor`].
 //! - [`client_ip`]: which per-IP window an attempt counts in (`CF-Connecting-IP` only).
+//! - [`rejections`]: the bounded per-address count of refused unauthenticated input.
 
 pub mod client_ip;
 pub mod config;
 pub mod reason;
+pub mod rejections;
 pub mod rules;
 pub mod velocity;
 
 pub use config::{ConfigError, RiskConfig};
 pub use reason::ReasonCode;
+pub use rejections::RejectionLog;
 pub use rules::{evaluate, try_code_send, Amount, RiskDecision, RiskInput};
 pub use velocity::{VelocityWindow, VELOCITY_WINDOW_MS};
 

@@ -46,6 +46,9 @@ pub enum ReasonCode {
     CodeWrongBinding,
     /// An authenticator code for an already accepted (or earlier) time step.
     GaCodeReused,
+    /// Too many wrong authenticator codes by this user, across all their orders; the
+    /// user's GA is locked for a while (issue 14 item 7).
+    GaLocked,
     // --- need2FA reasons (SPEC 3.1 quick_pay, SPEC 5 last sentence) ---
     /// The amount is above the password-free limit (or none is configured).
     AbovePasswordFreeLimit,
@@ -59,7 +62,7 @@ pub enum ReasonCode {
 
 impl ReasonCode {
     /// Every code, in declaration order (for docs, tests and exhaustive tables).
-    pub const ALL: [ReasonCode; 20] = [
+    pub const ALL: [ReasonCode; 21] = [
         Self::AmountMismatch,
         Self::CurrencyMismatch,
         Self::AmountOverLimit,
@@ -76,6 +79,7 @@ impl ReasonCode {
         Self::CodeUsed,
         Self::CodeWrongBinding,
         Self::GaCodeReused,
+        Self::GaLocked,
         Self::AbovePasswordFreeLimit,
         Self::NewDevice,
         Self::RecentFailures,
@@ -102,6 +106,7 @@ impl ReasonCode {
             Self::CodeUsed => "code_used",
             Self::CodeWrongBinding => "code_wrong_binding",
             Self::GaCodeReused => "ga_code_reused",
+            Self::GaLocked => "ga_locked",
             Self::AbovePasswordFreeLimit => "above_password_free_limit",
             Self::NewDevice => "new_device",
             Self::RecentFailures => "recent_failures",

@@ -6,7 +6,9 @@
 //!   use, checked in constant time.
 //! - [`throttle`]: the per-user send throttle (60 s apart, 5 per rolling hour) and the
 //!   per-order wrong-code lock (5 wrong → 15 min).
-//! - [`ga`]: TOTP with ±1 step and no reuse of an accepted step.
+//! - [`ga`]: TOTP with ±1 step and no reuse of an accepted step, and the per-user
+//!   wrong-code lock GA codes are checked under (5 wrong across all of the user's
+//!   orders → 15 min), on top of the per-order one.
 //!
 //! Every refusal maps to a [`crate::risk::ReasonCode`] for the audit log. All state is
 //! serde-serialisable; nothing here reads a clock or draws randomness.
@@ -21,7 +23,7 @@ pub mod ga;
 pub mod throttle;
 
 pub use code::{generate_code, issue, CodeError, PlainCode, StoredCode, CODE_TTL_MS};
-pub use ga::{GaError, GaState};
+pub use ga::{GaCheck, GaError, GaState};
 pub use throttle::{
     LockLimits, LockedError, SendLimits, SendThrottle, ThrottleError, WrongCodeLock,
 };

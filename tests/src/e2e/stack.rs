@@ -104,6 +104,9 @@ pub fn edge_vars(ports: Ports) -> Vec<(String, String)> {
     let sb = loopback(ports.sandbox);
     let demo = loopback(ports.demo);
     [
+        // The local stack is the one place development is switched on (wrangler.toml
+        // is the production configuration).
+        ("KASSA_ENV", "development".to_owned()),
         ("KASSA_PUBLIC_URL", loopback(ports.edge)),
         (
             "KASSA_ALLOWED_ORIGINS",

@@ -35,6 +35,9 @@
 //!   way on a background thread (for the demo, where nobody calls `complete`). The
 //!   trade's status changes at once; use `delay_ms` so the notify follows the create
 //!   answer (with 0 it may overtake it — a race worth testing).
+//! - `POST /_control/pingpp/refund_webhooks` `{"hold": true|false}` — the
+//!   `refund.succeeded` webhooks that follow refunds made through the refund API are
+//!   queued in the outbox (`hold: true`) instead of sent 300 ms later.
 //! - `POST /_control/outbox/release` `{"order": "fifo" | "reverse"}` — sends the held
 //!   messages (reverse = out of order); `GET /_control/outbox` lists them.
 //!
@@ -166,6 +169,17 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
                 return bad("count: a non-negative integer is required");
             };
             state.with(|i| i.s0.relay_fail_next = n);
+            ok()
+        }
+        ("pingpp/refund_webhooks", true) => {
+            let Some(hold) = req
+                .json()
+                .ok()
+                .and_then(|v| v.get("hold").and_then(Value::as_bool))
+            else {
+                return bad("hold: true or false is required");
+            };
+            state.with(|i| i.pingpp.hold_refund_webhooks = hold);
             ok()
         }
         ("s0/relays", false) => list(&state.with(|i| i.s0.relays.clone())),

@@ -11,7 +11,7 @@
 //! | `/s0/platform/pay/{prePayCheck,orderCallBack,updateInfo}` | S0 platform risk check and relay (seed S0) | [`s0`] |
 //! | `/s3/pai/createPayOrder` | Lianshang pay order (seed S3, SPEC 4.1/4.2) | [`s3`] |
 //! | `/paytm/theia/processTransaction`, `/paytm/theia/complete`, `/paytm/merchant-status/getTxnStatus` | Paytm checkout and Transaction Status API (seed S1, SPEC 4.3) | [`paytm`] |
-//! | `/pingpp/v1/charges`, `/pingpp/v1/charges/{id}` | Ping++ charges and webhooks (seed S4, SPEC 3.4) | [`pingpp`] |
+//! | `/pingpp/v1/charges`, `/pingpp/v1/charges/{id}`, `…/{id}/refunds`, `…/{id}/refunds/{refund_id}` | Ping++ charges, refunds and webhooks (seed S4, SPEC 3.4) | [`pingpp`] |
 //! | `/wallet/charges` (alias `/wallet/pay`), `GET /wallet/charges/{ref}` | token wallet (S2 channel, SPEC 3.4) | [`wallet`] |
 //! | `/merchant/webhooks` | a merchant's webhook receiver (SPEC 3.5) | [`merchant`] |
 //! | `/_control/...` | scripting and counters | [`control`] |

@@ -5,7 +5,13 @@
 //!   (`id` "ch_…", `object` "charge", `paid` false, …). With `pingpp.api_key` set, the
 //!   caller must send `Authorization: Bearer <api_key>`. Errors use Ping++'s shape
 //!   `{"error": {"type": "invalid_request_error", "message", "param"}}`.
+//!   The charge belongs to the app the request names (`app: {id}`, as Ping++ requires;
+//!   the configured `pingpp.app_id` when absent) and `order_no` is unique per app, so a
+//!   co-tenant app can hold a charge with the same `order_no` as ours (issue 14).
 //! - `GET /pingpp/v1/charges/{id}` — retrieve (status pull).
+//! - `GET /pingpp/v1/charges/{id}/refunds/{refund_id}` — retrieve a refund of that
+//!   charge (Ping++'s refund object as it stands; 404 in Ping++'s error shape when the
+//!   charge has no such refund).
 //! - `POST /pingpp/v1/charges/{id}/refunds` — JSON `{amount?, description?}` (amount
 //!   defaults to what is left): refused (400, Ping++'s error shape naming the
 //!   parameter) unless the charge is paid and `0 < amount ≤ amount − amount_refunded`;
@@ -13,10 +19,13 @@
 //!   and answered as a refund object `{id: "re_…", object: "refund", amount, succeed:
 //!   false, status: "pending", charge, charge_order_no, …}`. Ping++ settles refunds
 //!   asynchronously, and so does the sandbox: 300 ms later (with `pingpp.webhook_url`
-//!   set) it posts the signed `refund.succeeded` webhook for that refund.
+//!   set) it posts the signed `refund.succeeded` webhook for that refund — or queues it
+//!   in the outbox after `/_control/pingpp/refund_webhooks {"hold": true}`, so a test
+//!   decides when and how often it arrives.
 //! - Webhooks (`/_control/pingpp/complete`, `id` = charge id or `order_no`, `event` =
 //!   `charge.succeeded` | `refund.succeeded` — the latter settles the charge's pending
-//!   refund, or refunds it in full when none is pending): an event object
+//!   refund, or refunds it in full when none is pending, as a refund made from Ping++'s
+//!   dashboard would be, recorded on the charge like any other): an event object
 //!   `{id, object: "event", type, created, livemode, data: {object}, pending_webhooks}`
 //!   POSTed to `pingpp.webhook_url` with `X-Pingplusplus-Signature`: base64
 //!   RSA-SHA256 over the raw body with the Ping++ private key.
@@ -39,6 +48,8 @@ pub struct PingppState {
     pub auto: Option<outbound::Auto>,
     /// Charge objects as JSON (the wire form is the state).
     pub charges: Vec<Value>,
+    /// Queue the refund API's `refund.succeeded` webhooks instead of sending them.
+    pub hold_refund_webhooks: bool,
 }
 
 fn err(status: u16, kind: &str, message: &str, param: Option<&str>) -> Resp {
@@ -70,15 +81,41 @@ fn authorised(state: &State, req: &Req) -> bool {
 /// `/pingpp/v1/{rest}`.
 pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
     let charge = rest.strip_prefix("charges/");
+    let plain = |id: &&str| !id.is_empty() && !id.contains('/');
     let refunds = charge
         .and_then(|c| c.strip_suffix("/refunds"))
-        .filter(|id| !id.is_empty() && !id.contains('/'));
-    let retrieve = charge.filter(|id| !id.is_empty() && !id.contains('/'));
-    if rest != "charges" && retrieve.is_none() && refunds.is_none() {
+        .filter(plain);
+    let refund_retrieve = charge
+        .and_then(|c| c.split_once("/refunds/"))
+        .filter(|(c, r)| plain(c) && plain(r));
+    let retrieve = charge.filter(plain);
+    if rest != "charges" && retrieve.is_none() && refunds.is_none() && refund_retrieve.is_none() {
         return Resp::not_found(&req.path);
     }
     if !authorised(state, req) {
         return err(401, "invalid_request_error", "invalid API key", None);
+    }
+    if let Some((charge_id, refund_id)) = refund_retrieve {
+        if req.method != "GET" {
+            return Resp::method_not_allowed(&req.method, &req.path);
+        }
+        let found = state.with(|i| {
+            let ch = i.pingpp.charges.iter().find(|c| c["id"] == charge_id)?;
+            ch["refunds"]["data"]
+                .as_array()?
+                .iter()
+                .find(|r| r["id"] == refund_id)
+                .cloned()
+        });
+        return match found {
+            Some(r) => Resp::json(200, &r),
+            None => err(
+                404,
+                "invalid_request_error",
+                &format!("No such refund: {refund_id}"),
+                Some("id"),
+            ),
+        };
     }
     if let Some(id) = refunds {
         return match req.method.as_str() {
@@ -115,6 +152,13 @@ struct CreateCharge {
     body: String,
     #[serde(default)]
     client_ip: String,
+    #[serde(default)]
+    app: Option<AppRef>,
+}
+
+#[derive(Deserialize)]
+struct AppRef {
+    id: String,
 }
 
 fn create(state: &Arc<State>, req: &Req) -> Resp {
@@ -164,12 +208,17 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
         Outcome::Error => return err(500, "api_error", "internal error (scripted)", None),
         Outcome::Garbage => return Resp::text(200, "text/html", "<html>busy</html>"),
     }
+    let app = c
+        .app
+        .as_ref()
+        .map_or_else(|| state.config.pingpp.app_id.clone(), |a| a.id.clone());
     let (charge, auto) = state.with(|i| {
+        // `order_no` is unique within an app: the same one again is the same charge.
         if let Some(existing) = i
             .pingpp
             .charges
             .iter()
-            .find(|x| x["order_no"] == c.order_no.as_str())
+            .find(|x| x["order_no"] == c.order_no.as_str() && x["app"] == app.as_str())
         {
             return (existing.clone(), None);
         }
@@ -177,7 +226,7 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
         let ch = json!({
             "id": i.next_id("ch_"), "object": "charge", "created": unix_ms() / 1000,
             "livemode": false, "paid": false, "refunded": false, "reversed": false,
-            "app": state.config.pingpp.app_id, "channel": c.channel, "order_no": c.order_no,
+            "app": app, "channel": c.channel, "order_no": c.order_no,
             "client_ip": c.client_ip, "amount": c.amount, "amount_settle": c.amount,
             "currency": c.currency, "subject": c.subject, "body": c.body,
             "time_paid": null, "time_expire": unix_ms() / 1000 + 3600, "transaction_no": null,
@@ -283,13 +332,11 @@ fn refund(state: &Arc<State>, req: &Req, charge_id: &str) -> Resp {
                 Some(settle_refund(ch, &refund, txn, unix_ms() / 1000))
             });
             if let Some(object) = object {
-                send_event(
-                    &state,
-                    "refund.succeeded",
-                    object,
-                    Tamper::None,
-                    &Delivery::default(),
-                );
+                let delivery = Delivery {
+                    hold: state.with(|i| i.pingpp.hold_refund_webhooks),
+                    ..Delivery::default()
+                };
+                send_event(&state, "refund.succeeded", object, Tamper::None, &delivery);
             }
         });
     }
@@ -333,8 +380,14 @@ pub fn complete(state: &Arc<State>, c: &Complete, event: &str) -> Resp {
                 .as_array()
                 .and_then(|l| l.iter().find(|r| r["status"] == "pending").cloned());
             let refund = pending.unwrap_or_else(|| {
+                // Refunded at Ping++ without a refund request (its dashboard): on the
+                // charge like any refund, so the refund retrieve knows it.
                 ch["amount_refunded"] = json!(amount);
-                refund_object(ch, re_id, amount, "refund", now)
+                let r = refund_object(ch, re_id, amount, "refund", now);
+                if let Some(list) = ch["refunds"]["data"].as_array_mut() {
+                    list.push(r.clone());
+                }
+                r
             });
             settle_refund(ch, &refund, txn, now)
         })

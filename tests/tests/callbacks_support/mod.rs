@@ -3,8 +3,9 @@
 //! the wallet, S3's keys, the merchant receiver), merchant-API helpers, and genuine
 //! provider messages to send to `/callbacks/<channel>` — produced by the sandbox itself
 //! (held with `hold: true`, so the test decides when and how often they are sent) or,
-//! for Lianshang whose pay is not wired at the edge, signed here with the sandbox's
-//! platform key exactly as the sandbox signs its notifies.
+//! for Lianshang attempts started by the test helper (their S3 trade recorded through
+//! the helper too), signed here with the sandbox's platform key exactly as the sandbox
+//! signs its notifies.
 #![allow(clippy::unwrap_used, clippy::panic, dead_code)]
 
 use std::time::{Duration, Instant};
@@ -83,7 +84,7 @@ impl World {
             ("KASSA_PINGPP_APP_ID".into(), "app_kassa_sandbox".into()),
             ("KASSA_PINGPP_PUBLIC_KEY".into(), pem(f::PINGPP_PUBLIC)),
             ("KASSA_S3_URL".into(), format!("{sb}/s3")),
-            ("KASSA_S3_MERCHANT_ID".into(), "yx001".into()),
+            ("KASSA_S3_MERCHANT_ID".into(), S3_MERCHANT_ID.into()),
             ("KASSA_S3_SETTLEMENT_ID".into(), "st1".into()),
             ("KASSA_S3_APPID".into(), "app1".into()),
             ("KASSA_S3_PRIVATE_KEY".into(), pem(f::S3_MERCHANT_PRIVATE)),
@@ -203,6 +204,20 @@ impl World {
                     "attempt": attempt.to_string()}),
         );
         format!("{order}A{attempt}")
+    }
+
+    /// As [`World::start_attempt`] for a Lianshang order, and records the attempt's S3
+    /// trade ([`wk_for`]) through the test helper, as createPayOrder's answer does for a
+    /// real pay: notifies must name it (issue 14).
+    pub fn start_s3_attempt(&self, order: &str, attempt: u64) -> String {
+        let r = self.start_attempt(order, attempt);
+        let (s, v) = self.merchant(
+            "POST",
+            &format!("/v1/test_helpers/orders/{order}/s3_trades"),
+            Some(&json!({"attempt": attempt.to_string(), "wk_trade_id": wk_for(&r)})),
+        );
+        assert_eq!(s, 200, "{v}");
+        r
     }
 
     pub fn order(&self, id: &str) -> Value {
@@ -493,6 +508,55 @@ impl World {
         self.control_outbox_last()
     }
 
+    /// Refunds paid Ping++ order `order` through the merchant API — Kassa asks Ping++'s
+    /// refund API, which records the refund id — and returns Ping++'s `refund.succeeded`
+    /// webhook for it, held by the sandbox so the test decides when and how often it is
+    /// sent.
+    pub fn requested_refund(&self, order: &str) -> Msg {
+        self.control("pingpp/refund_webhooks", &json!({"hold": true}));
+        let (s, r) = self.merchant(
+            "POST",
+            &format!("/v1/orders/{order}/refunds"),
+            Some(&json!({"reason": "customer asked"})),
+        );
+        assert_eq!(s, 200, "{r}\n{}", self.edge.log_tail());
+        let reference = format!("{order}A");
+        let msg = self.wait("the held refund.succeeded webhook", || {
+            let held = self.control_get("outbox");
+            held["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .rev()
+                .find_map(|m| {
+                    let body = m["body"].as_str()?;
+                    (body.contains("refund.succeeded") && body.contains(&reference))
+                        .then(|| m.clone())
+                })
+        });
+        self.control("pingpp/refund_webhooks", &json!({"hold": false}));
+        Msg {
+            path: msg["url"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches(&self.url)
+                .to_owned(),
+            content_type: msg["content_type"].as_str().unwrap().to_owned(),
+            headers: msg["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| {
+                    (
+                        h[0].as_str().unwrap().to_owned(),
+                        h[1].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect(),
+            body: msg["body"].as_str().unwrap().as_bytes().to_vec(),
+        }
+    }
+
     /// A wallet payment for attempt `reference` (`{order}A{attempt}`) whose
     /// notifications go to the edge.
     pub fn wallet_payment(&self, reference: &str, token: &str, amount: &str) {
@@ -514,8 +578,18 @@ impl World {
     }
 }
 
-/// A Lianshang notify for `reference`, signed with the platform key as the sandbox
-/// signs them (`tests/src/sandbox/s3.rs`); `key` overrides the key (impostor tests).
+/// The S3 merchant id [`World`] configures (`KASSA_S3_MERCHANT_ID`).
+pub const S3_MERCHANT_ID: &str = "yx001";
+
+/// The `wk_trade_id` of the S3 trade of attempt `reference` in these tests
+/// ([`World::start_s3_attempt`] records it, [`lianshang_notify`] names it).
+pub fn wk_for(reference: &str) -> String {
+    format!("wk_{reference}")
+}
+
+/// A Lianshang notify for `reference` (our merchant, the attempt's trade [`wk_for`]),
+/// signed with the platform key as the sandbox signs them (`tests/src/sandbox/s3.rs`);
+/// `key` overrides the key (impostor tests).
 pub fn lianshang_notify(
     reference: &str,
     fen: u64,
@@ -525,8 +599,8 @@ pub fn lianshang_notify(
 ) -> Value {
     let own = PrivateKey::parse(&fixture_pem(f::S3_PLATFORM_PRIVATE).unwrap()).unwrap();
     let mut m = json!({
-        "notify_id": notify_id, "merchant_id": "yx001", "out_trade_id": reference,
-        "wk_trade_id": format!("wk_{notify_id}"), "pay_amount": fen, "pay_currency": "CNY",
+        "notify_id": notify_id, "merchant_id": S3_MERCHANT_ID, "out_trade_id": reference,
+        "wk_trade_id": wk_for(reference), "pay_amount": fen, "pay_currency": "CNY",
         "trade_status": status, "notify_time": "1763899200000",
     });
     sign_message(&mut m, key.unwrap_or(&own), SignAlg::Rsa2).unwrap();

@@ -14,21 +14,41 @@
 //!    `shared::callback::reference`): the event applies to exactly that attempt, so a
 //!    late callback of an old attempt never touches a newer one. A reference naming no
 //!    started attempt is refused (409 `callback_unknown_attempt`, audited);
-//! 5. a success is confirmed with the provider's status query, asked about the same
+//! 5. **binding** (issue 14; SPEC 3.4): Lianshang's platform key and Ping++'s key sign
+//!    for every merchant / app on the platform, so a co-tenant's genuine message can
+//!    name our reference. A Lianshang notify must name our `merchant_id`
+//!    (`KASSA_S3_MERCHANT_ID`) and the `wk_trade_id` createPayOrder returned for that
+//!    attempt (kept under `s3_trades` by `pay.rs`; an attempt with none recorded has
+//!    no trade a notify could be about). A Ping++ message naming an `app` must name
+//!    ours (`KASSA_PINGPP_APP_ID`); a refund must be of the charge Kassa created for the
+//!    attempt. Anything else is refused: 409 `callback_wrong_account` /
+//!    `callback_wrong_trade`, audited, order untouched;
+//! 6. a success is confirmed with the provider's status query, asked about the same
 //!    attempt, before it can move the order to Succeeded: Paytm's Transaction Status
 //!    API with the callback's `ORDERID` (checked by `s1_paytm::callback::confirmed`),
 //!    Ping++'s charge retrieve (`paid`, `order_no` = the reference, amount, currency,
-//!    and the charge Kassa created for that attempt), the wallet's signed status query
-//!    `GET /charges/{reference}` (`SUCCESS`, same trade, token and amount; Kassa's
-//!    wallet protocol, `channels/wallet.rs`). Lianshang's seed defines no query API, so
-//!    it applies on the verified RSA signature alone. A confirmation that disagrees is
-//!    refused (409, audited `callback_unconfirmed`); one that could not be made
-//!    (network, status API down) is 503 so the provider retries;
-//! 6. the event is applied through [`OrderObject::apply`], which re-reads the order
+//!    our `app`, and the charge Kassa created for that attempt), the wallet's signed
+//!    status query `GET /charges/{reference}` (`SUCCESS`, same trade, token and amount;
+//!    Kassa's wallet protocol, `channels/wallet.rs`). Lianshang's seed defines no query
+//!    API, so it applies on the verified RSA2 signature and the binding of step 5. A
+//!    Ping++ `refund.succeeded` is confirmed with Ping++'s refund retrieve (`GET
+//!    /v1/charges/{charge}/refunds/{id}`: `succeed`, that charge, `charge_order_no` =
+//!    the reference, the amount). A confirmation that disagrees is refused (409,
+//!    audited `callback_unconfirmed`); one that could not be made (network, status API
+//!    down) is 503 so the provider retries;
+//! 7. a confirmed refund Kassa asked for (its id among those `refund.rs` recorded) must
+//!    be of the order's full amount and settles it (`RefundSucceeded`); a confirmed
+//!    refund Kassa did not ask for (Ping++'s dashboard) is applied as
+//!    `UnrequestedRefund`: the order keeps its status and needs review (audited
+//!    `refund_unrequested`, `order.needs_review` webhook, no `order.refunded`);
+//! 8. the event is applied through [`OrderObject::apply`], which re-reads the order
 //!    (the status query above let other requests run) and commits the order and the
 //!    effects it owes (webhook, relay, push) together.
 
+use std::collections::BTreeMap;
+
 use kassa_shared::callback::{self, CallbackAmount, Outcome, Provider, VerifiedCallback};
+use kassa_shared::id::Id;
 use kassa_shared::providers::s1_paytm::callback as paytm_callback;
 use kassa_shared::providers::s2_wallet::notify::NotifyStatus;
 
@@ -57,6 +77,23 @@ fn unavailable(provider: Provider, detail: &str) -> EdgeError {
     }
 }
 
+/// Attempt id → the `wk_trade_id` S3 createPayOrder answered for it.
+const S3_TRADES_KEY: &str = "s3_trades";
+
+fn wrong_account(field: &str, provider: Provider) -> EdgeError {
+    EdgeError::Conflict {
+        code: "callback_wrong_account",
+        message: format!("{field}: names another {provider} account than this edge's"),
+    }
+}
+
+fn wrong_trade(message: &str) -> EdgeError {
+    EdgeError::Conflict {
+        code: "callback_wrong_trade",
+        message: message.to_owned(),
+    }
+}
+
 fn unconfirmed(reason: &str) -> EdgeError {
     EdgeError::Conflict {
         code: "callback_unconfirmed",
@@ -82,18 +119,19 @@ impl OrderObject {
         if stored.order.has_applied(&cb.event_id) {
             return json_response(&json!({ "result": "duplicate" }), 200);
         }
-        // Match before confirming, so a mismatching callback costs no status query.
+        // Match before confirming, so a mismatching callback costs no status query. A
+        // refund's amount is judged once it is known whether Kassa asked for it (step 7).
         let as_confirmed = VerifiedCallback {
             confirm_required: false,
+            amount: match cb.outcome {
+                Outcome::Refunded => refund_as_matched(stored.order.amount(), &cb.amount),
+                _ => cb.amount.clone(),
+            },
             ..cb.clone()
         };
         let id = stored.order.id();
         if let Err(e) = callback::to_event(&as_confirmed, id, stored.order.amount()) {
-            let error = EdgeError::Conflict {
-                code: "callback_mismatch",
-                message: format!("{}: does not match the order", e.field()),
-            };
-            return self.reject(error, &format!("{detail}: {e}")).await;
+            return self.mismatch(&e, &detail).await;
         }
         if stored.order.attempt(cb.reference.attempt).is_none() {
             let error = EdgeError::Conflict {
@@ -101,6 +139,12 @@ impl OrderObject {
                 message: "reference: names no payment attempt of this order".into(),
             };
             return self.reject(error, &detail).await;
+        }
+        if let Some(refusal) = self.binding_refusal(&cb).await? {
+            return self.reject(refusal, &detail).await;
+        }
+        if cb.outcome == Outcome::Refunded {
+            return self.refund_callback(stored, cb, &detail).await;
         }
         let cb = if cb.outcome == Outcome::Succeeded {
             match self.confirm(&cb).await {
@@ -124,7 +168,151 @@ impl OrderObject {
         )
     }
 
-    /// The provider's own word on a success (module docs, step 5).
+    async fn mismatch(
+        &self,
+        e: &callback::MismatchError,
+        detail: &str,
+    ) -> Result<Response, EdgeError> {
+        let error = EdgeError::Conflict {
+            code: "callback_mismatch",
+            message: format!("{}: does not match the order", e.field()),
+        };
+        self.reject(error, &format!("{detail}: {e}")).await
+    }
+
+    /// Remembers the S3 trade createPayOrder answered for `attempt` (`pay.rs`).
+    pub(super) async fn record_s3_trade(
+        &self,
+        attempt: Id,
+        wk_trade_id: &str,
+    ) -> Result<(), EdgeError> {
+        let mut trades: BTreeMap<Id, String> = self.load(S3_TRADES_KEY).await?.unwrap_or_default();
+        trades.insert(attempt, wk_trade_id.to_owned());
+        self.state
+            .storage()
+            .put(S3_TRADES_KEY, serde_json::to_string(&trades)?)
+            .await?;
+        Ok(())
+    }
+
+    /// Step 5 (module docs): why the message is not about our account and this
+    /// attempt's trade, if it is not (the outer error is the edge's own).
+    async fn binding_refusal(&self, cb: &VerifiedCallback) -> Result<Option<EdgeError>, EdgeError> {
+        let internal = |e: ConfigError| EdgeError::Internal(e.to_string());
+        match cb.provider {
+            Provider::Lianshang => {
+                let channels = crate::env::channels(&self.env)?;
+                let cfg = channels.s3().map_err(internal)?;
+                if cb.account.as_deref() != Some(cfg.merchant_id.as_str()) {
+                    return Ok(Some(wrong_account("merchant_id", cb.provider)));
+                }
+                let trades: BTreeMap<Id, String> =
+                    self.load(S3_TRADES_KEY).await?.unwrap_or_default();
+                Ok(match trades.get(&cb.reference.attempt) {
+                    None => Some(wrong_trade(
+                        "wk_trade_id: no S3 trade was created for this attempt",
+                    )),
+                    Some(w) if *w != cb.provider_txn => Some(wrong_trade(
+                        "wk_trade_id: is not the trade created for this attempt",
+                    )),
+                    Some(_) => None,
+                })
+            }
+            Provider::Pingpp => {
+                let channels = crate::env::channels(&self.env)?;
+                let cfg = channels.pingpp().map_err(internal)?;
+                if cb
+                    .account
+                    .as_deref()
+                    .is_some_and(|app| app != cfg.app_id.as_str())
+                {
+                    return Ok(Some(wrong_account("app", cb.provider)));
+                }
+                if let Some(charge) = &cb.refunded_txn {
+                    let recorded = self.attempt_charge(cb.reference.attempt).await?;
+                    if recorded.as_deref() != Some(charge.as_str()) {
+                        return Ok(Some(wrong_trade(
+                            "charge: is not the Ping++ charge created for this attempt",
+                        )));
+                    }
+                }
+                Ok(None)
+            }
+            Provider::Paytm | Provider::Wallet => Ok(None),
+        }
+    }
+
+    /// Steps 6–8 for a Ping++ `refund.succeeded` whose charge is the attempt's.
+    async fn refund_callback(
+        &self,
+        stored: StoredOrder,
+        cb: VerifiedCallback,
+        detail: &str,
+    ) -> Result<Response, EdgeError> {
+        let charge = cb.refunded_txn.clone().unwrap_or_default();
+        let confirmed = async {
+            let channels = crate::env::channels(&self.env)?;
+            let cfg = channels
+                .pingpp()
+                .map_err(|e| EdgeError::Internal(e.to_string()))?;
+            let refund = pulled(
+                cb.provider,
+                pingpp::retrieve_refund(cfg, &charge, &cb.provider_txn).await,
+                |e| matches!(e, pingpp::PingppError::Http { status: 404, .. }),
+            )?;
+            if !refund.succeed || refund.status != "succeeded" {
+                return Err(unconfirmed("the refund has not succeeded at Ping++"));
+            }
+            if refund.charge_order_no.as_deref() != Some(cb.reference.to_string().as_str()) {
+                return Err(unconfirmed("charge_order_no differs"));
+            }
+            if cb.amount != CallbackAmount::Minor(refund.amount) {
+                return Err(unconfirmed("amount differs"));
+            }
+            Ok::<(), EdgeError>(())
+        };
+        if let Err(e) = confirmed.await {
+            self.audit("callback_unconfirmed", &format!("{detail}: {}", e.code()))
+                .await?;
+            return Err(e);
+        }
+        let id = stored.order.id();
+        let event = if self.is_requested_refund(&cb.provider_txn).await? {
+            match callback::to_event(&cb, id, stored.order.amount()) {
+                Ok(event) => event,
+                Err(e) => return self.mismatch(&e, detail).await,
+            }
+        } else {
+            if self.refund_in_flight().await? {
+                // Possibly the answer to our own request, not yet recorded: retry later.
+                return Err(EdgeError::Rendered {
+                    status: 503,
+                    body: json!({ "error": {
+                        "type": "api_error",
+                        "code": "refund_in_flight",
+                        "message": "refund: a refund request for this order awaits Ping++'s answer; retry later",
+                        "param": null,
+                    }}),
+                });
+            }
+            self.audit("refund_unrequested", detail).await?;
+            Event::new(
+                cb.event_id.clone(),
+                EventKind::UnrequestedRefund {
+                    provider: cb.provider.as_str().to_owned(),
+                },
+            )
+        };
+        let stored = self.apply(stored, event).await?;
+        let answer = json!({
+            "result": "applied",
+            "status": stored.order.status(),
+            "needs_review": stored.order.needs_review(),
+        });
+        json_response(&answer, 200)
+    }
+
+    /// The provider's own word on a success (module docs, step 6).
     async fn confirm(&self, cb: &VerifiedCallback) -> Result<VerifiedCallback, EdgeError> {
         if cb.provider == Provider::Lianshang {
             return Ok(cb.clone());
@@ -165,6 +353,9 @@ impl OrderObject {
         };
         if !charge.paid {
             return Err(unconfirmed("charge is not paid"));
+        }
+        if charge.app.as_deref() != Some(cfg.app_id.as_str()) {
+            return Err(unconfirmed("the charge belongs to another Ping++ app"));
         }
         if charge.order_no != cb.reference.to_string() {
             return Err(unconfirmed("order_no differs"));
@@ -227,4 +418,18 @@ async fn confirm_wallet(
         return Err(unconfirmed("token or amount differs"));
     }
     Ok(cb.clone())
+}
+
+/// The amount a refund callback is matched with before it is known whether Kassa asked
+/// for it: an unrequested refund may be partial (a dashboard refund of part of the
+/// charge still moved money and must reach review), so only a requested one is held to
+/// the order's full amount (step 7); the order id is matched either way.
+fn refund_as_matched(
+    order: &kassa_shared::order::OrderAmount,
+    got: &CallbackAmount,
+) -> CallbackAmount {
+    match order {
+        kassa_shared::order::OrderAmount::Fiat(m) => CallbackAmount::Minor(m.minor()),
+        kassa_shared::order::OrderAmount::Token { .. } => got.clone(),
+    }
 }

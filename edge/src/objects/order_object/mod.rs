@@ -22,8 +22,12 @@
 //! - `wrong_codes`: the order's `WrongCodeLock` (SPEC 5: 5 wrong codes → 15 min);
 //! - `pay_lock`: the unix ms a `pay` began, while one runs (one attempt at a time);
 //! - `idem:<Idempotency-Key>`: [`pay::PayRecord`] — fingerprint and, once done, the answer;
-//! - `pingpp_charges`: attempt id → Ping++ charge id, and `refund_lock` while a refund
-//!   call runs (see `refund.rs`);
+//!   `idem_keys`: which keys are still honoured (24 h, 100 per order; `idempotency.rs`);
+//! - `pingpp_charges`: attempt id → Ping++ charge id, `pingpp_refunds`: the ids of the
+//!   refunds Kassa asked Ping++ for, and `refund_lock` while a refund call runs (see
+//!   `refund.rs`);
+//! - `s3_trades`: attempt id → the `wk_trade_id` S3 createPayOrder answered (`pay.rs`;
+//!   a notify must name it, `callback.rs`);
 //! - `audit`: `Vec<AuditEntry>` — rejected requests (reason code, no secrets), newest
 //!   last, capped at [`MAX_AUDIT`].
 //!
@@ -44,7 +48,8 @@
 //! `POST /webhooks/replay`, `POST /audit`, `POST /codes` (a verify-code send: its MAC,
 //! and in development the clear code for the dev outbox), `POST /notify {id, type,
 //! data}` (a webhook that is not a status change, e.g. S4's `withdrawal.requested`;
-//! once per id), `GET /dev_outbox`, `POST /pay`
+//! once per id), `GET /dev_outbox`, `POST /s3_trade {attempt, wk_trade_id}` (the test
+//! helper's stand-in for createPayOrder's answer), `POST /pay`
 //! (see [`OrderObject::pay`]), `GET /ws` (WebSocket upgrade; the Worker has
 //! already checked the `client_secret`).
 
@@ -65,6 +70,7 @@ use crate::error::EdgeError;
 use crate::resources::{order_view, s2_code, StoredOrder};
 
 mod callback;
+mod idempotency;
 mod outbox;
 mod pay;
 mod refund;
@@ -354,8 +360,7 @@ impl OrderObject {
                             self.require_order().await?.order.id(),
                             message["send_id"].as_str().unwrap_or("0")
                         );
-                        self.notify(id, "verification_code.requested", message)
-                            .await?;
+                        self.notify(id, outbox::CODE_WEBHOOK, message).await?;
                     }
                 }
                 json_response(&json!({ "ok": true }), 200)
@@ -370,6 +375,17 @@ impl OrderObject {
                 }
                 let n: Notify = read_json(&mut req).await?;
                 self.notify(n.id, &n.event_type, n.data).await?;
+                json_response(&json!({ "ok": true }), 200)
+            }
+            (Method::Post, "/s3_trade") => {
+                #[derive(Deserialize)]
+                struct Trade {
+                    attempt: kassa_shared::id::Id,
+                    wk_trade_id: String,
+                }
+                let t: Trade = read_json(&mut req).await?;
+                self.require_order().await?;
+                self.record_s3_trade(t.attempt, &t.wk_trade_id).await?;
                 json_response(&json!({ "ok": true }), 200)
             }
             (Method::Get, "/dev_outbox") => {

@@ -1,5 +1,7 @@
 //! The outbox: merchant webhooks and S0 relays owed by applied events, and their delivery.
 
+use worker::RequestRedirect;
+
 use super::*;
 
 impl OrderObject {
@@ -32,8 +34,12 @@ impl OrderObject {
             headers.set(webhook_sig::HEADER, &signature)?;
             headers.set("User-Agent", "Kassa-Webhooks/1")?;
             let mut init = RequestInit::new();
+            // No redirects: a receiver that moved answers 3xx, which is a failed attempt
+            // the merchant sees, not a signed body forwarded to wherever it points
+            // (issue 14; a redirect could aim at an address the notify URL check refused).
             init.with_method(Method::Post)
                 .with_headers(headers)
+                .with_redirect(RequestRedirect::Manual)
                 .with_body(Some(entry.body.clone().into()));
             let req = Request::new_with_init(&url, &init)?;
             // A receiver that never answers must not hold the alarm: abort after
@@ -86,6 +92,7 @@ pub(super) fn record_attempt(
     if delivered {
         e.status = DeliveryStatus::Delivered;
         e.next_attempt_ms = None;
+        redact_code(e);
         return;
     }
     let exp = e.attempts.saturating_sub(1).min(32);
@@ -94,8 +101,32 @@ pub(super) fn record_attempt(
     if nowhere || next.saturating_sub(start) > window_ms {
         e.status = DeliveryStatus::Failed;
         e.next_attempt_ms = None;
+        redact_code(e);
     } else {
         e.next_attempt_ms = Some(next);
+    }
+}
+
+/// The webhook type that carries a verification code in clear (SPEC 6, production).
+pub(super) const CODE_WEBHOOK: &str = "verification_code.requested";
+
+/// Once a code webhook has left the queue (delivered, or failed after its retry window,
+/// long after the code's 5 minutes), the stored body keeps no code: the outbox is read
+/// back by `GET /v1/orders/:id/webhooks` and kept for the order's life, and a code in
+/// clear there is a second copy of a secret (issue 14). `data.code` becomes `null` with
+/// `data.code_redacted: true`; a replay sends that body, newly signed, and a receiver
+/// that needs a code asks for a new one (codes are single-use and short-lived anyway).
+fn redact_code(e: &mut OutboxEntry) {
+    if e.event_type != CODE_WEBHOOK {
+        return;
+    }
+    let Ok(mut body) = serde_json::from_str::<Value>(&e.body) else {
+        return;
+    };
+    if let Some(data) = body.get_mut("data").and_then(Value::as_object_mut) {
+        data.insert("code".to_owned(), Value::Null);
+        data.insert("code_redacted".to_owned(), Value::Bool(true));
+        e.body = body.to_string();
     }
 }
 

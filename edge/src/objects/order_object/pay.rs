@@ -51,9 +51,11 @@ impl OrderObject {
     /// is stored under the key and replayed for a retry with the same body.
     pub(super) async fn pay(&self, p: PayIn) -> Result<Response, EdgeError> {
         let storage = self.state.storage();
-        let idem = p.key.as_ref().map(|k| format!("idem:{k}"));
-        if let Some(k) = &idem {
-            if let Some(rec) = self.load::<PayRecord>(k).await? {
+        let idem = p.key.as_deref().map(super::idempotency::record_key);
+        // Keys expire and are bounded per order (`idempotency.rs`).
+        let started = now_ms();
+        if let Some(key) = &p.key {
+            if let Some(rec) = self.idem_lookup(key, started).await? {
                 if !kassa_shared::crypto::ct::eq(
                     rec.fingerprint.as_bytes(),
                     p.fingerprint.as_bytes(),
@@ -80,7 +82,8 @@ impl OrderObject {
         };
         self.take_lock(PAY_LOCK_KEY, PAY_LOCK_STALE_MS, busy)
             .await?;
-        if let Some(k) = &idem {
+        if let (Some(key), Some(k)) = (&p.key, &idem) {
+            self.idem_admit(key, started).await?;
             let rec = PayRecord {
                 fingerprint: p.fingerprint.clone(),
                 done: false,
@@ -136,7 +139,6 @@ impl OrderObject {
     }
 
     async fn pay_inner(&self, p: &PayIn) -> Result<Value, EdgeError> {
-        use kassa_shared::order::OrderAmount;
         use kassa_shared::risk::{self, RiskInput};
         use kassa_shared::second_factor::WrongCodeLock;
 
@@ -170,6 +172,8 @@ impl OrderObject {
         // The second factor: a sent code when `verify_code_order_id` names one, else GA;
         // none for a `quick_pay` without a code (risk decides below).
         let with_code = !(p.quick && p.code.is_empty());
+        // A wrong GA code's allowance left on the user (the order's is `lock`'s).
+        let mut ga_left: Option<u32> = None;
         let wrong: Option<&str> = if !with_code {
             None
         } else if let Some(send_id) = p.send_id {
@@ -193,16 +197,33 @@ impl OrderObject {
                 },
             }
         } else {
+            // GA codes are the user's: the user's object counts wrong ones across all
+            // their orders and, past the limit, refuses every code unchecked (issue 14
+            // item 7); that refusal is no guess, so this order's count stays.
             let v = crate::objects::call(
                 &crate::objects::user_stub(&self.env, &p.user_id)?,
                 Method::Post,
                 "/ga/verify",
-                Some(&json!({ "code": p.code, "now_ms": now })),
+                Some(&json!({ "code": p.code, "now_ms": now, "limits": limits })),
             )
             .await?;
+            if let Some(until) = v["locked_until_ms"].as_u64() {
+                let code = kassa_shared::risk::ReasonCode::GaLocked.as_str();
+                self.audit(code, "pay").await?;
+                return Err(EdgeError::TooManyRequests {
+                    code,
+                    message: "verify_code: too many wrong authenticator codes on this \
+                              user's orders; the authenticator is locked for now"
+                        .into(),
+                    retry_after_ms: until.saturating_sub(now),
+                });
+            }
             if v["ok"].as_bool() == Some(true) {
                 None
             } else {
+                ga_left = v["attempts_left"]
+                    .as_u64()
+                    .map(|n| u32::try_from(n).unwrap_or(0));
                 Some("verify_code: wrong authenticator code")
             }
         };
@@ -213,9 +234,15 @@ impl OrderObject {
                 .put(WRONG_CODES_KEY, serde_json::to_string(&lock)?)
                 .await?;
             self.audit("wrong_code", "pay").await?;
-            let (message, attempts_left) = match left {
-                Ok(n) => (format!("{message}; {n} attempts left"), n),
-                Err(_) => (format!("{message}; the order is now locked"), 0),
+            // What the widget shows is the nearer of the two limits (a 0 sends it to
+            // the locked screen).
+            let (message, attempts_left) = match (left, ga_left) {
+                (Err(_), _) => (format!("{message}; the order is now locked"), 0),
+                (Ok(_), Some(0)) => (format!("{message}; the authenticator is now locked"), 0),
+                (Ok(n), g) => {
+                    let n = g.map_or(n, |g| g.min(n));
+                    (format!("{message}; {n} attempts left"), n)
+                }
             };
             return Err(EdgeError::WrongCode {
                 message,
@@ -268,10 +295,29 @@ impl OrderObject {
             return Ok(json!({ "processIsEnd": false, "need2FA": true }));
         }
         // A device that passed a code is no longer new (best effort: failing to record
-        // it only means the next quick_pay asks for a code).
-        if let (true, Some(device)) = (with_code, &p.device_id) {
-            let body = json!({ "device_id": device });
-            let _ = crate::objects::call(&user, Method::Post, "/devices", Some(&body)).await;
+        // it only means the next quick_pay asks for a code). `device_id` is already
+        // verified (an edge-signed token, `widget_api::verified_device`); a browser
+        // without one gets a new device, and its token in the answer to keep.
+        let mut device_token = None;
+        if with_code {
+            let device = match &p.device_id {
+                Some(d) => Some(d.clone()),
+                None => {
+                    use kassa_shared::crypto::device_token;
+                    let mut random = [0u8; device_token::DEVICE_ID_BYTES];
+                    getrandom::getrandom(&mut random)
+                        .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+                    let key = crate::routes::widget_api::device_key(&self.env)?;
+                    let token = device_token::issue(&key, &p.user_id, &random);
+                    let id = device_token::verify(&key, &p.user_id, &token);
+                    device_token = Some(token);
+                    id
+                }
+            };
+            if let Some(device) = device {
+                let body = json!({ "device_id": device });
+                let _ = crate::objects::call(&user, Method::Post, "/devices", Some(&body)).await;
+            }
         }
 
         // S0 prePayCheck: fail closed on anything but a clear approval.
@@ -283,16 +329,9 @@ impl OrderObject {
         let s0_cfg = channels
             .s0()
             .map_err(|e| s0_refused(format!("not configured: {e}")))?;
-        let price = match stored.order.amount() {
-            OrderAmount::Fiat(m) => *m,
-            // S0 prices are integers; a token order states its smallest units in the
-            // token's own `TokenAmount` – S0 gets them as CNY-less minor units via Money
-            // would be wrong, so only fiat orders carry a price; tokens send 0.
-            OrderAmount::Token { .. } => {
-                kassa_shared::money::Money::new(kassa_shared::money::Currency::Cny, 0)
-            }
-        };
-        let body = s0::pre_pay_check_body(id, price, None);
+        // S0 hears the amount as the relay states it (shared builder): fiat minor units
+        // with their currency, a token's exact decimal with its symbol.
+        let body = s0::pre_pay_check_body(id, stored.order.amount());
         match s0::pre_pay_check(s0_cfg, &body).await {
             Ok(s0::PrePayDecision::Approved) => {
                 self.audit("s0_approved", "prePayCheck").await?;
@@ -304,9 +343,20 @@ impl OrderObject {
                         .await?;
                     return Err(EdgeError::Forbidden(code));
                 }
-                // The attempt counts toward the user's velocity from here on.
-                let body = json!({ "now_ms": now });
-                crate::objects::call(&user, Method::Post, "/attempts", Some(&body)).await?;
+                // The attempt counts toward the user's velocity from here on, checked
+                // again where it is recorded, as for the address: concurrent pays of this
+                // user on other orders read the same window before any of them recorded.
+                let limit = config
+                    .enabled(risk::ReasonCode::VelocityUser)
+                    .then_some(config.velocity_user_10m);
+                let body = json!({ "now_ms": now, "limit": limit });
+                let v = crate::objects::call(&user, Method::Post, "/attempts", Some(&body)).await?;
+                if v["ok"].as_bool() != Some(true) {
+                    let code = risk::ReasonCode::VelocityUser.as_str();
+                    self.audit(code, "window filled by a concurrent attempt")
+                        .await?;
+                    return Err(EdgeError::Forbidden(code));
+                }
             }
             Ok(s0::PrePayDecision::Denied { status, .. }) => {
                 self.audit("s0_denied", &format!("prePayCheck status {status}"))
@@ -365,6 +415,9 @@ impl OrderObject {
         };
         if let Some((name, value)) = extra {
             v[name] = value;
+        }
+        if let Some(token) = device_token {
+            v["deviceToken"] = json!(token);
         }
         Ok(v)
     }
@@ -508,6 +561,9 @@ impl OrderObject {
             Prepared::Lianshang(cfg, key, order) => {
                 match s3_lianshang::create_pay_order(cfg, &key, &order).await {
                     Ok(created) => {
+                        // Kept per attempt: a notify must name this very trade
+                        // (`callback.rs`), not merely this attempt's reference.
+                        self.record_s3_trade(attempt, &created.wk_trade_id).await?;
                         self.audit("s3_trade_created", &created.wk_trade_id).await?;
                         Ok(Some((
                             "lianshangPay",

@@ -21,8 +21,16 @@
 //! input gate makes it atomic) keeps two concurrent requests from both reaching Ping++
 //! while the first awaits its answer; the second gets 409 `refund_in_progress`. Once
 //! the first is recorded, any further request meets `order_not_refundable`.
+//!
+//! The id of every refund Ping++ accepted is kept under `pingpp_refunds` the moment its
+//! answer arrives (before `RefundRequested` is applied): a `refund.succeeded` webhook is
+//! a refund Kassa asked for only if it names one of them (`callback.rs`). A genuine
+//! refund of the order's charge that is not among them (made from Ping++'s dashboard)
+//! flags the order for review instead of settling it; while a refund request is still
+//! awaiting Ping++'s answer (the lock is held), an unknown refund is answered 503 so
+//! Ping++ retries once the id is recorded, rather than being mistaken for a stranger.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use kassa_shared::id::Id;
 
@@ -32,6 +40,8 @@ use crate::resources::Channel;
 
 /// Attempt id → Ping++ charge id.
 const CHARGES_KEY: &str = "pingpp_charges";
+/// The ids of the Ping++ refunds Kassa asked for (`re_…`).
+const REFUNDS_KEY: &str = "pingpp_refunds";
 const REFUND_LOCK_KEY: &str = "refund_lock";
 /// As `pay_lock`: older than this, the run that took it died.
 const REFUND_LOCK_STALE_MS: u64 = 60_000;
@@ -76,6 +86,37 @@ impl OrderObject {
     ) -> Result<bool, EdgeError> {
         let charges = self.charges().await?;
         Ok(charges.get(&attempt).is_none_or(|c| c == charge))
+    }
+
+    /// The Ping++ charge Kassa created for `attempt`, if any (strict: a refund must be
+    /// of exactly this charge).
+    pub(super) async fn attempt_charge(&self, attempt: Id) -> Result<Option<String>, EdgeError> {
+        Ok(self.charges().await?.remove(&attempt))
+    }
+
+    /// Remembers a refund Ping++ accepted from us.
+    async fn record_refund_id(&self, refund: &str) -> Result<(), EdgeError> {
+        let mut refunds: BTreeSet<String> = self.load(REFUNDS_KEY).await?.unwrap_or_default();
+        refunds.insert(refund.to_owned());
+        self.state
+            .storage()
+            .put(REFUNDS_KEY, serde_json::to_string(&refunds)?)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether Kassa asked Ping++ for refund `refund`.
+    pub(super) async fn is_requested_refund(&self, refund: &str) -> Result<bool, EdgeError> {
+        let refunds: BTreeSet<String> = self.load(REFUNDS_KEY).await?.unwrap_or_default();
+        Ok(refunds.contains(refund))
+    }
+
+    /// A refund request of ours is still awaiting Ping++'s answer (a live lock).
+    pub(super) async fn refund_in_flight(&self) -> Result<bool, EdgeError> {
+        Ok(self
+            .load::<u64>(REFUND_LOCK_KEY)
+            .await?
+            .is_some_and(|started| now_ms().saturating_sub(started) < REFUND_LOCK_STALE_MS))
     }
 
     /// `POST /refund` (module docs).
@@ -149,7 +190,11 @@ impl OrderObject {
             .map_err(|e| crate::env::channel_refused("pingpp", &e))?;
         let description = format!("Refund of order {}", stored.order.id());
         match pingpp::create_refund(cfg, charge, amount.minor(), &description).await {
-            Ok(refund) => Ok(refund.id),
+            Ok(refund) => {
+                // First, so its `refund.succeeded` is recognised as ours (module docs).
+                self.record_refund_id(&refund.id).await?;
+                Ok(refund.id)
+            }
             Err(e) => {
                 let detail = e.to_string();
                 self.audit("refund_refused", &detail).await?;

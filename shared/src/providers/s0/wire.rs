@@ -3,11 +3,27 @@
 //! `{status, success, message?}` response and the three credential headers every call
 //! carries. Kassa is the caller of all three (SPEC 3.5); these are the bodies it builds
 //! and the answers it parses.
+//!
+//! # An order's amount, as S0 hears it ([`OrderAmountFields`])
+//! The seed's `price` is "当前订单金额，单位分": an integer of fen, with no currency and no
+//! room for a token. Kassa also sells in INR / USD (paise, cents) and in tokens (exact
+//! decimals), so every order message — `prePayCheck` *and* `orderCallBack`, built by the
+//! one function [`OrderAmountFields::of`] so the risk check and the relay can never
+//! disagree — names its unit in `extend`, the seed's free-form order-details field:
+//! - fiat: `price` = the amount in the currency's minor unit (fen, paise, cents) and
+//!   `extend = {"currency": "INR", "amount": "123.45"}` (ISO code, exact major-unit
+//!   decimal with the currency's own number of decimals);
+//! - token: `price` = 0 (a token has no 分; a made-up conversion would be a wrong
+//!   amount) and `extend = {"token": "USDT", "amount": "12.5"}` (the exact decimal).
+//!
+//! CNY orders carry `extend` too, so S0 never has to guess the unit from its absence.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::status::CallbackStatus;
+use crate::id::Id;
+use crate::order::OrderAmount;
 use crate::providers::serde_util::Redacted;
 
 /// The headers every S0 call carries (the seed's "Header参数说明"). Not JSON: the edge
@@ -63,6 +79,65 @@ pub struct OrderCallBackRequest {
     pub extend: Option<Value>,
 }
 
+/// The amount fields of an S0 order message (`price` and `extend`), the same for
+/// `prePayCheck` and `orderCallBack` (see the module docs for the shape and why).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderAmountFields {
+    /// Minor units of a fiat order; 0 for a token order.
+    pub price: u64,
+    /// `{currency, amount}` or `{token, amount}`, `amount` an exact decimal string.
+    pub extend: Value,
+}
+
+impl OrderAmountFields {
+    /// The fields for an order of `amount`.
+    #[must_use]
+    pub fn of(amount: &OrderAmount) -> Self {
+        match amount {
+            OrderAmount::Fiat(m) => Self {
+                price: m.minor(),
+                extend: serde_json::json!({
+                    "currency": m.currency().code(),
+                    "amount": m.format_major(),
+                }),
+            },
+            OrderAmount::Token { token, amount } => Self {
+                price: 0,
+                extend: serde_json::json!({ "token": token, "amount": amount.to_string() }),
+            },
+        }
+    }
+}
+
+impl PrePayCheckRequest {
+    /// The `prePayCheck` body for order `order_id` of `amount`: the id as a string
+    /// (SPEC 2 "Identifiers"), the amount as [`OrderAmountFields::of`] states it.
+    #[must_use]
+    pub fn for_order(order_id: Id, amount: &OrderAmount) -> Self {
+        let f = OrderAmountFields::of(amount);
+        Self {
+            order_id: order_id.to_string(),
+            price: f.price,
+            extend: Some(f.extend),
+        }
+    }
+}
+
+impl OrderCallBackRequest {
+    /// The `orderCallBack` body relaying `status` of order `order_id` of `amount`, with
+    /// the same amount fields as its `prePayCheck` ([`OrderAmountFields::of`]).
+    #[must_use]
+    pub fn for_order(order_id: Id, status: CallbackStatus, amount: &OrderAmount) -> Self {
+        let f = OrderAmountFields::of(amount);
+        Self {
+            order_id: order_id.to_string(),
+            order_status: status,
+            price: f.price,
+            extend: Some(f.extend),
+        }
+    }
+}
+
 /// `POST /platform/pay/updateInfo` body. The seed's table types `extend` as `string`
 /// but its example sends an object; an opaque JSON value takes either.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +183,62 @@ mod tests {
         assert!(d.contains("u1"));
         assert_eq!(h.pairs()[0], ("accessToken", "tok-123"));
         assert_eq!(h.pairs()[2], ("orgSecret", "org-456"));
+    }
+
+    /// The wire bodies, byte for byte: what S0 receives for a CNY, an INR, a USD, a JPY
+    /// and a token order, in `prePayCheck` and in `orderCallBack` alike.
+    #[test]
+    fn order_bodies_name_their_unit_and_exact_amount() {
+        use crate::money::{Currency, Money, TokenAmount};
+        let id = Id::new(476_682_884_348_973_312).unwrap();
+        let fiat = |c, minor| OrderAmount::Fiat(Money::new(c, minor));
+        let cases = [
+            (
+                fiat(Currency::Cny, 100),
+                r#"{"orderId":"476682884348973312","price":100,"extend":{"amount":"1.00","currency":"CNY"}}"#,
+            ),
+            (
+                fiat(Currency::Inr, 12_345),
+                r#"{"orderId":"476682884348973312","price":12345,"extend":{"amount":"123.45","currency":"INR"}}"#,
+            ),
+            (
+                fiat(Currency::Usd, 1_999),
+                r#"{"orderId":"476682884348973312","price":1999,"extend":{"amount":"19.99","currency":"USD"}}"#,
+            ),
+            (
+                fiat(Currency::Jpy, 500),
+                r#"{"orderId":"476682884348973312","price":500,"extend":{"amount":"500","currency":"JPY"}}"#,
+            ),
+            (
+                OrderAmount::Token {
+                    token: "USDT".into(),
+                    amount: TokenAmount::parse("amount", "12.500001", 6).unwrap(),
+                },
+                r#"{"orderId":"476682884348973312","price":0,"extend":{"amount":"12.500001","token":"USDT"}}"#,
+            ),
+            (
+                OrderAmount::Token {
+                    token: "ETH".into(),
+                    amount: TokenAmount::parse("amount", "0.000000000000000001", 18).unwrap(),
+                },
+                r#"{"orderId":"476682884348973312","price":0,"extend":{"amount":"0.000000000000000001","token":"ETH"}}"#,
+            ),
+        ];
+        for (amount, want) in cases {
+            let pre = serde_json::to_string(&PrePayCheckRequest::for_order(id, &amount)).unwrap();
+            // Member order inside `extend` is the JSON map's business; compare values,
+            // and the struct's own order as text.
+            assert!(
+                pre.starts_with(&want[..want.find("\"extend\"").unwrap()]),
+                "{pre}"
+            );
+            let mut pre: Value = serde_json::from_str(&pre).unwrap();
+            assert_eq!(pre, serde_json::from_str::<Value>(want).unwrap());
+            let cb = OrderCallBackRequest::for_order(id, CallbackStatus::PaySuccess, &amount);
+            let cb = serde_json::to_value(&cb).unwrap();
+            pre["orderStatus"] = "PAY_SUCCESS".into();
+            assert_eq!(cb, pre, "the relay states the amount as the risk check did");
+        }
     }
 
     #[test]

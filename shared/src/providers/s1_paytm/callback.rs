@@ -151,6 +151,9 @@ fn parse_verified(f: &BTreeMap<String, String>) -> Result<VerifiedCallback, Call
         amount: CallbackAmount::Fiat(amount),
         provider_txn: txn.to_owned(),
         confirm_required: outcome == Outcome::Succeeded,
+        // The checksum is made with our own merchant key: it names no one else.
+        account: None,
+        refunded_txn: None,
     })
 }
 

@@ -51,5 +51,7 @@ pub fn verify(
         },
         provider_txn: n.trade_id,
         confirm_required: false,
+        account: None,
+        refunded_txn: None,
     })
 }

@@ -9,25 +9,56 @@
 //! signed and the acted-on values differ), verified, and only then read.
 //! `out_trade_id` is the [`ProviderRef`]; `pay_amount` fen (integer) with
 //! `pay_currency`. De-dup key: `lianshang:<notify_id>` (stable per trade and outcome).
-//! `merchant_id` is not checked here: the reference, amount and currency are checked
-//! against the stored order, which a notify for another merchant's trade cannot match.
+//!
+//! Binding (SPEC 3.4 "lianshang"): the platform key signs the notifies of **every**
+//! merchant on the platform, so a signature proves only that the platform sent it, not
+//! that it is about our trade. A co-tenant merchant can create a trade whose
+//! `out_trade_id` is one of our references, pay it, and the platform's genuine SUCCESS
+//! would name our order. The notify therefore carries `merchant_id` out as
+//! [`VerifiedCallback::account`] and `wk_trade_id` as `provider_txn`; the edge requires
+//! `merchant_id` = its configured merchant and `wk_trade_id` = the trade createPayOrder
+//! returned for that attempt (`order_object/callback.rs`), and refuses anything else.
+//!
+//! Signature profile: SHA256withRSA ("RSA2") only. SHA1withRSA ("RSA", the seed's legacy
+//! profile) is refused on notifies by [`verify`] — SHA-1 is not collision resistant, and
+//! a notify settles money — unless the operator opts into the legacy profile for S3
+//! ([`verify_with`] with `allow_sha1`, the edge's `KASSA_S3_ALLOW_RSA1=true`). A refused
+//! SHA-1 notify is [`CallbackError::Unverified`] like any other signature that does not
+//! count.
 
 use super::sign::verify_message;
 use crate::callback::{
     minor_field, str_field, CallbackAmount, CallbackError, Outcome, Provider, ProviderRef,
     VerifiedCallback,
 };
-use crate::crypto::{jcs, PublicKey};
+use crate::crypto::{jcs, PublicKey, SignAlg};
 use crate::money::{Currency, Money};
 
-/// Verifies a notify body with the platform public key, then reads it.
+/// Verifies a notify body with the platform public key (RSA2 only), then reads it.
 ///
 /// # Errors
 /// [`CallbackError::Unverified`] (opaque), then [`CallbackError::Malformed`].
 pub fn verify(body: &[u8], platform_pub: &PublicKey) -> Result<VerifiedCallback, CallbackError> {
+    verify_with(body, platform_pub, false)
+}
+
+/// As [`verify`]; `allow_sha1` also accepts the legacy SHA1withRSA ("RSA") profile.
+///
+/// # Errors
+/// [`CallbackError::Unverified`] (opaque, also for "RSA" when not allowed), then
+/// [`CallbackError::Malformed`].
+pub fn verify_with(
+    body: &[u8],
+    platform_pub: &PublicKey,
+    allow_sha1: bool,
+) -> Result<VerifiedCallback, CallbackError> {
     let v = jcs::parse_strict(body).map_err(|_| CallbackError::Unverified)?;
-    verify_message(&v, platform_pub).map_err(|_| CallbackError::Unverified)?;
+    let alg = verify_message(&v, platform_pub).map_err(|_| CallbackError::Unverified)?;
+    if alg == SignAlg::Rsa && !allow_sha1 {
+        return Err(CallbackError::Unverified);
+    }
     let notify_id = str_field(&v, "notify_id")?;
+    let merchant_id = str_field(&v, "merchant_id")?;
     let reference = ProviderRef::parse("out_trade_id", str_field(&v, "out_trade_id")?)?;
     let wk_trade_id = str_field(&v, "wk_trade_id")?;
     let currency = Currency::from_code("pay_currency", str_field(&v, "pay_currency")?)?;
@@ -50,5 +81,7 @@ pub fn verify(body: &[u8], platform_pub: &PublicKey) -> Result<VerifiedCallback,
         amount: CallbackAmount::Fiat(amount),
         provider_txn: wk_trade_id.to_owned(),
         confirm_required: false,
+        account: Some(merchant_id.to_owned()),
+        refunded_txn: None,
     })
 }

@@ -13,6 +13,16 @@
 //!   something Kassa subscribes to (the edge should still answer 2xx so Ping++ stops).
 //!
 //! De-dup key: `pingpp:<event id>`.
+//!
+//! Binding (SPEC 3.4 "pingpp"): Ping++'s key signs the webhooks of every Ping++ app, so
+//! the signature does not say the event is about *our* charge. What the edge needs to
+//! bind it is carried out: a charge's `app` (required: every Ping++ charge names its
+//! app) as [`VerifiedCallback::account`], compared with the configured app id; for a
+//! refund, its `charge` as [`VerifiedCallback::refunded_txn`], which must be the charge
+//! the edge created for the attempt (Ping++'s refund object names no app: it is bound
+//! to our app through that charge; an `app` member, if one is present, must be ours
+//! too), and its id (`provider_txn`), which the edge looks up among the refunds it asked
+//! for and confirms with Ping++'s refund retrieve.
 
 use serde_json::Value;
 
@@ -52,9 +62,10 @@ pub fn verify(
             _ => Err(CallbackError::malformed(field, "must be true")),
         }
     };
-    let (reference, outcome, amount) = match kind {
+    let (reference, outcome, amount, account, refunded_txn) = match kind {
         "charge.succeeded" => {
             flag("paid")?;
+            let app = str_field(object, "app")?.to_owned();
             let code = str_field(object, "currency")?;
             if code.bytes().any(|b| b.is_ascii_uppercase()) {
                 return Err(CallbackError::malformed(
@@ -67,14 +78,22 @@ pub fn verify(
                 ProviderRef::parse("order_no", str_field(object, "order_no")?)?,
                 Outcome::Succeeded,
                 CallbackAmount::Fiat(Money::new(currency, minor_field(object, "amount")?)),
+                Some(app),
+                None,
             )
         }
         "refund.succeeded" => {
             flag("succeed")?;
+            let app = match object.get("app") {
+                None | Some(Value::Null) => None,
+                Some(_) => Some(str_field(object, "app")?.to_owned()),
+            };
             (
                 ProviderRef::parse("charge_order_no", str_field(object, "charge_order_no")?)?,
                 Outcome::Refunded,
                 CallbackAmount::Minor(minor_field(object, "amount")?),
+                app,
+                Some(str_field(object, "charge")?.to_owned()),
             )
         }
         _ => {
@@ -92,5 +111,7 @@ pub fn verify(
         amount,
         provider_txn: str_field(object, "id")?.to_owned(),
         confirm_required: false,
+        account,
+        refunded_txn,
     })
 }
