@@ -24,7 +24,7 @@
 //! - S4 (`/rest/pay/...`, [`EdgeError::into_s4_response`]): the seed shows only success
 //!   (`code: 900`) and an optional `msg`, so an error is `{code, msg, error, field}` with
 //!   `code` the HTTP status (never 900), `msg` naming the field, `error` the
-//!   machine-readable code.
+//!   machine-readable code; a 429 adds `retry_after_ms` and `Retry-After`.
 
 use serde_json::{json, Value};
 use worker::Response;
@@ -292,13 +292,17 @@ impl EdgeError {
     pub fn into_s4_response(self) -> worker::Result<Response> {
         let (status, body) = self.into_body();
         let e = &body["error"];
-        let s4 = json!({
+        let mut s4 = json!({
             "code": status,
             "msg": e["message"].as_str().unwrap_or("internal error"),
             "error": e["code"].as_str().unwrap_or("internal"),
             "field": e["param"],
         });
-        Ok(Response::from_json(&s4)?.with_status(status))
+        // A lock's end, as on the other surfaces: `retry_after_ms` and `Retry-After`.
+        if let Some(ms) = e.get("retry_after_ms").and_then(Value::as_u64) {
+            s4["retry_after_ms"] = json!(ms);
+        }
+        s2_response(status, &s4)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use worker::{event, Context, Env, Method, Request, Response, Result, Router};
 
+mod auth;
 mod env;
 mod error;
 mod input;
@@ -70,6 +71,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get_async("/v1/dev/outbox", m::dev_outbox)
         .post_async("/v1/users/:id/ga", m::enrol_ga)
         .post_async("/v1/users/:id/trusted", m::set_trusted)
+        .post_async("/v1/users/:id/tokens", m::issue_user_token)
+        .post_async("/v1/users/:id/tokens/revoke", m::revoke_user_tokens)
         .post_async("/v1/s0/update_info", routes::merchant_s0::update_info)
         .get_async("/v1/rejections", routes::rejections::list)
         .get_async("/api/payment/orders", w::list_orders)

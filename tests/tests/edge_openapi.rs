@@ -232,6 +232,25 @@ fn merchant_api_conforms_to_openapi() {
         &b,
     );
 
+    // Refusals counted per client address (documented by issue 14 item 4).
+    let (s, b) = call("get", "/v1/rejections?ip=127.0.0.1", None);
+    assert_eq!(s, 200, "{b}");
+    c.check("get", "/v1/rejections", s, &b);
+
+    // Users: a user token (then 400 for a lifetime over 24 h), its revocation.
+    let (s, b) = call("post", "/v1/users/u-openapi/tokens", None);
+    c.check("post", "/v1/users/{id}/tokens", s, &b);
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = call(
+        "post",
+        "/v1/users/u-openapi/tokens",
+        Some(json!({"expires_in": 86_401})),
+    );
+    assert_eq!(s, 400, "{b}");
+    c.check("post", "/v1/users/{id}/tokens", s, &b);
+    let (s, b) = call("post", "/v1/users/u-openapi/tokens/revoke", None);
+    c.check("post", "/v1/users/{id}/tokens/revoke", s, &b);
+
     // Users: GA enrolment (then 409), trust flag (then 400), the dev outbox.
     let (s, b) = call("post", "/v1/users/u-openapi/ga", None);
     c.check("post", "/v1/users/{id}/ga", s, &b);
@@ -363,7 +382,7 @@ fn the_checker_rejects_mismatches() {
         "created": 1, "data": {"order_id": "1", "send_id": "2", "auth_type": "MOBILE",
         "to": "18600000001", "code": "123456", "at_ms": 1, "expires_at_ms": 2}});
     let withdrawal = json!({"id": "evt_wd_1", "object": "event", "type": "withdrawal.requested",
-        "created": 1, "data": {"object": "withdrawal", "id": "wd_1", "user_id": "u", "amount": 100,
+        "created": 1, "data": {"object": "withdrawal", "id": "wd_1", "user_id": "u", "amount": "100",
         "currency": "CNY", "account": {}, "month": "2026-11", "status": "requested",
         "created_ms": 1, "order_id": "1"}});
     for good in [&code, &withdrawal] {

@@ -1,7 +1,8 @@
 //! The S4 REST surface under a real `wrangler dev` (seed S4, SPEC 3.3, 4.5): the `auth`
-//! header (the order's `client_secret`), the pay record and `client_status` (stored,
-//! shown, never trusted), and the wallet settings with fields encrypted here with the
-//! `rsa` crate's RSA-OAEP-SHA256 against the JWK the edge publishes. Success paths and
+//! header (the order's `client_secret` for the pay record and `client_status` — stored,
+//! shown, never trusted — and a user token from `POST /v1/users/:id/tokens` for the
+//! wallet settings), with fields encrypted here with the `rsa` crate's RSA-OAEP-SHA256
+//! against the JWK the edge publishes. Success paths and
 //! each refusal — bad ciphertext, wrong password, missing prerequisites, bad SMS code,
 //! the monthly withdrawal limit — with nothing changed on refusal.
 
@@ -99,6 +100,19 @@ fn s4_rest_surface() {
     };
     let (pay_id, auth) = create("u-s4");
     let (other_id, other_auth) = create("u-s4-other");
+    // The wallet routes take a user token the merchant issues server-side.
+    let user_token = |user: &str| {
+        let (s, t) = read_json(
+            http.post(format!("{url}/v1/users/{user}/tokens"))
+                .header("Authorization", &merchant)
+                .send_json(json!({})),
+        )
+        .unwrap();
+        assert_eq!(s, 201, "{t}");
+        t["token"].as_str().unwrap().to_owned()
+    };
+    let wallet = user_token("u-s4");
+    let other_wallet = user_token("u-s4-other");
 
     let get = |path: &str, auth: &str| {
         read_json(
@@ -127,7 +141,7 @@ fn s4_rest_surface() {
             "{field}: {v}"
         );
     };
-    let check = |auth: &str| get("checkInfo", auth).1;
+    let check = |token: &str| get("checkInfo", token).1;
 
     // The pay record and its status.
     let (s, v) = get(&pay_id, &auth);
@@ -195,13 +209,13 @@ fn s4_rest_surface() {
     assert_eq!((s, v["code"].as_u64()), (405, Some(405)), "{v}");
 
     let nothing = json!({"code": 900, "passwd": false, "questions": false, "withdraw": false});
-    assert_eq!(check(&auth), nothing);
+    assert_eq!(check(&wallet), nothing);
 
     // Withdraw before anything is set up: refused, nothing recorded.
     let withdraw = |pw: &str, amount: Value| {
         post(
             "withdraw",
-            &auth,
+            &wallet,
             &json!({"passwd": enc(pw), "amount": amount}),
         )
     };
@@ -214,35 +228,39 @@ fn s4_rest_surface() {
 
     // The pay password: bad ciphertexts refused by name, nothing stored.
     refused(
-        post("passwd", &auth, &json!({"passwd": B64.encode([7u8; 256])})),
+        post(
+            "passwd",
+            &wallet,
+            &json!({"passwd": B64.encode([7u8; 256])}),
+        ),
         400,
         "passwd",
     );
     refused(
-        post("passwd", &auth, &json!({"passwd": "not base64!"})),
+        post("passwd", &wallet, &json!({"passwd": "not base64!"})),
         400,
         "passwd",
     );
     refused(
-        post("passwd", &auth, &json!({"passwd": enc("12345")})),
+        post("passwd", &wallet, &json!({"passwd": enc("12345")})),
         400,
         "passwd",
     );
-    refused(post("passwd", &auth, &json!({})), 400, "passwd");
-    assert_eq!(check(&auth), nothing);
-    let (s, v) = post("passwd", &auth, &json!({"passwd": enc("123456")}));
+    refused(post("passwd", &wallet, &json!({})), 400, "passwd");
+    assert_eq!(check(&wallet), nothing);
+    let (s, v) = post("passwd", &wallet, &json!({"passwd": enc("123456")}));
     assert_eq!((s, &v), (200, &json!({"code": 900})), "{v}");
-    assert_eq!(check(&auth)["passwd"], true);
+    assert_eq!(check(&wallet)["passwd"], true);
     // Changing it proves the old one.
     refused(
-        post("passwd", &auth, &json!({"passwd": enc("654321")})),
+        post("passwd", &wallet, &json!({"passwd": enc("654321")})),
         400,
         "old_passwd",
     );
     refused(
         post(
             "passwd",
-            &auth,
+            &wallet,
             &json!({"passwd": enc("654321"), "old_passwd": enc("000000")}),
         ),
         400,
@@ -250,7 +268,7 @@ fn s4_rest_surface() {
     );
     let (s, v) = post(
         "passwd",
-        &auth,
+        &wallet,
         &json!({"passwd": enc("654321"), "old_passwd": enc("123456")}),
     );
     assert_eq!(s, 200, "{v}");
@@ -259,7 +277,7 @@ fn s4_rest_surface() {
     refused(
         post(
             "question",
-            &auth,
+            &wallet,
             &json!({"answer1": enc("a"), "answer2": enc("b")}),
         ),
         400,
@@ -268,7 +286,7 @@ fn s4_rest_surface() {
     refused(
         post(
             "question",
-            &auth,
+            &wallet,
             &json!({"answer1": enc("a"), "answer2": "AAAA", "answer3": enc("c")}),
         ),
         400,
@@ -289,12 +307,12 @@ fn s4_rest_surface() {
     let first = ["上海", "blue", "7"];
     let replace_answers = |new: [&str; 3], old: [&str; 3]| {
         let old = Value::Object(answers("old_answer", old));
-        post("question", &auth, &with(answers("answer", new), old))
+        post("question", &wallet, &with(answers("answer", new), old))
     };
     refused(
         post(
             "question",
-            &auth,
+            &wallet,
             &with(answers("answer", first), json!({})),
         ),
         400,
@@ -303,29 +321,30 @@ fn s4_rest_surface() {
     refused(
         post(
             "question",
-            &auth,
+            &wallet,
             &with(answers("answer", first), json!({"passwd": enc("000000")})),
         ),
         400,
         "passwd",
     );
-    assert_eq!(check(&auth)["questions"], false);
+    assert_eq!(check(&wallet)["questions"], false);
     let (s, v) = post(
         "question",
-        &auth,
+        &wallet,
         &with(answers("answer", first), json!({"passwd": enc("654321")})),
     );
     assert_eq!(s, 200, "{v}");
-    assert_eq!(check(&auth)["questions"], true);
+    assert_eq!(check(&wallet)["questions"], true);
 
-    // Withdrawal account: needs a valid SMS code.
-    let account = |code: &str| json!({"smscode": code, "type": "alipay", "id": "a@example.com", "name": "Zhang"});
+    // Withdrawal account: needs a valid SMS code, sealed, and (a pay password being set)
+    // the pay password, sealed.
+    let account = |code: &str| json!({"smscode": enc(code), "passwd": enc("654321"), "type": "alipay", "id": "a@example.com", "name": "Zhang"});
     refused(
-        post("withdrawInfo", &auth, &account("123456")),
+        post("withdrawInfo", &wallet, &account("123456")),
         400,
         "smscode",
     );
-    let (s, v) = post("smscode", &auth, &json!({}));
+    let (s, v) = post("smscode", &wallet, &json!({}));
     assert_eq!(s, 200, "{v}");
     let (_, outbox) = read_json(
         http.get(format!("{url}/v1/dev/outbox?order_id={pay_id}"))
@@ -344,18 +363,22 @@ fn s4_rest_surface() {
         .unwrap()
         .to_owned();
     let wrong = if code == "111111" { "222222" } else { "111111" };
-    refused(post("withdrawInfo", &auth, &account(wrong)), 400, "smscode");
+    refused(
+        post("withdrawInfo", &wallet, &account(wrong)),
+        400,
+        "smscode",
+    );
     refused(
         post(
             "withdrawInfo",
-            &auth,
-            &json!({"smscode": code, "type": "bank", "id": "x", "name": "y"}),
+            &wallet,
+            &json!({"smscode": enc(&code), "passwd": enc("654321"), "type": "bank", "id": "x", "name": "y"}),
         ),
         400,
         "type",
     );
     assert_eq!(
-        get("withdrawInfo", &auth).1,
+        get("withdrawInfo", &wallet).1,
         json!({"code": 900, "info": {"type": "alipay", "id": "", "name": ""}})
     );
     // The S4 code is not a pay code for the order it was delivered through.
@@ -366,27 +389,34 @@ fn s4_rest_surface() {
     )
     .unwrap();
     assert_eq!(s, 400, "{v}");
-    let (s, v) = post("withdrawInfo", &auth, &account(&code));
+    let (s, v) = post("withdrawInfo", &wallet, &account(&code));
     assert_eq!((s, &v), (200, &json!({"code": 900})), "{v}");
     assert_eq!(
-        get("withdrawInfo", &auth).1,
+        get("withdrawInfo", &wallet).1,
         json!({"code": 900, "info": {"type": "alipay", "id": "a@example.com", "name": "Zhang"}})
     );
     // Single use.
-    refused(post("withdrawInfo", &auth, &account(&code)), 400, "smscode");
+    refused(
+        post("withdrawInfo", &wallet, &account(&code)),
+        400,
+        "smscode",
+    );
     assert_eq!(
-        check(&auth),
+        check(&wallet),
         json!({"code": 900, "passwd": true, "questions": true, "withdraw": true})
     );
 
     // Withdraw: bad amount, wrong password, then once this month, then the limit.
     refused(withdraw("654321", json!("12.5")), 400, "amount");
     refused(withdraw("654321", json!("0")), 400, "amount");
+    // Amounts travel as strings, under a ceiling (default 5 000 000 fen).
+    refused(withdraw("654321", json!(1000)), 400, "amount");
+    refused(withdraw("654321", json!("5000001")), 400, "amount");
     refused(withdraw("123456", json!("1000")), 400, "passwd");
     refused(
         post(
             "withdraw",
-            &auth,
+            &wallet,
             &json!({"passwd": "AAAA", "amount": "1000"}),
         ),
         400,
@@ -395,7 +425,7 @@ fn s4_rest_surface() {
     assert!(withdrawal_hooks(&sandbox, 0).is_empty());
     let (s, v) = withdraw("654321", json!("1000"));
     assert_eq!((s, &v), (200, &json!({"code": 900})), "{v}");
-    let (s, v) = withdraw("654321", json!(500));
+    let (s, v) = withdraw("654321", json!("500"));
     assert_eq!(
         (s, v["error"].as_str()),
         (409, Some("withdraw_monthly_limit")),
@@ -418,7 +448,7 @@ fn s4_rest_surface() {
             &data["user_id"]
         ),
         (
-            &json!(1000),
+            &json!("1000"),
             &json!("CNY"),
             &json!("requested"),
             &json!("u-s4")
@@ -437,7 +467,7 @@ fn s4_rest_surface() {
         |extra: serde_json::Map<String, Value>, pw: &str| with(extra, json!({"passwd": enc(pw)}));
     let (s, v) = post(
         "passwd",
-        &auth,
+        &wallet,
         &new_pw(answers("answer", ["上海", "blue", "8"]), "777777"),
     );
     assert_eq!((s, v["field"].as_str()), (400, Some("answer1")), "{v}");
@@ -452,16 +482,24 @@ fn s4_rest_surface() {
     let mut both = answers("answer", first);
     both.insert("old_passwd".into(), json!(enc("654321")));
     refused(
-        post("passwd", &auth, &new_pw(both, "777777")),
+        post("passwd", &wallet, &new_pw(both, "777777")),
         400,
         "old_passwd",
     );
-    let (s, v) = post("passwd", &auth, &new_pw(answers("answer", first), "777777"));
+    let (s, v) = post(
+        "passwd",
+        &wallet,
+        &new_pw(answers("answer", first), "777777"),
+    );
     assert_eq!((s, &v), (200, &json!({"code": 900})), "{v}");
     // The old password no longer proves anything; the new one does.
     let old_pw = |old: &str| json!({"passwd": enc("888888"), "old_passwd": enc(old)});
-    refused(post("passwd", &auth, &old_pw("654321")), 400, "old_passwd");
-    let (s, v) = post("passwd", &auth, &old_pw("777777"));
+    refused(
+        post("passwd", &wallet, &old_pw("654321")),
+        400,
+        "old_passwd",
+    );
+    let (s, v) = post("passwd", &wallet, &old_pw("777777"));
     assert_eq!(s, 200, "{v}");
 
     // Replacing the answers proves the current ones (or the pay password).
@@ -471,7 +509,11 @@ fn s4_rest_surface() {
     assert_eq!(s, 200, "{v}");
     // The replaced answers no longer reset the password.
     refused(
-        post("passwd", &auth, &new_pw(answers("answer", first), "999999")),
+        post(
+            "passwd",
+            &wallet,
+            &new_pw(answers("answer", first), "999999"),
+        ),
         400,
         "answer1",
     );
@@ -480,16 +522,20 @@ fn s4_rest_surface() {
     // above included) lock the wallet's secrets; then even the right password is 429.
     for n in 0..4 {
         let (s, v) = if n % 2 == 0 {
-            post("passwd", &auth, &old_pw("000000"))
+            post("passwd", &wallet, &old_pw("000000"))
         } else {
-            post("passwd", &auth, &new_pw(answers("answer", first), "999999"))
+            post(
+                "passwd",
+                &wallet,
+                &new_pw(answers("answer", first), "999999"),
+            )
         };
         assert_eq!(s, 400, "{n}: {v}");
         if n == 3 {
             assert!(v["msg"].as_str().unwrap().ends_with("now locked"), "{v}");
         }
     }
-    let (s, v) = post("passwd", &auth, &old_pw("888888"));
+    let (s, v) = post("passwd", &wallet, &old_pw("888888"));
     assert_eq!(
         (s, v["error"].as_str()),
         (429, Some("passwd_locked")),
@@ -503,27 +549,27 @@ fn s4_rest_surface() {
     );
 
     // Another user's settings are their own.
-    assert_eq!(check(&other_auth), nothing);
+    assert_eq!(check(&other_wallet), nothing);
     // Answers set first need no proof; then they are what a first pay password proves.
     let abc = ["a", "b", "c"];
     let (s, v) = post(
         "question",
-        &other_auth,
+        &other_wallet,
         &with(answers("answer", abc), json!({})),
     );
     assert_eq!(s, 200, "{v}");
     refused(
-        post("passwd", &other_auth, &json!({"passwd": enc("135790")})),
+        post("passwd", &other_wallet, &json!({"passwd": enc("135790")})),
         400,
         "answer1",
     );
     let (s, v) = post(
         "passwd",
-        &other_auth,
+        &other_wallet,
         &new_pw(answers("answer", abc), "135790"),
     );
     assert_eq!(s, 200, "{v}");
-    assert_eq!(check(&other_auth)["passwd"], true);
+    assert_eq!(check(&other_wallet)["passwd"], true);
     // Refused withdrawals announced nothing.
     assert_eq!(withdrawal_hooks(&sandbox, 0).len(), 1);
 }

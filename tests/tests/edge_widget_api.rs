@@ -9,7 +9,7 @@
 
 use kassa_shared::crypto::client_secret::{self, Claims};
 use kassa_shared::id::Id;
-use kassa_tests::edge_client::{create_order, merchant_get};
+use kassa_tests::edge_client::{create_order, merchant_get, merchant_post};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, CLIENT_SECRET_KEY, MERCHANT_KEY};
 use serde_json::{json, Value};
 
@@ -286,7 +286,13 @@ fn orders_list_filters_and_limits() {
     let o: Vec<Value> = (0..3).map(|_| create(&http, &url, &me)).collect();
     let _other = create(&http, &url, &json!({"id": "7002"}));
     let id = |i: usize| o[i]["id"].as_str().unwrap().to_owned();
-    let secret = o[0]["client_secret"].as_str().unwrap().to_owned();
+    // The list is the user's: it takes a user token from the merchant, not an order's
+    // client_secret (issue 14 item 8).
+    let (s, t) = merchant_post(&http, &url, "/v1/users/7001/tokens", &json!({})).unwrap();
+    assert_eq!(s, 201, "{t}");
+    let secret = t["token"].as_str().unwrap().to_owned();
+    let (s, v) = list(&http, &url, o[0]["client_secret"].as_str().unwrap(), "");
+    assert_eq!((s, v["code"].as_str()), (403, Some("forbidden")), "{v}");
     let (s, v) = read_json(
         http.post(format!("{url}/v1/orders/{}/cancel", id(1)))
             .header("Authorization", &format!("Bearer {MERCHANT_KEY}"))

@@ -25,7 +25,11 @@
 //! `{ok: false}` means full, nothing recorded — so concurrent pays of one user on several
 //! orders, which all read the window before any records, cannot overshoot it). The S4
 //! wallet settings (pay password, security answers, withdrawal account and log, SMS
-//! code, `client_status`) are `s4_wallet`'s, under `/s4/...`.
+//! code, `client_status`) are `s4_wallet`'s, under `/s4/...`. `GET /tokens` → `{epoch}`
+//! and `POST /tokens/revoke` → `{epoch}` keep the user's token generation (key
+//! `token_epoch`, 0 until the first revocation): a user token is accepted only while it
+//! carries the current one (`auth.rs`), so a revocation voids every user token issued
+//! before it.
 
 use serde::Deserialize;
 use serde_json::json;
@@ -48,6 +52,8 @@ mod s4_wallet;
 pub const MAX_SCAN: usize = 200;
 
 const THROTTLE_KEY: &str = "send_throttle";
+/// The user's token generation (`auth.rs`): bumped by each revocation.
+const TOKEN_EPOCH_KEY: &str = "token_epoch";
 const GA_KEY: &str = "ga";
 /// The user's GA wrong-code lock (`WrongCodeLock`): 5 wrong codes across all of the
 /// user's orders lock the authenticator for 15 min (issue 14 item 7).
@@ -129,6 +135,17 @@ impl UserObject {
                     super::list_order_ids(&storage, start.as_deref(), end.as_deref(), MAX_SCAN)
                         .await?;
                 Ok(Response::from_json(&json!({ "ids": ids }))?)
+            }
+            (Method::Get, "/tokens") => {
+                let epoch = storage.get::<u64>(TOKEN_EPOCH_KEY).await?.unwrap_or(0);
+                Ok(Response::from_json(&json!({ "epoch": epoch }))?)
+            }
+            (Method::Post, "/tokens/revoke") => {
+                // Read and write with no other await between: concurrent revocations
+                // each bump the generation, none is lost.
+                let epoch = storage.get::<u64>(TOKEN_EPOCH_KEY).await?.unwrap_or(0) + 1;
+                storage.put(TOKEN_EPOCH_KEY, epoch).await?;
+                Ok(Response::from_json(&json!({ "epoch": epoch }))?)
             }
             (Method::Post, "/send") => {
                 #[derive(Deserialize)]

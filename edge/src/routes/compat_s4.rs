@@ -2,15 +2,18 @@
 //! under `/rest/pay/...`. Success is `{code: 900, ...}` in the seed's shapes; errors are
 //! `{code: <HTTP status>, msg, error, field}` (`error.rs`).
 //!
-//! **`auth` (Kassa's decision; the seed only says "required").** The `auth` header
-//! carries the order's `client_secret` — the HMAC-SHA256-signed token (SPEC 4.4) binding
-//! order id, user id and expiry that the merchant issues. The user is the token's user,
-//! never an id the client states; `/rest/pay/:pay_id` (the pay id is the Kassa order id)
-//! also needs the token to be that order's. Unsigned, expired or foreign tokens → 401 /
-//! 403.
+//! **`auth` (Kassa's decision; the seed only says "required"; scopes per issue 14,
+//! `auth.rs`).** `/rest/pay/:pay_id` (the pay id is the Kassa order id) takes that
+//! order's `client_secret` (SPEC 4.4). The wallet routes — `passwd`, `question`,
+//! `checkInfo`, `withdrawInfo`, `withdraw`, `smscode` — take a user token the merchant
+//! issued server-side (`POST /v1/users/:id/tokens`, ≤ 24 h, revocable): one order's
+//! `client_secret` must not set a user's first pay password, answers or withdrawal
+//! account. The user is the token's user, never an id the client states. Unsigned,
+//! expired or revoked tokens → 401; a genuine token of the other kind, or another
+//! order's `client_secret` → 403 naming the scope.
 //!
-//! **Encrypted fields (SPEC 4.5).** `passwd`, `old_passwd`, `answer1..3` and
-//! `old_answer1..3` arrive as
+//! **Encrypted fields (SPEC 4.5).** `passwd`, `old_passwd`, `answer1..3`,
+//! `old_answer1..3` and `withdrawInfo`'s `smscode` arrive as
 //! base64 RSA-OAEP-SHA256 ciphertexts under the key published at
 //! `/.well-known/kassa-key.json`, and are decrypted through WebCrypto
 //! (`KASSA_OAEP_PRIVATE_KEY`); the plaintext must be UTF-8 (passwords 6–64 characters,
@@ -23,29 +26,39 @@
 //! **Withdrawals.** At most one per calendar month in `KASSA_S4_TIME_ZONE` (default
 //! Asia/Shanghai; fixed-offset zones only, see `shared::civil_time`), and only with a
 //! pay password, the security questions and a withdrawal account set; the pay password
-//! is checked (5 wrong → locked 15 min). `amount` is a string of fen (seed), a number is
-//! accepted too. A withdrawal is recorded as `requested` in the user's log and announced
+//! is checked (5 wrong → locked 15 min). `amount` is a string of fen (seed; a JSON
+//! number is refused, so no amount passes through a float), at most
+//! `KASSA_S4_WITHDRAW_MAX_FEN` (default 5 000 000 fen, ¥50 000: a stolen wallet session
+//! cannot ask for more in one request); the webhook carries it as a string too. A withdrawal is recorded as `requested` in the user's log and announced
 //! to the merchant, who pays it out, as a signed `withdrawal.requested` webhook through
-//! the outbox of the token's order (`objects/user_object/s4_wallet.rs`).
+//! the outbox of the user's newest order (a user token names no order; that order's
+//! notify URL is the merchant's latest word on where to reach it;
+//! `objects/user_object/s4_wallet.rs`).
 //!
 //! **SMS code (Kassa's extension; S4 has no send route).** `POST /rest/pay/smscode`
-//! sends a 6-digit code to the order's user's mobile, throttled like every code send
-//! (SPEC 5), delivered like every code (dev outbox in development, signed merchant
-//! webhook otherwise) and stored only as a MAC in the user's object; it is bound to the
-//! user alone, so it cannot serve as a `pay` code. `POST /rest/pay/withdrawInfo` needs
-//! the latest one (5 min, single use).
+//! sends a 6-digit code to the mobile of the user's newest order, throttled like every
+//! code send (SPEC 5), delivered like every code through that order (dev outbox in
+//! development, signed merchant webhook otherwise) and stored only as a MAC in the
+//! user's object; it is bound to the user alone, so it cannot serve as a `pay` code.
+//! `POST /rest/pay/withdrawInfo` needs the latest one (5 min, single use), sealed, and
+//! once a pay password is set also `passwd` (sealed; issue 14 item 1). Wrong codes are
+//! counted per user: after 5 (the risk configuration's code-lock limits) the code is
+//! void and account changes are locked for 15 min, 429 `smscode_locked` with
+//! `Retry-After`; wrong passwords count toward the pay-password lock.
 
 use serde_json::{json, Map, Value};
 use worker::{Date, Env, Method, Request, Response, Result, RouteContext};
 
 use kassa_shared::civil_time::{FixedZone, UTC};
-use kassa_shared::crypto::client_secret::{self, Claims};
+use kassa_shared::crypto::client_secret::Claims;
+use kassa_shared::crypto::user_token::UserClaims;
 use kassa_shared::crypto::Secret;
 use kassa_shared::id::Id;
 use kassa_shared::order::OrderAmount;
 use kassa_shared::providers::s4_pingpp::status::{ClientReport, ClientStatus, Status};
 use kassa_shared::second_factor;
 
+use crate::auth::{self, Field};
 use crate::env;
 use crate::error::{respond_s4, EdgeError};
 use crate::input;
@@ -56,23 +69,56 @@ use crate::webcrypto::OaepDecryptionKey;
 type Ctx = RouteContext<()>;
 
 const DEFAULT_ZONE: &str = "Asia/Shanghai";
+/// The default ceiling of one withdrawal, in fen (¥50 000); `KASSA_S4_WITHDRAW_MAX_FEN`
+/// sets another.
+const DEFAULT_WITHDRAW_MAX_FEN: u64 = 5_000_000;
+
+/// `amount`: a string of digits (fen), 1 to `max`. A JSON number is refused: amounts
+/// travel as strings (the seed's form), so none is ever rounded through a float.
+fn withdraw_amount(v: Option<&Value>, max: u64) -> Result<u64, EdgeError> {
+    let bad = |why: String| EdgeError::bad("amount", format!("amount: {why}"));
+    let text = match v {
+        None | Some(Value::Null) => return Err(bad("is required".into())),
+        Some(Value::String(s)) => s,
+        Some(_) => return Err(bad("must be a string of digits (fen), not a number".into())),
+    };
+    if text.is_empty() || text.len() > 19 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad(
+            "must be a positive whole number of fen (a string of digits)".into(),
+        ));
+    }
+    match text.parse::<u64>() {
+        Ok(n) if n > 0 && n <= max => Ok(n),
+        Ok(0) => Err(bad("must be at least 1 fen".into())),
+        _ => Err(bad(format!(
+            "must be at most {max} fen (KASSA_S4_WITHDRAW_MAX_FEN)"
+        ))),
+    }
+}
 
 fn now_ms() -> u64 {
     Date::now().as_millis()
 }
 
-/// The `auth` header's `client_secret`, verified.
-fn claims(req: &Request, env: &Env) -> Result<Claims, EdgeError> {
-    let token = req
-        .headers()
+/// The `auth` header, trimmed; 401 when absent or blank.
+fn auth_header(req: &Request) -> Result<String, EdgeError> {
+    req.headers()
         .get("auth")
         .ok()
         .flatten()
-        .filter(|t| !t.trim().is_empty())
-        .ok_or(EdgeError::Unauthorized)?;
-    let key = env::secret(env, "KASSA_CLIENT_SECRET_KEY")?;
-    client_secret::verify(key.as_bytes(), token.trim(), now_ms() / 1000)
-        .map_err(|_| EdgeError::Unauthorized)
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .ok_or(EdgeError::Unauthorized)
+}
+
+/// The `auth` header's `client_secret`, verified (the pay-record routes).
+fn claims(req: &Request, env: &Env) -> Result<Claims, EdgeError> {
+    auth::order_credential(&auth_header(req)?, env, Field::Auth)
+}
+
+/// The `auth` header's user token, verified and not revoked (the wallet routes).
+async fn user(req: &Request, env: &Env) -> Result<UserClaims, EdgeError> {
+    auth::user_credential(&auth_header(req)?, env, Field::Auth).await
 }
 
 /// `pay_id` from the path; the token must be that order's.
@@ -93,12 +139,28 @@ fn pay_id(ctx: &Ctx, claims: &Claims) -> Result<Id, EdgeError> {
 /// A call to the token's user's `UserObject`.
 async fn to_user(
     env: &Env,
-    c: &Claims,
+    user_id: &str,
     method: Method,
     path: &str,
     body: Option<&Value>,
 ) -> Result<Value, EdgeError> {
-    call(&user_stub(env, &c.user_id)?, method, path, body).await
+    call(&user_stub(env, user_id)?, method, path, body).await
+}
+
+/// The user's newest order: what a user token's S4 requests deliver codes and announce
+/// withdrawals through (module docs). 409 `no_order` when the user has none.
+async fn newest_order(env: &Env, user_id: &str) -> Result<StoredOrder, EdgeError> {
+    let v = to_user(env, user_id, Method::Get, "/orders", None).await?;
+    let id = v["ids"]
+        .as_array()
+        .and_then(|ids| ids.first())
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<Id>().ok())
+        .ok_or_else(|| EdgeError::Conflict {
+            code: "no_order",
+            message: "auth: the user has no order to deliver through".into(),
+        })?;
+    load_order(env, id).await
 }
 
 async fn load_order(env: &Env, id: Id) -> Result<StoredOrder, EdgeError> {
@@ -227,7 +289,14 @@ async fn post_status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, Edg
     // The order must exist before anything is recorded for it.
     load_order(&ctx.env, id).await?;
     let body = json!({ "pay_id": id.to_string(), "status": ClientStatus::from(report) });
-    to_user(&ctx.env, &c, Method::Post, "/s4/client_status", Some(&body)).await?;
+    to_user(
+        &ctx.env,
+        &c.user_id,
+        Method::Post,
+        "/s4/client_status",
+        Some(&body),
+    )
+    .await?;
     ok(json!({}))
 }
 
@@ -271,7 +340,7 @@ pub async fn passwd(mut req: Request, ctx: Ctx) -> Result<Response> {
 }
 
 async fn passwd_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
-    let c = claims(req, &ctx.env)?;
+    let c = user(req, &ctx.env).await?;
     let map = input::json_object(
         req,
         &["passwd", "old_passwd", "answer1", "answer2", "answer3"],
@@ -284,7 +353,14 @@ async fn passwd_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErro
     });
     let body =
         json!({ "passwd": new, "proof": proof, "now_ms": now_ms(), "limits": limits(&ctx.env)? });
-    to_user(&ctx.env, &c, Method::Post, "/s4/passwd", Some(&body)).await?;
+    to_user(
+        &ctx.env,
+        &c.user_id,
+        Method::Post,
+        "/s4/passwd",
+        Some(&body),
+    )
+    .await?;
     ok(json!({}))
 }
 
@@ -296,7 +372,7 @@ pub async fn question(mut req: Request, ctx: Ctx) -> Result<Response> {
 }
 
 async fn question_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
-    let c = claims(req, &ctx.env)?;
+    let c = user(req, &ctx.env).await?;
     let fields = [
         "answer1",
         "answer2",
@@ -316,7 +392,14 @@ async fn question_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
     });
     let body =
         json!({ "answers": new, "proof": proof, "now_ms": now_ms(), "limits": limits(&ctx.env)? });
-    to_user(&ctx.env, &c, Method::Post, "/s4/questions", Some(&body)).await?;
+    to_user(
+        &ctx.env,
+        &c.user_id,
+        Method::Post,
+        "/s4/questions",
+        Some(&body),
+    )
+    .await?;
     ok(json!({}))
 }
 
@@ -335,8 +418,9 @@ pub async fn smscode(mut req: Request, ctx: Ctx) -> Result<Response> {
 }
 
 async fn smscode_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
-    let c = claims(req, &ctx.env)?;
-    let order = load_order(&ctx.env, c.order_id).await?;
+    let c = user(req, &ctx.env).await?;
+    let order = newest_order(&ctx.env, &c.user_id).await?;
+    let order_id = order.order.id();
     let Some(mobile) = order.meta.user.mobile.clone() else {
         return Err(EdgeError::Conflict {
             code: "no_code_channel",
@@ -373,7 +457,7 @@ async fn smscode_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
     // Delivered through the order's notifier, like every code (SPEC 6).
     let message = json!({
         "purpose": "s4_withdraw_info",
-        "order_id": c.order_id.to_string(),
+        "order_id": order_id.to_string(),
         "send_id": send_id.to_string(),
         "auth_type": "MOBILE",
         "to": mobile,
@@ -381,7 +465,7 @@ async fn smscode_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
         "at_ms": now,
         "expires_at_ms": code.expires_at_ms,
     });
-    let stub = order_stub(&ctx.env, c.order_id)?;
+    let stub = order_stub(&ctx.env, order_id)?;
     call(
         &stub,
         Method::Post,
@@ -399,8 +483,8 @@ pub async fn get_withdraw_info(mut req: Request, ctx: Ctx) -> Result<Response> {
 }
 
 async fn get_withdraw_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
-    let c = claims(req, &ctx.env)?;
-    let v = to_user(&ctx.env, &c, Method::Get, "/s4/account", None).await?;
+    let c = user(req, &ctx.env).await?;
+    let v = to_user(&ctx.env, &c.user_id, Method::Get, "/s4/account", None).await?;
     let info = match &v["account"] {
         Value::Null => json!({ "type": "alipay", "id": "", "name": "" }),
         a => a.clone(),
@@ -408,15 +492,18 @@ async fn get_withdraw_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Respons
     ok(json!({ "info": info }))
 }
 
-/// `POST /rest/pay/withdrawInfo {smscode, type, id, name}`.
+/// `POST /rest/pay/withdrawInfo {smscode, type, id, name, passwd?}` — `smscode` and
+/// `passwd` sealed; `passwd` required once a pay password is set (module docs).
 pub async fn post_withdraw_info(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond_s4(post_withdraw_info_inner(&mut req, &ctx).await)
 }
 
 async fn post_withdraw_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
-    let c = claims(req, &ctx.env)?;
-    let map = input::json_object(req, &["smscode", "type", "id", "name"]).await?;
-    let smscode = input::string(&map, "smscode", "smscode", 16)?;
+    let c = user(req, &ctx.env).await?;
+    let map = input::json_object(req, &["smscode", "type", "id", "name", "passwd"]).await?;
+    // Any length once opened: a malformed code is a guess too, counted by the object.
+    let smscode = decrypt(&ctx.env, &map, "smscode", 1, 16).await?;
+    let passwd = optional(&ctx.env, &map, "passwd").await?;
     let kind = input::string(&map, "type", "type", 16)?;
     if kind != "alipay" {
         return Err(EdgeError::bad("type", "type: only alipay is supported"));
@@ -425,12 +512,21 @@ async fn post_withdraw_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Respon
     let name = input::string(&map, "name", "name", 128)?;
     let body = json!({
         "smscode": smscode,
+        "passwd": passwd,
         "binding": sms_binding(&c.user_id)?.to_string(),
         "pepper": env::secret(&ctx.env, "KASSA_CODE_PEPPER")?,
         "account": { "type": kind, "id": id, "name": name },
         "now_ms": now_ms(),
+        "limits": limits(&ctx.env)?,
     });
-    to_user(&ctx.env, &c, Method::Post, "/s4/account", Some(&body)).await?;
+    to_user(
+        &ctx.env,
+        &c.user_id,
+        Method::Post,
+        "/s4/account",
+        Some(&body),
+    )
+    .await?;
     ok(json!({}))
 }
 
@@ -440,8 +536,8 @@ pub async fn check_info(mut req: Request, ctx: Ctx) -> Result<Response> {
 }
 
 async fn check_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
-    let c = claims(req, &ctx.env)?;
-    let v = to_user(&ctx.env, &c, Method::Get, "/s4/check", None).await?;
+    let c = user(req, &ctx.env).await?;
+    let v = to_user(&ctx.env, &c.user_id, Method::Get, "/s4/check", None).await?;
     ok(v)
 }
 
@@ -451,23 +547,14 @@ pub async fn withdraw(mut req: Request, ctx: Ctx) -> Result<Response> {
 }
 
 async fn withdraw_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
-    let c = claims(req, &ctx.env)?;
+    let c = user(req, &ctx.env).await?;
     let map = input::json_object(req, &["passwd", "amount"]).await?;
-    let amount = match map.get("amount") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
-            s.parse::<u64>().ok()
-        }
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(_) => None,
-    }
-    .filter(|a| *a > 0)
-    .ok_or_else(|| {
-        EdgeError::bad(
-            "amount",
-            "amount: must be a positive whole number of fen (a string of digits)",
-        )
-    })?;
+    let max = env::var_u64(
+        &ctx.env,
+        "KASSA_S4_WITHDRAW_MAX_FEN",
+        DEFAULT_WITHDRAW_MAX_FEN,
+    );
+    let amount = withdraw_amount(map.get("amount"), max)?;
     let zone_name =
         env::var(&ctx.env, "KASSA_S4_TIME_ZONE").unwrap_or_else(|| DEFAULT_ZONE.to_owned());
     let zone = FixedZone::named(&zone_name).ok_or(EdgeError::Config("KASSA_S4_TIME_ZONE"))?;
@@ -480,7 +567,14 @@ async fn withdraw_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
         "now_ms": now,
         "limits": limits(&ctx.env)?,
     });
-    let recorded = to_user(&ctx.env, &c, Method::Post, "/s4/withdraw", Some(&body)).await;
+    let recorded = to_user(
+        &ctx.env,
+        &c.user_id,
+        Method::Post,
+        "/s4/withdraw",
+        Some(&body),
+    )
+    .await;
     announce_withdrawals(&ctx.env, &c).await?;
     recorded?;
     ok(json!({}))
@@ -488,23 +582,36 @@ async fn withdraw_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
 
 /// Queues `withdrawal.requested` for each of the user's withdrawals not yet announced —
 /// this request's, or an earlier one whose queueing failed — through the outbox of the
-/// token's order, then marks it announced (`s4_wallet.rs` docs).
-async fn announce_withdrawals(env: &Env, c: &Claims) -> Result<(), EdgeError> {
-    let v = to_user(env, c, Method::Get, "/s4/withdrawals/unannounced", None).await?;
-    let order = order_stub(env, c.order_id)?;
-    for w in v["withdrawals"].as_array().map_or(&[][..], Vec::as_slice) {
+/// user's newest order, then marks it announced (`s4_wallet.rs` docs).
+async fn announce_withdrawals(env: &Env, c: &UserClaims) -> Result<(), EdgeError> {
+    let v = to_user(
+        env,
+        &c.user_id,
+        Method::Get,
+        "/s4/withdrawals/unannounced",
+        None,
+    )
+    .await?;
+    let pending = v["withdrawals"].as_array().map_or(&[][..], Vec::as_slice);
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let order_id = newest_order(env, &c.user_id).await?.order.id();
+    let order = order_stub(env, order_id)?;
+    for w in pending {
         let Some(id) = w["id"].as_str() else { continue };
         let data = json!({
             "object": "withdrawal",
             "id": id,
             "user_id": c.user_id,
-            "amount": w["amount"],
+            // A string of fen, as amounts travel here (module docs).
+            "amount": w["amount"].as_u64().map(|a| a.to_string()),
             "currency": "CNY",
             "account": w["account"],
             "month": w["month"],
             "status": w["status"],
             "created_ms": w["at_ms"],
-            "order_id": c.order_id.to_string(),
+            "order_id": order_id.to_string(),
         });
         let notice =
             json!({ "id": format!("evt_{id}"), "type": "withdrawal.requested", "data": data });
@@ -512,7 +619,7 @@ async fn announce_withdrawals(env: &Env, c: &Claims) -> Result<(), EdgeError> {
         let done = json!({ "id": id });
         to_user(
             env,
-            c,
+            &c.user_id,
             Method::Post,
             "/s4/withdrawals/announced",
             Some(&done),

@@ -899,3 +899,62 @@ pub async fn set_trusted(mut req: Request, ctx: Ctx) -> Result<Response> {
         .await,
     )
 }
+
+/// The path's user id (`:id`), 1 to 256 bytes (it travels inside tokens).
+fn path_user(ctx: &Ctx) -> Result<String, EdgeError> {
+    let user_id = ctx
+        .param("id")
+        .cloned()
+        .ok_or_else(|| EdgeError::bad("id", "id: is required"))?;
+    if user_id.is_empty() || user_id.len() > client_secret::MAX_USER_ID_LEN {
+        return Err(EdgeError::bad("id", "id: 1 to 256 bytes"));
+    }
+    Ok(user_id)
+}
+
+/// `POST /v1/users/:id/tokens` `{expires_in?}` — a user-scoped token (`auth.rs`) for the
+/// merchant's wallet pages: the S2 order list and the S4 wallet settings and
+/// withdrawals of user `id`, never an order's payment. `expires_in` 60 s to 24 h,
+/// default 1 h. 201 `{object: "user_token", user_id, token, expires_at}`.
+pub async fn issue_user_token(mut req: Request, ctx: Ctx) -> Result<Response> {
+    use kassa_shared::crypto::user_token;
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            let body = json_object(&mut req, &["expires_in"]).await?;
+            let lifetime = opt_integer(&body, "expires_in", 60, user_token::MAX_LIFETIME_SECS)?
+                .unwrap_or(user_token::DEFAULT_LIFETIME_SECS);
+            let user_id = path_user(&ctx)?;
+            let (token, expires_at) =
+                crate::auth::issue_user_token(&ctx.env, &user_id, lifetime).await?;
+            Ok(Response::from_json(&json!({
+                "object": "user_token",
+                "user_id": user_id,
+                "token": token,
+                "expires_at": expires_at,
+            }))?
+            .with_status(201))
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/users/:id/tokens/revoke` — voids every user token issued to user `id` so
+/// far (their next use is 401); tokens issued afterwards work. Order `client_secret`s
+/// are not affected. 200 `{object: "user_token_revocation", user_id, revoked_at}`.
+pub async fn revoke_user_tokens(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            require_merchant(&req, &ctx.env)?;
+            json_object(&mut req, &[]).await?;
+            let user_id = path_user(&ctx)?;
+            crate::auth::revoke_user_tokens(&ctx.env, &user_id).await?;
+            Ok(Response::from_json(&json!({
+                "object": "user_token_revocation",
+                "user_id": user_id,
+                "revoked_at": now_ms() / 1000,
+            }))?)
+        }
+        .await,
+    )
+}

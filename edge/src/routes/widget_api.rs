@@ -6,21 +6,25 @@
 //!   audit log of the token's own order (the caller holds a real token, so this is a bug
 //!   or a probe worth seeing, kept where its holder's trail is; the order it tried to
 //!   reach is never written by someone who cannot act on it). An unverified token is not
-//!   logged, so nobody can fill an order's log anonymously.
+//!   logged, so nobody can fill an order's log anonymously. Scopes (`auth.rs`, issue 14):
+//!   the order routes take that order's `client_secret` only (a user token is 403); the
+//!   order list takes a user token only (a `client_secret` is 403).
 //! - CORS: only for the origins listed in `KASSA_ALLOWED_ORIGINS` (comma-separated,
 //!   exact `scheme://host[:port]` matches); a preflight `OPTIONS` is answered 204 for any
 //!   origin, with CORS headers only for a listed one, so the browser blocks the rest.
 //! - Errors: the S2-shaped envelope `{status, code, message, field}` (`error.rs`).
-//! - `GET /api/payment/orders` reads the caller's orders from their `UserObject` index.
+//! - `GET /api/payment/orders` reads the user token's user's orders from their
+//!   `UserObject` index.
 //! - `/.well-known/kassa-key.json` (SPEC 4.5): the edge's RSA-OAEP public key as a JWK
 //!   set, read from `KASSA_OAEP_PUBLIC_KEY` (bare base64 SPKI or PEM).
 
 use serde_json::{json, Map, Value};
 use worker::{Date, Env, Headers, Method, Request, Response, Result, RouteContext};
 
-use kassa_shared::crypto::client_secret::{self, Claims};
+use kassa_shared::crypto::client_secret::Claims;
 use kassa_shared::crypto::device_token;
 use kassa_shared::crypto::secret::Secret;
+use kassa_shared::crypto::user_token::UserClaims;
 use kassa_shared::id::Id;
 use kassa_shared::mask;
 use kassa_shared::money::TokenTable;
@@ -30,6 +34,7 @@ use kassa_shared::providers::s2_wallet::wire::{AuthType, OrdersQuery};
 use kassa_shared::risk::{self, RiskConfig, RiskInput, VelocityWindow};
 use kassa_shared::second_factor::{self, WrongCodeLock};
 
+use crate::auth;
 use crate::env::{self, bearer};
 use crate::error::{respond_s2, EdgeError};
 use crate::input;
@@ -88,10 +93,7 @@ pub fn with_cors(resp: Response, origin: Option<&str>) -> Result<Response> {
 /// Verifies the bearer `client_secret` and that it was issued for order `id`.
 pub async fn authorize(req: &Request, env: &Env, id: Id, route: &str) -> Result<Claims, EdgeError> {
     let token = bearer(req).ok_or(EdgeError::Unauthorized)?;
-    let key = env::secret(env, "KASSA_CLIENT_SECRET_KEY")?;
-    let now = Date::now().as_millis() / 1000;
-    let claims =
-        client_secret::verify(key.as_bytes(), &token, now).map_err(|_| EdgeError::Unauthorized)?;
+    let claims = auth::order_credential(&token, env, auth::Field::Authorization)?;
     if claims.order_id != id {
         // In the token holder's own order's log, never in the one it tried to reach
         // (issue 14 item 4).
@@ -321,13 +323,12 @@ pub async fn public_key(_req: Request, ctx: Ctx) -> Result<Response> {
     )
 }
 
-/// Verifies the bearer `client_secret` for a request that names no order (the S2 list):
-/// the token's user is the caller.
-async fn authenticate(req: &Request, env: &Env) -> Result<Claims, EdgeError> {
+/// Verifies the bearer user token for a request that names no order (the S2 list): the
+/// token's user is the caller. An order's `client_secret` is 403 here (`auth.rs`): one
+/// order's credential does not reveal the user's other orders.
+async fn authenticate(req: &Request, env: &Env) -> Result<UserClaims, EdgeError> {
     let token = bearer(req).ok_or(EdgeError::Unauthorized)?;
-    let key = env::secret(env, "KASSA_CLIENT_SECRET_KEY")?;
-    let now = Date::now().as_millis() / 1000;
-    client_secret::verify(key.as_bytes(), &token, now).map_err(|_| EdgeError::Unauthorized)
+    auth::user_credential(&token, env, auth::Field::Authorization).await
 }
 
 /// A whole-number query parameter, naming it when it is not one.
@@ -337,7 +338,7 @@ fn query_u64(param: &str, v: &str) -> Result<u64, EdgeError> {
         .map_err(|_| EdgeError::bad(param, format!("{param}: must be a whole number")))
 }
 
-/// `GET /api/payment/orders` — the caller's orders (the `client_secret`'s user), newest
+/// `GET /api/payment/orders` — the caller's orders (the user token's user), newest
 /// first, in the S2 list envelope `{status: 0, data}`. Filters: `status` (S2 code 0–4),
 /// `from_id` / `to_id` (inclusive id bounds), `start_time` / `end_time` (13-digit ms,
 /// closed interval on `created`), `limit` (default 20; above 100 → 100, as the seed's

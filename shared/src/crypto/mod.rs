@@ -8,7 +8,9 @@
 //!   shared by S3 and the token wallet.
 //! - [`chunked`]: block-wise RSA PKCS#1 v1.5 encryption of `res_data` (SPEC 4.2).
 //! - [`webhook_sig`]: the `Kassa-Signature` header on merchant webhooks (SPEC 3.5).
-//! - [`client_secret`]: the widget's HMAC-signed `client_secret` (SPEC 4.4).
+//! - [`client_secret`]: the widget's HMAC-signed `client_secret` (SPEC 4.4), one order.
+//! - [`user_token`]: the merchant-issued user-scoped token (S2 order list, S4 wallet),
+//!   distinct prefix so neither kind passes for the other.
 //! - [`totp`]: RFC 6238 codes for the GA second factor (SPEC 6).
 //! - [`ct`], [`secret`]: constant-time comparison and redacted secret bytes.
 //!
@@ -26,6 +28,7 @@ pub mod rsa_sig;
 pub mod secret;
 pub mod signed_json;
 pub mod totp;
+pub mod user_token;
 pub mod webhook_sig;
 
 pub use keys::{KeyError, PrivateKey, PublicKey};

@@ -18,6 +18,10 @@
 //! - `idempotency`, `velocity_user`, `device_token` (low items): keys expire and are
 //!   bounded; the per-user window holds under concurrency; the known device is an
 //!   edge-signed token.
+//! - `s4_withdraw_account` (item 1): the S4 withdrawal-account SMS code is sealed,
+//!   counted (5 → 15 min lock, the code void) and backed by the pay password.
+//! - `token_scopes` (item 8): an order's `client_secret` is not a user credential; user
+//!   tokens from `/v1` are scoped, revocable and expire.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 #[path = "../callbacks_support/mod.rs"]
@@ -32,6 +36,8 @@ mod pingpp_refund;
 mod production_default;
 mod s0_amount;
 mod s3_binding;
+mod s4_withdraw_account;
+mod token_scopes;
 mod totp_per_user;
 mod velocity_user;
 mod webhook_outbox;

@@ -15,7 +15,16 @@
 //! each), so neither timing nor the error tells which was wrong; the error names the
 //! first answer field. Answers compare exactly as set (trimmed, case-sensitive).
 //! Withdrawals need the pay password (seed §4), not the answers; the account change
-//! needs the SMS code (seed §7).
+//! needs the SMS code (seed §7) and, once a pay password is set, the pay password too
+//! (issue 14 item 1: the code alone proves only the phone).
+//!
+//! **Wrong SMS codes (issue 14 item 1).** Counted per user in their own
+//! `WrongCodeLock` (key `s4_sms_lock`, the risk configuration's code-lock limits, 5 →
+//! 15 min), every refused guess counting (`CodeError::counts_as_wrong_code`): the
+//! guess that reaches the limit voids the code, and until the lock ends every account
+//! change is 429 `smscode_locked` before any code is looked at, so 10^6 codes cannot be
+//! walked. A right code is spent (written used) before the pay password is hashed, so
+//! two concurrent requests cannot both use it and a wrong password costs the code.
 //!
 //! Every state change re-reads the state after the slow hash and writes it with only
 //! storage operations in between, so the object's input gate makes check-and-write
@@ -27,7 +36,8 @@
 //! Internal routes (JSON; plaintexts arrive already decrypted by the Worker; `proof` is
 //! `{passwd?, answers?}`): `GET /s4/check`, `GET /s4/account`, `POST /s4/passwd {passwd,
 //! proof, now_ms, limits}`, `POST /s4/questions {answers, proof, now_ms, limits}`, `POST
-//! /s4/sms {stored}`, `POST /s4/account {smscode, binding, account, now_ms}`, `POST
+//! /s4/sms {stored}`, `POST /s4/account {smscode, passwd?, binding, pepper, account,
+//! now_ms, limits}`, `POST
 //! /s4/withdraw {passwd, amount, month, now_ms, limits}`, `GET /s4/client_status?pay_id=`,
 //! `POST /s4/client_status {pay_id, status}`, `GET /s4/withdrawals/unannounced`, `POST
 //! /s4/withdrawals/announced {id}`.
@@ -48,7 +58,7 @@ use worker::{Method, Request, Response, Storage};
 use kassa_shared::crypto::{ct, Secret};
 use kassa_shared::id::Id;
 use kassa_shared::providers::s4_pingpp::status::ClientStatus;
-use kassa_shared::second_factor::{LockLimits, StoredCode, WrongCodeLock};
+use kassa_shared::second_factor::{CodeError, LockLimits, StoredCode, WrongCodeLock};
 
 use crate::error::EdgeError;
 use crate::webcrypto::{pbkdf2_sha256, PBKDF2_MIN_ITERATIONS};
@@ -56,6 +66,8 @@ use crate::webcrypto::{pbkdf2_sha256, PBKDF2_MIN_ITERATIONS};
 const SETTINGS_KEY: &str = "s4";
 const PW_LOCK_KEY: &str = "s4_pw_lock";
 const SMS_KEY: &str = "s4_sms";
+/// Wrong S4 SMS codes and their lock (module docs).
+const SMS_LOCK_KEY: &str = "s4_sms_lock";
 /// Withdrawals kept in the log (oldest dropped first); the month rule needs only the
 /// latest.
 const MAX_WITHDRAWALS: usize = 36;
@@ -340,6 +352,100 @@ async fn prove(
     }
 }
 
+/// `POST /s4/account`: the SMS code under its own lock, then (once one is set) the pay
+/// password under the wallet-secret lock, then the account (module docs).
+#[allow(clippy::too_many_arguments)]
+async fn change_account(
+    storage: &Storage,
+    smscode: String,
+    passwd: Option<&str>,
+    binding: Id,
+    pepper: &str,
+    account: Account,
+    now: u64,
+    limits: &LockLimits,
+) -> Result<Response, EdgeError> {
+    let before = settings(storage).await?;
+    // What is missing is said before any guess is counted.
+    match (&before.passwd, passwd) {
+        (Some(_), None) => return Err(EdgeError::bad(
+            "passwd",
+            "passwd: required (sealed) to change the withdrawal account once a pay password is set",
+        )),
+        (None, Some(_)) => {
+            return Err(EdgeError::bad(
+                "passwd",
+                "passwd: no pay password is set; send only smscode",
+            ))
+        }
+        _ => {}
+    }
+    let mut lock: WrongCodeLock = load(storage, SMS_LOCK_KEY).await?.unwrap_or_default();
+    if let Some(until) = lock.locked_until(now) {
+        return Err(EdgeError::TooManyRequests {
+            code: "smscode_locked",
+            message: "smscode: too many wrong codes; request a new one once the lock ends".into(),
+            retry_after_ms: until.saturating_sub(now),
+        });
+    }
+    let mut code: StoredCode = load(storage, SMS_KEY)
+        .await?
+        .ok_or_else(|| EdgeError::bad("smscode", "smscode: no code was sent; request one first"))?;
+    let pepper = Secret::from(pepper);
+    let send_id = code.send_id;
+    // From the loads above to the writes below only storage operations await, so the
+    // object's input gate makes check-and-count atomic: a burst of guesses is counted.
+    if let Err(e) = code.verify(binding, binding, send_id, &smscode, now, &pepper) {
+        return Err(wrong_sms_code(storage, &mut lock, &e, limits, now).await?);
+    }
+    lock.record_success();
+    // Single use: spent now, before the slow password hash, whatever follows.
+    storage.put(SMS_KEY, serde_json::to_string(&code)?).await?;
+    storage
+        .put(SMS_LOCK_KEY, serde_json::to_string(&lock)?)
+        .await?;
+    if let (Some(plain), Some(hash)) = (passwd, &before.passwd) {
+        let compare = matches(plain, hash);
+        check_locked(storage, "passwd", "pay password", limits, now, compare).await?;
+    }
+    let mut s = settings(storage).await?;
+    unchanged_since(&before, &s)?;
+    s.account = Some(account);
+    save(storage, &s).await?;
+    ok()
+}
+
+/// Counts a refused SMS code; the guess that reaches the limit voids the code. Returns
+/// the error to answer with.
+async fn wrong_sms_code(
+    storage: &Storage,
+    lock: &mut WrongCodeLock,
+    e: &CodeError,
+    limits: &LockLimits,
+    now: u64,
+) -> Result<EdgeError, EdgeError> {
+    if !e.counts_as_wrong_code() {
+        return Ok(EdgeError::Internal(format!("smscode: {e}")));
+    }
+    let left = lock.record_failure(limits, now);
+    if left.is_err() {
+        storage.delete(SMS_KEY).await?;
+    }
+    storage
+        .put(SMS_LOCK_KEY, serde_json::to_string(&lock)?)
+        .await?;
+    // The shared error names `verify_code`; here the field is `smscode`.
+    let reason = e.to_string();
+    let reason = reason.strip_prefix("verify_code: ").unwrap_or(&reason);
+    Ok(EdgeError::bad(
+        "smscode",
+        match left {
+            Ok(n) => format!("smscode: {reason}; {n} attempts left"),
+            Err(_) => format!("smscode: {reason}; the code is void and changes are locked"),
+        },
+    ))
+}
+
 /// The S4 routes of the `UserObject`; `None` when the path is not one of them.
 pub async fn route(storage: &Storage, req: &mut Request) -> Option<Result<Response, EdgeError>> {
     let path = req.path();
@@ -422,25 +528,26 @@ async fn handle(storage: &Storage, req: &mut Request, path: &str) -> Result<Resp
             #[derive(Deserialize)]
             struct In {
                 smscode: String,
+                #[serde(default)]
+                passwd: Option<String>,
                 binding: Id,
                 pepper: String,
                 account: Account,
                 now_ms: u64,
+                limits: LockLimits,
             }
             let a: In = body(req).await?;
-            let mut code: StoredCode = load(storage, SMS_KEY).await?.ok_or_else(|| {
-                EdgeError::bad("smscode", "smscode: no code was sent; request one first")
-            })?;
-            let pepper = Secret::from(a.pepper.as_str());
-            let send_id = code.send_id;
-            code.verify(a.binding, a.binding, send_id, &a.smscode, a.now_ms, &pepper)
-                .map_err(|e| EdgeError::bad("smscode", format!("smscode: {e}")))?;
-            let mut s = settings(storage).await?;
-            s.account = Some(a.account);
-            // Single use: the code is spent with the write it allowed.
-            storage.put(SMS_KEY, serde_json::to_string(&code)?).await?;
-            save(storage, &s).await?;
-            ok()
+            change_account(
+                storage,
+                a.smscode,
+                a.passwd.as_deref(),
+                a.binding,
+                &a.pepper,
+                a.account,
+                a.now_ms,
+                &a.limits,
+            )
+            .await
         }
         (Method::Post, "/s4/withdraw") => {
             #[derive(Deserialize)]
