@@ -232,11 +232,6 @@ fn merchant_api_conforms_to_openapi() {
         &b,
     );
 
-    // Refusals counted per client address (documented by issue 14 item 4).
-    let (s, b) = call("get", "/v1/rejections?ip=127.0.0.1", None);
-    assert_eq!(s, 200, "{b}");
-    c.check("get", "/v1/rejections", s, &b);
-
     // Users: a user token (then 400 for a lifetime over 24 h), its revocation.
     let (s, b) = call("post", "/v1/users/u-openapi/tokens", None);
     c.check("post", "/v1/users/{id}/tokens", s, &b);
