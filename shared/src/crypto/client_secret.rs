@@ -17,22 +17,18 @@
 //! characters.
 //!
 //! Verification checks the framing, then the MAC (constant time), and only then parses the
-//! fields and the expiry, so a forged token learns nothing but "bad mac".
-
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+//! fields and the expiry, so a forged token learns nothing but "bad mac". The framing is
+//! shared with the user token (`signed_token.rs`).
 
 use crate::id::Id;
 
-use super::{ct, hmac_sha256};
+pub use super::signed_token::MAX_USER_ID_LEN;
+use super::signed_token::{self, FrameError, IssueError};
 
 /// Token prefix: names the token type wherever one turns up (logs, bug reports).
 pub const PREFIX: &str = "kcs_";
 /// SPEC 4.4: a `client_secret` lives at most one hour.
 pub const MAX_LIFETIME_SECS: u64 = 3600;
-/// The longest user id a token carries; keeps tokens inside URL and header limits.
-pub const MAX_USER_ID_LEN: usize = 256;
-const VERSION: &str = "1";
 
 /// What a valid token asserts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,122 +59,66 @@ pub enum TokenError {
     UserId { reason: &'static str },
 }
 
-fn mac_of(secret: &[u8], signed_part: &str) -> [u8; 32] {
-    hmac_sha256(secret, &[signed_part.as_bytes()])
-}
-
-fn check_user_id(user_id: &str) -> Result<(), &'static str> {
-    if user_id.is_empty() {
-        return Err("must not be empty");
+impl From<FrameError> for TokenError {
+    fn from(e: FrameError) -> Self {
+        match e {
+            FrameError::Malformed(reason) => Self::Malformed { reason },
+            FrameError::BadMac => Self::BadMac,
+            FrameError::Field { field, reason } => Self::MalformedField { field, reason },
+        }
     }
-    if user_id.len() > MAX_USER_ID_LEN {
-        return Err("longer than 256 bytes");
-    }
-    Ok(())
 }
 
 /// Issues a token for `claims` at `now` (unix seconds). Refuses an expiry that has passed
 /// or lies more than [`MAX_LIFETIME_SECS`] ahead.
 pub fn issue(secret: &[u8], claims: &Claims, now: u64) -> Result<String, TokenError> {
-    check_user_id(&claims.user_id).map_err(|reason| TokenError::UserId { reason })?;
-    if claims.expires_at <= now {
-        return Err(TokenError::Expired {
-            expires_at: claims.expires_at,
-            now,
-        });
-    }
-    if claims.expires_at - now > MAX_LIFETIME_SECS {
-        return Err(TokenError::LifetimeTooLong {
-            expires_at: claims.expires_at,
+    let (expires_at, order) = (claims.expires_at, claims.order_id.to_string());
+    signed_token::seal(
+        PREFIX,
+        secret,
+        &order,
+        expires_at,
+        &claims.user_id,
+        now,
+        MAX_LIFETIME_SECS,
+    )
+    .map_err(|e| match e {
+        IssueError::UserId(reason) => TokenError::UserId { reason },
+        IssueError::Expired => TokenError::Expired { expires_at, now },
+        IssueError::TooLong => TokenError::LifetimeTooLong {
+            expires_at,
             now,
             max: MAX_LIFETIME_SECS,
-        });
-    }
-    let payload = format!(
-        "{VERSION}.{}.{}.{}",
-        claims.order_id, claims.expires_at, claims.user_id
-    );
-    let signed = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(payload));
-    let mac = URL_SAFE_NO_PAD.encode(mac_of(secret, &signed));
-    Ok(format!("{signed}.{mac}"))
-}
-
-fn parse_u64(field: &'static str, s: &str) -> Result<u64, TokenError> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(TokenError::MalformedField {
-            field,
-            reason: "not a decimal number",
-        });
-    }
-    s.parse().map_err(|_| TokenError::MalformedField {
-        field,
-        reason: "out of range",
+        },
     })
 }
 
 /// Verifies `token` at `now` and returns its claims.
 pub fn verify(secret: &[u8], token: &str, now: u64) -> Result<Claims, TokenError> {
-    let bad = |reason| TokenError::Malformed { reason };
-    if !token.starts_with(PREFIX) {
-        return Err(bad("missing kcs_ prefix"));
-    }
-    let (signed, mac_b64) = token
-        .rsplit_once('.')
-        .ok_or(bad("missing `.` before the mac"))?;
-    let mac = URL_SAFE_NO_PAD
-        .decode(mac_b64)
-        .map_err(|_| bad("mac is not base64url"))?;
-    if !ct::eq(&mac_of(secret, signed), &mac) {
-        return Err(TokenError::BadMac);
-    }
-    // From here on the token is ours; errors point at our own bugs or old formats.
-    let payload = URL_SAFE_NO_PAD
-        .decode(signed.strip_prefix(PREFIX).unwrap_or_default())
-        .map_err(|_| TokenError::MalformedField {
-            field: "payload",
-            reason: "not base64url",
-        })?;
-    let payload = String::from_utf8(payload).map_err(|_| TokenError::MalformedField {
-        field: "payload",
-        reason: "not UTF-8",
+    let o = signed_token::open(PREFIX, "missing kcs_ prefix", secret, token, "order_id")?;
+    let order_id = Id::parse("order_id", &o.field).map_err(|_| TokenError::MalformedField {
+        field: "order_id",
+        reason: "not a 63-bit id",
     })?;
-    let mut parts = payload.splitn(4, '.');
-    let mut next = |field| {
-        parts.next().ok_or(TokenError::MalformedField {
-            field,
-            reason: "missing",
-        })
-    };
-    if next("version")? != VERSION {
-        return Err(TokenError::MalformedField {
-            field: "version",
-            reason: "unsupported",
+    if now >= o.expires_at {
+        return Err(TokenError::Expired {
+            expires_at: o.expires_at,
+            now,
         });
-    }
-    let order_id =
-        Id::parse("order_id", next("order_id")?).map_err(|_| TokenError::MalformedField {
-            field: "order_id",
-            reason: "not a 63-bit id",
-        })?;
-    let expires_at = parse_u64("expires_at", next("expires_at")?)?;
-    let user_id = next("user_id")?.to_owned();
-    check_user_id(&user_id).map_err(|reason| TokenError::MalformedField {
-        field: "user_id",
-        reason,
-    })?;
-    if now >= expires_at {
-        return Err(TokenError::Expired { expires_at, now });
     }
     Ok(Claims {
         order_id,
-        user_id,
-        expires_at,
+        user_id: o.user_id,
+        expires_at: o.expires_at,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::signed_token::mac_of;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
     use proptest::prelude::*;
 
     const NOW: u64 = 1_700_000_000;

@@ -27,6 +27,7 @@ pub mod keys;
 pub mod rsa_sig;
 pub mod secret;
 pub mod signed_json;
+mod signed_token;
 pub mod totp;
 pub mod user_token;
 pub mod webhook_sig;

@@ -12,7 +12,7 @@
 //! mac     = HMAC-SHA256(secret, "kut_" + base64url(payload))     (32 bytes)
 //! ```
 //!
-//! The layout follows [`super::client_secret`] (same base64url, the user id last so it
+//! The framing is `signed_token.rs`, shared with [`super::client_secret`] (the user id last so it
 //! may hold any character), with its own prefix. The MAC covers the prefix, so a
 //! `client_secret` (`kcs_`) can never verify as a user token nor the reverse, even under
 //! the same key: turning one into the other changes the MACed bytes.
@@ -31,11 +31,9 @@
 //! Verification checks the framing, then the MAC (constant time), and only then parses
 //! the fields and the expiry, so a forged token learns nothing but "bad mac".
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-
-use super::client_secret::MAX_USER_ID_LEN;
-use super::{ct, hmac_sha256};
+#[cfg(test)]
+use super::signed_token::MAX_USER_ID_LEN;
+use super::signed_token::{self, FrameError, IssueError};
 
 /// Token prefix: names the token type wherever one turns up, and keeps the two kinds
 /// apart (module docs).
@@ -44,7 +42,6 @@ pub const PREFIX: &str = "kut_";
 pub const MAX_LIFETIME_SECS: u64 = 24 * 3600;
 /// The lifetime when the merchant names none (1 h).
 pub const DEFAULT_LIFETIME_SECS: u64 = 3600;
-const VERSION: &str = "1";
 
 /// What a valid user token asserts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,18 +73,14 @@ pub enum UserTokenError {
     UserId { reason: &'static str },
 }
 
-fn mac_of(secret: &[u8], signed_part: &str) -> [u8; 32] {
-    hmac_sha256(secret, &[signed_part.as_bytes()])
-}
-
-fn check_user_id(user_id: &str) -> Result<(), &'static str> {
-    if user_id.is_empty() {
-        return Err("must not be empty");
+impl From<FrameError> for UserTokenError {
+    fn from(e: FrameError) -> Self {
+        match e {
+            FrameError::Malformed(reason) => Self::Malformed { reason },
+            FrameError::BadMac => Self::BadMac,
+            FrameError::Field { field, reason } => Self::MalformedField { field, reason },
+        }
     }
-    if user_id.len() > MAX_USER_ID_LEN {
-        return Err("longer than 256 bytes");
-    }
-    Ok(())
 }
 
 /// Issues a token for `claims` at `now` (unix seconds). Refuses an expiry that has passed
@@ -97,39 +90,24 @@ fn check_user_id(user_id: &str) -> Result<(), &'static str> {
 /// [`UserTokenError::UserId`], [`UserTokenError::Expired`] or
 /// [`UserTokenError::LifetimeTooLong`].
 pub fn issue(secret: &[u8], claims: &UserClaims, now: u64) -> Result<String, UserTokenError> {
-    check_user_id(&claims.user_id).map_err(|reason| UserTokenError::UserId { reason })?;
-    if claims.expires_at <= now {
-        return Err(UserTokenError::Expired {
-            expires_at: claims.expires_at,
-            now,
-        });
-    }
-    if claims.expires_at - now > MAX_LIFETIME_SECS {
-        return Err(UserTokenError::LifetimeTooLong {
-            expires_at: claims.expires_at,
+    let expires_at = claims.expires_at;
+    signed_token::seal(
+        PREFIX,
+        secret,
+        &claims.epoch.to_string(),
+        expires_at,
+        &claims.user_id,
+        now,
+        MAX_LIFETIME_SECS,
+    )
+    .map_err(|e| match e {
+        IssueError::UserId(reason) => UserTokenError::UserId { reason },
+        IssueError::Expired => UserTokenError::Expired { expires_at, now },
+        IssueError::TooLong => UserTokenError::LifetimeTooLong {
+            expires_at,
             now,
             max: MAX_LIFETIME_SECS,
-        });
-    }
-    let payload = format!(
-        "{VERSION}.{}.{}.{}",
-        claims.epoch, claims.expires_at, claims.user_id
-    );
-    let signed = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(payload));
-    let mac = URL_SAFE_NO_PAD.encode(mac_of(secret, &signed));
-    Ok(format!("{signed}.{mac}"))
-}
-
-fn parse_u64(field: &'static str, s: &str) -> Result<u64, UserTokenError> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(UserTokenError::MalformedField {
-            field,
-            reason: "not a decimal number",
-        });
-    }
-    s.parse().map_err(|_| UserTokenError::MalformedField {
-        field,
-        reason: "out of range",
+        },
     })
 }
 
@@ -146,57 +124,18 @@ pub fn looks_like(token: &str) -> bool {
 /// # Errors
 /// Any [`UserTokenError`] but the issuing ones.
 pub fn verify(secret: &[u8], token: &str, now: u64) -> Result<UserClaims, UserTokenError> {
-    let bad = |reason| UserTokenError::Malformed { reason };
-    if !token.starts_with(PREFIX) {
-        return Err(bad("missing kut_ prefix"));
-    }
-    let (signed, mac_b64) = token
-        .rsplit_once('.')
-        .ok_or(bad("missing `.` before the mac"))?;
-    let mac = URL_SAFE_NO_PAD
-        .decode(mac_b64)
-        .map_err(|_| bad("mac is not base64url"))?;
-    if !ct::eq(&mac_of(secret, signed), &mac) {
-        return Err(UserTokenError::BadMac);
-    }
-    // From here on the token is ours; errors point at our own bugs or old formats.
-    let payload = URL_SAFE_NO_PAD
-        .decode(signed.strip_prefix(PREFIX).unwrap_or_default())
-        .map_err(|_| UserTokenError::MalformedField {
-            field: "payload",
-            reason: "not base64url",
-        })?;
-    let payload = String::from_utf8(payload).map_err(|_| UserTokenError::MalformedField {
-        field: "payload",
-        reason: "not UTF-8",
-    })?;
-    let mut parts = payload.splitn(4, '.');
-    let mut next = |field| {
-        parts.next().ok_or(UserTokenError::MalformedField {
-            field,
-            reason: "missing",
-        })
-    };
-    if next("version")? != VERSION {
-        return Err(UserTokenError::MalformedField {
-            field: "version",
-            reason: "unsupported",
+    let o = signed_token::open(PREFIX, "missing kut_ prefix", secret, token, "epoch")?;
+    let epoch = signed_token::parse_u64("epoch", &o.field)?;
+    if now >= o.expires_at {
+        return Err(UserTokenError::Expired {
+            expires_at: o.expires_at,
+            now,
         });
     }
-    let epoch = parse_u64("epoch", next("epoch")?)?;
-    let expires_at = parse_u64("expires_at", next("expires_at")?)?;
-    let user_id = next("user_id")?.to_owned();
-    check_user_id(&user_id).map_err(|reason| UserTokenError::MalformedField {
-        field: "user_id",
-        reason,
-    })?;
-    if now >= expires_at {
-        return Err(UserTokenError::Expired { expires_at, now });
-    }
     Ok(UserClaims {
-        user_id,
+        user_id: o.user_id,
         epoch,
-        expires_at,
+        expires_at: o.expires_at,
     })
 }
 
@@ -204,7 +143,10 @@ pub fn verify(secret: &[u8], token: &str, now: u64) -> Result<UserClaims, UserTo
 mod tests {
     use super::*;
     use crate::crypto::client_secret::{self, Claims};
+    use crate::crypto::signed_token::mac_of;
     use crate::id::Id;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
     use proptest::prelude::*;
 
     const NOW: u64 = 1_700_000_000;
