@@ -50,11 +50,14 @@ export function mount(element: Element, options: MountOptions): Handle;
  * to the standard-base64 ciphertext the edge's `/rest/pay/...` routes take (`passwd`,
  * `old_passwd`, `answer1`…). Each call encrypts afresh (OAEP is randomised).
  *
+ * Sealed is `{v: text, ts: Date.now(), n: nonce}`: the edge refuses a value sealed more
+ * than 5 min ago or sent twice, so seal right before each request.
+ *
  *   const passwd = await sealField("https://edge.example", input.value);
  *
  * Needs a secure context (https, or localhost) for `crypto.subtle`.
- * @throws Error naming what failed: `text: must not be empty`, `text: longer than 190
- *   UTF-8 bytes` (2048-bit key), `kassa-key.json: …` (the key could not be fetched or
+ * @throws Error naming what failed: `text: must not be empty`, `text: longer than 134
+ *   UTF-8 bytes` (2048-bit key, ASCII text), `kassa-key.json: …` (the key could not be fetched or
  *   has no RSA-OAEP-256 key), `seal: WebCrypto importKey failed`.
  */
 export function sealField(edge: string, text: string): Promise<string>;

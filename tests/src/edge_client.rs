@@ -103,3 +103,21 @@ pub fn merchant_post(
 pub fn strings<'a>(list: &'a Value, field: &str) -> Option<Vec<&'a str>> {
     list.as_array()?.iter().map(|o| o[field].as_str()).collect()
 }
+
+/// The plaintext an S4 sealed field carries (SPEC 4.5, issue 14): `{v, ts, n}` with
+/// `ts` now and a fresh random nonce — what the widget's `sealField` encrypts. Every
+/// test that seals encrypts this, never the bare value.
+#[must_use]
+pub fn sealed_plaintext(value: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    sealed_plaintext_at(value, now)
+}
+
+/// [`sealed_plaintext`] sealed at `ts_ms` (a stale value, for the attack tests).
+#[must_use]
+pub fn sealed_plaintext_at(value: &str, ts_ms: u64) -> String {
+    let nonce: [u8; kassa_shared::crypto::sealed::NONCE_BYTES] = rand::random();
+    kassa_shared::crypto::sealed::plaintext(value, ts_ms, &nonce)
+}

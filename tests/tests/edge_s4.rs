@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use base64::Engine as _;
-use kassa_tests::edge_client::merchant_order;
+use kassa_tests::edge_client::{merchant_order, sealed_plaintext};
 use std::time::{Duration, Instant};
 
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY, WEBHOOK_SECRET};
@@ -71,12 +71,13 @@ fn s4_rest_surface() {
         read_json(http.get(format!("{url}/.well-known/kassa-key.json")).call()).unwrap();
     assert_eq!(s, 200, "{jwks}");
     let key = public_key(&jwks);
+    // Sealed as the widget seals: `{v, ts, n}` (issue 14), fresh each call.
     let enc = |plain: &str| {
         let ct = key
             .encrypt(
                 &mut rand::rngs::OsRng,
                 Oaep::new::<sha2::Sha256>(),
-                plain.as_bytes(),
+                sealed_plaintext(plain).as_bytes(),
             )
             .unwrap();
         B64.encode(ct)

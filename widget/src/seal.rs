@@ -6,6 +6,12 @@
 //! empty label). WebCrypto, not Rust: no big-integer code in the bundle, and the
 //! browser's OAEP padding draws its own randomness.
 //!
+//! **What is sealed (issue 14).** Not the bare text but the JSON
+//! `{"v": text, "ts": Date.now() (unix ms), "n": 16 random bytes (getrandom), base64url
+//! without padding}` (`kassa_shared::crypto::sealed`): the edge refuses a `ts` more than
+//! 5 min from its clock and a nonce already used, so a ciphertext captured once cannot be
+//! sent again. Seal right before sending, once per request.
+//!
 //! Exported to pages as `sealField(edge, text) → Promise<string>` (`kassa.d.ts`).
 
 use js_sys::{Array, Object, Promise, Reflect};
@@ -53,6 +59,8 @@ pub enum SealError {
     Empty,
     /// No `crypto.subtle`: the page is not a secure context (https or localhost).
     NoWebCrypto,
+    /// No randomness for the nonce (`crypto.getRandomValues`).
+    NoRandom,
 }
 
 impl std::fmt::Display for SealError {
@@ -65,6 +73,7 @@ impl std::fmt::Display for SealError {
             Self::TooLong { max } => write!(f, "text: longer than {max} UTF-8 bytes"),
             Self::Empty => f.write_str("text: must not be empty"),
             Self::NoWebCrypto => f.write_str("seal: no crypto.subtle (the page needs https)"),
+            Self::NoRandom => f.write_str("seal: crypto.getRandomValues is unavailable"),
         }
     }
 }
@@ -91,7 +100,22 @@ fn oaep_sha256() -> Object {
     a
 }
 
-/// Seals `text` under the public `jwk`: base64 RSA-OAEP-SHA256.
+/// The plaintext sealed for `text` (module docs): `{"v", "ts", "n"}` JSON.
+fn sealed_plaintext(text: &str) -> Result<String, SealError> {
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).map_err(|_| SealError::NoRandom)?;
+    let o = Object::new();
+    crate::json::set(&o, "v", &text.into());
+    crate::json::set(&o, "ts", &js_sys::Date::now().into());
+    crate::json::set(&o, "n", &encode(&nonce, URL_ALPHABET, false).into());
+    js_sys::JSON::stringify(&o)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or(SealError::Crypto("JSON.stringify"))
+}
+
+/// Seals `text` under the public `jwk`: base64 RSA-OAEP-SHA256 of the `{v, ts, n}`
+/// plaintext (module docs).
 ///
 /// # Errors
 /// [`SealError::Empty`], [`SealError::TooLong`], or the WebCrypto step that failed.
@@ -117,12 +141,17 @@ pub async fn seal_with_jwk(jwk: &Object, text: &str) -> Result<String, SealError
         .unwrap_or(0.0);
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // A key size in bits.
     let max = (bits as usize / 8).saturating_sub(66);
-    if text.len() > max {
-        return Err(SealError::TooLong { max });
+    let plain = sealed_plaintext(text)?;
+    if plain.len() > max {
+        // The text's own room: the block less the envelope around it.
+        let envelope = plain.len() - text.len();
+        return Err(SealError::TooLong {
+            max: max.saturating_sub(envelope),
+        });
     }
     let ct = settle(
         "encrypt",
-        s.encrypt_with_str_and_u8_array("RSA-OAEP", &key, text.as_bytes()),
+        s.encrypt_with_str_and_u8_array("RSA-OAEP", &key, plain.as_bytes()),
     )
     .await?;
     Ok(base64(&js_sys::Uint8Array::new(&ct).to_vec()))
@@ -154,7 +183,14 @@ pub async fn seal_field(edge: String, text: String) -> Result<String, JsError> {
 /// RFC 4648 standard base64 with padding (what the edge's decoder reads).
 #[must_use]
 pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    encode(bytes, STD_ALPHABET, true)
+}
+
+const STD_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URL_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// RFC 4648 base64 in `alphabet`, padded or not.
+fn encode(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let at = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
@@ -162,8 +198,8 @@ pub fn base64(bytes: &[u8]) -> String {
         for i in 0..4 {
             if i <= chunk.len() {
                 let sextet = (n >> (18 - 6 * i)) & 63;
-                out.push(char::from(ALPHABET[sextet as usize]));
-            } else {
+                out.push(char::from(alphabet[sextet as usize]));
+            } else if pad {
                 out.push('=');
             }
         }

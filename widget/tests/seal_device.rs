@@ -41,12 +41,29 @@ async fn key_pair() -> (Object, CryptoKey) {
     (jwk.unchecked_into(), get("privateKey").unchecked_into())
 }
 
-/// Opens a sealed field the way the edge does (`OaepDecryptionKey::decrypt_base64`).
+/// Opens a sealed field the way the edge does (`OaepDecryptionKey::decrypt_base64`,
+/// then `kassa_shared::crypto::sealed::parse`): the value, after checking the envelope's
+/// `ts` is now and its nonce 16 bytes of base64url.
 async fn open(private: &CryptoKey, sealed: &str) -> Result<String, JsValue> {
     let binary = web_sys::window().unwrap().atob(sealed)?;
     let bytes: Vec<u8> = binary.chars().map(|c| u8::try_from(c).unwrap()).collect();
     let plain = done(subtle().decrypt_with_str_and_u8_array("RSA-OAEP", private, &bytes)).await?;
-    Ok(String::from_utf8(Uint8Array::new(&plain).to_vec()).unwrap())
+    let plain = String::from_utf8(Uint8Array::new(&plain).to_vec()).unwrap();
+    let v = js_sys::JSON::parse(&plain)?;
+    let get = |k: &str| Reflect::get(&v, &k.into()).unwrap();
+    let ts = get("ts").as_f64().unwrap();
+    assert!((js_sys::Date::now() - ts).abs() < 60_000.0, "{plain}");
+    let n = get("n").as_string().unwrap();
+    assert_eq!(n.len(), 22, "{plain}");
+    assert!(n
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    assert_eq!(
+        js_sys::Object::keys(v.unchecked_ref()).length(),
+        3,
+        "{plain}"
+    );
+    Ok(get("v").as_string().unwrap())
 }
 
 #[wasm_bindgen_test]
@@ -65,13 +82,14 @@ async fn sealed_fields_open_with_the_private_key_only() {
     let (_, other) = key_pair().await;
     assert!(open(&other, &a).await.is_err());
 
-    // One OAEP-SHA256 block of a 2048-bit key holds 256 − 66 = 190 bytes.
-    let max = "x".repeat(190);
+    // One OAEP-SHA256 block of a 2048-bit key holds 256 − 66 = 190 bytes, less the
+    // 56-byte `{"v":"…","ts":…,"n":"…"}` envelope around plain ASCII.
+    let max = "x".repeat(134);
     let sealed = seal_with_jwk(&jwk, &max).await.unwrap();
     assert_eq!(open(&private, &sealed).await.unwrap(), max);
-    let e = seal_with_jwk(&jwk, &"x".repeat(191)).await.unwrap_err();
-    assert_eq!(e, SealError::TooLong { max: 190 });
-    assert_eq!(e.to_string(), "text: longer than 190 UTF-8 bytes");
+    let e = seal_with_jwk(&jwk, &"x".repeat(135)).await.unwrap_err();
+    assert_eq!(e, SealError::TooLong { max: 134 });
+    assert_eq!(e.to_string(), "text: longer than 134 UTF-8 bytes");
     assert_eq!(seal_with_jwk(&jwk, "").await, Err(SealError::Empty));
 
     // A JWK that is not an RSA key is refused by importKey, named.

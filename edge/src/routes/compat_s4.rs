@@ -16,8 +16,15 @@
 //! `old_answer1..3` and `withdrawInfo`'s `smscode` arrive as
 //! base64 RSA-OAEP-SHA256 ciphertexts under the key published at
 //! `/.well-known/kassa-key.json`, and are decrypted through WebCrypto
-//! (`KASSA_OAEP_PRIVATE_KEY`); the plaintext must be UTF-8 (passwords 6–64 characters,
-//! answers 1–128, trimmed). The `UserObject` keeps only PBKDF2 hashes
+//! (`KASSA_OAEP_PRIVATE_KEY`). The plaintext is the JSON `{"v": value, "ts": unix ms,
+//! "n": 16 random bytes, base64url}` (`kassa_shared::crypto::sealed`, issue 14), the value
+//! UTF-8 (passwords 6–64 characters, answers 1–128, trimmed). Every sealed field of a
+//! request is opened and checked before any is used: a bare string is 400 "malformed
+//! sealed value", a `ts` more than 5 min from the edge's clock 400 "stale", a nonce the
+//! user already sent within the window 400 "replayed" (each naming the field), and
+//! nothing is changed or counted toward a lock. The nonces are checked and recorded in
+//! one `UserObject` request (`POST /s4/sealed`), so two concurrent replays cannot both
+//! pass; a ledger full of live nonces (256 in 5 min) is 429 `sealed_busy`. The `UserObject` keeps only PBKDF2 hashes
 //! (`objects/user_object/s4_wallet.rs`), and decides where the security answers are
 //! checked: once a pay password or answers are set, replacing either proves one of them
 //! (`passwd` takes `old_passwd` or `answer1..3`; `question` takes `passwd` or
@@ -51,6 +58,7 @@ use worker::{Date, Env, Method, Request, Response, Result, RouteContext};
 
 use kassa_shared::civil_time::{FixedZone, UTC};
 use kassa_shared::crypto::client_secret::Claims;
+use kassa_shared::crypto::sealed::{self, SealedError};
 use kassa_shared::crypto::user_token::UserClaims;
 use kassa_shared::crypto::Secret;
 use kassa_shared::id::Id;
@@ -182,26 +190,65 @@ fn ok(extra: Value) -> Result<Response, EdgeError> {
     Ok(Response::from_json(&v)?)
 }
 
-/// Decrypts one OAEP field to text of `min..=max` characters (trimmed).
-async fn decrypt(
+/// The sealed fields of one request, opened: each fresh, its nonce recorded in the
+/// user's ledger (module docs).
+struct Opened(Vec<(&'static str, String)>);
+
+/// Opens every sealed field of `fields` present in `map` and checks them all — the
+/// format, the `ts` against the clock, then every nonce against the user's ledger in
+/// one object request — before any value is used.
+async fn open_sealed(
     env: &Env,
+    map: &Map<String, Value>,
+    fields: &[&'static str],
+    user_id: &str,
+) -> Result<Opened, EdgeError> {
+    let present: Vec<&'static str> = fields
+        .iter()
+        .copied()
+        .filter(|f| !matches!(map.get(*f), None | Some(Value::Null)))
+        .collect();
+    if present.is_empty() {
+        return Ok(Opened(Vec::new()));
+    }
+    let key = OaepDecryptionKey::import(&env::secret(env, "KASSA_OAEP_PRIVATE_KEY")?)
+        .await
+        .map_err(|_| EdgeError::Config("KASSA_OAEP_PRIVATE_KEY"))?;
+    let now = now_ms();
+    let mut opened = Vec::with_capacity(present.len());
+    let mut nonces = Vec::with_capacity(present.len());
+    for field in present {
+        let b64 = input::string(map, field, field, 2048)?;
+        let plain = key.decrypt_base64(&b64).await.map_err(|_| {
+            EdgeError::bad(
+                field,
+                format!("{field}: cannot be decrypted (base64 RSA-OAEP-SHA256 under /.well-known/kassa-key.json expected)"),
+            )
+        })?;
+        let refused = |e: SealedError| EdgeError::bad(field, format!("{field}: {e}"));
+        let s = sealed::parse(&plain).map_err(refused)?;
+        sealed::check_fresh(s.ts_ms, now).map_err(refused)?;
+        nonces.push(json!({ "field": field, "n": s.nonce, "ts": s.ts_ms }));
+        opened.push((field, s.value));
+    }
+    let body = json!({ "nonces": nonces, "now_ms": now });
+    to_user(env, user_id, Method::Post, "/s4/sealed", Some(&body)).await?;
+    Ok(Opened(opened))
+}
+
+/// One opened field as text of `min..=max` characters (trimmed); a missing one is the
+/// usual "required" error.
+fn decrypt(
+    opened: &Opened,
     map: &Map<String, Value>,
     field: &str,
     min: usize,
     max: usize,
 ) -> Result<String, EdgeError> {
-    let b64 = input::string(map, field, field, 2048)?;
-    let key = OaepDecryptionKey::import(&env::secret(env, "KASSA_OAEP_PRIVATE_KEY")?)
-        .await
-        .map_err(|_| EdgeError::Config("KASSA_OAEP_PRIVATE_KEY"))?;
-    let unreadable = || {
-        EdgeError::bad(
-            field,
-            format!("{field}: cannot be decrypted (base64 RSA-OAEP-SHA256 under /.well-known/kassa-key.json expected)"),
-        )
+    let Some((_, text)) = opened.0.iter().find(|(f, _)| *f == field) else {
+        input::string(map, field, field, 2048)?;
+        return Err(EdgeError::Internal(format!("{field}: not opened")));
     };
-    let plain = key.decrypt_base64(&b64).await.map_err(|_| unreadable())?;
-    let text = String::from_utf8(plain).map_err(|_| unreadable())?;
     let text = text.trim().to_owned();
     let n = text.chars().count();
     if n < min || n > max {
@@ -302,8 +349,8 @@ async fn post_status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, Edg
 
 /// The three answers `{prefix}1..{prefix}3`, decrypted; `None` when none of them came.
 /// One or two of them is an error naming the first missing.
-async fn answers(
-    env: &Env,
+fn answers(
+    opened: &Opened,
     map: &Map<String, Value>,
     prefix: &str,
 ) -> Result<Option<Vec<String>>, EdgeError> {
@@ -316,20 +363,20 @@ async fn answers(
     }
     let mut out = Vec::with_capacity(3);
     for f in &fields {
-        out.push(decrypt(env, map, f, 1, 128).await?);
+        out.push(decrypt(opened, map, f, 1, 128)?);
     }
     Ok(Some(out))
 }
 
 /// An optional encrypted field: absent or `null` is `None`.
-async fn optional(
-    env: &Env,
+fn optional(
+    opened: &Opened,
     map: &Map<String, Value>,
     field: &str,
 ) -> Result<Option<String>, EdgeError> {
     match map.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(_) => Ok(Some(decrypt(env, map, field, 1, 64).await?)),
+        Some(_) => Ok(Some(decrypt(opened, map, field, 1, 64)?)),
     }
 }
 
@@ -341,15 +388,13 @@ pub async fn passwd(mut req: Request, ctx: Ctx) -> Result<Response> {
 
 async fn passwd_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     let c = user(req, &ctx.env).await?;
-    let map = input::json_object(
-        req,
-        &["passwd", "old_passwd", "answer1", "answer2", "answer3"],
-    )
-    .await?;
-    let new = decrypt(&ctx.env, &map, "passwd", 6, 64).await?;
+    let fields = ["passwd", "old_passwd", "answer1", "answer2", "answer3"];
+    let map = input::json_object(req, &fields).await?;
+    let opened = open_sealed(&ctx.env, &map, &fields, &c.user_id).await?;
+    let new = decrypt(&opened, &map, "passwd", 6, 64)?;
     let proof = json!({
-        "passwd": optional(&ctx.env, &map, "old_passwd").await?,
-        "answers": answers(&ctx.env, &map, "answer").await?,
+        "passwd": optional(&opened, &map, "old_passwd")?,
+        "answers": answers(&opened, &map, "answer")?,
     });
     let body =
         json!({ "passwd": new, "proof": proof, "now_ms": now_ms(), "limits": limits(&ctx.env)? });
@@ -383,12 +428,12 @@ async fn question_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
         "old_answer3",
     ];
     let map = input::json_object(req, &fields).await?;
-    let new = answers(&ctx.env, &map, "answer")
-        .await?
+    let opened = open_sealed(&ctx.env, &map, &fields, &c.user_id).await?;
+    let new = answers(&opened, &map, "answer")?
         .ok_or_else(|| EdgeError::bad("answer1", "answer1: required"))?;
     let proof = json!({
-        "passwd": optional(&ctx.env, &map, "passwd").await?,
-        "answers": answers(&ctx.env, &map, "old_answer").await?,
+        "passwd": optional(&opened, &map, "passwd")?,
+        "answers": answers(&opened, &map, "old_answer")?,
     });
     let body =
         json!({ "answers": new, "proof": proof, "now_ms": now_ms(), "limits": limits(&ctx.env)? });
@@ -501,9 +546,10 @@ pub async fn post_withdraw_info(mut req: Request, ctx: Ctx) -> Result<Response> 
 async fn post_withdraw_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     let c = user(req, &ctx.env).await?;
     let map = input::json_object(req, &["smscode", "type", "id", "name", "passwd"]).await?;
+    let opened = open_sealed(&ctx.env, &map, &["smscode", "passwd"], &c.user_id).await?;
     // Any length once opened: a malformed code is a guess too, counted by the object.
-    let smscode = decrypt(&ctx.env, &map, "smscode", 1, 16).await?;
-    let passwd = optional(&ctx.env, &map, "passwd").await?;
+    let smscode = decrypt(&opened, &map, "smscode", 1, 16)?;
+    let passwd = optional(&opened, &map, "passwd")?;
     let kind = input::string(&map, "type", "type", 16)?;
     if kind != "alipay" {
         return Err(EdgeError::bad("type", "type: only alipay is supported"));
@@ -558,7 +604,8 @@ async fn withdraw_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
     let zone_name =
         env::var(&ctx.env, "KASSA_S4_TIME_ZONE").unwrap_or_else(|| DEFAULT_ZONE.to_owned());
     let zone = FixedZone::named(&zone_name).ok_or(EdgeError::Config("KASSA_S4_TIME_ZONE"))?;
-    let passwd = decrypt(&ctx.env, &map, "passwd", 1, 64).await?;
+    let opened = open_sealed(&ctx.env, &map, &["passwd"], &c.user_id).await?;
+    let passwd = decrypt(&opened, &map, "passwd", 1, 64)?;
     let now = now_ms();
     let body = json!({
         "passwd": passwd,

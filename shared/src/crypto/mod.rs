@@ -11,6 +11,8 @@
 //! - [`client_secret`]: the widget's HMAC-signed `client_secret` (SPEC 4.4), one order.
 //! - [`user_token`]: the merchant-issued user-scoped token (S2 order list, S4 wallet),
 //!   distinct prefix so neither kind passes for the other.
+//! - [`sealed`]: the sealed-field plaintext `{v, ts, n}` and the per-user nonce ledger
+//!   that refuses a replayed or stale sealed value (SPEC 4.5, issue 14).
 //! - [`totp`]: RFC 6238 codes for the GA second factor (SPEC 6).
 //! - [`ct`], [`secret`]: constant-time comparison and redacted secret bytes.
 //!
@@ -25,6 +27,7 @@ pub mod device_token;
 pub mod jcs;
 pub mod keys;
 pub mod rsa_sig;
+pub mod sealed;
 pub mod secret;
 pub mod signed_json;
 mod signed_token;

@@ -20,6 +20,8 @@
 //!   edge-signed token.
 //! - `s4_withdraw_account` (item 1): the S4 withdrawal-account SMS code is sealed,
 //!   counted (5 → 15 min lock, the code void) and backed by the pay password.
+//! - `sealed_replay` (low item): sealed S4 fields carry `ts` and a nonce; a replayed,
+//!   stale or bare sealed value is refused.
 //! - `token_scopes` (item 8): an order's `client_secret` is not a user credential; user
 //!   tokens from `/v1` are scoped, revocable and expire.
 #![allow(clippy::unwrap_used, clippy::panic)]
@@ -37,6 +39,7 @@ mod production_default;
 mod s0_amount;
 mod s3_binding;
 mod s4_withdraw_account;
+mod sealed_replay;
 mod token_scopes;
 mod totp_per_user;
 mod velocity_user;

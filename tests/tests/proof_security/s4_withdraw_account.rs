@@ -15,6 +15,7 @@ use base64::Engine as _;
 use rsa::{BigUint, Oaep, RsaPublicKey};
 use serde_json::{json, Value};
 
+use kassa_tests::edge_client::sealed_plaintext;
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -70,14 +71,20 @@ impl S4 {
     }
 
     /// Base64 RSA-OAEP-SHA256 of `plain` under the edge's published key, as the widget's
-    /// `sealField` makes it.
+    /// `sealField` makes it: the `{v, ts, n}` plaintext, sealed now with a fresh nonce.
     pub fn seal(&self, plain: &str) -> String {
+        self.seal_raw(&sealed_plaintext(plain))
+    }
+
+    /// Base64 RSA-OAEP-SHA256 of exactly `plaintext` (a forged or stale envelope, a
+    /// bare legacy value).
+    pub fn seal_raw(&self, plaintext: &str) -> String {
         let ct = self
             .key
             .encrypt(
                 &mut rand::rngs::OsRng,
                 Oaep::new::<sha2::Sha256>(),
-                plain.as_bytes(),
+                plaintext.as_bytes(),
             )
             .unwrap();
         B64.encode(ct)

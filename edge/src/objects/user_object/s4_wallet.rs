@@ -40,7 +40,8 @@
 //! now_ms, limits}`, `POST
 //! /s4/withdraw {passwd, amount, month, now_ms, limits}`, `GET /s4/client_status?pay_id=`,
 //! `POST /s4/client_status {pay_id, status}`, `GET /s4/withdrawals/unannounced`, `POST
-//! /s4/withdrawals/announced {id}`.
+//! /s4/withdrawals/announced {id}`, `POST /s4/sealed {nonces: [{field, n, ts}], now_ms}`
+//! (the sealed fields' nonces, checked and recorded in one step; `compat_s4.rs`).
 //!
 //! **Withdrawals (Kassa's decision; the seed stops at "recorded").** A withdrawal is
 //! recorded as `requested` with a random id, the amount (fen) and the account it was
@@ -55,6 +56,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::{Method, Request, Response, Storage};
 
+use kassa_shared::crypto::sealed::{NonceLedger, SealedError};
 use kassa_shared::crypto::{ct, Secret};
 use kassa_shared::id::Id;
 use kassa_shared::providers::s4_pingpp::status::ClientStatus;
@@ -71,6 +73,53 @@ const SMS_LOCK_KEY: &str = "s4_sms_lock";
 /// Withdrawals kept in the log (oldest dropped first); the month rule needs only the
 /// latest.
 const MAX_WITHDRAWALS: usize = 36;
+/// The nonces of the sealed fields this user sent within the window
+/// (`kassa_shared::crypto::sealed::NonceLedger`).
+const SEALED_KEY: &str = "s4_sealed";
+
+/// One sealed field's nonce, as `POST /s4/sealed` takes it.
+#[derive(Deserialize)]
+struct SealedNonce {
+    field: String,
+    n: String,
+    ts: u64,
+}
+
+#[derive(Deserialize)]
+struct SealedBody {
+    nonces: Vec<SealedNonce>,
+    now_ms: u64,
+}
+
+/// `POST /s4/sealed`: every nonce of one request checked against the user's ledger and
+/// recorded, or none. Only storage operations await between the load and the write, so
+/// the input gate makes check-and-record atomic: two concurrent replays of one sealed
+/// value cannot both pass.
+async fn record_sealed(storage: &Storage, b: &SealedBody) -> Result<(), EdgeError> {
+    let mut ledger: NonceLedger = load(storage, SEALED_KEY).await?.unwrap_or_default();
+    let items: Vec<(&str, u64)> = b.nonces.iter().map(|x| (x.n.as_str(), x.ts)).collect();
+    match ledger.check_and_record(&items, b.now_ms) {
+        Ok(()) => {
+            storage
+                .put(SEALED_KEY, serde_json::to_string(&ledger)?)
+                .await?;
+            Ok(())
+        }
+        Err((_, SealedError::Full)) => Err(EdgeError::TooManyRequests {
+            code: "sealed_busy",
+            message: format!(
+                "{}: {}",
+                b.nonces.first().map_or("passwd", |x| x.field.as_str()),
+                SealedError::Full
+            ),
+            retry_after_ms: 60_000,
+        }),
+        Err((i, e)) => {
+            let field = b.nonces.get(i).map_or("passwd", |x| x.field.as_str());
+            Err(EdgeError::bad(field, format!("{field}: {e}")))
+        }
+    }
+}
 
 /// A slow salted hash of a secret the user chose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -461,6 +510,11 @@ async fn body<T: for<'de> Deserialize<'de>>(req: &mut Request) -> Result<T, Edge
 
 async fn handle(storage: &Storage, req: &mut Request, path: &str) -> Result<Response, EdgeError> {
     match (req.method(), path) {
+        (Method::Post, "/s4/sealed") => {
+            let b: SealedBody = body(req).await?;
+            record_sealed(storage, &b).await?;
+            ok()
+        }
         (Method::Get, "/s4/check") => {
             let s = settings(storage).await?;
             Ok(Response::from_json(&json!({
