@@ -59,7 +59,7 @@ async fn open(private: &CryptoKey, sealed: &str) -> Result<String, JsValue> {
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
     assert_eq!(
-        js_sys::Object::keys(v.unchecked_ref()).length(),
+        js_sys::Object::keys(v.unchecked_ref::<Object>()).length(),
         3,
         "{plain}"
     );
