@@ -215,7 +215,28 @@ impl Edge {
         }
     }
 
+    /// Starts wrangler; when the Workers runtime itself fails to start (seen under load
+    /// on two cores: workerd exits at once, with nothing of ours in the log — a port
+    /// picked by [`free_port`] taken again in between), tries again, up to 3 times. A
+    /// start that fails the same way three times, or any other failure, is the error.
     fn spawn(&mut self) -> Result<(), String> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.spawn_once() {
+                Err(e) if tries < 3 && e.contains("The Workers runtime failed to start") => {
+                    eprintln!(
+                        "harness: wrangler dev did not start (try {tries}); starting it again"
+                    );
+                    self.stop();
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn spawn_once(&mut self) -> Result<(), String> {
         let root = root();
         let wrangler = root.join("node_modules/.bin/wrangler");
         if !wrangler.exists() {
