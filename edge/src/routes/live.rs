@@ -15,12 +15,12 @@
 //! token *was issued for* (its holder's), never in the one it tried to reach.
 
 use serde_json::json;
-use worker::{Date, Headers, Method, Request, RequestInit, Response, Result, RouteContext};
+use worker::{Headers, Method, Request, RequestInit, Response, Result, RouteContext};
 
-use kassa_shared::crypto::client_secret;
 use kassa_shared::id::Id;
 
-use crate::env::{self, bearer};
+use crate::auth;
+use crate::env::bearer;
 use crate::error::{respond, EdgeError};
 use crate::objects::ip_object::record_rejection;
 use crate::objects::order_object::WS_PROTOCOL_HEADER;
@@ -65,15 +65,16 @@ async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeE
     let token = bearer(&req)
         .or(protocol_secret)
         .ok_or(EdgeError::Unauthorized)?;
-    let key = env::secret(&ctx.env, "KASSA_CLIENT_SECRET_KEY")?;
-    let claims = match client_secret::verify(key.as_bytes(), &token, Date::now().as_millis() / 1000)
-    {
+    // The same credential rule as the rest of the widget API (`auth.rs`): a user token
+    // is 403 naming the scope it lacks; only what does not verify is anonymous.
+    let claims = match auth::order_credential(&token, &ctx.env, auth::Field::Authorization) {
         Ok(c) => c,
-        Err(_) => {
+        Err(EdgeError::Unauthorized) => {
             let detail = format!("{ROUTE} order {id}");
             record_rejection(&req, &ctx.env, "invalid_client_secret", &detail).await;
             return Err(EdgeError::Unauthorized);
         }
+        Err(e) => return Err(e),
     };
     if claims.order_id != id {
         audit_wrong_order(&ctx.env, claims.order_id, id, ROUTE).await;

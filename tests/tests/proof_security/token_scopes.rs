@@ -219,6 +219,31 @@ fn a_user_token_cannot_pay_or_watch_an_order() {
             "{path}: {v}"
         );
     }
+    // Nor watch it: the live-status socket refuses it the same way.
+    let (s, v) = read_json(
+        s4.http
+            .get(format!(
+                "{}/api/payment/order/events?order_id={order}",
+                s4.url
+            ))
+            .header("Upgrade", "websocket")
+            .header("Connection", "Upgrade")
+            .header("Sec-WebSocket-Version", "13")
+            .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .header(
+                "Sec-WebSocket-Protocol",
+                &format!("kassa.v1, bearer.{token}"),
+            )
+            .call(),
+    )
+    .unwrap();
+    assert_eq!(s, 403, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("client_secret")),
+        "{v}"
+    );
     let r = s4.get(&order, &token);
     assert_eq!(r.status, 403, "{}", r.body);
     let r = s4.post(
