@@ -24,7 +24,10 @@ use worker::{Date, Env, Method};
 use kassa_shared::crypto::client_secret::{self, Claims};
 use kassa_shared::crypto::user_token::{self, UserClaims};
 
-use crate::env;
+use kassa_shared::crypto::{ct, device_token};
+use worker::Request;
+
+use crate::config;
 use crate::error::EdgeError;
 use crate::objects::{call, user_stub};
 
@@ -33,7 +36,27 @@ fn now_secs() -> u64 {
 }
 
 fn key(env: &Env) -> Result<String, EdgeError> {
-    env::secret(env, "KASSA_CLIENT_SECRET_KEY")
+    config::client_secret_key(env)
+}
+
+/// The bearer token of `Authorization: Bearer <token>`, if any.
+pub fn bearer(req: &Request) -> Option<String> {
+    let header = req.headers().get("Authorization").ok().flatten()?;
+    header
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// Checks `Authorization: Bearer <merchant secret key>` in constant time (SPEC 4.4).
+pub fn require_merchant(req: &Request, env: &Env) -> Result<(), EdgeError> {
+    let expected = config::merchant_key(env)?;
+    let given = bearer(req).unwrap_or_default();
+    if given.is_empty() || !ct::eq(given.as_bytes(), expected.as_bytes()) {
+        return Err(EdgeError::Unauthorized);
+    }
+    Ok(())
 }
 
 /// Where the credential came from, for the scope messages (each names its field).
@@ -136,4 +159,22 @@ pub async fn revoke_user_tokens(env: &Env, user_id: &str) -> Result<u64, EdgeErr
     v["epoch"]
         .as_u64()
         .ok_or_else(|| EdgeError::Internal("user object: tokens.epoch missing".into()))
+}
+
+/// The device the browser names in `device_id`, believed only when it is a device token
+/// the edge issued to `user_id`: anything else — a string the browser chose, another
+/// user's token — is no device, i.e. a new one (issue 14, low item).
+pub fn verified_device(
+    env: &Env,
+    user_id: &str,
+    device_id: Option<&str>,
+) -> Result<Option<String>, EdgeError> {
+    match device_id {
+        None => Ok(None),
+        Some(token) => Ok(device_token::verify(
+            &config::device_key(env)?,
+            user_id,
+            token,
+        )),
+    }
 }

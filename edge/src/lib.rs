@@ -4,7 +4,7 @@
 use worker::{event, Context, Env, Method, Request, Response, Result, Router};
 
 mod auth;
-mod env;
+mod config;
 mod error;
 mod input;
 mod objects;

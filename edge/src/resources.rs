@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use kassa_shared::order::{Order, OrderAmount, OrderStatus};
-use kassa_shared::providers::s2_wallet::status::Status as S2Status;
+use kassa_shared::providers::s2_wallet::status::{Locale, Status as S2Status};
 
 /// The provider an order is paid through (SPEC 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,5 +115,45 @@ pub fn order_view(s: &StoredOrder) -> Value {
         "review_reasons": reasons,
         "created_ms": o.created_ms(),
         "expires_at_ms": o.expires_at_ms(),
+    })
+}
+
+/// The S2 order object (seed S2 list item / `orderInfo`): ids and times as strings,
+/// amounts as major-unit decimal strings. S2 orders have one pay line; the order's own
+/// id doubles as its `itemId`. `payeeUserId` is the merchant, who has no S2 user id at
+/// the edge: `"0"`.
+pub fn s2_order(s: &StoredOrder, locale: Locale) -> Value {
+    let o = &s.order;
+    let (token, amount) = match o.amount() {
+        OrderAmount::Fiat(m) => (m.currency().code().to_owned(), m.format_major()),
+        OrderAmount::Token { token, amount } => (token.clone(), amount.to_string()),
+    };
+    let zero = || "0".to_owned();
+    let paid = if o.paid() { amount.clone() } else { zero() };
+    let line = json!({
+        "itemId": o.id().to_string(),
+        "payType": "PAY",
+        "tokenId": token,
+        "amount": amount,
+        "paidAmount": paid,
+        "refundedAmount": zero(),
+        "unlockedAmount": zero(),
+    });
+    let status = S2Status::from_canonical(o.status());
+    let updated = o.history().last().map_or(o.created_ms(), |h| h.at_ms);
+    json!({
+        "orderId": o.id().to_string(),
+        "clientOrderId": s.meta.metadata.get("client_order_id").cloned().unwrap_or_default(),
+        "payerUserId": s.meta.user.id,
+        "payeeUserId": "0",
+        "isMapping": false,
+        "payInfo": [line.clone()],
+        "productInfo": [line],
+        "status": status,
+        "statusDesc": status.label(locale),
+        "expired": o.expires_at_ms().to_string(),
+        "desc": s.meta.description,
+        "created": o.created_ms().to_string(),
+        "updated": updated.to_string(),
     })
 }

@@ -18,6 +18,8 @@ mod devvars;
 mod setup;
 mod soak;
 mod test;
+#[cfg(test)]
+mod tidy;
 mod widget;
 
 use std::process::ExitCode;

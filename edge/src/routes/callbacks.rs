@@ -28,14 +28,13 @@
 //! Ping++ stops sending it.
 
 use kassa_shared::callback::{self, Answer, CallbackError, Provider, VerifiedCallback};
-use kassa_shared::crypto::PublicKey;
 use kassa_shared::money::TokenTable;
 use kassa_shared::providers::s4_pingpp::webhook::SIGNATURE_HEADER;
 use kassa_shared::providers::{s1_paytm, s2_wallet, s3_lianshang, s4_pingpp};
 use serde_json::{json, Value};
 use worker::{Env, Headers, Method, Request, Response, Result, RouteContext};
 
-use crate::env;
+use crate::config;
 use crate::error::EdgeError;
 use crate::input;
 use crate::objects::ip_object::record_rejection;
@@ -168,31 +167,23 @@ fn verify(
 ) -> Result<Result<VerifiedCallback, CallbackError>, EdgeError> {
     Ok(match provider {
         Provider::Paytm => {
-            let channels = env::channels(env)?;
+            let channels = config::channels(env)?;
             let cfg = channels.paytm().map_err(not_configured)?;
             s1_paytm::callback::verify(content_type, body, cfg.merchant_key.as_bytes())
         }
         Provider::Lianshang => {
-            let channels = env::channels(env)?;
+            let channels = config::channels(env)?;
             let cfg = channels.s3().map_err(not_configured)?;
             // RSA2 only, unless KASSA_S3_ALLOW_RSA1 opts into the legacy SHA-1 profile.
             s3_lianshang::callback::verify_with(body, &cfg.platform_public_key, cfg.allow_rsa1)
         }
         Provider::Pingpp => {
-            let key = env::var(env, "KASSA_PINGPP_PUBLIC_KEY")
-                .or_else(|| {
-                    env.secret("KASSA_PINGPP_PUBLIC_KEY")
-                        .ok()
-                        .map(|s| s.to_string())
-                })
-                .ok_or(EdgeError::Config("KASSA_PINGPP_PUBLIC_KEY"))?;
-            let key = PublicKey::parse(&key)
-                .map_err(|_| EdgeError::Config("KASSA_PINGPP_PUBLIC_KEY: not an RSA public key"))?;
+            let key = config::pingpp_public_key(env)?;
             let signature = header(req, SIGNATURE_HEADER);
             s4_pingpp::callback::verify(body, &signature, &key)
         }
         Provider::Wallet => {
-            let channels = env::channels(env)?;
+            let channels = config::channels(env)?;
             let cfg = channels.wallet().map_err(not_configured)?;
             s2_wallet::callback::verify(body, &cfg.wallet_public_key, &TokenTable::builtin())
         }

@@ -33,8 +33,9 @@ use kassa_shared::order::{Event, EventKind, OrderAmount};
 use kassa_shared::providers::s1_paytm::status::Status;
 use kassa_shared::providers::s1_paytm::wire::{Envelope, PreOrderRequest};
 
+use crate::auth::bearer;
 use crate::channels::{paytm, s0};
-use crate::env::{self, bearer};
+use crate::config;
 use crate::error::{respond_s1, EdgeError};
 use crate::input;
 use crate::objects::{call, order_stub};
@@ -68,7 +69,7 @@ pub async fn get_order_status(mut req: Request, ctx: Ctx) -> Result<Response> {
 }
 
 async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
-    env::require_merchant(req, &ctx.env)?;
+    crate::auth::require_merchant(req, &ctx.env)?;
     let map = params(req, PRE_ORDER_FIELDS).await?;
     version(&map)?;
     let client_version = input::opt_string(&map, "clientVersion", "clientVersion", 32)?;
@@ -93,11 +94,13 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
     }
     let money = Money::new(Currency::Inr, amount);
     // Configuration is checked before anything is created.
-    let channels = env::channels(&ctx.env)?;
+    let channels = config::channels(&ctx.env)?;
     let paytm_cfg = channels
         .paytm()
-        .map_err(|e| env::channel_refused("paytm", &e))?;
-    let s0_cfg = channels.s0().map_err(|e| env::channel_refused("S0", &e))?;
+        .map_err(|e| config::channel_refused("paytm", &e))?;
+    let s0_cfg = channels
+        .s0()
+        .map_err(|e| config::channel_refused("S0", &e))?;
 
     let mut metadata = std::collections::BTreeMap::new();
     metadata.insert("s1_product_id".to_owned(), product_id);
@@ -189,7 +192,7 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
 async fn status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     // Who is asking is settled before the body is read: nothing here is for strangers.
     let token = bearer(req).ok_or(EdgeError::Unauthorized)?;
-    let merchant = env::secret(&ctx.env, "KASSA_MERCHANT_KEY")?;
+    let merchant = config::merchant_key(&ctx.env)?;
     let is_merchant = ct::eq(token.as_bytes(), merchant.as_bytes());
     let map = params(req, STATUS_FIELDS).await?;
     version(&map)?;

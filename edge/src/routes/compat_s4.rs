@@ -56,7 +56,7 @@
 use serde_json::{json, Map, Value};
 use worker::{Date, Env, Method, Request, Response, Result, RouteContext};
 
-use kassa_shared::civil_time::{FixedZone, UTC};
+use kassa_shared::civil_time::UTC;
 use kassa_shared::crypto::client_secret::Claims;
 use kassa_shared::crypto::sealed::{self, SealedError};
 use kassa_shared::crypto::user_token::UserClaims;
@@ -67,12 +67,11 @@ use kassa_shared::providers::s4_pingpp::status::{ClientReport, ClientStatus, Sta
 use kassa_shared::second_factor;
 
 use crate::auth::{self, Field};
-use crate::env;
+use crate::config;
 use crate::error::{respond_s4, EdgeError};
 use crate::input;
 use crate::objects::{call, order_stub, user_stub};
 use crate::resources::StoredOrder;
-use crate::webcrypto::OaepDecryptionKey;
 
 type Ctx = RouteContext<()>;
 
@@ -211,9 +210,7 @@ async fn open_sealed(
     if present.is_empty() {
         return Ok(Opened(Vec::new()));
     }
-    let key = OaepDecryptionKey::import(&env::secret(env, "KASSA_OAEP_PRIVATE_KEY")?)
-        .await
-        .map_err(|_| EdgeError::Config("KASSA_OAEP_PRIVATE_KEY"))?;
+    let key = config::oaep_private_key(env).await?;
     let now = now_ms();
     let mut opened = Vec::with_capacity(present.len());
     let mut nonces = Vec::with_capacity(present.len());
@@ -261,7 +258,7 @@ fn decrypt(
 }
 
 fn limits(env: &Env) -> Result<Value, EdgeError> {
-    let config = super::widget_api::risk_config(env)?;
+    let config = config::risk(env)?;
     Ok(serde_json::to_value(config.lock_limits())?)
 }
 
@@ -474,7 +471,7 @@ async fn smscode_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
     };
     let now = now_ms();
     let user = user_stub(&ctx.env, &c.user_id)?;
-    let config = super::widget_api::risk_config(&ctx.env)?;
+    let config = config::risk(&ctx.env)?;
     let throttle = json!({ "now_ms": now, "limits": config.send_limits() });
     call(&user, Method::Post, "/send", Some(&throttle)).await?;
     let mut random = [0u8; 32];
@@ -482,7 +479,7 @@ async fn smscode_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
         .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
     let send_id = crate::objects::random_id()?;
     let binding = sms_binding(&c.user_id)?;
-    let pepper = env::secret(&ctx.env, "KASSA_CODE_PEPPER")?;
+    let pepper = config::code_pepper(&ctx.env)?;
     let (plain, code) = second_factor::issue(
         &random,
         binding,
@@ -560,7 +557,7 @@ async fn post_withdraw_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Respon
         "smscode": smscode,
         "passwd": passwd,
         "binding": sms_binding(&c.user_id)?.to_string(),
-        "pepper": env::secret(&ctx.env, "KASSA_CODE_PEPPER")?,
+        "pepper": config::code_pepper(&ctx.env)?,
         "account": { "type": kind, "id": id, "name": name },
         "now_ms": now_ms(),
         "limits": limits(&ctx.env)?,
@@ -595,15 +592,9 @@ pub async fn withdraw(mut req: Request, ctx: Ctx) -> Result<Response> {
 async fn withdraw_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     let c = user(req, &ctx.env).await?;
     let map = input::json_object(req, &["passwd", "amount"]).await?;
-    let max = env::var_u64(
-        &ctx.env,
-        "KASSA_S4_WITHDRAW_MAX_FEN",
-        DEFAULT_WITHDRAW_MAX_FEN,
-    );
+    let max = config::s4_withdraw_max_fen(&ctx.env, DEFAULT_WITHDRAW_MAX_FEN);
     let amount = withdraw_amount(map.get("amount"), max)?;
-    let zone_name =
-        env::var(&ctx.env, "KASSA_S4_TIME_ZONE").unwrap_or_else(|| DEFAULT_ZONE.to_owned());
-    let zone = FixedZone::named(&zone_name).ok_or(EdgeError::Config("KASSA_S4_TIME_ZONE"))?;
+    let zone = config::s4_time_zone(&ctx.env, DEFAULT_ZONE)?;
     let opened = open_sealed(&ctx.env, &map, &["passwd"], &c.user_id).await?;
     let passwd = decrypt(&opened, &map, "passwd", 1, 64)?;
     let now = now_ms();

@@ -20,7 +20,7 @@ use worker::{Headers, Method, Request, RequestInit, Response, Result, RouteConte
 use kassa_shared::id::Id;
 
 use crate::auth;
-use crate::env::bearer;
+use crate::auth::bearer;
 use crate::error::{respond, EdgeError};
 use crate::objects::ip_object::record_rejection;
 use crate::objects::order_object::WS_PROTOCOL_HEADER;

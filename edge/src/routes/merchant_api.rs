@@ -18,7 +18,8 @@ use kassa_shared::id::{Id, IdGenerator};
 use kassa_shared::money::{Currency, Money, MoneyError, TokenTable};
 use kassa_shared::order::{Order, OrderAmount};
 
-use crate::env::{self, require_merchant};
+use crate::auth::require_merchant;
+use crate::config;
 use crate::error::{respond, EdgeError};
 use crate::input::{self, json_object, opt_integer, opt_string, string, string_value};
 use crate::objects::order_index::MAX_LIMIT;
@@ -421,7 +422,7 @@ fn parse_notify_url(
         .map_err(|e| EdgeError::bad("notify_url", format!("notify_url: not a URL ({e})")))?;
     let ok = match url.scheme() {
         "https" => true,
-        "http" => env::is_development(env),
+        "http" => config::is_development(env),
         _ => false,
     };
     let Some(host) = url.host_str().filter(|_| ok) else {
@@ -430,7 +431,7 @@ fn parse_notify_url(
             "notify_url: must be an https:// URL",
         ));
     };
-    if !env::is_development(env) {
+    if !config::is_development(env) {
         if let Some(reason) = kassa_shared::webhook_target::refused_host(host) {
             return Err(EdgeError::bad(
                 "notify_url",
@@ -710,7 +711,7 @@ fn issue_client_secret(
     now_ms: u64,
     lifetime: Option<u64>,
 ) -> Result<(String, u64), EdgeError> {
-    let key = env::secret(env, "KASSA_CLIENT_SECRET_KEY")?;
+    let key = config::client_secret_key(env)?;
     let now = now_ms / 1000;
     let expires_at = now + lifetime.unwrap_or(client_secret::MAX_LIFETIME_SECS);
     let claims = Claims {
@@ -740,7 +741,7 @@ fn random_node() -> u16 {
 pub async fn test_apply_event(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
-            if env::var(&ctx.env, "KASSA_TEST_HELPERS").as_deref() != Some("enabled") {
+            if !config::test_helpers_enabled(&ctx.env) {
                 return Err(EdgeError::RouteNotFound);
             }
             let id = merchant_order_id(&req, &ctx)?;
@@ -768,7 +769,7 @@ pub async fn test_apply_event(mut req: Request, ctx: Ctx) -> Result<Response> {
 pub async fn test_record_s3_trade(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
-            if env::var(&ctx.env, "KASSA_TEST_HELPERS").as_deref() != Some("enabled") {
+            if !config::test_helpers_enabled(&ctx.env) {
                 return Err(EdgeError::RouteNotFound);
             }
             let id = merchant_order_id(&req, &ctx)?;
@@ -796,7 +797,7 @@ pub async fn test_record_s3_trade(mut req: Request, ctx: Ctx) -> Result<Response
 pub async fn dev_outbox(req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
-            if !crate::env::is_development(&ctx.env) {
+            if !crate::config::is_development(&ctx.env) {
                 return Err(EdgeError::RouteNotFound);
             }
             require_merchant(&req, &ctx.env)?;

@@ -14,8 +14,8 @@ use worker::{Request, Response, Result, RouteContext};
 
 use kassa_shared::providers::s0::wire::UpdateInfoRequest;
 
+use crate::auth::require_merchant;
 use crate::channels::s0;
-use crate::env::require_merchant;
 use crate::error::{respond, EdgeError};
 use crate::input::json_object;
 
@@ -42,7 +42,7 @@ pub async fn update_info(mut req: Request, ctx: RouteContext<()>) -> Result<Resp
                 code: "s0_unavailable",
                 message,
             };
-            let channels = crate::env::channels(&ctx.env)?;
+            let channels = crate::config::channels(&ctx.env)?;
             let cfg = channels
                 .s0()
                 .map_err(|e| unavailable(format!("S0 updateInfo: {e}")))?;

@@ -14,7 +14,7 @@ use worker::{Request, Response, Result, RouteContext};
 
 use kassa_shared::risk::client_ip;
 
-use crate::env::require_merchant;
+use crate::auth::require_merchant;
 use crate::error::{respond, EdgeError};
 use crate::input;
 use crate::objects::ip_object;

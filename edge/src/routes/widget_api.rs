@@ -22,26 +22,23 @@ use serde_json::{json, Map, Value};
 use worker::{Date, Env, Headers, Method, Request, Response, Result, RouteContext};
 
 use kassa_shared::crypto::client_secret::Claims;
-use kassa_shared::crypto::device_token;
 use kassa_shared::crypto::secret::Secret;
 use kassa_shared::crypto::user_token::UserClaims;
 use kassa_shared::id::Id;
 use kassa_shared::mask;
-use kassa_shared::money::TokenTable;
-use kassa_shared::order::OrderAmount;
 use kassa_shared::providers::s2_wallet::status::{Locale, Status as S2Status};
 use kassa_shared::providers::s2_wallet::wire::{AuthType, OrdersQuery};
-use kassa_shared::risk::{self, RiskConfig, RiskInput, VelocityWindow};
+use kassa_shared::risk::{self, RiskInput, VelocityWindow};
 use kassa_shared::second_factor::{self, WrongCodeLock};
 
 use crate::auth;
-use crate::env::{self, bearer};
+use crate::auth::bearer;
+use crate::config;
 use crate::error::{respond_s2, EdgeError};
 use crate::input;
 use crate::objects::user_object::RiskProfile;
 use crate::objects::{call, order_stub, user_stub};
 use crate::resources::StoredOrder;
-use crate::webcrypto::OaepPublicKey;
 
 type Ctx = RouteContext<()>;
 
@@ -56,7 +53,7 @@ const PREFLIGHT_MAX_AGE: &str = "600";
 /// The request's `Origin` when it is one of `KASSA_ALLOWED_ORIGINS`, else `None`.
 pub fn allowed_origin(req: &Request, env: &Env) -> Option<String> {
     let origin = req.headers().get("Origin").ok().flatten()?;
-    let list = env::var(env, "KASSA_ALLOWED_ORIGINS")?;
+    let list = config::allowed_origins(env)?;
     list.split(',')
         .map(str::trim)
         .any(|o| !o.is_empty() && o == origin)
@@ -142,84 +139,6 @@ async fn load(env: &Env, id: Id) -> Result<StoredOrder, EdgeError> {
     Ok(serde_json::from_value(v)?)
 }
 
-/// The key of the edge-signed device tokens (`kassa_shared::crypto::device_token`),
-/// derived from `KASSA_CLIENT_SECRET_KEY` under its own label.
-pub fn device_key(env: &Env) -> Result<[u8; 32], EdgeError> {
-    let secret = env::secret(env, "KASSA_CLIENT_SECRET_KEY")?;
-    Ok(device_token::derive_key(secret.as_bytes()))
-}
-
-/// The device the browser names in `device_id`, believed only when it is a device token
-/// the edge issued to `user_id`: anything else — a string the browser chose, another
-/// user's token — is no device, i.e. a new one (issue 14, low item).
-pub fn verified_device(
-    env: &Env,
-    user_id: &str,
-    device_id: Option<&str>,
-) -> Result<Option<String>, EdgeError> {
-    match device_id {
-        None => Ok(None),
-        Some(token) => Ok(device_token::verify(&device_key(env)?, user_id, token)),
-    }
-}
-
-/// The risk engine's configuration from `KASSA_RISK_*` variables.
-pub fn risk_config(env: &Env) -> Result<RiskConfig, EdgeError> {
-    RiskConfig::from_lookup(|name| env::var(env, name), &TokenTable::builtin())
-        .map_err(|e| EdgeError::Internal(format!("risk configuration: {e}")))
-}
-
-/// The order's amount as the risk engine reads it.
-pub fn risk_amount(amount: &OrderAmount) -> risk::Amount {
-    match amount {
-        OrderAmount::Fiat(m) => risk::Amount::Fiat(*m),
-        OrderAmount::Token { token, amount } => risk::Amount::Token {
-            symbol: token.clone(),
-            amount: *amount,
-        },
-    }
-}
-
-/// The S2 order object (seed S2 list item / `orderInfo`): ids and times as strings,
-/// amounts as major-unit decimal strings. S2 orders have one pay line; the order's own
-/// id doubles as its `itemId`. `payeeUserId` is the merchant, who has no S2 user id at
-/// the edge: `"0"`.
-pub fn s2_order(s: &StoredOrder, locale: Locale) -> Value {
-    let o = &s.order;
-    let (token, amount) = match o.amount() {
-        OrderAmount::Fiat(m) => (m.currency().code().to_owned(), m.format_major()),
-        OrderAmount::Token { token, amount } => (token.clone(), amount.to_string()),
-    };
-    let zero = || "0".to_owned();
-    let paid = if o.paid() { amount.clone() } else { zero() };
-    let line = json!({
-        "itemId": o.id().to_string(),
-        "payType": "PAY",
-        "tokenId": token,
-        "amount": amount,
-        "paidAmount": paid,
-        "refundedAmount": zero(),
-        "unlockedAmount": zero(),
-    });
-    let status = S2Status::from_canonical(o.status());
-    let updated = o.history().last().map_or(o.created_ms(), |h| h.at_ms);
-    json!({
-        "orderId": o.id().to_string(),
-        "clientOrderId": s.meta.metadata.get("client_order_id").cloned().unwrap_or_default(),
-        "payerUserId": s.meta.user.id,
-        "payeeUserId": "0",
-        "isMapping": false,
-        "payInfo": [line.clone()],
-        "productInfo": [line],
-        "status": status,
-        "statusDesc": status.label(locale),
-        "expired": o.expires_at_ms().to_string(),
-        "desc": s.meta.description,
-        "created": o.created_ms().to_string(),
-        "updated": updated.to_string(),
-    })
-}
-
 /// The locale of S2 labels: `Accept-Language` starting with `en` → en-US, else zh-CN
 /// (the seed's language).
 fn locale(req: &Request) -> Locale {
@@ -244,11 +163,11 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
             let id = order_id(&map)?;
             let device_id = input::opt_string(&map, "device_id", "device_id", 128)?;
             let claims = authorize(&req, &ctx.env, id, "load_pay_data").await?;
-            let device_id = verified_device(&ctx.env, &claims.user_id, device_id.as_deref())?;
+            let device_id = auth::verified_device(&ctx.env, &claims.user_id, device_id.as_deref())?;
             let stored = load(&ctx.env, id).await?;
             let profile = RiskProfile::load(&ctx.env, &claims.user_id).await?;
-            let config = risk_config(&ctx.env)?;
-            let amount = risk_amount(stored.order.amount());
+            let config = config::risk(&ctx.env)?;
+            let amount = risk::Amount::from(stored.order.amount());
             // Only `need2FA` is read from this decision, and velocity never asks for a
             // code (it refuses at `pay`, which reads the real windows), so empty windows
             // cost no fidelity and save two object round trips per load.
@@ -281,7 +200,7 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
                 AuthType::Email
             };
             Ok(Response::from_json(&json!({
-                "orderInfo": s2_order(&stored, locale(&req)),
+                "orderInfo": crate::resources::s2_order(&stored, locale(&req)),
                 "userInfo": {
                     "userId": user.id,
                     "mobile": user.mobile.as_deref().map(mask::mobile),
@@ -304,10 +223,7 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
 pub async fn public_key(_req: Request, ctx: Ctx) -> Result<Response> {
     crate::error::respond(
         async {
-            let text = env::secret(&ctx.env, "KASSA_OAEP_PUBLIC_KEY")?;
-            let key = OaepPublicKey::import(&text)
-                .await
-                .map_err(|_| EdgeError::Config("KASSA_OAEP_PUBLIC_KEY"))?;
+            let key = config::oaep_public_key(&ctx.env).await?;
             let jwk = key
                 .to_jwk()
                 .await
@@ -429,7 +345,7 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
                 {
                     continue;
                 }
-                data.push(s2_order(&stored, locale));
+                data.push(crate::resources::s2_order(&stored, locale));
             }
             Ok(Response::from_json(&json!({ "status": 0, "data": data }))?)
         }
@@ -482,9 +398,9 @@ pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
                     })
                 }
             };
-            let pepper = env::secret(&ctx.env, "KASSA_CODE_PEPPER")?;
+            let pepper = config::code_pepper(&ctx.env)?;
             let now = Date::now().as_millis();
-            let config = risk_config(&ctx.env)?;
+            let config = config::risk(&ctx.env)?;
             call(
                 &user_stub(&ctx.env, &claims.user_id)?,
                 Method::Post,
@@ -601,7 +517,7 @@ async fn pay_or_quick(mut req: Request, ctx: &Ctx, quick: bool) -> Result<Respon
     let claims = authorize(&req, &ctx.env, id, "pay").await?;
     // Only an edge-issued device token for this user names a device (the fingerprint
     // below still covers what the browser sent).
-    let device_id = verified_device(&ctx.env, &claims.user_id, device_id.as_deref())?;
+    let device_id = auth::verified_device(&ctx.env, &claims.user_id, device_id.as_deref())?;
     // serde_json's map is ordered by key, so equal bodies print equally.
     let canonical = serde_json::to_string(&map)?;
     let fingerprint = data_encoding::HEXLOWER.encode(&kassa_shared::crypto::hmac_sha256(

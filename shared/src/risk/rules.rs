@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::velocity::{VelocityWindow, VELOCITY_WINDOW_MS};
 use super::{ReasonCode, RiskConfig};
 use crate::money::{Money, TokenAmount};
+use crate::order::OrderAmount;
 use crate::second_factor::{SendThrottle, ThrottleError, WrongCodeLock};
 
 /// An amount as the order or a request states it: fiat in minor units, or a token.
@@ -29,6 +30,18 @@ use crate::second_factor::{SendThrottle, ThrottleError, WrongCodeLock};
 pub enum Amount {
     Fiat(Money),
     Token { symbol: String, amount: TokenAmount },
+}
+
+impl From<&OrderAmount> for Amount {
+    fn from(amount: &OrderAmount) -> Self {
+        match amount {
+            OrderAmount::Fiat(m) => Self::Fiat(*m),
+            OrderAmount::Token { token, amount } => Self::Token {
+                symbol: token.clone(),
+                amount: *amount,
+            },
+        }
+    }
 }
 
 /// Everything the rules look at. The edge fills it from the `OrderObject`, the

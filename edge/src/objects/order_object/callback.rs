@@ -201,7 +201,7 @@ impl OrderObject {
         let internal = |e: ConfigError| EdgeError::Internal(e.to_string());
         match cb.provider {
             Provider::Lianshang => {
-                let channels = crate::env::channels(&self.env)?;
+                let channels = crate::config::channels(&self.env)?;
                 let cfg = channels.s3().map_err(internal)?;
                 if cb.account.as_deref() != Some(cfg.merchant_id.as_str()) {
                     return Ok(Some(wrong_account("merchant_id", cb.provider)));
@@ -219,7 +219,7 @@ impl OrderObject {
                 })
             }
             Provider::Pingpp => {
-                let channels = crate::env::channels(&self.env)?;
+                let channels = crate::config::channels(&self.env)?;
                 let cfg = channels.pingpp().map_err(internal)?;
                 if cb
                     .account
@@ -251,7 +251,7 @@ impl OrderObject {
     ) -> Result<Response, EdgeError> {
         let charge = cb.refunded_txn.clone().unwrap_or_default();
         let confirmed = async {
-            let channels = crate::env::channels(&self.env)?;
+            let channels = crate::config::channels(&self.env)?;
             let cfg = channels
                 .pingpp()
                 .map_err(|e| EdgeError::Internal(e.to_string()))?;
@@ -317,7 +317,7 @@ impl OrderObject {
         if cb.provider == Provider::Lianshang {
             return Ok(cb.clone());
         }
-        let channels = crate::env::channels(&self.env)?;
+        let channels = crate::config::channels(&self.env)?;
         let internal = |e: ConfigError| EdgeError::Internal(e.to_string());
         match cb.provider {
             Provider::Paytm => {

@@ -22,8 +22,7 @@ pub(super) fn record_key(key: &str) -> String {
 }
 
 fn limits(env: &Env) -> LedgerLimits {
-    let ttl_secs = env::var_u64(env, "KASSA_IDEMPOTENCY_TTL_SECS", DEFAULT_TTL_MS / 1000);
-    let max = env::var_u64(env, "KASSA_IDEMPOTENCY_MAX_KEYS", DEFAULT_MAX_KEYS as u64);
+    let (ttl_secs, max) = config::idempotency(env, DEFAULT_TTL_MS / 1000, DEFAULT_MAX_KEYS as u64);
     LedgerLimits {
         ttl_ms: ttl_secs.saturating_mul(1000),
         max_keys: usize::try_from(max).unwrap_or(DEFAULT_MAX_KEYS),

@@ -65,7 +65,7 @@ use kassa_shared::crypto::webhook_sig;
 use kassa_shared::order::{Effect, Event, EventKind, OrderStatus};
 use kassa_shared::second_factor::StoredCode;
 
-use crate::env;
+use crate::config;
 use crate::error::EdgeError;
 use crate::resources::{order_view, s2_code, StoredOrder};
 
@@ -340,7 +340,7 @@ impl OrderObject {
                     .put(CODES_KEY, serde_json::to_string(&codes)?)
                     .await?;
                 if let Some(message) = c.dev {
-                    if env::is_development(&self.env) {
+                    if config::is_development(&self.env) {
                         let mut outbox: Vec<Value> =
                             self.load(DEV_OUTBOX_KEY).await?.unwrap_or_default();
                         outbox.push(message);
@@ -696,8 +696,7 @@ impl OrderObject {
         // only the delivery results, so a webhook enqueued meanwhile is not lost.
         let stored = self.require_order().await?;
         let mut outbox = self.load_outbox().await?;
-        let backoff = env::var_u64(&self.env, "KASSA_WEBHOOK_BACKOFF_MS", 10_000).max(1);
-        let window = env::var_u64(&self.env, "KASSA_WEBHOOK_RETRY_SECS", 86_400) * 1000;
+        let (backoff, window) = config::webhook_retry(&self.env);
         for (id, attempt) in results {
             if let Some(e) = outbox.iter_mut().find(|e| e.id == id) {
                 record_attempt(e, attempt, backoff, window);

@@ -16,7 +16,7 @@ impl OrderObject {
             .meta
             .notify_url
             .clone()
-            .or_else(|| env::var(&self.env, "KASSA_WEBHOOK_URL"));
+            .or_else(|| config::webhook_url(&self.env));
         let Some(url) = url else {
             return DeliveryAttempt {
                 at_ms,
@@ -26,7 +26,7 @@ impl OrderObject {
             };
         };
         let result = async {
-            let secret = env::secret(&self.env, "KASSA_WEBHOOK_SECRET")?;
+            let secret = config::webhook_secret(&self.env)?;
             let signature =
                 webhook_sig::sign(secret.as_bytes(), at_ms / 1000, entry.body.as_bytes());
             let headers = Headers::new();

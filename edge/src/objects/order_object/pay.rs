@@ -143,7 +143,6 @@ impl OrderObject {
         use kassa_shared::second_factor::WrongCodeLock;
 
         use crate::channels::s0;
-        use crate::routes::widget_api::{risk_amount, risk_config, s2_order};
 
         let stored = self.require_order().await?;
         let id = stored.order.id();
@@ -157,7 +156,7 @@ impl OrderObject {
             });
         }
         let now = now_ms();
-        let config = risk_config(&self.env)?;
+        let config = crate::config::risk(&self.env)?;
         let limits = config.lock_limits();
         let mut lock: WrongCodeLock = self.load(WRONG_CODES_KEY).await?.unwrap_or_default();
         if let Err(e) = lock.check(now) {
@@ -178,7 +177,7 @@ impl OrderObject {
             None
         } else if let Some(send_id) = p.send_id {
             let mut codes: Vec<StoredCode> = self.load(CODES_KEY).await?.unwrap_or_default();
-            let pepper = env::secret(&self.env, "KASSA_CODE_PEPPER")?;
+            let pepper = config::code_pepper(&self.env)?;
             let pepper = kassa_shared::crypto::Secret::from(pepper.as_str());
             match codes.iter_mut().find(|c| c.send_id == send_id) {
                 None => Some("verify_code_order_id: no such code send for this order"),
@@ -261,7 +260,7 @@ impl OrderObject {
         // trust flag and known devices come from their `UserObject`.
         let user = crate::objects::user_stub(&self.env, &p.user_id)?;
         let profile = RiskProfile::load(&self.env, &p.user_id).await?;
-        let amount = risk_amount(stored.order.amount());
+        let amount = risk::Amount::from(stored.order.amount());
         // Per-IP velocity: the window of the address Cloudflare reports (`ip_object.rs`).
         let ip = IpWindow::load(
             &self.env,
@@ -296,7 +295,7 @@ impl OrderObject {
         }
         // A device that passed a code is no longer new (best effort: failing to record
         // it only means the next quick_pay asks for a code). `device_id` is already
-        // verified (an edge-signed token, `widget_api::verified_device`); a browser
+        // verified (an edge-signed token, `auth::verified_device`); a browser
         // without one gets a new device, and its token in the answer to keep.
         let mut device_token = None;
         if with_code {
@@ -307,7 +306,7 @@ impl OrderObject {
                     let mut random = [0u8; device_token::DEVICE_ID_BYTES];
                     getrandom::getrandom(&mut random)
                         .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
-                    let key = crate::routes::widget_api::device_key(&self.env)?;
+                    let key = crate::config::device_key(&self.env)?;
                     let token = device_token::issue(&key, &p.user_id, &random);
                     let id = device_token::verify(&key, &p.user_id, &token);
                     device_token = Some(token);
@@ -321,7 +320,7 @@ impl OrderObject {
         }
 
         // S0 prePayCheck: fail closed on anything but a clear approval.
-        let channels = crate::env::channels(&self.env)?;
+        let channels = crate::config::channels(&self.env)?;
         let s0_refused = |detail: String| EdgeError::Conflict {
             code: "s0_refused",
             message: format!("order_id: payment refused by the platform check ({detail})"),
@@ -411,7 +410,7 @@ impl OrderObject {
                 "need2FA": false,
             })
         } else {
-            s2_order(&stored, locale)
+            crate::resources::s2_order(&stored, locale)
         };
         if let Some((name, value)) = extra {
             v[name] = value;
@@ -432,7 +431,7 @@ impl OrderObject {
         reference: ProviderRef,
     ) -> Result<Prepared<'c>, EdgeError> {
         use crate::channels::{paytm, pingpp, s3_lianshang};
-        use crate::env::channel_refused;
+        use crate::config::channel_refused;
         use crate::resources::Channel;
         use kassa_shared::order::OrderAmount;
 
@@ -485,7 +484,7 @@ impl OrderObject {
                     .map_err(|e| channel_refused("lianshang", &e))?;
                 let key = crate::webcrypto::SigningKey::import(cfg.private_key.expose(), cfg.alg)
                     .await
-                    .map_err(|e| EdgeError::Internal(format!("KASSA_S3_PRIVATE_KEY: {e}")))?;
+                    .map_err(|e| EdgeError::Internal(format!("lianshang private key: {e}")))?;
                 let now = now_ms();
                 // Where the platform sends the shopper back (abandon or done): the
                 // merchant's `return_url` from the order's metadata, else the edge's

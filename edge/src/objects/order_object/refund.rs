@@ -184,10 +184,10 @@ impl OrderObject {
             self.audit("refund_refused", detail).await?;
             return Err(refused(detail));
         };
-        let channels = crate::env::channels(&self.env)?;
+        let channels = crate::config::channels(&self.env)?;
         let cfg = channels
             .pingpp()
-            .map_err(|e| crate::env::channel_refused("pingpp", &e))?;
+            .map_err(|e| crate::config::channel_refused("pingpp", &e))?;
         let description = format!("Refund of order {}", stored.order.id());
         match pingpp::create_refund(cfg, charge, amount.minor(), &description).await {
             Ok(refund) => {

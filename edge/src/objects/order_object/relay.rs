@@ -27,12 +27,12 @@ const RELAY_RETRY_SECS: u64 = 7 * 86_400;
 
 /// True when S0 is configured, so relays are delivered.
 pub(super) fn enabled(env: &Env) -> bool {
-    env::var(env, "KASSA_S0_URL").is_some()
+    config::s0_enabled(env)
 }
 
 /// The relay retry window in ms.
 pub(super) fn window_ms(env: &Env) -> u64 {
-    env::var_u64(env, "KASSA_S0_RELAY_RETRY_SECS", RELAY_RETRY_SECS).saturating_mul(1000)
+    config::s0_relay_window_ms(env, RELAY_RETRY_SECS)
 }
 
 /// When the relay queue next wants the alarm: the first pending relay's next try (the
@@ -94,7 +94,7 @@ impl OrderObject {
         };
         let cfg = match ChannelConfig::from_env(&self.env) {
             Ok(c) => c,
-            Err(e) => return failed(env::var(&self.env, "KASSA_S0_URL"), e.to_string()),
+            Err(e) => return failed(config::s0_url(&self.env), e.to_string()),
         };
         let cfg = match cfg.s0() {
             Ok(c) => c.clone(),

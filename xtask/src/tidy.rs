@@ -1,0 +1,278 @@
+//! The tidy test (rust-analyzer's `xtask/src/tidy.rs` habit): the architecture's
+//! invariants from `ARCHITECTURE.md`, held mechanically by `cargo test -p xtask` (part of
+//! `cargo xtask test`). Each rule is a pure function over file text, so each also has a
+//! test showing it fires on a violation: a rule that cannot fail would prove nothing.
+//!
+//! The rules:
+//! - every Rust file starts with a `//!` module doc saying what it owns;
+//! - `shared` is sans-IO: no clock, no randomness of its own, no `worker`, no network,
+//!   no file system or process in its production code or its normal dependencies;
+//! - `KASSA_*` variables are named only in configuration modules (`config.rs` or a
+//!   `config/` folder): every other file asks those modules;
+//! - Durable Objects never import the HTTP routes (the routes call the objects);
+
+use std::path::{Path, PathBuf};
+
+/// The crates whose sources the rules read.
+const CRATES: &[&str] = &["shared", "edge", "widget", "www", "tests", "cli", "xtask"];
+
+/// Folders never read: build output and installed packages.
+const SKIP_DIRS: &[&str] = &[
+    "target",
+    "node_modules",
+    "build",
+    "pkg",
+    ".wrangler",
+    "kassa",
+];
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if !SKIP_DIRS.contains(&name.as_str()) && !name.starts_with('.') {
+                rust_files(&path, out);
+            }
+        } else if name.ends_with(".rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every `.rs` file of `krate`, paths relative to the workspace root.
+fn files_of(krate: &str) -> Vec<(String, String)> {
+    let root = crate::cmd::root();
+    let mut paths = Vec::new();
+    rust_files(&root.join(krate), &mut paths);
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(&root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{rel}: {e}"));
+            (rel, text)
+        })
+        .collect()
+}
+
+/// Rule 1: the first non-blank line is a `//!` doc.
+fn starts_with_module_doc(text: &str) -> bool {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| l.starts_with("//!"))
+}
+
+/// The production part of a `shared` source: test files are left out, and a file's
+/// `#[cfg(test)]` module at column 0 ends what counts.
+fn production_part<'a>(path: &str, text: &'a str) -> &'a str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name == "tests.rs" || name.ends_with("_tests.rs") || path.contains("/tests/") {
+        return "";
+    }
+    text.find("\n#[cfg(test)]").map_or(text, |at| &text[..at])
+}
+
+/// What sans-IO code must not reach for (clock, randomness, runtime, network, files).
+const SANS_IO_FORBIDDEN: &[&str] = &[
+    "SystemTime",
+    "Instant::now",
+    "Date::now",
+    "thread_rng",
+    "OsRng",
+    "getrandom",
+    "worker::",
+    "js_sys",
+    "web_sys",
+    "TcpStream",
+    "TcpListener",
+    "UdpSocket",
+    "std::fs",
+    "std::process",
+    "std::env::var",
+    "ureq",
+];
+
+/// Rule 2, sources: the forbidden names a production part uses (comments aside).
+fn sans_io_violations(code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (n, line) in code.lines().enumerate() {
+        let line = line.trim_start();
+        if line.starts_with("//") {
+            continue;
+        }
+        for word in SANS_IO_FORBIDDEN {
+            if line.contains(word) {
+                found.push(format!("line {}: {word}", n + 1));
+            }
+        }
+    }
+    found
+}
+
+/// Crates that bring a clock, randomness, a runtime or the network.
+const SANS_IO_FORBIDDEN_DEPS: &[&str] = &[
+    "worker",
+    "getrandom",
+    "rand",
+    "ureq",
+    "tokio",
+    "js-sys",
+    "web-sys",
+    "wasm-bindgen",
+];
+
+/// Rule 2, manifest: forbidden crates in `[dependencies]` (dev-dependencies are tests').
+fn sans_io_dependency_violations(manifest: &str) -> Vec<String> {
+    let mut in_deps = false;
+    let mut found = Vec::new();
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]";
+            continue;
+        }
+        if !in_deps || line.starts_with('#') {
+            continue;
+        }
+        let name = line
+            .split(['=', '.', ' '])
+            .next()
+            .unwrap_or_default()
+            .trim();
+        if SANS_IO_FORBIDDEN_DEPS.contains(&name) {
+            found.push(name.to_owned());
+        }
+    }
+    found
+}
+
+/// Rule 3: a configuration module may name `KASSA_*` variables.
+fn is_config_module(path: &str) -> bool {
+    path.ends_with("/config.rs") || path.contains("/config/")
+}
+
+fn names_kassa_variable(text: &str) -> bool {
+    text.contains("\"KASSA_")
+}
+
+/// Rule 4: an object file that reaches into the routes.
+fn imports_routes(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        !l.starts_with("//") && (l.contains("crate::routes") || l.contains("super::routes"))
+    })
+}
+
+fn fail_if_any(rule: &str, offenders: &[String]) {
+    assert!(
+        offenders.is_empty(),
+        "tidy: {rule}:\n  {}",
+        offenders.join("\n  ")
+    );
+}
+
+#[test]
+fn every_file_starts_with_a_module_doc() {
+    let offenders: Vec<String> = CRATES
+        .iter()
+        .flat_map(|k| files_of(k))
+        .filter(|(_, text)| !starts_with_module_doc(text))
+        .map(|(path, _)| path)
+        .collect();
+    fail_if_any("files without a leading `//!` module doc", &offenders);
+}
+
+#[test]
+fn shared_is_sans_io() {
+    let mut offenders: Vec<String> = files_of("shared")
+        .iter()
+        .filter(|(path, _)| path.starts_with("shared/src/"))
+        .flat_map(|(path, text)| {
+            sans_io_violations(production_part(path, text))
+                .into_iter()
+                .map(move |v| format!("{path} {v}"))
+        })
+        .collect();
+    let manifest = std::fs::read_to_string(crate::cmd::root().join("shared/Cargo.toml"))
+        .unwrap_or_else(|e| panic!("shared/Cargo.toml: {e}"));
+    offenders.extend(
+        sans_io_dependency_violations(&manifest)
+            .into_iter()
+            .map(|d| format!("shared/Cargo.toml [dependencies] {d}")),
+    );
+    fail_if_any(
+        "clock, randomness, runtime or I/O in shared (pass them in)",
+        &offenders,
+    );
+}
+
+#[test]
+fn kassa_variables_are_named_only_in_config_modules() {
+    let offenders: Vec<String> = ["shared", "edge", "widget"]
+        .iter()
+        .flat_map(|k| files_of(k))
+        .filter(|(path, text)| {
+            path.contains("/src/") && !is_config_module(path) && names_kassa_variable(text)
+        })
+        .map(|(path, _)| path)
+        .collect();
+    fail_if_any(
+        "KASSA_* variables named outside a config module",
+        &offenders,
+    );
+}
+
+#[test]
+fn objects_never_import_routes() {
+    let offenders: Vec<String> = files_of("edge")
+        .into_iter()
+        .filter(|(path, text)| path.starts_with("edge/src/objects/") && imports_routes(text))
+        .map(|(path, _)| path)
+        .collect();
+    fail_if_any("Durable Objects importing routes", &offenders);
+}
+
+/// Each rule fires on the violation it exists for.
+#[test]
+fn the_rules_can_fail() {
+    assert!(!starts_with_module_doc("use std::fmt;\n//! late\n"));
+    assert!(starts_with_module_doc("\n//! What this owns.\nuse x;\n"));
+
+    let prod = production_part(
+        "shared/src/a.rs",
+        "fn f() {}\n#[cfg(test)]\nmod tests { std::fs::read(); }",
+    );
+    assert!(sans_io_violations(prod).is_empty());
+    assert_eq!(
+        sans_io_violations("// SystemTime in a comment\nlet t = SystemTime::now();"),
+        vec!["line 2: SystemTime".to_owned()]
+    );
+    assert!(production_part("shared/src/order/machine_tests.rs", "std::fs").is_empty());
+    assert_eq!(
+        sans_io_dependency_violations(
+            "[dependencies]\nserde.workspace = true\nworker = \"0.6\"\n[dev-dependencies]\nrand = \"0.8\"\n"
+        ),
+        vec!["worker".to_owned()]
+    );
+
+    assert!(is_config_module("edge/src/config.rs"));
+    assert!(is_config_module("edge/src/config/channels.rs"));
+    assert!(!is_config_module("edge/src/routes/widget_api.rs"));
+    assert!(names_kassa_variable("env.var(\"KASSA_S0_URL\")"));
+    assert!(!names_kassa_variable(
+        "//! reads `KASSA_S0_URL` through config"
+    ));
+
+    assert!(imports_routes("use crate::routes::widget_api::s2_order;"));
+    assert!(!imports_routes(
+        "// not crate::routes here\nuse crate::config;"
+    ));
+}
