@@ -14,6 +14,7 @@ pub mod mask;
 pub mod money;
 pub mod order;
 pub mod providers;
+pub mod reason;
 pub mod risk;
 pub mod second_factor;
 pub mod webhook_target;

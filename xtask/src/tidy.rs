@@ -9,7 +9,9 @@
 //!   no file system or process in its production code or its normal dependencies;
 //! - `KASSA_*` variables are named only in configuration modules (`config.rs` or a
 //!   `config/` folder): every other file asks those modules;
-//! - Durable Objects never import the HTTP routes (the routes call the objects);
+//! - dependencies run one way: Durable Objects never import the HTTP routes (the routes
+//!   call the objects); in `shared`, the second factor never imports the risk engine
+//!   (risk reads the second factor's locks; both use `reason`);
 
 use std::path::{Path, PathBuf};
 
@@ -163,11 +165,17 @@ fn names_kassa_variable(text: &str) -> bool {
     text.contains("\"KASSA_")
 }
 
-/// Rule 4: an object file that reaches into the routes.
-fn imports_routes(text: &str) -> bool {
+/// Rule 4: (files under this folder, must not use these paths).
+const ONE_WAY: &[(&str, &[&str])] = &[
+    ("edge/src/objects/", &["crate::routes", "super::routes"]),
+    ("shared/src/second_factor/", &["crate::risk"]),
+];
+
+/// The forbidden paths `text` uses (comments aside).
+fn uses_any(text: &str, paths: &[&str]) -> bool {
     text.lines().any(|l| {
         let l = l.trim_start();
-        !l.starts_with("//") && (l.contains("crate::routes") || l.contains("super::routes"))
+        !l.starts_with("//") && paths.iter().any(|p| l.contains(p))
     })
 }
 
@@ -231,13 +239,18 @@ fn kassa_variables_are_named_only_in_config_modules() {
 }
 
 #[test]
-fn objects_never_import_routes() {
-    let offenders: Vec<String> = files_of("edge")
-        .into_iter()
-        .filter(|(path, text)| path.starts_with("edge/src/objects/") && imports_routes(text))
+fn dependencies_run_one_way() {
+    let offenders: Vec<String> = ["edge", "shared"]
+        .iter()
+        .flat_map(|k| files_of(k))
+        .filter(|(path, text)| {
+            ONE_WAY
+                .iter()
+                .any(|(dir, paths)| path.starts_with(dir) && uses_any(text, paths))
+        })
         .map(|(path, _)| path)
         .collect();
-    fail_if_any("Durable Objects importing routes", &offenders);
+    fail_if_any("imports against the dependency direction", &offenders);
 }
 
 /// Each rule fires on the violation it exists for.
@@ -271,8 +284,10 @@ fn the_rules_can_fail() {
         "//! reads `KASSA_S0_URL` through config"
     ));
 
-    assert!(imports_routes("use crate::routes::widget_api::s2_order;"));
-    assert!(!imports_routes(
-        "// not crate::routes here\nuse crate::config;"
+    let routes = ONE_WAY[0].1;
+    assert!(uses_any("use crate::routes::widget_api::s2_order;", routes));
+    assert!(!uses_any(
+        "// not crate::routes here\nuse crate::config;",
+        routes
     ));
 }

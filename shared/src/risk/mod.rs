@@ -10,19 +10,19 @@
 //! - [`config`]: limits, defaults, parsing from wrangler's string variables.
 //! - [`rules`]: [`evaluate`] and [`try_code_send`].
 //! - [`velocity`]: the sliding 10-minute [`VelocityWindow`].
-//! - [`reason`]: the stable reason-code vocabulary shared with [`crate::second_factor`].
+//! - [`ReasonCode`] (in [`crate::reason`], below both this module and
+//!   [`crate::second_factor`]): the stable reason-code vocabulary.
 //! - [`client_ip`]: which per-IP window an attempt counts in (`CF-Connecting-IP` only).
 //! - [`rejections`]: the bounded per-address count of refused unauthenticated input.
 
 pub mod client_ip;
 pub mod config;
-pub mod reason;
 pub mod rejections;
 pub mod rules;
 pub mod velocity;
 
+pub use crate::reason::ReasonCode;
 pub use config::{ConfigError, RiskConfig};
-pub use reason::ReasonCode;
 pub use rejections::RejectionLog;
 pub use rules::{evaluate, try_code_send, Amount, RiskDecision, RiskInput};
 pub use velocity::{VelocityWindow, VELOCITY_WINDOW_MS};

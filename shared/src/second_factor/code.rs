@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::{ct, hmac_sha256, Secret};
 use crate::id::Id;
-use crate::risk::ReasonCode;
+use crate::reason::ReasonCode;
 
 /// Number of digits in a code.
 pub const CODE_DIGITS: usize = 6;

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::throttle::{LockLimits, WrongCodeLock};
 use crate::crypto::totp::{Totp, TotpError, DEFAULT_WINDOW};
-use crate::risk::ReasonCode;
+use crate::reason::ReasonCode;
 
 /// Why a GA code was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

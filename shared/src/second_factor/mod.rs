@@ -10,7 +10,7 @@
 //!   wrong-code lock GA codes are checked under (5 wrong across all of the user's
 //!   orders → 15 min), on top of the per-order one.
 //!
-//! Every refusal maps to a [`crate::risk::ReasonCode`] for the audit log. All state is
+//! Every refusal maps to a [`crate::reason::ReasonCode`] for the audit log. All state is
 //! serde-serialisable; nothing here reads a clock or draws randomness.
 //!
 //! The edge's order of operations for a `pay` with a code: `WrongCodeLock::check` →

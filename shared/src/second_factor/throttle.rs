@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::risk::ReasonCode;
+use crate::reason::ReasonCode;
 
 /// Default minimum gap between two code sends to one user.
 pub const DEFAULT_SEND_MIN_GAP_MS: u64 = 60 * 1000;
