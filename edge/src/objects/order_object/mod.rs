@@ -15,7 +15,8 @@
 //! # Storage (one key each, values are JSON strings)
 //! - `order`: [`StoredOrder`] — the shared `Order` (observations, applied event ids,
 //!   status history) plus the merchant's metadata;
-//! - `outbox`: `Vec<OutboxEntry>` — webhooks and relays with their delivery log;
+//! - `outbox`: `kassa_shared::flows::outbox::Outbox` — webhooks and relays with their
+//!   delivery log;
 //! - `codes`: `Vec<StoredCode>` — verify-code sends (MACs only), newest last;
 //! - `dev_outbox` (development only): the codes in clear, for tests and the demo; in
 //!   production the code goes out instead as a `verification_code.requested` webhook;
@@ -62,7 +63,11 @@ use worker::{
 };
 
 use kassa_shared::crypto::webhook_sig;
-use kassa_shared::order::{Effect, Event, EventKind, OrderStatus};
+use kassa_shared::flows::outbox::{
+    self as flow, DeliveryAttempt, Outbox, OutboxKind, OutboxPolicy, RetryPolicy, StatusPush,
+};
+use kassa_shared::id::Id;
+use kassa_shared::order::{Event, EventKind, OrderStatus};
 use kassa_shared::second_factor::StoredCode;
 
 use crate::config;
@@ -76,7 +81,6 @@ mod pay;
 mod refund;
 mod relay;
 
-use outbox::{enqueue, record_attempt};
 pub use pay::PayIn;
 
 const ORDER_KEY: &str = "order";
@@ -92,9 +96,6 @@ const MAX_CODES: usize = 20;
 /// The audit log keeps the newest entries; a flood of bad requests cannot grow an order
 /// past its storage limits.
 pub const MAX_AUDIT: usize = 500;
-/// Delivery attempts kept per webhook.
-const MAX_LOG: usize = 50;
-const BACKOFF_CAP_MS: u64 = 3_600_000;
 const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// One rejected request or (later) risk decision.
@@ -105,69 +106,6 @@ pub struct AuditEntry {
     pub reason: String,
     /// What was asked, never a secret.
     pub detail: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxKind {
-    /// A merchant webhook (SPEC 3.5).
-    Webhook,
-    /// An S0 `orderCallBack` relay, delivered from the alarm (`relay.rs`).
-    Relay,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    Pending,
-    Delivered,
-    Failed,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DeliveryAttempt {
-    pub at_ms: u64,
-    pub url: Option<String>,
-    /// The receiver's HTTP status, when it answered.
-    pub status_code: Option<u16>,
-    pub error: Option<String>,
-}
-
-/// A pending, delivered or failed effect.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OutboxEntry {
-    /// Derived from order id + effect key, so a redelivery carries the same id.
-    pub id: String,
-    pub kind: OutboxKind,
-    /// `order.succeeded`, … for webhooks; the S0 status for relays.
-    pub event_type: String,
-    pub created_ms: u64,
-    /// The exact bytes sent (the signature covers them), fixed at creation.
-    pub body: String,
-    pub status: DeliveryStatus,
-    pub attempts: u32,
-    /// Start of the current retry window (reset by a replay).
-    pub window_start_ms: Option<u64>,
-    pub next_attempt_ms: Option<u64>,
-    pub log: Vec<DeliveryAttempt>,
-}
-
-impl OutboxEntry {
-    /// A new entry, due on the next alarm (now).
-    fn pending(id: String, kind: OutboxKind, event_type: String, now: u64, body: &Value) -> Self {
-        Self {
-            id,
-            kind,
-            event_type,
-            created_ms: now,
-            body: body.to_string(),
-            status: DeliveryStatus::Pending,
-            attempts: 0,
-            window_start_ms: None,
-            next_attempt_ms: Some(now),
-            log: Vec::new(),
-        }
-    }
 }
 
 /// The Worker forwards the one subprotocol it accepts (never the `bearer.` entry) on the
@@ -233,14 +171,17 @@ impl DurableObject for OrderObject {
 }
 
 /// The live-status message (SPEC 3.1): `{order_id, status, s2_status, seq}`.
-fn status_message(s: &StoredOrder) -> Value {
-    let status = s.order.status();
+fn live_message(order_id: Id, status: OrderStatus, seq: u32) -> Value {
     json!({
-        "order_id": s.order.id().to_string(),
+        "order_id": order_id.to_string(),
         "status": status,
         "s2_status": s2_code(status),
-        "seq": s.order.status_seq(),
+        "seq": seq,
     })
+}
+
+fn status_message(s: &StoredOrder) -> Value {
+    live_message(s.order.id(), s.order.status(), s.order.status_seq())
 }
 
 fn status_name(s: OrderStatus) -> String {
@@ -283,12 +224,8 @@ impl OrderObject {
             (Method::Get, "/events") => {
                 let stored = self.require_order().await?;
                 let audit: Vec<AuditEntry> = self.load(AUDIT_KEY).await?.unwrap_or_default();
-                let relays: Vec<OutboxEntry> = self
-                    .load_outbox()
-                    .await?
-                    .into_iter()
-                    .filter(|e| e.kind == OutboxKind::Relay)
-                    .collect();
+                let outbox = self.load_outbox().await?;
+                let relays: Vec<_> = outbox.relays().collect();
                 json_response(
                     &json!({ "history": stored.order.history(), "audit": audit, "relays": relays }),
                     200,
@@ -360,7 +297,7 @@ impl OrderObject {
                             self.require_order().await?.order.id(),
                             message["send_id"].as_str().unwrap_or("0")
                         );
-                        self.notify(id, outbox::CODE_WEBHOOK, message).await?;
+                        self.notify(id, flow::CODE_WEBHOOK, message).await?;
                     }
                 }
                 json_response(&json!({ "ok": true }), 200)
@@ -420,12 +357,12 @@ impl OrderObject {
         self.load_order().await?.ok_or(EdgeError::NotFound("order"))
     }
 
-    async fn load_outbox(&self) -> Result<Vec<OutboxEntry>, EdgeError> {
+    async fn load_outbox(&self) -> Result<Outbox, EdgeError> {
         Ok(self.load(OUTBOX_KEY).await?.unwrap_or_default())
     }
 
     /// Writes the order and its outbox in one atomic `put_multiple`.
-    async fn save(&self, stored: &StoredOrder, outbox: &[OutboxEntry]) -> Result<(), EdgeError> {
+    async fn save(&self, stored: &StoredOrder, outbox: &Outbox) -> Result<(), EdgeError> {
         // A struct serialises to a plain JS object (a `json!` map would become a JS
         // `Map`, which `putMultiple` does not read); field names are the storage keys.
         #[derive(Serialize)]
@@ -474,8 +411,9 @@ impl OrderObject {
                 message: "id: an order with this id exists".to_owned(),
             });
         }
-        self.save(&stored, &[]).await?;
-        self.reschedule(&stored, &[]).await?;
+        let outbox = Outbox::default();
+        self.save(&stored, &outbox).await?;
+        self.reschedule(&stored, &outbox).await?;
         json_response(&stored, 201)
     }
 
@@ -527,9 +465,9 @@ impl OrderObject {
         // recorded or ignored) is kept, so the history shows every distinct fact.
         let effects = stored.order.apply(now, event);
         let mut outbox = self.load_outbox().await?;
-        let pushes = enqueue(now, &stored, &effects, &mut outbox);
+        let pushes = outbox.enqueue_effects(now, stored.order.id(), &effects, &order_view(&stored));
         self.save(&stored, &outbox).await?;
-        self.push(&pushes);
+        self.push(stored.order.id(), &pushes);
         self.reschedule(&stored, &outbox).await?;
         Ok(stored)
     }
@@ -561,18 +499,10 @@ impl OrderObject {
     async fn replay(&self, id: &str) -> Result<Response, EdgeError> {
         let stored = self.require_order().await?;
         let mut outbox = self.load_outbox().await?;
-        let now = now_ms();
-        let Some(entry) = outbox
-            .iter_mut()
-            .find(|e| e.id == id && e.kind == OutboxKind::Webhook)
-        else {
-            return Err(EdgeError::NotFound("webhook"));
-        };
-        // Same id and body; a fresh retry window starting now.
-        entry.status = DeliveryStatus::Pending;
-        entry.window_start_ms = None;
-        entry.next_attempt_ms = Some(now);
-        let view = entry.clone();
+        let view = outbox
+            .replay(id, now_ms())
+            .cloned()
+            .ok_or(EdgeError::NotFound("webhook"))?;
         self.save(&stored, &outbox).await?;
         self.reschedule(&stored, &outbox).await?;
         json_response(&view, 200)
@@ -599,12 +529,16 @@ impl OrderObject {
         })
     }
 
-    fn push(&self, messages: &[String]) {
-        if messages.is_empty() {
+    fn push(&self, order_id: Id, pushes: &[StatusPush]) {
+        if pushes.is_empty() {
             return;
         }
+        let messages: Vec<String> = pushes
+            .iter()
+            .map(|p| live_message(order_id, p.status, p.seq).to_string())
+            .collect();
         for ws in self.state.get_websockets() {
-            for m in messages {
+            for m in &messages {
                 // A socket that is closing is not an error for the order.
                 let _ = ws.send_with_str(m);
             }
@@ -615,48 +549,35 @@ impl OrderObject {
     /// deliver, an S4 withdrawal) in the order's outbox: once per `id`, however often it
     /// is asked for, then signed and retried like every webhook.
     async fn notify(&self, id: String, event_type: &str, data: Value) -> Result<(), EdgeError> {
-        let now = now_ms();
         let stored = self.require_order().await?;
         let mut outbox = self.load_outbox().await?;
-        if outbox.iter().any(|e| e.id == id) {
+        if !outbox.webhook(now_ms(), id, event_type, data) {
             return Ok(());
         }
-        let body = json!({
-            "id": id,
-            "object": "event",
-            "type": event_type,
-            "created": now / 1000,
-            "data": data,
-        });
-        let kind = OutboxKind::Webhook;
-        outbox.push(OutboxEntry::pending(
-            id,
-            kind,
-            event_type.to_owned(),
-            now,
-            &body,
-        ));
         self.save(&stored, &outbox).await?;
         self.reschedule(&stored, &outbox).await
     }
 
-    /// Sets the alarm to the earliest pending thing, or clears it.
-    async fn reschedule(
-        &self,
-        stored: &StoredOrder,
-        outbox: &[OutboxEntry],
-    ) -> Result<(), EdgeError> {
-        let expiry = stored.order.is_open().then(|| stored.order.expires_at_ms());
-        let retry = outbox
-            .iter()
-            .filter(|e| e.kind == OutboxKind::Webhook && e.status == DeliveryStatus::Pending)
-            .filter_map(|e| e.next_attempt_ms)
-            .min();
-        let relay = relay::enabled(&self.env)
-            .then(|| relay::next_at(outbox))
-            .flatten();
+    /// The outbox's retry schedule from the environment (`config`).
+    fn outbox_policy(&self) -> OutboxPolicy {
+        let (backoff_ms, window_ms) = config::webhook_retry(&self.env);
+        OutboxPolicy {
+            webhooks: RetryPolicy {
+                backoff_ms,
+                window_ms,
+            },
+            relays: config::s0_enabled(&self.env).then(|| RetryPolicy {
+                backoff_ms,
+                window_ms: relay::window_ms(&self.env),
+            }),
+        }
+    }
+
+    /// Sets the alarm to the earliest pending thing (`flows::outbox::next_alarm`), or
+    /// clears it.
+    async fn reschedule(&self, stored: &StoredOrder, outbox: &Outbox) -> Result<(), EdgeError> {
         let storage = self.state.storage();
-        match [expiry, retry, relay].into_iter().flatten().min() {
+        match flow::next_alarm(&stored.order, outbox, &self.outbox_policy()) {
             Some(at) => {
                 let offset =
                     i64::try_from(at).unwrap_or(i64::MAX) - i64::try_from(now_ms()).unwrap_or(0);
@@ -678,36 +599,20 @@ impl OrderObject {
                 .apply(stored, Event::new("expired", EventKind::Expired))
                 .await?;
         }
-        let current = self.load_outbox().await?;
-        let due: Vec<&OutboxEntry> = current
-            .iter()
-            .filter(|e| {
-                e.kind == OutboxKind::Webhook
-                    && e.status == DeliveryStatus::Pending
-                    && e.next_attempt_ms.is_some_and(|t| t <= now)
-            })
-            .collect();
-        let mut results = Vec::with_capacity(due.len());
-        for entry in due {
-            results.push((entry.id.clone(), self.deliver(&stored, entry).await));
+        let policy = self.outbox_policy();
+        let mut run = self.load_outbox().await?.start_delivery(now, &policy);
+        while let Some(t) = run.poll_transmit() {
+            let attempt = match t.kind {
+                OutboxKind::Webhook => self.deliver(&stored, &t).await,
+                OutboxKind::Relay => self.relay_once(&stored, &t).await,
+            };
+            run.handle_result(&t, attempt);
         }
-        let relays = self.deliver_relays(&stored, &current, now).await;
-        // Other requests may have run while we awaited the receivers: re-read, then merge
-        // only the delivery results, so a webhook enqueued meanwhile is not lost.
+        // Other requests may have run while we awaited the receivers: re-read, then fold
+        // in only the delivery results, so a webhook enqueued meanwhile is not lost.
         let stored = self.require_order().await?;
         let mut outbox = self.load_outbox().await?;
-        let (backoff, window) = config::webhook_retry(&self.env);
-        for (id, attempt) in results {
-            if let Some(e) = outbox.iter_mut().find(|e| e.id == id) {
-                record_attempt(e, attempt, backoff, window);
-            }
-        }
-        let relay_window = relay::window_ms(&self.env);
-        for (id, attempt) in relays {
-            if let Some(e) = outbox.iter_mut().find(|e| e.id == id) {
-                record_attempt(e, attempt, backoff, relay_window);
-            }
-        }
+        run.finish(&mut outbox, &policy);
         self.save(&stored, &outbox).await?;
         self.reschedule(&stored, &outbox).await
     }

@@ -1,0 +1,8 @@
+//! The product's flows as sans-IO machines (issue 15, STYLE "quinn-proto"): time and
+//! results go in, values come out, and each machine owns its timers. The edge's Durable
+//! Objects load one, feed it, carry out what it hands back, and save it.
+//!
+//! - [`outbox`]: the webhooks and S0 relays an order owes, their ids, envelope, backoff,
+//!   ordering and the order's next alarm.
+
+pub mod outbox;
