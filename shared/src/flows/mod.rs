@@ -4,5 +4,8 @@
 //!
 //! - [`outbox`]: the webhooks and S0 relays an order owes, their ids, envelope, backoff,
 //!   ordering and the order's next alarm.
+//! - [`pay`]: the gates of `pay` / `quick_pay` in their order (lock, code, risk, device,
+//!   S0, velocity windows), what each audits and what the shopper is told.
 
 pub mod outbox;
+pub mod pay;

@@ -342,14 +342,13 @@ proptest! {
         let mut o = Outbox::default();
         o.webhook(0, "w".into(), "order.succeeded", json!({}));
         let mut at = 0;
-        let mut tries = 0u32;
-        for delivered in outcomes {
+        for (n, delivered) in outcomes.into_iter().enumerate() {
+            let tries = u32::try_from(n + 1).unwrap_or(u32::MAX);
             let e = entry(&o, "w").clone();
             if e.status != DeliveryStatus::Pending {
                 break;
             }
             at = e.next_attempt_ms.unwrap_or(at);
-            tries += 1;
             o.record("w", if delivered { ok(at) } else { failed(at) }, &policy);
             let e = entry(&o, "w");
             prop_assert_eq!(e.attempts, tries);

@@ -1,6 +1,9 @@
 //! `pay` / `quick_pay` inside the order's object: idempotency, lock, code, risk, S0, channel.
 
 use kassa_shared::callback::ProviderRef;
+use kassa_shared::flows::pay::{CodeCheck, Outcome, PayFlow, PayRequest, Refusal, S0Answer, Step};
+use kassa_shared::risk::{self, RiskInput};
+use kassa_shared::second_factor::WrongCodeLock;
 
 use super::*;
 use crate::objects::ip_object::IpWindow;
@@ -138,235 +141,110 @@ impl OrderObject {
         Ok(())
     }
 
+    /// Drives the pay gates (`kassa_shared::flows::pay`): the flow decides what comes
+    /// next, what is audited and what the shopper is told; this carries each step out.
     async fn pay_inner(&self, p: &PayIn) -> Result<Value, EdgeError> {
-        use kassa_shared::risk::{self, RiskInput};
-        use kassa_shared::second_factor::WrongCodeLock;
-
-        use crate::channels::s0;
-
         let stored = self.require_order().await?;
         let id = stored.order.id();
-        if stored.order.status() != OrderStatus::Pending {
-            return Err(EdgeError::Conflict {
-                code: "order_not_payable",
-                message: format!(
-                    "order_id: the order is {}",
-                    status_name(stored.order.status())
-                ),
-            });
-        }
         let now = now_ms();
         let config = crate::config::risk(&self.env)?;
         let limits = config.lock_limits();
-        let mut lock: WrongCodeLock = self.load(WRONG_CODES_KEY).await?.unwrap_or_default();
-        if let Err(e) = lock.check(now) {
-            self.audit(e.reason_code().as_str(), "pay").await?;
-            return Err(EdgeError::TooManyRequests {
-                code: "order_locked",
-                message: "verify_code: too many wrong codes; the order is locked for now".into(),
-                retry_after_ms: lock.locked_until(now).map_or(0, |u| u.saturating_sub(now)),
-            });
-        }
-
-        // The second factor: a sent code when `verify_code_order_id` names one, else GA;
-        // none for a `quick_pay` without a code (risk decides below).
-        let with_code = !(p.quick && p.code.is_empty());
-        // A wrong GA code's allowance left on the user (the order's is `lock`'s).
-        let mut ga_left: Option<u32> = None;
-        let wrong: Option<&str> = if !with_code {
-            None
-        } else if let Some(send_id) = p.send_id {
-            let mut codes: Vec<StoredCode> = self.load(CODES_KEY).await?.unwrap_or_default();
-            let pepper = config::code_pepper(&self.env)?;
-            let pepper = kassa_shared::crypto::Secret::from(pepper.as_str());
-            match codes.iter_mut().find(|c| c.send_id == send_id) {
-                None => Some("verify_code_order_id: no such code send for this order"),
-                Some(c) => match c.verify(id, p.user_binding, send_id, &p.code, now, &pepper) {
-                    Ok(()) => {
-                        self.state
-                            .storage()
-                            .put(CODES_KEY, serde_json::to_string(&codes)?)
-                            .await?;
-                        None
-                    }
-                    Err(e) if e.counts_as_wrong_code() => Some("verify_code: wrong code"),
-                    Err(e) => {
-                        return Err(EdgeError::bad("verify_code", format!("verify_code: {e}")));
-                    }
-                },
-            }
-        } else {
-            // GA codes are the user's: the user's object counts wrong ones across all
-            // their orders and, past the limit, refuses every code unchecked (issue 14
-            // item 7); that refusal is no guess, so this order's count stays.
-            let v = crate::objects::call(
-                &crate::objects::user_stub(&self.env, &p.user_id)?,
-                Method::Post,
-                "/ga/verify",
-                Some(&json!({ "code": p.code, "now_ms": now, "limits": limits })),
-            )
-            .await?;
-            if let Some(until) = v["locked_until_ms"].as_u64() {
-                let code = kassa_shared::risk::ReasonCode::GaLocked.as_str();
-                self.audit(code, "pay").await?;
-                return Err(EdgeError::TooManyRequests {
-                    code,
-                    message: "verify_code: too many wrong authenticator codes on this \
-                              user's orders; the authenticator is locked for now"
-                        .into(),
-                    retry_after_ms: until.saturating_sub(now),
-                });
-            }
-            if v["ok"].as_bool() == Some(true) {
-                None
-            } else {
-                ga_left = v["attempts_left"]
-                    .as_u64()
-                    .map(|n| u32::try_from(n).unwrap_or(0));
-                Some("verify_code: wrong authenticator code")
-            }
+        let lock: WrongCodeLock = self.load(WRONG_CODES_KEY).await?.unwrap_or_default();
+        let req = PayRequest {
+            quick: p.quick,
+            code_given: !p.code.is_empty(),
+            send_id: p.send_id,
+            device_known: p.device_id.is_some(),
         };
-        if let Some(message) = wrong {
-            let left = lock.record_failure(&limits, now);
-            self.state
-                .storage()
-                .put(WRONG_CODES_KEY, serde_json::to_string(&lock)?)
-                .await?;
-            self.audit("wrong_code", "pay").await?;
-            // What the widget shows is the nearer of the two limits (a 0 sends it to
-            // the locked screen).
-            let (message, attempts_left) = match (left, ga_left) {
-                (Err(_), _) => (format!("{message}; the order is now locked"), 0),
-                (Ok(_), Some(0)) => (format!("{message}; the authenticator is now locked"), 0),
-                (Ok(n), g) => {
-                    let n = g.map_or(n, |g| g.min(n));
-                    (format!("{message}; {n} attempts left"), n)
-                }
-            };
-            return Err(EdgeError::WrongCode {
-                message,
-                attempts_left,
-            });
-        }
-        if with_code {
-            lock.record_success();
-        }
-        self.state
-            .storage()
-            .put(WRONG_CODES_KEY, serde_json::to_string(&lock)?)
-            .await?;
-
-        // Risk (SPEC 5), recorded with its reason codes whatever it decides. The user's
-        // trust flag and known devices come from their `UserObject`.
+        let mut flow = PayFlow::start(&stored.order, now, req, lock, limits);
         let user = crate::objects::user_stub(&self.env, &p.user_id)?;
-        let profile = RiskProfile::load(&self.env, &p.user_id).await?;
-        let amount = risk::Amount::from(stored.order.amount());
-        // Per-IP velocity: the window of the address Cloudflare reports (`ip_object.rs`).
-        let ip = IpWindow::load(
-            &self.env,
-            p.client_ip.as_deref(),
-            config.enabled(risk::ReasonCode::VelocityIp),
-        )
-        .await?;
-        let decision = risk::evaluate(
-            &RiskInput {
-                order_amount: &amount,
-                requested_amount: &amount,
-                order_expires_at_ms: stored.order.expires_at_ms(),
-                user_velocity: &profile.velocity,
-                ip_velocity: &ip.velocity,
-                wrong_codes: &lock,
-                device_id: p.device_id.as_deref(),
-                known_devices: &profile.devices,
-                user_trusted: profile.trusted,
-                last_failed_attempt_ms: None,
-            },
-            &config,
-            now,
-        );
-        self.audit("risk_decision", &serde_json::to_string(&decision)?)
-            .await?;
-        if let Some(block) = decision.first_block() {
-            return Err(EdgeError::Forbidden(block.as_str()));
-        }
-        if !with_code && decision.need_2fa {
-            // S2: `need2FA: true` sends the widget to the code step; nothing was tried.
-            return Ok(json!({ "processIsEnd": false, "need2FA": true }));
-        }
-        // A device that passed a code is no longer new (best effort: failing to record
-        // it only means the next quick_pay asks for a code). `device_id` is already
-        // verified (an edge-signed token, `auth::verified_device`); a browser
-        // without one gets a new device, and its token in the answer to keep.
+        let mut ip: Option<IpWindow> = None;
+        let mut channels = None;
         let mut device_token = None;
-        if with_code {
-            let device = match &p.device_id {
-                Some(d) => Some(d.clone()),
-                None => {
-                    use kassa_shared::crypto::device_token;
-                    let mut random = [0u8; device_token::DEVICE_ID_BYTES];
-                    getrandom::getrandom(&mut random)
-                        .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
-                    let key = crate::config::device_key(&self.env)?;
-                    let token = device_token::issue(&key, &p.user_id, &random);
-                    let id = device_token::verify(&key, &p.user_id, &token);
-                    device_token = Some(token);
-                    id
-                }
-            };
-            if let Some(device) = device {
-                let body = json!({ "device_id": device });
-                let _ = crate::objects::call(&user, Method::Post, "/devices", Some(&body)).await;
+        loop {
+            let step = flow.poll();
+            for a in flow.take_audits() {
+                self.audit(&a.reason, &a.detail).await?;
             }
-        }
-
-        // S0 prePayCheck: fail closed on anything but a clear approval.
-        let channels = crate::config::channels(&self.env)?;
-        let s0_refused = |detail: String| EdgeError::Conflict {
-            code: "s0_refused",
-            message: format!("order_id: payment refused by the platform check ({detail})"),
-        };
-        let s0_cfg = channels
-            .s0()
-            .map_err(|e| s0_refused(format!("not configured: {e}")))?;
-        // S0 hears the amount as the relay states it (shared builder): fiat minor units
-        // with their currency, a token's exact decimal with its symbol.
-        let body = s0::pre_pay_check_body(id, stored.order.amount());
-        match s0::pre_pay_check(s0_cfg, &body).await {
-            Ok(s0::PrePayDecision::Approved) => {
-                self.audit("s0_approved", "prePayCheck").await?;
-                // Checked again where it is recorded: a concurrent pay from the same
-                // address (another order) may have filled the window since it was read.
-                if !ip.record(now, config.velocity_ip_10m).await? {
-                    let code = risk::ReasonCode::VelocityIp.as_str();
-                    self.audit(code, "window filled by a concurrent attempt")
-                        .await?;
-                    return Err(EdgeError::Forbidden(code));
+            let outcome = match step {
+                Step::VerifySentCode(send_id) => {
+                    Outcome::Code(self.check_sent_code(id, p, send_id, now).await?)
                 }
-                // The attempt counts toward the user's velocity from here on, checked
-                // again where it is recorded, as for the address: concurrent pays of this
-                // user on other orders read the same window before any of them recorded.
-                let limit = config
-                    .enabled(risk::ReasonCode::VelocityUser)
-                    .then_some(config.velocity_user_10m);
-                let body = json!({ "now_ms": now, "limit": limit });
-                let v = crate::objects::call(&user, Method::Post, "/attempts", Some(&body)).await?;
-                if v["ok"].as_bool() != Some(true) {
-                    let code = risk::ReasonCode::VelocityUser.as_str();
-                    self.audit(code, "window filled by a concurrent attempt")
+                Step::VerifyGa => {
+                    let body = json!({ "code": p.code, "now_ms": now, "limits": limits });
+                    let v = crate::objects::call(&user, Method::Post, "/ga/verify", Some(&body))
                         .await?;
-                    return Err(EdgeError::Forbidden(code));
+                    Outcome::Code(ga_check(&v))
                 }
-            }
-            Ok(s0::PrePayDecision::Denied { status, .. }) => {
-                self.audit("s0_denied", &format!("prePayCheck status {status}"))
+                Step::SaveLock => {
+                    self.state
+                        .storage()
+                        .put(WRONG_CODES_KEY, serde_json::to_string(flow.lock())?)
+                        .await?;
+                    Outcome::LockSaved
+                }
+                Step::Evaluate => {
+                    // The user's trust flag and known devices come from their
+                    // `UserObject`; the per-IP window is the address Cloudflare reports.
+                    let profile = RiskProfile::load(&self.env, &p.user_id).await?;
+                    let window = IpWindow::load(
+                        &self.env,
+                        p.client_ip.as_deref(),
+                        config.enabled(risk::ReasonCode::VelocityIp),
+                    )
                     .await?;
-                return Err(s0_refused(format!("denied, status {status}")));
-            }
-            Err(e) => {
-                self.audit("s0_unavailable", &e.to_string()).await?;
-                return Err(s0_refused(e.to_string()));
-            }
+                    let amount = risk::Amount::from(stored.order.amount());
+                    let decision = risk::evaluate(
+                        &RiskInput {
+                            order_amount: &amount,
+                            requested_amount: &amount,
+                            order_expires_at_ms: stored.order.expires_at_ms(),
+                            user_velocity: &profile.velocity,
+                            ip_velocity: &window.velocity,
+                            wrong_codes: flow.lock(),
+                            device_id: p.device_id.as_deref(),
+                            known_devices: &profile.devices,
+                            user_trusted: profile.trusted,
+                            last_failed_attempt_ms: None,
+                        },
+                        &config,
+                        now,
+                    );
+                    ip = Some(window);
+                    Outcome::Evaluated(decision)
+                }
+                Step::RememberDevice { issue_token } => {
+                    device_token = self.remember_device(&user, p, issue_token).await?;
+                    Outcome::DeviceRemembered
+                }
+                Step::AskS0 => {
+                    let loaded = crate::config::channels(&self.env)?;
+                    let answer = ask_s0(&loaded, id, &stored).await;
+                    channels = Some(loaded);
+                    Outcome::S0(answer)
+                }
+                Step::RecordIpAttempt => Outcome::Recorded(match &ip {
+                    Some(w) => w.record(now, config.velocity_ip_10m).await?,
+                    None => true,
+                }),
+                Step::RecordUserAttempt => {
+                    let limit = config
+                        .enabled(risk::ReasonCode::VelocityUser)
+                        .then_some(config.velocity_user_10m);
+                    let body = json!({ "now_ms": now, "limit": limit });
+                    let v =
+                        crate::objects::call(&user, Method::Post, "/attempts", Some(&body)).await?;
+                    Outcome::Recorded(v["ok"].as_bool() == Some(true))
+                }
+                Step::Charge => break,
+                // S2: `need2FA: true` sends the widget to the code step; nothing was tried.
+                Step::Need2fa => return Ok(json!({ "processIsEnd": false, "need2FA": true })),
+                Step::Refuse(r) => return Err(refusal(r)),
+            };
+            flow.handle(outcome);
         }
+        let channels =
+            channels.ok_or_else(|| EdgeError::Internal("pay flow: charge before S0".into()))?;
 
         let locale = if p.english {
             kassa_shared::providers::s2_wallet::status::Locale::EnUs
@@ -419,6 +297,71 @@ impl OrderObject {
             v["deviceToken"] = json!(token);
         }
         Ok(v)
+    }
+
+    /// Checks `p.code` against the order's code send `send_id` (stored as MACs only).
+    async fn check_sent_code(
+        &self,
+        id: kassa_shared::id::Id,
+        p: &PayIn,
+        send_id: kassa_shared::id::Id,
+        now: u64,
+    ) -> Result<CodeCheck, EdgeError> {
+        let mut codes: Vec<StoredCode> = self.load(CODES_KEY).await?.unwrap_or_default();
+        let pepper = crate::config::code_pepper(&self.env)?;
+        let pepper = kassa_shared::crypto::Secret::from(pepper.as_str());
+        let wrong = |message| CodeCheck::Wrong {
+            message,
+            ga_left: None,
+        };
+        let Some(c) = codes.iter_mut().find(|c| c.send_id == send_id) else {
+            return Ok(wrong(
+                "verify_code_order_id: no such code send for this order",
+            ));
+        };
+        match c.verify(id, p.user_binding, send_id, &p.code, now, &pepper) {
+            Ok(()) => {
+                self.state
+                    .storage()
+                    .put(CODES_KEY, serde_json::to_string(&codes)?)
+                    .await?;
+                Ok(CodeCheck::Ok)
+            }
+            Err(e) if e.counts_as_wrong_code() => Ok(wrong("verify_code: wrong code")),
+            Err(e) => Ok(CodeCheck::Invalid(format!("verify_code: {e}"))),
+        }
+    }
+
+    /// A device that passed a code is no longer new (best effort: failing to record it
+    /// only means the next `quick_pay` asks for a code). `device_id` is already verified
+    /// (an edge-signed token, `auth::verified_device`); a browser without one gets a new
+    /// device, and its token (returned) to keep.
+    async fn remember_device(
+        &self,
+        user: &worker::Stub,
+        p: &PayIn,
+        issue_token: bool,
+    ) -> Result<Option<String>, EdgeError> {
+        use kassa_shared::crypto::device_token;
+        let mut token = None;
+        let device = match (&p.device_id, issue_token) {
+            (Some(d), false) => Some(d.clone()),
+            _ => {
+                let mut random = [0u8; device_token::DEVICE_ID_BYTES];
+                getrandom::getrandom(&mut random)
+                    .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
+                let key = crate::config::device_key(&self.env)?;
+                let issued = device_token::issue(&key, &p.user_id, &random);
+                let id = device_token::verify(&key, &p.user_id, &issued);
+                token = Some(issued);
+                id
+            }
+        };
+        if let Some(device) = device {
+            let body = json!({ "device_id": device });
+            let _ = crate::objects::call(user, Method::Post, "/devices", Some(&body)).await;
+        }
+        Ok(token)
     }
 
     /// The order's channel, configured and with its request built for the attempt whose
@@ -613,4 +556,77 @@ fn subject(stored: &StoredOrder) -> String {
         .description
         .clone()
         .unwrap_or_else(|| format!("Order {}", stored.order.id()))
+}
+
+/// The user's object's answer to `/ga/verify` as a code check.
+fn ga_check(v: &Value) -> CodeCheck {
+    if let Some(until_ms) = v["locked_until_ms"].as_u64() {
+        return CodeCheck::GaLocked { until_ms };
+    }
+    if v["ok"].as_bool() == Some(true) {
+        return CodeCheck::Ok;
+    }
+    CodeCheck::Wrong {
+        message: "verify_code: wrong authenticator code",
+        ga_left: v["attempts_left"]
+            .as_u64()
+            .map(|n| u32::try_from(n).unwrap_or(0)),
+    }
+}
+
+/// S0 `prePayCheck` for the order, as the pay flow reads it: anything but a clear
+/// approval refuses (fail closed). S0 hears the amount as the relay states it (shared
+/// builder): fiat minor units with their currency, a token's exact decimal with its
+/// symbol.
+async fn ask_s0(
+    channels: &crate::channels::ChannelConfig,
+    id: kassa_shared::id::Id,
+    stored: &StoredOrder,
+) -> S0Answer {
+    use crate::channels::s0;
+    let cfg = match channels.s0() {
+        Ok(c) => c,
+        Err(e) => return S0Answer::NotConfigured(e.to_string()),
+    };
+    let body = s0::pre_pay_check_body(id, stored.order.amount());
+    match s0::pre_pay_check(cfg, &body).await {
+        Ok(s0::PrePayDecision::Approved) => S0Answer::Approved,
+        Ok(s0::PrePayDecision::Denied { status, .. }) => S0Answer::Denied { status },
+        Err(e) => S0Answer::Unavailable(e.to_string()),
+    }
+}
+
+/// What the shopper is told when the flow refuses.
+fn refusal(r: Refusal) -> EdgeError {
+    match r {
+        Refusal::NotPayable(status) => EdgeError::Conflict {
+            code: "order_not_payable",
+            message: format!("order_id: the order is {}", status_name(status)),
+        },
+        Refusal::OrderLocked { retry_after_ms } => EdgeError::TooManyRequests {
+            code: "order_locked",
+            message: "verify_code: too many wrong codes; the order is locked for now".into(),
+            retry_after_ms,
+        },
+        Refusal::GaLocked { retry_after_ms } => EdgeError::TooManyRequests {
+            code: risk::ReasonCode::GaLocked.as_str(),
+            message: "verify_code: too many wrong authenticator codes on this user's orders; \
+                      the authenticator is locked for now"
+                .into(),
+            retry_after_ms,
+        },
+        Refusal::WrongCode {
+            message,
+            attempts_left,
+        } => EdgeError::WrongCode {
+            message,
+            attempts_left,
+        },
+        Refusal::InvalidCode(message) => EdgeError::bad("verify_code", message),
+        Refusal::Risk(code) | Refusal::Velocity(code) => EdgeError::Forbidden(code.as_str()),
+        Refusal::S0Refused(detail) => EdgeError::Conflict {
+            code: "s0_refused",
+            message: format!("order_id: payment refused by the platform check ({detail})"),
+        },
+    }
 }
