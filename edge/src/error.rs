@@ -26,7 +26,9 @@
 //!   `code` the HTTP status (never 900), `msg` naming the field, `error` the
 //!   machine-readable code; a 429 adds `retry_after_ms` and `Retry-After`.
 
-use serde_json::{json, Value};
+use kassa_shared::envelope::{ApiError, ErrorEnvelope, WidgetError};
+use serde::Serialize;
+use serde_json::json;
 use worker::Response;
 
 /// SPEC 3: bodies over 64 KiB are refused with 413.
@@ -74,10 +76,11 @@ pub enum EdgeError {
     },
     Config(&'static str),
     Internal(String),
-    /// An error a Durable Object already rendered in this envelope, passed through.
-    Rendered {
+    /// An error already in the envelope's typed form: one a Durable Object answered
+    /// (passed through), or one with a status no other variant has.
+    Api {
         status: u16,
-        body: serde_json::Value,
+        error: ApiError,
     },
 }
 
@@ -116,13 +119,13 @@ impl EdgeError {
             Self::TooManyRequests { .. } => 429,
             Self::Upstream { .. } => 502,
             Self::Config(_) | Self::Internal(_) => 500,
-            Self::Rendered { status, .. } => *status,
+            Self::Api { status, .. } => *status,
         }
     }
 
     /// The machine-readable `code` (also the audit log's reason code).
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             Self::BadRequest { .. } => "parameter_invalid",
             Self::WrongCode { .. } => "wrong_verify_code",
@@ -138,28 +141,41 @@ impl EdgeError {
             | Self::Upstream { code, .. } => code,
             Self::Config(_) => "misconfigured",
             Self::Internal(_) => "internal",
-            Self::Rendered { .. } => "rendered",
+            Self::Api { error, .. } => &error.code,
         }
     }
 
-    /// The members some errors add to either envelope: `retry_after_ms` (429s) and
-    /// `attempts_left` (a wrong code).
-    fn extras(&self) -> Vec<(&'static str, u64)> {
-        match self {
-            Self::TooManyRequests { retry_after_ms, .. } => {
-                vec![("retry_after_ms", *retry_after_ms)]
-            }
-            Self::WrongCode { attempts_left, .. } => {
-                vec![("attempts_left", u64::from(*attempts_left))]
-            }
-            _ => Vec::new(),
+    /// An error in the envelope's typed form: status and [`ApiError`].
+    pub fn api(
+        status: u16,
+        kind: &str,
+        code: &str,
+        message: impl Into<String>,
+        param: Option<&str>,
+    ) -> Self {
+        Self::Api {
+            status,
+            error: ApiError {
+                kind: kind.to_owned(),
+                code: code.to_owned(),
+                message: message.into(),
+                param: param.map(str::to_owned),
+                retry_after_ms: None,
+                attempts_left: None,
+            },
         }
     }
 
-    /// Status, code, error type, message and parameter; `Rendered` is handled by callers.
-    fn parts(self) -> (u16, &'static str, &'static str, String, Option<String>) {
+    /// The status and the typed `error` object every envelope is derived from.
+    #[must_use]
+    pub fn into_api(self) -> (u16, ApiError) {
         let status = self.status();
-        let code = self.code();
+        let code = self.code().to_owned();
+        let (retry_after_ms, attempts_left) = match &self {
+            Self::TooManyRequests { retry_after_ms, .. } => (Some(*retry_after_ms), None),
+            Self::WrongCode { attempts_left, .. } => (None, Some(*attempts_left)),
+            _ => (None, None),
+        };
         let (kind, message, param) = match self {
             Self::BadRequest { param, message } => ("invalid_request_error", message, Some(param)),
             Self::WrongCode { message, .. } => (
@@ -210,25 +226,25 @@ impl EdgeError {
                 worker::console_error!("internal error: {detail}");
                 ("api_error", "internal error".to_owned(), None)
             }
-            Self::Rendered { .. } => ("api_error", String::new(), None),
+            Self::Api { status, error } => return (status, error),
         };
-        (status, code, kind, message, param)
+        let error = ApiError {
+            kind: kind.to_owned(),
+            code,
+            message,
+            param,
+            retry_after_ms,
+            attempts_left,
+        };
+        (status, error)
     }
 
     /// The status and merchant-envelope body, for answers that are stored and replayed
     /// (idempotent `pay`).
     #[must_use]
-    pub fn into_body(self) -> (u16, Value) {
-        if let Self::Rendered { status, body } = self {
-            return (status, body);
-        }
-        let extras = self.extras();
-        let (status, code, kind, message, param) = self.parts();
-        let mut body =
-            json!({ "error": { "type": kind, "code": code, "message": message, "param": param } });
-        for (name, value) in extras {
-            body["error"][name] = json!(value);
-        }
+    pub fn into_body(self) -> (u16, serde_json::Value) {
+        let (status, error) = self.into_api();
+        let body = serde_json::to_value(ErrorEnvelope { error }).unwrap_or_default();
         (status, body)
     }
 
@@ -239,39 +255,23 @@ impl EdgeError {
     }
 
     /// `{ status, code, message, field }` — the widget API's S2-shaped envelope (module
-    /// docs). An error a Durable Object rendered in the merchant envelope is re-shaped.
+    /// docs).
     pub fn into_s2_response(self) -> worker::Result<Response> {
-        if let Self::Rendered { status, body } = self {
-            let e = &body["error"];
-            let mut s2 = json!({
-                "status": status,
-                "code": e["code"].as_str().unwrap_or("internal"),
-                "message": e["message"].as_str().unwrap_or("internal error"),
-                "field": e["param"],
-            });
-            for name in ["retry_after_ms", "attempts_left"] {
-                if let Some(n) = e.get(name).and_then(Value::as_u64) {
-                    s2[name] = json!(n);
-                }
-            }
-            return s2_response(status, &s2);
-        }
-        let extras = self.extras();
-        let (status, code, _kind, message, param) = self.parts();
-        let mut body =
-            json!({ "status": status, "code": code, "message": message, "field": param });
-        for (name, value) in extras {
-            body[name] = json!(value);
-        }
-        s2_response(status, &body)
+        let (status, error) = self.into_api();
+        let retry = error.retry_after_ms;
+        s2_response(status, &WidgetError::from_api(status, error), retry)
     }
 }
 
 /// An S2 error body as a response; a `retry_after_ms` also becomes `Retry-After`, in
 /// whole seconds rounded up so a client never retries early.
-fn s2_response(status: u16, body: &Value) -> worker::Result<Response> {
+fn s2_response(
+    status: u16,
+    body: &impl Serialize,
+    retry_after_ms: Option<u64>,
+) -> worker::Result<Response> {
     let mut resp = Response::from_json(body)?;
-    if let Some(ms) = body.get("retry_after_ms").and_then(Value::as_u64) {
+    if let Some(ms) = retry_after_ms {
         resp.headers_mut()
             .set("Retry-After", &ms.div_ceil(1000).to_string())?;
     }
@@ -281,28 +281,28 @@ fn s2_response(status: u16, body: &Value) -> worker::Result<Response> {
 impl EdgeError {
     /// S1's `{code, message}` (module docs).
     pub fn into_s1_response(self) -> worker::Result<Response> {
-        let (status, body) = self.into_body();
-        let e = &body["error"];
+        let (status, e) = self.into_api();
         let code = if status >= 500 { 500 } else { 400 };
-        let message = e["message"].as_str().unwrap_or("internal error");
-        Ok(Response::from_json(&json!({ "code": code, "message": message }))?.with_status(status))
+        Ok(
+            Response::from_json(&json!({ "code": code, "message": e.message }))?
+                .with_status(status),
+        )
     }
 
     /// S4's `{code, msg, error, field}` (module docs).
     pub fn into_s4_response(self) -> worker::Result<Response> {
-        let (status, body) = self.into_body();
-        let e = &body["error"];
+        let (status, e) = self.into_api();
         let mut s4 = json!({
             "code": status,
-            "msg": e["message"].as_str().unwrap_or("internal error"),
-            "error": e["code"].as_str().unwrap_or("internal"),
-            "field": e["param"],
+            "msg": e.message,
+            "error": e.code,
+            "field": e.param,
         });
         // A lock's end, as on the other surfaces: `retry_after_ms` and `Retry-After`.
-        if let Some(ms) = e.get("retry_after_ms").and_then(Value::as_u64) {
+        if let Some(ms) = e.retry_after_ms {
             s4["retry_after_ms"] = json!(ms);
         }
-        s2_response(status, &s4)
+        s2_response(status, &s4, e.retry_after_ms)
     }
 }
 

@@ -7,6 +7,7 @@
 use serde_json::Value;
 use worker::{Env, Method, Request, RequestInit, Stub};
 
+use kassa_shared::envelope::ErrorEnvelope;
 use kassa_shared::id::Id;
 use kassa_shared::risk::{VelocityWindow, VELOCITY_WINDOW_MS};
 
@@ -152,11 +153,16 @@ pub async fn call(
     let mut resp = stub.fetch_with_request(req).await?;
     let status = resp.status_code();
     let text = resp.text().await?;
-    let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     if (200..300).contains(&status) {
-        Ok(json)
-    } else {
-        Err(EdgeError::Rendered { status, body: json })
+        return Ok(serde_json::from_str(&text).unwrap_or(Value::Null));
+    }
+    // Objects answer errors in the typed envelope; anything else is the object failing.
+    match serde_json::from_str::<ErrorEnvelope>(&text) {
+        Ok(e) => Err(EdgeError::Api {
+            status,
+            error: e.error,
+        }),
+        Err(_) => Err(EdgeError::Internal(format!("object answered {status}"))),
     }
 }
 

@@ -128,15 +128,7 @@ async fn receive(provider: Provider, req: &mut Request, env: &Env) -> Result<(),
 
 /// An error in the merchant envelope with a status `EdgeError` has no variant for.
 fn rendered(status: u16, code: &str, message: &str, param: &str) -> EdgeError {
-    EdgeError::Rendered {
-        status,
-        body: json!({ "error": {
-            "type": "invalid_request_error",
-            "code": code,
-            "message": message,
-            "param": param,
-        }}),
-    }
+    EdgeError::api(status, "invalid_request_error", code, message, Some(param))
 }
 
 fn unsupported() -> EdgeError {
@@ -198,14 +190,13 @@ async fn unauthenticated(
     provider: Provider,
     error: EdgeError,
 ) -> Result<(), EdgeError> {
-    let reason = match &error {
-        EdgeError::Rendered { body, .. } => body["error"]["code"]
-            .as_str()
-            .unwrap_or("callback_refused")
-            .to_owned(),
-        other => other.code().to_owned(),
-    };
-    record_rejection(req, env, &reason, &format!("POST /callbacks/{provider}")).await;
+    record_rejection(
+        req,
+        env,
+        error.code(),
+        &format!("POST /callbacks/{provider}"),
+    )
+    .await;
     Err(error)
 }
 
@@ -219,19 +210,13 @@ async fn refuse(
     error: EdgeError,
 ) -> Result<(), EdgeError> {
     if let Some(order) = callback::claimed_order(provider, content_type, body) {
-        let (status, rendered) = match &error {
-            EdgeError::Rendered { status, body } => (*status, body.clone()),
-            other => (
-                other.status(),
-                json!({ "error": { "code": other.code(), "message": audit_message(other) } }),
-            ),
+        let message = match &error {
+            EdgeError::Api { error, .. } => error.message.clone(),
+            other => audit_message(other),
         };
         let audit = json!({
-            "reason": rendered["error"]["code"].as_str().unwrap_or("callback_refused"),
-            "detail": format!(
-                "callback {provider}: {status} {}",
-                rendered["error"]["message"].as_str().unwrap_or("")
-            ),
+            "reason": error.code(),
+            "detail": format!("callback {provider}: {} {message}", error.status()),
         });
         // Best effort: the refusal stands whether or not the audit write succeeds.
         if let Ok(stub) = order_stub(env, order) {

@@ -244,7 +244,7 @@ async fn create_in_object(
     .await;
     match created {
         Ok(v) => Ok(Some(serde_json::from_value(v)?)),
-        Err(EdgeError::Rendered { status: 409, .. }) => Ok(None),
+        Err(EdgeError::Api { status: 409, .. }) => Ok(None),
         Err(e) => Err(e),
     }
 }

@@ -66,15 +66,13 @@ const fn channel_of(p: Provider) -> Channel {
 }
 
 fn unavailable(provider: Provider, detail: &str) -> EdgeError {
-    EdgeError::Rendered {
-        status: 503,
-        body: json!({ "error": {
-            "type": "api_error",
-            "code": "provider_unavailable",
-            "message": format!("status: {provider}'s status query could not be made ({detail}); retry later"),
-            "param": null,
-        }}),
-    }
+    EdgeError::api(
+        503,
+        "api_error",
+        "provider_unavailable",
+        format!("status: {provider}'s status query could not be made ({detail}); retry later"),
+        None,
+    )
 }
 
 /// Attempt id → the `wk_trade_id` S3 createPayOrder answered for it.
@@ -285,15 +283,13 @@ impl OrderObject {
         } else {
             if self.refund_in_flight().await? {
                 // Possibly the answer to our own request, not yet recorded: retry later.
-                return Err(EdgeError::Rendered {
-                    status: 503,
-                    body: json!({ "error": {
-                        "type": "api_error",
-                        "code": "refund_in_flight",
-                        "message": "refund: a refund request for this order awaits Ping++'s answer; retry later",
-                        "param": null,
-                    }}),
-                });
+                return Err(EdgeError::api(
+                    503,
+                    "api_error",
+                    "refund_in_flight",
+                    "refund: a refund request for this order awaits Ping++'s answer; retry later",
+                    None,
+                ));
             }
             self.audit("refund_unrequested", detail).await?;
             Event::new(
