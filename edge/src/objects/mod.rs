@@ -4,6 +4,8 @@
 //! window. [`call`] is how the Worker talks
 //! to them: JSON in, JSON out, an error envelope passed through unchanged.
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 use worker::{Env, Method, Request, RequestInit, Stub};
 
@@ -136,25 +138,56 @@ pub fn index_stub(env: &Env) -> Result<Stub, EdgeError> {
         .get_stub()?)
 }
 
-/// One internal request to a Durable Object; a non-2xx answer comes back as the error
-/// it already rendered.
+/// One internal request to a Durable Object; a non-2xx answer comes back as the typed
+/// error the object rendered.
 pub async fn call(
     stub: &Stub,
     method: Method,
     path: &str,
     body: Option<&Value>,
 ) -> Result<Value, EdgeError> {
+    let body = body.map(serde_json::to_string).transpose()?;
+    let text = send(stub, method, path, body).await?;
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A typed request to a Durable Object (its one `POST /rpc` route) and its typed answer:
+/// the seam the objects' request enums travel over (e.g. `OrderRequest`).
+pub async fn ask<Req: Serialize, Ans: DeserializeOwned>(
+    stub: &Stub,
+    request: &Req,
+) -> Result<Ans, EdgeError> {
+    let body = serde_json::to_string(request)?;
+    let text = send(stub, Method::Post, RPC_PATH, Some(body)).await?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// The internal route a typed request is posted to.
+pub const RPC_PATH: &str = "/rpc";
+
+/// Reads a typed request with `serde_json` (not JavaScript's `JSON.parse`, which would
+/// round integers above 2^53).
+pub async fn read_request<T: DeserializeOwned>(req: &mut Request) -> Result<T, EdgeError> {
+    Ok(serde_json::from_str(&req.text().await?)?)
+}
+
+async fn send(
+    stub: &Stub,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<String, EdgeError> {
     let mut init = RequestInit::new();
     init.with_method(method);
     if let Some(body) = body {
-        init.with_body(Some(serde_json::to_string(body)?.into()));
+        init.with_body(Some(body.into()));
     }
     let req = Request::new_with_init(&format!("https://object{path}"), &init)?;
     let mut resp = stub.fetch_with_request(req).await?;
     let status = resp.status_code();
     let text = resp.text().await?;
     if (200..300).contains(&status) {
-        return Ok(serde_json::from_str(&text).unwrap_or(Value::Null));
+        return Ok(text);
     }
     // Objects answer errors in the typed envelope; anything else is the object failing.
     match serde_json::from_str::<ErrorEnvelope>(&text) {

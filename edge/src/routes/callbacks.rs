@@ -31,14 +31,14 @@ use kassa_shared::callback::{self, Answer, CallbackError, Provider, VerifiedCall
 use kassa_shared::money::TokenTable;
 use kassa_shared::providers::s4_pingpp::webhook::SIGNATURE_HEADER;
 use kassa_shared::providers::{s1_paytm, s2_wallet, s3_lianshang, s4_pingpp};
-use serde_json::{json, Value};
-use worker::{Env, Headers, Method, Request, Response, Result, RouteContext};
+
+use worker::{Env, Headers, Request, Response, Result, RouteContext};
 
 use crate::config;
 use crate::error::EdgeError;
 use crate::input;
 use crate::objects::ip_object::record_rejection;
-use crate::objects::{call, order_stub};
+use crate::objects::order_object::OrderClient;
 
 type Ctx = RouteContext<()>;
 
@@ -214,13 +214,10 @@ async fn refuse(
             EdgeError::Api { error, .. } => error.message.clone(),
             other => audit_message(other),
         };
-        let audit = json!({
-            "reason": error.code(),
-            "detail": format!("callback {provider}: {} {message}", error.status()),
-        });
+        let detail = format!("callback {provider}: {} {message}", error.status());
         // Best effort: the refusal stands whether or not the audit write succeeds.
-        if let Ok(stub) = order_stub(env, order) {
-            let _ = call(&stub, Method::Post, "/audit", Some(&audit)).await;
+        if let Ok(client) = OrderClient::new(env, order) {
+            let _ = client.audit(error.code(), &detail).await;
         }
     }
     Err(error)
@@ -239,8 +236,8 @@ fn audit_message(e: &EdgeError) -> String {
 /// Hands a verified callback to its order's object; its error (404 unknown order, 409
 /// mismatch, 503 status query unavailable) comes back as rendered.
 async fn deliver(env: &Env, cb: &VerifiedCallback) -> Result<(), EdgeError> {
-    let stub = order_stub(env, cb.reference.order)?;
-    let body: Value = serde_json::to_value(cb)?;
-    call(&stub, Method::Post, "/callback", Some(&body)).await?;
+    OrderClient::new(env, cb.reference.order)?
+        .callback(cb.clone())
+        .await?;
     Ok(())
 }

@@ -38,8 +38,8 @@ use crate::channels::{paytm, s0};
 use crate::config;
 use crate::error::{respond_s1, EdgeError};
 use crate::input;
-use crate::objects::{call, order_stub};
-use crate::resources::{Channel, Item, OrderMeta, StoredOrder, User};
+use crate::objects::order_object::OrderClient;
+use crate::resources::{Channel, Item, OrderMeta, User};
 
 type Ctx = RouteContext<()>;
 
@@ -131,8 +131,7 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
     )
     .await?;
     let id = stored.order.id();
-    let stub = order_stub(&ctx.env, id)?;
-    let audit = |reason: &str, detail: String| json!({ "reason": reason, "detail": detail });
+    let order = OrderClient::new(&ctx.env, id)?;
 
     // S0 prePayCheck, fail closed: the order exists but no form leaves the edge.
     let refused = |detail: String| EdgeError::Conflict {
@@ -146,17 +145,18 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
     .await;
     match decision {
         Ok(s0::PrePayDecision::Approved) => {
-            let body = audit("s0_approved", "prePayCheck (S1 preOrder)".into());
-            call(&stub, Method::Post, "/audit", Some(&body)).await?;
+            order
+                .audit("s0_approved", "prePayCheck (S1 preOrder)")
+                .await?;
         }
         Ok(s0::PrePayDecision::Denied { status, .. }) => {
-            let body = audit("s0_denied", format!("prePayCheck status {status}"));
-            call(&stub, Method::Post, "/audit", Some(&body)).await?;
+            order
+                .audit("s0_denied", &format!("prePayCheck status {status}"))
+                .await?;
             return Err(refused(format!("denied, status {status}")));
         }
         Err(e) => {
-            let body = audit("s0_unavailable", e.to_string());
-            call(&stub, Method::Post, "/audit", Some(&body)).await?;
+            order.audit("s0_unavailable", &e.to_string()).await?;
             return Err(refused(e.to_string()));
         }
     }
@@ -165,27 +165,21 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
     // `ORDER_ID` is the only order number the S1 client gets back (it polls
     // `getOrderStatus` with it), so it stays the bare order id, which names the attempt
     // whose id is the order's (`shared::callback::reference`): this order's only one.
-    let order = paytm::PaytmOrder {
+    let paytm_order = paytm::PaytmOrder {
         reference: kassa_shared::callback::ProviderRef::bare(id),
         amount: money,
         cust_id: user_id,
         email: None,
         mobile_no: None,
     };
-    let form = paytm::pre_order_form(paytm_cfg, &order, &salt)
+    let form = paytm::pre_order_form(paytm_cfg, &paytm_order, &salt)
         .map_err(|e| EdgeError::Internal(format!("paytm form: {e}")))?;
     let attempt = id;
     let started = Event::new(
         format!("attempt_started_{attempt}"),
         EventKind::AttemptStarted { attempt },
     );
-    call(
-        &stub,
-        Method::Post,
-        "/apply",
-        Some(&serde_json::to_value(&started)?),
-    )
-    .await?;
+    order.apply(started).await?;
     Ok(Response::from_json(&Envelope::ok(form))?)
 }
 
@@ -215,8 +209,7 @@ async fn status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErro
             ));
         }
     }
-    let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/order", None).await?;
-    let stored: StoredOrder = serde_json::from_value(v)?;
+    let stored = OrderClient::new(&ctx.env, id)?.get().await?;
     if stored.meta.user.id != user_id {
         return Err(EdgeError::bad("userId", "userId: is not this order's user"));
     }

@@ -70,7 +70,8 @@ use crate::auth::{self, Field};
 use crate::config;
 use crate::error::{respond_s4, EdgeError};
 use crate::input;
-use crate::objects::{call, order_stub, user_stub};
+use crate::objects::order_object::OrderClient;
+use crate::objects::{call, user_stub};
 use crate::resources::StoredOrder;
 
 type Ctx = RouteContext<()>;
@@ -171,8 +172,7 @@ async fn newest_order(env: &Env, user_id: &str) -> Result<StoredOrder, EdgeError
 }
 
 async fn load_order(env: &Env, id: Id) -> Result<StoredOrder, EdgeError> {
-    let v = call(&order_stub(env, id)?, Method::Get, "/order", None).await?;
-    Ok(serde_json::from_value(v)?)
+    OrderClient::new(env, id)?.get().await
 }
 
 async fn client_status(env: &Env, user: &str, id: Id) -> Result<Value, EdgeError> {
@@ -507,14 +507,9 @@ async fn smscode_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
         "at_ms": now,
         "expires_at_ms": code.expires_at_ms,
     });
-    let stub = order_stub(&ctx.env, order_id)?;
-    call(
-        &stub,
-        Method::Post,
-        "/codes",
-        Some(&json!({ "stored": code, "dev": message })),
-    )
-    .await?;
+    OrderClient::new(&ctx.env, order_id)?
+        .code(code, Some(message))
+        .await?;
     ok(json!({}))
 }
 
@@ -635,7 +630,7 @@ async fn announce_withdrawals(env: &Env, c: &UserClaims) -> Result<(), EdgeError
         return Ok(());
     }
     let order_id = newest_order(env, &c.user_id).await?.order.id();
-    let order = order_stub(env, order_id)?;
+    let order = OrderClient::new(env, order_id)?;
     for w in pending {
         let Some(id) = w["id"].as_str() else { continue };
         let data = json!({
@@ -651,9 +646,9 @@ async fn announce_withdrawals(env: &Env, c: &UserClaims) -> Result<(), EdgeError
             "created_ms": w["at_ms"],
             "order_id": order_id.to_string(),
         });
-        let notice =
-            json!({ "id": format!("evt_{id}"), "type": "withdrawal.requested", "data": data });
-        call(&order, Method::Post, "/notify", Some(&notice)).await?;
+        order
+            .notify(format!("evt_{id}"), "withdrawal.requested", data)
+            .await?;
         let done = json!({ "id": id });
         to_user(
             env,

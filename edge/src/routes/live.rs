@@ -14,7 +14,6 @@
 //! A valid token for another order is 403 and lands in the audit log of the order the
 //! token *was issued for* (its holder's), never in the one it tried to reach.
 
-use serde_json::json;
 use worker::{Headers, Method, Request, RequestInit, Response, Result, RouteContext};
 
 use kassa_shared::id::Id;
@@ -23,8 +22,7 @@ use crate::auth;
 use crate::auth::bearer;
 use crate::error::{respond, EdgeError};
 use crate::objects::ip_object::record_rejection;
-use crate::objects::order_object::WS_PROTOCOL_HEADER;
-use crate::objects::{call, order_stub};
+use crate::objects::order_object::{OrderClient, WS_PROTOCOL_HEADER};
 
 /// The subprotocol the widget speaks; `bearer.<secret>` rides beside it.
 const WS_PROTOCOL: &str = "kassa.v1";
@@ -82,7 +80,7 @@ async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeE
             "client_secret: issued for another order",
         ));
     }
-    let stub = order_stub(&ctx.env, id)?;
+    let order = OrderClient::new(&ctx.env, id)?;
     let upgrade = req
         .headers()
         .get("Upgrade")
@@ -102,7 +100,7 @@ async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeE
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);
     let inner = Request::new_with_init("https://object/ws", &init)?;
-    let resp = stub.fetch_with_request(inner).await?;
+    let resp = order.stub().fetch_with_request(inner).await?;
     if resp.status_code() == 101 {
         return Ok(resp);
     }
@@ -114,11 +112,8 @@ const ROUTE: &str = "GET /api/payment/order/events";
 /// A valid token used on another order: written to the audit log of the token's own
 /// order (module docs). Best effort: an audit failure must not turn a 403 into a 500.
 pub async fn audit_wrong_order(env: &worker::Env, own: Id, target: Id, route: &str) {
-    let body = json!({
-        "reason": "client_secret_wrong_order",
-        "detail": format!("{route}: this order's client_secret used on order {target}"),
-    });
-    if let Ok(stub) = order_stub(env, own) {
-        let _ = call(&stub, Method::Post, "/audit", Some(&body)).await;
+    let detail = format!("{route}: this order's client_secret used on order {target}");
+    if let Ok(order) = OrderClient::new(env, own) {
+        let _ = order.audit("client_secret_wrong_order", &detail).await;
     }
 }

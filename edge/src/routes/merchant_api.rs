@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 use worker::{Date, Method, Request, Response, Result, RouteContext, Url};
 
 use kassa_shared::crypto::client_secret::{self, Claims};
+use kassa_shared::flows::outbox::{OutboxEntry, OutboxKind};
 use kassa_shared::id::{Id, IdGenerator};
 use kassa_shared::money::{Currency, Money, MoneyError, TokenTable};
 use kassa_shared::order::{Order, OrderAmount};
@@ -23,7 +24,8 @@ use crate::config;
 use crate::error::{respond, EdgeError};
 use crate::input::{self, json_object, opt_integer, opt_string, string, string_value};
 use crate::objects::order_index::MAX_LIMIT;
-use crate::objects::{call, index_stub, order_stub, user_stub};
+use crate::objects::order_object::OrderClient;
+use crate::objects::{call, index_stub, user_stub};
 use crate::resources::{order_view, Channel, Item, OrderMeta, StoredOrder, User};
 
 type Ctx = RouteContext<()>;
@@ -53,27 +55,9 @@ fn merchant_order_id(req: &Request, ctx: &Ctx) -> Result<Id, EdgeError> {
     path_id(ctx, "id")
 }
 
-/// One internal request to order `id`'s object, its answer read as the stored order.
-async fn stored_order(
-    ctx: &Ctx,
-    id: Id,
-    method: Method,
-    path: &str,
-    body: Option<&Value>,
-) -> Result<StoredOrder, EdgeError> {
-    let v = call(&order_stub(&ctx.env, id)?, method, path, body).await?;
-    Ok(serde_json::from_value(v)?)
-}
-
-/// The elements of the JSON array under `v[key]` (none when absent), mapped.
-fn each(v: &Value, key: &str, f: impl Fn(&Value) -> Value) -> Vec<Value> {
-    v[key]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(f)
-        .collect()
+/// Order `id`'s object.
+fn order(ctx: &Ctx, id: Id) -> Result<OrderClient, EdgeError> {
+    OrderClient::new(&ctx.env, id)
 }
 
 /// `POST /v1/orders`
@@ -153,8 +137,8 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
         if let Some(stored) = create_in_object(ctx, &new_order(id)).await? {
             return finish_create(ctx, &stored, now).await;
         }
-        let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/order", None).await?;
-        return finish_create(ctx, &serde_json::from_value(v)?, now).await;
+        let stored = order(ctx, id)?.get().await?;
+        return finish_create(ctx, &stored, now).await;
     }
     let stored = create_listed(ctx, amount, meta, expires_in).await?;
     created(ctx, &stored, now)
@@ -235,18 +219,7 @@ async fn create_in_object(
     ctx: &Ctx,
     stored: &StoredOrder,
 ) -> Result<Option<StoredOrder>, EdgeError> {
-    let created = call(
-        &order_stub(&ctx.env, stored.order.id())?,
-        Method::Post,
-        "/create",
-        Some(&serde_json::to_value(stored)?),
-    )
-    .await;
-    match created {
-        Ok(v) => Ok(Some(serde_json::from_value(v)?)),
-        Err(EdgeError::Api { status: 409, .. }) => Ok(None),
-        Err(e) => Err(e),
-    }
+    order(ctx, stored.order.id())?.create(stored.clone()).await
 }
 
 /// Lists the order and answers 201 with a `client_secret`.
@@ -472,7 +445,7 @@ pub async fn get_order(req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
             let id = merchant_order_id(&req, &ctx)?;
-            let stored = stored_order(&ctx, id, Method::Get, "/order", None).await?;
+            let stored = order(&ctx, id)?.get().await?;
             Ok(Response::from_json(&order_view(&stored))?)
         }
         .await,
@@ -522,7 +495,7 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
                 };
                 // Sequential on purpose: at most `MAX_LIMIT` subrequests, each a
                 // Durable Object read (see README, "limits").
-                let stored = stored_order(&ctx, id, Method::Get, "/order", None).await?;
+                let stored = order(&ctx, id)?.get().await?;
                 data.push(order_view(&stored));
             }
             Ok(Response::from_json(&json!({
@@ -542,7 +515,7 @@ pub async fn cancel_order(mut req: Request, ctx: Ctx) -> Result<Response> {
         async {
             let id = merchant_order_id(&req, &ctx)?;
             json_object(&mut req, &[]).await?;
-            let stored = stored_order(&ctx, id, Method::Post, "/cancel", None).await?;
+            let stored = order(&ctx, id)?.cancel().await?;
             Ok(Response::from_json(&order_view(&stored))?)
         }
         .await,
@@ -564,7 +537,7 @@ pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
             let id = merchant_order_id(&req, &ctx)?;
             let body = json_object(&mut req, &["reason"]).await?;
             let reason = opt_string(&body, "reason", "reason", 500)?;
-            let stored = stored_order(&ctx, id, Method::Post, "/refund", None).await?;
+            let stored = order(&ctx, id)?.refund().await?;
             let view = order_view(&stored);
             Ok(Response::from_json(&json!({
                 "object": "refund",
@@ -588,26 +561,37 @@ pub async fn order_events(req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
             let id = merchant_order_id(&req, &ctx)?;
-            let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/events", None).await?;
-            let history = each(&v, "history", |h| {
-                json!({
-                    "object": "order_event",
-                    "at_ms": h["at_ms"],
-                    "event_id": h["event"]["id"],
-                    "type": h["event"]["type"],
-                    "from": h["from"],
-                    "to": h["to"],
-                    "disposition": h["disposition"],
+            let events = order(&ctx, id)?.events().await?;
+            let history: Vec<Value> = events
+                .history
+                .iter()
+                .map(|h| {
+                    json!({
+                        "object": "order_event",
+                        "at_ms": h.at_ms,
+                        "event_id": h.event.id,
+                        "type": h.event.kind.name(),
+                        "from": h.from,
+                        "to": h.to,
+                        "disposition": h.disposition,
+                    })
                 })
-            });
-            let audit = each(&v, "audit", |a| {
-                let (at_ms, reason, detail) = (&a["at_ms"], &a["reason"], &a["detail"]);
-                json!({ "object": "audit_entry", "at_ms": at_ms, "reason": reason, "detail": detail })
-            });
-            // S0 relays owed by the order, with their delivery log (`order_object/relay.rs`).
-            let relays = each(&v, "relays", |r| {
-                json!({ "object": "relay", "id": r["id"], "status": r["event_type"], "delivery": r["status"], "created_ms": r["created_ms"], "attempts": r["attempts"], "deliveries": r["log"] })
-            });
+                .collect();
+            let audit: Vec<Value> = events
+                .audit
+                .iter()
+                .map(|a| {
+                    json!({ "object": "audit_entry", "at_ms": a.at_ms, "reason": a.reason, "detail": a.detail })
+                })
+                .collect();
+            // S0 relays owed by the order, with their delivery log (`flows::outbox`).
+            let relays: Vec<Value> = events
+                .relays
+                .iter()
+                .map(|r| {
+                    json!({ "object": "relay", "id": r.id, "status": r.event_type, "delivery": r.status, "created_ms": r.created_ms, "attempts": r.attempts, "deliveries": r.log })
+                })
+                .collect();
             Ok(Response::from_json(&json!({
                 "object": "order_events",
                 "order_id": id.to_string(),
@@ -620,16 +604,16 @@ pub async fn order_events(req: Request, ctx: Ctx) -> Result<Response> {
     )
 }
 
-fn webhook_view(e: &Value) -> Value {
+fn webhook_view(e: &OutboxEntry) -> Value {
     json!({
         "object": "webhook",
-        "id": e["id"],
-        "type": e["event_type"],
-        "status": e["status"],
-        "attempts": e["attempts"],
-        "created_ms": e["created_ms"],
-        "next_attempt_ms": e["next_attempt_ms"],
-        "deliveries": e["log"],
+        "id": e.id,
+        "type": e.event_type,
+        "status": e.status,
+        "attempts": e.attempts,
+        "created_ms": e.created_ms,
+        "next_attempt_ms": e.next_attempt_ms,
+        "deliveries": e.log,
     })
 }
 
@@ -638,13 +622,11 @@ pub async fn order_webhooks(req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
             let id = merchant_order_id(&req, &ctx)?;
-            let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/webhooks", None).await?;
-            let data: Vec<Value> = v
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
+            let outbox = order(&ctx, id)?.webhooks().await?;
+            let data: Vec<Value> = outbox
+                .entries()
                 .iter()
-                .filter(|e| e["kind"] == "webhook")
+                .filter(|e| e.kind == OutboxKind::Webhook)
                 .map(webhook_view)
                 .collect();
             Ok(Response::from_json(&json!({
@@ -669,14 +651,8 @@ pub async fn replay_webhook(mut req: Request, ctx: Ctx) -> Result<Response> {
                 return Err(EdgeError::bad("webhook_id", "webhook_id: is malformed"));
             }
             json_object(&mut req, &[]).await?;
-            let v = call(
-                &order_stub(&ctx.env, id)?,
-                Method::Post,
-                "/webhooks/replay",
-                Some(&json!({ "id": webhook_id })),
-            )
-            .await?;
-            Ok(Response::from_json(&webhook_view(&v))?)
+            let entry = order(&ctx, id)?.replay_webhook(webhook_id).await?;
+            Ok(Response::from_json(&webhook_view(&entry))?)
         }
         .await,
     )
@@ -690,7 +666,7 @@ pub async fn issue_secret(mut req: Request, ctx: Ctx) -> Result<Response> {
             let body = json_object(&mut req, &["expires_in"]).await?;
             let expires_in =
                 opt_integer(&body, "expires_in", 60, client_secret::MAX_LIFETIME_SECS)?;
-            let stored = stored_order(&ctx, id, Method::Get, "/order", None).await?;
+            let stored = order(&ctx, id)?.get().await?;
             let (secret, expires_at) =
                 issue_client_secret(&ctx.env, &stored, now_ms(), expires_in)?;
             Ok(Response::from_json(&json!({
@@ -748,14 +724,7 @@ pub async fn test_apply_event(mut req: Request, ctx: Ctx) -> Result<Response> {
             let body = input::body_bytes(&mut req).await?;
             let event: kassa_shared::order::Event = serde_json::from_slice(&body)
                 .map_err(|e| EdgeError::bad("event", format!("event: {e}")))?;
-            let v = call(
-                &order_stub(&ctx.env, id)?,
-                Method::Post,
-                "/apply",
-                Some(&serde_json::to_value(&event)?),
-            )
-            .await?;
-            let stored: StoredOrder = serde_json::from_value(v)?;
+            let stored = order(&ctx, id)?.apply(event).await?;
             Ok(Response::from_json(&order_view(&stored))?)
         }
         .await,
@@ -779,13 +748,7 @@ pub async fn test_record_s3_trade(mut req: Request, ctx: Ctx) -> Result<Response
                 .map_err(|e| EdgeError::bad("attempt", e.to_string()))?;
             let wk_trade_id = string(&map, "wk_trade_id", "wk_trade_id", 64)?;
             let body = json!({ "attempt": attempt, "wk_trade_id": wk_trade_id });
-            call(
-                &order_stub(&ctx.env, id)?,
-                Method::Post,
-                "/s3_trade",
-                Some(&body),
-            )
-            .await?;
+            order(&ctx, id)?.s3_trade(attempt, wk_trade_id).await?;
             Ok(Response::from_json(&body)?)
         }
         .await,
@@ -803,9 +766,9 @@ pub async fn dev_outbox(req: Request, ctx: Ctx) -> Result<Response> {
             require_merchant(&req, &ctx.env)?;
             let id = query_id(&input::query(&req, &["order_id"])?, "order_id")?;
             let id = id.ok_or_else(|| EdgeError::bad("order_id", "order_id: is required"))?;
-            let v = call(&order_stub(&ctx.env, id)?, Method::Get, "/dev_outbox", None).await?;
+            let data = order(&ctx, id)?.dev_outbox().await?;
             Ok(Response::from_json(
-                &json!({ "object": "list", "data": v }),
+                &json!({ "object": "list", "data": data }),
             )?)
         }
         .await,

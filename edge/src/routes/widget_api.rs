@@ -36,8 +36,9 @@ use crate::auth::bearer;
 use crate::config;
 use crate::error::{respond_s2, EdgeError};
 use crate::input;
+use crate::objects::order_object::{OrderClient, PayIn};
 use crate::objects::user_object::RiskProfile;
-use crate::objects::{call, order_stub, user_stub};
+use crate::objects::{call, user_stub};
 use crate::resources::StoredOrder;
 
 type Ctx = RouteContext<()>;
@@ -135,8 +136,7 @@ fn order_id(map: &Map<String, Value>) -> Result<Id, EdgeError> {
 
 /// The stored order, read through its `OrderObject`.
 async fn load(env: &Env, id: Id) -> Result<StoredOrder, EdgeError> {
-    let v = call(&order_stub(env, id)?, Method::Get, "/order", None).await?;
-    Ok(serde_json::from_value(v)?)
+    OrderClient::new(env, id)?.get().await
 }
 
 /// The locale of S2 labels: `Accept-Language` starting with `en` → en-US, else zh-CN
@@ -435,13 +435,9 @@ pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
                 "at_ms": now,
                 "expires_at_ms": code.expires_at_ms,
             });
-            call(
-                &order_stub(&ctx.env, id)?,
-                Method::Post,
-                "/codes",
-                Some(&json!({ "stored": code, "dev": dev })),
-            )
-            .await?;
+            OrderClient::new(&ctx.env, id)?
+                .code(code, Some(dev))
+                .await?;
             Ok(Response::from_json(
                 &json!({ "orderId": send_id.to_string() }),
             )?)
@@ -525,23 +521,18 @@ async fn pay_or_quick(mut req: Request, ctx: &Ctx, quick: bool) -> Result<Respon
         &[canonical.as_bytes()],
     ));
     let english = matches!(locale(&req), Locale::EnUs);
-    let v = call(
-        &order_stub(&ctx.env, id)?,
-        Method::Post,
-        "/pay",
-        Some(&json!({
-            "key": key,
-            "fingerprint": fingerprint,
-            "user_id": claims.user_id,
-            "user_binding": user_binding(&claims.user_id)?.to_string(),
-            "send_id": send_id.map(|s| s.to_string()),
-            "code": code,
-            "device_id": device_id,
-            "english": english,
-            "quick": quick,
-            "client_ip": req.headers().get("CF-Connecting-IP").ok().flatten(),
-        })),
-    )
-    .await?;
+    let pay = PayIn {
+        key,
+        fingerprint,
+        user_binding: user_binding(&claims.user_id)?,
+        user_id: claims.user_id,
+        send_id,
+        code,
+        device_id,
+        english,
+        quick,
+        client_ip: req.headers().get("CF-Connecting-IP").ok().flatten(),
+    };
+    let v = OrderClient::new(&ctx.env, id)?.pay(pay).await?;
     Ok(Response::from_json(&v)?)
 }

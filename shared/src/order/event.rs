@@ -86,9 +86,54 @@ impl EventKind {
     }
 }
 
+impl EventKind {
+    /// The wire name of the kind (its serde tag, e.g. `attempt_succeeded`).
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::AttemptStarted { .. } => "attempt_started",
+            Self::AttemptProcessing { .. } => "attempt_processing",
+            Self::AttemptSucceeded { .. } => "attempt_succeeded",
+            Self::AttemptFailed { .. } => "attempt_failed",
+            Self::ProviderClosed { .. } => "provider_closed",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+            Self::RefundRequested => "refund_requested",
+            Self::RefundSucceeded { .. } => "refund_succeeded",
+            Self::RefundFailed => "refund_failed",
+            Self::UnrequestedRefund { .. } => "unrequested_refund",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_is_the_serde_tag() {
+        let a = Id::new(1).unwrap_or_else(|e| panic!("{e}"));
+        let p = || "pingpp".to_owned();
+        for kind in [
+            EventKind::AttemptStarted { attempt: a },
+            EventKind::AttemptProcessing { attempt: a },
+            EventKind::AttemptSucceeded {
+                attempt: a,
+                provider: p(),
+            },
+            EventKind::AttemptFailed { attempt: a },
+            EventKind::ProviderClosed { provider: p() },
+            EventKind::Expired,
+            EventKind::Cancelled,
+            EventKind::RefundRequested,
+            EventKind::RefundSucceeded { provider: p() },
+            EventKind::RefundFailed,
+            EventKind::UnrequestedRefund { provider: p() },
+        ] {
+            let v = serde_json::to_value(&kind).unwrap_or_default();
+            assert_eq!(v["type"], kind.name());
+        }
+    }
 
     #[test]
     fn serde_shape() {

@@ -115,7 +115,14 @@ impl OrderObject {
             return self.reject(error, &detail).await;
         }
         if stored.order.has_applied(&cb.event_id) {
-            return json_response(&json!({ "result": "duplicate" }), 200);
+            return json_response(
+                &CallbackOutcome {
+                    result: CallbackResult::Duplicate,
+                    status: None,
+                    needs_review: None,
+                },
+                200,
+            );
         }
         // Match before confirming, so a mismatching callback costs no status query. A
         // refund's amount is judged once it is known whether Kassa asked for it (step 7).
@@ -161,7 +168,11 @@ impl OrderObject {
         // The status query awaited the network: `apply` reads the order as it is now.
         let stored = self.apply(stored, event).await?;
         json_response(
-            &json!({ "result": "applied", "status": stored.order.status() }),
+            &CallbackOutcome {
+                result: CallbackResult::Applied,
+                status: Some(stored.order.status()),
+                needs_review: None,
+            },
             200,
         )
     }
@@ -300,11 +311,11 @@ impl OrderObject {
             )
         };
         let stored = self.apply(stored, event).await?;
-        let answer = json!({
-            "result": "applied",
-            "status": stored.order.status(),
-            "needs_review": stored.order.needs_review(),
-        });
+        let answer = CallbackOutcome {
+            result: CallbackResult::Applied,
+            status: Some(stored.order.status()),
+            needs_review: Some(stored.order.needs_review()),
+        };
         json_response(&answer, 200)
     }
 

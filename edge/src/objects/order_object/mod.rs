@@ -80,8 +80,11 @@ mod outbox;
 mod pay;
 mod refund;
 mod relay;
+mod request;
 
 pub use pay::PayIn;
+pub use request::{CallbackOutcome, CallbackResult, OrderClient, OrderEvents};
+use request::{Done, OrderRequest};
 
 const ORDER_KEY: &str = "order";
 const OUTBOX_KEY: &str = "outbox";
@@ -204,135 +207,9 @@ impl OrderObject {
     async fn route(&self, mut req: Request) -> Result<Response, EdgeError> {
         let path = req.path();
         match (req.method(), path.as_str()) {
-            (Method::Post, "/create") => {
-                let stored: StoredOrder = read_json(&mut req).await?;
-                self.create(stored).await
-            }
-            (Method::Get, "/order") => json_response(&self.require_order().await?, 200),
-            (Method::Post, "/apply") => {
-                let event: Event = read_json(&mut req).await?;
-                let stored = self.require_order().await?;
-                let stored = self.apply(stored, event).await?;
-                json_response(&stored, 200)
-            }
-            (Method::Post, "/callback") => {
-                let cb: kassa_shared::callback::VerifiedCallback = read_json(&mut req).await?;
-                self.callback(cb).await
-            }
-            (Method::Post, "/cancel") => self.cancel().await,
-            (Method::Post, "/refund") => self.refund().await,
-            (Method::Get, "/events") => {
-                let stored = self.require_order().await?;
-                let audit: Vec<AuditEntry> = self.load(AUDIT_KEY).await?.unwrap_or_default();
-                let outbox = self.load_outbox().await?;
-                let relays: Vec<_> = outbox.relays().collect();
-                json_response(
-                    &json!({ "history": stored.order.history(), "audit": audit, "relays": relays }),
-                    200,
-                )
-            }
-            (Method::Get, "/webhooks") => {
-                self.require_order().await?;
-                let outbox = self.load_outbox().await?;
-                json_response(&outbox, 200)
-            }
-            (Method::Post, "/webhooks/replay") => {
-                #[derive(Deserialize)]
-                struct Replay {
-                    id: String,
-                }
-                let Replay { id } = read_json(&mut req).await?;
-                self.replay(&id).await
-            }
-            (Method::Post, "/audit") => {
-                #[derive(Deserialize)]
-                struct Audit {
-                    reason: String,
-                    detail: String,
-                }
-                let a: Audit = read_json(&mut req).await?;
-                // Only an existing order keeps an audit log: a rejection aimed at an id
-                // that was never created must not create storage.
-                if self.load_order().await?.is_some() {
-                    self.audit(&a.reason, &a.detail).await?;
-                }
-                json_response(&json!({ "ok": true }), 200)
-            }
-            (Method::Post, "/codes") => {
-                #[derive(Deserialize)]
-                struct NewCode {
-                    stored: StoredCode,
-                    dev: Option<Value>,
-                }
-                let c: NewCode = read_json(&mut req).await?;
-                self.require_order().await?;
-                let mut codes: Vec<StoredCode> = self.load(CODES_KEY).await?.unwrap_or_default();
-                codes.push(c.stored);
-                if codes.len() > MAX_CODES {
-                    let excess = codes.len() - MAX_CODES;
-                    codes.drain(..excess);
-                }
-                let storage = self.state.storage();
-                storage
-                    .put(CODES_KEY, serde_json::to_string(&codes)?)
-                    .await?;
-                if let Some(message) = c.dev {
-                    if config::is_development(&self.env) {
-                        let mut outbox: Vec<Value> =
-                            self.load(DEV_OUTBOX_KEY).await?.unwrap_or_default();
-                        outbox.push(message);
-                        if outbox.len() > MAX_CODES {
-                            let excess = outbox.len() - MAX_CODES;
-                            outbox.drain(..excess);
-                        }
-                        storage
-                            .put(DEV_OUTBOX_KEY, serde_json::to_string(&outbox)?)
-                            .await?;
-                    } else {
-                        // Production (SPEC 6): the merchant delivers the code; it gets it
-                        // in a signed webhook through the order's outbox (retried like
-                        // every webhook). The id is per send, so a redelivery is the same.
-                        let id = format!(
-                            "evt_{}_code_{}",
-                            self.require_order().await?.order.id(),
-                            message["send_id"].as_str().unwrap_or("0")
-                        );
-                        self.notify(id, flow::CODE_WEBHOOK, message).await?;
-                    }
-                }
-                json_response(&json!({ "ok": true }), 200)
-            }
-            (Method::Post, "/notify") => {
-                #[derive(Deserialize)]
-                struct Notify {
-                    id: String,
-                    #[serde(rename = "type")]
-                    event_type: String,
-                    data: Value,
-                }
-                let n: Notify = read_json(&mut req).await?;
-                self.notify(n.id, &n.event_type, n.data).await?;
-                json_response(&json!({ "ok": true }), 200)
-            }
-            (Method::Post, "/s3_trade") => {
-                #[derive(Deserialize)]
-                struct Trade {
-                    attempt: kassa_shared::id::Id,
-                    wk_trade_id: String,
-                }
-                let t: Trade = read_json(&mut req).await?;
-                self.require_order().await?;
-                self.record_s3_trade(t.attempt, &t.wk_trade_id).await?;
-                json_response(&json!({ "ok": true }), 200)
-            }
-            (Method::Get, "/dev_outbox") => {
-                self.require_order().await?;
-                let outbox: Vec<Value> = self.load(DEV_OUTBOX_KEY).await?.unwrap_or_default();
-                json_response(&outbox, 200)
-            }
-            (Method::Post, "/pay") => {
-                let p: PayIn = read_json(&mut req).await?;
-                self.pay(p).await
+            (Method::Post, crate::objects::RPC_PATH) => {
+                let request: OrderRequest = crate::objects::read_request(&mut req).await?;
+                self.handle(request).await
             }
             (Method::Get, "/ws") => {
                 let protocol = req.headers().get(WS_PROTOCOL_HEADER).ok().flatten();
@@ -340,6 +217,111 @@ impl OrderObject {
             }
             _ => Err(EdgeError::RouteNotFound),
         }
+    }
+
+    async fn handle(&self, request: OrderRequest) -> Result<Response, EdgeError> {
+        match request {
+            OrderRequest::Create { order } => self.create(order).await,
+            OrderRequest::Get => json_response(&self.require_order().await?, 200),
+            OrderRequest::Apply { event } => {
+                let stored = self.require_order().await?;
+                let stored = self.apply(stored, event).await?;
+                json_response(&stored, 200)
+            }
+            OrderRequest::Callback { callback } => self.callback(callback).await,
+            OrderRequest::Cancel => self.cancel().await,
+            OrderRequest::Refund => self.refund().await,
+            OrderRequest::Events => {
+                let stored = self.require_order().await?;
+                let audit: Vec<AuditEntry> = self.load(AUDIT_KEY).await?.unwrap_or_default();
+                let outbox = self.load_outbox().await?;
+                let events = OrderEvents {
+                    history: stored.order.history().to_vec(),
+                    audit,
+                    relays: outbox.relays().cloned().collect(),
+                };
+                json_response(&events, 200)
+            }
+            OrderRequest::Webhooks => {
+                self.require_order().await?;
+                json_response(&self.load_outbox().await?, 200)
+            }
+            OrderRequest::ReplayWebhook { id } => self.replay(&id).await,
+            OrderRequest::Audit { reason, detail } => {
+                // Only an existing order keeps an audit log: a rejection aimed at an id
+                // that was never created must not create storage.
+                if self.load_order().await?.is_some() {
+                    self.audit(&reason, &detail).await?;
+                }
+                json_response(&Done {}, 200)
+            }
+            OrderRequest::Code { stored, dev } => {
+                self.record_code(stored, dev).await?;
+                json_response(&Done {}, 200)
+            }
+            OrderRequest::Notify {
+                id,
+                event_type,
+                data,
+            } => {
+                self.notify(id, &event_type, data).await?;
+                json_response(&Done {}, 200)
+            }
+            OrderRequest::S3Trade {
+                attempt,
+                wk_trade_id,
+            } => {
+                self.require_order().await?;
+                self.record_s3_trade(attempt, &wk_trade_id).await?;
+                json_response(&Done {}, 200)
+            }
+            OrderRequest::DevOutbox => {
+                self.require_order().await?;
+                let outbox: Vec<Value> = self.load(DEV_OUTBOX_KEY).await?.unwrap_or_default();
+                json_response(&outbox, 200)
+            }
+            OrderRequest::Pay(p) => self.pay(p).await,
+        }
+    }
+
+    /// A verify-code send: its MAC in `codes`; in development the clear code in the dev
+    /// outbox, in production (SPEC 6) a signed `verification_code.requested` webhook for
+    /// the merchant to deliver (retried like every webhook; the id is per send, so a
+    /// redelivery is the same).
+    async fn record_code(&self, stored: StoredCode, dev: Option<Value>) -> Result<(), EdgeError> {
+        let order = self.require_order().await?;
+        let mut codes: Vec<StoredCode> = self.load(CODES_KEY).await?.unwrap_or_default();
+        codes.push(stored);
+        if codes.len() > MAX_CODES {
+            let excess = codes.len() - MAX_CODES;
+            codes.drain(..excess);
+        }
+        let storage = self.state.storage();
+        storage
+            .put(CODES_KEY, serde_json::to_string(&codes)?)
+            .await?;
+        let Some(message) = dev else {
+            return Ok(());
+        };
+        if config::is_development(&self.env) {
+            let mut outbox: Vec<Value> = self.load(DEV_OUTBOX_KEY).await?.unwrap_or_default();
+            outbox.push(message);
+            if outbox.len() > MAX_CODES {
+                let excess = outbox.len() - MAX_CODES;
+                outbox.drain(..excess);
+            }
+            storage
+                .put(DEV_OUTBOX_KEY, serde_json::to_string(&outbox)?)
+                .await?;
+        } else {
+            let id = format!(
+                "evt_{}_code_{}",
+                order.order.id(),
+                message["send_id"].as_str().unwrap_or("0")
+            );
+            self.notify(id, flow::CODE_WEBHOOK, message).await?;
+        }
+        Ok(())
     }
 
     async fn load<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>, EdgeError> {
@@ -620,10 +602,4 @@ impl OrderObject {
 
 fn now_ms() -> u64 {
     worker::Date::now().as_millis()
-}
-
-/// Parses an internal request body with `serde_json` (not JavaScript's `JSON.parse`, which
-/// would round integers above 2^53).
-async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> Result<T, EdgeError> {
-    Ok(serde_json::from_str(&req.text().await?)?)
 }

@@ -16,7 +16,7 @@ const PAY_LOCK_KEY: &str = "pay_lock";
 const PAY_LOCK_STALE_MS: u64 = 60_000;
 
 /// What the Worker hands the order's object for `pay` (the `client_secret` is checked).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct PayIn {
     pub key: Option<String>,
     /// Hex MAC of the request body: same key + another body is a 409.
