@@ -18,8 +18,7 @@
 //! in the `UserObject` (`GET /tokens`, `POST /tokens/revoke`) and compared on every use,
 //! so a revoked token stops working at once, everywhere.
 
-use serde_json::json;
-use worker::{Date, Env, Method};
+use worker::{Date, Env};
 
 use kassa_shared::crypto::client_secret::{self, Claims};
 use kassa_shared::crypto::user_token::{self, UserClaims};
@@ -29,7 +28,7 @@ use worker::Request;
 
 use crate::config;
 use crate::error::EdgeError;
-use crate::objects::{call, user_stub};
+use crate::objects::user_object::UserClient;
 
 fn now_secs() -> u64 {
     Date::now().as_millis() / 1000
@@ -122,10 +121,7 @@ pub async fn user_credential(
 
 /// The user's current token generation (0 until the first revocation).
 pub async fn current_epoch(env: &Env, user_id: &str) -> Result<u64, EdgeError> {
-    let v = call(&user_stub(env, user_id)?, Method::Get, "/tokens", None).await?;
-    v["epoch"]
-        .as_u64()
-        .ok_or_else(|| EdgeError::Internal("user object: tokens.epoch missing".into()))
+    UserClient::new(env, user_id)?.token_epoch().await
 }
 
 /// Issues a user token for `user_id` at the user's current generation, valid for
@@ -149,16 +145,7 @@ pub async fn issue_user_token(
 
 /// Voids every user token issued to `user_id` so far: the new generation.
 pub async fn revoke_user_tokens(env: &Env, user_id: &str) -> Result<u64, EdgeError> {
-    let v = call(
-        &user_stub(env, user_id)?,
-        Method::Post,
-        "/tokens/revoke",
-        Some(&json!({})),
-    )
-    .await?;
-    v["epoch"]
-        .as_u64()
-        .ok_or_else(|| EdgeError::Internal("user object: tokens.epoch missing".into()))
+    UserClient::new(env, user_id)?.revoke_tokens().await
 }
 
 /// The device the browser names in `device_id`, believed only when it is a device token

@@ -20,18 +20,40 @@
 //! the merchant at `GET /v1/rejections?ip=` ([`record_rejection`]).
 //!
 //! Storage: key `velocity` → the `VelocityWindow` (JSON); key `rejections` → the
-//! `RejectionLog` (JSON, bounded). Internal routes: `GET /velocity` → the window; `POST
-//! /attempts {now_ms, limit}` → `{ok: true}` (recorded) or `{ok: false}` (the window is
-//! full; nothing recorded); `POST /rejections {now_ms, reason, detail}`; `GET
-//! /rejections` → the log.
+//! `RejectionLog` (JSON, bounded). Requests ([`IpRequest`], the typed seam): `Velocity`
+//! → the window; `RecordAttempt {now_ms, limit}` → `{ok}` (`false`: the window is full,
+//! nothing recorded); `RecordRejection {now_ms, reason, detail}`; `Rejections` → the log.
 
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use worker::{Date, Env, Method, Request, Response, Result, Storage, Stub};
 
 use kassa_shared::risk::{client_ip, RejectionLog, VelocityWindow};
 
+use super::{ask, reply, Done};
 use crate::error::EdgeError;
+
+/// What is asked of an address bucket's object.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum IpRequest {
+    Velocity,
+    RecordAttempt {
+        now_ms: u64,
+        limit: u32,
+    },
+    RecordRejection {
+        now_ms: u64,
+        reason: String,
+        detail: String,
+    },
+    Rejections,
+}
+
+/// Whether the window had room (and the attempt was counted).
+#[derive(Debug, Serialize, Deserialize)]
+struct Recorded {
+    ok: bool,
+}
 
 /// One address bucket's window as `pay` sees it; `stub` is `None` when the per-IP rule
 /// is disabled (nothing read, nothing recorded).
@@ -54,10 +76,10 @@ impl IpWindow {
             });
         }
         let stub = bucket_stub(env, cf_connecting_ip)?;
-        let v = super::call(&stub, Method::Get, "/velocity", None).await?;
+        let velocity = ask(&stub, &IpRequest::Velocity).await?;
         Ok(Self {
             stub: Some(stub),
-            velocity: serde_json::from_value(v).unwrap_or_default(),
+            velocity,
         })
     }
 
@@ -67,9 +89,8 @@ impl IpWindow {
         let Some(stub) = &self.stub else {
             return Ok(true);
         };
-        let body = json!({ "now_ms": now_ms, "limit": limit });
-        let v = super::call(stub, Method::Post, "/attempts", Some(&body)).await?;
-        Ok(v["ok"].as_bool() == Some(true))
+        let r: Recorded = ask(stub, &IpRequest::RecordAttempt { now_ms, limit }).await?;
+        Ok(r.ok)
     }
 }
 
@@ -93,15 +114,18 @@ pub async fn record_rejection(req: &Request, env: &Env, reason: &str, detail: &s
     let Ok(stub) = bucket_stub(env, ip.as_deref()) else {
         return;
     };
-    let body = json!({ "now_ms": Date::now().as_millis(), "reason": reason, "detail": detail });
-    let _ = super::call(&stub, Method::Post, "/rejections", Some(&body)).await;
+    let r = IpRequest::RecordRejection {
+        now_ms: Date::now().as_millis(),
+        reason: reason.to_owned(),
+        detail: detail.to_owned(),
+    };
+    let _ = ask::<_, Done>(&stub, &r).await;
 }
 
 /// The refusals counted in the bucket of address `ip` (`GET /v1/rejections`).
 pub async fn rejections(env: &Env, ip: &str) -> Result<RejectionLog, EdgeError> {
     let stub = bucket_stub(env, Some(ip))?;
-    let v = super::call(&stub, Method::Get, "/rejections", None).await?;
-    Ok(serde_json::from_value(v)?)
+    ask(&stub, &IpRequest::Rejections).await
 }
 
 async fn rejection_log(storage: &Storage) -> Result<RejectionLog, EdgeError> {
@@ -120,35 +144,28 @@ impl IpObject {
 }
 
 async fn route(storage: &Storage, mut req: Request) -> Result<Response, EdgeError> {
-    match (req.method(), req.path().as_str()) {
-        (Method::Get, "/velocity") => Ok(Response::from_json(&super::velocity(storage).await?)?),
-        (Method::Post, "/attempts") => {
-            #[derive(Deserialize)]
-            struct Attempt {
-                now_ms: u64,
-                limit: u32,
-            }
-            let a: Attempt = serde_json::from_str(&req.text().await?)?;
-            let limit = usize::try_from(a.limit).unwrap_or(usize::MAX);
-            let ok = super::record_attempt(storage, a.now_ms, Some(limit)).await?;
-            Ok(Response::from_json(&json!({ "ok": ok }))?)
+    if (req.method(), req.path().as_str()) != (Method::Post, super::RPC_PATH) {
+        return Err(EdgeError::RouteNotFound);
+    }
+    match super::read_request(&mut req).await? {
+        IpRequest::Velocity => reply(&super::velocity(storage).await?),
+        IpRequest::RecordAttempt { now_ms, limit } => {
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            let ok = super::record_attempt(storage, now_ms, Some(limit)).await?;
+            reply(&Recorded { ok })
         }
-        (Method::Post, "/rejections") => {
-            #[derive(Deserialize)]
-            struct Refused {
-                now_ms: u64,
-                reason: String,
-                detail: String,
-            }
-            let r: Refused = serde_json::from_str(&req.text().await?)?;
+        IpRequest::RecordRejection {
+            now_ms,
+            reason,
+            detail,
+        } => {
             let mut log = rejection_log(storage).await?;
-            log.record(r.now_ms, &r.reason, &r.detail);
+            log.record(now_ms, &reason, &detail);
             storage
                 .put(REJECTIONS_KEY, serde_json::to_string(&log)?)
                 .await?;
-            Ok(Response::from_json(&json!({ "ok": true }))?)
+            reply(&Done {})
         }
-        (Method::Get, "/rejections") => Ok(Response::from_json(&rejection_log(storage).await?)?),
-        _ => Err(EdgeError::RouteNotFound),
+        IpRequest::Rejections => reply(&rejection_log(storage).await?),
     }
 }

@@ -1,12 +1,12 @@
 //! Durable Objects (SPEC 7): one `OrderObject` per order serialises every mutation of that
 //! order; one `OrderIndex` lists the merchant's orders; one `UserObject` per shopper
 //! lists theirs; one `IpObject` per client-address bucket keeps the per-IP velocity
-//! window. [`call`] is how the Worker talks
-//! to them: JSON in, JSON out, an error envelope passed through unchanged.
+//! window. [`ask`] is how the Worker talks to them: each object has one request enum
+//! (`OrderRequest`, `UserRequest`, `IpRequest`, `IndexRequest`) posted to its one
+//! internal route, a typed answer per request, and errors as the typed `ApiError`.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 use worker::{Env, Method, Request, RequestInit, Stub};
 
 use kassa_shared::envelope::ErrorEnvelope;
@@ -138,19 +138,6 @@ pub fn index_stub(env: &Env) -> Result<Stub, EdgeError> {
         .get_stub()?)
 }
 
-/// One internal request to a Durable Object; a non-2xx answer comes back as the typed
-/// error the object rendered.
-pub async fn call(
-    stub: &Stub,
-    method: Method,
-    path: &str,
-    body: Option<&Value>,
-) -> Result<Value, EdgeError> {
-    let body = body.map(serde_json::to_string).transpose()?;
-    let text = send(stub, method, path, body).await?;
-    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 /// A typed request to a Durable Object (its one `POST /rpc` route) and its typed answer:
 /// the seam the objects' request enums travel over (e.g. `OrderRequest`).
 pub async fn ask<Req: Serialize, Ans: DeserializeOwned>(
@@ -160,6 +147,17 @@ pub async fn ask<Req: Serialize, Ans: DeserializeOwned>(
     let body = serde_json::to_string(request)?;
     let text = send(stub, Method::Post, RPC_PATH, Some(body)).await?;
     Ok(serde_json::from_str(&text)?)
+}
+
+/// An object's answer that carries nothing but success.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+pub struct Done {}
+
+/// An object's typed answer (200).
+pub fn reply(v: &impl Serialize) -> Result<worker::Response, EdgeError> {
+    let headers = worker::Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    Ok(worker::Response::ok(serde_json::to_string(v)?)?.with_headers(headers))
 }
 
 /// The internal route a typed request is posted to.

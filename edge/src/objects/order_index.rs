@@ -11,77 +11,110 @@
 //! order id and body fingerprint of the first `POST /v1/orders` with that key (kept
 //! forever for now; a TTL sweep by alarm is the obvious next step).
 
-use serde::Deserialize;
-use serde_json::json;
-use worker::{Method, Request, Response, Result};
+use serde::{Deserialize, Serialize};
+use worker::{Env, Method, Request, Response, Result, Stub};
+
+use kassa_shared::id::Id;
 
 use super::order_key as key;
+use super::{ask, reply, Done};
 use crate::error::EdgeError;
 
 pub const MAX_LIMIT: usize = 100;
+
+/// What is asked of the index.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum IndexRequest {
+    Append {
+        id: Id,
+    },
+    /// The first reservation of `key` wins; every later one answers it.
+    Reserve(Reservation),
+    /// Newest first, strictly before `before`.
+    List {
+        limit: usize,
+        before: Option<Id>,
+    },
+}
+
+/// An `Idempotency-Key` of `POST /v1/orders` and the order it created.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reservation {
+    pub key: String,
+    pub id: Id,
+    pub fingerprint: String,
+}
+
+/// A page of order ids.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Page {
+    pub ids: Vec<Id>,
+    pub has_more: bool,
+}
+
+/// The Worker's handle on the index.
+pub struct IndexClient {
+    stub: Stub,
+}
+
+impl IndexClient {
+    pub fn new(env: &Env) -> Result<Self, EdgeError> {
+        Ok(Self {
+            stub: super::index_stub(env)?,
+        })
+    }
+
+    pub async fn append(&self, id: Id) -> Result<(), EdgeError> {
+        ask::<_, Done>(&self.stub, &IndexRequest::Append { id })
+            .await
+            .map(drop)
+    }
+
+    pub async fn reserve(&self, r: Reservation) -> Result<Reservation, EdgeError> {
+        ask(&self.stub, &IndexRequest::Reserve(r)).await
+    }
+
+    pub async fn list(&self, limit: usize, before: Option<Id>) -> Result<Page, EdgeError> {
+        ask(&self.stub, &IndexRequest::List { limit, before }).await
+    }
+}
 
 routed_object!(OrderIndex);
 
 impl OrderIndex {
     async fn route(&self, mut req: Request) -> Result<Response, EdgeError> {
+        if (req.method(), req.path().as_str()) != (Method::Post, super::RPC_PATH) {
+            return Err(EdgeError::RouteNotFound);
+        }
         let storage = self.state.storage();
-        match (req.method(), req.path().as_str()) {
-            (Method::Post, "/append") => {
-                #[derive(Deserialize)]
-                struct Append {
-                    id: kassa_shared::id::Id,
-                }
-                let a: Append = read_json(&mut req).await?;
-                storage.put(&key(a.id.get()), a.id.to_string()).await?;
-                Ok(Response::from_json(&json!({ "ok": true }))?)
+        match super::read_request(&mut req).await? {
+            IndexRequest::Append { id } => {
+                storage.put(&key(id.get()), id.to_string()).await?;
+                reply(&Done {})
             }
-            (Method::Post, "/reserve") => {
-                #[derive(Deserialize, serde::Serialize)]
-                struct Reservation {
-                    key: String,
-                    id: kassa_shared::id::Id,
-                    fingerprint: String,
-                }
-                let r: Reservation = read_json(&mut req).await?;
+            IndexRequest::Reserve(r) => {
                 let k = format!("k:{}", r.key);
                 // First writer wins; storage ops without other awaits in between run
                 // without interleaving in a Durable Object, so this is atomic.
                 if let Some(existing) = storage.get::<String>(&k).await? {
                     let existing: Reservation = serde_json::from_str(&existing)?;
-                    return Ok(Response::from_json(&existing)?);
+                    return reply(&existing);
                 }
                 storage.put(&k, serde_json::to_string(&r)?).await?;
-                Ok(Response::from_json(&r)?)
+                reply(&r)
             }
-            (Method::Get, "/list") => {
-                let url = req.url()?;
-                let mut limit = 10usize;
-                let mut before: Option<u64> = None;
-                for (k, v) in url.query_pairs() {
-                    match k.as_ref() {
-                        "limit" => limit = v.parse().unwrap_or(10),
-                        "before" => before = v.parse().ok(),
-                        _ => {}
-                    }
-                }
+            IndexRequest::List { limit, before } => {
                 let limit = limit.clamp(1, MAX_LIMIT);
-                let end = before.map(key);
+                let end = before.map(|b| key(b.get()));
                 // `end` is exclusive: the page starts strictly after the cursor.
                 let mut ids =
                     super::list_order_ids(&storage, None, end.as_deref(), limit + 1).await?;
                 let has_more = ids.len() > limit;
                 ids.truncate(limit);
-                Ok(Response::from_json(
-                    &json!({ "ids": ids, "has_more": has_more }),
-                )?)
+                let ids = ids.iter().filter_map(|s| s.parse::<Id>().ok()).collect();
+                reply(&Page { ids, has_more })
             }
-            _ => Err(EdgeError::RouteNotFound),
         }
     }
-}
-
-/// Parses an internal request body with `serde_json` (not JavaScript's `JSON.parse`, which
-/// would round integers above 2^53).
-async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> Result<T, EdgeError> {
-    Ok(serde_json::from_str(&req.text().await?)?)
 }

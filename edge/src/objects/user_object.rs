@@ -9,44 +9,41 @@
 //! the keys is numeric order of the ids, which is creation order (ids are time-ordered).
 //! Key `send_throttle` → the `SendThrottle` (JSON). Key `ga` → [`GaEnrolment`] (JSON).
 //!
-//! Internal routes: `POST /orders` `{id}`, `GET /orders?from=&to=`, `POST /send`
-//! `{now_ms, limits}` (records a code send or answers 429 with the retry time),
-//! `POST /ga` `{secret, now_ms}` (enrols once; 409 when already enrolled), `GET /profile`
-//! (`{ga_enrolled}`: what `load_pay_data` needs, never the secret), `POST /ga/verify`
-//! `{code, now_ms, limits}` → `{ok, reason?, attempts_left?, locked_until_ms?}` (TOTP
-//! ±1 step, no reuse of an accepted step; wrong codes counted per user across all
+//! Requests ([`UserRequest`], the typed seam in `request.rs`): the order index
+//! (`AddOrder`, `ListOrders`), the code-send throttle (`RecordSend`: records a send or
+//! answers 429 with the retry time), GA (`EnrolGa` once, 409 when enrolled; `VerifyGa`:
+//! TOTP ±1 step, no reuse of an accepted step, wrong codes counted per user across all
 //! their orders under `ga_lock`, a `WrongCodeLock`: after `limits.max_wrong` the
-//! authenticator is locked and answers `locked_until_ms` without checking the code),
-//! `POST /trusted` `{trusted}` (the merchant's decision), `POST /devices` `{device_id}`
-//! (recorded after a code-verified pay). `/profile` also answers `trusted` and `devices`,
-//! the risk engine's `user_trusted` / `known_devices`, and `velocity` (the user's
-//! `VelocityWindow`, fed by `POST /attempts` `{now_ms, limit?}` for each attempt that
-//! passed risk and S0; with `limit` the window is checked again where it is recorded and
-//! `{ok: false}` means full, nothing recorded — so concurrent pays of one user on several
-//! orders, which all read the window before any records, cannot overshoot it). The S4
-//! wallet settings (pay password, security answers, withdrawal account and log, SMS
-//! code, `client_status`) are `s4_wallet`'s, under `/s4/...`. `GET /tokens` → `{epoch}`
-//! and `POST /tokens/revoke` → `{epoch}` keep the user's token generation (key
-//! `token_epoch`, 0 until the first revocation): a user token is accepted only while it
-//! carries the current one (`auth.rs`), so a revocation voids every user token issued
-//! before it.
+//! authenticator is locked and answers `locked_until_ms` without checking the code), the
+//! risk engine's view (`Profile`: `ga_enrolled`, `trusted`, `devices`, `velocity`, never
+//! the secret), `RecordAttempt {now_ms, limit?}` for each attempt that passed risk and S0
+//! (with `limit` the window is checked again where it is recorded and `ok: false` means
+//! full, nothing recorded — so concurrent pays of one user on several orders, which all
+//! read the window before any records, cannot overshoot it), `SetTrusted` (the
+//! merchant's decision), `AddDevice` (after a code-verified pay), and the S4 wallet
+//! (`S4Request`, `s4_wallet.rs`). `TokenEpoch` and `RevokeTokens` keep the user's token
+//! generation (key `token_epoch`, 0 until the first revocation): a user token is
+//! accepted only while it carries the current one (`auth.rs`), so a revocation voids
+//! every user token issued before it.
 
 use serde::Deserialize;
-use serde_json::json;
-use worker::{Env, Method, Request, Response, Result};
+use worker::{Method, Request, Response, Result};
 
 use kassa_shared::crypto::totp::Totp;
 use kassa_shared::id::Id;
 use kassa_shared::risk::ReasonCode;
-use kassa_shared::risk::VelocityWindow;
-use kassa_shared::second_factor::{
-    GaCheck, GaState, LockLimits, SendLimits, SendThrottle, WrongCodeLock,
-};
+use kassa_shared::second_factor::{GaCheck, GaState, SendThrottle, WrongCodeLock};
 
 use super::order_key as key;
+use super::{reply, Done};
 use crate::error::EdgeError;
 
+mod request;
 mod s4_wallet;
+
+use request::{Epoch, OrderIds, Recorded, UserRequest};
+pub use request::{GaVerdict, RiskProfile, S4Request, UserClient};
+pub use s4_wallet::{Account, Proof, Proven, SealedNonce};
 
 /// The most ids one `/orders` call returns: bounds the Worker's per-request order reads.
 pub const MAX_SCAN: usize = 200;
@@ -75,85 +72,49 @@ pub struct GaEnrolment {
     pub state: GaState,
 }
 
-/// What the risk engine needs from a user's object (`GET /profile`). Missing or
-/// unreadable fields read as "nothing known", so a new user is simply untrusted.
-pub struct RiskProfile {
-    pub ga_enrolled: bool,
-    pub trusted: bool,
-    pub devices: Vec<String>,
-    pub velocity: VelocityWindow,
-}
-
-impl RiskProfile {
-    /// Reads `user_id`'s profile through their `UserObject`.
-    pub async fn load(env: &Env, user_id: &str) -> Result<Self, EdgeError> {
-        let stub = super::user_stub(env, user_id)?;
-        let v = super::call(&stub, Method::Get, "/profile", None).await?;
-        Ok(Self {
-            ga_enrolled: v["ga_enrolled"].as_bool().unwrap_or(false),
-            trusted: v["trusted"].as_bool().unwrap_or(false),
-            devices: serde_json::from_value(v["devices"].clone()).unwrap_or_default(),
-            velocity: serde_json::from_value(v["velocity"].clone()).unwrap_or_default(),
-        })
-    }
-}
-
 routed_object!(UserObject);
 
 impl UserObject {
     async fn route(&self, mut req: Request) -> Result<Response, EdgeError> {
-        let storage = self.state.storage();
-        if let Some(r) = s4_wallet::route(&storage, &mut req).await {
-            return r;
-        }
         match (req.method(), req.path().as_str()) {
-            (Method::Post, "/orders") => {
-                #[derive(Deserialize)]
-                struct Add {
-                    id: Id,
-                }
-                let a: Add = serde_json::from_str(&req.text().await?)?;
-                // Same key for the same order: adding twice is harmless.
-                storage.put(&key(a.id.get()), a.id.to_string()).await?;
-                Ok(Response::from_json(&json!({ "ok": true }))?)
+            (Method::Post, super::RPC_PATH) => {
+                let request: UserRequest = super::read_request(&mut req).await?;
+                self.handle(request).await
             }
-            (Method::Get, "/orders") => {
-                // `from` / `to`: inclusive id bounds (S2 `from_id` / `to_id`).
-                let url = req.url()?;
-                let (mut from, mut to) = (None, None);
-                for (k, v) in url.query_pairs() {
-                    match k.as_ref() {
-                        "from" => from = v.parse::<u64>().ok(),
-                        "to" => to = v.parse::<u64>().ok(),
-                        _ => {}
-                    }
-                }
-                let start = from.map(key);
+            _ => Err(EdgeError::RouteNotFound),
+        }
+    }
+
+    async fn handle(&self, request: UserRequest) -> Result<Response, EdgeError> {
+        let storage = self.state.storage();
+        match request {
+            UserRequest::AddOrder { id } => {
+                // Same key for the same order: adding twice is harmless.
+                storage.put(&key(id.get()), id.to_string()).await?;
+                reply(&Done {})
+            }
+            UserRequest::ListOrders { from, to } => {
+                let start = from.map(|f| key(f.get()));
                 // `end` is exclusive; the bound is inclusive.
-                let end = to.map(|t| key(t.saturating_add(1)));
+                let end = to.map(|t| key(t.get().saturating_add(1)));
                 let ids =
                     super::list_order_ids(&storage, start.as_deref(), end.as_deref(), MAX_SCAN)
                         .await?;
-                Ok(Response::from_json(&json!({ "ids": ids }))?)
+                let ids = ids.iter().filter_map(|s| s.parse::<Id>().ok()).collect();
+                reply(&OrderIds { ids })
             }
-            (Method::Get, "/tokens") => {
+            UserRequest::TokenEpoch => {
                 let epoch = storage.get::<u64>(TOKEN_EPOCH_KEY).await?.unwrap_or(0);
-                Ok(Response::from_json(&json!({ "epoch": epoch }))?)
+                reply(&Epoch { epoch })
             }
-            (Method::Post, "/tokens/revoke") => {
+            UserRequest::RevokeTokens => {
                 // Read and write with no other await between: concurrent revocations
                 // each bump the generation, none is lost.
                 let epoch = storage.get::<u64>(TOKEN_EPOCH_KEY).await?.unwrap_or(0) + 1;
                 storage.put(TOKEN_EPOCH_KEY, epoch).await?;
-                Ok(Response::from_json(&json!({ "epoch": epoch }))?)
+                reply(&Epoch { epoch })
             }
-            (Method::Post, "/send") => {
-                #[derive(Deserialize)]
-                struct Send {
-                    now_ms: u64,
-                    limits: SendLimits,
-                }
-                let a: Send = serde_json::from_str(&req.text().await?)?;
+            UserRequest::RecordSend { now_ms, limits } => {
                 let mut throttle: SendThrottle = match storage.get::<String>(THROTTLE_KEY).await? {
                     Some(s) => serde_json::from_str(&s)?,
                     None => SendThrottle::default(),
@@ -161,7 +122,7 @@ impl UserObject {
                 // Check and record with no await in between: a Durable Object runs this
                 // without interleaving, so two concurrent sends cannot both pass.
                 throttle
-                    .try_send(&a.limits, a.now_ms)
+                    .try_send(&limits, now_ms)
                     .map_err(|e| EdgeError::TooManyRequests {
                         code: e.reason_code.as_str(),
                         message: format!(
@@ -174,16 +135,10 @@ impl UserObject {
                 storage
                     .put(THROTTLE_KEY, serde_json::to_string(&throttle)?)
                     .await?;
-                Ok(Response::from_json(&json!({ "ok": true }))?)
+                reply(&Done {})
             }
-            (Method::Post, "/ga") => {
-                #[derive(Deserialize)]
-                struct Enrol {
-                    secret: String,
-                    now_ms: u64,
-                }
-                let e: Enrol = serde_json::from_str(&req.text().await?)?;
-                // Check and write with no await in between (see `/send`).
+            UserRequest::EnrolGa { secret, now_ms } => {
+                // Check and write with no await in between (see `RecordSend`).
                 if storage.get::<String>(GA_KEY).await?.is_some() {
                     return Err(EdgeError::Conflict {
                         code: "ga_already_enrolled",
@@ -191,24 +146,18 @@ impl UserObject {
                     });
                 }
                 let g = GaEnrolment {
-                    secret: e.secret,
-                    enrolled_at_ms: e.now_ms,
+                    secret,
+                    enrolled_at_ms: now_ms,
                     state: GaState::default(),
                 };
                 storage.put(GA_KEY, serde_json::to_string(&g)?).await?;
-                Ok(Response::from_json(&json!({ "ok": true }))?)
+                reply(&Done {})
             }
-            (Method::Post, "/ga/verify") => {
-                #[derive(Deserialize)]
-                struct Verify {
-                    code: String,
-                    now_ms: u64,
-                    /// The risk configuration's wrong-code limits (this object has no
-                    /// `Env`); the per-order lock's defaults when absent.
-                    #[serde(default)]
-                    limits: LockLimits,
-                }
-                let v: Verify = serde_json::from_str(&req.text().await?)?;
+            UserRequest::VerifyGa {
+                code,
+                now_ms,
+                limits,
+            } => {
                 let Some(text) = storage.get::<String>(GA_KEY).await? else {
                     return Err(EdgeError::bad(
                         "verify_code_order_id",
@@ -227,81 +176,66 @@ impl UserObject {
                 // count. The replay guard is saved with a match, so a code works once.
                 let check = g
                     .state
-                    .verify_locked(&mut lock, &v.limits, &totp, &v.code, v.now_ms);
-                let answer = match check {
+                    .verify_locked(&mut lock, &limits, &totp, &code, now_ms);
+                let verdict = match check {
                     GaCheck::Accepted { .. } => {
                         storage.put(GA_KEY, serde_json::to_string(&g)?).await?;
-                        json!({ "ok": true })
+                        GaVerdict {
+                            ok: true,
+                            ..GaVerdict::default()
+                        }
                     }
                     GaCheck::Wrong {
                         error,
                         attempts_left,
-                    } => json!({
-                        "ok": false,
-                        "reason": error.reason_code().as_str(),
-                        "attempts_left": attempts_left,
-                    }),
-                    GaCheck::Locked { until_ms } => json!({
-                        "ok": false,
-                        "reason": ReasonCode::GaLocked.as_str(),
-                        "locked_until_ms": until_ms,
-                    }),
+                    } => GaVerdict {
+                        ok: false,
+                        reason: Some(error.reason_code().as_str().to_owned()),
+                        attempts_left: Some(attempts_left),
+                        locked_until_ms: None,
+                    },
+                    GaCheck::Locked { until_ms } => GaVerdict {
+                        ok: false,
+                        reason: Some(ReasonCode::GaLocked.as_str().to_owned()),
+                        attempts_left: None,
+                        locked_until_ms: Some(until_ms),
+                    },
                 };
                 storage
                     .put(GA_LOCK_KEY, serde_json::to_string(&lock)?)
                     .await?;
-                Ok(Response::from_json(&answer)?)
+                reply(&verdict)
             }
-            (Method::Get, "/profile") => {
-                let ga = storage.get::<String>(GA_KEY).await?.is_some();
-                let trusted = storage.get::<bool>(TRUSTED_KEY).await?.unwrap_or(false);
+            UserRequest::Profile => {
                 let devices: Vec<String> = match storage.get::<String>(DEVICES_KEY).await? {
                     Some(s) => serde_json::from_str(&s)?,
                     None => Vec::new(),
                 };
-                let velocity = super::velocity(&storage).await?;
-                Ok(Response::from_json(&json!({
-                    "ga_enrolled": ga,
-                    "trusted": trusted,
-                    "devices": devices,
-                    "velocity": velocity,
-                }))?)
+                reply(&RiskProfile {
+                    ga_enrolled: storage.get::<String>(GA_KEY).await?.is_some(),
+                    trusted: storage.get::<bool>(TRUSTED_KEY).await?.unwrap_or(false),
+                    devices,
+                    velocity: super::velocity(&storage).await?,
+                })
             }
-            (Method::Post, "/attempts") => {
-                #[derive(Deserialize)]
-                struct Attempt {
-                    now_ms: u64,
-                    /// The per-user velocity limit, checked again as the attempt is
-                    /// recorded (as `IpObject` does); absent when the rule is disabled.
-                    #[serde(default)]
-                    limit: Option<u32>,
-                }
-                let a: Attempt = serde_json::from_str(&req.text().await?)?;
-                let limit = a.limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
-                let ok = super::record_attempt(&storage, a.now_ms, limit).await?;
-                Ok(Response::from_json(&json!({ "ok": ok }))?)
+            UserRequest::RecordAttempt { now_ms, limit } => {
+                // The per-user velocity limit, checked again as the attempt is recorded
+                // (as `IpObject` does); absent when the rule is disabled.
+                let limit = limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
+                let ok = super::record_attempt(&storage, now_ms, limit).await?;
+                reply(&Recorded { ok })
             }
-            (Method::Post, "/trusted") => {
-                #[derive(Deserialize)]
-                struct Trusted {
-                    trusted: bool,
-                }
-                let t: Trusted = serde_json::from_str(&req.text().await?)?;
-                storage.put(TRUSTED_KEY, t.trusted).await?;
-                Ok(Response::from_json(&json!({ "trusted": t.trusted }))?)
+            UserRequest::SetTrusted { trusted } => {
+                storage.put(TRUSTED_KEY, trusted).await?;
+                reply(&Done {})
             }
-            (Method::Post, "/devices") => {
-                #[derive(Deserialize)]
-                struct Device {
-                    device_id: String,
-                }
-                let d: Device = serde_json::from_str(&req.text().await?)?;
+            UserRequest::AddDevice { device_id } => {
                 let mut devices: Vec<String> = match storage.get::<String>(DEVICES_KEY).await? {
                     Some(s) => serde_json::from_str(&s)?,
                     None => Vec::new(),
                 };
-                if !devices.contains(&d.device_id) {
-                    devices.push(d.device_id);
+                if !devices.contains(&device_id) {
+                    devices.push(device_id);
                     if devices.len() > MAX_DEVICES {
                         let excess = devices.len() - MAX_DEVICES;
                         devices.drain(..excess);
@@ -310,9 +244,9 @@ impl UserObject {
                         .put(DEVICES_KEY, serde_json::to_string(&devices)?)
                         .await?;
                 }
-                Ok(Response::from_json(&json!({ "ok": true }))?)
+                reply(&Done {})
             }
-            _ => Err(EdgeError::RouteNotFound),
+            UserRequest::S4(r) => s4_wallet::handle(&storage, r).await,
         }
     }
 }

@@ -54,7 +54,7 @@
 //! `Retry-After`; wrong passwords count toward the pay-password lock.
 
 use serde_json::{json, Map, Value};
-use worker::{Date, Env, Method, Request, Response, Result, RouteContext};
+use worker::{Date, Env, Request, Response, Result, RouteContext};
 
 use kassa_shared::civil_time::UTC;
 use kassa_shared::crypto::client_secret::Claims;
@@ -64,14 +64,14 @@ use kassa_shared::crypto::Secret;
 use kassa_shared::id::Id;
 use kassa_shared::order::OrderAmount;
 use kassa_shared::providers::s4_pingpp::status::{ClientReport, ClientStatus, Status};
-use kassa_shared::second_factor;
+use kassa_shared::second_factor::{self, LockLimits};
 
 use crate::auth::{self, Field};
 use crate::config;
 use crate::error::{respond_s4, EdgeError};
 use crate::input;
 use crate::objects::order_object::OrderClient;
-use crate::objects::{call, user_stub};
+use crate::objects::user_object::{Account, Proof, Proven, S4Request, SealedNonce, UserClient};
 use crate::resources::StoredOrder;
 
 type Ctx = RouteContext<()>;
@@ -144,30 +144,19 @@ fn pay_id(ctx: &Ctx, claims: &Claims) -> Result<Id, EdgeError> {
     Ok(id)
 }
 
-/// A call to the token's user's `UserObject`.
-async fn to_user(
-    env: &Env,
-    user_id: &str,
-    method: Method,
-    path: &str,
-    body: Option<&Value>,
-) -> Result<Value, EdgeError> {
-    call(&user_stub(env, user_id)?, method, path, body).await
+/// The token's user's `UserObject`.
+fn to_user(env: &Env, user_id: &str) -> Result<UserClient, EdgeError> {
+    UserClient::new(env, user_id)
 }
 
 /// The user's newest order: what a user token's S4 requests deliver codes and announce
 /// withdrawals through (module docs). 409 `no_order` when the user has none.
 async fn newest_order(env: &Env, user_id: &str) -> Result<StoredOrder, EdgeError> {
-    let v = to_user(env, user_id, Method::Get, "/orders", None).await?;
-    let id = v["ids"]
-        .as_array()
-        .and_then(|ids| ids.first())
-        .and_then(Value::as_str)
-        .and_then(|s| s.parse::<Id>().ok())
-        .ok_or_else(|| EdgeError::Conflict {
-            code: "no_order",
-            message: "auth: the user has no order to deliver through".into(),
-        })?;
+    let ids = to_user(env, user_id)?.list_orders(None, None).await?;
+    let id = ids.first().copied().ok_or_else(|| EdgeError::Conflict {
+        code: "no_order",
+        message: "auth: the user has no order to deliver through".into(),
+    })?;
     load_order(env, id).await
 }
 
@@ -175,10 +164,8 @@ async fn load_order(env: &Env, id: Id) -> Result<StoredOrder, EdgeError> {
     OrderClient::new(env, id)?.get().await
 }
 
-async fn client_status(env: &Env, user: &str, id: Id) -> Result<Value, EdgeError> {
-    let path = format!("/s4/client_status?pay_id={id}");
-    let v = call(&user_stub(env, user)?, Method::Get, &path, None).await?;
-    Ok(v["client_status"].clone())
+async fn client_status(env: &Env, user: &str, id: Id) -> Result<ClientStatus, EdgeError> {
+    to_user(env, user)?.s4_client_status(id).await
 }
 
 fn ok(extra: Value) -> Result<Response, EdgeError> {
@@ -225,11 +212,14 @@ async fn open_sealed(
         let refused = |e: SealedError| EdgeError::bad(field, format!("{field}: {e}"));
         let s = sealed::parse(&plain).map_err(refused)?;
         sealed::check_fresh(s.ts_ms, now).map_err(refused)?;
-        nonces.push(json!({ "field": field, "n": s.nonce, "ts": s.ts_ms }));
+        nonces.push(SealedNonce {
+            field: field.to_owned(),
+            n: s.nonce,
+            ts: s.ts_ms,
+        });
         opened.push((field, s.value));
     }
-    let body = json!({ "nonces": nonces, "now_ms": now });
-    to_user(env, user_id, Method::Post, "/s4/sealed", Some(&body)).await?;
+    to_user(env, user_id)?.s4_sealed(nonces, now).await?;
     Ok(Opened(opened))
 }
 
@@ -257,9 +247,8 @@ fn decrypt(
     Ok(text)
 }
 
-fn limits(env: &Env) -> Result<Value, EdgeError> {
-    let config = config::risk(env)?;
-    Ok(serde_json::to_value(config.lock_limits())?)
+fn limits(env: &Env) -> Result<LockLimits, EdgeError> {
+    Ok(config::risk(env)?.lock_limits())
 }
 
 /// `GET /rest/pay/:pay_id` — the pay record (seed §1).
@@ -332,15 +321,10 @@ async fn post_status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, Edg
     })?;
     // The order must exist before anything is recorded for it.
     load_order(&ctx.env, id).await?;
-    let body = json!({ "pay_id": id.to_string(), "status": ClientStatus::from(report) });
-    to_user(
-        &ctx.env,
-        &c.user_id,
-        Method::Post,
-        "/s4/client_status",
-        Some(&body),
-    )
-    .await?;
+    let status = ClientStatus::from(report);
+    to_user(&ctx.env, &c.user_id)?
+        .s4_do(S4Request::SetClientStatus { pay_id: id, status })
+        .await?;
     ok(json!({}))
 }
 
@@ -389,20 +373,21 @@ async fn passwd_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErro
     let map = input::json_object(req, &fields).await?;
     let opened = open_sealed(&ctx.env, &map, &fields, &c.user_id).await?;
     let new = decrypt(&opened, &map, "passwd", 6, 64)?;
-    let proof = json!({
-        "passwd": optional(&opened, &map, "old_passwd")?,
-        "answers": answers(&opened, &map, "answer")?,
-    });
-    let body =
-        json!({ "passwd": new, "proof": proof, "now_ms": now_ms(), "limits": limits(&ctx.env)? });
-    to_user(
-        &ctx.env,
-        &c.user_id,
-        Method::Post,
-        "/s4/passwd",
-        Some(&body),
-    )
-    .await?;
+    let proof = Proof {
+        passwd: optional(&opened, &map, "old_passwd")?,
+        answers: answers(&opened, &map, "answer")?,
+    };
+    let proven = Proven {
+        proof,
+        now_ms: now_ms(),
+        limits: limits(&ctx.env)?,
+    };
+    to_user(&ctx.env, &c.user_id)?
+        .s4_do(S4Request::SetPasswd {
+            passwd: new,
+            proven,
+        })
+        .await?;
     ok(json!({}))
 }
 
@@ -428,20 +413,21 @@ async fn question_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
     let opened = open_sealed(&ctx.env, &map, &fields, &c.user_id).await?;
     let new = answers(&opened, &map, "answer")?
         .ok_or_else(|| EdgeError::bad("answer1", "answer1: required"))?;
-    let proof = json!({
-        "passwd": optional(&opened, &map, "passwd")?,
-        "answers": answers(&opened, &map, "old_answer")?,
-    });
-    let body =
-        json!({ "answers": new, "proof": proof, "now_ms": now_ms(), "limits": limits(&ctx.env)? });
-    to_user(
-        &ctx.env,
-        &c.user_id,
-        Method::Post,
-        "/s4/questions",
-        Some(&body),
-    )
-    .await?;
+    let proof = Proof {
+        passwd: optional(&opened, &map, "passwd")?,
+        answers: answers(&opened, &map, "old_answer")?,
+    };
+    let proven = Proven {
+        proof,
+        now_ms: now_ms(),
+        limits: limits(&ctx.env)?,
+    };
+    to_user(&ctx.env, &c.user_id)?
+        .s4_do(S4Request::SetQuestions {
+            answers: new,
+            proven,
+        })
+        .await?;
     ok(json!({}))
 }
 
@@ -470,10 +456,9 @@ async fn smscode_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
         });
     };
     let now = now_ms();
-    let user = user_stub(&ctx.env, &c.user_id)?;
+    let user = to_user(&ctx.env, &c.user_id)?;
     let config = config::risk(&ctx.env)?;
-    let throttle = json!({ "now_ms": now, "limits": config.send_limits() });
-    call(&user, Method::Post, "/send", Some(&throttle)).await?;
+    user.record_send(now, config.send_limits()).await?;
     let mut random = [0u8; 32];
     getrandom::getrandom(&mut random)
         .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
@@ -489,12 +474,9 @@ async fn smscode_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
         &Secret::from(pepper.as_str()),
     )
     .map_err(|e| EdgeError::Internal(format!("code issue: {e}")))?;
-    call(
-        &user,
-        Method::Post,
-        "/s4/sms",
-        Some(&json!({ "stored": code })),
-    )
+    user.s4_do(S4Request::SmsCode {
+        stored: code.clone(),
+    })
     .await?;
     // Delivered through the order's notifier, like every code (SPEC 6).
     let message = json!({
@@ -521,10 +503,9 @@ pub async fn get_withdraw_info(mut req: Request, ctx: Ctx) -> Result<Response> {
 
 async fn get_withdraw_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     let c = user(req, &ctx.env).await?;
-    let v = to_user(&ctx.env, &c.user_id, Method::Get, "/s4/account", None).await?;
-    let info = match &v["account"] {
-        Value::Null => json!({ "type": "alipay", "id": "", "name": "" }),
-        a => a.clone(),
+    let info = match to_user(&ctx.env, &c.user_id)?.s4_account().await? {
+        None => json!({ "type": "alipay", "id": "", "name": "" }),
+        Some(a) => serde_json::to_value(a)?,
     };
     ok(json!({ "info": info }))
 }
@@ -548,23 +529,16 @@ async fn post_withdraw_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Respon
     }
     let id = input::string(&map, "id", "id", 128)?;
     let name = input::string(&map, "name", "name", 128)?;
-    let body = json!({
-        "smscode": smscode,
-        "passwd": passwd,
-        "binding": sms_binding(&c.user_id)?.to_string(),
-        "pepper": config::code_pepper(&ctx.env)?,
-        "account": { "type": kind, "id": id, "name": name },
-        "now_ms": now_ms(),
-        "limits": limits(&ctx.env)?,
-    });
-    to_user(
-        &ctx.env,
-        &c.user_id,
-        Method::Post,
-        "/s4/account",
-        Some(&body),
-    )
-    .await?;
+    let change = S4Request::ChangeAccount {
+        smscode,
+        passwd,
+        binding: sms_binding(&c.user_id)?,
+        pepper: config::code_pepper(&ctx.env)?,
+        account: Account { kind, id, name },
+        now_ms: now_ms(),
+        limits: limits(&ctx.env)?,
+    };
+    to_user(&ctx.env, &c.user_id)?.s4_do(change).await?;
     ok(json!({}))
 }
 
@@ -575,8 +549,8 @@ pub async fn check_info(mut req: Request, ctx: Ctx) -> Result<Response> {
 
 async fn check_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     let c = user(req, &ctx.env).await?;
-    let v = to_user(&ctx.env, &c.user_id, Method::Get, "/s4/check", None).await?;
-    ok(v)
+    let check = to_user(&ctx.env, &c.user_id)?.s4_check().await?;
+    ok(serde_json::to_value(check)?)
 }
 
 /// `POST /rest/pay/withdraw {passwd, amount}`.
@@ -593,21 +567,14 @@ async fn withdraw_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
     let opened = open_sealed(&ctx.env, &map, &["passwd"], &c.user_id).await?;
     let passwd = decrypt(&opened, &map, "passwd", 1, 64)?;
     let now = now_ms();
-    let body = json!({
-        "passwd": passwd,
-        "amount": amount,
-        "month": zone.civil(now).month_key(),
-        "now_ms": now,
-        "limits": limits(&ctx.env)?,
-    });
-    let recorded = to_user(
-        &ctx.env,
-        &c.user_id,
-        Method::Post,
-        "/s4/withdraw",
-        Some(&body),
-    )
-    .await;
+    let request = S4Request::Withdraw {
+        passwd,
+        amount,
+        month: zone.civil(now).month_key(),
+        now_ms: now,
+        limits: limits(&ctx.env)?,
+    };
+    let recorded = to_user(&ctx.env, &c.user_id)?.s4_do(request).await;
     announce_withdrawals(&ctx.env, &c).await?;
     recorded?;
     ok(json!({}))
@@ -617,47 +584,31 @@ async fn withdraw_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
 /// this request's, or an earlier one whose queueing failed — through the outbox of the
 /// user's newest order, then marks it announced (`s4_wallet.rs` docs).
 async fn announce_withdrawals(env: &Env, c: &UserClaims) -> Result<(), EdgeError> {
-    let v = to_user(
-        env,
-        &c.user_id,
-        Method::Get,
-        "/s4/withdrawals/unannounced",
-        None,
-    )
-    .await?;
-    let pending = v["withdrawals"].as_array().map_or(&[][..], Vec::as_slice);
+    let user = to_user(env, &c.user_id)?;
+    let pending = user.s4_unannounced().await?;
     if pending.is_empty() {
         return Ok(());
     }
     let order_id = newest_order(env, &c.user_id).await?.order.id();
     let order = OrderClient::new(env, order_id)?;
     for w in pending {
-        let Some(id) = w["id"].as_str() else { continue };
         let data = json!({
             "object": "withdrawal",
-            "id": id,
+            "id": w.id,
             "user_id": c.user_id,
             // A string of fen, as amounts travel here (module docs).
-            "amount": w["amount"].as_u64().map(|a| a.to_string()),
+            "amount": w.amount.to_string(),
             "currency": "CNY",
-            "account": w["account"],
-            "month": w["month"],
-            "status": w["status"],
-            "created_ms": w["at_ms"],
+            "account": w.account,
+            "month": w.month,
+            "status": w.status,
+            "created_ms": w.at_ms,
             "order_id": order_id.to_string(),
         });
         order
-            .notify(format!("evt_{id}"), "withdrawal.requested", data)
+            .notify(format!("evt_{}", w.id), "withdrawal.requested", data)
             .await?;
-        let done = json!({ "id": id });
-        to_user(
-            env,
-            &c.user_id,
-            Method::Post,
-            "/s4/withdrawals/announced",
-            Some(&done),
-        )
-        .await?;
+        user.s4_do(S4Request::Announced { id: w.id }).await?;
     }
     Ok(())
 }

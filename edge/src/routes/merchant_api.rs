@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
-use worker::{Date, Method, Request, Response, Result, RouteContext, Url};
+use worker::{Date, Request, Response, Result, RouteContext, Url};
 
 use kassa_shared::crypto::client_secret::{self, Claims};
 use kassa_shared::flows::outbox::{OutboxEntry, OutboxKind};
@@ -23,9 +23,9 @@ use crate::auth::require_merchant;
 use crate::config;
 use crate::error::{respond, EdgeError};
 use crate::input::{self, json_object, opt_integer, opt_string, string, string_value};
-use crate::objects::order_index::MAX_LIMIT;
+use crate::objects::order_index::{IndexClient, Reservation, MAX_LIMIT};
 use crate::objects::order_object::OrderClient;
-use crate::objects::{call, index_stub, user_stub};
+use crate::objects::user_object::UserClient;
 use crate::resources::{order_view, Channel, Item, OrderMeta, StoredOrder, User};
 
 type Ctx = RouteContext<()>;
@@ -118,20 +118,20 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
         // Reserve the key with a fresh id; a key seen before answers with its first id.
         let fingerprint = fingerprint(&map);
         let fresh = ids.next(now);
-        let r = call(
-            &index_stub(&ctx.env)?,
-            Method::Post,
-            "/reserve",
-            Some(&json!({ "key": key, "id": fresh.to_string(), "fingerprint": fingerprint })),
-        )
-        .await?;
-        if r["fingerprint"].as_str() != Some(fingerprint.as_str()) {
+        let r = IndexClient::new(&ctx.env)?
+            .reserve(Reservation {
+                key,
+                id: fresh,
+                fingerprint: fingerprint.clone(),
+            })
+            .await?;
+        if !kassa_shared::crypto::ct::eq(r.fingerprint.as_bytes(), fingerprint.as_bytes()) {
             return Err(EdgeError::Conflict {
                 code: "idempotency_key_reused",
                 message: "Idempotency-Key: was used with a different request body".to_owned(),
             });
         }
-        let id: Id = serde_json::from_value(r["id"].clone())?;
+        let id = r.id;
         // The first request may have stopped between the reservation and the create,
         // or may be running right now: create-if-absent, and on "exists" read it back.
         if let Some(stored) = create_in_object(ctx, &new_order(id)).await? {
@@ -193,14 +193,16 @@ pub(crate) async fn create_listed(
 /// second order, so it is logged, not returned (appending twice writes the same key).
 async fn index_order(ctx: &Ctx, stored: &StoredOrder) {
     let id = stored.order.id();
-    // Ids travel as strings, here too (above 2^53).
-    let body = json!({ "id": id.to_string() });
-    let index = async { call(&index_stub(&ctx.env)?, Method::Post, "/append", Some(&body)).await };
+    let index = async { IndexClient::new(&ctx.env)?.append(id).await };
     if let Err(e) = index.await {
         worker::console_error!("order index append failed for {id}: {e:?}");
     }
-    let user = user_stub(&ctx.env, &stored.meta.user.id);
-    if let Err(e) = async { call(&user?, Method::Post, "/orders", Some(&body)).await }.await {
+    let user = async {
+        UserClient::new(&ctx.env, &stored.meta.user.id)?
+            .add_order(id)
+            .await
+    };
+    if let Err(e) = user.await {
         worker::console_error!("user index add failed for {id}: {e:?}");
     }
 }
@@ -479,20 +481,12 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
                     })?,
             };
             let starting_after = query_id(&q, "starting_after")?;
-            let mut path = format!("/list?limit={limit}");
-            if let Some(after) = starting_after {
-                path.push_str(&format!("&before={}", after.get()));
-            }
-            let page = call(&index_stub(&ctx.env)?, Method::Get, &path, None).await?;
+            let limit = usize::try_from(limit).unwrap_or(MAX_LIMIT);
+            let page = IndexClient::new(&ctx.env)?
+                .list(limit, starting_after)
+                .await?;
             let mut data = Vec::new();
-            for id in page["ids"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
-                let Some(id) = id.as_str().and_then(|s| s.parse::<Id>().ok()) else {
-                    continue;
-                };
+            for id in page.ids {
                 // Sequential on purpose: at most `MAX_LIMIT` subrequests, each a
                 // Durable Object read (see README, "limits").
                 let stored = order(&ctx, id)?.get().await?;
@@ -502,7 +496,7 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
                 "object": "list",
                 "url": "/v1/orders",
                 "data": data,
-                "has_more": page["has_more"].as_bool().unwrap_or(false),
+                "has_more": page.has_more,
             }))?)
         }
         .await,
@@ -795,13 +789,9 @@ pub async fn enrol_ga(mut req: Request, ctx: Ctx) -> Result<Response> {
             getrandom::getrandom(&mut raw)
                 .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
             let secret = data_encoding::BASE32_NOPAD.encode(&raw);
-            call(
-                &user_stub(&ctx.env, &user_id)?,
-                Method::Post,
-                "/ga",
-                Some(&json!({ "secret": secret, "now_ms": now_ms() })),
-            )
-            .await?;
+            UserClient::new(&ctx.env, &user_id)?
+                .enrol_ga(secret.clone(), now_ms())
+                .await?;
             // Key URI format: the label is percent-encoded; unreserved bytes stay.
             let label: String = user_id
                 .bytes()
@@ -849,13 +839,9 @@ pub async fn set_trusted(mut req: Request, ctx: Ctx) -> Result<Response> {
             if user_id.is_empty() || user_id.len() > client_secret::MAX_USER_ID_LEN {
                 return Err(EdgeError::bad("id", "id: 1 to 256 bytes"));
             }
-            call(
-                &user_stub(&ctx.env, &user_id)?,
-                Method::Post,
-                "/trusted",
-                Some(&json!({ "trusted": trusted })),
-            )
-            .await?;
+            UserClient::new(&ctx.env, &user_id)?
+                .set_trusted(trusted)
+                .await?;
             Ok(Response::from_json(
                 &json!({ "object": "user", "id": user_id, "trusted": trusted }),
             )?)

@@ -38,7 +38,7 @@ use crate::error::{respond_s2, EdgeError};
 use crate::input;
 use crate::objects::order_object::{OrderClient, PayIn};
 use crate::objects::user_object::RiskProfile;
-use crate::objects::{call, user_stub};
+use crate::objects::user_object::UserClient;
 use crate::resources::StoredOrder;
 
 type Ctx = RouteContext<()>;
@@ -305,33 +305,15 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
             }
             let claims = authenticate(&req, &ctx.env).await?;
             let limit = usize::try_from(q.effective_limit()).unwrap_or(20);
-            let mut path = "/orders?".to_owned();
-            if let Some(from) = q.from_id {
-                path.push_str(&format!("from={}&", from.get()));
-            }
-            if let Some(to) = q.to_id {
-                path.push_str(&format!("to={}", to.get()));
-            }
-            let page = call(
-                &user_stub(&ctx.env, &claims.user_id)?,
-                Method::Get,
-                &path,
-                None,
-            )
-            .await?;
+            let ids = UserClient::new(&ctx.env, &claims.user_id)?
+                .list_orders(q.from_id, q.to_id)
+                .await?;
             let locale = locale(&req);
             let mut data = Vec::new();
-            for id in page["ids"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
+            for id in ids {
                 if data.len() >= limit {
                     break;
                 }
-                let Some(id) = id.as_str().and_then(|s| s.parse::<Id>().ok()) else {
-                    continue;
-                };
                 // Sequential on purpose: bounded by MAX_SCAN Durable Object reads.
                 let stored = load(&ctx.env, id).await?;
                 let created = stored.order.created_ms();
@@ -401,13 +383,9 @@ pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
             let pepper = config::code_pepper(&ctx.env)?;
             let now = Date::now().as_millis();
             let config = config::risk(&ctx.env)?;
-            call(
-                &user_stub(&ctx.env, &claims.user_id)?,
-                Method::Post,
-                "/send",
-                Some(&json!({ "now_ms": now, "limits": config.send_limits() })),
-            )
-            .await?;
+            UserClient::new(&ctx.env, &claims.user_id)?
+                .record_send(now, config.send_limits())
+                .await?;
             let mut random = [0u8; 40];
             getrandom::getrandom(&mut random)
                 .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;

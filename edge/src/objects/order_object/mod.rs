@@ -82,9 +82,10 @@ mod refund;
 mod relay;
 mod request;
 
+use crate::objects::Done;
 pub use pay::PayIn;
+use request::OrderRequest;
 pub use request::{CallbackOutcome, CallbackResult, OrderClient, OrderEvents};
-use request::{Done, OrderRequest};
 
 const ORDER_KEY: &str = "order";
 const OUTBOX_KEY: &str = "outbox";

@@ -7,7 +7,7 @@ use kassa_shared::second_factor::WrongCodeLock;
 
 use super::*;
 use crate::objects::ip_object::IpWindow;
-use crate::objects::user_object::RiskProfile;
+use crate::objects::user_object::{GaVerdict, RiskProfile, UserClient};
 
 const WRONG_CODES_KEY: &str = "wrong_codes";
 const PAY_LOCK_KEY: &str = "pay_lock";
@@ -157,7 +157,7 @@ impl OrderObject {
             device_known: p.device_id.is_some(),
         };
         let mut flow = PayFlow::start(&stored.order, now, req, lock, limits);
-        let user = crate::objects::user_stub(&self.env, &p.user_id)?;
+        let user = UserClient::new(&self.env, &p.user_id)?;
         let mut ip: Option<IpWindow> = None;
         let mut channels = None;
         let mut device_token = None;
@@ -171,10 +171,8 @@ impl OrderObject {
                     Outcome::Code(self.check_sent_code(id, p, send_id, now).await?)
                 }
                 Step::VerifyGa => {
-                    let body = json!({ "code": p.code, "now_ms": now, "limits": limits });
-                    let v = crate::objects::call(&user, Method::Post, "/ga/verify", Some(&body))
-                        .await?;
-                    Outcome::Code(ga_check(&v))
+                    let verdict = user.verify_ga(p.code.clone(), now, limits).await?;
+                    Outcome::Code(ga_check(&verdict))
                 }
                 Step::SaveLock => {
                     self.state
@@ -231,10 +229,7 @@ impl OrderObject {
                     let limit = config
                         .enabled(risk::ReasonCode::VelocityUser)
                         .then_some(config.velocity_user_10m);
-                    let body = json!({ "now_ms": now, "limit": limit });
-                    let v =
-                        crate::objects::call(&user, Method::Post, "/attempts", Some(&body)).await?;
-                    Outcome::Recorded(v["ok"].as_bool() == Some(true))
+                    Outcome::Recorded(user.record_attempt(now, limit).await?)
                 }
                 Step::Charge => break,
                 // S2: `need2FA: true` sends the widget to the code step; nothing was tried.
@@ -338,7 +333,7 @@ impl OrderObject {
     /// device, and its token (returned) to keep.
     async fn remember_device(
         &self,
-        user: &worker::Stub,
+        user: &UserClient,
         p: &PayIn,
         issue_token: bool,
     ) -> Result<Option<String>, EdgeError> {
@@ -358,8 +353,7 @@ impl OrderObject {
             }
         };
         if let Some(device) = device {
-            let body = json!({ "device_id": device });
-            let _ = crate::objects::call(user, Method::Post, "/devices", Some(&body)).await;
+            let _ = user.add_device(device).await;
         }
         Ok(token)
     }
@@ -558,19 +552,17 @@ fn subject(stored: &StoredOrder) -> String {
         .unwrap_or_else(|| format!("Order {}", stored.order.id()))
 }
 
-/// The user's object's answer to `/ga/verify` as a code check.
-fn ga_check(v: &Value) -> CodeCheck {
-    if let Some(until_ms) = v["locked_until_ms"].as_u64() {
+/// The user's object's GA verdict as a code check.
+fn ga_check(v: &GaVerdict) -> CodeCheck {
+    if let Some(until_ms) = v.locked_until_ms {
         return CodeCheck::GaLocked { until_ms };
     }
-    if v["ok"].as_bool() == Some(true) {
+    if v.ok {
         return CodeCheck::Ok;
     }
     CodeCheck::Wrong {
         message: "verify_code: wrong authenticator code",
-        ga_left: v["attempts_left"]
-            .as_u64()
-            .map(|n| u32::try_from(n).unwrap_or(0)),
+        ga_left: v.attempts_left,
     }
 }
 

@@ -17,7 +17,7 @@ use kassa_shared::second_factor::StoredCode;
 
 use super::{AuditEntry, PayIn};
 use crate::error::EdgeError;
-use crate::objects::{ask, order_stub};
+use crate::objects::{ask, order_stub, Done};
 use crate::resources::StoredOrder;
 
 /// What the Worker asks of an order's object.
@@ -95,10 +95,6 @@ pub struct OrderEvents {
     pub audit: Vec<AuditEntry>,
     pub relays: Vec<OutboxEntry>,
 }
-
-/// An answer that carries nothing but success.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-pub struct Done {}
 
 /// The Worker's handle on one order's object.
 pub struct OrderClient {

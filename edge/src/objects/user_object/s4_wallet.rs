@@ -33,15 +33,9 @@
 //! wallet-secret lock (5 wrong → 15 min, the risk configuration's code-lock limits;
 //! shared so that alternating between the two buys no extra guesses).
 //!
-//! Internal routes (JSON; plaintexts arrive already decrypted by the Worker; `proof` is
-//! `{passwd?, answers?}`): `GET /s4/check`, `GET /s4/account`, `POST /s4/passwd {passwd,
-//! proof, now_ms, limits}`, `POST /s4/questions {answers, proof, now_ms, limits}`, `POST
-//! /s4/sms {stored}`, `POST /s4/account {smscode, passwd?, binding, pepper, account,
-//! now_ms, limits}`, `POST
-//! /s4/withdraw {passwd, amount, month, now_ms, limits}`, `GET /s4/client_status?pay_id=`,
-//! `POST /s4/client_status {pay_id, status}`, `GET /s4/withdrawals/unannounced`, `POST
-//! /s4/withdrawals/announced {id}`, `POST /s4/sealed {nonces: [{field, n, ts}], now_ms}`
-//! (the sealed fields' nonces, checked and recorded in one step; `compat_s4.rs`).
+//! Requests: [`S4Request`] (plaintexts arrive already decrypted by the Worker; a
+//! `Proven` carries `{proof: {passwd?, answers?}, now_ms, limits}`); `Sealed` checks and
+//! records the sealed fields' nonces of one request in one step (`compat_s4.rs`).
 //!
 //! **Withdrawals (Kassa's decision; the seed stops at "recorded").** A withdrawal is
 //! recorded as `requested` with a random id, the amount (fen) and the account it was
@@ -53,8 +47,7 @@
 //! receiver de-duplicates a repeat).
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use worker::{Method, Request, Response, Storage};
+use worker::{Response, Storage};
 
 use kassa_shared::crypto::sealed::{NonceLedger, SealedError};
 use kassa_shared::crypto::{ct, Secret};
@@ -62,7 +55,9 @@ use kassa_shared::id::Id;
 use kassa_shared::providers::s4_pingpp::status::ClientStatus;
 use kassa_shared::second_factor::{CodeError, LockLimits, StoredCode, WrongCodeLock};
 
+use super::request::{ClientStatusAnswer, S4Account, S4Check, S4Request, Withdrawals};
 use crate::error::EdgeError;
+use crate::objects::{reply, Done};
 use crate::webcrypto::{pbkdf2_sha256, PBKDF2_MIN_ITERATIONS};
 
 const SETTINGS_KEY: &str = "s4";
@@ -77,28 +72,26 @@ const MAX_WITHDRAWALS: usize = 36;
 /// (`kassa_shared::crypto::sealed::NonceLedger`).
 const SEALED_KEY: &str = "s4_sealed";
 
-/// One sealed field's nonce, as `POST /s4/sealed` takes it.
-#[derive(Deserialize)]
-struct SealedNonce {
-    field: String,
-    n: String,
-    ts: u64,
+/// One sealed field's nonce, as `S4Request::Sealed` carries it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SealedNonce {
+    pub field: String,
+    pub n: String,
+    pub ts: u64,
 }
 
-#[derive(Deserialize)]
-struct SealedBody {
-    nonces: Vec<SealedNonce>,
-    now_ms: u64,
-}
-
-/// `POST /s4/sealed`: every nonce of one request checked against the user's ledger and
+/// `S4Request::Sealed`: every nonce of one request checked against the user's ledger and
 /// recorded, or none. Only storage operations await between the load and the write, so
 /// the input gate makes check-and-record atomic: two concurrent replays of one sealed
 /// value cannot both pass.
-async fn record_sealed(storage: &Storage, b: &SealedBody) -> Result<(), EdgeError> {
+async fn record_sealed(
+    storage: &Storage,
+    nonces: &[SealedNonce],
+    now_ms: u64,
+) -> Result<(), EdgeError> {
     let mut ledger: NonceLedger = load(storage, SEALED_KEY).await?.unwrap_or_default();
-    let items: Vec<(&str, u64)> = b.nonces.iter().map(|x| (x.n.as_str(), x.ts)).collect();
-    match ledger.check_and_record(&items, b.now_ms) {
+    let items: Vec<(&str, u64)> = nonces.iter().map(|x| (x.n.as_str(), x.ts)).collect();
+    match ledger.check_and_record(&items, now_ms) {
         Ok(()) => {
             storage
                 .put(SEALED_KEY, serde_json::to_string(&ledger)?)
@@ -109,13 +102,13 @@ async fn record_sealed(storage: &Storage, b: &SealedBody) -> Result<(), EdgeErro
             code: "sealed_busy",
             message: format!(
                 "{}: {}",
-                b.nonces.first().map_or("passwd", |x| x.field.as_str()),
+                nonces.first().map_or("passwd", |x| x.field.as_str()),
                 SealedError::Full
             ),
             retry_after_ms: 60_000,
         }),
         Err((i, e)) => {
-            let field = b.nonces.get(i).map_or("passwd", |x| x.field.as_str());
+            let field = nonces.get(i).map_or("passwd", |x| x.field.as_str());
             Err(EdgeError::bad(field, format!("{field}: {e}")))
         }
     }
@@ -131,7 +124,7 @@ struct Hashed {
 
 /// `type` / `id` / `name` of the account withdrawals go to (seed §7).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct Account {
+pub struct Account {
     #[serde(rename = "type")]
     pub kind: String,
     pub id: String,
@@ -141,25 +134,25 @@ pub(super) struct Account {
 /// One withdrawal request (seed §4). Kassa moves no money here: the merchant pays out
 /// to `account` and learns of the request from the `withdrawal.requested` webhook.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Withdrawal {
+pub struct Withdrawal {
     /// `wd_<random id>`; the webhook's id is derived from it. Empty for records made
     /// before withdrawals had ids (never announced).
     #[serde(default)]
-    id: String,
+    pub id: String,
     /// `yyyy-MM` in the configured zone.
-    month: String,
+    pub month: String,
     /// Minor units (fen).
-    amount: u64,
-    at_ms: u64,
+    pub amount: u64,
+    pub at_ms: u64,
     /// `requested`, the only state Kassa sets (the payout is the merchant's).
     #[serde(default = "requested")]
-    status: String,
+    pub status: String,
     /// The account when it was requested: a later change does not redirect it.
     #[serde(default)]
-    account: Option<Account>,
+    pub account: Option<Account>,
     /// The merchant's webhook is queued.
     #[serde(default)]
-    announced: bool,
+    pub announced: bool,
 }
 
 fn requested() -> String {
@@ -229,7 +222,7 @@ async fn save(storage: &Storage, s: &Settings) -> Result<(), EdgeError> {
 }
 
 fn ok() -> Result<Response, EdgeError> {
-    Ok(Response::from_json(&json!({ "ok": true }))?)
+    reply(&Done {})
 }
 
 /// Another change of a wallet secret landed while this one hashed: what was proven (or
@@ -308,19 +301,19 @@ async fn answers_match(plain: &[String], stored: &[Hashed]) -> Result<bool, Edge
 
 /// What a request offers to prove it may replace a wallet secret (module docs): the
 /// current pay password or the three current security answers, already decrypted.
-#[derive(Debug, Default, Deserialize)]
-struct Proof {
-    passwd: Option<String>,
-    answers: Option<Vec<String>>,
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Proof {
+    pub passwd: Option<String>,
+    pub answers: Option<Vec<String>>,
 }
 
 /// What a request replacing a wallet secret carries besides the new value.
-#[derive(Deserialize)]
-struct Proven {
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Proven {
     #[serde(default)]
-    proof: Proof,
-    now_ms: u64,
-    limits: LockLimits,
+    pub proof: Proof,
+    pub now_ms: u64,
+    pub limits: LockLimits,
 }
 
 /// Replaces a wallet secret with the hashes of `plain` once `proven` holds (hashing only
@@ -496,123 +489,85 @@ async fn wrong_sms_code(
 }
 
 /// The S4 routes of the `UserObject`; `None` when the path is not one of them.
-pub async fn route(storage: &Storage, req: &mut Request) -> Option<Result<Response, EdgeError>> {
-    let path = req.path();
-    if !path.starts_with("/s4/") {
-        return None;
-    }
-    Some(handle(storage, req, &path).await)
-}
-
-async fn body<T: for<'de> Deserialize<'de>>(req: &mut Request) -> Result<T, EdgeError> {
-    Ok(serde_json::from_str(&req.text().await?)?)
-}
-
-async fn handle(storage: &Storage, req: &mut Request, path: &str) -> Result<Response, EdgeError> {
-    match (req.method(), path) {
-        (Method::Post, "/s4/sealed") => {
-            let b: SealedBody = body(req).await?;
-            record_sealed(storage, &b).await?;
+/// Carries out one wallet request.
+pub(super) async fn handle(storage: &Storage, request: S4Request) -> Result<Response, EdgeError> {
+    match request {
+        S4Request::Sealed { nonces, now_ms } => {
+            record_sealed(storage, &nonces, now_ms).await?;
             ok()
         }
-        (Method::Get, "/s4/check") => {
+        S4Request::Check => {
             let s = settings(storage).await?;
-            Ok(Response::from_json(&json!({
-                "passwd": s.passwd.is_some(),
-                "questions": s.answers.is_some(),
-                "withdraw": s.account.is_some(),
-            }))?)
+            reply(&S4Check {
+                passwd: s.passwd.is_some(),
+                questions: s.answers.is_some(),
+                withdraw: s.account.is_some(),
+            })
         }
-        (Method::Get, "/s4/account") => {
+        S4Request::Account => {
             let s = settings(storage).await?;
-            Ok(Response::from_json(&json!({ "account": s.account }))?)
+            reply(&S4Account { account: s.account })
         }
-        (Method::Post, "/s4/passwd") => {
-            #[derive(Deserialize)]
-            struct In {
-                passwd: String,
-                #[serde(flatten)]
-                proven: Proven,
-            }
-            let a: In = body(req).await?;
+        S4Request::SetPasswd { passwd, proven } => {
             // "需要验证支付密码": changing a password proves the old one, or — the
             // forgotten-password path security questions exist for — the answers.
             let fields = ProofFields {
                 passwd: "old_passwd",
                 answers: "answer",
             };
-            let plain = std::slice::from_ref(&a.passwd);
-            replace(storage, &a.proven, &fields, plain, |s, mut h| {
+            let plain = std::slice::from_ref(&passwd);
+            replace(storage, &proven, &fields, plain, |s, mut h| {
                 s.passwd = h.pop()
             })
             .await
         }
-        (Method::Post, "/s4/questions") => {
-            #[derive(Deserialize)]
-            struct In {
-                answers: Vec<String>,
-                #[serde(flatten)]
-                proven: Proven,
-            }
-            let a: In = body(req).await?;
+        S4Request::SetQuestions { answers, proven } => {
             // Answers can reset the pay password, so setting them is as sensitive as
             // the password itself: once either is set, one of them is proven first.
             let fields = ProofFields {
                 passwd: "passwd",
                 answers: "old_answer",
             };
-            replace(storage, &a.proven, &fields, &a.answers, |s, h| {
+            replace(storage, &proven, &fields, &answers, |s, h| {
                 s.answers = Some(h);
             })
             .await
         }
-        (Method::Post, "/s4/sms") => {
-            #[derive(Deserialize)]
-            struct In {
-                stored: StoredCode,
-            }
-            let a: In = body(req).await?;
+        S4Request::SmsCode { stored } => {
             // Only the latest code counts: a new send replaces the one before.
             storage
-                .put(SMS_KEY, serde_json::to_string(&a.stored)?)
+                .put(SMS_KEY, serde_json::to_string(&stored)?)
                 .await?;
             ok()
         }
-        (Method::Post, "/s4/account") => {
-            #[derive(Deserialize)]
-            struct In {
-                smscode: String,
-                #[serde(default)]
-                passwd: Option<String>,
-                binding: Id,
-                pepper: String,
-                account: Account,
-                now_ms: u64,
-                limits: LockLimits,
-            }
-            let a: In = body(req).await?;
+        S4Request::ChangeAccount {
+            smscode,
+            passwd,
+            binding,
+            pepper,
+            account,
+            now_ms,
+            limits,
+        } => {
             change_account(
                 storage,
-                a.smscode,
-                a.passwd.as_deref(),
-                a.binding,
-                &a.pepper,
-                a.account,
-                a.now_ms,
-                &a.limits,
+                smscode,
+                passwd.as_deref(),
+                binding,
+                &pepper,
+                account,
+                now_ms,
+                &limits,
             )
             .await
         }
-        (Method::Post, "/s4/withdraw") => {
-            #[derive(Deserialize)]
-            struct In {
-                passwd: String,
-                amount: u64,
-                month: String,
-                now_ms: u64,
-                limits: LockLimits,
-            }
-            let a: In = body(req).await?;
+        S4Request::Withdraw {
+            passwd,
+            amount,
+            month,
+            now_ms,
+            limits,
+        } => {
             let s = settings(storage).await?;
             let (Some(hash), true, true) =
                 (s.passwd.clone(), s.answers.is_some(), s.account.is_some())
@@ -622,92 +577,61 @@ async fn handle(storage: &Storage, req: &mut Request, path: &str) -> Result<Resp
                     "passwd: withdrawing needs a pay password, the security questions and a withdrawal account (see /rest/pay/checkInfo)",
                 ));
             };
-            let compare = matches(&a.passwd, &hash);
-            check_locked(
-                storage,
-                "passwd",
-                "pay password",
-                &a.limits,
-                a.now_ms,
-                compare,
-            )
-            .await?;
+            let compare = matches(&passwd, &hash);
+            check_locked(storage, "passwd", "pay password", &limits, now_ms, compare).await?;
             let id = crate::objects::random_id()?;
             // Re-read after the slow hash: from here to the write only storage awaits.
             let mut s = settings(storage).await?;
-            if s.withdrawals.iter().any(|w| w.month == a.month) {
+            if s.withdrawals.iter().any(|w| w.month == month) {
                 return Err(missing(
                     "withdraw_monthly_limit",
-                    &format!(
-                        "amount: one withdrawal per calendar month; {} already has one",
-                        a.month
-                    ),
+                    &format!("amount: one withdrawal per calendar month; {month} already has one"),
                 ));
             }
             let w = Withdrawal {
                 id: format!("wd_{id}"),
-                month: a.month,
-                amount: a.amount,
-                at_ms: a.now_ms,
+                month,
+                amount,
+                at_ms: now_ms,
                 status: requested(),
                 account: s.account.clone(),
                 announced: false,
             };
-            s.withdrawals.push(w.clone());
+            s.withdrawals.push(w);
             if s.withdrawals.len() > MAX_WITHDRAWALS {
                 let excess = s.withdrawals.len() - MAX_WITHDRAWALS;
                 s.withdrawals.drain(..excess);
             }
             save(storage, &s).await?;
-            Ok(Response::from_json(
-                &json!({ "ok": true, "withdrawal": w }),
-            )?)
+            ok()
         }
-        (Method::Get, "/s4/withdrawals/unannounced") => {
+        S4Request::Unannounced => {
             let s = settings(storage).await?;
-            let list: Vec<&Withdrawal> = s
+            let withdrawals: Vec<Withdrawal> = s
                 .withdrawals
-                .iter()
+                .into_iter()
                 .filter(|w| !w.announced && !w.id.is_empty())
                 .collect();
-            Ok(Response::from_json(&json!({ "withdrawals": list }))?)
+            reply(&Withdrawals { withdrawals })
         }
-        (Method::Post, "/s4/withdrawals/announced") => {
-            #[derive(Deserialize)]
-            struct In {
-                id: String,
-            }
-            let a: In = body(req).await?;
+        S4Request::Announced { id } => {
             let mut s = settings(storage).await?;
-            if let Some(w) = s.withdrawals.iter_mut().find(|w| w.id == a.id) {
+            if let Some(w) = s.withdrawals.iter_mut().find(|w| w.id == id) {
                 w.announced = true;
                 save(storage, &s).await?;
             }
             ok()
         }
-        (Method::Get, "/s4/client_status") => {
-            let url = req.url()?;
-            let pay_id = url
-                .query_pairs()
-                .find(|(k, _)| k == "pay_id")
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default();
+        S4Request::ClientStatus { pay_id } => {
             let status: Option<ClientStatus> = load(storage, &format!("cs:{pay_id}")).await?;
-            Ok(Response::from_json(
-                &json!({ "client_status": status.unwrap_or(ClientStatus::Pending) }),
-            )?)
+            reply(&ClientStatusAnswer {
+                client_status: status.unwrap_or(ClientStatus::Pending),
+            })
         }
-        (Method::Post, "/s4/client_status") => {
-            #[derive(Deserialize)]
-            struct In {
-                pay_id: Id,
-                status: ClientStatus,
-            }
-            let a: In = body(req).await?;
-            let key = format!("cs:{}", a.pay_id);
-            storage.put(&key, serde_json::to_string(&a.status)?).await?;
+        S4Request::SetClientStatus { pay_id, status } => {
+            let key = format!("cs:{pay_id}");
+            storage.put(&key, serde_json::to_string(&status)?).await?;
             ok()
         }
-        _ => Err(EdgeError::RouteNotFound),
     }
 }
