@@ -48,63 +48,17 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if widget && req.method() == Method::Options {
         return w::preflight(origin.as_deref());
     }
-    let resp = Router::new()
-        .get("/health", |_, _| routes::health::health())
-        .post_async("/v1/orders", m::create_order)
-        .get_async("/v1/orders", m::list_orders)
-        .get_async("/v1/orders/:id", m::get_order)
-        .post_async("/v1/orders/:id/cancel", m::cancel_order)
-        .post_async("/v1/orders/:id/refunds", m::refund_order)
-        .get_async("/v1/orders/:id/events", m::order_events)
-        .get_async("/v1/orders/:id/webhooks", m::order_webhooks)
-        .post_async(
-            "/v1/orders/:id/webhooks/:webhook_id/replay",
-            m::replay_webhook,
-        )
-        .post_async("/v1/orders/:id/client_secret", m::issue_secret)
-        .post_async("/v1/test_helpers/orders/:id/events", m::test_apply_event)
-        .post_async(
-            "/v1/test_helpers/orders/:id/s3_trades",
-            m::test_record_s3_trade,
-        )
-        .get_async("/api/payment/order/events", live::order_events_socket)
-        .get_async("/v1/dev/outbox", m::dev_outbox)
-        .post_async("/v1/users/:id/ga", m::enrol_ga)
-        .post_async("/v1/users/:id/trusted", m::set_trusted)
-        .post_async("/v1/users/:id/tokens", m::issue_user_token)
-        .post_async("/v1/users/:id/tokens/revoke", m::revoke_user_tokens)
-        .post_async("/v1/s0/update_info", routes::merchant_s0::update_info)
-        .get_async("/v1/rejections", routes::rejections::list)
-        .get_async("/api/payment/orders", w::list_orders)
-        .post_async(
-            "/api/payment/order/send_payment_verify_code",
-            w::send_verify_code,
-        )
-        .post_async("/api/payment/order/pay", w::pay)
-        .post_async("/api/payment/order/quick_pay", w::quick_pay)
-        .get_async("/api/payment/order/load_pay_data", w::load_pay_data)
-        .post_async("/api/payment/order/load_pay_data", w::load_pay_data)
-        .get_async("/.well-known/kassa-key.json", w::public_key)
-        .post_async("/callbacks/paytm", cb::paytm)
-        .post_async("/callback/paytm", cb::paytm)
-        .post_async("/callbacks/lianshang", cb::lianshang)
-        .post_async("/callbacks/pingpp", cb::pingpp)
-        .post_async("/callbacks/wallet", cb::wallet)
-        .post_async("/pay/preOrder", s1::pre_order)
-        .get_async("/pay/getOrderStatus", s1::get_order_status)
-        .post_async("/pay/getOrderStatus", s1::get_order_status)
-        .post_async("/rest/pay/withdraw", s4::withdraw)
-        .post_async("/rest/pay/passwd", s4::passwd)
-        .post_async("/rest/pay/question", s4::question)
-        .post_async("/rest/pay/smscode", s4::smscode)
-        .get_async("/rest/pay/withdrawInfo", s4::get_withdraw_info)
-        .post_async("/rest/pay/withdrawInfo", s4::post_withdraw_info)
-        .get_async("/rest/pay/checkInfo", s4::check_info)
-        .get_async("/rest/pay/:pay_id", s4::get_pay)
-        .get_async("/rest/pay/:pay_id/status", s4::get_status)
-        .post_async("/rest/pay/:pay_id/status", s4::post_status)
-        .run(req, env)
-        .await?;
+    let path = req.path();
+    // `worker` reads a method it has no variant for (e.g. `QUERY`) as GET; such a
+    // request must not reach a GET handler.
+    if !KNOWN_METHODS.contains(&req.inner().method().as_str()) {
+        let mut resp = method_not_allowed(widget, s1_surface, s4_surface)?;
+        if let Some(allow) = allowed_methods(&path, widget) {
+            resp.headers_mut().set("Allow", &allow)?;
+        }
+        return Ok(resp);
+    }
+    let resp = router().run(req, env).await?;
     // The router answers unknown routes and wrong methods in plain text; every handler
     // answers JSON, so a non-JSON 404 / 405 is the router's and gets the envelope.
     let is_json = resp
@@ -124,9 +78,142 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         (405, true) if !is_json => EdgeError::MethodNotAllowed.into_s2_response(),
         _ => Ok(resp),
     }?;
+    // RFC 9110 §15.5.6: a 405 names the methods the route has.
+    let mut resp = resp;
+    if resp.status_code() == 405 {
+        if let Some(allow) = allowed_methods(&path, widget) {
+            resp.headers_mut().set("Allow", &allow)?;
+        }
+    }
     // A 101 WebSocket answer carries no CORS (WebSockets are not subject to it).
     if widget && resp.status_code() != 101 {
         return w::with_cors(resp, origin.as_deref());
     }
     Ok(resp)
+}
+
+/// The methods `worker::Method` represents faithfully.
+const KNOWN_METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+];
+
+/// A 405 in the envelope of the surface `req` is on.
+fn method_not_allowed(widget: bool, s1_surface: bool, s4_surface: bool) -> Result<Response> {
+    let e = EdgeError::MethodNotAllowed;
+    if s1_surface {
+        e.into_s1_response()
+    } else if s4_surface {
+        e.into_s4_response()
+    } else if widget {
+        e.into_s2_response()
+    } else {
+        e.into_response()
+    }
+}
+
+/// `GET` / `POST` routes, registered with the router and listed in [`ROUTE_TABLE`] from
+/// one list, so a 405's `Allow` cannot drift from what the router serves.
+macro_rules! routes {
+    ($($method:ident $path:literal => $handler:expr,)*) => {
+        /// (method, pattern) of every route.
+        const ROUTE_TABLE: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        fn router<'a>() -> Router<'a, ()> {
+            let r = Router::new();
+            $(let r = route!(r, $method, $path, $handler);)*
+            r
+        }
+    };
+}
+
+macro_rules! route {
+    ($r:ident, GET, $path:literal, $handler:expr) => {
+        $r.get_async($path, $handler)
+    };
+    ($r:ident, POST, $path:literal, $handler:expr) => {
+        $r.post_async($path, $handler)
+    };
+}
+
+async fn health(_: Request, _: worker::RouteContext<()>) -> Result<Response> {
+    routes::health::health()
+}
+
+routes! {
+    GET "/health" => health,
+    POST "/v1/orders" => m::create_order,
+    GET "/v1/orders" => m::list_orders,
+    GET "/v1/orders/:id" => m::get_order,
+    POST "/v1/orders/:id/cancel" => m::cancel_order,
+    POST "/v1/orders/:id/refunds" => m::refund_order,
+    GET "/v1/orders/:id/events" => m::order_events,
+    GET "/v1/orders/:id/webhooks" => m::order_webhooks,
+    POST "/v1/orders/:id/webhooks/:webhook_id/replay" => m::replay_webhook,
+    POST "/v1/orders/:id/client_secret" => m::issue_secret,
+    POST "/v1/test_helpers/orders/:id/events" => m::test_apply_event,
+    POST "/v1/test_helpers/orders/:id/s3_trades" => m::test_record_s3_trade,
+    GET "/api/payment/order/events" => live::order_events_socket,
+    GET "/v1/dev/outbox" => m::dev_outbox,
+    POST "/v1/users/:id/ga" => m::enrol_ga,
+    POST "/v1/users/:id/trusted" => m::set_trusted,
+    POST "/v1/users/:id/tokens" => m::issue_user_token,
+    POST "/v1/users/:id/tokens/revoke" => m::revoke_user_tokens,
+    POST "/v1/s0/update_info" => routes::merchant_s0::update_info,
+    GET "/v1/rejections" => routes::rejections::list,
+    GET "/api/payment/orders" => w::list_orders,
+    POST "/api/payment/order/send_payment_verify_code" => w::send_verify_code,
+    POST "/api/payment/order/pay" => w::pay,
+    POST "/api/payment/order/quick_pay" => w::quick_pay,
+    GET "/api/payment/order/load_pay_data" => w::load_pay_data,
+    POST "/api/payment/order/load_pay_data" => w::load_pay_data,
+    GET "/.well-known/kassa-key.json" => w::public_key,
+    POST "/callbacks/paytm" => cb::paytm,
+    POST "/callback/paytm" => cb::paytm,
+    POST "/callbacks/lianshang" => cb::lianshang,
+    POST "/callbacks/pingpp" => cb::pingpp,
+    POST "/callbacks/wallet" => cb::wallet,
+    POST "/pay/preOrder" => s1::pre_order,
+    GET "/pay/getOrderStatus" => s1::get_order_status,
+    POST "/pay/getOrderStatus" => s1::get_order_status,
+    POST "/rest/pay/withdraw" => s4::withdraw,
+    POST "/rest/pay/passwd" => s4::passwd,
+    POST "/rest/pay/question" => s4::question,
+    POST "/rest/pay/smscode" => s4::smscode,
+    GET "/rest/pay/withdrawInfo" => s4::get_withdraw_info,
+    POST "/rest/pay/withdrawInfo" => s4::post_withdraw_info,
+    GET "/rest/pay/checkInfo" => s4::check_info,
+    GET "/rest/pay/:pay_id" => s4::get_pay,
+    GET "/rest/pay/:pay_id/status" => s4::get_status,
+    POST "/rest/pay/:pay_id/status" => s4::post_status,
+}
+
+/// The methods with a route for `path` (the router keeps one tree per method, so each
+/// method is matched on its own), `OPTIONS` included on the widget API (CORS preflight).
+fn allowed_methods(path: &str, widget: bool) -> Option<String> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let matches = |pattern: &str| {
+        let parts: Vec<&str> = pattern.trim_matches('/').split('/').collect();
+        parts.len() == segments.len()
+            && parts.iter().zip(&segments).all(|(p, s)| {
+                if p.starts_with(':') {
+                    !s.is_empty()
+                } else {
+                    p == s
+                }
+            })
+    };
+    let mut methods: Vec<&str> = ROUTE_TABLE
+        .iter()
+        .filter(|(_, p)| matches(p))
+        .map(|(m, _)| *m)
+        .collect();
+    if methods.is_empty() {
+        return None;
+    }
+    if widget {
+        methods.push("OPTIONS");
+    }
+    methods.sort_unstable();
+    methods.dedup();
+    Some(methods.join(", "))
 }

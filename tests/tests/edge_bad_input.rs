@@ -97,9 +97,28 @@ fn bad_input_is_refused_in_the_envelope_and_writes_nothing() {
     };
     let before = snapshot();
 
-    // 405 / 404 from the router, in the envelope.
+    // 405 / 404 from the router, in the envelope, and a 405 names the methods the path
+    // has a route for (RFC 9110 §15.5.6; `GET /rest/pay/withdraw` is `/rest/pay/:pay_id`).
     let (s, e) = read_json(http.put(format!("{url}/health")).send_empty()).unwrap();
     assert_envelope(s, &e, 405, "method_not_allowed");
+    for (method, path, allow) in [
+        ("PUT", "/health".to_owned(), "GET"),
+        ("DELETE", format!("/v1/orders/{id}"), "GET"),
+        ("PATCH", "/v1/orders".to_owned(), "GET, POST"),
+        ("DELETE", "/rest/pay/withdraw".to_owned(), "GET, POST"),
+        ("DELETE", "/rest/pay/123/status".to_owned(), "GET, POST"),
+        ("PUT", "/api/payment/order/pay".to_owned(), "OPTIONS, POST"),
+    ] {
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{url}{path}"))
+            .body(())
+            .unwrap();
+        let resp = http.run(request).unwrap();
+        assert_eq!(resp.status().as_u16(), 405, "{method} {path}");
+        let got = resp.headers().get("Allow").and_then(|v| v.to_str().ok());
+        assert_eq!(got, Some(allow), "{method} {path}");
+    }
     let (s, e) = read_json(
         http.delete(format!("{url}/v1/orders/{id}"))
             .header("Authorization", &auth())

@@ -20,8 +20,58 @@ pub fn run() -> Result {
     cargo_tool("wasm-pack", "wasm-pack", WASM_PACK_VERSION)?;
     npm_ci()?;
     chromium()?;
+    python_venv()?;
     devvars::ensure()?;
     Ok(())
+}
+
+/// The venv of the Python tools the tests drive (Schemathesis), `KASSA_VENV` or
+/// `~/.cache/kassa/venv`: outside the clone, like the target dir, so clones share it.
+pub fn venv_dir() -> std::path::PathBuf {
+    std::env::var_os("KASSA_VENV").map_or_else(
+        || {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/kassa/venv")
+        },
+        std::path::PathBuf::from,
+    )
+}
+
+/// Creates the venv from `tests/python/requirements.txt` (every package pinned, the
+/// output of `pip freeze`) unless it was made from the same file. Debian's own Python
+/// (`python3-venv`), installed by apt when missing.
+fn python_venv() -> Result {
+    let requirements = root().join("tests/python/requirements.txt");
+    let wanted =
+        std::fs::read(&requirements).map_err(|e| format!("{}: {e}", requirements.display()))?;
+    let venv = venv_dir();
+    let stamp = venv.join(".kassa-requirements");
+    if std::fs::read(&stamp).is_ok_and(|s| s == wanted) && venv.join("bin/python").exists() {
+        return Ok(());
+    }
+    let python = Path::new("/usr/bin/python3");
+    let has_venv = output(Command::new(python).args(["-c", "import venv, ensurepip"])).is_some();
+    if !has_venv {
+        exec(Command::new("apt-get").arg("update").arg("-qq"))?;
+        exec(
+            Command::new("apt-get")
+                .args(["install", "-y", "-qq", "python3", "python3-venv"])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )?;
+    }
+    exec(
+        Command::new(python)
+            .arg("-m")
+            .arg("venv")
+            .arg("--clear")
+            .arg(&venv),
+    )?;
+    exec(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "--disable-pip-version-check", "-r"])
+            .arg(&requirements),
+    )?;
+    std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))
 }
 
 fn rust_target() -> Result {

@@ -1,0 +1,107 @@
+//! Property-based testing of the merchant API from `edge/openapi.json` with Schemathesis
+//! (PyPI, pinned in `tests/python/requirements.txt`, installed into a venv by
+//! `cargo xtask setup`), against the real edge under `wrangler dev` (issue 17): the
+//! edge answers no 5xx and nothing outside the document (status, content type, headers,
+//! schema), `Allow` on every 405 (unknown methods too), and refuses data the document
+//! calls invalid. Every check is on but `positive_data_acceptance` (data the document
+//! calls valid is accepted): the document does not yet state every constraint the edge
+//! enforces on `POST /v1/orders` (currency per channel, exactly one of currency /
+//! token, amount form), `GET /v1/rejections` (an IP address), ids above 63 bits and
+//! `expires_in: 60.0`; issue 17 tracks it.
+//!
+//! The venv is `KASSA_VENV` or `~/.cache/kassa/venv` (shared across clones, like the
+//! target dir). The run is bounded by examples per operation, not by time, so CI and a
+//! developer run the same cases; `SCHEMATHESIS_SEED` (default fixed) makes a failure
+//! reproducible.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use kassa_tests::harness::{root, Edge, TempDir, MERCHANT_KEY};
+use kassa_tests::sandbox::config::fixtures as f;
+use kassa_tests::sandbox::{Sandbox, SandboxConfig};
+
+fn venv() -> PathBuf {
+    std::env::var_os("KASSA_VENV").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/kassa/venv"),
+        PathBuf::from,
+    )
+}
+
+#[test]
+fn schemathesis_finds_nothing() {
+    let bin = venv().join("bin/schemathesis");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo xtask setup` (it installs tests/python/requirements.txt)",
+        bin.display()
+    );
+    let sandbox = Sandbox::start(SandboxConfig::for_tests().unwrap()).unwrap();
+    let s0_url = format!("{}/s0", sandbox.url());
+    let webhook_url = format!("{}/merchant/webhooks", sandbox.url());
+    let dir = TempDir::new("edge-schemathesis").unwrap();
+    let edge = Edge::start_with(
+        dir.path(),
+        &[
+            ("KASSA_S0_URL", &s0_url),
+            ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
+            ("KASSA_S0_UID", f::S0_UID),
+            ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
+            ("KASSA_WEBHOOK_URL", &webhook_url),
+            ("KASSA_WEBHOOK_SECRET", f::MERCHANT_WEBHOOK_SECRET),
+        ],
+    )
+    .unwrap();
+    let seed = std::env::var("SCHEMATHESIS_SEED").unwrap_or_else(|_| "1515".to_owned());
+    let out = Command::new(&bin)
+        .current_dir(root())
+        .args([
+            "run",
+            "edge/openapi.json",
+            "--url",
+            &edge.url(),
+            "--header",
+            &format!("Authorization: Bearer {MERCHANT_KEY}"),
+            "--checks",
+            "all",
+            "--exclude-checks",
+            "positive_data_acceptance",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--max-examples",
+            "25",
+            "--seed",
+            &seed,
+            "--workers",
+            "1",
+            "--request-timeout",
+            "30",
+            "--no-color",
+        ])
+        .env("SCHEMATHESIS_HOOKS", "")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "schemathesis found problems (seed {seed}):\n{stdout}\n{stderr}\n--- edge log ---\n{}",
+        edge.log_tail()
+    );
+    // A run that tested nothing would also exit 0: read "N generated, N passed".
+    let counts = stdout
+        .lines()
+        .find(|l| l.contains(" generated, "))
+        .unwrap_or_else(|| panic!("no case count in schemathesis' summary:\n{stdout}"));
+    let number = |word: &str| -> u64 {
+        counts
+            .split(',')
+            .find(|part| part.trim().ends_with(word))
+            .and_then(|part| part.trim().split(' ').next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    assert!(number("passed") >= 500, "too few cases passed: {counts}");
+    assert_eq!(number("generated"), number("passed"), "{counts}");
+}
