@@ -16,4 +16,6 @@ pub mod order;
 pub mod providers;
 pub mod risk;
 pub mod second_factor;
+pub mod serde_util;
+pub mod surfaces;
 pub mod webhook_target;

@@ -23,7 +23,8 @@ use crate::error::{respond, EdgeError};
 use crate::input::{self, json_object, opt_integer, opt_string, string, string_value};
 use crate::objects::order_index::MAX_LIMIT;
 use crate::objects::{call, index_stub, order_stub, user_stub};
-use crate::resources::{order_view, Channel, Item, OrderMeta, StoredOrder, User};
+use crate::resources::{order_view, Item, OrderMeta, StoredOrder, User};
+use kassa_shared::providers::Provider;
 
 type Ctx = RouteContext<()>;
 
@@ -100,10 +101,10 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     )
     .await?;
     let channel = string(&map, "channel", "channel", 32)?;
-    let channel = Channel::parse(&channel).ok_or_else(|| {
+    let channel = Provider::parse(&channel).ok_or_else(|| {
         EdgeError::bad(
             "channel",
-            format!("channel: must be one of {}", Channel::NAMES),
+            format!("channel: must be one of {}", Provider::NAMES),
         )
     })?;
     let amount = parse_amount(&map)?;

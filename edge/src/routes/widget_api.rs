@@ -29,10 +29,10 @@ use kassa_shared::id::Id;
 use kassa_shared::mask;
 use kassa_shared::money::TokenTable;
 use kassa_shared::order::OrderAmount;
-use kassa_shared::providers::s2_wallet::status::{Locale, Status as S2Status};
-use kassa_shared::providers::s2_wallet::wire::{AuthType, OrdersQuery};
 use kassa_shared::risk::{self, RiskConfig, RiskInput, VelocityWindow};
 use kassa_shared::second_factor::{self, WrongCodeLock};
+use kassa_shared::surfaces::s2::status::{Locale, Status as S2Status};
+use kassa_shared::surfaces::s2::wire::{AuthType, OrdersQuery};
 
 use crate::auth;
 use crate::env::{self, bearer};

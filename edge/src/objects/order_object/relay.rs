@@ -1,7 +1,7 @@
 //! S0 relay delivery (SPEC 3.5, seed S0 §2): every status change the machine announces
 //! with `Effect::Relay` waits in the outbox as a `relay` entry and goes out as S0
 //! `orderCallBack` from the order's alarm, with the `accessToken` / `uid` / `orgSecret`
-//! headers from the environment ([`crate::channels::s0`]).
+//! headers from the environment (`kassa_shared::providers::s0`).
 //!
 //! - Retried with the webhooks' backoff (`record_attempt`: `KASSA_WEBHOOK_BACKOFF_MS` ·
 //!   2ⁿ, capped at one hour) until S0 answers `status: 0, success: true`, for
@@ -20,7 +20,8 @@
 use kassa_shared::providers::s0::status::CallbackStatus;
 
 use super::*;
-use crate::channels::{s0, ChannelConfig};
+use crate::channels::{exchange, ChannelConfig};
+use kassa_shared::providers::s0;
 
 /// Default relay retry window: S0 is the platform's own record; keep trying a week.
 const RELAY_RETRY_SECS: u64 = 7 * 86_400;
@@ -106,7 +107,7 @@ impl OrderObject {
             return failed(None, format!("relay: unknown status {}", entry.event_type));
         };
         let body = s0::order_callback_body(stored.order.id(), status, stored.order.amount());
-        match s0::send_order_callback(&cfg, &body).await {
+        match exchange(s0::order_callback(&cfg, &body)).await {
             Ok(()) => DeliveryAttempt {
                 at_ms,
                 url,

@@ -59,8 +59,8 @@ use worker::{Method, Request, Response, Storage};
 use kassa_shared::crypto::sealed::{NonceLedger, SealedError};
 use kassa_shared::crypto::{ct, Secret};
 use kassa_shared::id::Id;
-use kassa_shared::providers::s4_pingpp::status::ClientStatus;
 use kassa_shared::second_factor::{CodeError, LockLimits, StoredCode, WrongCodeLock};
+use kassa_shared::surfaces::s4::status::ClientStatus;
 
 use crate::error::EdgeError;
 use crate::webcrypto::{pbkdf2_sha256, PBKDF2_MIN_ITERATIONS};
