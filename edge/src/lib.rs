@@ -4,18 +4,14 @@
 use worker::{event, Context, Env, Method, Request, Response, Result, Router};
 
 mod auth;
+mod channels;
 mod config;
 mod error;
 mod input;
 mod objects;
 mod resources;
 mod routes;
-// Wired in by the pay flow (issue 4).
-#[allow(dead_code)]
-pub mod channels;
-// Wired in by the pay flow (issue 4).
-#[allow(dead_code)]
-pub mod webcrypto;
+mod webcrypto;
 
 pub use objects::ip_object::IpObject;
 pub use objects::order_index::OrderIndex;

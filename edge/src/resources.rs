@@ -8,32 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use kassa_shared::order::{Order, OrderAmount, OrderStatus};
-use kassa_shared::providers::s2_wallet::status::{Locale, Status as S2Status};
-
-/// The provider an order is paid through (SPEC 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Paytm,
-    Lianshang,
-    Pingpp,
-    Wallet,
-}
-
-impl Channel {
-    pub const NAMES: &'static str = "paytm, lianshang, pingpp, wallet";
-
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "paytm" => Some(Self::Paytm),
-            "lianshang" => Some(Self::Lianshang),
-            "pingpp" => Some(Self::Pingpp),
-            "wallet" => Some(Self::Wallet),
-            _ => None,
-        }
-    }
-}
+use kassa_shared::providers::Provider;
+use kassa_shared::surfaces::s2::status::{Locale, Status as S2Status};
 
 /// One line of what is being paid for, shown by the widget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,7 +32,8 @@ pub struct User {
 /// Everything about an order that is not payment state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderMeta {
-    pub channel: Channel,
+    /// The provider it is paid through (SPEC 1).
+    pub channel: Provider,
     pub items: Vec<Item>,
     pub user: User,
     pub notify_url: Option<String>,

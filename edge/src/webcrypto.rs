@@ -7,13 +7,10 @@
 //! What lives here:
 //! - [`SigningKey`]: an RSASSA-PKCS1-v1_5 key, SHA-256 ("RSA2") or SHA-1 ("RSA"), for the
 //!   S3 request signature (SPEC 4.1).
-//! - [`OaepDecryptionKey`], [`OaepPublicKey`], [`generate_oaep_key_pair`]: RSA-OAEP-SHA256
-//!   for the fields the widget encrypts (SPEC 4.5) and the JWK published at
-//!   `/.well-known/kassa-key.json`.
+//! - [`OaepDecryptionKey`], [`OaepPublicKey`]: RSA-OAEP-SHA256 for the fields the widget
+//!   encrypts (SPEC 4.5) and the JWK published at `/.well-known/kassa-key.json`.
 //! - [`pbkdf2_sha256`]: PBKDF2-HMAC-SHA256 for the S4 pay password and security answers
 //!   (SPEC 3.3, ≥ [`PBKDF2_MIN_ITERATIONS`] iterations).
-//! - [`hmac_sha256`]: HMAC-SHA256 through WebCrypto, for callers that want it off the
-//!   wasm heap.
 //!
 //! Keys are accepted as `shared` accepts them (SPEC 4.1, last bullet): PEM or bare base64
 //! DER, PKCS#8 or PKCS#1. WebCrypto only imports PKCS#8, so a PKCS#1 key is re-wrapped
@@ -50,11 +47,8 @@ pub enum Op {
     ImportPublicKey,
     Sign,
     Decrypt,
-    Encrypt,
-    GenerateKey,
     ExportKey,
     DeriveBits,
-    Hmac,
     Digest,
 }
 
@@ -65,11 +59,8 @@ impl fmt::Display for Op {
             Self::ImportPublicKey => "webcrypto import public key",
             Self::Sign => "webcrypto sign",
             Self::Decrypt => "webcrypto decrypt",
-            Self::Encrypt => "webcrypto encrypt",
-            Self::GenerateKey => "webcrypto generate key",
             Self::ExportKey => "webcrypto export key",
             Self::DeriveBits => "webcrypto derive bits",
-            Self::Hmac => "webcrypto hmac",
             Self::Digest => "webcrypto digest",
         })
     }
@@ -334,11 +325,6 @@ impl SigningKey {
     }
 }
 
-/// Imports `key_text` for `alg` and signs `msg` once (raw signature bytes).
-pub async fn sign(key_text: &str, alg: SignAlg, msg: &[u8]) -> Result<Vec<u8>, WebCryptoError> {
-    SigningKey::import(key_text, alg).await?.sign(msg).await
-}
-
 // ---------------------------------------------------------------------------------------
 // RSA-OAEP-SHA256 (SPEC 4.5)
 
@@ -425,19 +411,6 @@ impl OaepPublicKey {
         })
     }
 
-    /// Encrypts with RSA-OAEP-SHA256 (what the widget does; used by tests).
-    pub async fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, WebCryptoError> {
-        let op = Op::Encrypt;
-        let s = subtle(op)?;
-        let algorithm = obj(op, &[("name", "RSA-OAEP".into())])?;
-        let v = run(
-            op,
-            s.encrypt_with_object_and_js_u8_array(&algorithm, &self.key, &js_bytes(plaintext)),
-        )
-        .await?;
-        bytes_of(op, &v)
-    }
-
     /// The public JWK for `/.well-known/kassa-key.json` (SPEC 4.5): `kty`, `n`, `e`, plus
     /// `alg: "RSA-OAEP-256"`, `use: "enc"`, `key_ops: ["encrypt"]` and `kid`, the RFC 7638
     /// SHA-256 thumbprint (base64url), so the widget can say which key it used and the
@@ -470,51 +443,6 @@ impl OaepPublicKey {
             "kid": kid,
         }))
     }
-}
-
-/// A fresh RSA-OAEP-SHA256 key pair (2048 or more bits, e = 65537). The private half is
-/// not extractable; the public half always is (WebCrypto rule). For development and
-/// tests: production keys come from a Worker secret so they survive restarts.
-pub async fn generate_oaep_key_pair(
-    bits: u32,
-) -> Result<(OaepDecryptionKey, OaepPublicKey), WebCryptoError> {
-    let op = Op::GenerateKey;
-    if bits < 2048 {
-        return Err(WebCryptoError::Input {
-            op,
-            reason: "modulus must be at least 2048 bits",
-        });
-    }
-    let s = subtle(op)?;
-    let algorithm = obj(
-        op,
-        &[
-            ("name", "RSA-OAEP".into()),
-            ("modulusLength", bits.into()),
-            ("publicExponent", js_bytes(&[1, 0, 1]).into()),
-            ("hash", "SHA-256".into()),
-        ],
-    )?;
-    let pair = run(
-        op,
-        s.generate_key_with_object(&algorithm, false, &usages(&["encrypt", "decrypt"])),
-    )
-    .await?;
-    let part = |name: &str| {
-        Reflect::get(&pair, &JsValue::from_str(name))
-            .ok()
-            .filter(JsValue::is_object)
-            .ok_or(WebCryptoError::Unexpected {
-                op,
-                what: "not a CryptoKeyPair",
-            })
-    };
-    let private = key_of(op, part("privateKey")?)?;
-    let public = key_of(op, part("publicKey")?)?;
-    Ok((
-        OaepDecryptionKey { key: private },
-        OaepPublicKey { key: public },
-    ))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -583,35 +511,6 @@ pub async fn pbkdf2_sha256_unchecked(
         ],
     )?;
     let v = run(op, s.derive_bits_with_object(&params, &base, bits)).await?;
-    bytes_of(op, &v)
-}
-
-/// HMAC-SHA256 (RFC 2104) of `msg` under `key`.
-pub async fn hmac_sha256(key: &[u8], msg: &[u8]) -> Result<Vec<u8>, WebCryptoError> {
-    let op = Op::Hmac;
-    if key.is_empty() {
-        return Err(WebCryptoError::Input {
-            op,
-            reason: "key must not be empty",
-        });
-    }
-    let s = subtle(op)?;
-    let algorithm = obj(op, &[("name", "HMAC".into()), ("hash", "SHA-256".into())])?;
-    let k = run(
-        op,
-        s.import_key_with_object("raw", &js_bytes(key), &algorithm, false, &usages(&["sign"])),
-    )
-    .await?;
-    let k = key_of(op, k)?;
-    let v = run(
-        op,
-        s.sign_with_object_and_js_u8_array(
-            &obj(op, &[("name", "HMAC".into())])?,
-            &k,
-            &js_bytes(msg),
-        ),
-    )
-    .await?;
     bytes_of(op, &v)
 }
 

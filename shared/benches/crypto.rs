@@ -9,7 +9,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kassa_shared::crypto::keys::{PrivateKey, PublicKey};
 use kassa_shared::crypto::{chunked, jcs, rsa_sig, webhook_sig};
-use kassa_shared::providers::s1_paytm::checksum;
+use kassa_shared::providers::paytm::checksum;
 use rand::SeedableRng;
 
 fn key(file: &str) -> String {

@@ -19,4 +19,6 @@ pub mod providers;
 pub mod reason;
 pub mod risk;
 pub mod second_factor;
+pub mod serde_util;
+pub mod surfaces;
 pub mod webhook_target;

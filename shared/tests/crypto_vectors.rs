@@ -13,9 +13,9 @@ use kassa_shared::crypto::{
     SignAlg,
 };
 use kassa_shared::id::Id;
-use kassa_shared::providers::s1_paytm::checksum::{self, Salt};
-use kassa_shared::providers::s3_lianshang::sign as s3;
-use kassa_shared::providers::s4_pingpp::webhook as pingpp;
+use kassa_shared::providers::lianshang::sign as s3;
+use kassa_shared::providers::paytm::checksum::{self, Salt};
+use kassa_shared::providers::pingpp::webhook as pingpp;
 use serde_json::Value;
 
 fn dir() -> PathBuf {

@@ -22,12 +22,12 @@ use kassa_shared::crypto::{rsa_sig, signed_json, SignAlg};
 use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money, TokenAmount, TokenTable};
 use kassa_shared::order::OrderAmount;
-use kassa_shared::providers::s1_paytm::callback as paytm;
-use kassa_shared::providers::s1_paytm::checksum::{self, Params, Salt, CHECKSUMHASH};
-use kassa_shared::providers::s2_wallet::callback as wallet;
-use kassa_shared::providers::s3_lianshang::callback as lianshang;
-use kassa_shared::providers::s3_lianshang::sign::sign_message;
-use kassa_shared::providers::s4_pingpp::callback as pingpp;
+use kassa_shared::providers::lianshang::callback as lianshang;
+use kassa_shared::providers::lianshang::sign::sign_message;
+use kassa_shared::providers::paytm::callback as paytm;
+use kassa_shared::providers::paytm::checksum::{self, Params, Salt, CHECKSUMHASH};
+use kassa_shared::providers::pingpp::callback as pingpp;
+use kassa_shared::providers::wallet::callback as wallet;
 
 const PAYTM_KEY: &[u8] = b"kassa_paytm_k16!";
 const FORM: &str = "application/x-www-form-urlencoded";

@@ -18,7 +18,7 @@ use kassa_shared::crypto::{
     chunked, jcs, rsa_sig, totp, webhook_sig, PrivateKey, PublicKey, Secret, SignAlg,
 };
 use kassa_shared::id::Id;
-use kassa_shared::providers::s3_lianshang::sign::{
+use kassa_shared::providers::lianshang::sign::{
     decode_res_data, encode_res_data, sign_message, signing_string, verify_message,
 };
 use kassa_shared::second_factor::{issue, GaState};

@@ -14,10 +14,9 @@ use serde::Serialize;
 
 use fuzz_support::{fuzz, seed_vectors, text};
 use kassa_shared::crypto::jcs;
-use kassa_shared::providers::s2_wallet::notify::Notification;
-use kassa_shared::providers::{
-    s0, s1_paytm as s1, s2_wallet as s2, s3_lianshang as s3, s4_pingpp as s4,
-};
+use kassa_shared::providers::wallet::notify::Notification;
+use kassa_shared::providers::{lianshang as s3, paytm, s0};
+use kassa_shared::surfaces::{s1, s2, s4};
 
 fn round_trip<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(input: &[u8]) {
     let Ok(parsed) = serde_json::from_slice::<T>(input) else {
@@ -42,7 +41,7 @@ const WIRE: &[fn(&[u8])] = &[
     round_trip::<s0::wire::Response>,
     round_trip::<s1::wire::PreOrderRequest>,
     round_trip::<s1::wire::PreOrderResponse>,
-    round_trip::<s1::wire::PaytmCallback>,
+    round_trip::<paytm::wire::PaytmCallback>,
     round_trip::<s1::wire::CallbackResponse>,
     round_trip::<s1::wire::GetOrderStatusRequest>,
     round_trip::<s1::wire::GetOrderStatusResponse>,

@@ -13,9 +13,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use kassa_shared::providers::{
-    s0, s1_paytm as s1, s2_wallet as s2, s3_lianshang as s3, s4_pingpp as s4,
-};
+use kassa_shared::providers::{lianshang as s3, paytm, s0};
+use kassa_shared::surfaces::{s1, s2, s4};
 
 /// Parses a value as `T` and serialises it back.
 type Codec = fn(Value) -> Result<Value, serde_json::Error>;
@@ -405,13 +404,13 @@ fn paytm_callback_keeps_unknown_fields() {
         "GATEWAYNAME": "WALLET", "BANKTXNID": "", "BANKNAME": "WALLET",
         "CHECKSUMHASH": "abc=", "PROMO_CAMP_ID": "x", "IS_CHECKSUM_VALID": "Y"
     });
-    let cb: s1::wire::PaytmCallback = serde_json::from_value(posted.clone()).unwrap();
-    assert_eq!(cb.status, s1::status::TxnStatus::Success);
+    let cb: paytm::wire::PaytmCallback = serde_json::from_value(posted.clone()).unwrap();
+    assert_eq!(cb.status, paytm::status::TxnStatus::Success);
     assert_eq!(cb.extra.len(), 2);
     assert_eq!(serde_json::to_value(&cb).unwrap(), posted);
     let mut v = posted;
     v.as_object_mut().unwrap().remove("STATUS");
-    let e = serde_json::from_value::<s1::wire::PaytmCallback>(v)
+    let e = serde_json::from_value::<paytm::wire::PaytmCallback>(v)
         .unwrap_err()
         .to_string();
     assert!(e.contains("missing field `STATUS`"), "{e}");

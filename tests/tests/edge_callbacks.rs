@@ -329,7 +329,7 @@ fn late_callback_of_an_old_attempt_leaves_the_new_one_alone() {
 #[test]
 fn wallet_success_needs_the_status_pull() {
     use kassa_shared::crypto::{PrivateKey, SignAlg};
-    use kassa_shared::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
+    use kassa_shared::providers::wallet::notify::{self, Notification, NotifyStatus};
     use kassa_tests::sandbox::config::{fixture_pem, fixtures as f};
 
     let w = World::start(

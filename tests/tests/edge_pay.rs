@@ -284,16 +284,16 @@ fn pay_flow_against_the_sandbox() {
     assert_eq!(params["TXN_AMOUNT"], "10.00");
     assert_eq!(params["MID"], f::PAYTM_MID);
     let checksum = params["CHECKSUMHASH"].as_str().unwrap();
-    let signed: kassa_shared::providers::s1_paytm::checksum::Params = params
+    let signed: kassa_shared::providers::paytm::checksum::Params = params
         .iter()
         .filter(|(k, _)| k.as_str() != "CHECKSUMHASH")
         .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned)))
         .collect();
-    kassa_shared::providers::s1_paytm::checksum::verify(&signed, f::PAYTM_KEY.as_bytes(), checksum)
+    kassa_shared::providers::paytm::checksum::verify(&signed, f::PAYTM_KEY.as_bytes(), checksum)
         .unwrap();
     let mut tampered = signed.clone();
     tampered.insert("TXN_AMOUNT".into(), Some("1.00".into()));
-    assert!(kassa_shared::providers::s1_paytm::checksum::verify(
+    assert!(kassa_shared::providers::paytm::checksum::verify(
         &tampered,
         f::PAYTM_KEY.as_bytes(),
         checksum

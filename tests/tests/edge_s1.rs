@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use kassa_shared::providers::s1_paytm::checksum::{self, Params};
+use kassa_shared::providers::paytm::checksum::{self, Params};
 use kassa_tests::edge_client::{merchant_order, s0_vars};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
 use kassa_tests::sandbox::config::fixtures as f;

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use kassa_shared::crypto::{PrivateKey, SignAlg};
-use kassa_shared::providers::s3_lianshang::sign::sign_message;
+use kassa_shared::providers::lianshang::sign::sign_message;
 use kassa_tests::edge_client::{merchant_order, s0_vars, sms_code};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, MERCHANT_KEY};
 use kassa_tests::sandbox::config::{fixture_pem, fixtures as f};

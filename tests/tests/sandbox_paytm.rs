@@ -5,8 +5,8 @@
 
 mod sandbox_support;
 
-use kassa_shared::providers::s1_paytm::checksum::{self, Params, Salt, CHECKSUMHASH};
-use kassa_shared::providers::s1_paytm::wire::PaytmCallback;
+use kassa_shared::providers::paytm::checksum::{self, Params, Salt, CHECKSUMHASH};
+use kassa_shared::providers::paytm::wire::PaytmCallback;
 use kassa_tests::sandbox::config::fixtures as f;
 use sandbox_support::{control, counter, json, post_form, post_json, start_with, Receiver};
 use serde_json::{json, Value};

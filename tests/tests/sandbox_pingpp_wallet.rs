@@ -4,8 +4,8 @@
 mod sandbox_support;
 
 use kassa_shared::crypto::PublicKey;
-use kassa_shared::providers::s2_wallet::notify::{self, NotifyStatus};
-use kassa_shared::providers::s4_pingpp::webhook::{self, SIGNATURE_HEADER};
+use kassa_shared::providers::pingpp::webhook::{self, SIGNATURE_HEADER};
+use kassa_shared::providers::wallet::notify::{self, NotifyStatus};
 use kassa_tests::sandbox::config::fixtures as f;
 use sandbox_support::{control, counter, get, json, pem, post_json, start, start_with, Receiver};
 use serde_json::{json, Value};

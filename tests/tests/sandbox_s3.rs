@@ -6,8 +6,8 @@
 mod sandbox_support;
 
 use kassa_shared::crypto::{PrivateKey, PublicKey, SignAlg};
-use kassa_shared::providers::s3_lianshang::sign::{encode_res_data, sign_message, verify_message};
-use kassa_shared::providers::s3_lianshang::wire::CreatePayOrderResponse;
+use kassa_shared::providers::lianshang::sign::{encode_res_data, sign_message, verify_message};
+use kassa_shared::providers::lianshang::wire::CreatePayOrderResponse;
 use kassa_tests::sandbox::config::fixtures as f;
 use sandbox_support::{control, counter, json, pem, post_json, start, Receiver};
 use serde_json::{json, Value};

@@ -6,8 +6,8 @@ use yew::{
     function_component, html, use_effect_with, use_memo, use_reducer, Callback, Html, Properties,
 };
 
-use kassa_shared::providers::s2_wallet::status::Locale;
-use kassa_shared::providers::s2_wallet::wire::{LoadPayDataResponse, SendVerifyCodeResponse};
+use kassa_shared::surfaces::s2::status::Locale;
+use kassa_shared::surfaces::s2::wire::{LoadPayDataResponse, SendVerifyCodeResponse};
 
 use crate::api::{self, ApiError, Client, IdempotencyKey};
 use crate::events;

@@ -5,7 +5,7 @@
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, Element};
 
-use kassa_shared::providers::s2_wallet::status::Status;
+use kassa_shared::surfaces::s2::status::Status;
 
 use crate::state::{CheckoutState, HostEvent, Party};
 

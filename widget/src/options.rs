@@ -5,7 +5,7 @@
 use wasm_bindgen::{JsError, JsValue};
 
 use kassa_shared::id::Id;
-use kassa_shared::providers::s2_wallet::status::Locale;
+use kassa_shared::surfaces::s2::status::Locale;
 
 use crate::json::Field;
 

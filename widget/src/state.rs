@@ -12,10 +12,8 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use kassa_shared::id::Id;
-use kassa_shared::providers::s2_wallet::status::Status;
-use kassa_shared::providers::s2_wallet::wire::{
-    AuthType, LoadPayDataResponse, Order, QuickPayResponse,
-};
+use kassa_shared::surfaces::s2::status::Status;
+use kassa_shared::surfaces::s2::wire::{AuthType, LoadPayDataResponse, Order, QuickPayResponse};
 
 use crate::api::{ApiError, IdempotencyKey};
 use crate::wire::PaytmForm;

@@ -3,14 +3,14 @@
 //! post (SPEC 3.3, S1) and the error envelope `{status, code, message, field,
 //! retry_after_ms?, attempts_left?}` (`edge/src/error.rs`).
 //!
-//! The same rules as the serde types in `shared` (see `s2_wallet::wire`): ids from a
+//! The same rules as the serde types in `shared` (see `surfaces::s2::wire`): ids from a
 //! string or an exact integer; user ids as text (a merchant's `alice`), a number
 //! accepted when it is an exact integer; 13-digit times from either; token amounts only as
 //! strings (a number may already have been rounded by a float); `need2FA` /
 //! `processIsEnd` as booleans or quoted booleans.
 
-use kassa_shared::providers::s2_wallet::status::Status;
-use kassa_shared::providers::s2_wallet::wire::{
+use kassa_shared::surfaces::s2::status::Status;
+use kassa_shared::surfaces::s2::wire::{
     AuthType, LoadPayDataResponse, Order, PayItem, QuickPayResponse, SendVerifyCodeResponse,
     UserInfo,
 };

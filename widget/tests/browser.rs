@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use kassa_shared::providers::s2_wallet::status::Locale;
+use kassa_shared::surfaces::s2::status::Locale;
 use kassa_widget::components::code_input::CodeInput;
 use kassa_widget::events::{detail, dispatch};
 use kassa_widget::mount;

@@ -11,8 +11,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use kassa_shared::id::Id;
-use kassa_shared::providers::s2_wallet::status::Status;
-use kassa_shared::providers::s2_wallet::wire::LoadPayDataResponse;
+use kassa_shared::surfaces::s2::status::Status;
+use kassa_shared::surfaces::s2::wire::LoadPayDataResponse;
 use kassa_widget::api::{send, ApiError, Client};
 use kassa_widget::hooks::use_order_events;
 use wasm_bindgen::JsValue;

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kassa_shared::id::Id;
-use kassa_shared::providers::s2_wallet::status::Status;
-use kassa_shared::providers::s2_wallet::wire::{LoadPayDataResponse, Order, QuickPayResponse};
+use kassa_shared::surfaces::s2::status::Status;
+use kassa_shared::surfaces::s2::wire::{LoadPayDataResponse, Order, QuickPayResponse};
 use kassa_widget::api::{decode, ApiError, IdempotencyKey};
 use kassa_widget::state::{
     Action, CheckoutState, CodeNotice, HostEvent, Party, Request, Screen, Terminal, RESEND_AFTER_MS,

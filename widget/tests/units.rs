@@ -4,8 +4,8 @@
 
 use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money};
-use kassa_shared::providers::s2_wallet::status::{Locale, Status};
-use kassa_shared::providers::s2_wallet::wire::{LoadPayDataResponse, Order};
+use kassa_shared::surfaces::s2::status::{Locale, Status};
+use kassa_shared::surfaces::s2::wire::{LoadPayDataResponse, Order};
 use kassa_widget::api::{classify_error, decode, ApiError, Client, IdempotencyKey, Method};
 use kassa_widget::components::amount::{format_fiat, format_token};
 use kassa_widget::components::code_input::{sanitize_pasted_code, sanitize_typed_code};

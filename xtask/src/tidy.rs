@@ -12,6 +12,7 @@
 //! - dependencies run one way: Durable Objects never import the HTTP routes (the routes
 //!   call the objects); in `shared`, the second factor never imports the risk engine
 //!   (risk reads the second factor's locks; both use `reason`);
+//! - no module-wide `allow(dead_code)` in product code, which would hide dead code.
 
 use std::path::{Path, PathBuf};
 
@@ -179,6 +180,22 @@ fn uses_any(text: &str, paths: &[&str]) -> bool {
     })
 }
 
+/// Rule 5: `#![allow(dead_code)]`, or `#[allow(dead_code)]` on a `mod` item.
+fn module_wide_dead_code(text: &str) -> bool {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    lines.iter().enumerate().any(|(i, l)| {
+        if l.starts_with("#![allow(") && l.contains("dead_code") {
+            return true;
+        }
+        l.starts_with("#[allow(")
+            && l.contains("dead_code")
+            && lines[i + 1..]
+                .iter()
+                .find(|n| !n.starts_with("#[") && !n.starts_with("//"))
+                .is_some_and(|n| n.starts_with("mod ") || n.starts_with("pub mod "))
+    })
+}
+
 fn fail_if_any(rule: &str, offenders: &[String]) {
     assert!(
         offenders.is_empty(),
@@ -253,6 +270,19 @@ fn dependencies_run_one_way() {
     fail_if_any("imports against the dependency direction", &offenders);
 }
 
+#[test]
+fn no_module_wide_dead_code_allowance() {
+    // Product sources only: an integration-test support module shared by several test
+    // binaries is compiled into each, and each uses a part of it.
+    let offenders: Vec<String> = CRATES
+        .iter()
+        .flat_map(|k| files_of(k))
+        .filter(|(path, text)| path.contains("/src/") && module_wide_dead_code(text))
+        .map(|(path, _)| path)
+        .collect();
+    fail_if_any("module-wide allow(dead_code)", &offenders);
+}
+
 /// Each rule fires on the violation it exists for.
 #[test]
 fn the_rules_can_fail() {
@@ -289,5 +319,12 @@ fn the_rules_can_fail() {
     assert!(!uses_any(
         "// not crate::routes here\nuse crate::config;",
         routes
+    ));
+    assert!(module_wide_dead_code("#![allow(dead_code)]\n"));
+    assert!(module_wide_dead_code(
+        "// why\n#[allow(dead_code)]\npub mod channels;\n"
+    ));
+    assert!(!module_wide_dead_code(
+        "#[allow(dead_code)]\nfn helper() {}\n"
     ));
 }

@@ -20,10 +20,9 @@ use core::time::Duration;
 
 use kassa_shared::crypto::{PublicKey, Secret, SignAlg};
 use kassa_shared::providers::s0::wire::Headers as S0Headers;
-use kassa_shared::providers::serde_util::Redacted;
-
-use super::{paytm::PaytmConfig, pingpp::PingppConfig, s0::S0Config};
-use super::{s3_lianshang::S3Config, wallet::WalletConfig};
+use kassa_shared::providers::{lianshang::S3Config, paytm::PaytmConfig, pingpp::PingppConfig};
+use kassa_shared::providers::{s0::S0Config, wallet::WalletConfig};
+use kassa_shared::serde_util::Redacted;
 
 /// SPEC 3.5: S0 `prePayCheck` timeout default.
 pub const DEFAULT_S0_TIMEOUT: Duration = Duration::from_secs(2);

@@ -1,111 +1,18 @@
-//! The one place channels touch the network: [`send`] turns an [`OutboundRequest`] value
-//! into a `worker::Fetch`, races it against a `worker::Delay`, and aborts the fetch
-//! through an `AbortController` when the timer wins (SPEC 3.5: every call out has a
-//! timeout; S0's default is 2 s). Request and response are plain values so the
-//! channels' building and parsing is tested without a network.
+//! The one place the edge talks to the providers: [`send`] turns a
+//! `kassa_shared::providers::http::Request` value into a `worker::Fetch`, races it
+//! against a `worker::Delay`, and aborts the fetch through an `AbortController` when the
+//! timer wins (SPEC 3.5: every call out has a timeout; S0's default is 2 s). [`run`]
+//! carries out a provider's [`Exchange`]: the request, its timeout and its parser all
+//! come from `shared`, so nothing here knows any provider's format.
 
-use core::fmt;
 use core::time::Duration;
 
 use futures_util::future::{select, Either};
+use kassa_shared::providers::http::{
+    Exchange, Method as HttpMethod, Request as OutboundRequest, Response as OutboundResponse,
+    TransportError, MAX_RESPONSE_BYTES,
+};
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
-
-/// Provider answers are small JSON documents; anything larger is refused rather than
-/// buffered (a misbehaving or hostile upstream must not exhaust the isolate's memory).
-pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
-
-/// The HTTP methods channels use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HttpMethod {
-    Get,
-    Post,
-}
-
-/// A request to a provider, as a value. `Debug` prints header *names* only and the body
-/// length: headers carry credentials (`orgSecret`, `Authorization`).
-#[derive(Clone, PartialEq, Eq)]
-pub struct OutboundRequest {
-    pub method: HttpMethod,
-    pub url: String,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Option<Vec<u8>>,
-}
-
-impl OutboundRequest {
-    /// A JSON POST (`Content-Type: application/json; charset=utf-8`, as the seeds ask).
-    pub fn post_json(url: String, body: &impl serde::Serialize) -> Result<Self, serde_json::Error> {
-        Ok(Self {
-            method: HttpMethod::Post,
-            url,
-            headers: vec![("Content-Type", "application/json; charset=utf-8".to_owned())],
-            body: Some(serde_json::to_vec(body)?),
-        })
-    }
-
-    #[must_use]
-    pub fn get(url: String) -> Self {
-        Self {
-            method: HttpMethod::Get,
-            url,
-            headers: Vec::new(),
-            body: None,
-        }
-    }
-
-    #[must_use]
-    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
-        self
-    }
-
-    /// The value of header `name` (case-insensitive), for tests and logs of non-secrets.
-    #[must_use]
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-impl fmt::Debug for OutboundRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
-        f.debug_struct("OutboundRequest")
-            .field("method", &self.method)
-            .field("url", &self.url)
-            .field("headers", &names)
-            .field("body_len", &self.body.as_ref().map(Vec::len))
-            .finish()
-    }
-}
-
-/// A provider's answer, as a value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboundResponse {
-    pub status: u16,
-    pub body: Vec<u8>,
-}
-
-impl OutboundResponse {
-    #[must_use]
-    pub fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-}
-
-/// Why no response came back. Messages name the URL's target only through the caller.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TransportError {
-    #[error("request: could not be built ({reason})")]
-    Build { reason: String },
-    #[error("network: no answer within {ms} ms")]
-    Timeout { ms: u128 },
-    #[error("network: fetch failed ({reason})")]
-    Network { reason: String },
-    #[error("response: body larger than {max} bytes")]
-    TooLarge { max: usize },
-}
 
 fn build(req: &OutboundRequest) -> Result<Fetch, TransportError> {
     let err = |e: worker::Error| TransportError::Build {
@@ -168,4 +75,21 @@ pub async fn send(
             })
         }
     }
+}
+
+/// Carries out one provider call built in `shared`.
+///
+/// # Errors
+/// The provider's own error: no answer, or an answer its parser refuses.
+pub async fn run<T, E>(exchange: Exchange<T, E>) -> Result<T, E> {
+    let outcome = send(exchange.request(), exchange.timeout()).await;
+    exchange.finish(outcome)
+}
+
+/// [`run`] for a builder that can fail before anything is sent: its error is the call's.
+///
+/// # Errors
+/// The builder's error, or [`run`]'s.
+pub async fn exchange<T, E>(built: Result<Exchange<T, E>, E>) -> Result<T, E> {
+    run(built?).await
 }

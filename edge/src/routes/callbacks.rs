@@ -29,8 +29,8 @@
 
 use kassa_shared::callback::{self, Answer, CallbackError, Provider, VerifiedCallback};
 use kassa_shared::money::TokenTable;
-use kassa_shared::providers::s4_pingpp::webhook::SIGNATURE_HEADER;
-use kassa_shared::providers::{s1_paytm, s2_wallet, s3_lianshang, s4_pingpp};
+use kassa_shared::providers::pingpp::webhook::SIGNATURE_HEADER;
+use kassa_shared::providers::{lianshang, paytm, pingpp, wallet};
 
 use worker::{Env, Headers, Request, Response, Result, RouteContext};
 
@@ -106,7 +106,7 @@ async fn receive(provider: Provider, req: &mut Request, env: &Env) -> Result<(),
             return Ok(())
         }
         Err(CallbackError::Unverified) => {
-            let field = signature_field(provider);
+            let field = callback::signature_field(provider);
             let error = rendered(
                 401,
                 "callback_unverified",
@@ -140,14 +140,6 @@ fn unsupported() -> EdgeError {
     )
 }
 
-const fn signature_field(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Paytm => "CHECKSUMHASH",
-        Provider::Pingpp => SIGNATURE_HEADER,
-        Provider::Lianshang | Provider::Wallet => "sign",
-    }
-}
-
 /// Verifies with the configured key. The outer error is the edge's (misconfiguration);
 /// the inner one the callback's.
 fn verify(
@@ -161,23 +153,23 @@ fn verify(
         Provider::Paytm => {
             let channels = config::channels(env)?;
             let cfg = channels.paytm().map_err(not_configured)?;
-            s1_paytm::callback::verify(content_type, body, cfg.merchant_key.as_bytes())
+            paytm::callback::verify(content_type, body, cfg.merchant_key.as_bytes())
         }
         Provider::Lianshang => {
             let channels = config::channels(env)?;
             let cfg = channels.s3().map_err(not_configured)?;
             // RSA2 only, unless KASSA_S3_ALLOW_RSA1 opts into the legacy SHA-1 profile.
-            s3_lianshang::callback::verify_with(body, &cfg.platform_public_key, cfg.allow_rsa1)
+            lianshang::callback::verify_with(body, &cfg.platform_public_key, cfg.allow_rsa1)
         }
         Provider::Pingpp => {
             let key = config::pingpp_public_key(env)?;
             let signature = header(req, SIGNATURE_HEADER);
-            s4_pingpp::callback::verify(body, &signature, &key)
+            pingpp::callback::verify(body, &signature, &key)
         }
         Provider::Wallet => {
             let channels = config::channels(env)?;
             let cfg = channels.wallet().map_err(not_configured)?;
-            s2_wallet::callback::verify(body, &cfg.wallet_public_key, &TokenTable::builtin())
+            wallet::callback::verify(body, &cfg.wallet_public_key, &TokenTable::builtin())
         }
     })
 }

@@ -30,16 +30,19 @@ use kassa_shared::crypto::ct;
 use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money};
 use kassa_shared::order::{Event, EventKind, OrderAmount};
-use kassa_shared::providers::s1_paytm::status::Status;
-use kassa_shared::providers::s1_paytm::wire::{Envelope, PreOrderRequest};
+use kassa_shared::surfaces::s1::status::Status;
+use kassa_shared::surfaces::s1::wire::{Envelope, PreOrderRequest};
 
 use crate::auth::bearer;
-use crate::channels::{paytm, s0};
+use crate::channels::exchange;
+use crate::channels::sign::paytm_salt;
 use crate::config;
 use crate::error::{respond_s1, EdgeError};
 use crate::input;
 use crate::objects::order_object::OrderClient;
-use crate::resources::{Channel, Item, OrderMeta, User};
+use crate::resources::{Item, OrderMeta, User};
+use kassa_shared::providers::Provider;
+use kassa_shared::providers::{paytm, s0};
 
 type Ctx = RouteContext<()>;
 
@@ -109,7 +112,7 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
         metadata.insert("s1_client_version".to_owned(), v);
     }
     let meta = OrderMeta {
-        channel: Channel::Paytm,
+        channel: Provider::Paytm,
         items: vec![Item {
             name: product_name.clone(),
             quantity: 1,
@@ -138,10 +141,10 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
         code: "s0_refused",
         message: format!("orderId: payment refused by the platform check ({detail})"),
     };
-    let decision = s0::pre_pay_check(
+    let decision = exchange(s0::pre_pay_check(
         s0_cfg,
         &s0::pre_pay_check_body(id, &OrderAmount::Fiat(money)),
-    )
+    ))
     .await;
     match decision {
         Ok(s0::PrePayDecision::Approved) => {
@@ -161,7 +164,7 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
         }
     }
 
-    let salt = paytm::random_salt().map_err(|e| EdgeError::Internal(format!("paytm: {e}")))?;
+    let salt = paytm_salt().map_err(|e| EdgeError::Internal(format!("paytm: {e}")))?;
     // `ORDER_ID` is the only order number the S1 client gets back (it polls
     // `getOrderStatus` with it), so it stays the bare order id, which names the attempt
     // whose id is the order's (`shared::callback::reference`): this order's only one.

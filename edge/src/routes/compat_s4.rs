@@ -63,8 +63,8 @@ use kassa_shared::crypto::user_token::UserClaims;
 use kassa_shared::crypto::Secret;
 use kassa_shared::id::Id;
 use kassa_shared::order::OrderAmount;
-use kassa_shared::providers::s4_pingpp::status::{ClientReport, ClientStatus, Status};
 use kassa_shared::second_factor::{self, LockLimits};
+use kassa_shared::surfaces::s4::status::{ClientReport, ClientStatus, Status};
 
 use crate::auth::{self, Field};
 use crate::config;

@@ -26,7 +26,8 @@ use crate::input::{self, json_object, opt_integer, opt_string, string, string_va
 use crate::objects::order_index::{IndexClient, Reservation, MAX_LIMIT};
 use crate::objects::order_object::OrderClient;
 use crate::objects::user_object::UserClient;
-use crate::resources::{order_view, Channel, Item, OrderMeta, StoredOrder, User};
+use crate::resources::{order_view, Item, OrderMeta, StoredOrder, User};
+use kassa_shared::providers::Provider;
 
 type Ctx = RouteContext<()>;
 
@@ -85,10 +86,10 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     )
     .await?;
     let channel = string(&map, "channel", "channel", 32)?;
-    let channel = Channel::parse(&channel).ok_or_else(|| {
+    let channel = Provider::parse(&channel).ok_or_else(|| {
         EdgeError::bad(
             "channel",
-            format!("channel: must be one of {}", Channel::NAMES),
+            format!("channel: must be one of {}", Provider::NAMES),
         )
     })?;
     let amount = parse_amount(&map)?;

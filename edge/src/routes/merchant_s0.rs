@@ -15,9 +15,10 @@ use worker::{Request, Response, Result, RouteContext};
 use kassa_shared::providers::s0::wire::UpdateInfoRequest;
 
 use crate::auth::require_merchant;
-use crate::channels::s0;
+use crate::channels::exchange;
 use crate::error::{respond, EdgeError};
 use crate::input::json_object;
+use kassa_shared::providers::s0;
 
 pub async fn update_info(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
     respond(
@@ -46,12 +47,12 @@ pub async fn update_info(mut req: Request, ctx: RouteContext<()>) -> Result<Resp
             let cfg = channels
                 .s0()
                 .map_err(|e| unavailable(format!("S0 updateInfo: {e}")))?;
-            s0::update_info(
+            exchange(s0::update_info(
                 cfg,
                 &UpdateInfoRequest {
                     extend: Some(extend),
                 },
-            )
+            ))
             .await
             .map_err(|e| unavailable(e.to_string()))?;
             Ok(Response::from_json(

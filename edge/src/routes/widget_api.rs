@@ -26,10 +26,10 @@ use kassa_shared::crypto::secret::Secret;
 use kassa_shared::crypto::user_token::UserClaims;
 use kassa_shared::id::Id;
 use kassa_shared::mask;
-use kassa_shared::providers::s2_wallet::status::{Locale, Status as S2Status};
-use kassa_shared::providers::s2_wallet::wire::{AuthType, OrdersQuery};
 use kassa_shared::risk::{self, RiskInput, VelocityWindow};
 use kassa_shared::second_factor::{self, WrongCodeLock};
+use kassa_shared::surfaces::s2::status::{Locale, Status as S2Status};
+use kassa_shared::surfaces::s2::wire::{AuthType, OrdersQuery};
 
 use crate::auth;
 use crate::auth::bearer;

@@ -16,8 +16,9 @@
 //! 3. Where the provider requires a status pull before trusting success (Paytm: its
 //!    Transaction Status API after every callback), the callback comes back with
 //!    `confirm_required` and [`to_event`] refuses to make it an `AttemptSucceeded` until
-//!    `providers::s1_paytm::callback::confirmed` has checked the pulled status.
-//! 4. [`answer`] is the body each provider expects for a received callback.
+//!    `providers::paytm::callback::confirmed` has checked the pulled status.
+//! 4. [`answer`] is the body each provider expects for a received callback (each
+//!    provider's form is in its own module).
 //!
 //! Decisions:
 //! - The provider order number is a [`ProviderRef`] `"{order}A{attempt}"` (see
@@ -34,6 +35,7 @@
 
 pub mod form;
 pub mod reference;
+pub mod settle;
 
 use core::fmt;
 
@@ -43,36 +45,11 @@ use crate::id::Id;
 use crate::money::{Money, TokenAmount};
 use crate::order::{Event, EventKind, OrderAmount};
 
+pub use crate::providers::Provider;
 pub use reference::{ProviderRef, RefError};
+pub use settle::{refund_as_matched, SettleError};
 
-/// The channel a callback came in on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Provider {
-    Paytm,
-    Lianshang,
-    Pingpp,
-    Wallet,
-}
-
-impl Provider {
-    /// The name used in routes (`/callbacks/<name>`), event ids and `EventKind`s.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Paytm => "paytm",
-            Self::Lianshang => "lianshang",
-            Self::Pingpp => "pingpp",
-            Self::Wallet => "wallet",
-        }
-    }
-}
-
-impl fmt::Display for Provider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::providers::{lianshang, paytm, pingpp, wallet};
 
 /// What the provider says happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -326,74 +303,39 @@ pub struct Answer {
 }
 
 /// What each provider expects back for a callback Kassa received — verified and applied,
-/// or verified and already applied (SPEC 3.4: providers retry until they see this).
-///
-/// - Paytm (S1 `/callback/paytm`): `{"code":200,"data":true,"message":"success"}`.
-/// - Lianshang: the seed defines no notify and so no answer; Kassa answers plain-text
-///   `SUCCESS`, the convention of the Alipay-style platforms S3 follows (anything else is
-///   read as "retry").
-/// - Ping++: any 2xx; its documentation asks for an empty body.
-/// - Wallet: `{"code":0}`, the success envelope of the wallet's own API (the sandbox
-///   only looks at the status).
+/// or verified and already applied (SPEC 3.4: providers retry until they see this). Each
+/// provider's form is in its `callback` module.
 #[must_use]
 pub fn answer(provider: Provider) -> Answer {
     match provider {
-        Provider::Paytm => Answer {
-            status: 200,
-            content_type: Some("application/json"),
-            body: r#"{"code":200,"data":true,"message":"success"}"#.to_owned(),
-        },
-        Provider::Lianshang => Answer {
-            status: 200,
-            content_type: Some("text/plain; charset=utf-8"),
-            body: "SUCCESS".to_owned(),
-        },
-        Provider::Pingpp => Answer {
-            status: 200,
-            content_type: None,
-            body: String::new(),
-        },
-        Provider::Wallet => Answer {
-            status: 200,
-            content_type: Some("application/json"),
-            body: r#"{"code":0}"#.to_owned(),
-        },
+        Provider::Paytm => paytm::callback::answer(),
+        Provider::Lianshang => lianshang::callback::answer(),
+        Provider::Pingpp => pingpp::callback::answer(),
+        Provider::Wallet => wallet::callback::answer(),
     }
 }
 
 /// What each provider expects back for a callback Kassa refused (`status` ≥ 400): a
 /// non-success answer makes every provider retry later, and the body says why in the
 /// provider's own error form. `message` must name a field and reason, never a secret.
-///
-/// - Paytm: the S1 envelope `{code, data: false, message}`, `code` 400 or 500 (S1's own
-///   codes);
-/// - Lianshang: plain-text `FAIL` (anything but `SUCCESS` is "retry");
-/// - Ping++: plain text, the message;
-/// - Wallet: `{code: <status>, message}`, the wallet API's error envelope.
 #[must_use]
 pub fn reject(provider: Provider, status: u16, message: &str) -> Answer {
-    let json = |v: serde_json::Value| Answer {
-        status,
-        content_type: Some("application/json"),
-        body: v.to_string(),
-    };
     match provider {
-        Provider::Paytm => json(serde_json::json!({
-            "code": if status >= 500 { 500 } else { 400 },
-            "data": false,
-            "message": message,
-        })),
-        Provider::Lianshang => Answer {
-            status,
-            content_type: Some("text/plain; charset=utf-8"),
-            body: "FAIL".to_owned(),
-        },
-        Provider::Pingpp => Answer {
-            status,
-            content_type: Some("text/plain; charset=utf-8"),
-            body: message.to_owned(),
-        },
-        Provider::Wallet => json(serde_json::json!({ "code": status, "message": message })),
+        Provider::Paytm => paytm::callback::reject(status, message),
+        Provider::Lianshang => lianshang::callback::reject(status),
+        Provider::Pingpp => pingpp::callback::reject(status, message),
+        Provider::Wallet => wallet::callback::reject(status, message),
+    }
+}
+
+/// Where each provider carries what verifies the callback (for refusals naming it).
+#[must_use]
+pub const fn signature_field(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Paytm => paytm::checksum::CHECKSUMHASH,
+        Provider::Pingpp => pingpp::webhook::SIGNATURE_HEADER,
+        Provider::Lianshang => lianshang::callback::SIGNATURE_FIELD,
+        Provider::Wallet => wallet::callback::SIGNATURE_FIELD,
     }
 }
 
@@ -402,28 +344,11 @@ pub fn reject(provider: Provider, status: u16, message: &str) -> Answer {
 /// rejected, logged). Never use it for anything else: the body is not trusted.
 #[must_use]
 pub fn claimed_order(provider: Provider, content_type: &str, body: &[u8]) -> Option<Id> {
-    let json = || serde_json::from_slice::<serde_json::Value>(body).ok();
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    };
     let reference = match provider {
-        Provider::Paytm => {
-            if media_type(content_type) == "application/x-www-form-urlencoded" {
-                form::parse(body).ok()?.remove("ORDERID")
-            } else {
-                json().and_then(|v| v.get("ORDERID").and_then(text))
-            }
-        }
-        Provider::Lianshang => json().and_then(|v| v.get("out_trade_id").and_then(text)),
-        Provider::Pingpp => json().and_then(|v| {
-            let o = v.get("data")?.get("object")?;
-            o.get("order_no")
-                .or_else(|| o.get("charge_order_no"))
-                .and_then(text)
-        }),
-        Provider::Wallet => json().and_then(|v| v.get("order_id").and_then(text)),
+        Provider::Paytm => paytm::callback::claimed_reference(content_type, body),
+        Provider::Lianshang => lianshang::callback::claimed_reference(body),
+        Provider::Pingpp => pingpp::callback::claimed_reference(body),
+        Provider::Wallet => wallet::callback::claimed_reference(body),
     }?;
     ProviderRef::parse("reference", &reference)
         .ok()
@@ -444,6 +369,16 @@ pub fn media_type(content_type: &str) -> String {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase()
+}
+
+/// The text of a JSON string or number member, read without verifying anything (for
+/// [`claimed_order`] only).
+pub(crate) fn claimed_text(v: &serde_json::Value, field: &str) -> Option<String> {
+    match v.get(field)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 /// A required, non-empty string member of a verified JSON object.

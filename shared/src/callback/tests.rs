@@ -7,13 +7,13 @@ use super::*;
 use crate::crypto::keys::fixtures;
 use crate::crypto::{rsa_sig, PrivateKey, PublicKey, SignAlg};
 use crate::money::{Currency, TokenTable};
-use crate::providers::s1_paytm::callback::{self as paytm, ConfirmError};
-use crate::providers::s1_paytm::checksum::{self, Params, Salt};
-use crate::providers::s2_wallet::callback as wallet;
-use crate::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
-use crate::providers::s3_lianshang::callback as lianshang;
-use crate::providers::s3_lianshang::sign::sign_message;
-use crate::providers::s4_pingpp::callback as pingpp;
+use crate::providers::lianshang::callback as lianshang;
+use crate::providers::lianshang::sign::sign_message;
+use crate::providers::paytm::callback::{self as paytm, ConfirmError};
+use crate::providers::paytm::checksum::{self, Params, Salt};
+use crate::providers::pingpp::callback as pingpp;
+use crate::providers::wallet::callback as wallet;
+use crate::providers::wallet::notify::{self, Notification, NotifyStatus};
 
 const ORDER: u64 = 476_682_884_348_973_312;
 const ATTEMPT: u64 = 476_682_884_348_973_313;
@@ -801,10 +801,8 @@ fn to_event_names_what_differs() {
 #[test]
 fn answers_are_what_providers_expect() {
     let paytm = answer(Provider::Paytm);
-    let expected = serde_json::to_string(&crate::providers::s1_paytm::wire::CallbackResponse::ok(
-        true,
-    ))
-    .unwrap();
+    let expected =
+        serde_json::to_string(&crate::surfaces::s1::wire::CallbackResponse::ok(true)).unwrap();
     assert_eq!(paytm.body, expected);
     assert_eq!(answer(Provider::Lianshang).body, "SUCCESS");
     let p = answer(Provider::Pingpp);

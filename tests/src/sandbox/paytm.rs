@@ -32,7 +32,7 @@
 use std::sync::Arc;
 
 use kassa_shared::crypto::ct;
-use kassa_shared::providers::s1_paytm::checksum::{self, Params, Salt, CHECKSUMHASH};
+use kassa_shared::providers::paytm::checksum::{self, Params, Salt, CHECKSUMHASH};
 use rand::RngCore;
 use serde::Serialize;
 use serde_json::{json, Value};

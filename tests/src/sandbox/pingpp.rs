@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use kassa_shared::crypto::{ct, rsa_sig, SignAlg};
-use kassa_shared::providers::s4_pingpp::webhook::SIGNATURE_HEADER;
+use kassa_shared::providers::pingpp::webhook::SIGNATURE_HEADER;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

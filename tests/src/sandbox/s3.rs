@@ -22,14 +22,14 @@
 //!
 //! signed as SPEC 4.1 (the message minus `sign`/`security_type`, RFC 8785, with the
 //! platform private key, `sign`/`security_type` at top level), verifiable with
-//! `s3_lianshang::sign::verify_message` and the platform public key. `notify_id` is
+//! `lianshang::sign::verify_message` and the platform public key. `notify_id` is
 //! stable per trade and outcome, so duplicates are recognisable.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use kassa_shared::crypto::SignAlg;
-use kassa_shared::providers::s3_lianshang::sign::{decode_res_data, sign_message, verify_message};
+use kassa_shared::providers::lianshang::sign::{decode_res_data, sign_message, verify_message};
 use serde::Serialize;
 use serde_json::{json, Value};
 

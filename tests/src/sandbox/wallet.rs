@@ -13,7 +13,7 @@
 //!   notification (`notify_id` `wq_<trade>_<n>`); 404 `{code, message}` when unknown.
 //! - `/_control/wallet/complete` (`id` = reference, trade id, or an order id for that
 //!   order's latest payment) marks the payment and POSTs a signed
-//!   `kassa_shared::providers::s2_wallet::notify::Notification` (RSA-SHA256 with the
+//!   `kassa_shared::providers::wallet::notify::Notification` (RSA-SHA256 with the
 //!   wallet private key, SPEC 4.1) to the payment's `notify_url`.
 
 use std::sync::Arc;
@@ -22,7 +22,7 @@ use std::time::Duration;
 use kassa_shared::callback::ProviderRef;
 use kassa_shared::crypto::{ct, PrivateKey, SignAlg};
 use kassa_shared::id::Id;
-use kassa_shared::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
+use kassa_shared::providers::wallet::notify::{self, Notification, NotifyStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 

@@ -11,8 +11,8 @@
 use std::time::{Duration, Instant};
 
 use kassa_shared::crypto::{PrivateKey, SignAlg};
-use kassa_shared::providers::s1_paytm::checksum::{self, Params, Salt, CHECKSUMHASH};
-use kassa_shared::providers::s3_lianshang::sign::sign_message;
+use kassa_shared::providers::lianshang::sign::sign_message;
+use kassa_shared::providers::paytm::checksum::{self, Params, Salt, CHECKSUMHASH};
 use kassa_tests::harness::{free_port, read_json, Edge, TempDir, MERCHANT_KEY};
 use kassa_tests::sandbox::config::{fixture_pem, fixtures as f};
 use kassa_tests::sandbox::{Sandbox, SandboxConfig, SandboxHandle};

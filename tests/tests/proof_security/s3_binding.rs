@@ -20,7 +20,7 @@
 //!   works end to end.
 
 use kassa_shared::crypto::{PrivateKey, SignAlg};
-use kassa_shared::providers::s3_lianshang::sign::sign_message;
+use kassa_shared::providers::lianshang::sign::sign_message;
 use kassa_tests::sandbox::config::{fixture_pem, fixtures as f};
 use serde_json::{json, Value};
 

@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 use yew::{html, Html};
 
 use kassa_shared::money::{Money, MoneyError, TokenTable};
-use kassa_shared::providers::s2_wallet::status::Locale;
+use kassa_shared::surfaces::s2::status::Locale;
 
 use crate::i18n::{bcp47, t, Key};
 

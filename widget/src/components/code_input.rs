@@ -8,7 +8,7 @@ use yew::{
     Properties, TargetCast,
 };
 
-use kassa_shared::providers::s2_wallet::status::Locale;
+use kassa_shared::surfaces::s2::status::Locale;
 
 use crate::i18n::{t, Key};
 

@@ -2,7 +2,7 @@
 
 use yew::{function_component, html, use_effect_with, Callback, Html, Properties};
 
-use kassa_shared::providers::s2_wallet::status::Locale;
+use kassa_shared::surfaces::s2::status::Locale;
 
 use crate::hooks::use_countdown;
 use crate::i18n::{tf, Key};

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use yew::{hook, use_effect_with, Callback};
 
-use kassa_shared::providers::s2_wallet::status::Status;
-use kassa_shared::providers::s2_wallet::wire::LoadPayDataResponse;
+use kassa_shared::surfaces::s2::status::Status;
+use kassa_shared::surfaces::s2::wire::LoadPayDataResponse;
 
 use crate::api::{self, Client};
 use crate::net::{Inbox, Next, Socket};

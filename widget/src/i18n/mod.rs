@@ -8,7 +8,7 @@
 mod en_us;
 mod zh_cn;
 
-use kassa_shared::providers::s2_wallet::status::Locale;
+use kassa_shared::surfaces::s2::status::Locale;
 
 /// Every string the widget shows. Placeholders: `{n}` (a number), `{to}` (a masked
 /// contact), `{time}` (a countdown).

@@ -5,8 +5,8 @@ use std::rc::Rc;
 
 use yew::{function_component, html, use_state, Callback, Html, Properties, SubmitEvent};
 
-use kassa_shared::providers::s2_wallet::status::Locale;
-use kassa_shared::providers::s2_wallet::wire::{AuthType, LoadPayDataResponse};
+use kassa_shared::surfaces::s2::status::Locale;
+use kassa_shared::surfaces::s2::wire::{AuthType, LoadPayDataResponse};
 
 use crate::components::code_input::{CodeInput, CODE_LEN};
 use crate::hooks::{now_ms, use_countdown};

@@ -3,7 +3,7 @@
 
 use yew::{html, Callback, Html};
 
-use kassa_shared::providers::s2_wallet::status::Locale;
+use kassa_shared::surfaces::s2::status::Locale;
 
 use crate::i18n::{t, Key};
 use crate::state::Terminal;

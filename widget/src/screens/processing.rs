@@ -2,7 +2,7 @@
 
 use yew::{html, Html};
 
-use kassa_shared::providers::s2_wallet::status::{Locale, Status};
+use kassa_shared::surfaces::s2::status::{Locale, Status};
 
 use crate::i18n::{t, Key};
 

@@ -2,8 +2,8 @@
 
 use yew::{html, Callback, Html};
 
-use kassa_shared::providers::s2_wallet::status::Locale;
-use kassa_shared::providers::s2_wallet::wire::{LoadPayDataResponse, PayItem};
+use kassa_shared::surfaces::s2::status::Locale;
+use kassa_shared::surfaces::s2::wire::{LoadPayDataResponse, PayItem};
 
 use crate::components::amount::{amount, AmountValue};
 use crate::components::countdown::Countdown;

@@ -25,11 +25,11 @@
 //!    `callback_wrong_trade`, audited, order untouched;
 //! 6. a success is confirmed with the provider's status query, asked about the same
 //!    attempt, before it can move the order to Succeeded: Paytm's Transaction Status
-//!    API with the callback's `ORDERID` (checked by `s1_paytm::callback::confirmed`),
+//!    API with the callback's `ORDERID` (checked by `paytm::callback::confirmed`),
 //!    Ping++'s charge retrieve (`paid`, `order_no` = the reference, amount, currency,
 //!    our `app`, and the charge Kassa created for that attempt), the wallet's signed
 //!    status query `GET /charges/{reference}` (`SUCCESS`, same trade, token and amount;
-//!    Kassa's wallet protocol, `channels/wallet.rs`). Lianshang's seed defines no query
+//!    Kassa's wallet protocol, `shared::providers::wallet`). Lianshang's seed defines no query
 //!    API, so it applies on the verified RSA2 signature and the binding of step 5. A
 //!    Ping++ `refund.succeeded` is confirmed with Ping++'s refund retrieve (`GET
 //!    /v1/charges/{charge}/refunds/{id}`: `succeed`, that charge, `charge_order_no` =
@@ -47,23 +47,13 @@
 
 use std::collections::BTreeMap;
 
-use kassa_shared::callback::{self, CallbackAmount, Outcome, Provider, VerifiedCallback};
+use kassa_shared::callback::{self, Outcome, Provider, SettleError, VerifiedCallback};
 use kassa_shared::id::Id;
-use kassa_shared::providers::s1_paytm::callback as paytm_callback;
-use kassa_shared::providers::s2_wallet::notify::NotifyStatus;
+use kassa_shared::providers::{lianshang, paytm, pingpp, wallet};
 
 use super::*;
-use crate::channels::{paytm, pingpp, wallet, ConfigError};
-use crate::resources::Channel;
-
-const fn channel_of(p: Provider) -> Channel {
-    match p {
-        Provider::Paytm => Channel::Paytm,
-        Provider::Lianshang => Channel::Lianshang,
-        Provider::Pingpp => Channel::Pingpp,
-        Provider::Wallet => Channel::Wallet,
-    }
-}
+use crate::channels::sign::paytm_salt;
+use crate::channels::{run, ConfigError};
 
 fn unavailable(provider: Provider, detail: &str) -> EdgeError {
     EdgeError::api(
@@ -78,26 +68,22 @@ fn unavailable(provider: Provider, detail: &str) -> EdgeError {
 /// Attempt id → the `wk_trade_id` S3 createPayOrder answered for it.
 const S3_TRADES_KEY: &str = "s3_trades";
 
-fn wrong_account(field: &str, provider: Provider) -> EdgeError {
-    EdgeError::Conflict {
-        code: "callback_wrong_account",
-        message: format!("{field}: names another {provider} account than this edge's"),
-    }
-}
-
-fn wrong_trade(message: &str) -> EdgeError {
-    EdgeError::Conflict {
-        code: "callback_wrong_trade",
-        message: message.to_owned(),
-    }
-}
-
 fn unconfirmed(reason: &str) -> EdgeError {
+    refused(&SettleError::Unconfirmed {
+        reason: reason.to_owned(),
+    })
+}
+
+/// A binding or confirmation refusal (`shared::callback::SettleError`), 409 with its
+/// own code; the message is shared's (field and reason).
+fn refused(e: &SettleError) -> EdgeError {
     EdgeError::Conflict {
-        code: "callback_unconfirmed",
-        message: format!(
-            "status: the provider's status query does not confirm this success ({reason})"
-        ),
+        code: match e {
+            SettleError::WrongAccount { .. } => "callback_wrong_account",
+            SettleError::WrongTrade { .. } => "callback_wrong_trade",
+            SettleError::Unconfirmed { .. } => "callback_unconfirmed",
+        },
+        message: e.to_string(),
     }
 }
 
@@ -107,7 +93,7 @@ impl OrderObject {
         let stored = self.require_order().await?;
         // What the audit log may keep: ids the provider chose, never a key or signature.
         let detail = format!("{} {} {}", cb.provider, cb.event_id, cb.reference);
-        if stored.meta.channel != channel_of(cb.provider) {
+        if stored.meta.channel != cb.provider {
             let error = EdgeError::Conflict {
                 code: "callback_wrong_channel",
                 message: format!("channel: this order is not paid through {}", cb.provider),
@@ -129,7 +115,7 @@ impl OrderObject {
         let as_confirmed = VerifiedCallback {
             confirm_required: false,
             amount: match cb.outcome {
-                Outcome::Refunded => refund_as_matched(stored.order.amount(), &cb.amount),
+                Outcome::Refunded => callback::refund_as_matched(stored.order.amount(), &cb.amount),
                 _ => cb.amount.clone(),
             },
             ..cb.clone()
@@ -208,47 +194,27 @@ impl OrderObject {
     /// attempt's trade, if it is not (the outer error is the edge's own).
     async fn binding_refusal(&self, cb: &VerifiedCallback) -> Result<Option<EdgeError>, EdgeError> {
         let internal = |e: ConfigError| EdgeError::Internal(e.to_string());
-        match cb.provider {
+        let bound = match cb.provider {
             Provider::Lianshang => {
                 let channels = crate::config::channels(&self.env)?;
                 let cfg = channels.s3().map_err(internal)?;
-                if cb.account.as_deref() != Some(cfg.merchant_id.as_str()) {
-                    return Ok(Some(wrong_account("merchant_id", cb.provider)));
-                }
                 let trades: BTreeMap<Id, String> =
                     self.load(S3_TRADES_KEY).await?.unwrap_or_default();
-                Ok(match trades.get(&cb.reference.attempt) {
-                    None => Some(wrong_trade(
-                        "wk_trade_id: no S3 trade was created for this attempt",
-                    )),
-                    Some(w) if *w != cb.provider_txn => Some(wrong_trade(
-                        "wk_trade_id: is not the trade created for this attempt",
-                    )),
-                    Some(_) => None,
-                })
+                let trade = trades.get(&cb.reference.attempt).map(String::as_str);
+                lianshang::callback::bind(cb, &cfg.merchant_id, trade)
             }
             Provider::Pingpp => {
                 let channels = crate::config::channels(&self.env)?;
                 let cfg = channels.pingpp().map_err(internal)?;
-                if cb
-                    .account
-                    .as_deref()
-                    .is_some_and(|app| app != cfg.app_id.as_str())
-                {
-                    return Ok(Some(wrong_account("app", cb.provider)));
-                }
-                if let Some(charge) = &cb.refunded_txn {
-                    let recorded = self.attempt_charge(cb.reference.attempt).await?;
-                    if recorded.as_deref() != Some(charge.as_str()) {
-                        return Ok(Some(wrong_trade(
-                            "charge: is not the Ping++ charge created for this attempt",
-                        )));
-                    }
-                }
-                Ok(None)
+                let recorded = match cb.refunded_txn {
+                    Some(_) => self.attempt_charge(cb.reference.attempt).await?,
+                    None => None,
+                };
+                pingpp::callback::bind(cb, &cfg.app_id, recorded.as_deref())
             }
-            Provider::Paytm | Provider::Wallet => Ok(None),
-        }
+            Provider::Paytm | Provider::Wallet => Ok(()),
+        };
+        Ok(bound.err().as_ref().map(refused))
     }
 
     /// Steps 6–8 for a Ping++ `refund.succeeded` whose charge is the attempt's.
@@ -264,20 +230,14 @@ impl OrderObject {
             let cfg = channels
                 .pingpp()
                 .map_err(|e| EdgeError::Internal(e.to_string()))?;
+            let retrieve = pingpp::retrieve_refund(cfg, &charge, &cb.provider_txn)
+                .map_err(|e| unavailable(cb.provider, &e.to_string()))?;
             let refund = pulled(
                 cb.provider,
-                pingpp::retrieve_refund(cfg, &charge, &cb.provider_txn).await,
-                |e| matches!(e, pingpp::PingppError::Http { status: 404, .. }),
+                run(retrieve).await,
+                pingpp::PingppError::is_unknown,
             )?;
-            if !refund.succeed || refund.status != "succeeded" {
-                return Err(unconfirmed("the refund has not succeeded at Ping++"));
-            }
-            if refund.charge_order_no.as_deref() != Some(cb.reference.to_string().as_str()) {
-                return Err(unconfirmed("charge_order_no differs"));
-            }
-            if cb.amount != CallbackAmount::Minor(refund.amount) {
-                return Err(unconfirmed("amount differs"));
-            }
+            pingpp::callback::confirm_refund(&cb, &refund).map_err(|e| refused(&e))?;
             Ok::<(), EdgeError>(())
         };
         if let Err(e) = confirmed.await {
@@ -329,16 +289,29 @@ impl OrderObject {
         match cb.provider {
             Provider::Paytm => {
                 let cfg = channels.paytm().map_err(internal)?;
-                let body = paytm::status_body(cfg, &cb.reference)
+                let salt = paytm_salt().map_err(|e| unavailable(cb.provider, e))?;
+                let status = paytm::status_body(cfg, &cb.reference, &salt)
+                    .map_err(|e| unavailable(cb.provider, &e.to_string()))?;
+                let body = run(status)
                     .await
                     .map_err(|e| unavailable(cb.provider, &e.to_string()))?;
-                paytm_callback::confirmed(cb, &body).map_err(|e| unconfirmed(&e.to_string()))
+                paytm::callback::confirmed(cb, &body).map_err(|e| unconfirmed(&e.to_string()))
             }
             Provider::Pingpp => {
                 let cfg = channels.pingpp().map_err(internal)?;
                 self.confirm_pingpp(cb, cfg).await
             }
-            Provider::Wallet => confirm_wallet(cb, channels.wallet().map_err(internal)?).await,
+            Provider::Wallet => {
+                let cfg = channels.wallet().map_err(internal)?;
+                let query = wallet::query(cfg, &cb.reference);
+                let pulled = pulled(
+                    cb.provider,
+                    run(query).await,
+                    wallet::WalletError::is_unknown,
+                )?;
+                wallet::callback::confirm(cb, &pulled).map_err(|e| refused(&e))?;
+                Ok(cb.clone())
+            }
             Provider::Lianshang => Ok(cb.clone()),
         }
     }
@@ -350,36 +323,18 @@ impl OrderObject {
         cb: &VerifiedCallback,
         cfg: &pingpp::PingppConfig,
     ) -> Result<VerifiedCallback, EdgeError> {
+        let retrieve = pingpp::retrieve_charge(cfg, &cb.provider_txn)
+            .map_err(|e| unavailable(cb.provider, &e.to_string()))?;
         let charge = pulled(
             cb.provider,
-            pingpp::retrieve_charge(cfg, &cb.provider_txn).await,
-            |e| matches!(e, pingpp::PingppError::Http { status: 404, .. }),
+            run(retrieve).await,
+            pingpp::PingppError::is_unknown,
         )?;
-        let CallbackAmount::Fiat(amount) = cb.amount else {
-            return Err(unconfirmed("amount is not fiat"));
-        };
-        if !charge.paid {
-            return Err(unconfirmed("charge is not paid"));
-        }
-        if charge.app.as_deref() != Some(cfg.app_id.as_str()) {
-            return Err(unconfirmed("the charge belongs to another Ping++ app"));
-        }
-        if charge.order_no != cb.reference.to_string() {
-            return Err(unconfirmed("order_no differs"));
-        }
-        if !self
+        let ours = self
             .is_attempt_charge(cb.reference.attempt, &charge.id)
-            .await?
-        {
-            return Err(unconfirmed("not the charge created for this attempt"));
-        }
-        if charge.amount != amount.minor()
-            || !charge
-                .currency
-                .eq_ignore_ascii_case(amount.currency().code())
-        {
-            return Err(unconfirmed("amount or currency differs"));
-        }
+            .await?;
+        pingpp::callback::confirm_charge(cb, &charge, &cfg.app_id, ours)
+            .map_err(|e| refused(&e))?;
         Ok(cb.clone())
     }
 }
@@ -398,45 +353,4 @@ fn pulled<T, E: core::fmt::Display>(
             unavailable(provider, &e.to_string())
         }
     })
-}
-
-/// The wallet's signed status query for the callback's reference: `SUCCESS`, with the
-/// callback's trade, token and amount.
-async fn confirm_wallet(
-    cb: &VerifiedCallback,
-    cfg: &wallet::WalletConfig,
-) -> Result<VerifiedCallback, EdgeError> {
-    let n = pulled(cb.provider, wallet::query(cfg, &cb.reference).await, |e| {
-        matches!(e, wallet::WalletError::Http { status: 404, .. })
-    })?;
-    let CallbackAmount::Token { token, amount } = &cb.amount else {
-        return Err(unconfirmed("amount is not a token amount"));
-    };
-    if n.status != NotifyStatus::Success {
-        return Err(unconfirmed("the wallet's payment is not SUCCESS"));
-    }
-    if n.trade_id != cb.provider_txn {
-        return Err(unconfirmed("trade_id differs"));
-    }
-    let pulled = kassa_shared::money::TokenTable::builtin()
-        .parse("amount", &n.token_id, &n.amount)
-        .map_err(|e| unconfirmed(&e.to_string()))?;
-    if n.token_id != *token || pulled != *amount {
-        return Err(unconfirmed("token or amount differs"));
-    }
-    Ok(cb.clone())
-}
-
-/// The amount a refund callback is matched with before it is known whether Kassa asked
-/// for it: an unrequested refund may be partial (a dashboard refund of part of the
-/// charge still moved money and must reach review), so only a requested one is held to
-/// the order's full amount (step 7); the order id is matched either way.
-fn refund_as_matched(
-    order: &kassa_shared::order::OrderAmount,
-    got: &CallbackAmount,
-) -> CallbackAmount {
-    match order {
-        kassa_shared::order::OrderAmount::Fiat(m) => CallbackAmount::Minor(m.minor()),
-        kassa_shared::order::OrderAmount::Token { .. } => got.clone(),
-    }
 }

@@ -242,9 +242,9 @@ impl OrderObject {
             channels.ok_or_else(|| EdgeError::Internal("pay flow: charge before S0".into()))?;
 
         let locale = if p.english {
-            kassa_shared::providers::s2_wallet::status::Locale::EnUs
+            kassa_shared::surfaces::s2::status::Locale::EnUs
         } else {
-            kassa_shared::providers::s2_wallet::status::Locale::ZhCn
+            kassa_shared::surfaces::s2::status::Locale::ZhCn
         };
         // Everything that can fail for configuration reasons (keys, URLs) fails here,
         // before an attempt is recorded. The provider is given the attempt's own
@@ -367,14 +367,14 @@ impl OrderObject {
         channels: &'c crate::channels::ChannelConfig,
         reference: ProviderRef,
     ) -> Result<Prepared<'c>, EdgeError> {
-        use crate::channels::{paytm, pingpp, s3_lianshang};
         use crate::config::channel_refused;
-        use crate::resources::Channel;
         use kassa_shared::order::OrderAmount;
+        use kassa_shared::providers::Provider;
+        use kassa_shared::providers::{lianshang, paytm, pingpp};
 
         let id = stored.order.id();
         match (stored.meta.channel, stored.order.amount()) {
-            (Channel::Paytm, OrderAmount::Fiat(money)) => {
+            (Provider::Paytm, OrderAmount::Fiat(money)) => {
                 let cfg = channels.paytm().map_err(|e| channel_refused("paytm", &e))?;
                 let order = paytm::PaytmOrder {
                     reference,
@@ -383,8 +383,8 @@ impl OrderObject {
                     email: stored.meta.user.email.clone(),
                     mobile_no: stored.meta.user.mobile.clone(),
                 };
-                let salt =
-                    paytm::random_salt().map_err(|e| EdgeError::Internal(format!("paytm: {e}")))?;
+                let salt = crate::channels::sign::paytm_salt()
+                    .map_err(|e| EdgeError::Internal(format!("paytm: {e}")))?;
                 let form = paytm::pre_order_form(cfg, &order, &salt)
                     .map_err(|e| EdgeError::Internal(format!("paytm form: {e}")))?;
                 Ok(Prepared::Paytm(json!({
@@ -392,7 +392,7 @@ impl OrderObject {
                     "params": form,
                 })))
             }
-            (Channel::Pingpp, OrderAmount::Fiat(money)) => {
+            (Provider::Pingpp, OrderAmount::Fiat(money)) => {
                 let cfg = channels
                     .pingpp()
                     .map_err(|e| channel_refused("pingpp", &e))?;
@@ -415,7 +415,7 @@ impl OrderObject {
                 };
                 Ok(Prepared::Pingpp(cfg, order))
             }
-            (Channel::Lianshang, OrderAmount::Fiat(money)) => {
+            (Provider::Lianshang, OrderAmount::Fiat(money)) => {
                 let cfg = channels
                     .s3()
                     .map_err(|e| channel_refused("lianshang", &e))?;
@@ -442,11 +442,11 @@ impl OrderObject {
                     .expires_at_ms()
                     .saturating_sub(now)
                     .div_ceil(60_000);
-                let order = s3_lianshang::PayOrder {
+                let order = lianshang::PayOrder {
                     reference,
                     amount: *money,
                     user_id: Some(p.user_id.clone()),
-                    items: s3_lianshang::single_item(&subject(stored), *money),
+                    items: lianshang::single_item(&subject(stored), *money),
                     merchant_url: back.clone(),
                     callback_url: back,
                     pay_expire_min: u32::try_from(minutes_left.max(1)).unwrap_or(u32::MAX),
@@ -455,7 +455,7 @@ impl OrderObject {
                 };
                 Ok(Prepared::Lianshang(cfg, key, order))
             }
-            (Channel::Wallet, OrderAmount::Token { token, amount }) => {
+            (Provider::Wallet, OrderAmount::Token { token, amount }) => {
                 let cfg = channels
                     .wallet()
                     .map_err(|e| channel_refused("wallet", &e))?;
@@ -477,25 +477,29 @@ impl OrderObject {
         prepared: Prepared<'_>,
         attempt: kassa_shared::id::Id,
     ) -> Result<Result<Option<(&'static str, Value)>, String>, EdgeError> {
-        use crate::channels::{pingpp, s3_lianshang, wallet};
+        use crate::channels::exchange;
+        use crate::channels::sign::s3_create_pay_order;
+        use kassa_shared::providers::{pingpp, wallet};
 
         Ok(match prepared {
             Prepared::Paytm(form) => Ok(Some(("paytmForm", form))),
             // Creating the charge is Ping++'s acceptance; the charge's order number and
             // amount were checked against the attempt by the channel parser. Its id is
             // kept for the refund (`refund.rs`).
-            Prepared::Pingpp(cfg, order) => match pingpp::create_charge(cfg, &order).await {
-                Ok(charge) => {
-                    self.audit("pingpp_charge_created", &charge.id).await?;
-                    self.record_charge_id(attempt, &charge.id).await?;
-                    Ok(None)
+            Prepared::Pingpp(cfg, order) => {
+                match exchange(pingpp::create_charge(cfg, &order)).await {
+                    Ok(charge) => {
+                        self.audit("pingpp_charge_created", &charge.id).await?;
+                        self.record_charge_id(attempt, &charge.id).await?;
+                        Ok(None)
+                    }
+                    Err(e) => Err(e.to_string()),
                 }
-                Err(e) => Err(e.to_string()),
-            },
+            }
             // The trade is created only once the platform's signature over its answer
             // verified; `pay_token` / `wk_trade_id` are what the widget opens S3 with.
             Prepared::Lianshang(cfg, key, order) => {
-                match s3_lianshang::create_pay_order(cfg, &key, &order).await {
+                match s3_create_pay_order(cfg, &key, &order).await {
                     Ok(created) => {
                         // Kept per attempt: a notify must name this very trade
                         // (`callback.rs`), not merely this attempt's reference.
@@ -514,7 +518,7 @@ impl OrderObject {
             }
             // The wallet's acknowledgement moves the attempt to processing.
             Prepared::Wallet(cfg, reference, token, amount) => {
-                wallet::charge(cfg, reference, &token, &amount)
+                exchange(wallet::charge(cfg, reference, &token, &amount))
                     .await
                     .map(|_| None)
                     .map_err(|e| e.to_string())
@@ -527,16 +531,16 @@ impl OrderObject {
 enum Prepared<'c> {
     Paytm(Value),
     Pingpp(
-        &'c crate::channels::pingpp::PingppConfig,
-        crate::channels::pingpp::ChargeOrder,
+        &'c kassa_shared::providers::pingpp::PingppConfig,
+        kassa_shared::providers::pingpp::ChargeOrder,
     ),
     Lianshang(
-        &'c crate::channels::s3_lianshang::S3Config,
+        &'c kassa_shared::providers::lianshang::S3Config,
         crate::webcrypto::SigningKey,
-        crate::channels::s3_lianshang::PayOrder,
+        kassa_shared::providers::lianshang::PayOrder,
     ),
     Wallet(
-        &'c crate::channels::wallet::WalletConfig,
+        &'c kassa_shared::providers::wallet::WalletConfig,
         ProviderRef,
         String,
         kassa_shared::money::TokenAmount,
@@ -575,13 +579,14 @@ async fn ask_s0(
     id: kassa_shared::id::Id,
     stored: &StoredOrder,
 ) -> S0Answer {
-    use crate::channels::s0;
+    use crate::channels::exchange;
+    use kassa_shared::providers::s0;
     let cfg = match channels.s0() {
         Ok(c) => c,
         Err(e) => return S0Answer::NotConfigured(e.to_string()),
     };
     let body = s0::pre_pay_check_body(id, stored.order.amount());
-    match s0::pre_pay_check(cfg, &body).await {
+    match exchange(s0::pre_pay_check(cfg, &body)).await {
         Ok(s0::PrePayDecision::Approved) => S0Answer::Approved,
         Ok(s0::PrePayDecision::Denied { status, .. }) => S0Answer::Denied { status },
         Err(e) => S0Answer::Unavailable(e.to_string()),

@@ -35,8 +35,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use kassa_shared::id::Id;
 
 use super::*;
-use crate::channels::pingpp;
-use crate::resources::Channel;
+use crate::channels::exchange;
+use kassa_shared::providers::pingpp;
+use kassa_shared::providers::Provider;
 
 /// Attempt id → Ping++ charge id.
 const CHARGES_KEY: &str = "pingpp_charges";
@@ -148,7 +149,7 @@ impl OrderObject {
     }
 
     async fn refund_inner(&self, stored: StoredOrder) -> Result<StoredOrder, EdgeError> {
-        if stored.meta.channel == Channel::Pingpp {
+        if stored.meta.channel == Provider::Pingpp {
             let provider_refund = self.refund_at_pingpp(&stored).await?;
             self.audit("pingpp_refund_created", &provider_refund)
                 .await?;
@@ -189,7 +190,14 @@ impl OrderObject {
             .pingpp()
             .map_err(|e| crate::config::channel_refused("pingpp", &e))?;
         let description = format!("Refund of order {}", stored.order.id());
-        match pingpp::create_refund(cfg, charge, amount.minor(), &description).await {
+        match exchange(pingpp::create_refund(
+            cfg,
+            charge,
+            amount.minor(),
+            &description,
+        ))
+        .await
+        {
             Ok(refund) => {
                 // First, so its `refund.succeeded` is recognised as ours (module docs).
                 self.record_refund_id(&refund.id).await?;

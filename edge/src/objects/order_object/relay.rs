@@ -1,6 +1,6 @@
 //! S0 relay delivery (SPEC 3.5, seed S0 §2): one S0 `orderCallBack` for a relay the
 //! outbox machine (`kassa_shared::flows::outbox`) hands out, with the `accessToken` /
-//! `uid` / `orgSecret` headers from the environment ([`crate::channels::s0`]).
+//! `uid` / `orgSecret` headers from the environment (`kassa_shared::providers::s0`).
 //!
 //! The rules are the machine's: relays in order, a failed one holding back the rest,
 //! retried with the webhooks' backoff (`KASSA_WEBHOOK_BACKOFF_MS` · 2ⁿ, capped at one
@@ -14,7 +14,8 @@ use kassa_shared::order::RelayStatus;
 use kassa_shared::providers::s0::status::CallbackStatus;
 
 use super::*;
-use crate::channels::{s0, ChannelConfig};
+use crate::channels::{exchange, ChannelConfig};
+use kassa_shared::providers::s0;
 
 /// Default relay retry window: S0 is the platform's own record; keep trying a week.
 const RELAY_RETRY_SECS: u64 = 7 * 86_400;
@@ -61,7 +62,7 @@ impl OrderObject {
             return failed(None, format!("relay: unknown status {}", entry.event_type));
         };
         let body = s0::order_callback_body(stored.order.id(), status, stored.order.amount());
-        match s0::send_order_callback(&cfg, &body).await {
+        match exchange(s0::order_callback(&cfg, &body)).await {
             Ok(()) => DeliveryAttempt {
                 at_ms,
                 url,

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use worker::{Env, Stub};
 
 use kassa_shared::id::Id;
-use kassa_shared::providers::s4_pingpp::status::ClientStatus;
 use kassa_shared::risk::VelocityWindow;
 use kassa_shared::second_factor::{LockLimits, SendLimits, StoredCode};
+use kassa_shared::surfaces::s4::status::ClientStatus;
 
 use super::s4_wallet::{Account, Proven, SealedNonce, Withdrawal};
 use crate::error::EdgeError;

@@ -52,8 +52,8 @@ use worker::{Response, Storage};
 use kassa_shared::crypto::sealed::{NonceLedger, SealedError};
 use kassa_shared::crypto::{ct, Secret};
 use kassa_shared::id::Id;
-use kassa_shared::providers::s4_pingpp::status::ClientStatus;
 use kassa_shared::second_factor::{CodeError, LockLimits, StoredCode, WrongCodeLock};
+use kassa_shared::surfaces::s4::status::ClientStatus;
 
 use super::request::{ClientStatusAnswer, S4Account, S4Check, S4Request, Withdrawals};
 use crate::error::EdgeError;

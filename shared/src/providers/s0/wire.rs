@@ -24,7 +24,7 @@ use serde_json::Value;
 use super::status::CallbackStatus;
 use crate::id::Id;
 use crate::order::OrderAmount;
-use crate::providers::serde_util::Redacted;
+use crate::serde_util::Redacted;
 
 /// The headers every S0 call carries (the seed's "Header参数说明"). Not JSON: the edge
 /// copies [`Headers::pairs`] onto the request. `Debug` redacts both credentials.

@@ -1,10 +1,11 @@
 //! S3 (Lianshang) `POST /pai/createPayOrder` (seed S3, SPEC 3.5, 4.1, 4.2).
 //!
-//! Request: `newBaseData` + `newBizData` built from the order, signed over the RFC 8785
-//! string of the whole message minus `sign`/`security_type` — the signature made by
-//! **WebCrypto** (SPEC 4.4), the string by `shared` — then optionally gzipped, encrypted
-//! in `k − 11`-byte blocks with the platform's public key (`shared`, RNG from
-//! `getrandom`'s JS backend) and posted as `{"res_data": "..."}`.
+//! Request: `newBaseData` + `newBizData` built from the order ([`build_message`]),
+//! signed over the RFC 8785 string of the whole message minus `sign`/`security_type`
+//! ([`signing_string`]) — the signature itself is made at the edge by **WebCrypto**
+//! (SPEC 4.4) and put in with [`insert_signature`] — then optionally gzipped, encrypted
+//! in `k − 11`-byte blocks with the platform's public key (the caller's RNG) and posted
+//! as `{"res_data": "..."}` ([`create_pay_order`]).
 //!
 //! Response: the platform's signature over its answer is verified with the platform
 //! public key **before** `result_code`, `pay_token` or `wk_trade_id` is read. A
@@ -22,20 +23,22 @@
 
 use core::time::Duration;
 
-use kassa_shared::callback::ProviderRef;
-use kassa_shared::crypto::jcs;
-use kassa_shared::crypto::signed_json::{self, SECURITY_TYPE, SIGN};
-use kassa_shared::crypto::{PublicKey, SignAlg};
-use kassa_shared::money::Money;
-use kassa_shared::providers::s3_lianshang::sign::{self as s3sign, RES_DATA};
-use kassa_shared::providers::s3_lianshang::wire::{
-    BaseData, BizData, CreatePayOrderRequest, CreatePayOrderResponse, ProductSubject,
-};
-use kassa_shared::providers::serde_util::Redacted;
 use serde_json::Value;
 
-use super::http::{self, OutboundRequest, OutboundResponse, TransportError};
-use crate::webcrypto::{SigningKey, WebCryptoError};
+use super::http::{Exchange, Request, Response, TransportError};
+use crate::callback::ProviderRef;
+use crate::crypto::jcs;
+use crate::crypto::signed_json::{self, SECURITY_TYPE, SIGN};
+use crate::crypto::{PublicKey, SignAlg};
+use crate::money::Money;
+use crate::serde_util::Redacted;
+use sign::RES_DATA;
+use wire::{BaseData, BizData, CreatePayOrderRequest, CreatePayOrderResponse, ProductSubject};
+
+pub mod callback;
+pub mod sign;
+pub mod status;
+pub mod wire;
 
 pub const CREATE_PAY_ORDER_PATH: &str = "/pai/createPayOrder";
 
@@ -60,7 +63,7 @@ pub struct S3Config {
     pub alg: SignAlg,
     /// `KASSA_S3_ALLOW_RSA1=true`: accept the legacy SHA1withRSA ("RSA") profile on
     /// notifies too. Off by default: a notify settles money, and the platform key signs
-    /// for every merchant (`kassa_shared::providers::s3_lianshang::callback`).
+    /// for every merchant ([`callback`]).
     pub allow_rsa1: bool,
     /// `compress_type` "1": gzip before encrypting.
     pub gzip: bool,
@@ -121,8 +124,6 @@ pub struct Created {
 pub enum S3Error {
     #[error("S3 request: {0}")]
     Build(String),
-    #[error(transparent)]
-    WebCrypto(#[from] WebCryptoError),
     #[error("S3 createPayOrder: {0}")]
     Transport(#[from] TransportError),
     #[error("S3 createPayOrder: HTTP status {status}")]
@@ -189,12 +190,21 @@ pub fn build_message(cfg: &S3Config, order: &PayOrder) -> Result<Value, S3Error>
     serde_json::to_value(&msg).map_err(|_| S3Error::Build("message not serialisable".into()))
 }
 
-/// Signs `message` in place with WebCrypto: the signing string from `shared`, then
-/// `security_type` + `sign` in `newBizData`, exactly where `signed_json::sign` puts them.
-pub async fn sign_message(message: &mut Value, key: &SigningKey) -> Result<(), S3Error> {
-    let text = signed_json::signing_string(message).map_err(|e| S3Error::Build(e.to_string()))?;
-    let sig = key.sign_base64(text.as_bytes()).await?;
-    let target = s3sign::SIGNATURE_HOLDERS
+/// The exact string the edge signs (WebCrypto) for `message`.
+///
+/// # Errors
+/// The message is not a JSON object that canonicalises.
+pub fn signing_string(message: &Value) -> Result<String, S3Error> {
+    signed_json::signing_string(message).map_err(|e| S3Error::Build(e.to_string()))
+}
+
+/// Puts `security_type` and the base64 signature `sig` into `newBizData`, exactly where
+/// `signed_json::sign` puts them.
+///
+/// # Errors
+/// The message has no `newBizData` object.
+pub fn insert_signature(message: &mut Value, alg: SignAlg, sig: String) -> Result<(), S3Error> {
+    let target = sign::SIGNATURE_HOLDERS
         .into_iter()
         .find(|name| message.get(name).is_some_and(Value::is_object))
         .ok_or(S3Error::Build("message has no newBizData object".into()))?;
@@ -204,42 +214,35 @@ pub async fn sign_message(message: &mut Value, key: &SigningKey) -> Result<(), S
         .ok_or(S3Error::Build("message has no newBizData object".into()))?;
     holder.insert(
         SECURITY_TYPE.to_owned(),
-        Value::String(key.alg().security_type().to_owned()),
+        Value::String(alg.security_type().to_owned()),
     );
     holder.insert(SIGN.to_owned(), Value::String(sig));
     Ok(())
 }
 
 /// `{"res_data": ...}` for a signed message, encrypted to the platform key.
-pub fn encrypt_envelope(cfg: &S3Config, signed: &Value) -> Result<Value, S3Error> {
-    s3sign::encode_res_data(
-        signed,
-        &cfg.platform_public_key,
-        cfg.gzip,
-        &mut rand_core::OsRng,
-    )
-    .map_err(|e| S3Error::Build(e.to_string()))
-}
-
-/// The whole request: build, sign (WebCrypto), encrypt.
-pub async fn build_request(
+///
+/// # Errors
+/// The message does not serialise or encrypt.
+pub fn encrypt_envelope(
     cfg: &S3Config,
-    key: &SigningKey,
-    order: &PayOrder,
-) -> Result<OutboundRequest, S3Error> {
-    let mut message = build_message(cfg, order)?;
-    sign_message(&mut message, key).await?;
-    let envelope = encrypt_envelope(cfg, &message)?;
-    OutboundRequest::post_json(
-        format!("{}{CREATE_PAY_ORDER_PATH}", cfg.base_url),
-        &envelope,
-    )
-    .map_err(|_| S3Error::Build("envelope not serialisable".into()))
+    signed: &Value,
+    rng: &mut impl rand_core::CryptoRngCore,
+) -> Result<Value, S3Error> {
+    sign::encode_res_data(signed, &cfg.platform_public_key, cfg.gzip, rng)
+        .map_err(|e| S3Error::Build(e.to_string()))
 }
 
 /// Verifies and reads the platform's answer. Order: HTTP status, strict JSON, no
 /// `res_data`, signature (and its strength), then `result_code`, then the fields.
-pub fn parse_response(cfg: &S3Config, resp: &OutboundResponse) -> Result<Created, S3Error> {
+///
+/// # Errors
+/// [`S3Error`] naming the first thing wrong; `BadSignature` is opaque.
+pub fn parse_response(
+    platform_public_key: &PublicKey,
+    want: SignAlg,
+    resp: &Response,
+) -> Result<Created, S3Error> {
     if !resp.is_success() {
         return Err(S3Error::Http {
             status: resp.status,
@@ -255,13 +258,9 @@ pub fn parse_response(cfg: &S3Config, resp: &OutboundResponse) -> Result<Created
             reason: "encrypted (res_data) answers are not supported at the edge",
         });
     }
-    let alg =
-        s3sign::verify_message(&v, &cfg.platform_public_key).map_err(|_| S3Error::BadSignature)?;
-    if cfg.alg == SignAlg::Rsa2 && alg == SignAlg::Rsa {
-        return Err(S3Error::WeakSignature {
-            got: alg,
-            want: cfg.alg,
-        });
+    let alg = sign::verify_message(&v, platform_public_key).map_err(|_| S3Error::BadSignature)?;
+    if want == SignAlg::Rsa2 && alg == SignAlg::Rsa {
+        return Err(S3Error::WeakSignature { got: alg, want });
     }
     let r: CreatePayOrderResponse = serde_json::from_value(v).map_err(|_| S3Error::Response {
         reason: "not newBaseResponseData + newBizResponseData",
@@ -283,13 +282,30 @@ pub fn parse_response(cfg: &S3Config, resp: &OutboundResponse) -> Result<Created
     })
 }
 
-/// `createPayOrder` end to end.
-pub async fn create_pay_order(
+/// `createPayOrder` for a signed message: encrypted to the platform key, posted, and the
+/// answer verified before it is read ([`parse_response`]).
+///
+/// # Errors
+/// The envelope cannot be built.
+pub fn create_pay_order(
     cfg: &S3Config,
-    key: &SigningKey,
-    order: &PayOrder,
-) -> Result<Created, S3Error> {
-    let req = build_request(cfg, key, order).await?;
-    let resp = http::send(&req, cfg.timeout).await?;
-    parse_response(cfg, &resp)
+    signed: &Value,
+    rng: &mut impl rand_core::CryptoRngCore,
+) -> Result<Exchange<Created, S3Error>, S3Error> {
+    let envelope = encrypt_envelope(cfg, signed, rng)?;
+    let req = Request::post_json(
+        format!("{}{CREATE_PAY_ORDER_PATH}", cfg.base_url),
+        &envelope,
+    )
+    .map_err(|_| S3Error::Build("envelope not serialisable".into()))?;
+    let (key, want) = (cfg.platform_public_key.clone(), cfg.alg);
+    Ok(Exchange::new(
+        req,
+        cfg.timeout,
+        S3Error::Transport,
+        move |r| parse_response(&key, want, r),
+    ))
 }
+
+#[cfg(test)]
+mod tests;

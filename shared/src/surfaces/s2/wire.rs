@@ -21,7 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::status::Status;
 use crate::id::Id;
-use crate::providers::serde_util::{bool_or_str, int_or_str, u64_as_string, user_id};
+use crate::serde_util::{bool_or_str, int_or_str, u64_as_string, user_id};
 
 /// `GET /api/payment/orders` query. All filters optional; times are closed intervals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

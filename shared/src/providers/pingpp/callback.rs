@@ -27,9 +27,10 @@
 use serde_json::Value;
 
 use super::webhook;
+use super::{Charge, Refund};
 use crate::callback::{
-    minor_field, str_field, CallbackAmount, CallbackError, Outcome, Provider, ProviderRef,
-    VerifiedCallback,
+    claimed_text, minor_field, str_field, Answer, CallbackAmount, CallbackError, Outcome, Provider,
+    ProviderRef, SettleError, VerifiedCallback,
 };
 use crate::crypto::{jcs, PublicKey};
 use crate::money::{Currency, Money};
@@ -114,4 +115,126 @@ pub fn verify(
         account,
         refunded_txn,
     })
+}
+
+/// Binding (module docs): an `app` the message names must be ours (`app_id`); a refund
+/// must be of the charge Kassa created for the attempt (`recorded_charge`).
+///
+/// # Errors
+/// [`SettleError::WrongAccount`] / [`SettleError::WrongTrade`].
+pub fn bind(
+    cb: &VerifiedCallback,
+    app_id: &str,
+    recorded_charge: Option<&str>,
+) -> Result<(), SettleError> {
+    if cb.account.as_deref().is_some_and(|app| app != app_id) {
+        return Err(SettleError::WrongAccount {
+            field: "app",
+            provider: Provider::Pingpp,
+        });
+    }
+    if let Some(charge) = &cb.refunded_txn {
+        if recorded_charge != Some(charge.as_str()) {
+            return Err(SettleError::WrongTrade {
+                reason: "charge: is not the Ping++ charge created for this attempt",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Ping++'s charge retrieve backs a `charge.succeeded` up: paid, in our `app`, for this
+/// attempt (its `order_no`, and `is_attempt_charge`: the charge Kassa created for it),
+/// with the callback's amount and currency.
+///
+/// # Errors
+/// [`SettleError::Unconfirmed`] naming what differs.
+pub fn confirm_charge(
+    cb: &VerifiedCallback,
+    charge: &Charge,
+    app_id: &str,
+    is_attempt_charge: bool,
+) -> Result<(), SettleError> {
+    let CallbackAmount::Fiat(amount) = cb.amount else {
+        return Err(SettleError::unconfirmed("amount is not fiat"));
+    };
+    if !charge.paid {
+        return Err(SettleError::unconfirmed("charge is not paid"));
+    }
+    if charge.app.as_deref() != Some(app_id) {
+        return Err(SettleError::unconfirmed(
+            "the charge belongs to another Ping++ app",
+        ));
+    }
+    if charge.order_no != cb.reference.to_string() {
+        return Err(SettleError::unconfirmed("order_no differs"));
+    }
+    if !is_attempt_charge {
+        return Err(SettleError::unconfirmed(
+            "not the charge created for this attempt",
+        ));
+    }
+    if charge.amount != amount.minor()
+        || !charge
+            .currency
+            .eq_ignore_ascii_case(amount.currency().code())
+    {
+        return Err(SettleError::unconfirmed("amount or currency differs"));
+    }
+    Ok(())
+}
+
+/// Ping++'s refund retrieve backs a `refund.succeeded` up: succeeded, of the charge
+/// whose `charge_order_no` is the reference, for the callback's amount.
+///
+/// # Errors
+/// [`SettleError::Unconfirmed`] naming what differs.
+pub fn confirm_refund(cb: &VerifiedCallback, refund: &Refund) -> Result<(), SettleError> {
+    if !refund.succeed || refund.status != "succeeded" {
+        return Err(SettleError::unconfirmed(
+            "the refund has not succeeded at Ping++",
+        ));
+    }
+    if refund.charge_order_no.as_deref() != Some(cb.reference.to_string().as_str()) {
+        return Err(SettleError::unconfirmed("charge_order_no differs"));
+    }
+    if cb.amount != CallbackAmount::Minor(refund.amount) {
+        return Err(SettleError::unconfirmed("amount differs"));
+    }
+    Ok(())
+}
+
+/// What Ping++ expects back: any 2xx; its documentation asks for an empty body.
+#[must_use]
+pub fn answer() -> Answer {
+    Answer {
+        status: 200,
+        content_type: None,
+        body: String::new(),
+    }
+}
+
+/// A refusal: plain text, the message.
+#[must_use]
+pub fn reject(status: u16, message: &str) -> Answer {
+    Answer {
+        status,
+        content_type: Some("text/plain; charset=utf-8"),
+        body: message.to_owned(),
+    }
+}
+
+/// The `order_no` (charge) or `charge_order_no` (refund) a webhook claims, unverified
+/// (see `callback::claimed_order`).
+#[must_use]
+pub fn claimed_reference(body: &[u8]) -> Option<String> {
+    let v = serde_json::from_slice::<Value>(body).ok()?;
+    let o = v.get("data")?.get("object")?;
+    // A charge names its order in `order_no`, a refund in `charge_order_no`.
+    let field = if o.get("order_no").is_some() {
+        "order_no"
+    } else {
+        "charge_order_no"
+    };
+    claimed_text(o, field)
 }

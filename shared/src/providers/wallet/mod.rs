@@ -2,7 +2,7 @@
 //!
 //! **Decision: Kassa's token-wallet protocol.** No seed defines the wallet's API, so
 //! Kassa fixes it, in the same style as its notification
-//! (`shared::providers::s2_wallet::notify`); the sandbox (`tests/src/sandbox/wallet.rs`)
+//! ([`notify`]); the sandbox (`tests/src/sandbox/wallet.rs`)
 //! serves exactly this:
 //!
 //! - `POST {base}/charges` with `Authorization: Bearer <KASSA_WALLET_API_KEY>` and
@@ -16,19 +16,26 @@
 //!   (RFC 8785 + RSA, SPEC 4.1) and verified here with the wallet's public key, so a
 //!   status pull is as trustworthy as a verified callback; 404 when the wallet has no
 //!   such payment. The order's object pulls it before a `SUCCESS` notification may
-//!   settle the order (`order_object/callback.rs`): the pulled status must be `SUCCESS`
+//!   settle the order ([`callback::confirm`]): the pulled status must be `SUCCESS`
 //!   with the notification's trade, token and amount.
+//!
+//! Its notifications ([`notify`], [`callback`]) and the answer it expects are here too.
+//! The token wallet is the S2 *channel*; the S2 order API Kassa serves to the widget is
+//! `surfaces::s2`.
 
 use core::time::Duration;
 
-use kassa_shared::callback::ProviderRef;
-use kassa_shared::crypto::PublicKey;
-use kassa_shared::money::TokenAmount;
-use kassa_shared::providers::s2_wallet::notify::{self, Notification, NotifyStatus};
-use kassa_shared::providers::serde_util::Redacted;
 use serde::{Deserialize, Serialize};
 
-use super::http::{self, OutboundRequest, OutboundResponse, TransportError};
+use super::http::{Exchange, Request, Response, TransportError};
+use crate::callback::ProviderRef;
+use crate::crypto::PublicKey;
+use crate::money::TokenAmount;
+use crate::serde_util::Redacted;
+use notify::{Notification, NotifyStatus};
+
+pub mod callback;
+pub mod notify;
 
 pub const CHARGES_PATH: &str = "/charges";
 
@@ -80,12 +87,21 @@ pub enum WalletError {
     OrderMismatch,
 }
 
+impl WalletError {
+    /// The wallet has no such payment (its 404): a status pull that refuses the
+    /// callback, where any other failure means it could not be made.
+    #[must_use]
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Http { status: 404, .. })
+    }
+}
+
 pub fn charge_request(
     cfg: &WalletConfig,
     order_id: ProviderRef,
     token_id: &str,
     amount: &TokenAmount,
-) -> Result<OutboundRequest, WalletError> {
+) -> Result<Request, WalletError> {
     let body = ChargeRequest {
         order_id,
         token_id: token_id.to_owned(),
@@ -93,7 +109,7 @@ pub fn charge_request(
         notify_url: cfg.notify_url.clone(),
     };
     Ok(
-        OutboundRequest::post_json(format!("{}{CHARGES_PATH}", cfg.base_url), &body)
+        Request::post_json(format!("{}{CHARGES_PATH}", cfg.base_url), &body)
             .map_err(|_| WalletError::Response {
                 call: "charge",
                 reason: "request not serialisable",
@@ -102,7 +118,7 @@ pub fn charge_request(
     )
 }
 
-pub fn parse_charge(resp: &OutboundResponse) -> Result<ChargeAck, WalletError> {
+pub fn parse_charge(resp: &Response) -> Result<ChargeAck, WalletError> {
     let call = "charge";
     if !resp.is_success() {
         return Err(WalletError::Http {
@@ -117,17 +133,17 @@ pub fn parse_charge(resp: &OutboundResponse) -> Result<ChargeAck, WalletError> {
 }
 
 #[must_use]
-pub fn query_request(cfg: &WalletConfig, order_id: &ProviderRef) -> OutboundRequest {
+pub fn query_request(cfg: &WalletConfig, order_id: &ProviderRef) -> Request {
     // A reference prints as digits and `A` only, safe in a path.
-    OutboundRequest::get(format!("{}{CHARGES_PATH}/{order_id}", cfg.base_url))
+    Request::get(format!("{}{CHARGES_PATH}/{order_id}", cfg.base_url))
         .with_header("Authorization", format!("Bearer {}", cfg.api_key.expose()))
 }
 
 /// Verifies the signed status answer, then checks it is about `order_id`.
 pub fn parse_query(
-    cfg: &WalletConfig,
+    wallet_public_key: &PublicKey,
     order_id: &ProviderRef,
-    resp: &OutboundResponse,
+    resp: &Response,
 ) -> Result<Notification, WalletError> {
     if !resp.is_success() {
         return Err(WalletError::Http {
@@ -135,40 +151,45 @@ pub fn parse_query(
             status: resp.status,
         });
     }
-    let n = notify::verify(&resp.body, &cfg.wallet_public_key)
-        .map_err(|_| WalletError::BadSignature)?;
+    let n = notify::verify(&resp.body, wallet_public_key).map_err(|_| WalletError::BadSignature)?;
     if n.order_id != *order_id {
         return Err(WalletError::OrderMismatch);
     }
     Ok(n)
 }
 
-async fn send(
-    cfg: &WalletConfig,
-    call: &'static str,
-    req: &OutboundRequest,
-) -> Result<OutboundResponse, WalletError> {
-    http::send(req, cfg.timeout)
-        .await
-        .map_err(|source| WalletError::Transport { call, source })
+fn transport(call: &'static str) -> impl FnOnce(TransportError) -> WalletError {
+    move |source| WalletError::Transport { call, source }
 }
 
 /// Asks the wallet to charge `amount` of `token_id` for the attempt `order_id`.
-pub async fn charge(
+///
+/// # Errors
+/// The request cannot be built.
+pub fn charge(
     cfg: &WalletConfig,
     order_id: ProviderRef,
     token_id: &str,
     amount: &TokenAmount,
-) -> Result<ChargeAck, WalletError> {
+) -> Result<Exchange<ChargeAck, WalletError>, WalletError> {
     let req = charge_request(cfg, order_id, token_id, amount)?;
-    parse_charge(&send(cfg, "charge", &req).await?)
+    Ok(Exchange::new(
+        req,
+        cfg.timeout,
+        transport("charge"),
+        parse_charge,
+    ))
 }
 
 /// Pulls the attempt's payment status from the wallet (signed, verified).
-pub async fn query(
-    cfg: &WalletConfig,
-    order_id: &ProviderRef,
-) -> Result<Notification, WalletError> {
+#[must_use]
+pub fn query(cfg: &WalletConfig, order_id: &ProviderRef) -> Exchange<Notification, WalletError> {
     let req = query_request(cfg, order_id);
-    parse_query(cfg, order_id, &send(cfg, "query", &req).await?)
+    let (key, order_id) = (cfg.wallet_public_key.clone(), *order_id);
+    Exchange::new(req, cfg.timeout, transport("query"), move |r| {
+        parse_query(&key, &order_id, r)
+    })
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::status::{ClientReport, ClientStatus, Status};
-use crate::providers::serde_util::{u64_as_string, Redacted};
+use crate::serde_util::{u64_as_string, Redacted};
 
 /// The success code of every S4 answer.
 pub const CODE_OK: u32 = 900;

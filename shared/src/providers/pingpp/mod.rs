@@ -17,19 +17,27 @@
 //! so every attempt is its own Ping++ order and a webhook names the attempt it settles.
 //!
 //! Ping++ also offers RSA request signing (`Pingplusplus-Signature` on requests); not
-//! used yet — it would be a private-key operation through [`crate::webcrypto`].
+//! used yet — it would be a private-key operation at the edge, through WebCrypto
+//! (SPEC 4.4).
+//!
+//! Everything else about Ping++ is here too: [`callback`] verifies its webhooks
+//! ([`webhook`]: `X-Pingplusplus-Signature`) and holds the binding and confirmation
+//! rules (which retrieve answers may settle an attempt or a refund) and the answer Ping++
+//! expects. Each call is an [`Exchange`] the edge sends.
 
 use core::time::Duration;
 
 use base64::Engine as _;
-use kassa_shared::callback::ProviderRef;
-use kassa_shared::money::Money;
-use kassa_shared::providers::s4_pingpp::status::Status;
-use kassa_shared::providers::serde_util::Redacted;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::http::{self, OutboundRequest, OutboundResponse, TransportError};
+use super::http::{Exchange, Request, Response, TransportError};
+use crate::callback::ProviderRef;
+use crate::money::Money;
+use crate::serde_util::Redacted;
+
+pub mod callback;
+pub mod webhook;
 
 pub const CHARGES_PATH: &str = "/v1/charges";
 
@@ -87,21 +95,6 @@ pub struct Charge {
     pub raw: Value,
 }
 
-impl Charge {
-    /// The S4 real status this charge implies: paid → `paid`, a failure code → `fail`,
-    /// otherwise still `pending` (expiry is decided by the order's own clock).
-    #[must_use]
-    pub fn status(&self) -> Status {
-        if self.paid {
-            Status::Paid
-        } else if self.failure_code.is_some() {
-            Status::Fail
-        } else {
-            Status::Pending
-        }
-    }
-}
-
 #[derive(Deserialize)]
 struct ChargeBody {
     id: String,
@@ -142,6 +135,15 @@ pub enum PingppError {
     RefundId,
 }
 
+impl PingppError {
+    /// Ping++ does not know the charge or refund asked about (its 404): a status pull
+    /// that refuses the callback, where any other failure means it could not be made.
+    #[must_use]
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Http { status: 404, .. })
+    }
+}
+
 /// An id that may go into a path: non-empty ASCII letters, digits and `_` (Ping++'s
 /// `ch_…` / `re_…` ids), so it cannot change the path or add a query.
 fn path_safe(id: &str) -> bool {
@@ -157,7 +159,7 @@ fn auth(cfg: &PingppConfig) -> String {
 pub fn create_charge_request(
     cfg: &PingppConfig,
     order: &ChargeOrder,
-) -> Result<OutboundRequest, PingppError> {
+) -> Result<Request, PingppError> {
     let body = CreateCharge {
         order_no: order.reference.to_string(),
         app: AppRef { id: &cfg.app_id },
@@ -169,7 +171,7 @@ pub fn create_charge_request(
         body: &order.body,
     };
     Ok(
-        OutboundRequest::post_json(format!("{}{CHARGES_PATH}", cfg.base_url), &body)
+        Request::post_json(format!("{}{CHARGES_PATH}", cfg.base_url), &body)
             .map_err(|_| PingppError::Response {
                 call: "create charge",
                 reason: "request not serialisable",
@@ -190,8 +192,8 @@ fn charge_url(cfg: &PingppConfig, charge_id: &str) -> Result<String, PingppError
 pub fn retrieve_charge_request(
     cfg: &PingppConfig,
     charge_id: &str,
-) -> Result<OutboundRequest, PingppError> {
-    Ok(OutboundRequest::get(charge_url(cfg, charge_id)?).with_header("Authorization", auth(cfg)))
+) -> Result<Request, PingppError> {
+    Ok(Request::get(charge_url(cfg, charge_id)?).with_header("Authorization", auth(cfg)))
 }
 
 #[derive(Debug, Serialize)]
@@ -206,9 +208,9 @@ pub fn create_refund_request(
     charge_id: &str,
     amount: u64,
     description: &str,
-) -> Result<OutboundRequest, PingppError> {
+) -> Result<Request, PingppError> {
     let url = format!("{}/refunds", charge_url(cfg, charge_id)?);
-    Ok(OutboundRequest::post_json(
+    Ok(Request::post_json(
         url,
         &CreateRefund {
             amount,
@@ -227,12 +229,12 @@ pub fn retrieve_refund_request(
     cfg: &PingppConfig,
     charge_id: &str,
     refund_id: &str,
-) -> Result<OutboundRequest, PingppError> {
+) -> Result<Request, PingppError> {
     if !path_safe(refund_id) {
         return Err(PingppError::RefundId);
     }
     let url = format!("{}/refunds/{refund_id}", charge_url(cfg, charge_id)?);
-    Ok(OutboundRequest::get(url).with_header("Authorization", auth(cfg)))
+    Ok(Request::get(url).with_header("Authorization", auth(cfg)))
 }
 
 /// The fields of a Ping++ refund Kassa reads.
@@ -250,7 +252,7 @@ pub struct Refund {
 }
 
 /// A successful answer holding a refund object (what both refund calls return).
-fn refund_object(call: &'static str, resp: &OutboundResponse) -> Result<Refund, PingppError> {
+fn refund_object(call: &'static str, resp: &Response) -> Result<Refund, PingppError> {
     let raw = success_body(call, resp)?;
     if raw.get("object").and_then(Value::as_str) != Some("refund") {
         return Err(PingppError::Response {
@@ -267,7 +269,7 @@ fn refund_object(call: &'static str, resp: &OutboundResponse) -> Result<Refund, 
 /// Reads a refund retrieve's answer: a refund object with that id, of that charge.
 /// Whether it succeeded, and for what, is the caller's to judge.
 pub fn parse_retrieved_refund(
-    resp: &OutboundResponse,
+    resp: &Response,
     charge_id: &str,
     refund_id: &str,
 ) -> Result<Refund, PingppError> {
@@ -284,11 +286,7 @@ pub fn parse_retrieved_refund(
 
 /// Reads a refund answer: it must be a refund of `charge_id` for `amount`, and not
 /// `failed` (a failed refund is Ping++ refusing it).
-pub fn parse_refund(
-    resp: &OutboundResponse,
-    charge_id: &str,
-    amount: u64,
-) -> Result<Refund, PingppError> {
+pub fn parse_refund(resp: &Response, charge_id: &str, amount: u64) -> Result<Refund, PingppError> {
     let call = "create refund";
     let r = refund_object(call, resp)?;
     if r.charge != charge_id || r.amount != amount {
@@ -307,7 +305,7 @@ pub fn parse_refund(
 }
 
 /// The JSON body of a 2xx answer; Ping++'s `{error: {type}}` otherwise.
-fn success_body(call: &'static str, resp: &OutboundResponse) -> Result<Value, PingppError> {
+fn success_body(call: &'static str, resp: &Response) -> Result<Value, PingppError> {
     let raw: Value = serde_json::from_slice(&resp.body).map_err(|_| PingppError::Response {
         call,
         reason: "body is not JSON",
@@ -333,7 +331,7 @@ fn success_body(call: &'static str, resp: &OutboundResponse) -> Result<Value, Pi
 /// order number and amount, or it is not ours.
 pub fn parse_charge(
     call: &'static str,
-    resp: &OutboundResponse,
+    resp: &Response,
     expected: Option<(&ProviderRef, Money)>,
 ) -> Result<Charge, PingppError> {
     let raw = success_body(call, resp)?;
@@ -370,53 +368,80 @@ pub fn parse_charge(
     })
 }
 
-async fn send(
+fn transport(call: &'static str) -> impl FnOnce(TransportError) -> PingppError {
+    move |source| PingppError::Transport { call, source }
+}
+
+/// Creates a charge for the order (the answer must be that charge: order number, amount).
+///
+/// # Errors
+/// The request cannot be built.
+pub fn create_charge(
     cfg: &PingppConfig,
-    call: &'static str,
-    req: &OutboundRequest,
-) -> Result<OutboundResponse, PingppError> {
-    http::send(req, cfg.timeout)
-        .await
-        .map_err(|source| PingppError::Transport { call, source })
-}
-
-/// Creates a charge for the order.
-pub async fn create_charge(cfg: &PingppConfig, order: &ChargeOrder) -> Result<Charge, PingppError> {
+    order: &ChargeOrder,
+) -> Result<Exchange<Charge, PingppError>, PingppError> {
+    let call = "create charge";
     let req = create_charge_request(cfg, order)?;
-    let resp = send(cfg, "create charge", &req).await?;
-    parse_charge(
-        "create charge",
-        &resp,
-        Some((&order.reference, order.amount)),
-    )
+    let (reference, amount) = (order.reference, order.amount);
+    Ok(Exchange::new(req, cfg.timeout, transport(call), move |r| {
+        parse_charge(call, r, Some((&reference, amount)))
+    }))
 }
 
-/// Retrieves a charge (status pull).
-pub async fn retrieve_charge(cfg: &PingppConfig, charge_id: &str) -> Result<Charge, PingppError> {
+/// Retrieves a charge (the status pull that confirms `charge.succeeded`).
+///
+/// # Errors
+/// The charge id cannot go into a path.
+pub fn retrieve_charge(
+    cfg: &PingppConfig,
+    charge_id: &str,
+) -> Result<Exchange<Charge, PingppError>, PingppError> {
+    let call = "retrieve charge";
     let req = retrieve_charge_request(cfg, charge_id)?;
-    let resp = send(cfg, "retrieve charge", &req).await?;
-    parse_charge("retrieve charge", &resp, None)
+    Ok(Exchange::new(req, cfg.timeout, transport(call), move |r| {
+        parse_charge(call, r, None)
+    }))
 }
 
 /// Refunds `amount` minor units of a charge (full refunds only, see the order object).
-pub async fn create_refund(
+///
+/// # Errors
+/// The charge id cannot go into a path, or the request cannot be built.
+pub fn create_refund(
     cfg: &PingppConfig,
     charge_id: &str,
     amount: u64,
     description: &str,
-) -> Result<Refund, PingppError> {
+) -> Result<Exchange<Refund, PingppError>, PingppError> {
     let req = create_refund_request(cfg, charge_id, amount, description)?;
-    let resp = send(cfg, "create refund", &req).await?;
-    parse_refund(&resp, charge_id, amount)
+    let charge_id = charge_id.to_owned();
+    Ok(Exchange::new(
+        req,
+        cfg.timeout,
+        transport("create refund"),
+        move |r| parse_refund(r, &charge_id, amount),
+    ))
 }
 
-/// Retrieves refund `refund_id` of charge `charge_id` (status pull).
-pub async fn retrieve_refund(
+/// Retrieves refund `refund_id` of charge `charge_id` (the status pull that confirms
+/// `refund.succeeded`).
+///
+/// # Errors
+/// An id cannot go into a path.
+pub fn retrieve_refund(
     cfg: &PingppConfig,
     charge_id: &str,
     refund_id: &str,
-) -> Result<Refund, PingppError> {
+) -> Result<Exchange<Refund, PingppError>, PingppError> {
     let req = retrieve_refund_request(cfg, charge_id, refund_id)?;
-    let resp = send(cfg, "retrieve refund", &req).await?;
-    parse_retrieved_refund(&resp, charge_id, refund_id)
+    let (charge_id, refund_id) = (charge_id.to_owned(), refund_id.to_owned());
+    Ok(Exchange::new(
+        req,
+        cfg.timeout,
+        transport("retrieve refund"),
+        move |r| parse_retrieved_refund(r, &charge_id, &refund_id),
+    ))
 }
+
+#[cfg(test)]
+mod tests;

@@ -30,8 +30,8 @@ use serde_json::Value;
 
 use super::checksum::{self, Params, CHECKSUMHASH};
 use crate::callback::{
-    form, media_type, CallbackAmount, CallbackError, Outcome, Provider, ProviderRef,
-    VerifiedCallback,
+    claimed_text, form, media_type, Answer, CallbackAmount, CallbackError, Outcome, Provider,
+    ProviderRef, VerifiedCallback,
 };
 use crate::crypto::jcs;
 use crate::money::{Currency, Money};
@@ -236,4 +236,42 @@ pub fn confirmed(
         confirm_required: false,
         ..cb.clone()
     })
+}
+
+/// What Paytm expects back for a callback Kassa received (S1 `/callback/paytm`):
+/// `{"code":200,"data":true,"message":"success"}`.
+#[must_use]
+pub fn answer() -> Answer {
+    Answer {
+        status: 200,
+        content_type: Some("application/json"),
+        body: r#"{"code":200,"data":true,"message":"success"}"#.to_owned(),
+    }
+}
+
+/// A refusal in the S1 envelope `{code, data: false, message}`, `code` 400 or 500 (S1's
+/// own codes).
+#[must_use]
+pub fn reject(status: u16, message: &str) -> Answer {
+    let body = serde_json::json!({
+        "code": if status >= 500 { 500 } else { 400 },
+        "data": false,
+        "message": message,
+    });
+    Answer {
+        status,
+        content_type: Some("application/json"),
+        body: body.to_string(),
+    }
+}
+
+/// The `ORDERID` a callback claims, unverified (see `callback::claimed_order`).
+#[must_use]
+pub fn claimed_reference(content_type: &str, body: &[u8]) -> Option<String> {
+    if media_type(content_type) == "application/x-www-form-urlencoded" {
+        form::parse(body).ok()?.remove("ORDERID")
+    } else {
+        let v = serde_json::from_slice::<Value>(body).ok()?;
+        claimed_text(&v, "ORDERID")
+    }
 }

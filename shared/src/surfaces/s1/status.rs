@@ -1,13 +1,13 @@
 //! S1 vocabularies (seed S1): the shareit order `status` 0–7 of `/pay/getOrderStatus`
 //! with its mapping to and from the canonical [`OrderStatus`] (SPEC 2 table, column
-//! "S1 status"), and Paytm's transaction `STATUS` from `/callback/paytm` (SPEC 3.4).
+//! "S1 status"). Paytm's own transaction `STATUS` is `providers::paytm::status`.
 
 use core::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::order::OrderStatus;
-use crate::providers::serde_util::int_or_str;
+use crate::serde_util::int_or_str;
 
 /// S1 order status. The seed's table says `int`, its example sends `"status":"1"`: both
 /// are read, an integer is written (SPEC 2, "Identifiers").
@@ -119,32 +119,6 @@ impl<'de> Deserialize<'de> for Status {
     }
 }
 
-/// Paytm's transaction `STATUS` in the callback it posts (SPEC 3.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum TxnStatus {
-    #[serde(rename = "TXN_SUCCESS")]
-    Success,
-    #[serde(rename = "TXN_FAILURE")]
-    Failure,
-    #[serde(rename = "PENDING")]
-    Pending,
-}
-
-impl TxnStatus {
-    /// What one Paytm transaction says about the *order*. A failed transaction is a
-    /// failed attempt, and a failed attempt does not end the order (SPEC 2: the shopper
-    /// may try again), so `TXN_FAILURE` implies no order status of its own — the order
-    /// logic records the attempt and derives the order from its attempts.
-    #[must_use]
-    pub fn implied_order_status(self) -> Option<OrderStatus> {
-        match self {
-            Self::Success => Some(OrderStatus::Succeeded),
-            Self::Pending => Some(OrderStatus::Processing),
-            Self::Failure => None,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,30 +171,5 @@ mod tests {
         }
         let e = serde_json::from_str::<Status>("9").unwrap_err().to_string();
         assert!(e.contains("unknown S1 order status 9"), "{e}");
-    }
-
-    #[test]
-    fn txn_status() {
-        assert_eq!(
-            serde_json::from_str::<TxnStatus>("\"TXN_SUCCESS\"").unwrap(),
-            TxnStatus::Success
-        );
-        assert_eq!(
-            serde_json::to_string(&TxnStatus::Failure).unwrap(),
-            "\"TXN_FAILURE\""
-        );
-        assert_eq!(
-            serde_json::from_str::<TxnStatus>("\"PENDING\"").unwrap(),
-            TxnStatus::Pending
-        );
-        assert_eq!(
-            TxnStatus::Success.implied_order_status(),
-            Some(O::Succeeded)
-        );
-        assert_eq!(
-            TxnStatus::Pending.implied_order_status(),
-            Some(O::Processing)
-        );
-        assert_eq!(TxnStatus::Failure.implied_order_status(), None);
     }
 }

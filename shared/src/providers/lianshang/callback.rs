@@ -28,8 +28,8 @@
 
 use super::sign::verify_message;
 use crate::callback::{
-    minor_field, str_field, CallbackAmount, CallbackError, Outcome, Provider, ProviderRef,
-    VerifiedCallback,
+    claimed_text, minor_field, str_field, Answer, CallbackAmount, CallbackError, Outcome, Provider,
+    ProviderRef, SettleError, VerifiedCallback,
 };
 use crate::crypto::{jcs, PublicKey, SignAlg};
 use crate::money::{Currency, Money};
@@ -84,4 +84,64 @@ pub fn verify_with(
         account: Some(merchant_id.to_owned()),
         refunded_txn: None,
     })
+}
+
+/// Where the notify carries its signature (SPEC 4.1).
+pub const SIGNATURE_FIELD: &str = "sign";
+
+/// Step 5 of the order's callback flow, binding (module docs): the notify must name our
+/// `merchant_id` and the `wk_trade_id` createPayOrder answered for the attempt
+/// (`recorded_trade`, `None` when no trade was recorded for it).
+///
+/// # Errors
+/// [`SettleError::WrongAccount`] / [`SettleError::WrongTrade`].
+pub fn bind(
+    cb: &VerifiedCallback,
+    merchant_id: &str,
+    recorded_trade: Option<&str>,
+) -> Result<(), SettleError> {
+    if cb.account.as_deref() != Some(merchant_id) {
+        return Err(SettleError::WrongAccount {
+            field: "merchant_id",
+            provider: Provider::Lianshang,
+        });
+    }
+    match recorded_trade {
+        None => Err(SettleError::WrongTrade {
+            reason: "wk_trade_id: no S3 trade was created for this attempt",
+        }),
+        Some(w) if w != cb.provider_txn => Err(SettleError::WrongTrade {
+            reason: "wk_trade_id: is not the trade created for this attempt",
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
+/// What Lianshang expects back for a notify Kassa received. The seed defines no notify
+/// and so no answer; Kassa answers plain-text `SUCCESS`, the convention of the
+/// Alipay-style platforms S3 follows (anything else is read as "retry").
+#[must_use]
+pub fn answer() -> Answer {
+    Answer {
+        status: 200,
+        content_type: Some("text/plain; charset=utf-8"),
+        body: "SUCCESS".to_owned(),
+    }
+}
+
+/// A refusal: plain-text `FAIL` (anything but `SUCCESS` is "retry").
+#[must_use]
+pub fn reject(status: u16) -> Answer {
+    Answer {
+        status,
+        content_type: Some("text/plain; charset=utf-8"),
+        body: "FAIL".to_owned(),
+    }
+}
+
+/// The `out_trade_id` a notify claims, unverified (see `callback::claimed_order`).
+#[must_use]
+pub fn claimed_reference(body: &[u8]) -> Option<String> {
+    let v = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    claimed_text(&v, "out_trade_id")
 }

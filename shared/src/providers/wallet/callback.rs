@@ -10,8 +10,11 @@
 //!   token is [`CallbackError::Malformed`] on `token_id`.
 //! - De-dup key: `wallet:<notify_id>`.
 
-use super::notify::{self, NotifyError, NotifyStatus};
-use crate::callback::{CallbackAmount, CallbackError, Outcome, Provider, VerifiedCallback};
+use super::notify::{self, Notification, NotifyError, NotifyStatus};
+use crate::callback::{
+    claimed_text, Answer, CallbackAmount, CallbackError, Outcome, Provider, SettleError,
+    VerifiedCallback,
+};
 use crate::crypto::PublicKey;
 use crate::money::{MoneyError, TokenTable};
 
@@ -54,4 +57,61 @@ pub fn verify(
         account: None,
         refunded_txn: None,
     })
+}
+
+/// Where a notification carries its signature (SPEC 4.1).
+pub const SIGNATURE_FIELD: &str = "sign";
+
+/// The wallet's signed status query (`GET /charges/{reference}`, [`super::query`]) backs
+/// a success notification up: `SUCCESS`, with the notification's trade, token and
+/// amount.
+///
+/// # Errors
+/// [`SettleError::Unconfirmed`] naming what differs.
+pub fn confirm(cb: &VerifiedCallback, pulled: &Notification) -> Result<(), SettleError> {
+    let CallbackAmount::Token { token, amount } = &cb.amount else {
+        return Err(SettleError::unconfirmed("amount is not a token amount"));
+    };
+    if pulled.status != NotifyStatus::Success {
+        return Err(SettleError::unconfirmed(
+            "the wallet's payment is not SUCCESS",
+        ));
+    }
+    if pulled.trade_id != cb.provider_txn {
+        return Err(SettleError::unconfirmed("trade_id differs"));
+    }
+    let pulled_amount = TokenTable::builtin()
+        .parse("amount", &pulled.token_id, &pulled.amount)
+        .map_err(|e| SettleError::unconfirmed(e.to_string()))?;
+    if pulled.token_id != *token || pulled_amount != *amount {
+        return Err(SettleError::unconfirmed("token or amount differs"));
+    }
+    Ok(())
+}
+
+/// What the wallet expects back: `{"code":0}`, the success envelope of its own API.
+#[must_use]
+pub fn answer() -> Answer {
+    Answer {
+        status: 200,
+        content_type: Some("application/json"),
+        body: r#"{"code":0}"#.to_owned(),
+    }
+}
+
+/// A refusal in the wallet API's error envelope `{code: <status>, message}`.
+#[must_use]
+pub fn reject(status: u16, message: &str) -> Answer {
+    Answer {
+        status,
+        content_type: Some("application/json"),
+        body: serde_json::json!({ "code": status, "message": message }).to_string(),
+    }
+}
+
+/// The `order_id` a notification claims, unverified (see `callback::claimed_order`).
+#[must_use]
+pub fn claimed_reference(body: &[u8]) -> Option<String> {
+    let v = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    claimed_text(&v, "order_id")
 }

@@ -5,30 +5,33 @@
 //!   decimals, WEBSITE, CALLBACK_URL, EMAIL, MOBILE_NO) with their `CHECKSUMHASH` made with
 //!   the merchant key (`shared`'s checksum, salt from 4 random bytes). The widget posts
 //!   them to Paytm's process page; no request leaves the edge here.
-//! - [`transaction_status`]: Paytm's Transaction Status API (`POST
+//! - [`status_body`]: Paytm's Transaction Status API (`POST
 //!   {base}/merchant-status/getTxnStatus`, `{MID, ORDERID, CHECKSUMHASH}` — the path the
 //!   sandbox and Paytm's checksum-based integration use), which Paytm's documentation
 //!   requires after every callback and issue 5 uses to confirm one before an order moves
 //!   to Succeeded. It is asked with the attempt's reference, the `ORDER_ID` the form
-//!   carried. The answer comes straight from Paytm over TLS; it is checked against
-//!   the reference asked for, and its amount is parsed as INR money for the caller to
-//!   compare. [`status_body`] returns the raw answer for
-//!   `kassa_shared::providers::s1_paytm::callback::confirmed`, which checks it against
-//!   the callback (ORDERID, TXNID, amount, TXN_SUCCESS).
+//!   carried. The answer comes straight from Paytm over TLS; its raw body goes to
+//!   [`callback::confirmed`], which checks it against the callback (ORDERID, TXNID,
+//!   amount, TXN_SUCCESS) — the one reader of that answer.
+//! - [`checksum`] (SPEC 4.3), [`callback`] (verification, confirmation, the answer Paytm
+//!   expects), [`status`] (`STATUS`) and [`wire`] (the form, the callback) are Paytm's
+//!   too. The salt is the caller's: shared draws no randomness (the edge's comes from
+//!   the runtime's CSPRNG). S1 `/pay/preOrder`, the surface that hands this form out, is
+//!   `surfaces::s1`.
 
 use core::time::Duration;
 
-use kassa_shared::callback::ProviderRef;
-use kassa_shared::crypto::Secret;
-use kassa_shared::money::{Currency, Money};
-use kassa_shared::providers::s1_paytm::checksum::{
-    self, ChecksumError, Params, Salt, CHECKSUMHASH,
-};
-use kassa_shared::providers::s1_paytm::status::TxnStatus;
-use kassa_shared::providers::s1_paytm::wire::PaytmForm;
-use serde::Deserialize;
+use super::http::{Exchange, Request, TransportError};
+use crate::callback::ProviderRef;
+use crate::crypto::Secret;
+use crate::money::{Currency, Money};
+use checksum::{ChecksumError, Params, Salt, CHECKSUMHASH};
+use wire::PaytmForm;
 
-use super::http::{self, OutboundRequest, OutboundResponse, TransportError};
+pub mod callback;
+pub mod checksum;
+pub mod status;
+pub mod wire;
 
 pub const STATUS_PATH: &str = "/merchant-status/getTxnStatus";
 
@@ -67,31 +70,20 @@ pub enum PaytmError {
     Currency { currency: &'static str },
     #[error(transparent)]
     Checksum(#[from] ChecksumError),
-    #[error("salt: no randomness available")]
-    Random,
     #[error("Paytm order status: {0}")]
     Transport(#[from] TransportError),
     #[error("Paytm order status: HTTP status {status}")]
     Http { status: u16 },
     #[error("Paytm order status: {reason}")]
     Response { reason: &'static str },
-    #[error("Paytm order status: ORDERID in the answer is not the order asked for")]
-    OrderMismatch,
-}
-
-/// 4 random bytes for a checksum salt, from the runtime's CSPRNG.
-pub fn random_salt() -> Result<Salt, PaytmError> {
-    let mut b = [0u8; 4];
-    getrandom::getrandom(&mut b).map_err(|_| PaytmError::Random)?;
-    Ok(Salt::from_random_bytes(b))
 }
 
 fn some(s: &str) -> Option<String> {
     Some(s.to_owned())
 }
 
-/// The `preOrder` Paytm form with its `CHECKSUMHASH`. `salt` comes from [`random_salt`]
-/// in production and is fixed in tests.
+/// The `preOrder` Paytm form with its `CHECKSUMHASH`. `salt` is random in production
+/// (the caller's CSPRNG) and fixed in tests.
 pub fn pre_order_form(
     cfg: &PaytmConfig,
     order: &PaytmOrder,
@@ -152,98 +144,45 @@ pub fn status_request(
     cfg: &PaytmConfig,
     order_ref: &str,
     salt: &Salt,
-) -> Result<OutboundRequest, PaytmError> {
+) -> Result<Request, PaytmError> {
     let mut params = Params::new();
     params.insert("MID".to_owned(), some(&cfg.mid));
     params.insert("ORDERID".to_owned(), some(order_ref));
     let hash = checksum::generate(&params, cfg.merchant_key.as_bytes(), salt)?;
     params.insert(CHECKSUMHASH.to_owned(), Some(hash));
-    OutboundRequest::post_json(format!("{}{STATUS_PATH}", cfg.base_url), &params).map_err(|_| {
+    Request::post_json(format!("{}{STATUS_PATH}", cfg.base_url), &params).map_err(|_| {
         PaytmError::Response {
             reason: "request not serialisable",
         }
     })
 }
 
-/// What Paytm says about one order's transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TxnReport {
-    pub status: TxnStatus,
-    pub txn_id: Option<String>,
-    /// `TXNAMOUNT` as INR; compare with the order before applying.
-    pub amount: Money,
-    pub resp_code: String,
-    pub resp_msg: String,
-}
-
-#[derive(Deserialize)]
-struct StatusBody {
-    #[serde(rename = "ORDERID")]
-    order_id: String,
-    #[serde(rename = "TXNID", default)]
-    txn_id: Option<String>,
-    #[serde(rename = "TXNAMOUNT")]
-    txn_amount: String,
-    #[serde(rename = "STATUS")]
-    status: TxnStatus,
-    #[serde(rename = "RESPCODE", default)]
-    resp_code: String,
-    #[serde(rename = "RESPMSG", default)]
-    resp_msg: String,
-}
-
-/// Reads the Transaction Status API's answer for `reference`.
-pub fn parse_status(
-    reference: &ProviderRef,
-    resp: &OutboundResponse,
-) -> Result<TxnReport, PaytmError> {
-    if !resp.is_success() {
-        return Err(PaytmError::Http {
-            status: resp.status,
-        });
-    }
-    let b: StatusBody = serde_json::from_slice(&resp.body).map_err(|_| PaytmError::Response {
-        reason: "body lacks ORDERID, TXNAMOUNT or a known STATUS",
-    })?;
-    if b.order_id != reference.to_string() {
-        return Err(PaytmError::OrderMismatch);
-    }
-    let amount = Money::parse_major("TXNAMOUNT", Currency::Inr, &b.txn_amount).map_err(|_| {
-        PaytmError::Response {
-            reason: "TXNAMOUNT is not a rupee amount",
-        }
-    })?;
-    Ok(TxnReport {
-        status: b.status,
-        txn_id: b.txn_id.filter(|t| !t.is_empty()),
-        amount,
-        resp_code: b.resp_code,
-        resp_msg: b.resp_msg,
-    })
-}
-
-/// The Transaction Status API end to end, asked with the `ORDER_ID` the form carried.
-pub async fn transaction_status(
+/// The Transaction Status API's raw answer for `reference` (2xx only), asked with the
+/// `ORDER_ID` the form carried, for [`callback::confirmed`] to check against a callback.
+///
+/// # Errors
+/// The request cannot be built (checksum key).
+pub fn status_body(
     cfg: &PaytmConfig,
     reference: &ProviderRef,
-) -> Result<TxnReport, PaytmError> {
-    let req = status_request(cfg, &reference.to_string(), &random_salt()?)?;
-    let resp = http::send(&req, cfg.timeout).await?;
-    parse_status(reference, &resp)
+    salt: &Salt,
+) -> Result<Exchange<Vec<u8>, PaytmError>, PaytmError> {
+    let req = status_request(cfg, &reference.to_string(), salt)?;
+    Ok(Exchange::new(
+        req,
+        cfg.timeout,
+        PaytmError::Transport,
+        |resp| {
+            if resp.is_success() {
+                Ok(resp.body.clone())
+            } else {
+                Err(PaytmError::Http {
+                    status: resp.status,
+                })
+            }
+        },
+    ))
 }
 
-/// The Transaction Status API's raw answer for `reference` (2xx only), for the shared
-/// core to check against a callback.
-pub async fn status_body(
-    cfg: &PaytmConfig,
-    reference: &ProviderRef,
-) -> Result<Vec<u8>, PaytmError> {
-    let req = status_request(cfg, &reference.to_string(), &random_salt()?)?;
-    let resp = http::send(&req, cfg.timeout).await?;
-    if !resp.is_success() {
-        return Err(PaytmError::Http {
-            status: resp.status,
-        });
-    }
-    Ok(resp.body)
-}
+#[cfg(test)]
+mod tests;

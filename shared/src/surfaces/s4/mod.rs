@@ -1,0 +1,5 @@
+//! S4, served: the REST pay surface (`/rest/pay/...`, `{code: 900}` envelope, seed S4,
+//! SPEC 3.3). The Ping++ API Kassa *calls* is `providers::pingpp`.
+
+pub mod status;
+pub mod wire;
