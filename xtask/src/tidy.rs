@@ -12,7 +12,9 @@
 //! - dependencies run one way: Durable Objects never import the HTTP routes (the routes
 //!   call the objects); in `shared`, the second factor never imports the risk engine
 //!   (risk reads the second factor's locks; both use `reason`);
-//! - no module-wide `allow(dead_code)` in product code, which would hide dead code.
+//! - no module-wide `allow(dead_code)` in product code, which would hide dead code;
+//! - `edge` and `widget` do not turn on `kassa-shared`'s `private-keys` feature (the
+//!   `rsa` crate's private operations are not constant time; SPEC 4.4).
 
 use std::path::{Path, PathBuf};
 
@@ -196,6 +198,19 @@ fn module_wide_dead_code(text: &str) -> bool {
     })
 }
 
+/// Rule 6: a manifest whose `[dependencies]` turn on `kassa-shared`'s `private-keys`.
+fn enables_private_keys(manifest: &str) -> bool {
+    let mut in_deps = false;
+    manifest.lines().any(|line| {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]";
+            return false;
+        }
+        in_deps && line.starts_with("kassa-shared") && line.contains("private-keys")
+    })
+}
+
 fn fail_if_any(rule: &str, offenders: &[String]) {
     assert!(
         offenders.is_empty(),
@@ -283,6 +298,24 @@ fn no_module_wide_dead_code_allowance() {
     fail_if_any("module-wide allow(dead_code)", &offenders);
 }
 
+#[test]
+fn the_deployed_crates_have_no_private_key_code() {
+    let offenders: Vec<String> = ["edge", "widget"]
+        .iter()
+        .filter(|k| {
+            let path = crate::cmd::root().join(k).join("Cargo.toml");
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            enables_private_keys(&text)
+        })
+        .map(|k| format!("{k}/Cargo.toml"))
+        .collect();
+    fail_if_any(
+        "kassa-shared's private-keys feature in a deployed crate",
+        &offenders,
+    );
+}
+
 /// Each rule fires on the violation it exists for.
 #[test]
 fn the_rules_can_fail() {
@@ -326,5 +359,12 @@ fn the_rules_can_fail() {
     ));
     assert!(!module_wide_dead_code(
         "#[allow(dead_code)]\nfn helper() {}\n"
+    ));
+
+    assert!(enables_private_keys(
+        "[dependencies]\nkassa-shared = { workspace = true, features = [\"private-keys\"] }\n"
+    ));
+    assert!(!enables_private_keys(
+        "[dependencies]\nkassa-shared.workspace = true\n[dev-dependencies]\nkassa-shared = { workspace = true, features = [\"private-keys\"] }\n"
     ));
 }

@@ -16,7 +16,10 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use rsa::Pkcs1v15Encrypt;
 
-use super::keys::{PrivateKey, PublicKey};
+#[cfg(feature = "private-keys")]
+use super::keys::PrivateKey;
+use super::keys::PublicKey;
+#[cfg(feature = "private-keys")]
 use super::{strip_ws, B64_LENIENT};
 
 /// PKCS#1 v1.5 encryption padding overhead (RFC 8017 §7.2.1).
@@ -119,6 +122,7 @@ pub fn encrypt(
     Ok(STANDARD.encode(blocks))
 }
 
+#[cfg(feature = "private-keys")]
 /// Decrypts concatenated `k`-byte ciphertext blocks.
 pub fn decrypt_blocks(key: &PrivateKey, ciphertext: &[u8]) -> Result<Vec<u8>, DecryptError> {
     let k = key.size();
@@ -140,6 +144,7 @@ pub fn decrypt_blocks(key: &PrivateKey, ciphertext: &[u8]) -> Result<Vec<u8>, De
     Ok(out)
 }
 
+#[cfg(feature = "private-keys")]
 /// Base64-decodes (white space tolerated), decrypts block by block, optionally gunzips.
 pub fn decrypt(
     key: &PrivateKey,

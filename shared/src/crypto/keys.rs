@@ -8,12 +8,16 @@
 use core::fmt;
 
 use base64::Engine as _;
-use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
-use rsa::pkcs8::{
-    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
-};
+use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
 use rsa::traits::PublicKeyParts;
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::RsaPublicKey;
+#[cfg(feature = "private-keys")]
+use rsa::{
+    pkcs1::DecodeRsaPrivateKey,
+    pkcs8::{DecodePrivateKey, EncodePrivateKey},
+    RsaPrivateKey,
+};
 
 use super::{strip_ws, B64_LENIENT};
 
@@ -49,6 +53,7 @@ pub enum KeyError {
     },
 }
 
+#[cfg(feature = "private-keys")]
 const PRIVATE: &str = "private key";
 const PUBLIC: &str = "public key";
 
@@ -56,6 +61,7 @@ const PUBLIC: &str = "public key";
 #[derive(Clone, PartialEq, Eq)]
 pub struct PublicKey(RsaPublicKey);
 
+#[cfg(feature = "private-keys")]
 /// An RSA private key. Its `Debug` prints `[redacted]`. Private operations are for tests,
 /// the sandbox and the CLI only (SPEC 4.4).
 #[derive(Clone)]
@@ -186,6 +192,7 @@ impl fmt::Debug for PublicKey {
     }
 }
 
+#[cfg(feature = "private-keys")]
 impl PrivateKey {
     /// Parses PKCS#8 or PKCS#1 PEM, or bare base64 DER (PKCS#8, then PKCS#1).
     pub fn parse(text: &str) -> Result<Self, KeyError> {
@@ -280,6 +287,7 @@ impl PrivateKey {
     }
 }
 
+#[cfg(feature = "private-keys")]
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("PrivateKey([redacted])")

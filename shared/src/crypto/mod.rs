@@ -35,7 +35,9 @@ pub mod totp;
 pub mod user_token;
 pub mod webhook_sig;
 
-pub use keys::{KeyError, PrivateKey, PublicKey};
+#[cfg(feature = "private-keys")]
+pub use keys::PrivateKey;
+pub use keys::{KeyError, PublicKey};
 pub use rsa_sig::SignAlg;
 pub use secret::Secret;
 

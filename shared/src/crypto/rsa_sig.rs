@@ -10,13 +10,16 @@
 use core::fmt;
 use core::str::FromStr;
 
+#[cfg(feature = "private-keys")]
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use rsa::Pkcs1v15Sign;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use super::keys::{PrivateKey, PublicKey};
+#[cfg(feature = "private-keys")]
+use super::keys::PrivateKey;
+use super::keys::PublicKey;
 use super::{strip_ws, B64_LENIENT};
 
 /// The signature algorithm named by a message's `security_type`.
@@ -79,6 +82,7 @@ pub enum SignatureError {
     Invalid,
 }
 
+#[cfg(feature = "private-keys")]
 /// Signs `msg` and returns the raw signature (k bytes).
 pub fn sign_raw(key: &PrivateKey, alg: SignAlg, msg: &[u8]) -> Result<Vec<u8>, SignatureError> {
     let (padding, hashed) = alg.padding_and_digest(msg);
@@ -87,6 +91,7 @@ pub fn sign_raw(key: &PrivateKey, alg: SignAlg, msg: &[u8]) -> Result<Vec<u8>, S
         .map_err(|_| SignatureError::Sign)
 }
 
+#[cfg(feature = "private-keys")]
 /// Signs `msg` and returns the signature as standard base64.
 pub fn sign(key: &PrivateKey, alg: SignAlg, msg: &[u8]) -> Result<String, SignatureError> {
     sign_raw(key, alg, msg).map(|s| STANDARD.encode(s))

@@ -9,10 +9,14 @@
 //! in, [`verify`] finds them wherever they are and refuses a message that carries more
 //! than one `sign` or `security_type`, so there is never a question which one counts.
 
-use serde_json::{Map, Value};
+#[cfg(feature = "private-keys")]
+use serde_json::Map;
+use serde_json::Value;
 
 use super::jcs;
-use super::keys::{PrivateKey, PublicKey};
+#[cfg(feature = "private-keys")]
+use super::keys::PrivateKey;
+use super::keys::PublicKey;
 use super::rsa_sig::{self, SignAlg, SignatureError};
 
 /// The member that carries the base64 signature.
@@ -93,6 +97,7 @@ fn find_one<'a>(v: &'a Value, field: &'static str) -> Result<Option<&'a str>, Si
     }
 }
 
+#[cfg(feature = "private-keys")]
 /// Signs `message` in place: removes every existing `sign`/`security_type`, then sets both
 /// in the object member `target` (top level when `target` is `None` or absent).
 pub fn sign(

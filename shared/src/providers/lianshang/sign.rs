@@ -16,15 +16,19 @@
 use serde_json::Value;
 
 use crate::crypto::chunked::{self, DecryptError, EncryptError};
+#[cfg(feature = "private-keys")]
 use crate::crypto::jcs;
 use crate::crypto::signed_json::{self, SignedJsonError};
-use crate::crypto::{PrivateKey, PublicKey, SignAlg};
+#[cfg(feature = "private-keys")]
+use crate::crypto::PrivateKey;
+use crate::crypto::{PublicKey, SignAlg};
 
 /// Objects that hold `sign`/`security_type`, request first.
 pub const SIGNATURE_HOLDERS: [&str; 2] = ["newBizData", "newBizResponseData"];
 /// The envelope member that carries the ciphertext.
 pub const RES_DATA: &str = "res_data";
 
+#[cfg(feature = "private-keys")]
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Why a `res_data` envelope could not be built or opened.
@@ -49,6 +53,7 @@ pub fn signing_string(message: &Value) -> Result<String, SignedJsonError> {
     signed_json::signing_string(message)
 }
 
+#[cfg(feature = "private-keys")]
 /// Sets `security_type` and `sign` in `newBizData` / `newBizResponseData` (or at top
 /// level when the message has neither).
 pub fn sign_message(
@@ -98,6 +103,7 @@ pub fn encode_res_data(
     Ok(serde_json::json!({ RES_DATA: res_data }))
 }
 
+#[cfg(feature = "private-keys")]
 /// Opens a `{"res_data": "..."}` envelope with the platform's private key (sandbox side)
 /// and returns the message, still signed (verify it next).
 pub fn decode_res_data(

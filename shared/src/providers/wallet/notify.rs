@@ -31,7 +31,11 @@ use serde_json::Value;
 use crate::callback::ProviderRef;
 use crate::crypto::jcs;
 use crate::crypto::signed_json::{self, SignedJsonError};
-use crate::crypto::{PrivateKey, PublicKey, SignAlg};
+#[cfg(feature = "private-keys")]
+use crate::crypto::PrivateKey;
+use crate::crypto::PublicKey;
+#[cfg(feature = "private-keys")]
+use crate::crypto::SignAlg;
 
 /// The outcome the wallet reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +102,7 @@ fn check_fields(n: &Notification) -> Result<(), NotifyError> {
     Ok(())
 }
 
+#[cfg(feature = "private-keys")]
 /// Signs a notification (sandbox side) and returns the JSON to POST.
 pub fn sign(n: &Notification, key: &PrivateKey, alg: SignAlg) -> Result<Value, NotifyError> {
     check_fields(n)?;
