@@ -38,13 +38,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use kassa_httpd::{Listener, Request, Response};
 use kassa_shared::callback::ProviderRef;
 use kassa_shared::crypto::{PrivateKey, SignAlg};
 use kassa_shared::id::Id;
 use kassa_shared::providers::wallet::notify::{self, Notification, NotifyStatus};
 use kassa_tests::harness::{agent, free_port, read_json, root, TempDir, MERCHANT_KEY};
 use kassa_tests::sandbox::config::{fixture_pem, fixtures as f};
-use kassa_www::http1::{Listener, Request, Response};
 use serde_json::{json, Value};
 
 const CONCURRENCY: [usize; 3] = [1, 10, 50];

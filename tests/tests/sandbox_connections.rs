@@ -98,7 +98,7 @@ fn bursts_of_new_connections_are_answered_while_kept_alive_sockets_idle() {
     }
 }
 
-/// The demo backend serves with the same server (`kassa_www::http1`).
+/// The demo backend serves with the same server (`kassa_httpd`).
 #[test]
 fn the_demo_backend_answers_bursts_too() {
     for _ in 0..5 {
@@ -181,24 +181,27 @@ fn chunked_bodies_expect_continue_head_and_pipelining() {
     sandbox.shutdown();
 }
 
+/// Malformed heads are hyper's to refuse (RFC 9112 §2.2: 400, or 431 for a head over
+/// the limit) with an empty body; a body over the limit is ours, and its 413 names the
+/// limit. Either way the connection closes cleanly after the answer (no reset).
 #[test]
-fn malformed_or_oversized_requests_get_a_named_error_then_close() {
+fn malformed_or_oversized_requests_get_an_error_then_close() {
     let sandbox = Sandbox::start(SandboxConfig::for_tests().unwrap()).unwrap();
     let url = sandbox.url().to_owned();
     let long_header = format!("GET / HTTP/1.1\r\nX-Big: {}\r\n\r\n", "a".repeat(20 * 1024));
     let cases: [(&[u8], u16, &str); 7] = [
-        (b"GARBAGE\r\n\r\n", 400, "request line"),
-        (b"GET / HTTP/2.0\r\n\r\n", 505, "version"),
-        (b"GET / HTTP/1.1\r\nno colon\r\n\r\n", 400, "header line"),
+        (b"GARBAGE\r\n\r\n", 400, ""),
+        (b"GET / HTTP/2.0\r\n\r\n", 400, ""),
+        (b"GET / HTTP/1.1\r\nno colon\r\n\r\n", 400, ""),
         (
             b"POST /_control/s0/prepay HTTP/1.1\r\nContent-Length: ten\r\n\r\n",
             400,
-            "Content-Length",
+            "",
         ),
         (
             b"POST /_control/s0/prepay HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
-            501,
-            "Transfer-Encoding",
+            400,
+            "",
         ),
         // Refused from the header alone, before any of the body is sent.
         (
@@ -206,12 +209,12 @@ fn malformed_or_oversized_requests_get_a_named_error_then_close() {
             413,
             "65536",
         ),
-        (long_header.as_bytes(), 431, "head"),
+        (long_header.as_bytes(), 431, ""),
     ];
     for (raw, want, names) in cases {
         let (mut s, status, head, body) = exchange(&url, raw);
         let text = String::from_utf8_lossy(&body);
-        assert_eq!(status, want, "{text}");
+        assert_eq!(status, want, "{head}{text}");
         assert!(text.contains(names), "{want}: {text} should name {names}");
         assert!(head.contains("Connection: close\r\n"), "{head}");
         assert_closed(&mut s);

@@ -12,8 +12,6 @@
 //! from a fixed catalogue ([`PRODUCTS`]), a shopper id (the merchant's text) and an
 //! expiry within bounds; the backend decides prices.
 
-pub mod http1;
-
 use std::collections::VecDeque;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -23,7 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use kassa_shared::crypto::webhook_sig;
 use serde_json::{json, Value};
 
-use http1::{Request, Response};
+use kassa_httpd::{Request, Response};
 
 /// What the backend needs.
 #[derive(Clone)]
@@ -88,7 +86,7 @@ pub const PRODUCTS: &[Product] = &[
 /// The running backend; stops when dropped.
 pub struct Demo {
     port: u16,
-    _listener: http1::Listener,
+    _listener: kassa_httpd::Listener,
 }
 
 impl Demo {
@@ -109,8 +107,7 @@ const KEPT_WEBHOOKS: usize = 200;
 /// Bodies the backend accepts (webhooks are the largest).
 const MAX_BODY: usize = 64 * 1024;
 
-/// Binds 127.0.0.1:`cfg.port` and serves each connection on its own thread
-/// ([`http1`]).
+/// Binds 127.0.0.1:`cfg.port` and serves it with [`kassa_httpd`].
 ///
 /// # Errors
 /// When the port cannot be bound.
@@ -118,7 +115,7 @@ pub fn start(cfg: Config) -> Result<Demo, String> {
     let bind = |e: std::io::Error| format!("kassa-demo: bind: {e}");
     let listener = TcpListener::bind(("127.0.0.1", cfg.port)).map_err(bind)?;
     let inbox: Inbox = Arc::default();
-    let listener = http1::Listener::spawn(
+    let listener = kassa_httpd::Listener::spawn(
         listener,
         MAX_BODY,
         Arc::new(move |req| handle(&cfg, &inbox, &req)),

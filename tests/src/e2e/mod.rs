@@ -1,5 +1,5 @@
 //! End-to-end support: the demo stack as `cargo xtask dev` runs it ([`stack`]) and a
-//! small W3C WebDriver client for the browser tests ([`webdriver`]).
+//! blocking WebDriver session over `fantoccini` for the browser tests ([`webdriver`]).
 
 pub mod shop;
 pub mod stack;

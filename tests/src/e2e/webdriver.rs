@@ -1,27 +1,36 @@
-//! A small W3C WebDriver client over `ureq`, enough for the browser tests: one
-//! chromedriver process, one headless Chromium session, navigation, script execution,
-//! element clicks and keystrokes, screenshots.
+//! The browser tests' WebDriver session: one chromedriver process, one headless
+//! Chromium session, navigation, script execution, element clicks and keystrokes,
+//! screenshots — `fantoccini` behind a blocking facade, so test bodies stay plain
+//! sequential code.
 //!
-//! Why not `fantoccini` / `thirtyfour`: both are async over tokio and hyper, a large
-//! compile for the dozen commands used here; the W3C protocol is plain JSON over HTTP
-//! (<https://www.w3.org/TR/webdriver2/>).
+//! The facade owns a current-thread tokio runtime and `block_on`s each command: the tests
+//! drive one browser step by step, so nothing runs between commands, and fantoccini's
+//! session task makes progress whenever a command is awaited. Every command is bounded
+//! by [`COMMAND_TIMEOUT`] so a hung chromedriver fails the test instead of hanging it.
+//! fantoccini is built without TLS (chromedriver listens on plain loopback HTTP).
 //!
 //! The widget renders in an (open) shadow root, so elements are located with a script
 //! (`host.shadowRoot.querySelector`) that returns a WebDriver element reference, which
 //! the click and send-keys commands then use — real input events, as a shopper's.
 
+use std::future::Future;
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
+use fantoccini::elements::ElementRef;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
 use crate::harness::free_port;
 
 /// The W3C element reference key.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Longest one WebDriver command may take (a navigation waits for the page's load).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Chromium's flags: headless, no sandbox (tests run as root), nothing fetched from the
 /// network on its own.
@@ -38,16 +47,16 @@ pub const CHROME_ARGS: &[&str] = &[
 
 /// A chromedriver process and one browser session; both end on drop.
 pub struct Browser {
+    /// `None` only while the session starts, and once [`Drop`] has closed it.
+    client: Option<Client>,
+    runtime: tokio::runtime::Runtime,
     driver: Child,
-    base: String,
-    session: String,
-    http: ureq::Agent,
     _profile: crate::harness::TempDir,
 }
 
 /// An element reference.
 #[derive(Debug, Clone)]
-pub struct Element(String);
+pub struct Element(fantoccini::elements::Element);
 
 impl Browser {
     /// Starts `/usr/bin/chromedriver` on a free port and a session with a fresh profile
@@ -56,8 +65,12 @@ impl Browser {
     /// # Errors
     /// When chromedriver or Chromium does not start.
     pub fn start(lang: &str) -> Result<Self, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("webdriver runtime: {e}"))?;
         let port = free_port()?;
-        let driver = Command::new("/usr/bin/chromedriver")
+        let mut driver = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -66,6 +79,8 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if Instant::now() > deadline {
+                let _ = driver.kill();
+                let _ = driver.wait();
                 return Err("chromedriver did not listen within 20 s".into());
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -74,60 +89,50 @@ impl Browser {
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| (*a).to_owned()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
         args.push(format!("--lang={lang}"));
-        let http: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .into();
-        let base = format!("http://127.0.0.1:{port}");
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({"args": args, "prefs": {"intl.accept_languages": lang}}),
+        );
         let mut browser = Self {
+            client: None,
+            runtime,
             driver,
-            base,
-            session: String::new(),
-            http,
             _profile: profile,
         };
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"args": args, "prefs": {"intl.accept_languages": lang}},
-        }}});
-        let v = browser.cmd("POST", "/session", Some(&caps))?;
-        browser.session = v["sessionId"]
-            .as_str()
-            .ok_or_else(|| format!("new session: no sessionId in {v}"))?
-            .to_owned();
+        let url = format!("http://127.0.0.1:{port}");
+        let client = browser.run("new session", async {
+            ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps)
+                .connect(&url)
+                .await
+        })?;
+        browser.client = Some(client);
         Ok(browser)
     }
 
-    /// One command; answers `value`, or the WebDriver error as text.
-    fn cmd(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
-        let url = format!("{}{path}", self.base);
-        let resp = match (method, body) {
-            ("GET", _) => self.http.get(&url).call(),
-            ("DELETE", _) => self.http.delete(&url).call(),
-            (_, Some(b)) => self.http.post(&url).send_json(b),
-            (_, None) => self.http.post(&url).send_json(json!({})),
-        };
-        let mut resp = resp.map_err(|e| format!("webdriver {path}: {e}"))?;
-        let ok = resp.status().is_success();
-        let v: Value = resp
-            .body_mut()
-            .read_json()
-            .map_err(|e| format!("webdriver {path}: {e}"))?;
-        let value = v.get("value").cloned().unwrap_or(Value::Null);
-        if ok {
-            Ok(value)
-        } else {
-            Err(format!(
-                "webdriver {path}: {} {}",
-                value["error"],
-                value["message"].as_str().unwrap_or_default()
-            ))
+    /// Runs one command to completion on the facade's runtime.
+    fn run<T, E: std::fmt::Display>(
+        &self,
+        what: &str,
+        command: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, String> {
+        // The time-out is made inside `block_on`: its timer needs the runtime's context.
+        let bounded = async { tokio::time::timeout(COMMAND_TIMEOUT, command).await };
+        match self.runtime.block_on(bounded) {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(format!("webdriver {what}: {e}")),
+            Err(_) => Err(format!(
+                "webdriver {what}: no answer in {COMMAND_TIMEOUT:?}"
+            )),
         }
     }
 
-    fn s(&self, path: &str) -> String {
-        format!("/session/{}{path}", self.session)
+    fn client(&self) -> Result<&Client, String> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| "webdriver: no session".to_owned())
     }
 
     /// Navigates and waits for the load.
@@ -135,8 +140,7 @@ impl Browser {
     /// # Errors
     /// On a WebDriver error.
     pub fn goto(&self, url: &str) -> Result<(), String> {
-        self.cmd("POST", &self.s("/url"), Some(&json!({"url": url})))
-            .map(drop)
+        self.run("goto", self.client()?.goto(url))
     }
 
     /// The current URL.
@@ -144,11 +148,8 @@ impl Browser {
     /// # Errors
     /// On a WebDriver error.
     pub fn url(&self) -> Result<String, String> {
-        Ok(self
-            .cmd("GET", &self.s("/url"), None)?
-            .as_str()
-            .unwrap_or_default()
-            .to_owned())
+        self.run("url", self.client()?.current_url())
+            .map(String::from)
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) and answers its value.
@@ -156,11 +157,7 @@ impl Browser {
     /// # Errors
     /// On a WebDriver or script error.
     pub fn exec(&self, script: &str, args: &[Value]) -> Result<Value, String> {
-        self.cmd(
-            "POST",
-            &self.s("/execute/sync"),
-            Some(&json!({"script": script, "args": args})),
-        )
+        self.run("execute", self.client()?.execute(script, args.to_vec()))
     }
 
     /// The element a script returns, if any.
@@ -169,9 +166,14 @@ impl Browser {
     /// On a WebDriver or script error.
     pub fn find_by_script(&self, script: &str, args: &[Value]) -> Result<Option<Element>, String> {
         let v = self.exec(script, args)?;
-        Ok(v.get(ELEMENT_KEY)
-            .and_then(Value::as_str)
-            .map(|id| Element(id.to_owned())))
+        let Some(id) = v.get(ELEMENT_KEY).and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        let el = fantoccini::elements::Element::from_element_id(
+            self.client()?.clone(),
+            ElementRef::from(id.to_owned()),
+        );
+        Ok(Some(Element(el)))
     }
 
     /// Clicks an element (scrolled into view first, as WebDriver does).
@@ -179,8 +181,7 @@ impl Browser {
     /// # Errors
     /// On a WebDriver error (e.g. the element is not interactable).
     pub fn click(&self, el: &Element) -> Result<(), String> {
-        self.cmd("POST", &self.s(&format!("/element/{}/click", el.0)), None)
-            .map(drop)
+        self.run("click", el.0.click())
     }
 
     /// Types `text` into an element, key by key.
@@ -188,12 +189,7 @@ impl Browser {
     /// # Errors
     /// On a WebDriver error.
     pub fn type_text(&self, el: &Element, text: &str) -> Result<(), String> {
-        self.cmd(
-            "POST",
-            &self.s(&format!("/element/{}/value", el.0)),
-            Some(&json!({"text": text})),
-        )
-        .map(drop)
+        self.run("send keys", el.0.send_keys(text))
     }
 
     /// Polls `script` every 100 ms until it answers something truthy (not `null`,
@@ -233,10 +229,7 @@ impl Browser {
     /// # Errors
     /// On a WebDriver or file error.
     pub fn screenshot(&self, path: &Path) -> Result<(), String> {
-        let v = self.cmd("GET", &self.s("/screenshot"), None)?;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(v.as_str().unwrap_or_default())
-            .map_err(|e| format!("screenshot: {e}"))?;
+        let png = self.run("screenshot", self.client()?.screenshot())?;
         if !png.starts_with(b"\x89PNG") {
             return Err("screenshot: not a PNG".into());
         }
@@ -246,8 +239,9 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let _ = self.cmd("DELETE", &format!("/session/{}", self.session), None);
+        if let Some(client) = self.client.take() {
+            // Ends the session (and Chromium) before its driver goes.
+            let _ = self.run("end session", client.close());
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();

@@ -1,5 +1,5 @@
-//! The HTTP shell: binds 127.0.0.1, serves each connection on its own thread
-//! ([`kassa_www::http1`], shared with the demo backend), turns each request into a [`Req`], routes it to the upstream's module and
+//! The HTTP shell: binds 127.0.0.1, serves it with [`kassa_httpd`] (as the demo
+//! backend does), turns each request into a [`Req`], routes it to the upstream's module and
 //! writes the [`Resp`] back. Modules never see the wire, so each handler is a plain
 //! function of the shared [`State`] and the request.
 
@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use kassa_www::http1;
+use kassa_httpd as httpd;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -45,7 +45,7 @@ impl Req {
     /// A header, case-insensitively.
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
-        http1::header(&self.headers, name)
+        httpd::header(&self.headers, name)
     }
 
     /// A query parameter.
@@ -263,14 +263,14 @@ impl Sandbox {
             inner: Mutex::new(Inner::default()),
         });
         let routed = state.clone();
-        let handler = move |rq: http1::Request| {
+        let handler = move |rq: httpd::Request| {
             let req = Req::new(&rq.method, &rq.target, rq.headers, rq.body);
             let resp = route(&routed, &req);
-            let mut out = http1::Response::new(resp.status, resp.content_type, resp.body);
+            let mut out = httpd::Response::new(resp.status, resp.content_type, resp.body);
             out.headers.extend(resp.headers);
             out
         };
-        let listener = http1::Listener::spawn(listener, MAX_BODY, Arc::new(handler))
+        let listener = httpd::Listener::spawn(listener, MAX_BODY, Arc::new(handler))
             .map_err(|e| SandboxError::Bind(e.to_string()))?;
         Ok(SandboxHandle {
             url,
@@ -283,7 +283,7 @@ impl Sandbox {
 /// A running sandbox; stops on [`SandboxHandle::shutdown`] or drop.
 pub struct SandboxHandle {
     url: String,
-    listener: http1::Listener,
+    listener: httpd::Listener,
     state: Arc<State>,
 }
 
@@ -307,8 +307,7 @@ impl SandboxHandle {
             .with(|i| i.counters.get(name).copied().unwrap_or(0))
     }
 
-    /// Stops serving, closes every connection and joins their threads (dropping the
-    /// handle does the same).
+    /// Stops serving and closes every connection (dropping the handle does the same).
     pub fn shutdown(mut self) {
         self.listener.stop();
     }

@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kassa_www::http1::{Listener, Response};
+use kassa_httpd::{Listener, Response};
 use serde_json::{json, Value};
 
 use crate::proof_support::Rig;

@@ -7,9 +7,9 @@ use std::sync::mpsc::{channel, Receiver as Rx};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use kassa_httpd::{Listener, Request, Response};
 use kassa_tests::sandbox::config::fixture_pem;
 use kassa_tests::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
-use kassa_www::http1::{Listener, Request, Response};
 use serde_json::Value;
 
 pub fn start() -> SandboxHandle {
@@ -99,7 +99,7 @@ pub struct Got {
 
 impl Got {
     pub fn header(&self, name: &str) -> Option<&str> {
-        kassa_www::http1::header(&self.headers, name)
+        kassa_httpd::header(&self.headers, name)
     }
 }
 
