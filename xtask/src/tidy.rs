@@ -19,7 +19,9 @@
 use std::path::{Path, PathBuf};
 
 /// The crates whose sources the rules read.
-const CRATES: &[&str] = &["shared", "edge", "widget", "www", "httpd", "tests", "cli", "xtask"];
+const CRATES: &[&str] = &[
+    "shared", "edge", "widget", "www", "httpd", "tests", "cli", "xtask",
+];
 
 /// Folders never read: build output and installed packages.
 const SKIP_DIRS: &[&str] = &[
