@@ -26,7 +26,7 @@
 //!   `code` the HTTP status (never 900), `msg` naming the field, `error` the
 //!   machine-readable code; a 429 adds `retry_after_ms` and `Retry-After`.
 
-use kassa_shared::envelope::{ApiError, ErrorEnvelope, WidgetError};
+use kassa_shared::envelope::{ApiError, ErrorCode, ErrorEnvelope, WidgetError};
 use serde::Serialize;
 use serde_json::json;
 use worker::Response;
@@ -53,19 +53,19 @@ pub enum EdgeError {
     /// The request is valid but the resource's state refuses it, e.g. cancelling a paid
     /// order. `code` is machine-readable.
     Conflict {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
     },
     /// A limit refused the request for now (code-send throttle): `retry_after_ms` is when
     /// it would be accepted, for the widget's countdown.
     TooManyRequests {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         retry_after_ms: u64,
     },
     /// An upstream (S0, a provider) did not give a usable answer: 502, `code` names it.
     Upstream {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
     },
     /// A wrong second-factor code (SPEC 5, 6): 400 naming `verify_code`, with how many
@@ -126,30 +126,32 @@ impl EdgeError {
     /// The machine-readable `code` (also the audit log's reason code).
     #[must_use]
     pub fn code(&self) -> &str {
-        match self {
-            Self::BadRequest { .. } => "parameter_invalid",
-            Self::WrongCode { .. } => "wrong_verify_code",
-            Self::InvalidJson(_) => "invalid_json",
-            Self::PayloadTooLarge => "body_too_large",
-            Self::Unauthorized => "invalid_api_key",
-            Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "resource_missing",
-            Self::RouteNotFound => "route_not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
+        let code = match self {
+            Self::BadRequest { .. } => ErrorCode::ParameterInvalid,
+            Self::WrongCode { .. } => ErrorCode::WrongVerifyCode,
+            Self::InvalidJson(_) => ErrorCode::InvalidJson,
+            Self::PayloadTooLarge => ErrorCode::BodyTooLarge,
+            Self::Unauthorized => ErrorCode::InvalidApiKey,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::ResourceMissing,
+            Self::RouteNotFound => ErrorCode::RouteNotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Self::Conflict { code, .. }
             | Self::TooManyRequests { code, .. }
-            | Self::Upstream { code, .. } => code,
-            Self::Config(_) => "misconfigured",
-            Self::Internal(_) => "internal",
-            Self::Api { error, .. } => &error.code,
-        }
+            | Self::Upstream { code, .. } => *code,
+            Self::Config(_) => ErrorCode::Misconfigured,
+            Self::Internal(_) => ErrorCode::Internal,
+            // A code another object already chose from the same list.
+            Self::Api { error, .. } => return &error.code,
+        };
+        code.as_str()
     }
 
     /// An error in the envelope's typed form: status and [`ApiError`].
     pub fn api(
         status: u16,
         kind: &str,
-        code: &str,
+        code: ErrorCode,
         message: impl Into<String>,
         param: Option<&str>,
     ) -> Self {
@@ -157,7 +159,7 @@ impl EdgeError {
             status,
             error: ApiError {
                 kind: kind.to_owned(),
-                code: code.to_owned(),
+                code: code.as_str().to_owned(),
                 message: message.into(),
                 param: param.map(str::to_owned),
                 retry_after_ms: None,

@@ -30,6 +30,7 @@ use serde::Deserialize;
 use worker::{Method, Request, Response, Result};
 
 use kassa_shared::crypto::totp::Totp;
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::id::Id;
 use kassa_shared::risk::ReasonCode;
 use kassa_shared::second_factor::{GaCheck, GaState, SendThrottle, WrongCodeLock};
@@ -124,7 +125,9 @@ impl UserObject {
                 throttle
                     .try_send(&limits, now_ms)
                     .map_err(|e| EdgeError::TooManyRequests {
-                        code: e.reason_code.as_str(),
+                        // The throttle refuses only with its two send codes.
+                        code: ErrorCode::from_reason(e.reason_code)
+                            .unwrap_or(ErrorCode::CodeSendTooSoon),
                         message: format!(
                             "verify code: sent too often ({}); retry in {} s",
                             e.reason_code,
@@ -141,7 +144,7 @@ impl UserObject {
                 // Check and write with no await in between (see `RecordSend`).
                 if storage.get::<String>(GA_KEY).await?.is_some() {
                     return Err(EdgeError::Conflict {
-                        code: "ga_already_enrolled",
+                        code: ErrorCode::GaAlreadyEnrolled,
                         message: "user: already has an authenticator enrolled".into(),
                     });
                 }

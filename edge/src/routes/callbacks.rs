@@ -28,6 +28,7 @@
 //! Ping++ stops sending it.
 
 use kassa_shared::callback::{self, Answer, CallbackError, Provider, VerifiedCallback};
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::money::TokenTable;
 use kassa_shared::providers::pingpp::webhook::SIGNATURE_HEADER;
 use kassa_shared::providers::{lianshang, paytm, pingpp, wallet};
@@ -109,7 +110,7 @@ async fn receive(provider: Provider, req: &mut Request, env: &Env) -> Result<(),
             let field = callback::signature_field(provider);
             let error = rendered(
                 401,
-                "callback_unverified",
+                ErrorCode::CallbackUnverified,
                 &format!("{field}: does not verify"),
                 field,
             );
@@ -127,14 +128,14 @@ async fn receive(provider: Provider, req: &mut Request, env: &Env) -> Result<(),
 }
 
 /// An error in the merchant envelope with a status `EdgeError` has no variant for.
-fn rendered(status: u16, code: &str, message: &str, param: &str) -> EdgeError {
+fn rendered(status: u16, code: ErrorCode, message: &str, param: &str) -> EdgeError {
     EdgeError::api(status, "invalid_request_error", code, message, Some(param))
 }
 
 fn unsupported() -> EdgeError {
     rendered(
         415,
-        "unsupported_content_type",
+        ErrorCode::UnsupportedContentType,
         "Content-Type: not accepted by this callback",
         "Content-Type",
     )

@@ -27,6 +27,7 @@ use serde_json::{json, Map, Value};
 use worker::{Method, Request, Response, Result, RouteContext};
 
 use kassa_shared::crypto::ct;
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money};
 use kassa_shared::order::{Event, EventKind, OrderAmount};
@@ -138,7 +139,7 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
 
     // S0 prePayCheck, fail closed: the order exists but no form leaves the edge.
     let refused = |detail: String| EdgeError::Conflict {
-        code: "s0_refused",
+        code: ErrorCode::S0Refused,
         message: format!("orderId: payment refused by the platform check ({detail})"),
     };
     let decision = exchange(s0::pre_pay_check(

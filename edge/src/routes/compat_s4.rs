@@ -61,6 +61,7 @@ use kassa_shared::crypto::client_secret::Claims;
 use kassa_shared::crypto::sealed::{self, SealedError};
 use kassa_shared::crypto::user_token::UserClaims;
 use kassa_shared::crypto::Secret;
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::id::Id;
 use kassa_shared::order::OrderAmount;
 use kassa_shared::second_factor::{self, LockLimits};
@@ -154,7 +155,7 @@ fn to_user(env: &Env, user_id: &str) -> Result<UserClient, EdgeError> {
 async fn newest_order(env: &Env, user_id: &str) -> Result<StoredOrder, EdgeError> {
     let ids = to_user(env, user_id)?.list_orders(None, None).await?;
     let id = ids.first().copied().ok_or_else(|| EdgeError::Conflict {
-        code: "no_order",
+        code: ErrorCode::NoOrder,
         message: "auth: the user has no order to deliver through".into(),
     })?;
     load_order(env, id).await
@@ -451,7 +452,7 @@ async fn smscode_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
     let order_id = order.order.id();
     let Some(mobile) = order.meta.user.mobile.clone() else {
         return Err(EdgeError::Conflict {
-            code: "no_code_channel",
+            code: ErrorCode::NoCodeChannel,
             message: "auth: the user has no mobile to send a code to".into(),
         });
     };

@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 use worker::{Date, Request, Response, Result, RouteContext, Url};
 
 use kassa_shared::crypto::client_secret::{self, Claims};
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::flows::outbox::{OutboxEntry, OutboxKind};
 use kassa_shared::id::{Id, IdGenerator};
 use kassa_shared::money::{Currency, Money, MoneyError, TokenTable};
@@ -128,7 +129,7 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
             .await?;
         if !kassa_shared::crypto::ct::eq(r.fingerprint.as_bytes(), fingerprint.as_bytes()) {
             return Err(EdgeError::Conflict {
-                code: "idempotency_key_reused",
+                code: ErrorCode::IdempotencyKeyReused,
                 message: "Idempotency-Key: was used with a different request body".to_owned(),
             });
         }

@@ -12,6 +12,7 @@
 use serde_json::json;
 use worker::{Request, Response, Result, RouteContext};
 
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::providers::s0::wire::UpdateInfoRequest;
 
 use crate::auth::require_merchant;
@@ -40,7 +41,7 @@ pub async fn update_info(mut req: Request, ctx: RouteContext<()>) -> Result<Resp
                 }
             };
             let unavailable = |message: String| EdgeError::Upstream {
-                code: "s0_unavailable",
+                code: ErrorCode::S0Unavailable,
                 message,
             };
             let channels = crate::config::channels(&ctx.env)?;

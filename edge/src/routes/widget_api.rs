@@ -24,6 +24,7 @@ use worker::{Date, Env, Headers, Method, Request, Response, Result, RouteContext
 use kassa_shared::crypto::client_secret::Claims;
 use kassa_shared::crypto::secret::Secret;
 use kassa_shared::crypto::user_token::UserClaims;
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::id::Id;
 use kassa_shared::mask;
 use kassa_shared::risk::{self, RiskInput, VelocityWindow};
@@ -364,7 +365,7 @@ pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
             let stored = load(&ctx.env, id).await?;
             if !stored.order.is_open() {
                 return Err(EdgeError::Conflict {
-                    code: "order_not_payable",
+                    code: ErrorCode::OrderNotPayable,
                     message: "order_id: the order is no longer awaiting payment".into(),
                 });
             }
@@ -374,7 +375,7 @@ pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
                 (None, Some(e)) => (AuthType::Email, e.clone()),
                 (None, None) => {
                     return Err(EdgeError::Conflict {
-                        code: "no_code_channel",
+                        code: ErrorCode::NoCodeChannel,
                         message: "order_id: the user has no mobile or e-mail to send a code to"
                             .into(),
                     })

@@ -48,6 +48,7 @@
 use std::collections::BTreeMap;
 
 use kassa_shared::callback::{self, Outcome, Provider, SettleError, VerifiedCallback};
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::id::Id;
 use kassa_shared::providers::{lianshang, paytm, pingpp, wallet};
 
@@ -59,7 +60,7 @@ fn unavailable(provider: Provider, detail: &str) -> EdgeError {
     EdgeError::api(
         503,
         "api_error",
-        "provider_unavailable",
+        ErrorCode::ProviderUnavailable,
         format!("status: {provider}'s status query could not be made ({detail}); retry later"),
         None,
     )
@@ -79,9 +80,9 @@ fn unconfirmed(reason: &str) -> EdgeError {
 fn refused(e: &SettleError) -> EdgeError {
     EdgeError::Conflict {
         code: match e {
-            SettleError::WrongAccount { .. } => "callback_wrong_account",
-            SettleError::WrongTrade { .. } => "callback_wrong_trade",
-            SettleError::Unconfirmed { .. } => "callback_unconfirmed",
+            SettleError::WrongAccount { .. } => ErrorCode::CallbackWrongAccount,
+            SettleError::WrongTrade { .. } => ErrorCode::CallbackWrongTrade,
+            SettleError::Unconfirmed { .. } => ErrorCode::CallbackUnconfirmed,
         },
         message: e.to_string(),
     }
@@ -95,7 +96,7 @@ impl OrderObject {
         let detail = format!("{} {} {}", cb.provider, cb.event_id, cb.reference);
         if stored.meta.channel != cb.provider {
             let error = EdgeError::Conflict {
-                code: "callback_wrong_channel",
+                code: ErrorCode::CallbackWrongChannel,
                 message: format!("channel: this order is not paid through {}", cb.provider),
             };
             return self.reject(error, &detail).await;
@@ -126,7 +127,7 @@ impl OrderObject {
         }
         if stored.order.attempt(cb.reference.attempt).is_none() {
             let error = EdgeError::Conflict {
-                code: "callback_unknown_attempt",
+                code: ErrorCode::CallbackUnknownAttempt,
                 message: "reference: names no payment attempt of this order".into(),
             };
             return self.reject(error, &detail).await;
@@ -169,7 +170,7 @@ impl OrderObject {
         detail: &str,
     ) -> Result<Response, EdgeError> {
         let error = EdgeError::Conflict {
-            code: "callback_mismatch",
+            code: ErrorCode::CallbackMismatch,
             message: format!("{}: does not match the order", e.field()),
         };
         self.reject(error, &format!("{detail}: {e}")).await
@@ -257,7 +258,7 @@ impl OrderObject {
                 return Err(EdgeError::api(
                     503,
                     "api_error",
-                    "refund_in_flight",
+                    ErrorCode::RefundInFlight,
                     "refund: a refund request for this order awaits Ping++'s answer; retry later",
                     None,
                 ));

@@ -63,6 +63,7 @@ use worker::{
 };
 
 use kassa_shared::crypto::webhook_sig;
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::flows::outbox::{
     self as flow, DeliveryAttempt, Outbox, OutboxKind, OutboxPolicy, RetryPolicy, StatusPush,
 };
@@ -390,7 +391,7 @@ impl OrderObject {
         // turns an (unlikely) id collision into a retry instead of an overwrite.
         if self.load_order().await?.is_some() {
             return Err(EdgeError::Conflict {
-                code: "order_exists",
+                code: ErrorCode::OrderExists,
                 message: "id: an order with this id exists".to_owned(),
             });
         }
@@ -427,7 +428,7 @@ impl OrderObject {
                 )
                 .await?;
                 Err(EdgeError::Conflict {
-                    code: "provider_refused",
+                    code: ErrorCode::ProviderRefused,
                     message: "order_id: the payment provider refused the payment".into(),
                 })
             }
@@ -465,7 +466,7 @@ impl OrderObject {
             return self
                 .reject(
                     EdgeError::Conflict {
-                        code: "order_not_cancellable",
+                        code: ErrorCode::OrderNotCancellable,
                         message: format!("order: is {status}; only pending or processing orders can be cancelled"),
                     },
                     "POST cancel",

@@ -1,6 +1,7 @@
 //! `pay` / `quick_pay` inside the order's object: idempotency, lock, code, risk, S0, channel.
 
 use kassa_shared::callback::ProviderRef;
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::flows::pay::{CodeCheck, Outcome, PayFlow, PayRequest, Refusal, S0Answer, Step};
 use kassa_shared::risk::{self, RiskInput};
 use kassa_shared::second_factor::WrongCodeLock;
@@ -64,7 +65,7 @@ impl OrderObject {
                     p.fingerprint.as_bytes(),
                 ) {
                     return Err(EdgeError::Conflict {
-                        code: "idempotency_key_reused",
+                        code: ErrorCode::IdempotencyKeyReused,
                         message: "Idempotency-Key: already used with a different request body"
                             .into(),
                     });
@@ -73,14 +74,14 @@ impl OrderObject {
                     return Ok(Response::from_json(&rec.body)?.with_status(rec.status));
                 }
                 return Err(EdgeError::Conflict {
-                    code: "idempotency_in_progress",
+                    code: ErrorCode::IdempotencyInProgress,
                     message: "Idempotency-Key: the first request with this key is still running"
                         .into(),
                 });
             }
         }
         let busy = EdgeError::Conflict {
-            code: "payment_in_progress",
+            code: ErrorCode::PaymentInProgress,
             message: "order_id: a payment attempt for this order is already running".into(),
         };
         self.take_lock(PAY_LOCK_KEY, PAY_LOCK_STALE_MS, busy)
@@ -462,7 +463,7 @@ impl OrderObject {
                 Ok(Prepared::Wallet(cfg, reference, token.clone(), *amount))
             }
             _ => Err(EdgeError::Conflict {
-                code: "channel_unavailable",
+                code: ErrorCode::ChannelUnavailable,
                 message: "order_id: this order's channel does not take this kind of amount".into(),
             }),
         }
@@ -597,16 +598,16 @@ async fn ask_s0(
 fn refusal(r: Refusal) -> EdgeError {
     match r {
         Refusal::NotPayable(status) => EdgeError::Conflict {
-            code: "order_not_payable",
+            code: ErrorCode::OrderNotPayable,
             message: format!("order_id: the order is {}", status_name(status)),
         },
         Refusal::OrderLocked { retry_after_ms } => EdgeError::TooManyRequests {
-            code: "order_locked",
+            code: ErrorCode::OrderLocked,
             message: "verify_code: too many wrong codes; the order is locked for now".into(),
             retry_after_ms,
         },
         Refusal::GaLocked { retry_after_ms } => EdgeError::TooManyRequests {
-            code: risk::ReasonCode::GaLocked.as_str(),
+            code: ErrorCode::GaLocked,
             message: "verify_code: too many wrong authenticator codes on this user's orders; \
                       the authenticator is locked for now"
                 .into(),
@@ -622,7 +623,7 @@ fn refusal(r: Refusal) -> EdgeError {
         Refusal::InvalidCode(message) => EdgeError::bad("verify_code", message),
         Refusal::Risk(code) | Refusal::Velocity(code) => EdgeError::Forbidden(code.as_str()),
         Refusal::S0Refused(detail) => EdgeError::Conflict {
-            code: "s0_refused",
+            code: ErrorCode::S0Refused,
             message: format!("order_id: payment refused by the platform check ({detail})"),
         },
     }

@@ -32,6 +32,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::id::Id;
 
 use super::*;
@@ -49,7 +50,7 @@ const REFUND_LOCK_STALE_MS: u64 = 60_000;
 
 fn refused(detail: &str) -> EdgeError {
     EdgeError::Upstream {
-        code: "refund_refused",
+        code: ErrorCode::RefundRefused,
         message: format!(
             "order: Ping++ did not accept the refund ({detail}); the order is unchanged"
         ),
@@ -128,7 +129,7 @@ impl OrderObject {
             return self
                 .reject(
                     EdgeError::Conflict {
-                        code: "order_not_refundable",
+                        code: ErrorCode::OrderNotRefundable,
                         message: format!(
                             "order: is {status}; only succeeded orders can be refunded"
                         ),
@@ -138,7 +139,7 @@ impl OrderObject {
                 .await;
         }
         let busy = EdgeError::Conflict {
-            code: "refund_in_progress",
+            code: ErrorCode::RefundInProgress,
             message: "order: a refund of this order is already being requested".into(),
         };
         self.take_lock(REFUND_LOCK_KEY, REFUND_LOCK_STALE_MS, busy)

@@ -51,6 +51,7 @@ use worker::{Response, Storage};
 
 use kassa_shared::crypto::sealed::{NonceLedger, SealedError};
 use kassa_shared::crypto::{ct, Secret};
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::id::Id;
 use kassa_shared::second_factor::{CodeError, LockLimits, StoredCode, WrongCodeLock};
 use kassa_shared::surfaces::s4::status::ClientStatus;
@@ -99,7 +100,7 @@ async fn record_sealed(
             Ok(())
         }
         Err((_, SealedError::Full)) => Err(EdgeError::TooManyRequests {
-            code: "sealed_busy",
+            code: ErrorCode::SealedBusy,
             message: format!(
                 "{}: {}",
                 nonces.first().map_or("passwd", |x| x.field.as_str()),
@@ -232,12 +233,12 @@ fn unchanged_since(before: &Settings, now: &Settings) -> Result<(), EdgeError> {
         return Ok(());
     }
     Err(missing(
-        "wallet_secret_changed_concurrently",
+        ErrorCode::WalletSecretChangedConcurrently,
         "passwd: the pay password or security answers changed meanwhile; retry",
     ))
 }
 
-fn missing(what: &'static str, message: &str) -> EdgeError {
+fn missing(what: ErrorCode, message: &str) -> EdgeError {
     EdgeError::Conflict {
         code: what,
         message: message.to_owned(),
@@ -260,7 +261,7 @@ async fn check_locked(
     let lock: WrongCodeLock = load(storage, PW_LOCK_KEY).await?.unwrap_or_default();
     if lock.check(now).is_err() {
         return Err(EdgeError::TooManyRequests {
-            code: "passwd_locked",
+            code: ErrorCode::PasswdLocked,
             message: format!(
                 "{field}: too many wrong pay passwords or security answers; locked for now"
             ),
@@ -425,7 +426,7 @@ async fn change_account(
     let mut lock: WrongCodeLock = load(storage, SMS_LOCK_KEY).await?.unwrap_or_default();
     if let Some(until) = lock.locked_until(now) {
         return Err(EdgeError::TooManyRequests {
-            code: "smscode_locked",
+            code: ErrorCode::SmscodeLocked,
             message: "smscode: too many wrong codes; request a new one once the lock ends".into(),
             retry_after_ms: until.saturating_sub(now),
         });
@@ -573,7 +574,7 @@ pub(super) async fn handle(storage: &Storage, request: S4Request) -> Result<Resp
                 (s.passwd.clone(), s.answers.is_some(), s.account.is_some())
             else {
                 return Err(missing(
-                    "withdraw_prerequisites",
+                    ErrorCode::WithdrawPrerequisites,
                     "passwd: withdrawing needs a pay password, the security questions and a withdrawal account (see /rest/pay/checkInfo)",
                 ));
             };
@@ -584,7 +585,7 @@ pub(super) async fn handle(storage: &Storage, request: S4Request) -> Result<Resp
             let mut s = settings(storage).await?;
             if s.withdrawals.iter().any(|w| w.month == month) {
                 return Err(missing(
-                    "withdraw_monthly_limit",
+                    ErrorCode::WithdrawMonthlyLimit,
                     &format!("amount: one withdrawal per calendar month; {month} already has one"),
                 ));
             }
