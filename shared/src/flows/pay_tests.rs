@@ -44,6 +44,11 @@ fn quick_without_code() -> PayRequest {
     }
 }
 
+/// A pay of the test order now, with no wrong codes so far.
+fn start(req: PayRequest) -> PayFlow {
+    PayFlow::start(&order(), NOW, req, WrongCodeLock::default(), LIMITS)
+}
+
 fn allowed() -> RiskDecision {
     RiskDecision::default()
 }
@@ -87,13 +92,7 @@ fn all_pass(step: &Step) -> Outcome {
 
 #[test]
 fn a_pay_passes_every_gate_in_order() {
-    let mut flow = PayFlow::start(
-        &order(),
-        NOW,
-        pay_with_sent_code(),
-        WrongCodeLock::default(),
-        LIMITS,
-    );
+    let mut flow = start(pay_with_sent_code());
     let steps = walk(&mut flow, all_pass);
     assert_eq!(
         steps,
@@ -113,13 +112,7 @@ fn a_pay_passes_every_gate_in_order() {
 
 #[test]
 fn a_quick_pay_without_a_code_skips_the_code_and_the_device() {
-    let mut flow = PayFlow::start(
-        &order(),
-        NOW,
-        quick_without_code(),
-        WrongCodeLock::default(),
-        LIMITS,
-    );
+    let mut flow = start(quick_without_code());
     assert!(!flow.with_code());
     let steps = walk(&mut flow, all_pass);
     assert_eq!(
@@ -137,13 +130,7 @@ fn a_quick_pay_without_a_code_skips_the_code_and_the_device() {
 
 #[test]
 fn a_quick_pay_that_risk_wants_a_code_for_answers_need_2fa_and_tries_nothing() {
-    let mut flow = PayFlow::start(
-        &order(),
-        NOW,
-        quick_without_code(),
-        WrongCodeLock::default(),
-        LIMITS,
-    );
+    let mut flow = start(quick_without_code());
     let steps = walk(&mut flow, |s| match s {
         Step::Evaluate => Outcome::Evaluated(wants_code()),
         s => all_pass(s),
@@ -189,13 +176,7 @@ fn only_a_pending_order_is_payable() {
 
 #[test]
 fn a_wrong_code_is_counted_saved_and_refused_with_the_attempts_left() {
-    let mut flow = PayFlow::start(
-        &order(),
-        NOW,
-        pay_with_sent_code(),
-        WrongCodeLock::default(),
-        LIMITS,
-    );
+    let mut flow = start(pay_with_sent_code());
     let steps = walk(&mut flow, |s| match s {
         Step::VerifySentCode(_) => Outcome::Code(CodeCheck::Wrong {
             message: "verify_code: wrong code",
@@ -306,13 +287,7 @@ fn a_locked_authenticator_refuses_without_counting_on_the_order() {
 
 #[test]
 fn an_invalid_code_is_a_plain_refusal() {
-    let mut flow = PayFlow::start(
-        &order(),
-        NOW,
-        pay_with_sent_code(),
-        WrongCodeLock::default(),
-        LIMITS,
-    );
+    let mut flow = start(pay_with_sent_code());
     flow.handle(Outcome::Code(CodeCheck::Invalid(
         "verify_code: expired".into(),
     )));
@@ -325,13 +300,7 @@ fn an_invalid_code_is_a_plain_refusal() {
 
 #[test]
 fn a_risk_block_never_reaches_s0() {
-    let mut flow = PayFlow::start(
-        &order(),
-        NOW,
-        pay_with_sent_code(),
-        WrongCodeLock::default(),
-        LIMITS,
-    );
+    let mut flow = start(pay_with_sent_code());
     let steps = walk(&mut flow, |s| match s {
         Step::Evaluate => Outcome::Evaluated(RiskDecision {
             blocked: vec![ReasonCode::VelocityUser],
@@ -365,13 +334,7 @@ fn s0_fails_closed() {
             None,
         ),
     ] {
-        let mut flow = PayFlow::start(
-            &order(),
-            NOW,
-            pay_with_sent_code(),
-            WrongCodeLock::default(),
-            LIMITS,
-        );
+        let mut flow = start(pay_with_sent_code());
         let steps = walk(&mut flow, |s| match s {
             Step::AskS0 => Outcome::S0(answer.clone()),
             s => all_pass(s),
@@ -390,13 +353,7 @@ fn s0_fails_closed() {
 
 #[test]
 fn a_filled_window_refuses_and_the_user_window_is_not_touched() {
-    let mut flow = PayFlow::start(
-        &order(),
-        NOW,
-        pay_with_sent_code(),
-        WrongCodeLock::default(),
-        LIMITS,
-    );
+    let mut flow = start(pay_with_sent_code());
     let steps = walk(&mut flow, |s| match s {
         Step::RecordIpAttempt => Outcome::Recorded(false),
         s => all_pass(s),
@@ -410,13 +367,7 @@ fn a_filled_window_refuses_and_the_user_window_is_not_touched() {
 
 #[test]
 fn an_outcome_for_another_step_skips_nothing() {
-    let mut flow = PayFlow::start(
-        &order(),
-        NOW,
-        pay_with_sent_code(),
-        WrongCodeLock::default(),
-        LIMITS,
-    );
+    let mut flow = start(pay_with_sent_code());
     flow.handle(Outcome::S0(S0Answer::Approved));
     flow.handle(Outcome::Recorded(true));
     assert_eq!(flow.poll(), Step::VerifySentCode(id(77)));
