@@ -45,37 +45,39 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         return w::preflight(origin.as_deref());
     }
     let path = req.path();
+    // The router's own refusals and the unknown-method one, in the surface's envelope.
+    let refuse = |e: EdgeError| {
+        if s1_surface {
+            e.into_s1_response()
+        } else if s4_surface {
+            e.into_s4_response()
+        } else if widget {
+            e.into_s2_response()
+        } else {
+            e.into_response()
+        }
+    };
     // `worker` reads a method it has no variant for (e.g. `QUERY`) as GET; such a
     // request must not reach a GET handler.
-    if !KNOWN_METHODS.contains(&req.inner().method().as_str()) {
-        let mut resp = method_not_allowed(widget, s1_surface, s4_surface)?;
-        if let Some(allow) = allowed_methods(&path, widget) {
-            resp.headers_mut().set("Allow", &allow)?;
+    let mut resp = if KNOWN_METHODS.contains(&req.inner().method().as_str()) {
+        let resp = router().run(req, env).await?;
+        // The router answers unknown routes and wrong methods in plain text; every
+        // handler answers JSON, so a non-JSON 404 / 405 is the router's.
+        let is_json = resp
+            .headers()
+            .get("Content-Type")
+            .ok()
+            .flatten()
+            .is_some_and(|c| c.starts_with("application/json"));
+        match resp.status_code() {
+            404 if !is_json => refuse(EdgeError::RouteNotFound)?,
+            405 if !is_json => refuse(EdgeError::MethodNotAllowed)?,
+            _ => resp,
         }
-        return Ok(resp);
-    }
-    let resp = router().run(req, env).await?;
-    // The router answers unknown routes and wrong methods in plain text; every handler
-    // answers JSON, so a non-JSON 404 / 405 is the router's and gets the envelope.
-    let is_json = resp
-        .headers()
-        .get("Content-Type")
-        .ok()
-        .flatten()
-        .is_some_and(|c| c.starts_with("application/json"));
-    let resp = match (resp.status_code(), widget) {
-        (404, _) if !is_json && s1_surface => EdgeError::RouteNotFound.into_s1_response(),
-        (405, _) if !is_json && s1_surface => EdgeError::MethodNotAllowed.into_s1_response(),
-        (404, _) if !is_json && s4_surface => EdgeError::RouteNotFound.into_s4_response(),
-        (405, _) if !is_json && s4_surface => EdgeError::MethodNotAllowed.into_s4_response(),
-        (404, false) if !is_json => EdgeError::RouteNotFound.into_response(),
-        (405, false) if !is_json => EdgeError::MethodNotAllowed.into_response(),
-        (404, true) if !is_json => EdgeError::RouteNotFound.into_s2_response(),
-        (405, true) if !is_json => EdgeError::MethodNotAllowed.into_s2_response(),
-        _ => Ok(resp),
-    }?;
+    } else {
+        refuse(EdgeError::MethodNotAllowed)?
+    };
     // RFC 9110 §15.5.6: a 405 names the methods the route has.
-    let mut resp = resp;
     if resp.status_code() == 405 {
         if let Some(allow) = allowed_methods(&path, widget) {
             resp.headers_mut().set("Allow", &allow)?;
@@ -92,20 +94,6 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 const KNOWN_METHODS: &[&str] = &[
     "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
 ];
-
-/// A 405 in the envelope of the surface `req` is on.
-fn method_not_allowed(widget: bool, s1_surface: bool, s4_surface: bool) -> Result<Response> {
-    let e = EdgeError::MethodNotAllowed;
-    if s1_surface {
-        e.into_s1_response()
-    } else if s4_surface {
-        e.into_s4_response()
-    } else if widget {
-        e.into_s2_response()
-    } else {
-        e.into_response()
-    }
-}
 
 /// `GET` / `POST` routes, registered with the router and listed in [`ROUTE_TABLE`] from
 /// one list, so a 405's `Allow` cannot drift from what the router serves.
