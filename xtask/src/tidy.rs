@@ -138,27 +138,31 @@ const SANS_IO_FORBIDDEN_DEPS: &[&str] = &[
 
 /// Rule 2, manifest: forbidden crates in `[dependencies]` (dev-dependencies are tests').
 fn sans_io_dependency_violations(manifest: &str) -> Vec<String> {
+    normal_dependencies(manifest)
+        .filter_map(|line| {
+            let name = line
+                .split(['=', '.', ' '])
+                .next()
+                .unwrap_or_default()
+                .trim();
+            SANS_IO_FORBIDDEN_DEPS
+                .contains(&name)
+                .then(|| name.to_owned())
+        })
+        .collect()
+}
+
+/// The entry lines of a manifest's `[dependencies]` table (comments left out; the
+/// dev-dependencies are tests').
+fn normal_dependencies(manifest: &str) -> impl Iterator<Item = &str> {
     let mut in_deps = false;
-    let mut found = Vec::new();
-    for line in manifest.lines() {
-        let line = line.trim();
+    manifest.lines().map(str::trim).filter(move |line| {
         if line.starts_with('[') {
-            in_deps = line == "[dependencies]";
-            continue;
+            in_deps = *line == "[dependencies]";
+            return false;
         }
-        if !in_deps || line.starts_with('#') {
-            continue;
-        }
-        let name = line
-            .split(['=', '.', ' '])
-            .next()
-            .unwrap_or_default()
-            .trim();
-        if SANS_IO_FORBIDDEN_DEPS.contains(&name) {
-            found.push(name.to_owned());
-        }
-    }
-    found
+        in_deps && !line.is_empty() && !line.starts_with('#')
+    })
 }
 
 /// Rule 3: a configuration module may name `KASSA_*` variables.
@@ -202,15 +206,8 @@ fn module_wide_dead_code(text: &str) -> bool {
 
 /// Rule 6: a manifest whose `[dependencies]` turn on `kassa-shared`'s `private-keys`.
 fn enables_private_keys(manifest: &str) -> bool {
-    let mut in_deps = false;
-    manifest.lines().any(|line| {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_deps = line == "[dependencies]";
-            return false;
-        }
-        in_deps && line.starts_with("kassa-shared") && line.contains("private-keys")
-    })
+    normal_dependencies(manifest)
+        .any(|line| line.starts_with("kassa-shared") && line.contains("private-keys"))
 }
 
 fn fail_if_any(rule: &str, offenders: &[String]) {
