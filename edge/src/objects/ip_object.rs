@@ -29,7 +29,7 @@ use worker::{Date, Env, Method, Request, Response, Result, Storage, Stub};
 
 use kassa_shared::risk::{client_ip, RejectionLog, VelocityWindow};
 
-use super::{ask, reply, Done};
+use super::{ask, reply, tell, Done};
 use crate::error::EdgeError;
 
 /// What is asked of an address bucket's object.
@@ -119,7 +119,7 @@ pub async fn record_rejection(req: &Request, env: &Env, reason: &str, detail: &s
         reason: reason.to_owned(),
         detail: detail.to_owned(),
     };
-    let _ = ask::<_, Done>(&stub, &r).await;
+    let _ = tell(&stub, &r).await;
 }
 
 /// The refusals counted in the bucket of address `ip` (`GET /v1/rejections`).

@@ -144,9 +144,29 @@ pub async fn ask<Req: Serialize, Ans: DeserializeOwned>(
     stub: &Stub,
     request: &Req,
 ) -> Result<Ans, EdgeError> {
-    let body = serde_json::to_string(request)?;
-    let text = send(stub, Method::Post, RPC_PATH, Some(body)).await?;
-    Ok(serde_json::from_str(&text)?)
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_body(Some(serde_json::to_string(request)?.into()));
+    let req = Request::new_with_init(&format!("https://object{RPC_PATH}"), &init)?;
+    let mut resp = stub.fetch_with_request(req).await?;
+    let status = resp.status_code();
+    let text = resp.text().await?;
+    if (200..300).contains(&status) {
+        return Ok(serde_json::from_str(&text)?);
+    }
+    // Objects answer errors in the typed envelope; anything else is the object failing.
+    match serde_json::from_str::<ErrorEnvelope>(&text) {
+        Ok(e) => Err(EdgeError::Api {
+            status,
+            error: e.error,
+        }),
+        Err(_) => Err(EdgeError::Internal(format!("object answered {status}"))),
+    }
+}
+
+/// A typed request whose answer carries nothing but success ([`Done`]).
+pub async fn tell<Req: Serialize>(stub: &Stub, request: &Req) -> Result<(), EdgeError> {
+    ask::<_, Done>(stub, request).await.map(drop)
 }
 
 /// An object's answer that carries nothing but success.
@@ -167,34 +187,6 @@ pub const RPC_PATH: &str = "/rpc";
 /// round integers above 2^53).
 pub async fn read_request<T: DeserializeOwned>(req: &mut Request) -> Result<T, EdgeError> {
     Ok(serde_json::from_str(&req.text().await?)?)
-}
-
-async fn send(
-    stub: &Stub,
-    method: Method,
-    path: &str,
-    body: Option<String>,
-) -> Result<String, EdgeError> {
-    let mut init = RequestInit::new();
-    init.with_method(method);
-    if let Some(body) = body {
-        init.with_body(Some(body.into()));
-    }
-    let req = Request::new_with_init(&format!("https://object{path}"), &init)?;
-    let mut resp = stub.fetch_with_request(req).await?;
-    let status = resp.status_code();
-    let text = resp.text().await?;
-    if (200..300).contains(&status) {
-        return Ok(text);
-    }
-    // Objects answer errors in the typed envelope; anything else is the object failing.
-    match serde_json::from_str::<ErrorEnvelope>(&text) {
-        Ok(e) => Err(EdgeError::Api {
-            status,
-            error: e.error,
-        }),
-        Err(_) => Err(EdgeError::Internal(format!("object answered {status}"))),
-    }
 }
 
 /// A random non-zero 63-bit id (payment attempt ids).

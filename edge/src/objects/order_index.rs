@@ -17,7 +17,7 @@ use worker::{Env, Method, Request, Response, Result, Stub};
 use kassa_shared::id::Id;
 
 use super::order_key as key;
-use super::{ask, reply, Done};
+use super::{ask, reply, tell, Done};
 use crate::error::EdgeError;
 
 pub const MAX_LIMIT: usize = 100;
@@ -66,9 +66,7 @@ impl IndexClient {
     }
 
     pub async fn append(&self, id: Id) -> Result<(), EdgeError> {
-        ask::<_, Done>(&self.stub, &IndexRequest::Append { id })
-            .await
-            .map(drop)
+        tell(&self.stub, &IndexRequest::Append { id }).await
     }
 
     pub async fn reserve(&self, r: Reservation) -> Result<Reservation, EdgeError> {

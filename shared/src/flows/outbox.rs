@@ -164,14 +164,6 @@ pub struct Outbox {
     entries: Vec<OutboxEntry>,
 }
 
-/// The serde name of a status (`succeeded`, `refund_failed`, …), as webhook types use it.
-fn status_name(status: OrderStatus) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 impl Outbox {
     #[must_use]
     pub fn entries(&self) -> &[OutboxEntry] {
@@ -231,7 +223,7 @@ impl Outbox {
                         seq: *seq,
                     });
                     let id = format!("evt_{order_id}_s{seq}");
-                    let event_type = format!("order.{}", status_name(*to));
+                    let event_type = format!("order.{}", to.as_str());
                     let data = json!({ "object": view, "previous_status": from });
                     self.webhook(now, id, &event_type, data);
                 }

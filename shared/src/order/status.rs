@@ -30,4 +30,33 @@ impl OrderStatus {
         Self::Refunded,
         Self::RefundFailed,
     ];
+
+    /// The wire name (its serde name), e.g. `refund_failed`: webhook types
+    /// (`order.<name>`) and messages use it.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processing => "processing",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+            Self::Refunding => "refunding",
+            Self::Refunded => "refunded",
+            Self::RefundFailed => "refund_failed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderStatus;
+
+    #[test]
+    fn as_str_is_the_serde_name() {
+        for s in OrderStatus::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap_or_default(), s.as_str());
+        }
+    }
 }

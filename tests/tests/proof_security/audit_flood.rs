@@ -23,16 +23,7 @@ fn anonymous(api: &Api, id: &str, i: usize) -> u16 {
     let forged = format!("kcs_forged{i}.AAAA");
     let resp = match i % 4 {
         // The live-status socket with a token that does not verify.
-        0 => api
-            .http
-            .get(format!(
-                "{}/api/payment/order/events?order_id={id}",
-                api.url
-            ))
-            .header("Upgrade", "websocket")
-            .header("Connection", "Upgrade")
-            .header("Sec-WebSocket-Version", "13")
-            .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+        0 => crate::live_socket_upgrade(&api.http, &api.url, id)
             .header(
                 "Sec-WebSocket-Protocol",
                 &format!("kassa.v1, bearer.{forged}"),
@@ -150,16 +141,7 @@ fn a_valid_token_on_another_order_is_logged_in_its_own_order() {
         &json!({"order_id": victim}),
     );
     assert_eq!(s, 403, "{v}");
-    let ws = api
-        .http
-        .get(format!(
-            "{}/api/payment/order/events?order_id={victim}",
-            api.url
-        ))
-        .header("Upgrade", "websocket")
-        .header("Connection", "Upgrade")
-        .header("Sec-WebSocket-Version", "13")
-        .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+    let ws = crate::live_socket_upgrade(&api.http, &api.url, &victim.to_string())
         .header("Authorization", &format!("Bearer {own_secret}"))
         .call()
         .unwrap();

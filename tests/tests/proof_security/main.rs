@@ -44,3 +44,17 @@ mod token_scopes;
 mod totp_per_user;
 mod velocity_user;
 mod webhook_outbox;
+
+/// A WebSocket upgrade of the live-status route for `order`, with no credential: each
+/// test adds the one it attacks with.
+fn live_socket_upgrade(
+    http: &ureq::Agent,
+    url: &str,
+    order: &str,
+) -> ureq::RequestBuilder<ureq::typestate::WithoutBody> {
+    http.get(format!("{url}/api/payment/order/events?order_id={order}"))
+        .header("Upgrade", "websocket")
+        .header("Connection", "Upgrade")
+        .header("Sec-WebSocket-Version", "13")
+        .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+}

@@ -221,15 +221,7 @@ fn a_user_token_cannot_pay_or_watch_an_order() {
     }
     // Nor watch it: the live-status socket refuses it the same way.
     let (s, v) = read_json(
-        s4.http
-            .get(format!(
-                "{}/api/payment/order/events?order_id={order}",
-                s4.url
-            ))
-            .header("Upgrade", "websocket")
-            .header("Connection", "Upgrade")
-            .header("Sec-WebSocket-Version", "13")
-            .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+        crate::live_socket_upgrade(&s4.http, &s4.url, &order.to_string())
             .header(
                 "Sec-WebSocket-Protocol",
                 &format!("kassa.v1, bearer.{token}"),

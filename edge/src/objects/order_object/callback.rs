@@ -102,14 +102,11 @@ impl OrderObject {
             return self.reject(error, &detail).await;
         }
         if stored.order.has_applied(&cb.event_id) {
-            return json_response(
-                &CallbackOutcome {
-                    result: CallbackResult::Duplicate,
-                    status: None,
-                    needs_review: None,
-                },
-                200,
-            );
+            return reply(&CallbackOutcome {
+                result: CallbackResult::Duplicate,
+                status: None,
+                needs_review: None,
+            });
         }
         // Match before confirming, so a mismatching callback costs no status query. A
         // refund's amount is judged once it is known whether Kassa asked for it (step 7).
@@ -154,14 +151,11 @@ impl OrderObject {
             .map_err(|e| unconfirmed(&e.to_string()))?;
         // The status query awaited the network: `apply` reads the order as it is now.
         let stored = self.apply(stored, event).await?;
-        json_response(
-            &CallbackOutcome {
-                result: CallbackResult::Applied,
-                status: Some(stored.order.status()),
-                needs_review: None,
-            },
-            200,
-        )
+        reply(&CallbackOutcome {
+            result: CallbackResult::Applied,
+            status: Some(stored.order.status()),
+            needs_review: None,
+        })
     }
 
     async fn mismatch(
@@ -277,7 +271,7 @@ impl OrderObject {
             status: Some(stored.order.status()),
             needs_review: Some(stored.order.needs_review()),
         };
-        json_response(&answer, 200)
+        reply(&answer)
     }
 
     /// The provider's own word on a success (module docs, step 6).

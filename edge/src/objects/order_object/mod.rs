@@ -83,7 +83,7 @@ mod refund;
 mod relay;
 mod request;
 
-use crate::objects::Done;
+use crate::objects::{reply, Done};
 pub use pay::PayIn;
 use request::OrderRequest;
 pub use request::{CallbackOutcome, CallbackResult, OrderClient, OrderEvents};
@@ -189,22 +189,6 @@ fn status_message(s: &StoredOrder) -> Value {
     live_message(s.order.id(), s.order.status(), s.order.status_seq())
 }
 
-fn status_name(s: OrderStatus) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn json_response(v: &impl Serialize, status: u16) -> Result<Response, EdgeError> {
-    let body = serde_json::to_string(v)?;
-    let headers = Headers::new();
-    headers.set("Content-Type", "application/json")?;
-    Ok(Response::ok(body)?
-        .with_headers(headers)
-        .with_status(status))
-}
-
 impl OrderObject {
     async fn route(&self, mut req: Request) -> Result<Response, EdgeError> {
         let path = req.path();
@@ -224,11 +208,11 @@ impl OrderObject {
     async fn handle(&self, request: OrderRequest) -> Result<Response, EdgeError> {
         match request {
             OrderRequest::Create { order } => self.create(order).await,
-            OrderRequest::Get => json_response(&self.require_order().await?, 200),
+            OrderRequest::Get => reply(&self.require_order().await?),
             OrderRequest::Apply { event } => {
                 let stored = self.require_order().await?;
                 let stored = self.apply(stored, event).await?;
-                json_response(&stored, 200)
+                reply(&stored)
             }
             OrderRequest::Callback { callback } => self.callback(callback).await,
             OrderRequest::Cancel => self.cancel().await,
@@ -242,11 +226,11 @@ impl OrderObject {
                     audit,
                     relays: outbox.relays().cloned().collect(),
                 };
-                json_response(&events, 200)
+                reply(&events)
             }
             OrderRequest::Webhooks => {
                 self.require_order().await?;
-                json_response(&self.load_outbox().await?, 200)
+                reply(&self.load_outbox().await?)
             }
             OrderRequest::ReplayWebhook { id } => self.replay(&id).await,
             OrderRequest::Audit { reason, detail } => {
@@ -255,11 +239,11 @@ impl OrderObject {
                 if self.load_order().await?.is_some() {
                     self.audit(&reason, &detail).await?;
                 }
-                json_response(&Done {}, 200)
+                reply(&Done {})
             }
             OrderRequest::Code { stored, dev } => {
                 self.record_code(stored, dev).await?;
-                json_response(&Done {}, 200)
+                reply(&Done {})
             }
             OrderRequest::Notify {
                 id,
@@ -267,7 +251,7 @@ impl OrderObject {
                 data,
             } => {
                 self.notify(id, &event_type, data).await?;
-                json_response(&Done {}, 200)
+                reply(&Done {})
             }
             OrderRequest::S3Trade {
                 attempt,
@@ -275,12 +259,12 @@ impl OrderObject {
             } => {
                 self.require_order().await?;
                 self.record_s3_trade(attempt, &wk_trade_id).await?;
-                json_response(&Done {}, 200)
+                reply(&Done {})
             }
             OrderRequest::DevOutbox => {
                 self.require_order().await?;
                 let outbox: Vec<Value> = self.load(DEV_OUTBOX_KEY).await?.unwrap_or_default();
-                json_response(&outbox, 200)
+                reply(&outbox)
             }
             OrderRequest::Pay(p) => self.pay(p).await,
         }
@@ -398,7 +382,7 @@ impl OrderObject {
         let outbox = Outbox::default();
         self.save(&stored, &outbox).await?;
         self.reschedule(&stored, &outbox).await?;
-        json_response(&stored, 201)
+        reply(&stored)
     }
 
     /// The provider's answer to a charge request, on the attempt: accepted →
@@ -462,7 +446,7 @@ impl OrderObject {
         // a review), but the merchant asking to cancel a paid order is a mistake to
         // refuse, not a fact to record (machine.rs, rule 2).
         if !stored.order.is_open() {
-            let status = status_name(stored.order.status());
+            let status = stored.order.status().as_str();
             return self
                 .reject(
                     EdgeError::Conflict {
@@ -477,7 +461,7 @@ impl OrderObject {
         let stored = self
             .apply(stored, Event::new("cancelled", EventKind::Cancelled))
             .await?;
-        json_response(&stored, 200)
+        reply(&stored)
     }
 
     async fn replay(&self, id: &str) -> Result<Response, EdgeError> {
@@ -489,7 +473,7 @@ impl OrderObject {
             .ok_or(EdgeError::NotFound("webhook"))?;
         self.save(&stored, &outbox).await?;
         self.reschedule(&stored, &outbox).await?;
-        json_response(&view, 200)
+        reply(&view)
     }
 
     /// `protocol`: the subprotocol the client offered and the edge picked, echoed in the

@@ -599,7 +599,7 @@ fn refusal(r: Refusal) -> EdgeError {
     match r {
         Refusal::NotPayable(status) => EdgeError::Conflict {
             code: ErrorCode::OrderNotPayable,
-            message: format!("order_id: the order is {}", status_name(status)),
+            message: format!("order_id: the order is {}", status.as_str()),
         },
         Refusal::OrderLocked { retry_after_ms } => EdgeError::TooManyRequests {
             code: ErrorCode::OrderLocked,

@@ -125,7 +125,7 @@ impl OrderObject {
     pub(super) async fn refund(&self) -> Result<Response, EdgeError> {
         let stored = self.require_order().await?;
         if stored.order.status() != OrderStatus::Succeeded {
-            let status = status_name(stored.order.status());
+            let status = stored.order.status().as_str();
             return self
                 .reject(
                     EdgeError::Conflict {
@@ -146,7 +146,7 @@ impl OrderObject {
             .await?;
         let outcome = self.refund_inner(stored).await;
         self.state.storage().delete(REFUND_LOCK_KEY).await?;
-        json_response(&outcome?, 200)
+        reply(&outcome?)
     }
 
     async fn refund_inner(&self, stored: StoredOrder) -> Result<StoredOrder, EdgeError> {

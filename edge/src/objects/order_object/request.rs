@@ -17,7 +17,7 @@ use kassa_shared::second_factor::StoredCode;
 
 use super::{AuditEntry, PayIn};
 use crate::error::EdgeError;
-use crate::objects::{ask, order_stub, Done};
+use crate::objects::{ask, order_stub, tell};
 use crate::resources::StoredOrder;
 
 /// What the Worker asks of an order's object.
@@ -113,6 +113,10 @@ impl OrderClient {
         &self.stub
     }
 
+    async fn done(&self, r: &OrderRequest) -> Result<(), EdgeError> {
+        tell(&self.stub, r).await
+    }
+
     /// `None` when an order with that id exists.
     pub async fn create(&self, order: StoredOrder) -> Result<Option<StoredOrder>, EdgeError> {
         match ask(&self.stub, &OrderRequest::Create { order }).await {
@@ -159,13 +163,11 @@ impl OrderClient {
             reason: reason.to_owned(),
             detail: detail.to_owned(),
         };
-        ask::<_, Done>(&self.stub, &r).await.map(drop)
+        self.done(&r).await
     }
 
     pub async fn code(&self, stored: StoredCode, dev: Option<Value>) -> Result<(), EdgeError> {
-        ask::<_, Done>(&self.stub, &OrderRequest::Code { stored, dev })
-            .await
-            .map(drop)
+        self.done(&OrderRequest::Code { stored, dev }).await
     }
 
     pub async fn notify(&self, id: String, event_type: &str, data: Value) -> Result<(), EdgeError> {
@@ -174,7 +176,7 @@ impl OrderClient {
             event_type: event_type.to_owned(),
             data,
         };
-        ask::<_, Done>(&self.stub, &r).await.map(drop)
+        self.done(&r).await
     }
 
     pub async fn s3_trade(&self, attempt: Id, wk_trade_id: String) -> Result<(), EdgeError> {
@@ -182,7 +184,7 @@ impl OrderClient {
             attempt,
             wk_trade_id,
         };
-        ask::<_, Done>(&self.stub, &r).await.map(drop)
+        self.done(&r).await
     }
 
     pub async fn dev_outbox(&self) -> Result<Vec<Value>, EdgeError> {

@@ -13,7 +13,7 @@ use kassa_shared::surfaces::s4::status::ClientStatus;
 
 use super::s4_wallet::{Account, Proven, SealedNonce, Withdrawal};
 use crate::error::EdgeError;
-use crate::objects::{ask, user_stub, Done};
+use crate::objects::{ask, tell, user_stub};
 
 /// What is asked of a user's object.
 #[derive(Debug, Serialize, Deserialize)]
@@ -202,7 +202,7 @@ impl UserClient {
     }
 
     async fn done(&self, r: &UserRequest) -> Result<(), EdgeError> {
-        ask::<_, Done>(&self.stub, r).await.map(drop)
+        tell(&self.stub, r).await
     }
 
     async fn s4<T: serde::de::DeserializeOwned>(&self, r: S4Request) -> Result<T, EdgeError> {
@@ -272,9 +272,7 @@ impl UserClient {
     }
 
     pub async fn s4_sealed(&self, nonces: Vec<SealedNonce>, now_ms: u64) -> Result<(), EdgeError> {
-        self.s4::<Done>(S4Request::Sealed { nonces, now_ms })
-            .await
-            .map(drop)
+        self.s4_do(S4Request::Sealed { nonces, now_ms }).await
     }
 
     pub async fn s4_check(&self) -> Result<S4Check, EdgeError> {
@@ -288,7 +286,7 @@ impl UserClient {
 
     /// Any other S4 request whose answer is only success.
     pub async fn s4_do(&self, r: S4Request) -> Result<(), EdgeError> {
-        self.s4::<Done>(r).await.map(drop)
+        self.done(&UserRequest::S4(r)).await
     }
 
     pub async fn s4_unannounced(&self) -> Result<Vec<Withdrawal>, EdgeError> {
