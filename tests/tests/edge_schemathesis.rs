@@ -19,6 +19,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use kassa_tests::edge_client::s0_vars;
 use kassa_tests::harness::{root, Edge, TempDir, MERCHANT_KEY};
 use kassa_tests::sandbox::config::fixtures as f;
 use kassa_tests::sandbox::{Sandbox, SandboxConfig};
@@ -42,18 +43,12 @@ fn schemathesis_finds_nothing() {
     let s0_url = format!("{}/s0", sandbox.url());
     let webhook_url = format!("{}/merchant/webhooks", sandbox.url());
     let dir = TempDir::new("edge-schemathesis").unwrap();
-    let edge = Edge::start_with(
-        dir.path(),
-        &[
-            ("KASSA_S0_URL", &s0_url),
-            ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
-            ("KASSA_S0_UID", f::S0_UID),
-            ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
-            ("KASSA_WEBHOOK_URL", &webhook_url),
-            ("KASSA_WEBHOOK_SECRET", f::MERCHANT_WEBHOOK_SECRET),
-        ],
-    )
-    .unwrap();
+    let mut vars = s0_vars(&s0_url).to_vec();
+    vars.extend([
+        ("KASSA_WEBHOOK_URL", webhook_url.as_str()),
+        ("KASSA_WEBHOOK_SECRET", f::MERCHANT_WEBHOOK_SECRET),
+    ]);
+    let edge = Edge::start_with(dir.path(), &vars).unwrap();
     let seed = std::env::var("SCHEMATHESIS_SEED").unwrap_or_else(|_| "1515".to_owned());
     let out = Command::new(&bin)
         .current_dir(root())

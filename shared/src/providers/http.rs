@@ -93,6 +93,15 @@ impl Response {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
+
+    /// An answer with `body` as JSON, as a provider would send it (the providers' tests).
+    #[cfg(test)]
+    pub(crate) fn json(status: u16, body: &serde_json::Value) -> Self {
+        Self {
+            status,
+            body: serde_json::to_vec(body).unwrap_or_default(),
+        }
+    }
 }
 
 /// Why no response came back. Messages name the URL's target only through the caller.

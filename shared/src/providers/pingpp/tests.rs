@@ -15,13 +15,6 @@ fn reference() -> ProviderRef {
     ProviderRef::parse("reference", REF).unwrap()
 }
 
-fn resp(status: u16, body: &Value) -> Response {
-    Response {
-        status,
-        body: serde_json::to_vec(body).unwrap(),
-    }
-}
-
 #[test]
 fn pingpp_charge_request_and_answers() {
     let cfg = PingppConfig {
@@ -49,7 +42,7 @@ fn pingpp_charge_request_and_answers() {
     assert_eq!(sent["order_no"], REF);
 
     let charge = |paid: bool, amount: u64| {
-        resp(
+        Response::json(
             200,
             &json!({"id": "ch_1", "object": "charge", "order_no": REF,
             "amount": amount, "currency": "cny", "paid": paid, "failure_code": null,
@@ -77,7 +70,7 @@ fn pingpp_charge_request_and_answers() {
     .is_err());
     let err = super::parse_charge(
         "create charge",
-        &resp(
+        &Response::json(
             400,
             &json!({"error": {"type": "invalid_request_error", "message": "x"}}),
         ),
@@ -96,7 +89,7 @@ fn pingpp_charge_request_and_answers() {
     assert_eq!(sent, json!({"amount": 1000, "description": "why"}));
     assert!(super::create_refund_request(&cfg, "ch_1/../x", 1000, "").is_err());
     let refund = |status: &str, charge: &str, amount: u64| {
-        resp(
+        Response::json(
             200,
             &json!({"id": "re_1", "object": "refund", "amount": amount, "succeed": false,
                 "status": status, "charge": charge, "charge_order_no": REF}),
@@ -109,7 +102,7 @@ fn pingpp_charge_request_and_answers() {
         (refund("pending", "ch_2", 1000), "another charge"),
         (refund("pending", "ch_1", 999), "another amount"),
         (
-            resp(400, &json!({"error": {"type": "invalid_request_error"}})),
+            Response::json(400, &json!({"error": {"type": "invalid_request_error"}})),
             "refused",
         ),
         (charge(true, 1000), "not a refund"),
@@ -122,7 +115,7 @@ fn pingpp_charge_request_and_answers() {
     assert_eq!(req.header("Authorization"), Some("Basic c2tfdGVzdF9hYmM6"));
     assert!(super::retrieve_refund_request(&cfg, "ch_1", "re_1?x=1").is_err());
     assert!(super::retrieve_refund_request(&cfg, "ch/1", "re_1").is_err());
-    let done = resp(
+    let done = Response::json(
         200,
         &json!({"id": "re_1", "object": "refund", "amount": 1000, "succeed": true,
             "status": "succeeded", "charge": "ch_1", "charge_order_no": REF}),

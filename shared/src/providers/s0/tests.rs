@@ -16,13 +16,6 @@ fn id() -> Id {
     Id::parse("order_id", "476682884348973312").unwrap()
 }
 
-fn resp(status: u16, body: &Value) -> Response {
-    Response {
-        status,
-        body: serde_json::to_vec(body).unwrap(),
-    }
-}
-
 fn s0_config() -> S0Config {
     S0Config {
         base_url: "http://127.0.0.1:9".into(),
@@ -72,11 +65,11 @@ fn s0_requests_carry_headers_and_seed_bodies() {
 #[test]
 fn s0_pre_pay_check_fails_closed() {
     assert_eq!(
-        super::parse_pre_pay_check(&resp(200, &json!({"status": 0, "success": true}))),
+        super::parse_pre_pay_check(&Response::json(200, &json!({"status": 0, "success": true}))),
         Ok(PrePayDecision::Approved)
     );
     assert_eq!(
-        super::parse_pre_pay_check(&resp(
+        super::parse_pre_pay_check(&Response::json(
             200,
             &json!({"status": 10000, "success": false, "message": "risk"})
         )),
@@ -87,11 +80,14 @@ fn s0_pre_pay_check_fails_closed() {
     );
     // Half a yes is a no.
     assert!(matches!(
-        super::parse_pre_pay_check(&resp(200, &json!({"status": 0, "success": false}))),
+        super::parse_pre_pay_check(&Response::json(
+            200,
+            &json!({"status": 0, "success": false})
+        )),
         Ok(PrePayDecision::Denied { .. })
     ));
     assert!(matches!(
-        super::parse_pre_pay_check(&resp(503, &json!({"status": 0, "success": true}))),
+        super::parse_pre_pay_check(&Response::json(503, &json!({"status": 0, "success": true}))),
         Err(S0Error::Http { status: 503, .. })
     ));
     assert!(matches!(
@@ -103,13 +99,13 @@ fn s0_pre_pay_check_fails_closed() {
     ));
     assert!(super::parse_ack(
         "orderCallBack",
-        &resp(200, &json!({"status": 0, "success": true}))
+        &Response::json(200, &json!({"status": 0, "success": true}))
     )
     .is_ok());
     assert!(matches!(
         super::parse_ack(
             "orderCallBack",
-            &resp(200, &json!({"status": 1, "success": true}))
+            &Response::json(200, &json!({"status": 1, "success": true}))
         ),
         Err(S0Error::NotAcknowledged { .. })
     ));

@@ -23,13 +23,6 @@ fn reference() -> ProviderRef {
     ProviderRef::parse("reference", REF).unwrap()
 }
 
-fn resp(status: u16, body: &Value) -> Response {
-    Response {
-        status,
-        body: serde_json::to_vec(body).unwrap(),
-    }
-}
-
 #[test]
 fn wallet_charge_and_signed_query() {
     let cfg = WalletConfig {
@@ -47,7 +40,7 @@ fn wallet_charge_and_signed_query() {
     assert_eq!(sent["order_id"], REF);
     assert_eq!(sent["token_id"], "USDT");
     assert_eq!(sent["notify_url"], "http://127.0.0.1:8787/callbacks/wallet");
-    let ack = super::parse_charge(&resp(
+    let ack = super::parse_charge(&Response::json(
         200,
         &json!({"trade_id": "w_9", "status": "PROCESSING"}),
     ))
@@ -69,18 +62,31 @@ fn wallet_charge_and_signed_query() {
     };
     let signed = notify::sign(&n, &fixtures::priv1024(), SignAlg::Rsa2).unwrap();
     assert_eq!(
-        super::parse_query(&cfg.wallet_public_key, &reference(), &resp(200, &signed)).unwrap(),
+        super::parse_query(
+            &cfg.wallet_public_key,
+            &reference(),
+            &Response::json(200, &signed)
+        )
+        .unwrap(),
         n
     );
     let forged = notify::sign(&n, &fixtures::priv2048(), SignAlg::Rsa2).unwrap();
     assert_eq!(
-        super::parse_query(&cfg.wallet_public_key, &reference(), &resp(200, &forged)),
+        super::parse_query(
+            &cfg.wallet_public_key,
+            &reference(),
+            &Response::json(200, &forged)
+        ),
         Err(WalletError::BadSignature)
     );
     // Another attempt of the same order is another payment.
     let other = ProviderRef::new(id(), Id::parse("attempt", "476682884348973314").unwrap());
     assert_eq!(
-        super::parse_query(&cfg.wallet_public_key, &other, &resp(200, &signed)),
+        super::parse_query(
+            &cfg.wallet_public_key,
+            &other,
+            &Response::json(200, &signed)
+        ),
         Err(WalletError::OrderMismatch)
     );
 }
