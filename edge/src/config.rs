@@ -123,7 +123,7 @@ pub fn idempotency(env: &Env, default_ttl_secs: u64, default_max: u64) -> (u64, 
 
 /// True when S0 is configured, so relays are delivered.
 pub fn s0_enabled(env: &Env) -> bool {
-    var(env, "KASSA_S0_URL").is_some()
+    s0_url(env).is_some()
 }
 
 /// S0's base URL, for delivery records.
