@@ -368,21 +368,32 @@ pub async fn passwd(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond_s4(passwd_inner(&mut req, &ctx).await)
 }
 
+/// What a request offers to prove it may replace a wallet secret: the opened
+/// `passwd_field`, or the three opened answers `<answers_prefix>1..3` (`s4_wallet.rs`).
+fn proven(
+    env: &Env,
+    opened: &Opened,
+    map: &Map<String, Value>,
+    passwd_field: &str,
+    answers_prefix: &str,
+) -> Result<Proven, EdgeError> {
+    Ok(Proven {
+        proof: Proof {
+            passwd: optional(opened, map, passwd_field)?,
+            answers: answers(opened, map, answers_prefix)?,
+        },
+        now_ms: now_ms(),
+        limits: limits(env)?,
+    })
+}
+
 async fn passwd_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     let c = user(req, &ctx.env).await?;
     let fields = ["passwd", "old_passwd", "answer1", "answer2", "answer3"];
     let map = input::json_object(req, &fields).await?;
     let opened = open_sealed(&ctx.env, &map, &fields, &c.user_id).await?;
     let new = decrypt(&opened, &map, "passwd", 6, 64)?;
-    let proof = Proof {
-        passwd: optional(&opened, &map, "old_passwd")?,
-        answers: answers(&opened, &map, "answer")?,
-    };
-    let proven = Proven {
-        proof,
-        now_ms: now_ms(),
-        limits: limits(&ctx.env)?,
-    };
+    let proven = proven(&ctx.env, &opened, &map, "old_passwd", "answer")?;
     to_user(&ctx.env, &c.user_id)?
         .s4_do(S4Request::SetPasswd {
             passwd: new,
@@ -414,15 +425,7 @@ async fn question_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
     let opened = open_sealed(&ctx.env, &map, &fields, &c.user_id).await?;
     let new = answers(&opened, &map, "answer")?
         .ok_or_else(|| EdgeError::bad("answer1", "answer1: required"))?;
-    let proof = Proof {
-        passwd: optional(&opened, &map, "passwd")?,
-        answers: answers(&opened, &map, "old_answer")?,
-    };
-    let proven = Proven {
-        proof,
-        now_ms: now_ms(),
-        limits: limits(&ctx.env)?,
-    };
+    let proven = proven(&ctx.env, &opened, &map, "passwd", "old_answer")?;
     to_user(&ctx.env, &c.user_id)?
         .s4_do(S4Request::SetQuestions {
             answers: new,
