@@ -28,6 +28,12 @@ export interface MountOptions {
    * set through the CSSOM so a CSP without `unsafe-inline` allows them.
    */
   theme?: "light" | "dark" | ({ scheme?: "light" | "dark" } & Record<string, string>);
+  /**
+   * The page a provider (Ping++ channel page, S3 cashier, Paytm) sends the shopper back
+   * to; default the current page. Its origin must be one of the edge's allowed origins.
+   * Mount the widget on the same order there and it resumes with the live outcome.
+   */
+  returnUrl?: string;
 }
 
 /** What {@link mount} returns. */

@@ -93,6 +93,7 @@ fn config_names_the_variable() {
         ("KASSA_S3_URL", "http://127.0.0.1:9/s3"),
         ("KASSA_PUBLIC_URL", "http://127.0.0.1:8"),
         ("KASSA_S3_MERCHANT_ID", "yx001"),
+        ("KASSA_S3_CASHIER_URL", "http://127.0.0.1:9/s3/cashier"),
         ("KASSA_S3_SETTLEMENT_ID", "st1"),
         ("KASSA_S3_APPID", "app1"),
         ("KASSA_S3_PRIVATE_KEY", PRIV_1024),

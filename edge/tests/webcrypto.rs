@@ -168,6 +168,7 @@ async fn s3_vector_messages_sign_like_openssl() {
 fn s3_config(gzip: bool, alg: SignAlg) -> S3Config {
     S3Config {
         base_url: "http://127.0.0.1:9/s3".into(),
+        cashier_url: "http://127.0.0.1:9/s3/cashier".into(),
         merchant_id: "yx001".into(),
         settlement_id: "st01".into(),
         appid: "1001".into(),

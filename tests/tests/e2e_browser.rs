@@ -96,6 +96,58 @@ fn processing_then_paid(shop: &mut Shop<'_>, stack: &Stack, flow: &str, id: &str
         .unwrap();
 }
 
+/// The provider's page, reached through the widget's hand-off (a Ping++ channel page
+/// as pingpp-js opens one, the S3 cashier): a screenshot, the shopper presses
+/// `button` there, the provider sends them back to the shop's `returnUrl`
+/// (`/?order={id}`), where the widget resumes on the order and shows it paid, and the
+/// verified `order.succeeded` webhook arrives.
+fn provider_then_paid(
+    shop: &mut Shop<'_>,
+    stack: &Stack,
+    flow: &str,
+    id: &str,
+    page: (&str, &str),
+) {
+    let (path, button) = page;
+    shop.browser
+        .wait_for(
+            "the provider's page",
+            STEP,
+            "return location.pathname.endsWith(arguments[0]) && \
+             [...document.querySelectorAll('button')].some(b => b.textContent.trim() === arguments[1]);",
+            &[json!(path), json!(button)],
+        )
+        .unwrap();
+    shop.shot(flow, "provider").unwrap();
+    let press = shop
+        .browser
+        .find_by_script(
+            "return [...document.querySelectorAll('button')].find(b => b.textContent.trim() === arguments[0]);",
+            &[json!(button)],
+        )
+        .unwrap()
+        .unwrap();
+    shop.browser.click(&press).unwrap();
+    shop.browser
+        .wait_for(
+            "the shop again",
+            STEP,
+            "return new URLSearchParams(location.search).get('order') === arguments[0] && !!window.kassaDemo;",
+            &[json!(id)],
+        )
+        .unwrap();
+    if let Err(e) = shop.wait_screen("paid") {
+        panic!("{e}\n{}", diagnose(stack, id));
+    }
+    shop.wait_line("events", "kassa:paid").unwrap();
+    shop.shot(flow, "paid").unwrap();
+    shop.wait_line("webhooks", &format!("order.succeeded order {id}"))
+        .unwrap();
+}
+
+/// Ping++'s mock page (test-mode charges), where the shopper approves.
+const PINGPP_PAGE: (&str, &str) = ("/pingpp/mock.php", "Approve");
+
 /// GA: the shop enrols the shopper's authenticator; the code comes from TOTP.
 fn ga_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     let user = format!("{run}1");
@@ -109,7 +161,7 @@ fn ga_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     shop.wait_screen("code").unwrap();
     shop.shot("ga", "code").unwrap();
     shop.submit_code(&totp.code_at(now_s())).unwrap();
-    processing_then_paid(shop, stack, "ga", &id);
+    provider_then_paid(shop, stack, "ga", &id, PINGPP_PAGE);
 }
 
 /// SMS: the first code is sent on entering the code step; with `resend`, the shopper
@@ -171,7 +223,7 @@ fn wrong_code_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     assert!(!notice.as_str().unwrap().trim().is_empty(), "{notice}");
     shop.shot("wrong-code", "notice").unwrap();
     shop.submit_code(&code).unwrap();
-    processing_then_paid(shop, stack, "wrong-code", &id);
+    provider_then_paid(shop, stack, "wrong-code", &id, PINGPP_PAGE);
 }
 
 /// The provider refuses the first charge: the attempt fails, the order stays open, the
@@ -261,8 +313,8 @@ fn paytm_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
         .wait_for(
             "the shop again",
             STEP,
-            // Paytm's ORDERID is the attempt's reference, `{order}A{attempt}`.
-            "return (new URLSearchParams(location.search).get('ORDERID') ?? '').split('A')[0] === arguments[0] && !!window.kassaDemo;",
+            // The edge sends the browser back to the widget's `returnUrl`, `/?order={id}`.
+            "const q = new URLSearchParams(location.search); return (q.get('order') ?? (q.get('ORDERID') ?? '').split('A')[0]) === arguments[0] && !!window.kassaDemo;",
             &[json!(id)],
         )
         .unwrap();
@@ -296,12 +348,12 @@ fn known_device_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     shop.pay().unwrap();
     shop.wait_screen("code").unwrap();
     shop.submit_code(&sms_code(shop, stack, &first, 1)).unwrap();
-    processing_then_paid(shop, stack, "new-device", &first);
+    provider_then_paid(shop, stack, "new-device", &first, PINGPP_PAGE);
 
     let second = shop.buy("sticker", &user, None).unwrap();
     shop.shot("known-device", "ready").unwrap();
     shop.pay().unwrap();
-    processing_then_paid(shop, stack, "known-device", &second);
+    provider_then_paid(shop, stack, "known-device", &second, PINGPP_PAGE);
     let key = dev_var("KASSA_MERCHANT_KEY").unwrap();
     let (s, v) = read_json(
         agent()

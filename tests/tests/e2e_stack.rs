@@ -127,12 +127,12 @@ fn dev_stack_pays_on_every_channel() {
     // confirmed through the status API) and sends the shopper back to the shop.
     let (id, secret) = order(&stack, "chai", "20003");
     let paid = pay_with_sms(&stack, &id, &secret);
-    let form = &paid["paytmForm"];
+    let form = &paid["handoff"];
     assert_eq!(
-        form["action"],
+        form["url"],
         format!("{}/paytm/theia/processTransaction", stack.sandbox.url())
     );
-    let params: Vec<(String, String)> = form["params"]
+    let params: Vec<(String, String)> = form["fields"]
         .as_object()
         .unwrap()
         .iter()
@@ -144,7 +144,7 @@ fn dev_stack_pays_on_every_channel() {
         .build()
         .into();
     let mut page = no_redirects
-        .post(form["action"].as_str().unwrap())
+        .post(form["url"].as_str().unwrap())
         .send_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .unwrap();
     assert_eq!(page.status(), 200);

@@ -12,7 +12,9 @@
 
 mod callbacks_support;
 
-use callbacks_support::{json_msg, lianshang_notify, paytm_resigned, Msg, World};
+use callbacks_support::{
+    json_msg, lianshang_notify, paytm_resigned, send_as_browser, Msg, World, SHOP_ORIGIN,
+};
 use serde_json::{json, Value};
 
 const PAYTM_OK: &str = r#"{"code":200,"data":true,"message":"success"}"#;
@@ -108,7 +110,7 @@ fn callbacks_per_channel_and_relays() {
     let (id2, secret2) = w.create_with_secret("paytm", &json!({"amount": 300, "currency": "INR"}));
     let paid = w.pay(&id2, &secret2);
     // The form's ORDER_ID is the attempt's reference, `{order}A{attempt}`.
-    let reference = paid["paytmForm"]["params"]["ORDER_ID"].as_str().unwrap();
+    let reference = paid["handoff"]["fields"]["ORDER_ID"].as_str().unwrap();
     assert!(reference.starts_with(&format!("{id2}A")), "{reference}");
     w.paytm_txn(reference, "3.00");
     let fail = w.paytm_callback(&id2, "fail");
@@ -388,5 +390,53 @@ fn wallet_success_needs_the_status_pull() {
     let ok = w.wallet_notify(&id, "success");
     apply_once(&w, &id, &ok, (200, r#"{"code":0}"#));
     assert_eq!(status(&w, &id), "succeeded");
+    w.effects_once(&id, &["PAY_ING", "PAY_SUCCESS"]);
+}
+
+/// Paytm's form-post integration (issue 16 item 4): the result comes back through the
+/// shopper's browser to `CALLBACK_URL`. The edge verifies it, confirms it with the
+/// status API, applies it once and sends the browser (303) to the page the widget named
+/// — only a page of an allowed origin, with nothing about the payment in the URL. A
+/// duplicate from the browser goes back there too; the same message from a server gets
+/// Paytm's JSON answer; a forged one gets a page naming the refusal, no redirect.
+#[test]
+fn paytm_result_through_the_browser_returns_the_shopper() {
+    let w = World::start(
+        "edge-callbacks-browser",
+        &[("KASSA_RISK_CODE_SEND_MIN_GAP_SECS", "0")],
+    );
+    let (id, secret) = w.create_with_secret("paytm", &json!({"amount": 700, "currency": "INR"}));
+
+    let elsewhere = w.try_pay_with(&id, &secret, &json!({"return_url": "https://evil.test/x"}));
+    assert_eq!(elsewhere.0, 400, "{}", elsewhere.1);
+    assert_eq!(elsewhere.1["field"], "return_url", "{}", elsewhere.1);
+    let not_a_page = w.try_pay_with(&id, &secret, &json!({"return_url": "javascript:alert(1)"}));
+    assert_eq!(not_a_page.0, 400, "{}", not_a_page.1);
+    assert_eq!(status(&w, &id), "pending", "a refused pay changes nothing");
+
+    let back = format!("{SHOP_ORIGIN}/checkout?order={id}");
+    let (s, paid) = w.try_pay_with(&id, &secret, &json!({"return_url": back}));
+    assert_eq!(s, 200, "{paid}");
+    assert_eq!(paid["handoff"]["method"], "POST");
+    w.paytm_process(&paid);
+    let result = w.paytm_callback(&id, "success");
+
+    let mut forged = result.clone();
+    let body = String::from_utf8(forged.body.clone()).unwrap();
+    forged.body = body.replace("CHECKSUMHASH=", "CHECKSUMHASH=A").into_bytes();
+    assert_ne!(forged.body, result.body, "the checksum is in the form");
+    let (s, location, page) = send_as_browser(&w.url, &forged);
+    assert_eq!((s, location), (401, None), "{page}");
+    assert!(page.contains("CHECKSUMHASH"), "the page names the refusal: {page}");
+    assert_eq!(status(&w, &id), "processing", "a forged result changes nothing");
+
+    let (s, location, _) = send_as_browser(&w.url, &result);
+    assert_eq!((s, location.as_deref()), (303, Some(back.as_str())), "{}", w.edge.log_tail());
+    assert_eq!(status(&w, &id), "succeeded");
+    let before = w.snapshot(&id);
+    let (s, location, _) = send_as_browser(&w.url, &result);
+    assert_eq!((s, location.as_deref()), (303, Some(back.as_str())), "a reload returns again");
+    assert_eq!(w.send(&result), (200, PAYTM_OK.to_owned()), "a server gets Paytm's answer");
+    assert_eq!(w.snapshot(&id), before, "duplicates change nothing");
     w.effects_once(&id, &["PAY_ING", "PAY_SUCCESS"]);
 }

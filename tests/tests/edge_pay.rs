@@ -272,12 +272,12 @@ fn pay_flow_against_the_sandbox() {
     let secret = o["client_secret"].as_str().unwrap().to_owned();
     let (s, v) = pay_with_code(&http, &url, &id, &secret);
     assert_eq!(s, 200, "{v}");
-    let form = &v["paytmForm"];
+    let form = &v["handoff"];
     assert_eq!(
-        form["action"],
+        form["url"],
         format!("{sb}/paytm/theia/processTransaction")
     );
-    let params = form["params"].as_object().unwrap();
+    let params = form["fields"].as_object().unwrap();
     // The attempt's reference, `{order}A{attempt}`.
     let order_ref = params["ORDER_ID"].as_str().unwrap().split_once('A');
     assert_eq!(order_ref.map(|r| r.0), Some(id.as_str()), "{v}");
@@ -377,10 +377,10 @@ fn pay_flow_against_the_sandbox() {
         (200, json!({"processIsEnd": false, "need2FA": true}))
     );
     let (s, v) = quick(&json!({"order_id": id, "device_id": dev}));
-    assert_eq!(
-        (s, v),
-        (200, json!({"processIsEnd": false, "need2FA": false}))
-    );
+    assert_eq!(s, 200, "{v}");
+    // Charged: the shopper is handed to the Ping++ channel page.
+    assert_eq!((&v["processIsEnd"], &v["need2FA"]), (&json!(false), &json!(false)), "{v}");
+    assert_eq!(v["handoff"]["method"], "GET", "{v}");
     assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 3);
 
     // Per-user velocity (limit 2 here): that user's third attempt is refused by risk,

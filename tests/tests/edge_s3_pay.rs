@@ -2,7 +2,7 @@
 //! (SPEC 3.5, 4.1, 4.2): the edge signs `createPayOrder` through WebCrypto, gzips and
 //! encrypts it; the sandbox decrypts it and verifies the merchant signature; the edge
 //! verifies the platform's signature before it trusts `pay_token` / `wk_trade_id`,
-//! which the widget gets under `lianshangPay`. Then every way the answer can be wrong —
+//! which the widget gets as a hand-off to the cashier (`handoff`). Then every way the answer can be wrong —
 //! a forged field, a signature by another key, a SHA-1 downgrade, HTML garbage, a
 //! signed refusal — fails the attempt with 409 `provider_refused` and leaves the order
 //! payable, which a clean retry proves.
@@ -115,6 +115,7 @@ fn s3_pay_through_the_sandbox() {
         ("KASSA_PUBLIC_URL", "http://127.0.0.1:9"),
         ("KASSA_S3_URL", &proxy),
         ("KASSA_S3_MERCHANT_ID", "yx001"),
+        ("KASSA_S3_CASHIER_URL", "http://127.0.0.1:9/s3/cashier"),
         ("KASSA_S3_SETTLEMENT_ID", "lx0account0"),
         ("KASSA_S3_APPID", "1001"),
         ("KASSA_S3_PRIVATE_KEY", &merchant_key),
@@ -195,8 +196,13 @@ fn s3_pay_through_the_sandbox() {
         "http://127.0.0.1:9/callbacks/lianshang"
     );
     assert_eq!(trade["security_type"], "RSA2");
-    assert_eq!(v["lianshangPay"]["payToken"], trade["pay_token"]);
-    assert_eq!(v["lianshangPay"]["wkTradeId"], trade["wk_trade_id"]);
+    // The widget is handed the cashier with this trade's token, nothing else.
+    let token: String =
+        form_urlencoded::byte_serialize(trade["pay_token"].as_str().unwrap().as_bytes()).collect();
+    assert_eq!(
+        v["handoff"],
+        json!({"method": "GET", "url": format!("http://127.0.0.1:9/s3/cashier?pay_token={token}")})
+    );
     assert_eq!(status(&id), "processing");
 
     // Each bad answer: 409 provider_refused, nothing handed to the widget, the order
@@ -224,14 +230,14 @@ fn s3_pay_through_the_sandbox() {
             (409, Some("provider_refused")),
             "mode {m} {script:?}: {v}"
         );
-        assert!(v.get("lianshangPay").is_none(), "{v}");
+        assert!(v.get("handoff").is_none(), "{v}");
         assert_eq!(status(&id), "pending", "mode {m} {script:?}");
     }
     mode.store(PASS, Ordering::SeqCst);
     let (s, v) = pay(&id, &secret);
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status"], "PROCESSING");
-    assert!(v["lianshangPay"]["payToken"]
+    assert!(v["handoff"]["url"]
         .as_str()
-        .is_some_and(|t| t.starts_with("pt_")));
+        .is_some_and(|u| u.starts_with("http://127.0.0.1:9/s3/cashier?pay_token=pt_")));
 }

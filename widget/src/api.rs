@@ -92,6 +92,8 @@ pub struct Client {
     order_id: Id,
     /// This browser's id for the edge's "new device" rule (SPEC 5; `device.rs`).
     device_id: Option<String>,
+    /// The page the provider sends the shopper back to (`pay` / `quick_pay`).
+    return_url: Option<String>,
 }
 
 impl Client {
@@ -103,7 +105,16 @@ impl Client {
             client_secret: client_secret.to_owned(),
             order_id,
             device_id: None,
+            return_url: None,
         }
+    }
+
+    /// Sends `return_url` with `pay` and `quick_pay`: where a channel that takes the
+    /// shopper to the provider brings them back (SPEC 8).
+    #[must_use]
+    pub fn with_return_url(mut self, url: Option<String>) -> Self {
+        self.return_url = url;
+        self
     }
 
     /// Sends `device_id` with `load_pay_data`, `pay` and `quick_pay`: the edge learns a
@@ -134,6 +145,14 @@ impl Client {
         match &self.device_id {
             Some(d) => self.body().string("device_id", d),
             None => self.body(),
+        }
+    }
+
+    /// [`Client::risk_body`] and the return page, for the requests that pay.
+    fn pay_body(&self) -> json::Object {
+        match &self.return_url {
+            Some(u) => self.risk_body().string("return_url", u),
+            None => self.risk_body(),
         }
     }
 
@@ -181,7 +200,7 @@ impl Client {
     /// the field to be absent).
     #[must_use]
     pub fn pay(&self, key: &IdempotencyKey, code: &str, code_send_id: Option<Id>) -> ApiRequest {
-        let mut body = self.risk_body();
+        let mut body = self.pay_body();
         if let Some(id) = code_send_id {
             body = body.string("verify_code_order_id", &id.to_string());
         }
@@ -193,7 +212,7 @@ impl Client {
     /// risk allows it and answers `need2FA` otherwise.
     #[must_use]
     pub fn quick_pay(&self, key: &IdempotencyKey) -> ApiRequest {
-        let body = self.risk_body().finish();
+        let body = self.pay_body().finish();
         self.post("/api/payment/order/quick_pay", body, Some(key))
     }
 

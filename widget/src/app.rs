@@ -100,9 +100,9 @@ async fn run(client: &Client, state: &CheckoutState, request: Request) -> Action
                 }
                 match answer {
                     Ok(PayAnswer {
-                        paytm_form: Some(form),
+                        handoff: Some(handoff),
                         ..
-                    }) => Action::PaytmForm { form },
+                    }) => Action::Handoff { handoff },
                     Ok(PayAnswer { order, .. }) => Action::PayAnswered {
                         order,
                         now_ms: now_ms(),
@@ -121,9 +121,9 @@ async fn run(client: &Client, state: &CheckoutState, request: Request) -> Action
                 }
                 match answer {
                     Ok(QuickPayAnswer {
-                        paytm_form: Some(form),
+                        handoff: Some(handoff),
                         ..
-                    }) => Action::PaytmForm { form },
+                    }) => Action::Handoff { handoff },
                     Ok(r) => Action::QuickPaid(r.answer),
                     Err(e) => failed(e),
                 }
@@ -138,7 +138,13 @@ pub fn app(props: &AppProps) -> Html {
     let l = opts.locale;
     let state = use_reducer(CheckoutState::new);
     let client = use_memo(opts.clone(), |o| {
-        Client::new(&o.edge, &o.client_secret, o.order_id).with_device(crate::device::id())
+        let back = o
+            .return_url
+            .clone()
+            .or_else(|| web_sys::window().and_then(|w| w.location().href().ok()));
+        Client::new(&o.edge, &o.client_secret, o.order_id)
+            .with_device(crate::device::id())
+            .with_return_url(back)
     });
 
     // Send whatever the reducer asks for; the sequence number makes a retry of the
@@ -173,13 +179,13 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
 
-    // Paytm: the browser itself posts the signed form to the process page (S1).
+    // The channel's hand-off: the browser goes to the provider's page itself.
     {
         let host = props.host.clone();
-        let form = state.redirect.clone();
-        use_effect_with(form, move |form| {
-            if let Some(form) = form {
-                crate::redirect::post_form(&host, form);
+        let handoff = state.redirect.clone();
+        use_effect_with(handoff, move |handoff| {
+            if let Some(handoff) = handoff {
+                crate::redirect::go(&host, handoff);
             }
         });
     }

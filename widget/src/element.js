@@ -1,4 +1,4 @@
-// <kassa-checkout order-id client-secret edge locale theme> (SPEC 8): a thin custom
+// <kassa-checkout order-id client-secret edge locale theme return-url> (SPEC 8): a thin custom
 // element over `mount`. A module file, not inline script or eval, so a CSP with only
 // `script-src 'self' 'wasm-unsafe-eval'` allows it. Attributes become mount options;
 // a change re-mounts; removal from the document destroys the widget.
@@ -6,7 +6,7 @@ export function defineKassaCheckout(mount) {
   if (typeof customElements === "undefined" || customElements.get("kassa-checkout")) {
     return;
   }
-  const ATTRS = ["order-id", "client-secret", "edge", "locale", "theme"];
+  const ATTRS = ["order-id", "client-secret", "edge", "locale", "theme", "return-url"];
   class KassaCheckout extends HTMLElement {
     static get observedAttributes() {
       return ATTRS;
@@ -39,6 +39,7 @@ export function defineKassaCheckout(mount) {
         edge: get("edge"),
         locale: get("locale"),
         theme: get("theme"),
+        returnUrl: get("return-url"),
       };
       try {
         this._handle = mount(this, options);

@@ -36,6 +36,9 @@ pub struct MountOptions {
     pub edge: String,
     pub locale: Locale,
     pub theme: Theme,
+    /// `returnUrl`: the page the provider sends the shopper back to (SPEC 8); the
+    /// current page when absent. The edge takes only a page of an allowed origin.
+    pub return_url: Option<String>,
 }
 
 fn err(e: &crate::json::DecodeError) -> JsError {
@@ -136,12 +139,21 @@ impl MountOptions {
                 ))
             })?,
         };
+        let return_url = o.get("returnUrl").opt_string().map_err(|e| err(&e))?;
+        if let Some(url) = &return_url {
+            if !kassa_shared::surfaces::handoff::is_web_url(url) {
+                return Err(JsError::new(
+                    "options.returnUrl: must be an absolute http(s) URL",
+                ));
+            }
+        }
         Ok(Self {
             order_id,
             client_secret,
             edge,
             locale,
             theme: theme(&o.get("theme"))?,
+            return_url,
         })
     }
 }

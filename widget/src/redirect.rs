@@ -1,25 +1,36 @@
-//! The Paytm hand-off (SPEC 3.3, S1 `preOrder` for `payType` 1): the edge signs the form
-//! (`CHECKSUMHASH`) and the browser posts it to Paytm's process page itself — a
-//! top-level navigation, as Paytm's own checkout pages expect, so Paytm returns the
-//! shopper to the merchant afterwards. The page's CSP must list Paytm's process URL in
-//! `form-action`.
+//! The provider hand-off (SPEC 8): the edge names where the channel needs the shopper
+//! (`wire::Handoff`) and the browser goes there itself, a top-level navigation, so the
+//! provider brings the shopper back to the merchant's page afterwards:
+//! - `GET`: `location.assign(url)` (a Ping++ channel page as pingpp-js would open it,
+//!   the S3 cashier with `pay_token`);
+//! - `POST`: a hidden form posted to `url` (Paytm's process page with the signed
+//!   fields). The page's CSP must list that URL in `form-action`.
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlFormElement, HtmlInputElement};
 
-use crate::wire::PaytmForm;
+use crate::wire::Handoff;
 
-/// Builds `<form method="post" action=…>` with one hidden input per parameter in the
-/// host page's document (outside the shadow root, so nothing in the widget's tree can
+/// Sends the browser on. Returns `None` if the DOM refused.
+pub fn go(host: &Element, handoff: &Handoff) -> Option<()> {
+    if handoff.post {
+        post_form(host, handoff).map(|_| ())
+    } else {
+        web_sys::window()?.location().assign(&handoff.url).ok()
+    }
+}
+
+/// Builds `<form method="post" action=…>` with one hidden input per field in the host
+/// page's document (outside the shadow root, so nothing in the widget's tree can
 /// intercept it) and submits it. Returns the form, or `None` if the DOM refused.
-pub fn post_form(host: &Element, form: &PaytmForm) -> Option<HtmlFormElement> {
+pub fn post_form(host: &Element, handoff: &Handoff) -> Option<HtmlFormElement> {
     let document = host.owner_document()?;
     let el: HtmlFormElement = document.create_element("form").ok()?.dyn_into().ok()?;
     el.set_method("post");
-    el.set_action(&form.action);
-    el.set_attribute("data-kassa", "paytm-form").ok()?;
+    el.set_action(&handoff.url);
+    el.set_attribute("data-kassa", "handoff-form").ok()?;
     el.set_hidden(true);
-    for (name, value) in &form.params {
+    for (name, value) in &handoff.fields {
         let input: HtmlInputElement = document.create_element("input").ok()?.dyn_into().ok()?;
         input.set_type("hidden");
         input.set_name(name);

@@ -16,7 +16,7 @@ use kassa_shared::surfaces::s2::status::Status;
 use kassa_shared::surfaces::s2::wire::{AuthType, LoadPayDataResponse, Order, QuickPayResponse};
 
 use crate::api::{ApiError, IdempotencyKey};
-use crate::wire::PaytmForm;
+use crate::wire::Handoff;
 
 /// How long the shopper waits between code sends (SPEC 5: sends 60 s apart).
 pub const RESEND_AFTER_MS: u64 = 60_000;
@@ -62,7 +62,7 @@ pub enum Screen {
     CodeEntry,
     Paying,
     Processing,
-    /// Leaving for the Paytm process page (the form post in `redirect`).
+    /// Leaving for the provider's page (the hand-off in `redirect`).
     Redirecting,
     Terminal(Terminal),
     /// Recoverable: `retry` is sent again as it was (same idempotency key).
@@ -146,9 +146,9 @@ pub enum Action {
         order: Order,
         now_ms: u64,
     },
-    /// `pay` / `quick_pay` answered with a Paytm form: the browser posts it (S1).
-    PaytmForm {
-        form: PaytmForm,
+    /// `pay` / `quick_pay` answered with a hand-off: the browser goes to the provider.
+    Handoff {
+        handoff: Handoff,
     },
     /// Live status (WebSocket push or a poll).
     StatusChanged {
@@ -180,8 +180,8 @@ pub struct CheckoutState {
     pub pending: Option<(u32, Request)>,
     /// The last host event, numbered likewise.
     pub event: Option<(u32, HostEvent)>,
-    /// A form the app must post (a top-level navigation), once.
-    pub redirect: Option<PaytmForm>,
+    /// Where the app must send the browser (a top-level navigation), once.
+    pub redirect: Option<Handoff>,
     seq: u32,
     ready_sent: bool,
 }
@@ -368,11 +368,11 @@ impl CheckoutState {
                     self.apply_status(status, now_ms);
                 }
             }
-            Action::PaytmForm { form } => {
+            Action::Handoff { handoff } => {
                 if self.screen == Screen::Paying {
                     self.pending = None;
                     self.screen = Screen::Redirecting;
-                    self.redirect = Some(form);
+                    self.redirect = Some(handoff);
                 }
             }
             Action::StatusChanged { status, now_ms } => self.apply_status(status, now_ms),

@@ -139,41 +139,50 @@ impl Decode for SendVerifyCodeResponse {
     }
 }
 
-/// The Paytm process page's form (S1 `preOrder` for `payType` 1): the browser posts
-/// `params` to `action` itself, a top-level navigation (`edge/src/objects/order_object/pay.rs`).
+/// Where the channel needs the shopper (`shared::surfaces::handoff`, SPEC 8): a
+/// navigation (`GET`) or a form the browser posts itself (`POST`, Paytm's process page),
+/// both top-level.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaytmForm {
-    pub action: String,
-    pub params: Vec<(String, String)>,
+pub struct Handoff {
+    pub post: bool,
+    pub url: String,
+    pub fields: Vec<(String, String)>,
 }
 
-impl PaytmForm {
+impl Handoff {
     fn decode_opt(v: &Field) -> Decoded<Option<Self>> {
-        let form = v.get("paytmForm");
-        if form.is_absent() {
+        let h = v.get("handoff");
+        if h.is_absent() {
             return Ok(None);
         }
-        let action = form.get("action");
-        let url = action.string()?;
+        let post = h.get("method").one_of(&["GET", "POST"])? == 1;
+        let url_field = h.get("url");
+        let url = url_field.string()?;
         // Only a web page may be navigated to: never `javascript:` or `data:`.
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !kassa_shared::surfaces::handoff::is_web_url(&url) {
             return Err(crate::json::DecodeError {
-                field: action.path,
+                field: url_field.path,
                 reason: "must be an http(s) URL",
             });
         }
+        let fields = h.get("fields");
         Ok(Some(Self {
-            action: url,
-            params: form.get("params").string_map()?,
+            post,
+            url,
+            fields: if fields.is_absent() {
+                Vec::new()
+            } else {
+                fields.string_map()?
+            },
         }))
     }
 }
 
-/// The `pay` answer: the S2 order, and for Paytm orders the form to post.
+/// The `pay` answer: the S2 order, and where the channel needs the shopper.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PayAnswer {
     pub order: Order,
-    pub paytm_form: Option<PaytmForm>,
+    pub handoff: Option<Handoff>,
     /// The edge's device token after a code-verified pay from a new device (`device.rs`).
     pub device_token: Option<String>,
 }
@@ -182,17 +191,17 @@ impl Decode for PayAnswer {
     fn decode(v: &Field) -> Decoded<Self> {
         Ok(Self {
             order: Order::decode(v)?,
-            paytm_form: PaytmForm::decode_opt(v)?,
+            handoff: Handoff::decode_opt(v)?,
             device_token: v.get("deviceToken").opt_string()?,
         })
     }
 }
 
-/// The `quick_pay` answer, and for Paytm orders the form to post.
+/// The `quick_pay` answer, and where the channel needs the shopper.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuickPayAnswer {
     pub answer: QuickPayResponse,
-    pub paytm_form: Option<PaytmForm>,
+    pub handoff: Option<Handoff>,
     /// As [`PayAnswer::device_token`].
     pub device_token: Option<String>,
 }
@@ -205,7 +214,7 @@ impl Decode for QuickPayAnswer {
                 process_is_end: v.get("processIsEnd").boolean()?,
                 need_2fa: v.get("need2FA").boolean()?,
             },
-            paytm_form: PaytmForm::decode_opt(&v)?,
+            handoff: Handoff::decode_opt(&v)?,
             device_token: v.get("deviceToken").opt_string()?,
         })
     }

@@ -9,7 +9,7 @@ use kassa_widget::api::{decode, ApiError, IdempotencyKey};
 use kassa_widget::state::{
     Action, CheckoutState, CodeNotice, HostEvent, Party, Request, Screen, Terminal, RESEND_AFTER_MS,
 };
-use kassa_widget::wire::PaytmForm;
+use kassa_widget::wire::Handoff;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -403,19 +403,22 @@ fn order_closed_on_pay_reloads() {
 }
 
 #[wasm_bindgen_test]
-fn paytm_form_leaves_for_paytm_once() {
+fn a_handoff_leaves_for_the_provider_once() {
     let mut s = loaded(false, "GA");
     s.apply(Action::StartPay { key: key(10) });
-    let form = PaytmForm {
-        action: "http://127.0.0.1:9/theia/processTransaction".into(),
-        params: vec![("MID".into(), "m1".into())],
+    let handoff = Handoff {
+        post: true,
+        url: "http://127.0.0.1:9/theia/processTransaction".into(),
+        fields: vec![("MID".into(), "m1".into())],
     };
-    s.apply(Action::PaytmForm { form: form.clone() });
+    s.apply(Action::Handoff {
+        handoff: handoff.clone(),
+    });
     assert_eq!(s.screen, Screen::Redirecting);
-    assert_eq!(s.redirect, Some(form.clone()));
+    assert_eq!(s.redirect, Some(handoff.clone()));
     assert_eq!(pending(&s), None);
-    // A late or duplicate answer changes nothing once the form is on its way.
-    s.apply(Action::PaytmForm { form });
+    // A late or duplicate answer changes nothing once the shopper is on their way.
+    s.apply(Action::Handoff { handoff });
     assert_eq!(s.screen, Screen::Redirecting);
 }
 

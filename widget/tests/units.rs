@@ -403,20 +403,29 @@ fn decoding_answers() {
         Err(ApiError::Decode { what: "pay", .. })
     ));
 
-    // quick_pay: quoted booleans as the seed's example has them; a Paytm form.
+    // quick_pay: quoted booleans as the seed's example has them; a hand-off.
     let q: QuickPayAnswer =
         decode(r#"{"processIsEnd":"false","need2FA":"true"}"#, "quick_pay").unwrap();
-    assert!(q.answer.need_2fa && !q.answer.process_is_end && q.paytm_form.is_none());
+    assert!(q.answer.need_2fa && !q.answer.process_is_end && q.handoff.is_none());
     let mut j = order_json();
-    j["paytmForm"] = serde_json::json!({"action": "http://127.0.0.1:9/theia/processTransaction",
-        "params": {"MID": "m1", "CHECKSUMHASH": "a+b/c="}});
+    j["handoff"] = serde_json::json!({"method": "POST",
+        "url": "http://127.0.0.1:9/theia/processTransaction",
+        "fields": {"MID": "m1", "CHECKSUMHASH": "a+b/c="}});
     let p: PayAnswer = decode(&j.to_string(), "pay").unwrap();
-    let form = p.paytm_form.unwrap();
-    assert_eq!(form.action, "http://127.0.0.1:9/theia/processTransaction");
+    let form = p.handoff.unwrap();
+    assert!(form.post);
+    assert_eq!(form.url, "http://127.0.0.1:9/theia/processTransaction");
     assert!(form
-        .params
+        .fields
         .contains(&("CHECKSUMHASH".into(), "a+b/c=".into())));
-    j["paytmForm"]["action"] = "javascript:alert(1)".into();
+    // A navigation has no fields; only web pages are destinations.
+    j["handoff"] = serde_json::json!({"method": "GET", "url": "http://127.0.0.1:9/pingpp/mock.php?ch_id=ch_1"});
+    let p: PayAnswer = decode(&j.to_string(), "pay").unwrap();
+    let nav = p.handoff.unwrap();
+    assert!(!nav.post && nav.fields.is_empty());
+    j["handoff"]["url"] = "javascript:alert(1)".into();
+    assert!(decode::<PayAnswer>(&j.to_string(), "pay").is_err());
+    j["handoff"] = serde_json::json!({"method": "PUT", "url": "http://127.0.0.1:9/"});
     assert!(decode::<PayAnswer>(&j.to_string(), "pay").is_err());
 }
 

@@ -48,6 +48,9 @@ pub struct Product {
     pub price: fn() -> Value,
     pub description: &'static str,
     pub mobile: &'static str,
+    /// Order metadata the channel needs (the Ping++ channel and, for `wx_pub`, the
+    /// shopper's WeChat `open_id` that the merchant's WeChat login would give).
+    pub metadata: &'static [(&'static str, &'static str)],
 }
 
 /// The catalogue. `sticker` is under the default password-free limit (CNY 100.00), so a
@@ -59,6 +62,7 @@ pub const PRODUCTS: &[Product] = &[
         price: || json!({"amount": 12_345, "currency": "CNY"}),
         description: "A pot of oolong tea",
         mobile: "18600000001",
+        metadata: &[],
     },
     Product {
         key: "sticker",
@@ -66,6 +70,7 @@ pub const PRODUCTS: &[Product] = &[
         price: || json!({"amount": 100, "currency": "CNY"}),
         description: "A Kassa sticker",
         mobile: "18600000001",
+        metadata: &[("pingpp_channel", "wx_pub"), ("wx_open_id", "o_demo_shopper")],
     },
     Product {
         key: "usdt",
@@ -73,6 +78,7 @@ pub const PRODUCTS: &[Product] = &[
         price: || json!({"amount": "12.5", "token": "USDT"}),
         description: "Tea voucher, paid in USDT",
         mobile: "18600000001",
+        metadata: &[],
     },
     Product {
         key: "chai",
@@ -80,6 +86,15 @@ pub const PRODUCTS: &[Product] = &[
         price: || json!({"amount": 1000, "currency": "INR"}),
         description: "Masala chai (Paytm)",
         mobile: "9876543210",
+        metadata: &[],
+    },
+    Product {
+        key: "mooncake",
+        channel: "lianshang",
+        price: || json!({"amount": 8_800, "currency": "CNY"}),
+        description: "A box of mooncakes (S3 Lianshang)",
+        mobile: "18600000001",
+        metadata: &[],
     },
 ];
 
@@ -311,6 +326,13 @@ fn create_order(cfg: &Config, req: &Request) -> Resp {
     order["user"] =
         json!({"id": user, "mobile": product.mobile, "email": format!("{user}@demo.kassa.test")});
     order["items"] = json!([{"name": product.description, "quantity": 1}]);
+    if !product.metadata.is_empty() {
+        order["metadata"] = product
+            .metadata
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect();
+    }
     match &body["expires_in"] {
         Value::Null => {}
         v => match v.as_u64().filter(|s| (10..=3600).contains(s)) {

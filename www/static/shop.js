@@ -26,10 +26,12 @@ function show(order, edge, locale) {
   const el = $("checkout");
   if (handle) handle.destroy();
   current = { id: order.id, secret: order.client_secret };
-  // Paytm orders leave the page for the provider's and come back here with ?ORDERID=.
+  // Every channel but the wallet leaves the page for the provider's, which sends the
+  // shopper back to `returnUrl`; the order is remembered for this tab to resume it.
   sessionStorage.setItem("kassa-demo-order", JSON.stringify({ ...current, edge, locale }));
   $("inbox").replaceChildren();
-  handle = mount(el, { orderId: order.id, clientSecret: order.client_secret, edge, locale });
+  const returnUrl = `${location.origin}/?order=${encodeURIComponent(order.id)}`;
+  handle = mount(el, { orderId: order.id, clientSecret: order.client_secret, edge, locale, returnUrl });
 }
 
 for (const type of ["ready", "paid", "failed", "expired", "cancelled", "error"]) {
@@ -88,13 +90,15 @@ async function refresh() {
 }
 setInterval(refresh, 1000);
 
-// Back from Paytm: show the order the shopper just paid. Paytm's ORDERID is the
-// attempt's reference, "{order}A{attempt}".
+// Back from the provider: resume the order this tab was paying. The URL names only
+// the order; the widget asks the edge how it stands.
 const back = new URLSearchParams(location.search);
 const stored = JSON.parse(sessionStorage.getItem("kassa-demo-order") ?? "null");
-const paytmOrder = (back.get("ORDERID") ?? "").split("A")[0];
-if (paytmOrder && stored && stored.id === paytmOrder) {
-  log("demo:paytm-return", { id: stored.id, status: back.get("STATUS") });
+// (A Paytm page that posts the result itself and returns with ?ORDERID={order}A{attempt}
+// is resumed the same way.)
+const returned = back.get("order") ?? ((back.get("ORDERID") ?? "").split("A")[0] || null);
+if (returned && stored && stored.id === returned) {
+  log("demo:return", { id: stored.id });
   $("locale").value = stored.locale;
   ready.then(() => show({ id: stored.id, client_secret: stored.secret }, stored.edge, stored.locale));
 }

@@ -230,10 +230,22 @@ fn s0(r: &Reader<'_>, base_url: String) -> Result<S0Config, ConfigError> {
     })
 }
 
+/// A required URL variable, checked as [`base_url`].
+fn base_url_var(r: &Reader<'_>, var: &'static str, on: &UrlVar) -> Result<String, ConfigError> {
+    base_url(var, &r.req(var, on)?)
+}
+
+/// An optional URL variable, checked as [`base_url`], else `default`.
+fn url_or(r: &Reader<'_>, var: &'static str, default: &str) -> Result<String, ConfigError> {
+    r.opt(var)
+        .map_or_else(|| Ok(default.to_owned()), |v| base_url(var, &v))
+}
+
 fn s3(r: &Reader<'_>, base_url: String) -> Result<S3Config, ConfigError> {
     let on = &S3_URL;
     Ok(S3Config {
         base_url,
+        cashier_url: base_url_var(r, "KASSA_S3_CASHIER_URL", on)?,
         merchant_id: r.req("KASSA_S3_MERCHANT_ID", on)?,
         settlement_id: r.req("KASSA_S3_SETTLEMENT_ID", on)?,
         appid: r.req("KASSA_S3_APPID", on)?,
@@ -275,6 +287,11 @@ fn pingpp(r: &Reader<'_>, base_url: String) -> Result<PingppConfig, ConfigError>
     let on = &PINGPP_URL;
     Ok(PingppConfig {
         base_url,
+        mock_url: url_or(
+            r,
+            "KASSA_PINGPP_MOCK_URL",
+            kassa_shared::providers::pingpp::handoff::MOCK_URL,
+        )?,
         secret_key: Redacted::new(r.req("KASSA_PINGPP_SECRET_KEY", on)?),
         app_id: r.req("KASSA_PINGPP_APP_ID", on)?,
         timeout: r.timeout_ms("KASSA_PINGPP_TIMEOUT_MS", DEFAULT_PROVIDER_TIMEOUT)?,

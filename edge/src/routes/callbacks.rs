@@ -64,8 +64,15 @@ pub async fn wallet(req: Request, ctx: Ctx) -> Result<Response> {
 }
 
 async fn handle(provider: Provider, mut req: Request, env: &Env) -> Result<Response> {
-    let answer = match receive(provider, &mut req, env).await {
-        Ok(()) => callback::answer(provider),
+    // Paytm's result comes back through the shopper's browser (its form-post
+    // integration): the browser gets a page, a server the provider's answer.
+    let browser = provider == Provider::Paytm && is_navigation(&req);
+    let received = receive(provider, &mut req, env).await;
+    if browser {
+        return browser_answer(received);
+    }
+    let answer = match received {
+        Ok(_) => callback::answer(provider),
         Err(e) => refusal(provider, e),
     };
     let headers = Headers::new();
@@ -92,7 +99,69 @@ fn not_configured(e: impl std::fmt::Display) -> EdgeError {
     EdgeError::Internal(format!("callback channel: {e}"))
 }
 
-async fn receive(provider: Provider, req: &mut Request, env: &Env) -> Result<(), EdgeError> {
+/// A top-level navigation (the shopper's browser), not a server: `Sec-Fetch-Mode:
+/// navigate`, or, from a browser too old to send it, an `Accept` that asks for HTML.
+fn is_navigation(req: &Request) -> bool {
+    match req.headers().get("Sec-Fetch-Mode").ok().flatten() {
+        Some(mode) => mode.eq_ignore_ascii_case("navigate"),
+        None => header(req, "Accept").contains("text/html"),
+    }
+}
+
+/// The browser's answer: 303 to the page the attempt's shopper returns to (nothing
+/// about the payment in the URL: the page's widget asks the edge), else a short page.
+/// A refusal is a page naming the reason, never a redirect.
+fn browser_answer(received: Result<Option<String>, EdgeError>) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("Cache-Control", "no-store")?;
+    headers.set("Referrer-Policy", "no-referrer")?;
+    headers.set("Content-Security-Policy", "default-src 'none'")?;
+    let (status, title, text) = match received {
+        Ok(Some(url)) => {
+            headers.set("Location", &url)?;
+            return Ok(Response::empty()?.with_status(303).with_headers(headers));
+        }
+        Ok(None) => (
+            200,
+            "Payment result received",
+            "You can return to the shop.".to_owned(),
+        ),
+        Err(e) => {
+            let status = e.status();
+            let (_, body) = e.into_body();
+            let message = body["error"]["message"].as_str().unwrap_or("refused").to_owned();
+            (status, "Payment result not accepted", message)
+        }
+    };
+    headers.set("Content-Type", "text/html; charset=utf-8")?;
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{title}</title><h1>{title}</h1><p>{}</p></html>",
+        escape_html(&text)
+    );
+    Ok(Response::ok(page)?.with_status(status).with_headers(headers))
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Receives one callback; `Ok` carries the page the attempt's shopper returns to.
+async fn receive(
+    provider: Provider,
+    req: &mut Request,
+    env: &Env,
+) -> Result<Option<String>, EdgeError> {
     let body = input::body_bytes(req).await?;
     let content_type = header(req, "Content-Type");
     let json_channel = provider != Provider::Paytm;
@@ -104,7 +173,7 @@ async fn receive(provider: Provider, req: &mut Request, env: &Env) -> Result<(),
         Ok(cb) => cb,
         // Verified, but an event Kassa does not subscribe to: Ping++ should stop.
         Err(CallbackError::Malformed { field: "type", .. }) if provider == Provider::Pingpp => {
-            return Ok(())
+            return Ok(None)
         }
         Err(CallbackError::Unverified) => {
             let field = callback::signature_field(provider);
@@ -177,12 +246,12 @@ fn verify(
 
 /// A refusal of a body that proves nothing: counted in the sender's address bucket,
 /// never written to the order it claims (module docs).
-async fn unauthenticated(
+async fn unauthenticated<T>(
     req: &Request,
     env: &Env,
     provider: Provider,
     error: EdgeError,
-) -> Result<(), EdgeError> {
+) -> Result<T, EdgeError> {
     record_rejection(
         req,
         env,
@@ -195,13 +264,13 @@ async fn unauthenticated(
 
 /// Writes the refusal of a *verified* callback to the order it names (if that order
 /// exists; the object ignores unknown ids) and returns it.
-async fn refuse(
+async fn refuse<T>(
     env: &Env,
     provider: Provider,
     content_type: &str,
     body: &[u8],
     error: EdgeError,
-) -> Result<(), EdgeError> {
+) -> Result<T, EdgeError> {
     if let Some(order) = callback::claimed_order(provider, content_type, body) {
         let message = match &error {
             EdgeError::Api { error, .. } => error.message.clone(),
@@ -228,9 +297,9 @@ fn audit_message(e: &EdgeError) -> String {
 
 /// Hands a verified callback to its order's object; its error (404 unknown order, 409
 /// mismatch, 503 status query unavailable) comes back as rendered.
-async fn deliver(env: &Env, cb: &VerifiedCallback) -> Result<(), EdgeError> {
-    OrderClient::new(env, cb.reference.order)?
+async fn deliver(env: &Env, cb: &VerifiedCallback) -> Result<Option<String>, EdgeError> {
+    let outcome = OrderClient::new(env, cb.reference.order)?
         .callback(cb.clone())
         .await?;
-    Ok(())
+    Ok(outcome.return_url)
 }

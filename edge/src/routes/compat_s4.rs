@@ -262,6 +262,16 @@ async fn get_pay_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
     let id = pay_id(ctx, &c)?;
     let s = load_order(&ctx.env, id).await?;
     let cs = client_status(&ctx.env, &c.user_id, id).await?;
+    // The charge Ping++ answered (seed S4 embeds it whole, for the client SDK); `{}`
+    // before any charge exists.
+    let charge = OrderClient::new(&ctx.env, id)?.charge().await?;
+    let channel = charge
+        .as_ref()
+        .and_then(|c| c.get("channel"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| s.meta.metadata.get("pingpp_channel").cloned())
+        .unwrap_or_else(|| "alipay_wap".to_owned());
     let o = &s.order;
     let (amount, currency) = match o.amount() {
         OrderAmount::Fiat(m) => (json!(m.minor()), m.currency().code().to_lowercase()),
@@ -281,13 +291,13 @@ async fn get_pay_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
         "userID": s.meta.user.id,
         "amount": amount,
         "money": amount,
-        "charge": {},
+        "charge": charge.unwrap_or_else(|| json!({})),
         "desc": s.meta.description.clone().unwrap_or_default(),
         "client_status": cs,
         "status": Status::from_canonical(o.status()),
         "subject": subject,
         "currency": currency,
-        "channel": s.meta.metadata.get("pingpp_channel").map_or("alipay", String::as_str),
+        "channel": channel,
         "type": "order",
         "pay_id": id.to_string(),
     }}))

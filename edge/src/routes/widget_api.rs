@@ -438,6 +438,31 @@ pub async fn quick_pay(req: Request, ctx: Ctx) -> Result<Response> {
     respond_s2(pay_or_quick(req, &ctx, true).await)
 }
 
+/// `return_url`: the merchant page the provider sends the shopper back to. Only a page
+/// of an origin in `KASSA_ALLOWED_ORIGINS` is taken — the same list that may call this
+/// API — so the edge never redirects a shopper (with a provider's result) anywhere else.
+fn return_url(map: &Map<String, Value>, env: &Env) -> Result<Option<String>, EdgeError> {
+    use kassa_shared::surfaces::handoff::origin;
+    let Some(url) = input::opt_string(map, "return_url", "return_url", 2048)? else {
+        return Ok(None);
+    };
+    let Some(o) = origin(&url) else {
+        return Err(EdgeError::bad(
+            "return_url",
+            "return_url: must be an absolute http(s) URL",
+        ));
+    };
+    let listed = config::allowed_origins(env)
+        .is_some_and(|list| list.split(',').map(str::trim).any(|a| a == o));
+    if !listed {
+        return Err(EdgeError::bad(
+            "return_url",
+            "return_url: its origin is not one of KASSA_ALLOWED_ORIGINS",
+        ));
+    }
+    Ok(Some(url))
+}
+
 async fn pay_or_quick(mut req: Request, ctx: &Ctx, quick: bool) -> Result<Response, EdgeError> {
     let map = input::json_object(
         &mut req,
@@ -446,9 +471,11 @@ async fn pay_or_quick(mut req: Request, ctx: &Ctx, quick: bool) -> Result<Respon
             "verify_code_order_id",
             "verify_code",
             "device_id",
+            "return_url",
         ],
     )
     .await?;
+    let return_url = return_url(&map, &ctx.env)?;
     let id = order_id(&map)?;
     let code = if quick {
         input::opt_string(&map, "verify_code", "verify_code", 16)?.unwrap_or_default()
@@ -511,6 +538,7 @@ async fn pay_or_quick(mut req: Request, ctx: &Ctx, quick: bool) -> Result<Respon
         english,
         quick,
         client_ip: req.headers().get("CF-Connecting-IP").ok().flatten(),
+        return_url,
     };
     let v = OrderClient::new(&ctx.env, id)?.pay(pay).await?;
     Ok(Response::from_json(&v)?)

@@ -117,6 +117,7 @@ pub fn edge_vars(ports: Ports) -> Vec<(String, String)> {
         ("KASSA_S0_URL", format!("{sb}/s0")),
         ("KASSA_S3_URL", format!("{sb}/s3")),
         ("KASSA_S3_MERCHANT_ID", "kassa-dev-merchant".to_owned()),
+        ("KASSA_S3_CASHIER_URL", format!("{sb}/s3/cashier")),
         ("KASSA_S3_SETTLEMENT_ID", "kassa-dev-settlement".to_owned()),
         ("KASSA_S3_APPID", "kassa-dev-app".to_owned()),
         ("KASSA_PAYTM_URL", format!("{sb}/paytm")),
@@ -124,6 +125,8 @@ pub fn edge_vars(ports: Ports) -> Vec<(String, String)> {
         ("KASSA_PAYTM_WEBSITE", "WEBSTAGING".to_owned()),
         ("KASSA_PINGPP_URL", format!("{sb}/pingpp")),
         ("KASSA_PINGPP_APP_ID", PINGPP_APP_ID.to_owned()),
+        // The sandbox stands in for Ping++'s mock page (test-mode charges).
+        ("KASSA_PINGPP_MOCK_URL", format!("{sb}/pingpp/mock.php")),
         ("KASSA_WALLET_URL", format!("{sb}/wallet")),
         // The default 60 s between code sends per user would refuse the new code a
         // shopper needs right after a failed attempt (and the demo's quick retries); the

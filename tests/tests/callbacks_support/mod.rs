@@ -68,6 +68,8 @@ impl World {
             ),
             ("KASSA_WEBHOOK_BACKOFF_MS".into(), "200".into()),
             ("KASSA_TEST_HELPERS".into(), "enabled".into()),
+            // The shop whose pages the shopper returns to (`return_url`).
+            ("KASSA_ALLOWED_ORIGINS".into(), SHOP_ORIGIN.into()),
             ("KASSA_S0_URL".into(), format!("{sb}/s0")),
             ("KASSA_S0_ACCESS_TOKEN".into(), f::S0_ACCESS_TOKEN.into()),
             ("KASSA_S0_UID".into(), f::S0_UID.into()),
@@ -82,9 +84,11 @@ impl World {
             ("KASSA_PINGPP_URL".into(), format!("{sb}/pingpp")),
             ("KASSA_PINGPP_SECRET_KEY".into(), f::PINGPP_API_KEY.into()),
             ("KASSA_PINGPP_APP_ID".into(), "app_kassa_sandbox".into()),
+            ("KASSA_PINGPP_MOCK_URL".into(), format!("{sb}/pingpp/mock.php")),
             ("KASSA_PINGPP_PUBLIC_KEY".into(), pem(f::PINGPP_PUBLIC)),
             ("KASSA_S3_URL".into(), format!("{sb}/s3")),
             ("KASSA_S3_MERCHANT_ID".into(), S3_MERCHANT_ID.into()),
+            ("KASSA_S3_CASHIER_URL".into(), format!("{sb}/s3/cashier")),
             ("KASSA_S3_SETTLEMENT_ID".into(), "st1".into()),
             ("KASSA_S3_APPID".into(), "app1".into()),
             ("KASSA_S3_PRIVATE_KEY".into(), pem(f::S3_MERCHANT_PRIVATE)),
@@ -160,6 +164,11 @@ impl World {
 
     /// As [`World::pay`], for a pay that may be refused: (status, answer).
     pub fn try_pay(&self, order: &str, secret: &str) -> (u16, Value) {
+        self.try_pay_with(order, secret, &json!({}))
+    }
+
+    /// As [`World::try_pay`], with `more` fields in the `pay` body (`return_url`).
+    pub fn try_pay_with(&self, order: &str, secret: &str, more: &Value) -> (u16, Value) {
         let bearer = format!("Bearer {secret}");
         let widget = |path: &str, body: &Value| {
             read_json(
@@ -182,7 +191,11 @@ impl World {
             .as_str()
             .unwrap()
             .to_owned();
-        let body = json!({"order_id": order, "verify_code_order_id": send_id, "verify_code": code});
+        let mut body =
+            json!({"order_id": order, "verify_code_order_id": send_id, "verify_code": code});
+        for (k, v) in more.as_object().into_iter().flatten() {
+            body[k] = v.clone();
+        }
         widget("pay", &body)
     }
 
@@ -418,21 +431,21 @@ impl World {
     /// shopper's browser does: one Paytm transaction for that form's `ORDER_ID`. Returns
     /// the `ORDER_ID` and the new transaction's `TXNID`.
     pub fn paytm_process(&self, paid: &Value) -> (String, String) {
-        let form = &paid["paytmForm"];
+        let form = &paid["handoff"];
         let mut ser = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in form["params"].as_object().unwrap() {
+        for (k, v) in form["fields"].as_object().unwrap() {
             if let Some(v) = v.as_str() {
                 ser.append_pair(k, v);
             }
         }
         let r = self
             .http
-            .post(form["action"].as_str().unwrap())
+            .post(form["url"].as_str().unwrap())
             .header("Content-Type", "application/x-www-form-urlencoded")
             .send(ser.finish().as_bytes())
             .unwrap();
         assert_eq!(r.status().as_u16(), 200);
-        let reference = form["params"]["ORDER_ID"].as_str().unwrap().to_owned();
+        let reference = form["fields"]["ORDER_ID"].as_str().unwrap().to_owned();
         let txns = self.control_get("paytm/txns");
         let txn = txns["items"]
             .as_array()
@@ -568,6 +581,9 @@ impl World {
     }
 }
 
+/// The merchant page origin [`World`] allows (`KASSA_ALLOWED_ORIGINS`).
+pub const SHOP_ORIGIN: &str = "http://shop.test";
+
 /// The S3 merchant id [`World`] configures (`KASSA_S3_MERCHANT_ID`).
 pub const S3_MERCHANT_ID: &str = "yx001";
 
@@ -657,4 +673,32 @@ pub fn send_with(http: &ureq::Agent, base: &str, m: &Msg) -> (u16, String) {
     }
     let mut r = rq.send(&m.body[..]).unwrap();
     (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+}
+
+/// Posts `m` as the shopper's browser does (a top-level navigation, no redirects
+/// followed): (status, `Location`, body).
+pub fn send_as_browser(base: &str, m: &Msg) -> (u16, Option<String>, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut r = agent
+        .post(format!("{base}{}", m.path))
+        .header("Content-Type", &m.content_type)
+        .header("Accept", "text/html,application/xhtml+xml")
+        .header("Sec-Fetch-Mode", "navigate")
+        .header("Sec-Fetch-Dest", "document")
+        .send(&m.body[..])
+        .unwrap();
+    let location = r
+        .headers()
+        .get("Location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (
+        r.status().as_u16(),
+        location,
+        r.body_mut().read_to_string().unwrap_or_default(),
+    )
 }

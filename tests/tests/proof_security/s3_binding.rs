@@ -54,12 +54,17 @@ fn s3_pay(w: &World) -> (String, String, String) {
     let (id, secret) =
         w.create_with_secret("lianshang", &json!({"amount": 700, "currency": "CNY"}));
     let paid = w.pay(&id, &secret);
-    let wk = paid["lianshangPay"]["wkTradeId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let trade = w.last_record("s3/trades", "out_trade_id", &id);
-    assert_eq!(trade["wk_trade_id"], wk.as_str(), "{trade}");
+    let wk = trade["wk_trade_id"].as_str().unwrap().to_owned();
+    // The shopper is sent to the cashier with this trade's token.
+    let token = trade["pay_token"].as_str().unwrap();
+    assert!(
+        paid["handoff"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/s3/cashier?pay_token={token}")),
+        "{paid}"
+    );
     assert_eq!(trade["merchant_id"], S3_MERCHANT_ID);
     let reference = trade["out_trade_id"].as_str().unwrap().to_owned();
     (id, reference, wk)

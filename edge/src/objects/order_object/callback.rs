@@ -104,6 +104,7 @@ impl OrderObject {
         if stored.order.has_applied(&cb.event_id) {
             return reply(&CallbackOutcome {
                 result: CallbackResult::Duplicate,
+                return_url: self.return_url(cb.reference.attempt).await?,
                 status: None,
                 needs_review: None,
             });
@@ -153,6 +154,7 @@ impl OrderObject {
         let stored = self.apply(stored, event).await?;
         reply(&CallbackOutcome {
             result: CallbackResult::Applied,
+            return_url: self.return_url(cb.reference.attempt).await?,
             status: Some(stored.order.status()),
             needs_review: None,
         })
@@ -268,6 +270,7 @@ impl OrderObject {
         let stored = self.apply(stored, event).await?;
         let answer = CallbackOutcome {
             result: CallbackResult::Applied,
+            return_url: None,
             status: Some(stored.order.status()),
             needs_review: Some(stored.order.needs_review()),
         };

@@ -27,6 +27,8 @@
 //! - `pingpp_charges`: attempt id → Ping++ charge id, `pingpp_refunds`: the ids of the
 //!   refunds Kassa asked Ping++ for, and `refund_lock` while a refund call runs (see
 //!   `refund.rs`);
+//! - `return_urls`, `pingpp_charge`: the page each attempt's shopper comes back to and
+//!   the latest Ping++ charge (`handoff.rs`);
 //! - `s3_trades`: attempt id → the `wk_trade_id` S3 createPayOrder answered (`pay.rs`;
 //!   a notify must name it, `callback.rs`);
 //! - `audit`: `Vec<AuditEntry>` — rejected requests (reason code, no secrets), newest
@@ -76,6 +78,7 @@ use crate::error::EdgeError;
 use crate::resources::{order_view, s2_code, StoredOrder};
 
 mod callback;
+mod handoff;
 mod idempotency;
 mod outbox;
 mod pay;
@@ -267,6 +270,7 @@ impl OrderObject {
                 reply(&outbox)
             }
             OrderRequest::Pay(p) => self.pay(p).await,
+            OrderRequest::Charge => reply(&self.last_charge().await?),
         }
     }
 

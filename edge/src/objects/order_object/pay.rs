@@ -5,6 +5,7 @@ use kassa_shared::envelope::ErrorCode;
 use kassa_shared::flows::pay::{CodeCheck, Outcome, PayFlow, PayRequest, Refusal, S0Answer, Step};
 use kassa_shared::risk::{self, RiskInput};
 use kassa_shared::second_factor::WrongCodeLock;
+use kassa_shared::surfaces::handoff::Handoff;
 
 use super::*;
 use crate::objects::ip_object::IpWindow;
@@ -35,6 +36,10 @@ pub struct PayIn {
     /// The shopper's IP (`CF-Connecting-IP`), which Ping++ wants on a charge.
     #[serde(default)]
     pub client_ip: Option<String>,
+    /// The merchant page the shopper comes back to from the provider (the widget's
+    /// `returnUrl`, already checked against `KASSA_ALLOWED_ORIGINS` by the route).
+    #[serde(default)]
+    pub return_url: Option<String>,
 }
 
 /// One `Idempotency-Key`'s record: the body's fingerprint and, once done, the answer.
@@ -264,10 +269,13 @@ impl OrderObject {
                 ),
             )
             .await?;
+        if let Some(url) = back_url(&stored, p) {
+            self.record_return_url(attempt, url).await?;
+        }
         let (stored, extra) = match prepared {
             // Paytm (S1): no request leaves the edge; the widget posts the signed form to
             // Paytm's process page (SPEC 3.3) and the callback moves the attempt on.
-            Prepared::Paytm(form) => (stored, Some(("paytmForm", form))),
+            Prepared::Paytm(handoff) => (stored, Some(handoff)),
             call => {
                 let answer = self.call_channel(call, attempt).await?;
                 let extra = answer.as_ref().ok().cloned().flatten();
@@ -286,8 +294,8 @@ impl OrderObject {
         } else {
             crate::resources::s2_order(&stored, locale)
         };
-        if let Some((name, value)) = extra {
-            v[name] = value;
+        if let Some(handoff) = extra {
+            v["handoff"] = serde_json::to_value(handoff)?;
         }
         if let Some(token) = device_token {
             v["deviceToken"] = json!(token);
@@ -388,25 +396,28 @@ impl OrderObject {
                     .map_err(|e| EdgeError::Internal(format!("paytm: {e}")))?;
                 let form = paytm::pre_order_form(cfg, &order, &salt)
                     .map_err(|e| EdgeError::Internal(format!("paytm form: {e}")))?;
-                Ok(Prepared::Paytm(json!({
-                    "action": format!("{}/theia/processTransaction", cfg.base_url),
-                    "params": form,
-                })))
+                let handoff = paytm::handoff(cfg, &form)
+                    .map_err(|e| EdgeError::Internal(format!("paytm hand-off: {e}")))?;
+                Ok(Prepared::Paytm(handoff))
             }
             (Provider::Pingpp, OrderAmount::Fiat(money)) => {
                 let cfg = channels
                     .pingpp()
                     .map_err(|e| channel_refused("pingpp", &e))?;
+                // The merchant may pick the Ping++ channel per order in metadata.
+                let channel = stored
+                    .meta
+                    .metadata
+                    .get("pingpp_channel")
+                    .cloned()
+                    .unwrap_or_else(|| "alipay_wap".to_owned());
+                let extra = pingpp_extra(&channel, stored, back_url(stored, p))?;
                 let order = pingpp::ChargeOrder {
                     reference,
                     amount: *money,
-                    // The merchant may pick the Ping++ channel per order in metadata.
-                    channel: stored
-                        .meta
-                        .metadata
-                        .get("pingpp_channel")
-                        .cloned()
-                        .unwrap_or_else(|| "alipay_wap".to_owned()),
+                    channel,
+                    time_expire: Some(stored.order.expires_at_ms() / 1000),
+                    extra,
                     client_ip: p
                         .client_ip
                         .clone()
@@ -425,19 +436,18 @@ impl OrderObject {
                     .map_err(|e| EdgeError::Internal(format!("lianshang private key: {e}")))?;
                 let now = now_ms();
                 // Where the platform sends the shopper back (abandon or done): the
-                // merchant's `return_url` from the order's metadata, else the edge's
-                // public base URL (what the notify URL is built on).
-                let back = stored
-                    .meta
-                    .metadata
-                    .get("return_url")
-                    .cloned()
-                    .unwrap_or_else(|| {
+                // widget's page, else the merchant's `return_url` from the order's
+                // metadata, else the edge's public base URL (what the notify URL is
+                // built on).
+                let back = back_url(stored, p).map_or_else(
+                    || {
                         let n = &cfg.notify_url;
                         n.strip_suffix("/callbacks/lianshang")
                             .unwrap_or(n)
                             .to_owned()
-                    });
+                    },
+                    str::to_owned,
+                );
                 let minutes_left = stored
                     .order
                     .expires_at_ms()
@@ -477,22 +487,27 @@ impl OrderObject {
         &self,
         prepared: Prepared<'_>,
         attempt: kassa_shared::id::Id,
-    ) -> Result<Result<Option<(&'static str, Value)>, String>, EdgeError> {
+    ) -> Result<Result<Option<Handoff>, String>, EdgeError> {
         use crate::channels::exchange;
         use crate::channels::sign::s3_create_pay_order;
-        use kassa_shared::providers::{pingpp, wallet};
+        use kassa_shared::providers::{lianshang, pingpp, wallet};
 
         Ok(match prepared {
-            Prepared::Paytm(form) => Ok(Some(("paytmForm", form))),
+            Prepared::Paytm(handoff) => Ok(Some(handoff)),
             // Creating the charge is Ping++'s acceptance; the charge's order number and
             // amount were checked against the attempt by the channel parser. Its id is
-            // kept for the refund (`refund.rs`).
+            // kept for the refund (`refund.rs`), the charge itself for S4, and the
+            // shopper is sent where pingpp-js would send them (`pingpp::handoff`); a
+            // charge no web page can open fails the attempt.
             Prepared::Pingpp(cfg, order) => {
                 match exchange(pingpp::create_charge(cfg, &order)).await {
                     Ok(charge) => {
                         self.audit("pingpp_charge_created", &charge.id).await?;
                         self.record_charge_id(attempt, &charge.id).await?;
-                        Ok(None)
+                        self.record_charge(&charge.raw).await?;
+                        pingpp::handoff::handoff(&charge.raw, &cfg.mock_url)
+                            .map(Some)
+                            .map_err(|e| e.to_string())
                     }
                     Err(e) => Err(e.to_string()),
                 }
@@ -506,13 +521,9 @@ impl OrderObject {
                         // (`callback.rs`), not merely this attempt's reference.
                         self.record_s3_trade(attempt, &created.wk_trade_id).await?;
                         self.audit("s3_trade_created", &created.wk_trade_id).await?;
-                        Ok(Some((
-                            "lianshangPay",
-                            json!({
-                                "payToken": created.pay_token,
-                                "wkTradeId": created.wk_trade_id,
-                            }),
-                        )))
+                        lianshang::cashier_handoff(&cfg.cashier_url, &created.pay_token)
+                            .map(Some)
+                            .map_err(|e| e.to_string())
                     }
                     Err(e) => Err(e.to_string()),
                 }
@@ -530,7 +541,7 @@ impl OrderObject {
 
 /// A channel request ready to go.
 enum Prepared<'c> {
-    Paytm(Value),
+    Paytm(Handoff),
     Pingpp(
         &'c kassa_shared::providers::pingpp::PingppConfig,
         kassa_shared::providers::pingpp::ChargeOrder,
@@ -546,6 +557,46 @@ enum Prepared<'c> {
         String,
         kassa_shared::money::TokenAmount,
     ),
+}
+
+/// The page the shopper comes back to from the provider: the widget's page, else the
+/// merchant's `metadata.return_url` (set server-side at order creation).
+fn back_url<'a>(stored: &'a StoredOrder, p: &'a PayIn) -> Option<&'a str> {
+    p.return_url
+        .as_deref()
+        .or_else(|| stored.meta.metadata.get("return_url").map(String::as_str))
+}
+
+/// Ping++'s per-channel `extra`: `alipay_wap` takes `success_url` and `cancel_url`
+/// (the page to come back to; without one — an API caller that names no page — Ping++
+/// decides, and refuses if it must), `wx_pub` needs the shopper's `open_id` (the
+/// merchant's `metadata.wx_open_id`: only the merchant's WeChat login knows it).
+fn pingpp_extra(
+    channel: &str,
+    stored: &StoredOrder,
+    back: Option<&str>,
+) -> Result<std::collections::BTreeMap<String, String>, EdgeError> {
+    let missing = |message: &str| EdgeError::Conflict {
+        code: ErrorCode::ChannelUnavailable,
+        message: message.to_owned(),
+    };
+    let mut extra = std::collections::BTreeMap::new();
+    match channel {
+        "alipay_wap" => {
+            if let Some(back) = back {
+                extra.insert("success_url".to_owned(), back.to_owned());
+                extra.insert("cancel_url".to_owned(), back.to_owned());
+            }
+        }
+        "wx_pub" => {
+            let open_id = stored.meta.metadata.get("wx_open_id").ok_or_else(|| {
+                missing("metadata.wx_open_id: Ping++ wx_pub needs the shopper's WeChat open_id")
+            })?;
+            extra.insert("open_id".to_owned(), open_id.clone());
+        }
+        _ => {}
+    }
+    Ok(extra)
 }
 
 /// What the provider shows the shopper they are paying for.

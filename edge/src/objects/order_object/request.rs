@@ -68,6 +68,8 @@ pub enum OrderRequest {
     },
     DevOutbox,
     Pay(PayIn),
+    /// The latest Ping++ charge (S4 `GET /rest/pay/:id`), `null` when none.
+    Charge,
 }
 
 /// Whether a callback changed the order.
@@ -82,6 +84,9 @@ pub enum CallbackResult {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallbackOutcome {
     pub result: CallbackResult,
+    /// The page the attempt's shopper comes back to (Paytm's browser return).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OrderStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -194,5 +199,10 @@ impl OrderClient {
     /// The S2 answer of `pay` / `quick_pay` (an error comes back as the `ApiError`).
     pub async fn pay(&self, p: PayIn) -> Result<Value, EdgeError> {
         ask(&self.stub, &OrderRequest::Pay(p)).await
+    }
+
+    /// The latest Ping++ charge as Ping++ answered it, if the order has one.
+    pub async fn charge(&self) -> Result<Option<Value>, EdgeError> {
+        ask(&self.stub, &OrderRequest::Charge).await
     }
 }

@@ -46,6 +46,8 @@ pub const CREATE_PAY_ORDER_PATH: &str = "/pai/createPayOrder";
 #[derive(Debug, Clone)]
 pub struct S3Config {
     pub base_url: String,
+    /// The platform's cashier page, opened with `?pay_token=…` ([`cashier_handoff`]).
+    pub cashier_url: String,
     pub merchant_id: String,
     pub settlement_id: String,
     pub appid: String,
@@ -309,3 +311,22 @@ pub fn create_pay_order(
 
 #[cfg(test)]
 mod tests;
+
+/// The hand-off to the platform's cashier: `{cashier_url}?pay_token=…`. Seed S3 returns
+/// `pay_token` ("支付凭证PayToken，在支付请求服务中使用") but names no cashier address,
+/// so the address is configuration (`KASSA_S3_CASHIER_URL`) and the token its one
+/// parameter (docs/decisions.md). The cashier sends the shopper back to the order's
+/// `callback_url` when done and to `merchant_url` on abandon.
+///
+/// # Errors
+/// [`HandoffError`] when `cashier_url` is not a web URL.
+pub fn cashier_handoff(
+    cashier_url: &str,
+    pay_token: &str,
+) -> Result<crate::surfaces::handoff::Handoff, crate::surfaces::handoff::HandoffError> {
+    crate::surfaces::handoff::Handoff::navigate(
+        "KASSA_S3_CASHIER_URL",
+        cashier_url,
+        [("pay_token", pay_token)],
+    )
+}

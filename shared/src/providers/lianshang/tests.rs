@@ -23,6 +23,7 @@ fn parse(cfg: &S3Config, resp: &Response) -> Result<super::Created, S3Error> {
 fn s3_config(gzip: bool, alg: SignAlg) -> S3Config {
     S3Config {
         base_url: "http://127.0.0.1:9/s3".into(),
+        cashier_url: "http://127.0.0.1:9/s3/cashier".into(),
         merchant_id: "yx001".into(),
         settlement_id: "st01".into(),
         appid: "1001".into(),
@@ -162,4 +163,14 @@ fn request_is_signed_where_shared_says_and_encrypted_to_the_platform() {
     }
     let mut flat = json!({"a": 1});
     assert!(super::insert_signature(&mut flat, SignAlg::Rsa2, "x".into()).is_err());
+}
+
+#[test]
+fn the_cashier_is_opened_with_the_pay_token_alone() {
+    let cfg = s3_config(false, SignAlg::Rsa2);
+    let h = super::cashier_handoff(&cfg.cashier_url, "tok/+=1").unwrap();
+    assert_eq!(h.method, crate::surfaces::handoff::Method::Get);
+    assert_eq!(h.url, "http://127.0.0.1:9/s3/cashier?pay_token=tok%2F%2B%3D1");
+    assert!(h.fields.is_empty());
+    assert!(super::cashier_handoff("javascript:x", "t").is_err());
 }

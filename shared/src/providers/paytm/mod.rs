@@ -186,3 +186,25 @@ pub fn status_body(
 
 #[cfg(test)]
 mod tests;
+
+/// The hand-off to Paytm's process page: the browser posts `form` to
+/// `{base}/theia/processTransaction` itself (SPEC 3.3), a top-level navigation, so Paytm
+/// brings the shopper back to `CALLBACK_URL` with the signed result.
+///
+/// # Errors
+/// [`HandoffError`] when the base URL is not a web URL.
+pub fn handoff(
+    cfg: &PaytmConfig,
+    form: &PaytmForm,
+) -> Result<crate::surfaces::handoff::Handoff, crate::surfaces::handoff::HandoffError> {
+    let fields = form_params(form)
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .chain([(checksum::CHECKSUMHASH.to_owned(), form.checksum_hash.clone())])
+        .collect();
+    crate::surfaces::handoff::Handoff::form_post(
+        "KASSA_PAYTM_URL",
+        &format!("{}/theia/processTransaction", cfg.base_url),
+        fields,
+    )
+}

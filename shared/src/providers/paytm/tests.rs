@@ -62,6 +62,20 @@ fn paytm_form_checksum_verifies_with_shared() {
     let posted: std::collections::BTreeMap<String, Option<String>> =
         serde_json::from_value(serde_json::to_value(&form).unwrap()).unwrap();
     checksum::verify(&posted, b"kbzk1DSbJiV_O3p5", &form.checksum_hash).unwrap();
+    // The hand-off posts exactly those fields to the process page, and they verify.
+    let handoff = super::handoff(&cfg, &form).unwrap();
+    assert_eq!(handoff.method, crate::surfaces::handoff::Method::Post);
+    assert_eq!(
+        handoff.url,
+        "http://127.0.0.1:9/paytm/theia/processTransaction"
+    );
+    let handed: checksum::Params = handoff
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), Some(v.clone())))
+        .collect();
+    assert_eq!(handoff.fields["CHECKSUMHASH"], form.checksum_hash);
+    checksum::verify(&handed, b"kbzk1DSbJiV_O3p5", &form.checksum_hash).unwrap();
     let mut forged = params.clone();
     forged.insert("TXN_AMOUNT".into(), Some("1.00".into()));
     assert!(checksum::verify(&forged, b"kbzk1DSbJiV_O3p5", &form.checksum_hash).is_err());

@@ -37,6 +37,7 @@ use crate::money::Money;
 use crate::serde_util::Redacted;
 
 pub mod callback;
+pub mod handoff;
 pub mod webhook;
 
 pub const CHARGES_PATH: &str = "/v1/charges";
@@ -45,6 +46,8 @@ pub const CHARGES_PATH: &str = "/v1/charges";
 #[derive(Debug, Clone)]
 pub struct PingppConfig {
     pub base_url: String,
+    /// Ping++'s mock payment page for test-mode charges ([`handoff`]).
+    pub mock_url: String,
     pub secret_key: Redacted,
     pub app_id: String,
     pub timeout: Duration,
@@ -61,6 +64,11 @@ pub struct ChargeOrder {
     pub client_ip: String,
     pub subject: String,
     pub body: String,
+    /// `time_expire` (unix seconds): the charge dies with the order.
+    pub time_expire: Option<u64>,
+    /// The channel's `extra` (`alipay_wap`: `success_url`, `cancel_url`; `wx_pub`:
+    /// `open_id`), as Ping++ requires per channel.
+    pub extra: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -78,6 +86,10 @@ struct CreateCharge<'a> {
     currency: String,
     subject: &'a str,
     body: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_expire: Option<u64>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extra: &'a std::collections::BTreeMap<String, String>,
 }
 
 /// The fields of a Ping++ charge Kassa reads, plus the whole object.
@@ -169,6 +181,8 @@ pub fn create_charge_request(
         currency: order.amount.currency().code().to_ascii_lowercase(),
         subject: &order.subject,
         body: &order.body,
+        time_expire: order.time_expire,
+        extra: &order.extra,
     };
     Ok(
         Request::post_json(format!("{}{CHARGES_PATH}", cfg.base_url), &body)

@@ -19,6 +19,7 @@ fn reference() -> ProviderRef {
 fn pingpp_charge_request_and_answers() {
     let cfg = PingppConfig {
         base_url: "http://127.0.0.1:9".into(),
+        mock_url: super::handoff::MOCK_URL.into(),
         secret_key: Redacted::new("sk_test_abc"),
         app_id: "app_1".into(),
         timeout: core::time::Duration::from_secs(2),
@@ -30,6 +31,8 @@ fn pingpp_charge_request_and_answers() {
         client_ip: "127.0.0.1".into(),
         subject: "s".into(),
         body: "b".into(),
+        time_expire: Some(1_800_000_000),
+        extra: [("success_url".to_owned(), "https://shop.example/back".to_owned())].into(),
     };
     let req = super::create_charge_request(&cfg, &order).unwrap();
     assert_eq!(req.url, "http://127.0.0.1:9/v1/charges");
@@ -40,6 +43,8 @@ fn pingpp_charge_request_and_answers() {
     assert_eq!(sent["currency"], "cny");
     assert_eq!(sent["app"]["id"], "app_1");
     assert_eq!(sent["order_no"], REF);
+    assert_eq!(sent["time_expire"], 1_800_000_000);
+    assert_eq!(sent["extra"]["success_url"], "https://shop.example/back");
 
     let charge = |paid: bool, amount: u64| {
         Response::json(
