@@ -132,5 +132,7 @@ pub fn s2_order(s: &StoredOrder, locale: Locale) -> Value {
         "desc": s.meta.description,
         "created": o.created_ms().to_string(),
         "updated": updated.to_string(),
+        // Kassa's extension (`shared::surfaces::s2::wire::Order::items`).
+        "items": s.meta.items,
     })
 }

@@ -145,6 +145,28 @@ fn provider_then_paid(
         .unwrap();
 }
 
+/// The summary as the shopper reads it shows `amount` (formatted by the browser's
+/// `Intl.NumberFormat` in the page's locale, never "unknown amount") and the
+/// merchant's `item` with its quantity.
+fn assert_summary(shop: &Shop<'_>, amount: &str, item: &str) {
+    let text = shop
+        .browser
+        .wait_for(
+            "the order summary",
+            STEP,
+            "const r = document.getElementById('checkout').shadowRoot; \
+             const e = r && r.querySelector('.kassa-summary'); return e ? e.innerText : null;",
+            &[],
+        )
+        .unwrap();
+    let text = text.as_str().unwrap_or_default();
+    assert!(text.contains(amount), "{amount} not in the summary: {text}");
+    assert!(text.contains(&format!("{item} × 1")), "{item} not in the summary: {text}");
+    for unknown in ["unknown amount", "未知金额"] {
+        assert!(!text.contains(unknown), "{text}");
+    }
+}
+
 /// Ping++'s mock page (test-mode charges), where the shopper approves.
 const PINGPP_PAGE: (&str, &str) = ("/pingpp/mock.php", "Approve");
 
@@ -156,6 +178,8 @@ fn ga_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     let secret = notice.rsplit(' ').next().unwrap().to_owned();
     let totp = Totp::from_base32(&secret).unwrap();
     let id = shop.buy("tea", &user, None).unwrap();
+    let cny = if shop.locale == "zh-CN" { "¥123.45" } else { "CN¥123.45" };
+    assert_summary(shop, cny, "A pot of oolong tea");
     shop.shot("ga", "ready").unwrap();
     shop.pay().unwrap();
     shop.wait_screen("code").unwrap();
@@ -169,6 +193,7 @@ fn ga_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
 fn sms_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str, resend: bool) {
     let user = format!("{run}2");
     let id = shop.buy("usdt", &user, None).unwrap();
+    assert_summary(shop, "12.5 USDT", "Tea voucher, paid in USDT");
     shop.pay().unwrap();
     shop.wait_screen("code").unwrap();
     let first = sms_code(shop, stack, &id, 1);
@@ -288,6 +313,7 @@ fn expiry_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
 fn paytm_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     let user = format!("{run}6");
     let id = shop.buy("chai", &user, None).unwrap();
+    assert_summary(shop, "₹10.00", "Masala chai (Paytm)");
     shop.pay().unwrap();
     shop.wait_screen("code").unwrap();
     shop.submit_code(&sms_code(shop, stack, &id, 1)).unwrap();

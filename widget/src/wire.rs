@@ -11,8 +11,8 @@
 
 use kassa_shared::surfaces::s2::status::Status;
 use kassa_shared::surfaces::s2::wire::{
-    AuthType, LoadPayDataResponse, Order, PayItem, QuickPayResponse, SendVerifyCodeResponse,
-    UserInfo,
+    AuthType, LoadPayDataResponse, Order, OrderItem, PayItem, QuickPayResponse,
+    SendVerifyCodeResponse, UserInfo,
 };
 
 use crate::json::{Decoded, Field};
@@ -95,8 +95,26 @@ impl Decode for Order {
             extend_info: v.get("extendInfo").opt_string()?,
             created: v.get("created").unsigned()?,
             updated: v.get("updated").unsigned()?,
+            items: order_items(&v.get("items"))?,
         })
     }
+}
+
+/// The merchant's items (Kassa's extension; absent from seed-era answers).
+fn order_items(v: &Field) -> Decoded<Vec<OrderItem>> {
+    if v.is_absent() {
+        return Ok(Vec::new());
+    }
+    v.array()?
+        .iter()
+        .map(|item| {
+            let item = item.clone().object()?;
+            Ok(OrderItem {
+                name: item.get("name").string()?,
+                quantity: item.get("quantity").unsigned()?,
+            })
+        })
+        .collect()
 }
 
 impl Decode for UserInfo {

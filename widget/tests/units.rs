@@ -7,7 +7,7 @@ use kassa_shared::money::{Currency, Money};
 use kassa_shared::surfaces::s2::status::{Locale, Status};
 use kassa_shared::surfaces::s2::wire::{LoadPayDataResponse, Order};
 use kassa_widget::api::{classify_error, decode, ApiError, Client, IdempotencyKey, Method};
-use kassa_widget::components::amount::{format_fiat, format_token};
+use kassa_widget::components::amount::{format_fiat, format_token, AmountValue};
 use kassa_widget::components::code_input::{sanitize_pasted_code, sanitize_typed_code};
 use kassa_widget::components::countdown::format_remaining;
 use kassa_widget::hooks::parse_status_message;
@@ -40,6 +40,39 @@ fn fiat_through_intl() {
         ),
         "$90,071,992,547,409.93"
     );
+}
+
+/// An S2 line names fiat by its ISO code (`tokenId: "CNY"`, `amount: "123.45"`): that
+/// is money for `Intl`, not a token the table does not know (the shipped summary once
+/// read "123.45 CNY (unknown amount)").
+#[wasm_bindgen_test]
+fn fiat_lines_are_money() {
+    assert_eq!(
+        AmountValue::from_line("CNY", "123.45"),
+        AmountValue::Fiat(Money::new(Currency::Cny, 12_345))
+    );
+    assert_eq!(
+        AmountValue::from_line("INR", "10.00"),
+        AmountValue::Fiat(Money::new(Currency::Inr, 1_000))
+    );
+    assert_eq!(
+        AmountValue::from_line("JPY", "1000"),
+        AmountValue::Fiat(Money::new(Currency::Jpy, 1_000))
+    );
+    assert_eq!(format_fiat(Money::new(Currency::Inr, 1_000), Locale::EnUs), "₹10.00");
+    assert_eq!(format_fiat(Money::new(Currency::Jpy, 1_000), Locale::ZhCn), "JP¥1,000");
+    // A token, and fiat with more decimals than the currency has, stay as sent.
+    assert_eq!(
+        AmountValue::from_line("USDT", "12.5"),
+        AmountValue::Token {
+            symbol: "USDT".into(),
+            amount: "12.5".into()
+        }
+    );
+    assert!(matches!(
+        AmountValue::from_line("CNY", "1.234"),
+        AmountValue::Token { .. }
+    ));
 }
 
 #[wasm_bindgen_test]

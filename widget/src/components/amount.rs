@@ -7,7 +7,7 @@ use js_sys::{Intl, Object, Reflect};
 use wasm_bindgen::JsValue;
 use yew::{html, Html};
 
-use kassa_shared::money::{Money, MoneyError, TokenTable};
+use kassa_shared::money::{Currency, Money, MoneyError, TokenTable};
 use kassa_shared::surfaces::s2::status::Locale;
 
 use crate::i18n::{bcp47, t, Key};
@@ -47,6 +47,24 @@ pub fn format_token(field: &'static str, symbol: &str, amount: &str) -> Result<S
 pub enum AmountValue {
     Fiat(Money),
     Token { symbol: String, amount: String },
+}
+
+impl AmountValue {
+    /// An S2 line's `tokenId` and `amount`: an ISO 4217 code with a major-unit amount
+    /// Kassa settles in (`"CNY"`, `"123.45"`) is money, shown through `Intl`; anything
+    /// else is a token amount.
+    #[must_use]
+    pub fn from_line(token_id: &str, amount: &str) -> Self {
+        Currency::from_code("tokenId", token_id)
+            .and_then(|c| Money::parse_major("amount", c, amount))
+            .map_or_else(
+                |_| Self::Token {
+                    symbol: token_id.to_owned(),
+                    amount: amount.to_owned(),
+                },
+                Self::Fiat,
+            )
+    }
 }
 
 /// A plain function, not a component (no state; a component costs its own lifecycle

@@ -3,7 +3,7 @@
 use yew::{html, Callback, Html};
 
 use kassa_shared::surfaces::s2::status::Locale;
-use kassa_shared::surfaces::s2::wire::{LoadPayDataResponse, PayItem};
+use kassa_shared::surfaces::s2::wire::{LoadPayDataResponse, OrderItem, PayItem};
 
 use crate::components::amount::{amount, AmountValue};
 use crate::components::countdown::Countdown;
@@ -14,11 +14,19 @@ pub fn items(items: &[PayItem], locale: Locale) -> Html {
         <ul class="kassa-items">
             { for items.iter().map(|item| html! {
                 <li key={item.item_id.to_string()}>
-                    { amount(&AmountValue::Token {
-                        symbol: item.token_id.clone(),
-                        amount: item.amount.clone(),
-                    }, locale) }
+                    { amount(&AmountValue::from_line(&item.token_id, &item.amount), locale) }
                 </li>
+            }) }
+        </ul>
+    }
+}
+
+/// The merchant's items: name and quantity.
+pub fn merchant_items(items: &[OrderItem]) -> Html {
+    html! {
+        <ul class="kassa-items kassa-merchant-items">
+            { for items.iter().map(|item| html! {
+                <li>{ &item.name }{ " × " }{ item.quantity }</li>
             }) }
         </ul>
     }
@@ -43,7 +51,12 @@ pub fn summary(
             }
             <h3>{ t(l, Key::PayItems) }</h3>
             { items(&order.pay_info, l) }
-            if !order.product_info.is_empty() {
+            // What it is for: the merchant's items; else the seed's product lines, unless
+            // they only repeat the pay lines.
+            if !order.items.is_empty() {
+                <h3>{ t(l, Key::ProductItems) }</h3>
+                { merchant_items(&order.items) }
+            } else if !order.product_info.is_empty() && order.product_info != order.pay_info {
                 <h3>{ t(l, Key::ProductItems) }</h3>
                 { items(&order.product_info, l) }
             }

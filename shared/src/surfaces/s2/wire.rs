@@ -129,6 +129,17 @@ pub struct Order {
     pub created: u64,
     #[serde(with = "u64_as_string")]
     pub updated: u64,
+    /// Kassa's extension: the merchant's items as the merchant named them, for the
+    /// shopper to see what they pay for (the seed's lines carry amounts only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<OrderItem>,
+}
+
+/// One of the merchant's items (`items` of the order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderItem {
+    pub name: String,
+    pub quantity: u64,
 }
 
 /// One line of `payInfo` / `productInfo`.
