@@ -136,6 +136,15 @@ pub fn s0_relay_window_ms(env: &Env, default_secs: u64) -> u64 {
     var_u64(env, "KASSA_S0_RELAY_RETRY_SECS", default_secs).saturating_mul(1000)
 }
 
+/// How old an attempt without an outcome must be before the alarm asks its provider
+/// (`KASSA_ATTEMPT_QUERY_AFTER_SECS`, whole seconds ≥ 1; `None`: the default).
+pub fn attempt_query_after_ms(env: &Env) -> Option<u64> {
+    var(env, "KASSA_ATTEMPT_QUERY_AFTER_SECS")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s >= 1)
+        .map(|s| s.saturating_mul(1000))
+}
+
 /// Where webhooks go when the order names no `notify_url`.
 pub fn webhook_url(env: &Env) -> Option<String> {
     var(env, "KASSA_WEBHOOK_URL")

@@ -217,7 +217,8 @@ async fn status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErro
     if stored.meta.user.id != user_id {
         return Err(EdgeError::bad("userId", "userId: is not this order's user"));
     }
-    let status = Status::from_canonical(stored.order.status());
+    // 2 (支付失败) while the latest attempt failed and the order is still open.
+    let status = Status::from_canonical(kassa_shared::flows::attempts::shown_status(&stored.order));
     Ok(Response::from_json(&Envelope::ok(
         json!({ "status": status.code() }),
     ))?)

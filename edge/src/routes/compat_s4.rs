@@ -294,7 +294,7 @@ async fn get_pay_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
         "charge": charge.unwrap_or_else(|| json!({})),
         "desc": s.meta.description.clone().unwrap_or_default(),
         "client_status": cs,
-        "status": Status::from_canonical(o.status()),
+        "status": Status::from_canonical(kassa_shared::flows::attempts::shown_status(o)),
         "subject": subject,
         "currency": currency,
         "channel": channel,
@@ -313,7 +313,8 @@ async fn get_status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, Edge
     let id = pay_id(ctx, &c)?;
     let s = load_order(&ctx.env, id).await?;
     let cs = client_status(&ctx.env, &c.user_id, id).await?;
-    ok(json!({ "status": Status::from_canonical(s.order.status()), "client_status": cs }))
+    let shown = kassa_shared::flows::attempts::shown_status(&s.order);
+    ok(json!({ "status": Status::from_canonical(shown), "client_status": cs }))
 }
 
 /// `POST /rest/pay/:pay_id/status {status}` — stores what the client reports; the real

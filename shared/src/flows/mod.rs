@@ -2,10 +2,13 @@
 //! results go in, values come out, and each machine owns its timers. The edge's Durable
 //! Objects load one, feed it, carry out what it hands back, and save it.
 //!
+//! - [`attempts`]: attempts nobody finished — when to ask their provider, and how a
+//!   verdict closes them.
 //! - [`outbox`]: the webhooks and S0 relays an order owes, their ids, envelope, backoff,
 //!   ordering and the order's next alarm.
 //! - [`pay`]: the gates of `pay` / `quick_pay` in their order (lock, code, risk, device,
 //!   S0, velocity windows), what each audits and what the shopper is told.
 
+pub mod attempts;
 pub mod outbox;
 pub mod pay;

@@ -77,6 +77,7 @@ use crate::config;
 use crate::error::EdgeError;
 use crate::resources::{order_view, s2_code, StoredOrder};
 
+mod attempts;
 mod callback;
 mod handoff;
 mod idempotency;
@@ -549,7 +550,17 @@ impl OrderObject {
     /// clears it.
     async fn reschedule(&self, stored: &StoredOrder, outbox: &Outbox) -> Result<(), EdgeError> {
         let storage = self.state.storage();
-        match flow::next_alarm(&stored.order, outbox, &self.outbox_policy()) {
+        let asked = self.attempts_asked().await?;
+        let query = kassa_shared::flows::attempts::next_query(
+            &stored.order,
+            &asked,
+            &self.attempt_policy(),
+        );
+        let next = flow::next_alarm(&stored.order, outbox, &self.outbox_policy())
+            .into_iter()
+            .chain(query)
+            .min();
+        match next {
             Some(at) => {
                 let offset =
                     i64::try_from(at).unwrap_or(i64::MAX) - i64::try_from(now_ms()).unwrap_or(0);
@@ -570,6 +581,9 @@ impl OrderObject {
             stored = self
                 .apply(stored, Event::new("expired", EventKind::Expired))
                 .await?;
+        } else {
+            // Attempts a window old without an outcome: ask their providers.
+            stored = self.settle_open_attempts(stored, Some(now)).await?;
         }
         let policy = self.outbox_policy();
         let mut run = self.load_outbox().await?.start_delivery(now, &policy);

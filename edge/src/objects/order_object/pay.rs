@@ -150,7 +150,15 @@ impl OrderObject {
     /// Drives the pay gates (`kassa_shared::flows::pay`): the flow decides what comes
     /// next, what is audited and what the shopper is told; this carries each step out.
     async fn pay_inner(&self, p: &PayIn) -> Result<Value, EdgeError> {
-        let stored = self.require_order().await?;
+        let mut stored = self.require_order().await?;
+        // An attempt still open (the shopper left the provider's page, a declined
+        // charge): its provider is asked first, so a new pay can go ahead or learns it
+        // was paid after all (`attempts.rs`).
+        if stored.order.is_open()
+            && !kassa_shared::flows::attempts::open_attempts(&stored.order).is_empty()
+        {
+            stored = self.settle_open_attempts(stored, None).await?;
+        }
         let id = stored.order.id();
         let now = now_ms();
         let config = crate::config::risk(&self.env)?;

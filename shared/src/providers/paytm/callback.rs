@@ -275,3 +275,58 @@ pub fn claimed_reference(content_type: &str, body: &[u8]) -> Option<String> {
         claimed_text(&v, "ORDERID")
     }
 }
+
+/// What the Transaction Status API says about the attempt `reference` when nobody
+/// posted its result (`flows::attempts`): `TXN_SUCCESS` is a success with the amount
+/// and transaction it names (in `currency`, the order's), `PENDING` is in flight,
+/// `TXN_FAILURE` with `RESPCODE` 334 ("invalid order id": the form was never submitted)
+/// is no outcome, any other `TXN_FAILURE` a decline.
+///
+/// # Errors
+/// [`ConfirmError`] when the answer is not Paytm's or names another order.
+pub fn query_verdict(
+    reference: &ProviderRef,
+    currency: crate::money::Currency,
+    status_api_body: &[u8],
+) -> Result<crate::flows::attempts::Verdict, ConfirmError> {
+    use crate::flows::attempts::Verdict;
+    let v = jcs::parse_strict(status_api_body).map_err(|_| ConfirmError::Malformed {
+        field: "body",
+        reason: "not JSON (or repeats a member name)".into(),
+    })?;
+    let field = |name| crate::callback::str_field(&v, name);
+    let status = field("STATUS")?;
+    let respcode = field("RESPCODE").unwrap_or_default();
+    if status == "TXN_FAILURE" && respcode == "334" {
+        return Ok(Verdict::NoOutcome);
+    }
+    let order =
+        ProviderRef::parse("ORDERID", field("ORDERID")?).map_err(|e| ConfirmError::Malformed {
+            field: e.field,
+            reason: e.reason.into(),
+        })?;
+    if order != *reference {
+        return Err(ConfirmError::Differs { field: "ORDERID" });
+    }
+    Ok(match status {
+        "TXN_SUCCESS" => {
+            let txn = field("TXNID")?;
+            let amount = Money::parse_major("TXNAMOUNT", currency, field("TXNAMOUNT")?)
+                .map_err(CallbackError::from)?;
+            Verdict::Succeeded(Box::new(VerifiedCallback {
+                provider: Provider::Paytm,
+                // The id its callback would carry: whichever arrives second is a duplicate.
+                event_id: format!("paytm:{txn}:TXN_SUCCESS"),
+                reference: *reference,
+                outcome: Outcome::Succeeded,
+                amount: CallbackAmount::Fiat(amount),
+                provider_txn: txn.to_owned(),
+                confirm_required: false,
+                account: None,
+                refunded_txn: None,
+            }))
+        }
+        "PENDING" => Verdict::InFlight,
+        _ => Verdict::Failed,
+    })
+}

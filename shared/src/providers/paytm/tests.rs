@@ -107,3 +107,33 @@ fn paytm_status_request_and_answer() {
     )
     .unwrap();
 }
+
+#[test]
+fn an_unfinished_paytm_attempt_is_judged_by_the_status_api() {
+    use crate::flows::attempts::Verdict;
+    let r = ProviderRef::parse("reference", "476682884348973312A476682884348973313").unwrap();
+    let body = |status: &str, code: &str, order: &str| {
+        serde_json::json!({"ORDERID": order, "TXNID": "T1", "TXNAMOUNT": "7.00",
+            "STATUS": status, "RESPCODE": code, "MID": "m"})
+        .to_string()
+        .into_bytes()
+    };
+    let mine = "476682884348973312A476682884348973313";
+    let verdict = |b: Vec<u8>| super::callback::query_verdict(&r, Currency::Inr, &b);
+    match verdict(body("TXN_SUCCESS", "01", mine)).unwrap() {
+        Verdict::Succeeded(cb) => {
+            assert_eq!(cb.event_id, "paytm:T1:TXN_SUCCESS", "its callback's own id");
+            assert_eq!(
+                cb.amount,
+                crate::callback::CallbackAmount::Fiat(Money::new(Currency::Inr, 700))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(verdict(body("PENDING", "402", mine)).unwrap(), Verdict::InFlight);
+    assert_eq!(verdict(body("TXN_FAILURE", "227", mine)).unwrap(), Verdict::Failed);
+    // 334: Paytm has no such order — the form was never submitted.
+    assert_eq!(verdict(body("TXN_FAILURE", "334", mine)).unwrap(), Verdict::NoOutcome);
+    assert!(verdict(body("TXN_SUCCESS", "01", "476682884348973312A9")).is_err());
+    assert!(verdict(b"<html>".to_vec()).is_err());
+}

@@ -238,3 +238,49 @@ pub fn claimed_reference(body: &[u8]) -> Option<String> {
     };
     claimed_text(o, field)
 }
+
+/// What Ping++'s charge retrieve says about an attempt nobody finished
+/// (`flows::attempts`): `charge` is the charge Kassa created for `reference` (looked up
+/// by its recorded id). Paid — for our app, this attempt's `order_no`, in the order's
+/// currency — is a success with the charge as its evidence; a `failure_code` is a
+/// decline (the shopper declined on the channel page, or the channel refused); an unpaid
+/// charge without one is no outcome: Ping++ sends no event for a charge nobody paid.
+///
+/// # Errors
+/// [`SettleError::Unconfirmed`] when the charge is not this attempt's (app, `order_no`,
+/// currency).
+pub fn charge_verdict(
+    reference: &ProviderRef,
+    charge: &Charge,
+    app_id: &str,
+) -> Result<crate::flows::attempts::Verdict, SettleError> {
+    use crate::flows::attempts::Verdict;
+    if charge.app.as_deref() != Some(app_id) {
+        return Err(SettleError::unconfirmed(
+            "the charge belongs to another Ping++ app",
+        ));
+    }
+    if charge.order_no != reference.to_string() {
+        return Err(SettleError::unconfirmed("order_no differs"));
+    }
+    if charge.paid {
+        let currency = Currency::from_code("currency", &charge.currency.to_ascii_uppercase())
+            .map_err(|_| SettleError::unconfirmed("currency is not one Kassa settles in"))?;
+        return Ok(Verdict::Succeeded(Box::new(VerifiedCallback {
+            provider: Provider::Pingpp,
+            event_id: format!("pingpp:charge_paid:{}", charge.id),
+            reference: *reference,
+            outcome: Outcome::Succeeded,
+            amount: CallbackAmount::Fiat(Money::new(currency, charge.amount)),
+            provider_txn: charge.id.clone(),
+            confirm_required: false,
+            account: charge.app.clone(),
+            refunded_txn: None,
+        })));
+    }
+    Ok(if charge.failure_code.is_some() {
+        Verdict::Failed
+    } else {
+        Verdict::NoOutcome
+    })
+}

@@ -133,3 +133,42 @@ fn pingpp_charge_request_and_answers() {
     assert!(super::parse_retrieved_refund(&charge(true, 1000), "ch_1", "re_1").is_err());
     assert!(!format!("{cfg:?}").contains("sk_test_abc"));
 }
+
+#[test]
+fn an_unfinished_charge_is_judged_by_its_retrieve() {
+    use crate::flows::attempts::Verdict;
+    let charge = |paid: bool, failure: Option<&str>, app: &str, order_no: &str| super::Charge {
+        id: "ch_1".into(),
+        order_no: order_no.into(),
+        amount: 500,
+        currency: "cny".into(),
+        paid,
+        failure_code: failure.map(str::to_owned),
+        app: Some(app.into()),
+        raw: Value::Null,
+    };
+    let r = reference();
+    let verdict = |c| super::callback::charge_verdict(&r, &c, "app_1");
+    match verdict(charge(true, None, "app_1", REF)).unwrap() {
+        Verdict::Succeeded(cb) => {
+            assert_eq!(cb.reference, r);
+            assert_eq!(cb.provider_txn, "ch_1");
+            assert_eq!(
+                cb.amount,
+                crate::callback::CallbackAmount::Fiat(Money::new(Currency::Cny, 500))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        verdict(charge(false, Some("user_cancelled"), "app_1", REF)).unwrap(),
+        Verdict::Failed
+    );
+    assert_eq!(
+        verdict(charge(false, None, "app_1", REF)).unwrap(),
+        Verdict::NoOutcome
+    );
+    // Another app's charge, or another attempt's, settles nothing here.
+    assert!(verdict(charge(true, None, "app_other", REF)).is_err());
+    assert!(verdict(charge(true, None, "app_1", "476682884348973312A9")).is_err());
+}

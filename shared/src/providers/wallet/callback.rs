@@ -115,3 +115,45 @@ pub fn claimed_reference(body: &[u8]) -> Option<String> {
     let v = serde_json::from_slice::<serde_json::Value>(body).ok()?;
     claimed_text(&v, "order_id")
 }
+
+/// What the wallet's signed status query says about an attempt nobody finished
+/// (`flows::attempts`): `SUCCESS` is a success with the pulled trade and amount (the
+/// same event id its notification carries, so whichever comes second is a duplicate),
+/// `FAILED` a decline, `PROCESSING` in flight. A wallet that knows no such payment is
+/// no outcome (the caller maps the wallet's 404 to that).
+///
+/// # Errors
+/// [`SettleError::Unconfirmed`] when the pulled payment is for another attempt or its
+/// amount is not a token amount the table knows.
+pub fn query_verdict(
+    reference: &crate::callback::ProviderRef,
+    pulled: &Notification,
+) -> Result<crate::flows::attempts::Verdict, SettleError> {
+    use crate::flows::attempts::Verdict;
+    if pulled.order_id != *reference {
+        return Err(SettleError::unconfirmed("order_id differs"));
+    }
+    Ok(match pulled.status {
+        NotifyStatus::Success => {
+            let amount = TokenTable::builtin()
+                .parse("amount", &pulled.token_id, &pulled.amount)
+                .map_err(|e| SettleError::unconfirmed(e.to_string()))?;
+            Verdict::Succeeded(Box::new(VerifiedCallback {
+                provider: Provider::Wallet,
+                event_id: format!("wallet:{}", pulled.notify_id),
+                reference: *reference,
+                outcome: Outcome::Succeeded,
+                amount: CallbackAmount::Token {
+                    token: pulled.token_id.clone(),
+                    amount,
+                },
+                provider_txn: pulled.trade_id.clone(),
+                confirm_required: false,
+                account: None,
+                refunded_txn: None,
+            }))
+        }
+        NotifyStatus::Failed => Verdict::Failed,
+        NotifyStatus::Processing => Verdict::InFlight,
+    })
+}

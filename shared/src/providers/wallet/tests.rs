@@ -90,3 +90,32 @@ fn wallet_charge_and_signed_query() {
         Err(WalletError::OrderMismatch)
     );
 }
+
+#[test]
+fn an_unfinished_wallet_payment_is_judged_by_its_pull() {
+    use crate::flows::attempts::Verdict;
+    let pulled = |status, order: &str| Notification {
+        notify_id: "wn_1".into(),
+        order_id: ProviderRef::parse("order_id", order).unwrap(),
+        trade_id: "wt_1".into(),
+        status,
+        token_id: "USDT".into(),
+        amount: "12.5".into(),
+        time: "0".into(),
+    };
+    let r = reference();
+    let verdict = |n: Notification| super::callback::query_verdict(&r, &n);
+    match verdict(pulled(NotifyStatus::Success, REF)).unwrap() {
+        Verdict::Succeeded(cb) => {
+            assert_eq!(cb.event_id, "wallet:wn_1", "the notification's own id");
+            assert_eq!(cb.provider_txn, "wt_1");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(verdict(pulled(NotifyStatus::Failed, REF)).unwrap(), Verdict::Failed);
+    assert_eq!(
+        verdict(pulled(NotifyStatus::Processing, REF)).unwrap(),
+        Verdict::InFlight
+    );
+    assert!(verdict(pulled(NotifyStatus::Success, "476682884348973312A9")).is_err());
+}

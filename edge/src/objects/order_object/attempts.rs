@@ -1,0 +1,168 @@
+//! Attempts nobody finished (`shared::flows::attempts`, issue 16 item 5): the object
+//! asks each open attempt's provider — when a new `pay` arrives (`pay.rs`) and from the
+//! alarm once an attempt is a window old (`mod.rs`) — and applies the verdict: a
+//! provider-verified success as that provider's callback would be applied (same
+//! matching against the order), a decline or no outcome by closing the attempt so the
+//! shopper can pay again. `attempts_asked` (attempt id → unix ms) spaces the alarm's
+//! asks a window apart while a provider says "in flight".
+//!
+//! A provider that cannot be asked (network, 5xx) leaves the attempt as it is: nothing
+//! is closed on a guess.
+
+use std::collections::BTreeMap;
+
+use kassa_shared::callback::{self, Provider, ProviderRef};
+use kassa_shared::flows::attempts::{self, AttemptPolicy, Verdict};
+use kassa_shared::id::Id;
+use kassa_shared::order::OrderAmount;
+use kassa_shared::providers::{paytm, pingpp, wallet};
+
+use super::*;
+use crate::channels::{run, ConfigError};
+use crate::channels::sign::paytm_salt;
+
+const ASKED_KEY: &str = "attempts_asked";
+
+/// Why the provider could not be asked (kept in the audit log, never a secret).
+struct Unasked(String);
+
+impl OrderObject {
+    /// `KASSA_ATTEMPT_QUERY_AFTER_SECS` (default 600).
+    pub(super) fn attempt_policy(&self) -> AttemptPolicy {
+        config::attempt_query_after_ms(&self.env).map_or_else(AttemptPolicy::default, |ms| {
+            AttemptPolicy { query_after_ms: ms }
+        })
+    }
+
+    pub(super) async fn attempts_asked(&self) -> Result<BTreeMap<Id, u64>, EdgeError> {
+        Ok(self.load(ASKED_KEY).await?.unwrap_or_default())
+    }
+
+    /// Asks about every open attempt of the order (`due`: only those whose window has
+    /// passed, for the alarm; `None`: all of them, before a new `pay`) and applies what
+    /// the providers say. Returns the order as it stands afterwards.
+    pub(super) async fn settle_open_attempts(
+        &self,
+        mut stored: StoredOrder,
+        due: Option<u64>,
+    ) -> Result<StoredOrder, EdgeError> {
+        let mut asked = self.attempts_asked().await?;
+        let open: Vec<Id> = match due {
+            Some(now) => attempts::due(&stored.order, &asked, &self.attempt_policy(), now),
+            None => attempts::open_attempts(&stored.order)
+                .into_iter()
+                .map(|(a, _)| a)
+                .collect(),
+        };
+        for attempt in open {
+            let verdict = match self.ask_provider(&stored, attempt).await? {
+                Ok(v) => v,
+                Err(Unasked(why)) => {
+                    self.audit("attempt_query_failed", &format!("{attempt}: {why}"))
+                        .await?;
+                    continue;
+                }
+            };
+            asked.insert(attempt, now_ms());
+            stored = self.apply_verdict(stored, attempt, verdict).await?;
+        }
+        asked.retain(|a, _| stored.order.attempt(*a).is_some_and(|x| x.in_flight()));
+        self.state
+            .storage()
+            .put(ASKED_KEY, serde_json::to_string(&asked)?)
+            .await?;
+        Ok(stored)
+    }
+
+    async fn apply_verdict(
+        &self,
+        stored: StoredOrder,
+        attempt: Id,
+        verdict: Verdict,
+    ) -> Result<StoredOrder, EdgeError> {
+        let id = stored.order.id();
+        if let Verdict::Succeeded(cb) = &verdict {
+            return match callback::to_event(cb, id, stored.order.amount()) {
+                Ok(event) => {
+                    self.audit("attempt_query_paid", &format!("{attempt} {}", cb.provider_txn))
+                        .await?;
+                    self.apply(stored, event).await
+                }
+                Err(e) => {
+                    // The provider's paid transaction does not match the order: nothing
+                    // is applied, and someone should look.
+                    self.audit("attempt_query_mismatch", &format!("{attempt}: {e}"))
+                        .await?;
+                    Ok(stored)
+                }
+            };
+        }
+        let Some(closing) = attempts::closing(&verdict) else {
+            return Ok(stored);
+        };
+        let reason = match closing {
+            attempts::Closing::Declined => "attempt_declined",
+            attempts::Closing::Abandoned => "attempt_abandoned",
+        };
+        self.audit(reason, &attempt.to_string()).await?;
+        self.apply(stored, attempts::closing_event(attempt, closing))
+            .await
+    }
+
+    /// The provider's word on `attempt` (`Err` when it could not be asked).
+    async fn ask_provider(
+        &self,
+        stored: &StoredOrder,
+        attempt: Id,
+    ) -> Result<Result<Verdict, Unasked>, EdgeError> {
+        let reference = ProviderRef::new(stored.order.id(), attempt);
+        let provider = stored.meta.channel;
+        // S3's seed defines no query: an unfinished trade has no outcome to ask for.
+        if provider == Provider::Lianshang {
+            return Ok(Ok(Verdict::NoOutcome));
+        }
+        let channels = crate::config::channels(&self.env)?;
+        let not_configured = |e: ConfigError| EdgeError::Internal(e.to_string());
+        Ok(match provider {
+            Provider::Paytm => {
+                let OrderAmount::Fiat(money) = stored.order.amount() else {
+                    return Ok(Ok(Verdict::NoOutcome));
+                };
+                let cfg = channels.paytm().map_err(not_configured)?;
+                let salt = paytm_salt().map_err(|e| EdgeError::Internal(e.to_string()))?;
+                let exchange = paytm::status_body(cfg, &reference, &salt)
+                    .map_err(|e| EdgeError::Internal(e.to_string()))?;
+                match run(exchange).await {
+                    Ok(body) => paytm::callback::query_verdict(&reference, money.currency(), &body)
+                        .map_err(|e| Unasked(e.to_string())),
+                    Err(e) => Err(Unasked(e.to_string())),
+                }
+            }
+            Provider::Pingpp => {
+                let cfg = channels.pingpp().map_err(not_configured)?;
+                // No charge recorded: Ping++ never accepted one, so nothing can be paid.
+                let Some(charge_id) = self.attempt_charge(attempt).await? else {
+                    return Ok(Ok(Verdict::NoOutcome));
+                };
+                let exchange = pingpp::retrieve_charge(cfg, &charge_id)
+                    .map_err(|e| EdgeError::Internal(e.to_string()))?;
+                match run(exchange).await {
+                    Ok(charge) => pingpp::callback::charge_verdict(&reference, &charge, &cfg.app_id)
+                        .map_err(|e| Unasked(e.to_string())),
+                    Err(e) if e.is_unknown() => Ok(Verdict::NoOutcome),
+                    Err(e) => Err(Unasked(e.to_string())),
+                }
+            }
+            Provider::Wallet => {
+                let cfg = channels.wallet().map_err(not_configured)?;
+                match run(wallet::query(cfg, &reference)).await {
+                    Ok(pulled) => wallet::callback::query_verdict(&reference, &pulled)
+                        .map_err(|e| Unasked(e.to_string())),
+                    Err(e) if e.is_unknown() => Ok(Verdict::NoOutcome),
+                    Err(e) => Err(Unasked(e.to_string())),
+                }
+            }
+            Provider::Lianshang => Ok(Verdict::NoOutcome),
+        })
+    }
+}
