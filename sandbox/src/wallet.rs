@@ -12,19 +12,117 @@
 //!   message of the notification's shape, **signed** with the wallet key like a
 //!   notification (`notify_id` `wq_<trade>_<n>`); 404 `{code, message}` when unknown.
 //! - `/_control/wallet/complete` (`id` = reference, trade id, or an order id for that
-//!   order's latest payment) marks the payment and POSTs a signed
-//!   `kassa_shared::providers::wallet::notify::Notification` (RSA-SHA256 with the
-//!   wallet private key, SPEC 4.1) to the payment's `notify_url`.
+//!   order's latest payment) marks the payment and POSTs a signed notification to the
+//!   payment's `notify_url`.
+//!
+//! The notification (the wallet protocol's, as documented by the edge's
+//! `channels/wallet.rs`): `{notify_id, order_id, trade_id, status: "SUCCESS" | "FAILED"
+//! | "PROCESSING", token_id, amount, time (unix ms string)}` signed as SPEC 4.1 — the
+//! message minus `sign`/`security_type`, RFC 8785, SHA256withRSA with the wallet private
+//! key — with `security_type` "RSA2" and `sign` at top level ([`crate::signed_json`]).
+//! `order_id` is a reference `"{order}A{attempt}"` of two decimal 63-bit ids without
+//! leading zeros, or a bare order id ([`Reference`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use kassa_shared::callback::ProviderRef;
-use kassa_shared::crypto::{ct, PrivateKey, SignAlg};
-use kassa_shared::id::Id;
-use kassa_shared::providers::wallet::notify::{self, Notification, NotifyStatus};
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+
+use super::crypto::{ct_eq, PrivateKey, SignAlg};
+use super::signed_json;
+
+/// The payment's state, as the wallet names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NotifyStatus {
+    Success,
+    Failed,
+    Processing,
+}
+
+/// The merchant's order number for one payment: `"{order}A{attempt}"`, or a bare order
+/// id (which names the attempt whose id is the order's; `"{o}A{o}"` is refused as the
+/// non-canonical spelling of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reference {
+    pub order: u64,
+    pub attempt: u64,
+}
+
+impl Reference {
+    /// Parses a reference; the error names `order_id` and the reason.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let id = |part: &str| -> Result<u64, String> {
+            let digits = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+            if !digits || (part.len() > 1 && part.starts_with('0')) {
+                return Err(format!(
+                    "order_id: {s:?} must be <order digits>A<attempt digits> without leading zeros"
+                ));
+            }
+            part.parse::<u64>()
+                .ok()
+                .filter(|n| i64::try_from(*n).is_ok())
+                .ok_or_else(|| format!("order_id: {s:?}: an id does not fit in 63 bits"))
+        };
+        let r = match s.split_once('A') {
+            None => {
+                let order = id(s)?;
+                return Ok(Self {
+                    order,
+                    attempt: order,
+                });
+            }
+            Some((o, a)) => Self {
+                order: id(o)?,
+                attempt: id(a)?,
+            },
+        };
+        if r.order == r.attempt {
+            return Err(format!(
+                "order_id: {s:?}: attempt equals order, write the bare id"
+            ));
+        }
+        Ok(r)
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.order == self.attempt {
+            write!(f, "{}", self.order)
+        } else {
+            write!(f, "{}A{}", self.order, self.attempt)
+        }
+    }
+}
+
+impl Serialize for Reference {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Reference {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A wallet notification before signing.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub notify_id: String,
+    pub order_id: Reference,
+    pub trade_id: String,
+    pub status: NotifyStatus,
+    pub token_id: String,
+    pub amount: String,
+    pub time: String,
+}
 
 use super::outbound::{self, Complete, Tamper};
 use super::server::{unix_ms, Outcome, Req, Resp, Script, State};
@@ -32,7 +130,7 @@ use super::server::{unix_ms, Outcome, Req, Resp, Script, State};
 /// A payment the edge asked for.
 #[derive(Debug, Clone, Serialize)]
 pub struct Payment {
-    pub order_id: ProviderRef,
+    pub order_id: Reference,
     pub trade_id: String,
     pub token_id: String,
     pub amount: String,
@@ -49,7 +147,7 @@ pub struct WalletState {
 
 #[derive(Deserialize)]
 struct PayRequest {
-    order_id: ProviderRef,
+    order_id: Reference,
     token_id: String,
     amount: String,
     notify_url: String,
@@ -72,7 +170,7 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
             .header("Authorization")
             .and_then(|h| h.strip_prefix("Bearer "))
             .unwrap_or("");
-        if !ct::eq(got.as_bytes(), key.as_bytes()) {
+        if !ct_eq(got.as_bytes(), key.as_bytes()) {
             return err(401, "invalid API key");
         }
     }
@@ -146,8 +244,10 @@ fn matches(p: &Payment, id: &str) -> bool {
 
 /// A message of the notification's shape, signed.
 fn signed(n: &Notification, key: &PrivateKey) -> Result<Value, Resp> {
-    notify::sign(n, key, SignAlg::Rsa2)
-        .map_err(|e| Resp::json(500, &json!({"error": format!("sign: {e}")})))
+    let fail = |e: String| Resp::json(500, &json!({"error": format!("sign: {e}")}));
+    let mut v = serde_json::to_value(n).map_err(|e| fail(e.to_string()))?;
+    signed_json::sign(&mut v, None, key, SignAlg::Rsa2).map_err(fail)?;
+    Ok(v)
 }
 
 fn notification(p: &Payment, notify_id: String) -> Notification {
@@ -219,9 +319,11 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
     match c.tamper {
         Tamper::Amount => n.amount = format!("{}1", p.amount),
         Tamper::OrderId => {
-            let order = p.order_id.order;
-            let other = Id::new(order.get() ^ 1).unwrap_or(order);
-            n.order_id = ProviderRef::new(other, p.order_id.attempt);
+            // Another order's id: flip the lowest bit (still a valid 63-bit id).
+            n.order_id = Reference {
+                order: p.order_id.order ^ 1,
+                attempt: p.order_id.attempt,
+            };
         }
         Tamper::None | Tamper::Signature | Tamper::WrongKey => {}
     }

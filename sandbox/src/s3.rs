@@ -2,8 +2,9 @@
 //! `POST /s3/pai/createPayOrder`.
 //!
 //! The request `{"res_data": "..."}` is decrypted with the platform private key (k−11
-//! blocks, gunzipped when `compress_type` is "1"), then the merchant's signature is
-//! verified with the merchant public key. The answer is plain JSON
+//! blocks, gunzipped when `compress_type` is "1", which must agree with the payload),
+//! then the merchant's signature is verified with the merchant public key — all with the
+//! sandbox's own [`crate::crypto`] and [`crate::signed_json`], from seed 003. The answer is plain JSON
 //! `{"newBaseResponseData": {...}, "newBizResponseData": {result_code, pay_token,
 //! wk_trade_id, security_type, sign}}` signed with the platform private key — RSA2,
 //! unless the request itself used "RSA". Failures are signed too, with `result_code`:
@@ -21,17 +22,18 @@
 //! ```
 //!
 //! signed as SPEC 4.1 (the message minus `sign`/`security_type`, RFC 8785, with the
-//! platform private key, `sign`/`security_type` at top level), verifiable with
-//! `lianshang::sign::verify_message` and the platform public key. `notify_id` is
+//! platform private key, `sign`/`security_type` at top level), verifiable with the
+//! platform public key. `notify_id` is
 //! stable per trade and outcome, so duplicates are recognisable.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use kassa_shared::crypto::SignAlg;
-use kassa_shared::providers::lianshang::sign::{decode_res_data, sign_message, verify_message};
 use serde::Serialize;
 use serde_json::{json, Value};
+
+use super::crypto::{gunzip, is_gzip, PrivateKey, SignAlg};
+use super::signed_json;
 
 use super::outbound::{self, Complete, Tamper};
 use super::server::{Outcome, Req, Resp, Script, State};
@@ -80,7 +82,12 @@ fn answer(state: &State, base: Option<&Value>, biz: Value, alg: SignAlg) -> Resp
     }
     let mut msg = json!({ "newBaseResponseData": base });
     msg["newBizResponseData"] = biz;
-    match sign_message(&mut msg, &state.keys.s3_platform_priv, alg) {
+    match signed_json::sign(
+        &mut msg,
+        Some("newBizResponseData"),
+        &state.keys.s3_platform_priv,
+        alg,
+    ) {
         Ok(()) => Resp::json(200, &msg),
         Err(e) => Resp::json(
             500,
@@ -106,7 +113,7 @@ fn create_pay_order(state: &Arc<State>, req: &Req) -> Resp {
     };
     let msg = match decode_res_data(&envelope, &state.keys.s3_platform_priv) {
         Ok(m) => m,
-        Err(e) => return error(state, None, "DECRYPT_ERROR", &e.to_string(), SignAlg::Rsa2),
+        Err(e) => return error(state, None, "DECRYPT_ERROR", &e, SignAlg::Rsa2),
     };
     let base = msg.get("newBaseData");
     // Answer in the algorithm the request named, so a legacy "RSA" merchant can verify.
@@ -114,11 +121,9 @@ fn create_pay_order(state: &Arc<State>, req: &Req) -> Resp {
         .get("newBizData")
         .and_then(|b| b.get("security_type"))
         .and_then(Value::as_str);
-    let alg = named
-        .and_then(|s| s.parse::<SignAlg>().ok())
-        .unwrap_or_default();
-    if let Err(e) = verify_message(&msg, &state.keys.s3_merchant_pub) {
-        return error(state, base, "SIGN_ERROR", &e.to_string(), alg);
+    let alg = named.and_then(SignAlg::parse).unwrap_or_default();
+    if let Err(e) = signed_json::verify(&msg, &state.keys.s3_merchant_pub) {
+        return error(state, base, "SIGN_ERROR", &e, alg);
     }
     let biz = msg.get("newBizData").cloned().unwrap_or(Value::Null);
     let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
@@ -180,6 +185,38 @@ fn create_pay_order(state: &Arc<State>, req: &Req) -> Resp {
     )
 }
 
+/// Opens `{"res_data": "..."}` (seed 003, SPEC 4.2): base64, RSA PKCS#1 v1.5 block by
+/// block with the platform key, gunzip when the plaintext is gzip; the plaintext must be
+/// a JSON object whose `newBaseData.compress_type` agrees ("1" exactly when gzipped).
+pub fn decode_res_data(envelope: &Value, key: &PrivateKey) -> Result<Value, String> {
+    let res_data = envelope
+        .get("res_data")
+        .and_then(Value::as_str)
+        .ok_or("res_data: the body must be an object with a string res_data")?;
+    let mut plain = key.decrypt_blocks(res_data)?;
+    let gzip = is_gzip(&plain);
+    if gzip {
+        plain = gunzip(&plain)?;
+    }
+    let msg: Value = serde_json::from_slice(&plain)
+        .map_err(|e| format!("res_data: decrypted payload is not JSON: {e}"))?;
+    if !msg.is_object() {
+        return Err("res_data: decrypted payload is not a JSON object".into());
+    }
+    let declared = msg
+        .get("newBaseData")
+        .and_then(|b| b.get("compress_type"))
+        .and_then(Value::as_str);
+    if let Some(ct) = declared {
+        if (ct == "1") != gzip {
+            return Err(format!(
+                "newBaseData.compress_type: {ct:?} disagrees with the payload (gzip: {gzip})"
+            ));
+        }
+    }
+    Ok(msg)
+}
+
 /// `/_control/s3/complete`: `id` is a `wk_trade_id` or `out_trade_id`.
 pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
     let ok = match c.success() {
@@ -221,7 +258,7 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
         Ok(k) => k,
         Err(r) => return r,
     };
-    if let Err(e) = sign_message(&mut msg, key, alg) {
+    if let Err(e) = signed_json::sign(&mut msg, None, key, alg) {
         return Resp::json(500, &json!({"error": format!("sign: {e}")}));
     }
     outbound::tamper_sign_member(&mut msg, c.tamper);

@@ -31,12 +31,11 @@
 
 use std::sync::Arc;
 
-use kassa_shared::crypto::ct;
-use kassa_shared::providers::paytm::checksum::{self, Params, Salt, CHECKSUMHASH};
-use rand::RngCore;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::checksum::{self, Params, CHECKSUMHASH};
+use super::crypto::ct_eq;
 use super::outbound::{self, Complete, Delivery, Outbound, Tamper};
 use super::server::{unix_ms, Req, Resp, State};
 
@@ -79,12 +78,12 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
 
 fn form(body: &[u8]) -> Params {
     form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), Some(v.into_owned())))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
 fn get<'a>(p: &'a Params, k: &str) -> &'a str {
-    p.get(k).and_then(Option::as_deref).unwrap_or("")
+    p.get(k).map_or("", String::as_str)
 }
 
 fn esc(s: &str) -> String {
@@ -124,11 +123,11 @@ fn process(state: &Arc<State>, req: &Req) -> Resp {
             );
         }
     }
-    if !ct::eq(get(&p, "MID").as_bytes(), state.config.paytm.mid.as_bytes()) {
+    if !ct_eq(get(&p, "MID").as_bytes(), state.config.paytm.mid.as_bytes()) {
         state.with(|i| i.bump("paytm.form_rejected"));
         return page(400, "Invalid request", "<p>Invalid MID.</p>");
     }
-    if checksum::verify(&p, &state.keys.paytm_key, get(&p, CHECKSUMHASH)).is_err() {
+    if !checksum::verify(&p, &state.keys.paytm_key, get(&p, CHECKSUMHASH)) {
         state.with(|i| i.bump("paytm.checksum_rejected"));
         return page(
             400,
@@ -246,10 +245,10 @@ fn run_complete(
     let mut p = callback_params(state, &txn);
     match c.tamper {
         Tamper::Amount => {
-            p.insert("TXNAMOUNT".into(), Some(format!("{}1", txn.txn_amount)));
+            p.insert("TXNAMOUNT".into(), format!("{}1", txn.txn_amount));
         }
         Tamper::OrderId => {
-            p.insert("ORDERID".into(), Some(format!("{}x", txn.order_id)));
+            p.insert("ORDERID".into(), format!("{}x", txn.order_id));
         }
         Tamper::None | Tamper::Signature | Tamper::WrongKey => {}
     }
@@ -260,15 +259,15 @@ fn run_complete(
     } else {
         &state.keys.paytm_key
     };
-    let mut hash = checksum::generate(&p, key, &random_salt())
+    let mut hash = checksum::generate(&p, key)
         .map_err(|e| Resp::json(500, &json!({"error": format!("checksum: {e}")})))?;
     if c.tamper == Tamper::Signature {
         hash = outbound::flip_b64(&hash);
     }
-    p.insert(CHECKSUMHASH.into(), Some(hash));
+    p.insert(CHECKSUMHASH.into(), hash);
     let mut ser = form_urlencoded::Serializer::new(String::new());
     for (k, v) in &p {
-        ser.append_pair(k, v.as_deref().unwrap_or(""));
+        ser.append_pair(k, v);
     }
     let body = ser.finish();
     let msg = json!(p);
@@ -281,12 +280,6 @@ fn run_complete(
     };
     let sent = outbound::dispatch(state, out, &c.delivery);
     Ok((txn, msg, sent))
-}
-
-fn random_salt() -> Salt {
-    let mut b = [0u8; 4];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    Salt::from_random_bytes(b)
 }
 
 /// The fields Paytm posts to `CALLBACK_URL` (and, most of them, answers in the status API).
@@ -316,7 +309,7 @@ fn callback_params(state: &State, t: &Txn) -> Params {
         ("BANKNAME", "WALLET"),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_owned(), Some(v.to_owned())))
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
 }
 
@@ -351,12 +344,12 @@ fn txn_status(state: &Arc<State>, req: &Req) -> Resp {
     }
     let p: Params = [("MID", &mid), ("ORDERID", &order_id)]
         .into_iter()
-        .map(|(k, v)| (k.to_owned(), Some(v.clone())))
+        .map(|(k, v)| (k.to_owned(), v.clone()))
         .collect();
-    if checksum::verify(&p, &state.keys.paytm_key, &hash).is_err() {
+    if !checksum::verify(&p, &state.keys.paytm_key, &hash) {
         return fail("330", "Checksum provided is invalid", &order_id);
     }
-    if !ct::eq(mid.as_bytes(), state.config.paytm.mid.as_bytes()) {
+    if !ct_eq(mid.as_bytes(), state.config.paytm.mid.as_bytes()) {
         return fail("335", "Invalid MID", &order_id);
     }
     let Some(t) = state.with(|i| {
@@ -373,7 +366,7 @@ fn txn_status(state: &Arc<State>, req: &Req) -> Resp {
     let mut out: serde_json::Map<String, Value> = p
         .into_iter()
         .filter(|(k, _)| k != "CURRENCY")
-        .map(|(k, v)| (k, Value::String(v.unwrap_or_default())))
+        .map(|(k, v)| (k, Value::String(v)))
         .collect();
     out.insert("TXNTYPE".into(), json!("SALE"));
     out.insert("REFUNDAMT".into(), json!("0.0"));
