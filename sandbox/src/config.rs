@@ -66,8 +66,9 @@ pub struct S3Config {
 pub struct PaytmConfig {
     pub mid: String,
     pub merchant_key: String,
-    /// Where the shopper is sent (303) after the callback was posted; defaults to the
-    /// form's `CALLBACK_URL`.
+    /// No longer used (issue 16): Paytm's result now returns through the shopper's
+    /// browser, posted to the form's `CALLBACK_URL`, which decides where the shopper
+    /// lands. Still read so existing configurations stay valid.
     #[serde(default)]
     pub return_url: Option<String>,
 }
@@ -99,6 +100,17 @@ pub struct WalletConfig {
     pub private_key: String,
     #[serde(default)]
     pub api_key: Option<String>,
+    /// The wallet debits server side: each accepted charge settles by itself this long
+    /// after it was accepted (success if the token's balance covers it, else FAILED).
+    /// Absent: 300 ms. `null`: the wallet holds every charge until a control completes
+    /// it (`/_control/wallet/complete`) — what the edge's callback and fault tests,
+    /// which script every outcome themselves, run with ([`SandboxConfig::for_tests`]).
+    #[serde(default = "default_settle_ms")]
+    pub settle_ms: Option<u64>,
+}
+
+fn default_settle_ms() -> Option<u64> {
+    Some(300)
 }
 
 /// The merchant receiver's `Kassa-Signature` secret.
@@ -233,6 +245,8 @@ impl SandboxConfig {
             wallet: WalletConfig {
                 private_key: fixture_pem(f::WALLET_PRIVATE)?,
                 api_key: None,
+                // The suites that use these fixtures script wallet outcomes themselves.
+                settle_ms: None,
             },
             merchant: MerchantConfig {
                 webhook_secret: f::MERCHANT_WEBHOOK_SECRET.into(),

@@ -23,9 +23,11 @@
 //! |---|---|---|
 //! | `/s0/platform/pay/{prePayCheck,orderCallBack,updateInfo}` | S0 platform risk check and relay (seed S0) | [`s0`] |
 //! | `/s3/pai/createPayOrder` | Lianshang pay order (seed S3, SPEC 4.1/4.2) | [`s3`] |
-//! | `/paytm/theia/processTransaction`, `/paytm/theia/complete`, `/paytm/merchant-status/getTxnStatus` | Paytm checkout and Transaction Status API (seed S1, SPEC 4.3) | [`paytm`] |
+//! | `GET`/`POST /s3/cashier?pay_token=…` | the shopper's Lianshang cashier (approve, decline, abandon) | [`s3`] |
+//! | `/paytm/theia/processTransaction`, `/paytm/theia/complete`, `/paytm/merchant-status/getTxnStatus` | Paytm checkout (the shopper's page; the result returns through the browser) and Transaction Status API (seed S1, SPEC 4.3) | [`paytm`] |
 //! | `/pingpp/v1/charges`, `/pingpp/v1/charges/{id}`, `…/{id}/refunds`, `…/{id}/refunds/{refund_id}` | Ping++ charges, refunds and webhooks (seed S4, SPEC 3.4) | [`pingpp`] |
-//! | `/wallet/charges` (alias `/wallet/pay`), `GET /wallet/charges/{ref}` | token wallet (S2 channel, SPEC 3.4) | [`wallet`] |
+//! | `GET`/`POST /pingpp/mock.php`, `GET /pingpp/alipay/gateway.do` | the shopper's Ping++ pages, reached as `pingpp-js` reaches them from a charge | [`pingpp_pages`] |
+//! | `/wallet/charges` (alias `/wallet/pay`), `GET /wallet/charges/{ref}` | token wallet (S2 channel, SPEC 3.4); settles by itself, no shopper page | [`wallet`] |
 //! | `/merchant/webhooks` | a merchant's webhook receiver (SPEC 3.5) | [`merchant`] |
 //! | `/_control/...` | scripting and counters | [`control`] |
 //!
@@ -58,8 +60,10 @@ pub mod control;
 pub mod crypto;
 pub mod merchant;
 pub mod outbound;
+pub mod pages;
 pub mod paytm;
 pub mod pingpp;
+pub mod pingpp_pages;
 pub mod s0;
 pub mod s3;
 pub mod server;

@@ -276,6 +276,17 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
         Ok(c) => c,
         Err(e) => return err(400, "invalid_request_error", &e.to_string(), None),
     };
+    // Ping++ refuses a wx_pub charge without the payer's openid: WeChat cannot make the
+    // JSAPI order without it.
+    let open_id = c.extra.get("open_id").and_then(Value::as_str).unwrap_or("");
+    if c.channel == "wx_pub" && open_id.is_empty() {
+        return err(
+            400,
+            "invalid_request_error",
+            "extra[open_id]: required for channel wx_pub",
+            Some("extra[open_id]"),
+        );
+    }
     let outcome = state.with(|i| {
         i.bump("pingpp.charge_request");
         i.pingpp.script.take_next()
@@ -319,6 +330,8 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
             "amount_refunded": 0, "failure_code": null, "failure_msg": null,
             "metadata": {}, "credential": {}, "description": null
         });
+        let mut ch = ch;
+        ch["credential"] = super::pingpp_pages::credential(state, &ch);
         i.pingpp.charges.push(ch.clone());
         (ch, i.pingpp.auto.clone())
     });
@@ -491,7 +504,7 @@ pub fn complete(state: &Arc<State>, c: &Complete, event: &str) -> Resp {
 }
 
 /// Posts the signed webhook `{type: event, data: {object}}` to `pingpp.webhook_url`.
-fn send_event(
+pub(crate) fn send_event(
     state: &Arc<State>,
     event: &str,
     object: Value,

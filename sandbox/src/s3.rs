@@ -11,8 +11,21 @@
 //! `DECRYPT_ERROR` (undecryptable / not JSON), `SIGN_ERROR` (bad signature),
 //! `PARAM_ERROR` (missing field), `SYSTEM_ERROR` (scripted).
 //!
-//! **Notify (Kassa's decision; the seed defines none).** On `/_control/s3/complete`
-//! the sandbox POSTs this JSON to the request's `notify_url`:
+//! **Cashier (Kassa's decision; the seed defines no cashier URL).** `createPayOrder`
+//! answers a `pay_token`; the shopper's browser goes to **`GET
+//! /s3/cashier?pay_token=…`**, which shows the trade (merchant order `out_trade_id`,
+//! amount, the `product_subject` names) with **Approve** and **Decline** buttons (plain
+//! forms `POST /s3/cashier`, fields `pay_token` and `result` = `success` | `fail`) and an
+//! **Abandon** link to the request's `merchant_url` (seed: "放弃支付,返回前一页", so no
+//! notify). Approve: the trade becomes SUCCESS and the signed notify below goes server
+//! to server to `notify_url`, then the browser is sent (303) to `callback_url` (seed:
+//! "支付完成跳转地址"); Decline: the trade FAILs, the FAIL notify goes, then 303 to
+//! `callback_url`. Without a usable `callback_url` the answer is a 200 page. An unknown
+//! `pay_token` is a 404 page, a finished trade 409.
+//!
+//! **Notify (Kassa's decision; the seed defines none).** On the cashier's Approve /
+//! Decline, or `/_control/s3/complete`, the sandbox POSTs this JSON to the request's
+//! `notify_url`:
 //!
 //! ```json
 //! {"notify_id": "ln_..", "merchant_id": "yx001", "out_trade_id": "..",
@@ -33,6 +46,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::crypto::{gunzip, is_gzip, PrivateKey, SignAlg};
+use super::outbound::{Delivery, Sent};
+use super::pages::{button_form, esc, major, page, redirectable};
 use super::signed_json;
 
 use super::outbound::{self, Complete, Tamper};
@@ -48,6 +63,12 @@ pub struct Trade {
     pub pay_amount: u64,
     pub pay_currency: String,
     pub notify_url: String,
+    /// Where an abandoning shopper goes back to (seed: `merchant_url`).
+    pub merchant_url: Option<String>,
+    /// Where the browser goes after the cashier (seed: `callback_url`).
+    pub callback_url: Option<String>,
+    /// `product_subject[].channel_goods_subject`, shown on the cashier.
+    pub goods: Vec<String>,
     pub security_type: &'static str,
     pub trade_status: Option<String>,
 }
@@ -61,6 +82,13 @@ pub struct S3State {
 
 /// `/s3/{rest}`.
 pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
+    if rest == "cashier" {
+        return match req.method.as_str() {
+            "GET" => cashier(state, req),
+            "POST" => cashier_decide(state, req),
+            _ => Resp::method_not_allowed(&req.method, &req.path),
+        };
+    }
     if rest != "pai/createPayOrder" {
         return Resp::not_found(&req.path);
     }
@@ -142,6 +170,18 @@ fn create_pay_order(state: &Arc<State>, req: &Req) -> Resp {
         );
     };
     let merchant_id = s(base.and_then(|b| b.get("merchant_id"))).unwrap_or_default();
+    let (merchant_url, callback_url) = (s(biz.get("merchant_url")), s(biz.get("callback_url")));
+    let goods = biz
+        .get("product_subject")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|g| g.get("channel_goods_subject").and_then(Value::as_str))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     let outcome = state.with(|i| {
         i.bump("s3.create_pay_order");
         i.s3.script.take_next()
@@ -166,6 +206,9 @@ fn create_pay_order(state: &Arc<State>, req: &Req) -> Resp {
             pay_amount,
             pay_currency,
             notify_url,
+            merchant_url,
+            callback_url,
+            goods,
             security_type: alg.security_type(),
             trade_status: None,
         };
@@ -217,12 +260,124 @@ pub fn decode_res_data(envelope: &Value, key: &PrivateKey) -> Result<Value, Stri
     Ok(msg)
 }
 
+fn trade_by_token(state: &State, token: &str) -> Option<Trade> {
+    state.with(|i| i.s3.trades.iter().find(|t| t.pay_token == token).cloned())
+}
+
+fn cashier_error(state: &State, token: &str) -> Result<Trade, Resp> {
+    let t = trade_by_token(state, token).ok_or_else(|| {
+        page(
+            404,
+            "Lianshang",
+            "Unknown pay_token",
+            &format!("<p>No trade has pay_token {}.</p>", esc(token)),
+        )
+    })?;
+    if let Some(status) = &t.trade_status {
+        return Err(page(
+            409,
+            "Lianshang",
+            "Trade already finished",
+            &format!("<p>Trade {} is {}.</p>", esc(&t.wk_trade_id), esc(status)),
+        ));
+    }
+    Ok(t)
+}
+
+/// `GET /s3/cashier?pay_token=…` (module docs).
+fn cashier(state: &Arc<State>, req: &Req) -> Resp {
+    let token = req.query_param("pay_token").unwrap_or_default();
+    let t = match cashier_error(state, &token) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    state.with(|i| i.bump("s3.cashier_shown"));
+    let amount = format!("{} {}", major(t.pay_amount), t.pay_currency);
+    let goods: String = t
+        .goods
+        .iter()
+        .map(|g| format!("<li>{}</li>", esc(g)))
+        .collect();
+    let abandon = t
+        .merchant_url
+        .as_deref()
+        .filter(|u| redirectable(u))
+        .map(|u| {
+            format!(
+                "<p><a id=\"abandon\" href=\"{}\">Abandon — back to the merchant</a></p>",
+                esc(u)
+            )
+        })
+        .unwrap_or_default();
+    let fields = |result| [("pay_token", t.pay_token.as_str()), ("result", result)];
+    page(
+        200,
+        "Lianshang",
+        &format!("连尚收银台 Lianshang cashier — pay {amount}"),
+        &format!(
+            "<p>Merchant order <code id=\"out_trade_id\">{}</code></p>\
+             <p>Amount <strong id=\"amount\">{}</strong></p><ul>{goods}</ul>{}{}{abandon}",
+            esc(&t.out_trade_id),
+            esc(&amount),
+            button_form("/s3/cashier", &fields("success"), "Approve"),
+            button_form("/s3/cashier", &fields("fail"), "Decline"),
+        ),
+    )
+}
+
+/// `POST /s3/cashier` (module docs).
+fn cashier_decide(state: &Arc<State>, req: &Req) -> Resp {
+    let form: std::collections::BTreeMap<String, String> = form_urlencoded::parse(&req.body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let t = match cashier_error(state, &field("pay_token")) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let c = Complete {
+        id: t.wk_trade_id.clone(),
+        result: field("result"),
+        tamper: Tamper::None,
+        delivery: Delivery::default(),
+    };
+    if let Err(e) = c.success() {
+        return page(
+            400,
+            "Lianshang",
+            "Invalid request",
+            &format!("<p>{}</p>", esc(&e)),
+        );
+    }
+    let (done, _, _) = match run_complete(state, &c) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    state.with(|i| i.bump("s3.cashier_decided"));
+    match done.callback_url.as_deref().filter(|u| redirectable(u)) {
+        Some(url) => Resp::redirect(url),
+        None => page(
+            200,
+            "Lianshang",
+            "Payment finished",
+            "<p>You can return to the merchant now.</p>",
+        ),
+    }
+}
+
 /// `/_control/s3/complete`: `id` is a `wk_trade_id` or `out_trade_id`.
 pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
-    let ok = match c.success() {
-        Ok(ok) => ok,
-        Err(e) => return Resp::json(400, &json!({"error": e})),
-    };
+    match run_complete(state, c) {
+        Ok((_, msg, sent)) => Resp::json(200, &outbound::report(&[msg], &sent)),
+        Err(r) => r,
+    }
+}
+
+/// Settles the trade and sends its signed notify as `c` says.
+fn run_complete(state: &Arc<State>, c: &Complete) -> Result<(Trade, Value, Vec<Sent>), Resp> {
+    let ok = c
+        .success()
+        .map_err(|e| Resp::json(400, &json!({"error": e})))?;
     let status = if ok { "SUCCESS" } else { "FAIL" };
     let Some(t) = state.with(|i| {
         let t =
@@ -232,7 +387,10 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
         t.trade_status = Some(status.to_owned());
         Some(t.clone())
     }) else {
-        return Resp::json(404, &json!({"error": format!("no S3 trade {}", c.id)}));
+        return Err(Resp::json(
+            404,
+            &json!({"error": format!("no S3 trade {}", c.id)}),
+        ));
     };
     let mut msg = json!({
         "notify_id": format!("ln_{}_{status}", t.wk_trade_id),
@@ -254,15 +412,11 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
     } else {
         SignAlg::Rsa2
     };
-    let key = match outbound::signing_key(state, &state.keys.s3_platform_priv, c.tamper) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    if let Err(e) = signed_json::sign(&mut msg, None, key, alg) {
-        return Resp::json(500, &json!({"error": format!("sign: {e}")}));
-    }
+    let key = outbound::signing_key(state, &state.keys.s3_platform_priv, c.tamper)?;
+    signed_json::sign(&mut msg, None, key, alg)
+        .map_err(|e| Resp::json(500, &json!({"error": format!("sign: {e}")})))?;
     outbound::tamper_sign_member(&mut msg, c.tamper);
     let out = outbound::json_message("s3.notify", &t.notify_url, &msg, Vec::new());
     let sent = outbound::dispatch(state, out, &c.delivery);
-    Resp::json(200, &outbound::report(&[msg], &sent))
+    Ok((t, msg, sent))
 }

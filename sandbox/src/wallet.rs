@@ -11,9 +11,19 @@
 //! - `GET /wallet/charges/{order_id}` — the status query: the payment's state as a
 //!   message of the notification's shape, **signed** with the wallet key like a
 //!   notification (`notify_id` `wq_<trade>_<n>`); 404 `{code, message}` when unknown.
+//! - **Settlement (the wallet's own behaviour; there is no shopper page: a token
+//!   wallet debits server side).** Each accepted charge settles by itself
+//!   `wallet.settle_ms` after it was accepted (default 300 ms): SUCCESS when the
+//!   `token_id`'s balance covers `amount` (balances are ample unless set with
+//!   `POST /_control/wallet/balance {"token_id", "balance": "5.0" | null}`; a success
+//!   debits a set balance), else FAILED (the payment records `fail_reason:
+//!   "INSUFFICIENT_BALANCE"`); either way the signed notification below goes to
+//!   `notify_url` and the status query answers the outcome. `settle_ms: null` (as in
+//!   `SandboxConfig::for_tests`) or `POST /_control/wallet/settle {"ms": null}` holds
+//!   every charge until a control completes it; `{"ms": N}` switches settlement on.
 //! - `/_control/wallet/complete` (`id` = reference, trade id, or an order id for that
 //!   order's latest payment) marks the payment and POSTs a signed notification to the
-//!   payment's `notify_url`.
+//!   payment's `notify_url` (fault tests: tamper, delay, duplicate, hold).
 //!
 //! The notification (the wallet protocol's, as documented by the edge's
 //! `channels/wallet.rs`): `{notify_id, order_id, trade_id, status: "SUCCESS" | "FAILED"
@@ -136,6 +146,9 @@ pub struct Payment {
     pub amount: String,
     pub notify_url: String,
     pub status: NotifyStatus,
+    /// Why the wallet failed it by itself (`INSUFFICIENT_BALANCE`); not in the
+    /// notification, whose shape is fixed.
+    pub fail_reason: Option<String>,
 }
 
 #[derive(Default)]
@@ -143,6 +156,95 @@ pub struct WalletState {
     pub script: Script,
     pub auto: Option<outbound::Auto>,
     pub payments: Vec<Payment>,
+    /// Balances by `token_id`, in 10⁻¹⁸ units; a token not listed has an ample one.
+    pub balances: std::collections::BTreeMap<String, u128>,
+    /// `/_control/wallet/settle` overrides `wallet.settle_ms` (outer `Some`).
+    pub settle_override: Option<Option<u64>>,
+}
+
+/// Decimal places a balance keeps (amounts with more are refused).
+const SCALE: u32 = 18;
+
+/// A non-negative decimal string in 10⁻¹⁸ units.
+pub fn units(amount: &str) -> Result<u128, String> {
+    if !valid_amount(amount) {
+        return Err(format!("{amount:?} is not a decimal string like \"12.5\""));
+    }
+    let (int, frac) = amount.split_once('.').unwrap_or((amount, ""));
+    if frac.len() > SCALE as usize {
+        return Err(format!("{amount:?} has more than {SCALE} decimal places"));
+    }
+    let padded = format!("{frac:0<width$}", width = SCALE as usize);
+    let too_big = || format!("{amount:?} is too large");
+    let i: u128 = int.parse().map_err(|_| too_big())?;
+    let f: u128 = padded.parse().map_err(|_| too_big())?;
+    i.checked_mul(10u128.pow(SCALE))
+        .and_then(|x| x.checked_add(f))
+        .ok_or_else(too_big)
+}
+
+/// A balance in 10⁻¹⁸ units as a decimal string without trailing zeros.
+#[must_use]
+pub fn format_units(u: u128) -> String {
+    let scale = 10u128.pow(SCALE);
+    let frac = format!("{:018}", u % scale);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        format!("{}", u / scale)
+    } else {
+        format!("{}.{frac}", u / scale)
+    }
+}
+
+/// The settle delay in force.
+fn settle_ms(state: &State) -> Option<u64> {
+    state
+        .with(|i| i.wallet.settle_override)
+        .unwrap_or(state.config.wallet.settle_ms)
+}
+
+/// The wallet's own settlement of a still-processing charge (module docs).
+fn settle(state: &Arc<State>, trade_id: &str) {
+    let decided = state.with(|i| {
+        let w = &mut i.wallet;
+        let p = w.payments.iter_mut().find(|p| p.trade_id == trade_id)?;
+        if p.status != NotifyStatus::Processing {
+            return None; // a control completed it first
+        }
+        let need = units(&p.amount).unwrap_or(u128::MAX);
+        let ok = match w.balances.get_mut(&p.token_id) {
+            None => true,
+            Some(b) if *b >= need => {
+                *b -= need;
+                true
+            }
+            Some(_) => false,
+        };
+        // Decided under the lock, so a second settle of the same charge does nothing.
+        p.status = if ok {
+            NotifyStatus::Success
+        } else {
+            p.fail_reason = Some("INSUFFICIENT_BALANCE".into());
+            NotifyStatus::Failed
+        };
+        Some(ok)
+    });
+    if let Some(ok) = decided {
+        state.with(|i| {
+            i.bump(if ok {
+                "wallet.settled"
+            } else {
+                "wallet.declined"
+            })
+        });
+        let c = Complete {
+            id: trade_id.to_owned(),
+            result: if ok { "success" } else { "fail" }.into(),
+            tamper: Tamper::None,
+            delivery: outbound::Delivery::default(),
+        };
+        complete(state, &c);
+    }
 }
 
 #[derive(Deserialize)]
@@ -223,12 +325,19 @@ fn pay(state: &Arc<State>, req: &Req) -> Resp {
             amount: r.amount,
             notify_url: r.notify_url,
             status: NotifyStatus::Processing,
+            fail_reason: None,
         };
         i.wallet.payments.push(p.clone());
         (p, i.wallet.auto.clone())
     });
     if let Some(a) = auto {
         outbound::spawn_auto(state, a.for_id(&p.trade_id), complete);
+    } else if let (Some(ms), NotifyStatus::Processing) = (settle_ms(state), p.status) {
+        let (state, trade) = (state.clone(), p.trade_id.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(ms));
+            settle(&state, &trade);
+        });
     }
     Resp::json(
         200,
@@ -339,4 +448,29 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
     let out = outbound::json_message("wallet.notify", &p.notify_url, &msg, Vec::new());
     let sent = outbound::dispatch(state, out, &c.delivery);
     Resp::json(200, &outbound::report(&[msg], &sent))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{format_units, units, Reference};
+
+    #[test]
+    fn amounts_and_references() {
+        assert_eq!(units("12.5"), Ok(12_500_000_000_000_000_000));
+        assert_eq!(format_units(units("12.5").unwrap()), "12.5");
+        assert_eq!(format_units(units("3").unwrap()), "3");
+        assert!(
+            units("1.").is_err() && units("-1").is_err() && units("0.1234567890123456789").is_err()
+        );
+        let r = Reference::parse("476682884348973312A476682884348973313").unwrap();
+        assert_eq!(r.to_string(), "476682884348973312A476682884348973313");
+        assert_eq!(Reference::parse("42").unwrap().to_string(), "42");
+        assert!(Reference::parse("42A42").unwrap_err().contains("bare"));
+        assert!(Reference::parse("042A1")
+            .unwrap_err()
+            .contains("leading zeros"));
+        assert!(Reference::parse("9223372036854775808")
+            .unwrap_err()
+            .contains("63 bits"));
+    }
 }

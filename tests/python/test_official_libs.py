@@ -101,14 +101,55 @@ def create_charge(channel, extra, amount=100):
     )
 
 
-def pay_charge(ch):
-    """The charge is paid at the provider (the sandbox's control API)."""
-    r = requests.post(
-        SANDBOX + "/_control/pingpp/complete",
-        json={"id": ch.id, "event": "charge.succeeded"},
+def mock_url(ch):
+    """Where pingpp-js (src/testmode.js) sends a shopper for a test-mode charge: the
+    sandbox's stand-in for http://sissi.pingxx.com/mock.php, same query (stringifyData:
+    values as they are, `extra` pre-encoded with encodeURIComponent)."""
+    assert ch.livemode is False
+    params = [
+        ("ch_id", ch.id),
+        ("scheme", "http"),
+        ("channel", ch.channel),
+        ("order_no", ch.order_no),
+        ("time_expire", str(ch.time_expire)),
+        ("extra", urllib.parse.quote(json.dumps(ch.extra, separators=(",", ":")), safe="")),
+    ]
+    return SANDBOX + "/pingpp/mock.php?" + "&".join(k + "=" + v for k, v in params)
+
+
+class Forms(html.parser.HTMLParser):
+    """Every <form> of a page: action, method and its inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": a.get("action"), "method": a.get("method"), "fields": {}})
+        elif tag == "input" and self.forms:
+            self.forms[-1]["fields"][a["name"]] = a.get("value", "")
+
+
+def forms(page):
+    p = Forms()
+    p.feed(page)
+    return p.forms
+
+
+def shopper_decides(ch, result, referer="http://127.0.0.1:9/shop"):
+    """A shopper opens the Ping++ page from the merchant's page and clicks a button."""
+    r = requests.get(mock_url(ch), headers={"Referer": referer}, timeout=10)
+    assert r.status_code == 200, r.text
+    assert "<h1>" in r.text and ch.order_no in r.text
+    form = next(f for f in forms(r.text) if f["fields"].get("result") == result)
+    return requests.post(
+        urllib.parse.urljoin(SANDBOX, form["action"]),
+        data=form["fields"],
+        allow_redirects=False,
         timeout=10,
     )
-    assert r.status_code == 200, r.text
 
 
 # --- Ping++ -----------------------------------------------------------------------
@@ -136,11 +177,47 @@ def test_pingpp_alipay_wap_charge_create_and_retrieve():
     assert again.paid is False
 
 
-def test_pingpp_wx_pub_charge_keeps_open_id():
+def test_pingpp_wx_pub_charge_credential_and_declined_on_the_mock_page():
     ch = create_charge("wx_pub", {"open_id": "o_kassa_test_openid"})
     assert ch.channel == "wx_pub"
     assert ch.extra["open_id"] == "o_kassa_test_openid"
-    assert pingpp.Charge.retrieve(ch.id).extra["open_id"] == "o_kassa_test_openid"
+    cred = ch.credential.wx_pub
+    for k in ("appId", "timeStamp", "nonceStr", "package", "signType", "paySign"):
+        assert cred[k], k
+    assert cred.package.startswith("prepay_id=")
+
+    r = shopper_decides(ch, "fail", referer="http://127.0.0.1:9/shop/cart")
+    assert r.status_code == 303 and r.headers["Location"] == "http://127.0.0.1:9/shop/cart"
+    ch = pingpp.Charge.retrieve(ch.id)
+    assert ch.paid is False and ch.failure_code == "user_cancelled" and ch.failure_msg
+    time.sleep(0.3)
+    assert not [
+        d for d in recorded("/pingpp/webhooks") if json.loads(d["body"])["data"]["object"]["id"] == ch.id
+    ], "Ping++ sends no webhook for an unpaid charge"
+    # Opening the page again: the charge is closed.
+    assert requests.get(mock_url(ch), timeout=10).status_code == 409
+
+    with pytest.raises(pingpp.error.InvalidRequestError) as e:
+        create_charge("wx_pub", {})
+    assert e.value.param == "extra[open_id]"
+
+
+def test_pingpp_alipay_wap_live_credential_reaches_the_gateway_page():
+    ch = create_charge("alipay_wap", {"success_url": "http://127.0.0.1:9/paid"})
+    cred = ch.credential.alipay_wap
+    assert cred.channel_url == SANDBOX + "/pingpp/alipay/gateway.do"
+    assert cred.service == "alipay.wap.create.direct.pay.by.user"
+    assert cred.out_trade_no == ch.order_no and cred.total_fee == "1.00"
+    assert cred.return_url == "http://127.0.0.1:9/paid" and cred.sign_type == "RSA"
+    # pingpp-js alipay_wap.js: channel_url + "?" + the other fields, URI-encoded.
+    query = "&".join(
+        k + "=" + urllib.parse.quote(str(v), safe="") for k, v in cred.items() if k != "channel_url"
+    )
+    r = requests.get(cred.channel_url + "?" + query, timeout=10)
+    assert r.status_code == 200 and ch.order_no in r.text
+    form = next(f for f in forms(r.text) if f["fields"].get("result") == "success")
+    assert form["fields"]["ch_id"] == ch.id
+    assert requests.get(cred.channel_url + "?" + query.replace("total_fee=1.00", "total_fee=0.01"), timeout=10).status_code == 400
 
 
 def test_pingpp_unknown_charge_is_an_invalid_request():
@@ -151,7 +228,8 @@ def test_pingpp_unknown_charge_is_an_invalid_request():
 
 def test_pingpp_paid_charge_webhook_verifies_and_refunds_follow_the_sdk():
     ch = create_charge("alipay_wap", {"success_url": "http://127.0.0.1:9/done"}, amount=100)
-    pay_charge(ch)
+    r = shopper_decides(ch, "success")
+    assert r.status_code == 303 and r.headers["Location"] == "http://127.0.0.1:9/done"
     delivery, event = webhook_for("charge.succeeded", ch.id)
     assert verify_pingpp_webhook(delivery)
     assert event["object"] == "event" and event["livemode"] is False
@@ -270,6 +348,31 @@ def status_query(order, checksum=None, form=False):
         r = requests.post(url, json=body, timeout=10)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+def test_paytm_shopper_page_returns_through_the_browser():
+    order = paytm_order()
+    cb_path = "/paytm/browser/" + order
+    r = process(paytm_form(order, RECORDER + cb_path))
+    assert r.status_code == 200 and order in r.text
+    pay = next(f for f in forms(r.text) if f["fields"].get("result") == "success")
+    r = requests.post(urllib.parse.urljoin(SANDBOX, pay["action"]), data=pay["fields"], timeout=10)
+    assert r.status_code == 200, r.text
+    assert "document.forms[0].submit()" in r.text
+    # The status API knows the outcome before the browser posts it.
+    assert status_query(order)["STATUS"] == "TXN_SUCCESS"
+    time.sleep(0.2)
+    assert not recorded(cb_path), "nothing server to server"
+    (back,) = forms(r.text)
+    assert back["method"] == "post" and back["action"] == RECORDER + cb_path
+    fields = back["fields"]
+    assert fields["ORDERID"] == order and fields["STATUS"] == "TXN_SUCCESS"
+    assert fields["TXNAMOUNT"] == "1.00" and fields["MID"] == PAYTM_MID
+    assert verify_paytm(fields), "paytmchecksum verifies the form the browser carries"
+    # The browser posts it.
+    assert requests.post(back["action"], data=fields, timeout=10).status_code == 200
+    (posted,) = recorded(cb_path)
+    assert verify_paytm(dict(urllib.parse.parse_qsl(posted["body"], keep_blank_values=True)))
 
 
 def test_paytm_server_callback_and_status_api_checksums():
