@@ -1,6 +1,6 @@
 //! Paytm over real HTTP: the process form with good and bad checksums, the pay page,
-//! the signed callback delivered to a local receiver, the redirect, and the
-//! Transaction Status API.
+//! the signed callback carried by the shopper's browser (an auto-submitting form) or
+//! posted server to server by the control API, and the Transaction Status API.
 #![allow(clippy::unwrap_used)]
 
 mod sandbox_support;
@@ -52,6 +52,25 @@ fn verify_callback(body: &[u8]) -> PaytmCallback {
     serde_json::from_value(Value::Object(as_json)).unwrap()
 }
 
+/// The hidden inputs of a page, HTML entities undone.
+fn hidden_inputs(page: &str) -> Vec<(String, String)> {
+    let unescape = |s: &str| {
+        s.replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    page.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|rest| {
+            let (name, rest) = rest.split_once("\" value=\"").unwrap();
+            let value = rest.split('"').next().unwrap();
+            (unescape(name), unescape(value))
+        })
+        .collect()
+}
+
 fn status_query(url: &str, order: &str) -> Value {
     let body = signed(&[("MID", f::PAYTM_MID), ("ORDERID", order)]);
     let body: serde_json::Map<String, Value> =
@@ -68,7 +87,7 @@ fn status_query(url: &str, order: &str) -> Value {
 #[test]
 fn pay_page_callback_redirect_and_status() {
     let rx = Receiver::start("{\"code\":200,\"data\":true,\"message\":\"success\"}");
-    let sb = start_with(|c| c.paytm.return_url = Some("http://127.0.0.1:9/return".into()));
+    let sb = start_with(|_| {});
     let url = format!("{}/paytm/theia/processTransaction", sb.url());
 
     // Bad checksum: an error page, no transaction.
@@ -94,30 +113,42 @@ fn pay_page_callback_redirect_and_status() {
     // Before the shopper chooses, the status API says PENDING.
     assert_eq!(status_query(sb.url(), "ORD1")["STATUS"], "PENDING");
 
-    let (status, headers, _) = post_form(
-        &format!("{}/paytm/theia/complete", sb.url()),
+    let complete = format!("{}/paytm/theia/complete", sb.url());
+    let (status, _, page) = post_form(
+        &complete,
         &[
             ("txn_id".into(), txn_id.clone()),
             ("result".into(), "success".into()),
         ],
     );
-    assert_eq!(status, 303);
-    let loc = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("location"))
-        .unwrap()
-        .1
-        .clone();
-    assert_eq!(
-        loc,
-        "http://127.0.0.1:9/return?ORDERID=ORD1&STATUS=TXN_SUCCESS"
+    // Paytm's result travels through the shopper's browser: an auto-submitting form
+    // to CALLBACK_URL, nothing server to server.
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(&format!("<form method=\"post\" action=\"{}\">", rx.url)),
+        "{page}"
     );
+    assert!(page.contains("<script>document.forms[0].submit()</script>"));
+    assert!(page.contains("<button type=\"submit\">"));
+    assert!(rx.try_recv(300).is_none(), "no server-to-server callback");
+    // The status API knows the outcome before the browser arrives.
+    assert_eq!(status_query(sb.url(), "ORD1")["STATUS"], "TXN_SUCCESS");
+    let fields = hidden_inputs(&page);
+    assert!(fields.iter().any(|(k, _)| k == CHECKSUMHASH));
+    // The shopper's browser posts them.
+    let (status, _, _) = post_form(&rx.url, &fields);
+    assert_eq!(status, 200);
+    // The page's transaction is finished: a second click is refused.
+    let (status, _, _) = post_form(
+        &complete,
+        &[
+            ("txn_id".into(), txn_id.clone()),
+            ("result".into(), "fail".into()),
+        ],
+    );
+    assert_eq!(status, 409);
 
     let got = rx.recv();
-    assert!(got
-        .header("content-type")
-        .unwrap()
-        .starts_with("application/x-www-form-urlencoded"));
     let cb = verify_callback(&got.body);
     assert_eq!(cb.order_id, "ORD1");
     assert_eq!(cb.txn_amount, "2.00");
@@ -152,7 +183,8 @@ fn pay_page_callback_redirect_and_status() {
         &json!({"MID": f::PAYTM_MID, "ORDERID": "ORD1", "CHECKSUMHASH": "AAAA"}),
     );
     assert_eq!(json(&text)["RESPCODE"], "330");
-    assert_eq!(counter(&sb, "paytm.status_query"), 5);
+    assert_eq!(counter(&sb, "paytm.status_query"), 6);
+    assert_eq!(counter(&sb, "paytm.browser_return"), 1);
 }
 
 #[test]

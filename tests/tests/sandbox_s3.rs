@@ -186,3 +186,83 @@ fn auto_completion_notifies_each_new_trade() {
     assert!(rx.try_recv(300).is_none());
     control(&sb, "s3/auto", &json!({"off": true}));
 }
+
+fn location(headers: &[(String, String)]) -> String {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// The shopper's cashier (`GET /s3/cashier?pay_token=…`): Approve sends the signed
+/// SUCCESS notify server to server, then the browser to `callback_url`; Decline the
+/// FAIL notify; Abandon is a link to `merchant_url`; unknown and finished trades get
+/// error pages.
+#[test]
+fn cashier_approve_decline_abandon() {
+    let rx = Receiver::start("{\"code\":0}");
+    let sb = start();
+    let cashier = format!("{}/s3/cashier", sb.url());
+    let mut pay_tokens = Vec::new();
+    for (n, result) in [("1", "success"), ("2", "fail")] {
+        let mut m = request(&rx.url, "0", SignAlg::Rsa2);
+        m["newBizData"]["out_trade_id"] = json!(format!("47668288434897331{n}"));
+        m["newBizData"]["callback_url"] = json!(format!("http://127.0.0.1:1/c{n}"));
+        let merchant = PrivateKey::parse(&pem(f::S3_MERCHANT_PRIVATE)).unwrap();
+        sign_message(&mut m, &merchant, SignAlg::Rsa2).unwrap();
+        let resp = send(sb.url(), &m, false);
+        let token = resp["newBizResponseData"]["pay_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, page) = sandbox_support::get(&format!("{cashier}?pay_token={token}"), &[]);
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("<h1>") && page.contains("Lianshang") && page.contains("2.00 CNY"));
+        assert!(page.contains(&format!("47668288434897331{n}")) && page.contains("钓鱼达人"));
+        assert!(page.contains("href=\"http://127.0.0.1:1/m\"") && !page.contains("<script"));
+        assert!(page.contains("Approve") && page.contains("Decline"));
+
+        let (status, headers, _) = sandbox_support::post_form(
+            &cashier,
+            &[
+                ("pay_token".into(), token.clone()),
+                ("result".into(), result.into()),
+            ],
+        );
+        assert_eq!(status, 303);
+        assert_eq!(location(&headers), format!("http://127.0.0.1:1/c{n}"));
+        let got = rx.recv();
+        let notify: Value = serde_json::from_slice(&got.body).unwrap();
+        verify_message(&notify, &platform_pub()).unwrap();
+        let want = if result == "success" {
+            "SUCCESS"
+        } else {
+            "FAIL"
+        };
+        assert_eq!(notify["trade_status"], want);
+        assert_eq!(notify["out_trade_id"], format!("47668288434897331{n}"));
+        pay_tokens.push(token);
+    }
+    // A finished trade cannot be paid again; an unknown token is a 404 page.
+    let (status, _) = sandbox_support::get(&format!("{cashier}?pay_token={}", pay_tokens[0]), &[]);
+    assert_eq!(status, 409);
+    let (status, _, _) = sandbox_support::post_form(
+        &cashier,
+        &[
+            ("pay_token".into(), pay_tokens[1].clone()),
+            ("result".into(), "success".into()),
+        ],
+    );
+    assert_eq!(status, 409);
+    assert_eq!(
+        sandbox_support::get(&format!("{cashier}?pay_token=pt_nope"), &[]).0,
+        404
+    );
+    assert!(rx.try_recv(300).is_none(), "no notify for refused pages");
+    assert_eq!(counter(&sb, "s3.cashier_decided"), 2);
+    let (_, trades) = sandbox_support::get(&format!("{}/_control/s3/trades", sb.url()), &[]);
+    let trades = json(&trades)["items"].clone();
+    assert_eq!(trades[0]["merchant_url"], "http://127.0.0.1:1/m");
+    assert_eq!(trades[1]["callback_url"], "http://127.0.0.1:1/c2");
+}

@@ -25,7 +25,8 @@ pub fn run() -> Result {
     Ok(())
 }
 
-/// The venv of the Python tools the tests drive (Schemathesis), `KASSA_VENV` or
+/// The venv of the Python tools the tests drive (Schemathesis; Ping++'s `pingpp` SDK and
+/// Paytm's `paytmchecksum`, run against the sandbox), `KASSA_VENV` or
 /// `~/.cache/kassa/venv`: outside the clone, like the target dir, so clones share it.
 pub fn venv_dir() -> std::path::PathBuf {
     std::env::var_os("KASSA_VENV").map_or_else(

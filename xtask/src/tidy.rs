@@ -14,13 +14,17 @@
 //!   (risk reads the second factor's locks; both use `reason`);
 //! - no module-wide `allow(dead_code)` in product code, which would hide dead code;
 //! - `edge` and `widget` do not turn on `kassa-shared`'s `private-keys` feature (the
-//!   `rsa` crate's private operations are not constant time; SPEC 4.4).
+//!   `rsa` crate's private operations are not constant time; SPEC 4.4);
+//! - the provider sandbox (`sandbox/`) is an independent oracle (issue 16): no Kassa
+//!   crate among its dependencies but the HTTP server `kassa-httpd` (which itself has
+//!   none), and no source of it names `kassa_shared`, so a misreading of a provider in
+//!   `shared` cannot pass both sides of a test.
 
 use std::path::{Path, PathBuf};
 
 /// The crates whose sources the rules read.
 const CRATES: &[&str] = &[
-    "shared", "edge", "widget", "www", "httpd", "tests", "cli", "xtask",
+    "shared", "edge", "widget", "www", "httpd", "tests", "sandbox", "cli", "xtask",
 ];
 
 /// Folders never read: build output and installed packages.
@@ -210,6 +214,45 @@ fn enables_private_keys(manifest: &str) -> bool {
         .any(|line| line.starts_with("kassa-shared") && line.contains("private-keys"))
 }
 
+/// Rule 7, manifests: the Kassa crates a manifest depends on in any table
+/// (`[dependencies]`, `[dev-dependencies]`, `[build-dependencies]`, per-target ones),
+/// renamed ones (`package = "kassa-…"`) included, except those in `allowed`.
+fn kassa_dependencies(manifest: &str, allowed: &[&str]) -> Vec<String> {
+    let mut in_deps = false;
+    let mut found = Vec::new();
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_deps = line.trim_matches(['[', ']']).ends_with("dependencies");
+            continue;
+        }
+        if !in_deps || line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let name = line
+            .split(['=', '.', ' '])
+            .next()
+            .unwrap_or_default()
+            .trim();
+        let renamed = line
+            .split("package")
+            .nth(1)
+            .and_then(|rest| rest.split('"').nth(1));
+        for dep in [Some(name), renamed].into_iter().flatten() {
+            let kassa = dep.starts_with("kassa-") || dep.starts_with("kassa_");
+            if kassa && !allowed.contains(&dep) {
+                found.push(dep.to_owned());
+            }
+        }
+    }
+    found
+}
+
+/// Rule 7, sources: a line naming Kassa's shared crate (comments included: the sandbox
+/// documents its algorithms from the providers, not from `shared`).
+fn names_shared_crate(text: &str) -> bool {
+    text.contains("kassa_shared") || text.contains("kassa-shared")
+}
+
 fn fail_if_any(rule: &str, offenders: &[String]) {
     assert!(
         offenders.is_empty(),
@@ -315,6 +358,33 @@ fn the_deployed_crates_have_no_private_key_code() {
     );
 }
 
+#[test]
+fn the_sandbox_is_an_independent_oracle() {
+    let manifest = |krate: &str| {
+        let path = crate::cmd::root().join(krate).join("Cargo.toml");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let mut offenders: Vec<String> = kassa_dependencies(&manifest("sandbox"), &["kassa-httpd"])
+        .into_iter()
+        .map(|d| format!("sandbox/Cargo.toml depends on {d}"))
+        .collect();
+    offenders.extend(
+        kassa_dependencies(&manifest("httpd"), &[])
+            .into_iter()
+            .map(|d| format!("httpd/Cargo.toml (a sandbox dependency) depends on {d}")),
+    );
+    offenders.extend(
+        files_of("sandbox")
+            .into_iter()
+            .filter(|(_, text)| names_shared_crate(text))
+            .map(|(path, _)| format!("{path} names kassa_shared")),
+    );
+    fail_if_any(
+        "the sandbox must not use Kassa's shared crate (issue 16)",
+        &offenders,
+    );
+}
+
 /// Each rule fires on the violation it exists for.
 #[test]
 fn the_rules_can_fail() {
@@ -365,5 +435,27 @@ fn the_rules_can_fail() {
     ));
     assert!(!enables_private_keys(
         "[dependencies]\nkassa-shared.workspace = true\n[dev-dependencies]\nkassa-shared = { workspace = true, features = [\"private-keys\"] }\n"
+    ));
+
+    let ok = "[dependencies]\n# no kassa-shared here\nkassa-httpd.workspace = true\nrsa.workspace = true\n";
+    assert!(kassa_dependencies(ok, &["kassa-httpd"]).is_empty());
+    assert_eq!(
+        kassa_dependencies(
+            "[package]\nname = \"kassa-sandbox\"\n[dev-dependencies]\nkassa-shared = { path = \"../shared\" }\n",
+            &["kassa-httpd"]
+        ),
+        vec!["kassa-shared".to_owned()]
+    );
+    assert_eq!(
+        kassa_dependencies(
+            "[target.'cfg(unix)'.dependencies]\nproto = { package = \"kassa-shared\", path = \"../shared\" }\n",
+            &[]
+        ),
+        vec!["kassa-shared".to_owned()]
+    );
+    assert!(names_shared_crate("use kassa_shared::crypto::ct;"));
+    assert!(names_shared_crate("//! verified with kassa_shared"));
+    assert!(!names_shared_crate(
+        "//! Kassa's `shared` crate is not used here"
     ));
 }

@@ -594,7 +594,7 @@ pub fn wk_for(reference: &str) -> String {
 }
 
 /// A Lianshang notify for `reference` (our merchant, the attempt's trade [`wk_for`]),
-/// signed with the platform key as the sandbox signs them (`tests/src/sandbox/s3.rs`);
+/// signed with the platform key as the sandbox signs them (`sandbox/src/s3.rs`);
 /// `key` overrides the key (impostor tests).
 pub fn lianshang_notify(
     reference: &str,

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::config::{ConfigError, Keys, SandboxConfig};
-use super::{control, merchant, outbound, paytm, pingpp, s0, s3, wallet};
+use super::{control, merchant, outbound, paytm, pingpp, pingpp_pages, s0, s3, wallet};
 
 /// SPEC 3: bodies over 64 KiB are refused (413).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -324,6 +324,8 @@ pub fn route(state: &Arc<State>, req: &Req) -> Resp {
         paytm::handle(state, req, rest)
     } else if let Some(rest) = path.strip_prefix("/pingpp/v1/") {
         pingpp::handle(state, req, rest)
+    } else if path == "/pingpp/mock.php" || path == "/pingpp/alipay/gateway.do" {
+        pingpp_pages::handle(state, req)
     } else if let Some(rest) = path.strip_prefix("/wallet/") {
         wallet::handle(state, req, rest)
     } else if path == "/merchant/webhooks" {

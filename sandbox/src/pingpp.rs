@@ -1,14 +1,23 @@
 //! Ping++ (the S4 channel; SPEC 3.4 "pingpp"), under `/pingpp/v1/`:
 //!
 //! - `POST /pingpp/v1/charges` — JSON `{order_no, amount (integer, minor units),
-//!   currency, channel, subject?, body?, client_ip?}` → a Ping++ charge object
-//!   (`id` "ch_…", `object` "charge", `paid` false, …). With `pingpp.api_key` set, the
-//!   caller must send `Authorization: Bearer <api_key>`. Errors use Ping++'s shape
-//!   `{"error": {"type": "invalid_request_error", "message", "param"}}`.
+//!   currency, channel, subject?, body?, client_ip?, extra?}` → a Ping++ charge object
+//!   (`id` "ch_…", `object` "charge", `livemode` (true only under an `sk_live_` key),
+//!   `paid` false, `extra` as sent, `refunds` a list whose `url` is
+//!   `/v1/charges/{id}/refunds`, …). With `pingpp.api_key` set, the caller must send
+//!   `Authorization: Bearer <api_key>` (what Ping++'s SDKs send) or HTTP Basic with the
+//!   key as user name. With `pingpp.request_public_key` set, every request must also
+//!   carry a valid `Pingplusplus-Signature` (see [`request_signature_ok`]; 401
+//!   otherwise), as on a Ping++ app with request signing switched on; without it the
+//!   header is ignored. Errors use Ping++'s shape `{"error": {"type":
+//!   "invalid_request_error", "message", "param"}}`, which the SDKs turn into
+//!   `InvalidRequestError` (400/404) or `AuthenticationError` (401).
 //!   The charge belongs to the app the request names (`app: {id}`, as Ping++ requires;
 //!   the configured `pingpp.app_id` when absent) and `order_no` is unique per app, so a
 //!   co-tenant app can hold a charge with the same `order_no` as ours (issue 14).
 //! - `GET /pingpp/v1/charges/{id}` — retrieve (status pull).
+//! - `GET /pingpp/v1/charges/{id}/refunds` — the charge's refund list (`{object:
+//!   "list", url, has_more, data}`).
 //! - `GET /pingpp/v1/charges/{id}/refunds/{refund_id}` — retrieve a refund of that
 //!   charge (Ping++'s refund object as it stands; 404 in Ping++'s error shape when the
 //!   charge has no such refund).
@@ -33,13 +42,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use kassa_shared::crypto::{ct, rsa_sig, SignAlg};
-use kassa_shared::providers::pingpp::webhook::SIGNATURE_HEADER;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::crypto::{ct_eq, SignAlg};
 use super::outbound::{self, Complete, Delivery, Outbound, Tamper};
+
+/// The header carrying the webhook signature (Ping++ "Webhooks 验证").
+pub const SIGNATURE_HEADER: &str = "X-Pingplusplus-Signature";
 use super::server::{unix_ms, Outcome, Req, Resp, Script, State};
 
 #[derive(Default)]
@@ -72,10 +82,10 @@ fn authorised(state: &State, req: &Req) -> bool {
             .decode(basic.trim())
             .unwrap_or_default();
         let user = decoded.split(|b| *b == b':').next().unwrap_or_default();
-        return ct::eq(user, key.as_bytes());
+        return ct_eq(user, key.as_bytes());
     }
     let got = header.strip_prefix("Bearer ").unwrap_or("");
-    ct::eq(got.as_bytes(), key.as_bytes())
+    ct_eq(got.as_bytes(), key.as_bytes())
 }
 
 /// `/pingpp/v1/{rest}`.
@@ -94,6 +104,10 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
     }
     if !authorised(state, req) {
         return err(401, "invalid_request_error", "invalid API key", None);
+    }
+    if let Err(e) = request_signature_ok(state, req) {
+        state.with(|i| i.bump("pingpp.signature_rejected"));
+        return err(401, "invalid_request_error", &e, None);
     }
     if let Some((charge_id, refund_id)) = refund_retrieve {
         if req.method != "GET" {
@@ -120,6 +134,16 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
     if let Some(id) = refunds {
         return match req.method.as_str() {
             "POST" => refund(state, req, id),
+            "GET" => match state.with(|i| i.pingpp.charges.iter().find(|c| c["id"] == id).cloned())
+            {
+                Some(c) => Resp::json(200, &c["refunds"]),
+                None => err(
+                    404,
+                    "invalid_request_error",
+                    &format!("No such charge: {id}"),
+                    Some("id"),
+                ),
+            },
             _ => Resp::method_not_allowed(&req.method, &req.path),
         };
     }
@@ -140,6 +164,57 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
     }
 }
 
+/// Ping++'s request signature, as its SDKs make it (`pingpp-python` 2.7.2
+/// `APIRequestor.get_rsa_verify_data` / `rsa_sign`): base64 RSA-SHA256 over the JSON
+/// body (absent for GET), then the request URI relative to the API base (path and
+/// query, here without the sandbox's `/pingpp` prefix), then the
+/// `Pingplusplus-Request-Timestamp` value, concatenated. Checked only when
+/// `pingpp.request_public_key` is configured; the timestamp must be within 300 s.
+fn request_signature_ok(state: &State, req: &Req) -> Result<(), String> {
+    let Some(key) = &state.keys.pingpp_request_pub else {
+        return Ok(());
+    };
+    let sig = req
+        .header("Pingplusplus-Signature")
+        .ok_or("Pingplusplus-Signature: missing (this app verifies request signatures)")?;
+    let ts = req
+        .header("Pingplusplus-Request-Timestamp")
+        .ok_or("Pingplusplus-Request-Timestamp: missing")?;
+    let t: u64 = ts
+        .parse()
+        .map_err(|_| format!("Pingplusplus-Request-Timestamp: {ts:?} is not unix seconds"))?;
+    let now = unix_ms() / 1000;
+    if now.abs_diff(t) > 300 {
+        return Err(format!(
+            "Pingplusplus-Request-Timestamp: {t} is more than 300 s from now ({now})"
+        ));
+    }
+    let uri = req.path.strip_prefix("/pingpp").unwrap_or(&req.path);
+    let mut data = req.body.clone();
+    data.extend_from_slice(uri.as_bytes());
+    if !req.query.is_empty() {
+        data.push(b'?');
+        data.extend_from_slice(req.query.as_bytes());
+    }
+    data.extend_from_slice(ts.as_bytes());
+    if key.verify_b64(SignAlg::Rsa2, &data, sig.trim()) {
+        Ok(())
+    } else {
+        Err("Pingplusplus-Signature: does not verify with the app's public key".into())
+    }
+}
+
+/// `livemode` of what a key makes: Ping++'s `sk_live_` keys make live objects,
+/// `sk_test_` keys (and the sandbox without a key) test ones.
+fn livemode(state: &State) -> bool {
+    state
+        .config
+        .pingpp
+        .api_key
+        .as_deref()
+        .is_some_and(|k| k.starts_with("sk_live_"))
+}
+
 #[derive(Deserialize)]
 struct CreateCharge {
     order_no: String,
@@ -154,6 +229,10 @@ struct CreateCharge {
     client_ip: String,
     #[serde(default)]
     app: Option<AppRef>,
+    /// Channel-specific parameters (`success_url` for `alipay_wap`, `open_id` for
+    /// `wx_pub`, …), kept on the charge as Ping++ does.
+    #[serde(default)]
+    extra: serde_json::Map<String, Value>,
 }
 
 #[derive(Deserialize)]
@@ -197,6 +276,17 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
         Ok(c) => c,
         Err(e) => return err(400, "invalid_request_error", &e.to_string(), None),
     };
+    // Ping++ refuses a wx_pub charge without the payer's openid: WeChat cannot make the
+    // JSAPI order without it.
+    let open_id = c.extra.get("open_id").and_then(Value::as_str).unwrap_or("");
+    if c.channel == "wx_pub" && open_id.is_empty() {
+        return err(
+            400,
+            "invalid_request_error",
+            "extra[open_id]: required for channel wx_pub",
+            Some("extra[open_id]"),
+        );
+    }
     let outcome = state.with(|i| {
         i.bump("pingpp.charge_request");
         i.pingpp.script.take_next()
@@ -208,6 +298,7 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
         Outcome::Error => return err(500, "api_error", "internal error (scripted)", None),
         Outcome::Garbage => return Resp::text(200, "text/html", "<html>busy</html>"),
     }
+    let live = livemode(state);
     let app = c
         .app
         .as_ref()
@@ -223,17 +314,24 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
             return (existing.clone(), None);
         }
         i.bump("pingpp.charge_created");
+        let id = i.next_id("ch_");
         let ch = json!({
-            "id": i.next_id("ch_"), "object": "charge", "created": unix_ms() / 1000,
-            "livemode": false, "paid": false, "refunded": false, "reversed": false,
+            "id": id, "object": "charge", "created": unix_ms() / 1000,
+            "livemode": live, "paid": false, "refunded": false, "reversed": false,
             "app": app, "channel": c.channel, "order_no": c.order_no,
             "client_ip": c.client_ip, "amount": c.amount, "amount_settle": c.amount,
             "currency": c.currency, "subject": c.subject, "body": c.body,
-            "time_paid": null, "time_expire": unix_ms() / 1000 + 3600, "transaction_no": null,
-            "refunds": {"object": "list", "url": "", "has_more": false, "data": []},
+            "extra": c.extra, "time_paid": null, "time_expire": unix_ms() / 1000 + 3600,
+            "time_settle": null, "transaction_no": null,
+            // The list's `url` is what the SDKs' `charge.refunds.create()` /
+            // `.list()` / `.retrieve()` post to (pingpp-python `ListObject`).
+            "refunds": {"object": "list", "url": format!("/v1/charges/{id}/refunds"),
+                        "has_more": false, "data": []},
             "amount_refunded": 0, "failure_code": null, "failure_msg": null,
             "metadata": {}, "credential": {}, "description": null
         });
+        let mut ch = ch;
+        ch["credential"] = super::pingpp_pages::credential(state, &ch);
         i.pingpp.charges.push(ch.clone());
         (ch, i.pingpp.auto.clone())
     });
@@ -406,7 +504,7 @@ pub fn complete(state: &Arc<State>, c: &Complete, event: &str) -> Resp {
 }
 
 /// Posts the signed webhook `{type: event, data: {object}}` to `pingpp.webhook_url`.
-fn send_event(
+pub(crate) fn send_event(
     state: &Arc<State>,
     event: &str,
     object: Value,
@@ -426,10 +524,10 @@ fn send_event(
     let now = unix_ms() / 1000;
     let ev_id = state.with(|i| i.next_id("evt_"));
     let event_body = json!({"id": ev_id, "object": "event", "type": event, "created": now,
-        "livemode": false, "data": {"object": object}, "pending_webhooks": 0, "request": null});
+        "livemode": livemode(state), "data": {"object": object}, "pending_webhooks": 0, "request": null});
     let body = event_body.to_string();
-    let sig = match rsa_sig::sign_raw(key, SignAlg::Rsa2, body.as_bytes()) {
-        Ok(s) => base64::engine::general_purpose::STANDARD.encode(s),
+    let sig = match key.sign_b64(SignAlg::Rsa2, body.as_bytes()) {
+        Ok(s) => s,
         Err(e) => return Resp::json(500, &json!({"error": format!("sign: {e}")})),
     };
     let sig = if tamper == Tamper::Signature {

@@ -4,15 +4,22 @@
 //!   S1 `preOrder`: `MID`, `ORDER_ID`, `CUST_ID`, `TXN_AMOUNT`, `CALLBACK_URL`, …,
 //!   `CHECKSUMHASH`).
 //!   The checksum is verified with the merchant key and MID checked against the config;
-//!   the answer is a small HTML page with "Pay" and "Fail" buttons (plain forms, no
-//!   script, so it works under any CSP). A bad checksum gets an error page (400).
-//!   `GET` answers 405, as there is nothing to show without a form.
+//!   the answer is the shopper's page, headed "Paytm — pay ₹{TXN_AMOUNT}" with the
+//!   merchant order, and "Pay" and "Fail" buttons (plain forms, no script, so it works
+//!   under any CSP). A bad checksum gets an error page (400). `GET` answers 405, as
+//!   there is nothing to show without a form.
 //! - `POST /paytm/theia/complete` (`txn_id`, `result` = success|fail, form-encoded) —
-//!   what the buttons post: the sandbox POSTs the signed callback form (ORDERID, TXNID,
-//!   TXNAMOUNT, STATUS, RESPCODE, RESPMSG, MID, CURRENCY, GATEWAYNAME, BANKTXNID,
-//!   TXNDATE, PAYMENTMODE, BANKNAME, CHECKSUMHASH) to the form's `CALLBACK_URL`, server
-//!   side, then redirects the shopper (303) to `paytm.return_url` (or `CALLBACK_URL`) with
-//!   `?ORDERID=..&STATUS=..`.
+//!   what the buttons post. The transaction is settled first (so the Transaction Status
+//!   API already answers the outcome), then **the shopper's browser** carries Paytm's
+//!   result, as in Paytm's form-post integration: the answer is an HTML page whose one
+//!   form (`method="post"`, `action` = the form's `CALLBACK_URL`) holds the signed
+//!   callback fields as hidden inputs (ORDERID, TXNID, TXNAMOUNT, STATUS, RESPCODE,
+//!   RESPMSG, MID, CURRENCY, GATEWAYNAME, BANKTXNID, TXNDATE, PAYMENTMODE, BANKNAME,
+//!   CHECKSUMHASH), submitted by a one-line inline script `document.forms[0].submit()`
+//!   and by a visible "Return to the merchant" button without script. Nothing is posted
+//!   server to server. A finished transaction answers 409; an unknown one 404.
+//!   (`paytm.return_url` is no longer used: the merchant's `CALLBACK_URL` decides where
+//!   the shopper lands.)
 //! - `POST /paytm/merchant-status/getTxnStatus` — the Transaction Status API: JSON
 //!   `{MID, ORDERID, CHECKSUMHASH}` (checksum over MID and ORDERID) →
 //!   `{TXNID, BANKTXNID, ORDERID, TXNAMOUNT, STATUS, TXNTYPE, GATEWAYNAME, RESPCODE,
@@ -26,18 +33,18 @@
 //! reference `"{order}A{attempt}"` (S1 `/pay/preOrder` the bare order id) — and the
 //! status API looks it up exactly, as Paytm does.
 //!
-//! Callbacks can also be driven from `/_control/paytm/complete` (with tamper, delay,
-//! duplicate, hold), which is what tests use.
+//! Fault tests drive server-to-server callbacks from `/_control/paytm/complete` (with
+//! tamper, delay, duplicate, hold): a duplicate or a retry as a server would send it.
 
 use std::sync::Arc;
 
-use kassa_shared::crypto::ct;
-use kassa_shared::providers::paytm::checksum::{self, Params, Salt, CHECKSUMHASH};
-use rand::RngCore;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::checksum::{self, Params, CHECKSUMHASH};
+use super::crypto::ct_eq;
 use super::outbound::{self, Complete, Delivery, Outbound, Tamper};
+use super::pages::{self, esc};
 use super::server::{unix_ms, Req, Resp, State};
 
 /// A transaction started by a process-page form.
@@ -79,31 +86,16 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
 
 fn form(body: &[u8]) -> Params {
     form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), Some(v.into_owned())))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
 fn get<'a>(p: &'a Params, k: &str) -> &'a str {
-    p.get(k).and_then(Option::as_deref).unwrap_or("")
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+    p.get(k).map_or("", String::as_str)
 }
 
 fn page(status: u16, title: &str, body: &str) -> Resp {
-    Resp::html(
-        status,
-        format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} — Paytm sandbox</title></head>\
-             <body><h1>{t}</h1>{body}</body></html>",
-            t = esc(title)
-        ),
-    )
+    pages::page(status, "Paytm", title, body)
 }
 
 fn process(state: &Arc<State>, req: &Req) -> Resp {
@@ -124,11 +116,11 @@ fn process(state: &Arc<State>, req: &Req) -> Resp {
             );
         }
     }
-    if !ct::eq(get(&p, "MID").as_bytes(), state.config.paytm.mid.as_bytes()) {
+    if !ct_eq(get(&p, "MID").as_bytes(), state.config.paytm.mid.as_bytes()) {
         state.with(|i| i.bump("paytm.form_rejected"));
         return page(400, "Invalid request", "<p>Invalid MID.</p>");
     }
-    if checksum::verify(&p, &state.keys.paytm_key, get(&p, CHECKSUMHASH)).is_err() {
+    if !checksum::verify(&p, &state.keys.paytm_key, get(&p, CHECKSUMHASH)) {
         state.with(|i| i.bump("paytm.checksum_rejected"));
         return page(
             400,
@@ -173,9 +165,10 @@ fn process(state: &Arc<State>, req: &Req) -> Resp {
     };
     page(
         200,
-        "Paytm sandbox",
+        &format!("Paytm — pay ₹{}", txn.txn_amount),
         &format!(
-            "<p>Order <code>{}</code>, amount ₹{}</p>{}{}",
+            "<p>Merchant order <code id=\"order_id\">{}</code></p>\
+             <p>Amount <strong id=\"amount\">₹{} INR</strong></p>{}{}",
             esc(&txn.order_id),
             esc(&txn.txn_amount),
             button("success", "Pay"),
@@ -192,22 +185,70 @@ fn complete_from_page(state: &Arc<State>, req: &Req) -> Resp {
         tamper: Tamper::None,
         delivery: Delivery::default(),
     };
-    let (txn, _msg, _sent) = match run_complete(state, &c) {
-        Ok(x) => x,
+    if let Err(e) = c.success() {
+        return page(400, "Invalid request", &format!("<p>{}</p>", esc(&e)));
+    }
+    // Only the exact transaction of this page, and only once: a page is not a control.
+    let current = state.with(|i| {
+        i.paytm
+            .txns
+            .iter()
+            .find(|t| t.txn_id == c.id)
+            .map(|t| t.status.clone())
+    });
+    match current.as_deref() {
+        None => {
+            return page(
+                404,
+                "Unknown transaction",
+                &format!("<p>No transaction {}.</p>", esc(&c.id)),
+            )
+        }
+        Some("PENDING") => {}
+        Some(done) => {
+            return page(
+                409,
+                "Transaction already completed",
+                &format!("<p>Transaction {} is {}.</p>", esc(&c.id), esc(done)),
+            )
+        }
+    }
+    let txn = match settle(state, &c) {
+        Ok(t) => t,
         Err(r) => return r,
     };
-    let base = state
-        .config
-        .paytm
-        .return_url
-        .clone()
-        .unwrap_or_else(|| txn.callback_url.clone());
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let q = form_urlencoded::Serializer::new(String::new())
-        .append_pair("ORDERID", &txn.order_id)
-        .append_pair("STATUS", &txn.status)
-        .finish();
-    Resp::redirect(&format!("{base}{sep}{q}"))
+    let fields = match signed_params(state, &txn, Tamper::None) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    state.with(|i| i.bump("paytm.browser_return"));
+    let hidden: String = fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                esc(k),
+                esc(v)
+            )
+        })
+        .collect();
+    let heading = if txn.status == "TXN_SUCCESS" {
+        format!("Paytm — paid ₹{}", txn.txn_amount)
+    } else {
+        format!("Paytm — payment of ₹{} failed", txn.txn_amount)
+    };
+    page(
+        200,
+        &heading,
+        &format!(
+            "<p>Merchant order <code>{}</code>: returning you to the merchant…</p>\
+             <form method=\"post\" action=\"{}\">{hidden}\
+             <button type=\"submit\">Return to the merchant</button></form>\
+             <script>document.forms[0].submit()</script>",
+            esc(&txn.order_id),
+            esc(&txn.callback_url),
+        ),
+    )
 }
 
 /// `/_control/paytm/complete`: `id` is a TXNID, an ORDERID (its latest transaction), or
@@ -219,15 +260,13 @@ pub fn complete(state: &Arc<State>, c: &Complete) -> Resp {
     }
 }
 
-fn run_complete(
-    state: &Arc<State>,
-    c: &Complete,
-) -> Result<(Txn, Value, Vec<outbound::Sent>), Resp> {
+/// Settles the transaction `c` names with `c.result`.
+fn settle(state: &Arc<State>, c: &Complete) -> Result<Txn, Resp> {
     let ok = c
         .success()
         .map_err(|e| Resp::json(400, &json!({"error": e})))?;
     let status = if ok { "TXN_SUCCESS" } else { "TXN_FAILURE" };
-    let txn = state
+    state
         .with(|i| {
             let t = i.paytm.txns.iter_mut().rev().find(|t| {
                 t.txn_id == c.id
@@ -242,33 +281,46 @@ fn run_complete(
                 404,
                 &json!({"error": format!("no Paytm transaction {}", c.id)}),
             )
-        })?;
-    let mut p = callback_params(state, &txn);
-    match c.tamper {
+        })
+}
+
+/// The callback fields of `txn` with their `CHECKSUMHASH`, tampered as asked.
+fn signed_params(state: &State, txn: &Txn, tamper: Tamper) -> Result<Params, Resp> {
+    let mut p = callback_params(state, txn);
+    match tamper {
         Tamper::Amount => {
-            p.insert("TXNAMOUNT".into(), Some(format!("{}1", txn.txn_amount)));
+            p.insert("TXNAMOUNT".into(), format!("{}1", txn.txn_amount));
         }
         Tamper::OrderId => {
-            p.insert("ORDERID".into(), Some(format!("{}x", txn.order_id)));
+            p.insert("ORDERID".into(), format!("{}x", txn.order_id));
         }
         Tamper::None | Tamper::Signature | Tamper::WrongKey => {}
     }
     // Paytm's key is symmetric: "wrong key" is another merchant's key of the same size.
     let wrong_key = vec![b'w'; state.keys.paytm_key.len()];
-    let key = if c.tamper == Tamper::WrongKey {
+    let key = if tamper == Tamper::WrongKey {
         &wrong_key
     } else {
         &state.keys.paytm_key
     };
-    let mut hash = checksum::generate(&p, key, &random_salt())
+    let mut hash = checksum::generate(&p, key)
         .map_err(|e| Resp::json(500, &json!({"error": format!("checksum: {e}")})))?;
-    if c.tamper == Tamper::Signature {
+    if tamper == Tamper::Signature {
         hash = outbound::flip_b64(&hash);
     }
-    p.insert(CHECKSUMHASH.into(), Some(hash));
+    p.insert(CHECKSUMHASH.into(), hash);
+    Ok(p)
+}
+
+fn run_complete(
+    state: &Arc<State>,
+    c: &Complete,
+) -> Result<(Txn, Value, Vec<outbound::Sent>), Resp> {
+    let txn = settle(state, c)?;
+    let p = signed_params(state, &txn, c.tamper)?;
     let mut ser = form_urlencoded::Serializer::new(String::new());
     for (k, v) in &p {
-        ser.append_pair(k, v.as_deref().unwrap_or(""));
+        ser.append_pair(k, v);
     }
     let body = ser.finish();
     let msg = json!(p);
@@ -281,12 +333,6 @@ fn run_complete(
     };
     let sent = outbound::dispatch(state, out, &c.delivery);
     Ok((txn, msg, sent))
-}
-
-fn random_salt() -> Salt {
-    let mut b = [0u8; 4];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    Salt::from_random_bytes(b)
 }
 
 /// The fields Paytm posts to `CALLBACK_URL` (and, most of them, answers in the status API).
@@ -316,7 +362,7 @@ fn callback_params(state: &State, t: &Txn) -> Params {
         ("BANKNAME", "WALLET"),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_owned(), Some(v.to_owned())))
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
 }
 
@@ -351,12 +397,12 @@ fn txn_status(state: &Arc<State>, req: &Req) -> Resp {
     }
     let p: Params = [("MID", &mid), ("ORDERID", &order_id)]
         .into_iter()
-        .map(|(k, v)| (k.to_owned(), Some(v.clone())))
+        .map(|(k, v)| (k.to_owned(), v.clone()))
         .collect();
-    if checksum::verify(&p, &state.keys.paytm_key, &hash).is_err() {
+    if !checksum::verify(&p, &state.keys.paytm_key, &hash) {
         return fail("330", "Checksum provided is invalid", &order_id);
     }
-    if !ct::eq(mid.as_bytes(), state.config.paytm.mid.as_bytes()) {
+    if !ct_eq(mid.as_bytes(), state.config.paytm.mid.as_bytes()) {
         return fail("335", "Invalid MID", &order_id);
     }
     let Some(t) = state.with(|i| {
@@ -373,7 +419,7 @@ fn txn_status(state: &Arc<State>, req: &Req) -> Resp {
     let mut out: serde_json::Map<String, Value> = p
         .into_iter()
         .filter(|(k, _)| k != "CURRENCY")
-        .map(|(k, v)| (k, Value::String(v.unwrap_or_default())))
+        .map(|(k, v)| (k, Value::String(v)))
         .collect();
     out.insert("TXNTYPE".into(), json!("SALE"));
     out.insert("REFUNDAMT".into(), json!("0.0"));

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use kassa_shared::crypto::PrivateKey;
+use crate::crypto::PrivateKey;
 
 use super::server::{Resp, State};
 

@@ -9,8 +9,8 @@
 //!   "paytm": {"mid": "KASSA0000000001", "merchant_key": "16 or 32 chars",
 //!             "return_url": "http://127.0.0.1:8080/paid"},
 //!   "pingpp": {"private_key": "PEM", "api_key": "sk_test_..", "webhook_url": "http://127.0.0.1:8787/callbacks/pingpp",
-//!              "app_id": "app_kassa"},
-//!   "wallet": {"private_key": "PEM", "api_key": null},
+//!              "app_id": "app_kassa", "request_public_key": "PEM (optional)"},
+//!   "wallet": {"private_key": "PEM", "api_key": null, "settle_ms": 300},
 //!   "merchant": {"webhook_secret": "whsec_..", "tolerance_secs": 300},
 //!   "outbound_allow": ["http://127.0.0.1:", "http://localhost:"],
 //!   "outbound_timeout_ms": 5000,
@@ -20,7 +20,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use kassa_shared::crypto::{PrivateKey, PublicKey};
+use crate::crypto::{PrivateKey, PublicKey};
 use serde::{Deserialize, Serialize};
 
 /// The whole sandbox configuration.
@@ -66,8 +66,9 @@ pub struct S3Config {
 pub struct PaytmConfig {
     pub mid: String,
     pub merchant_key: String,
-    /// Where the shopper is sent (303) after the callback was posted; defaults to the
-    /// form's `CALLBACK_URL`.
+    /// No longer used (issue 16): Paytm's result now returns through the shopper's
+    /// browser, posted to the form's `CALLBACK_URL`, which decides where the shopper
+    /// lands. Still read so existing configurations stay valid.
     #[serde(default)]
     pub return_url: Option<String>,
 }
@@ -83,6 +84,13 @@ pub struct PingppConfig {
     pub webhook_url: Option<String>,
     #[serde(default = "default_app")]
     pub app_id: String,
+    /// The merchant's public key for Ping++'s request signatures
+    /// (`Pingplusplus-Signature`, what `pingpp.private_key` makes the official SDKs
+    /// send). When set, every API request must carry a valid one, as on a Ping++ app
+    /// with signature verification switched on; when absent, as on one without it,
+    /// the header is ignored.
+    #[serde(default)]
+    pub request_public_key: Option<String>,
 }
 
 /// Token wallet: the key that signs notifications; the API key the edge must present
@@ -92,6 +100,17 @@ pub struct WalletConfig {
     pub private_key: String,
     #[serde(default)]
     pub api_key: Option<String>,
+    /// The wallet debits server side: each accepted charge settles by itself this long
+    /// after it was accepted (success if the token's balance covers it, else FAILED).
+    /// Absent: 300 ms. `null`: the wallet holds every charge until a control completes
+    /// it (`/_control/wallet/complete`) — what the edge's callback and fault tests,
+    /// which script every outcome themselves, run with ([`SandboxConfig::for_tests`]).
+    #[serde(default = "default_settle_ms")]
+    pub settle_ms: Option<u64>,
+}
+
+fn default_settle_ms() -> Option<u64> {
+    Some(300)
 }
 
 /// The merchant receiver's `Kassa-Signature` secret.
@@ -112,7 +131,7 @@ fn default_app() -> String {
     "app_kassa_sandbox".into()
 }
 fn default_tolerance() -> u64 {
-    kassa_shared::crypto::webhook_sig::DEFAULT_TOLERANCE_SECS
+    crate::merchant::DEFAULT_TOLERANCE_SECS
 }
 
 // Secrets stay out of logs (STYLE: secrets print `[redacted]`).
@@ -150,10 +169,14 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Path of a key fixture, relative to the `tests` crate (see [`fixtures`]).
+/// Path of a key fixture, relative to the `tests` crate (see [`fixtures`]). The key
+/// files stay in `tests/` (`tests/vectors/crypto/keys/`, `tests/src/sandbox/keys/`)
+/// because other crates' tests read them there too.
 #[must_use]
 pub fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests")
+        .join(name)
 }
 
 /// Reads a key fixture (tests use the counterparts of the sandbox's keys).
@@ -217,10 +240,13 @@ impl SandboxConfig {
                 api_key: Some(f::PINGPP_API_KEY.into()),
                 webhook_url: None,
                 app_id: default_app(),
+                request_public_key: None,
             },
             wallet: WalletConfig {
                 private_key: fixture_pem(f::WALLET_PRIVATE)?,
                 api_key: None,
+                // The suites that use these fixtures script wallet outcomes themselves.
+                settle_ms: None,
             },
             merchant: MerchantConfig {
                 webhook_secret: f::MERCHANT_WEBHOOK_SECRET.into(),
@@ -260,6 +286,17 @@ impl SandboxConfig {
             })?,
             s3_platform_priv: pk("s3.platform_private_key", &self.s3.platform_private_key)?,
             pingpp_priv: pk("pingpp.private_key", &self.pingpp.private_key)?,
+            pingpp_request_pub: self
+                .pingpp
+                .request_public_key
+                .as_deref()
+                .map(|k| {
+                    PublicKey::parse(k).map_err(|e| ConfigError::Key {
+                        field: "pingpp.request_public_key",
+                        reason: e.to_string(),
+                    })
+                })
+                .transpose()?,
             wallet_priv: pk("wallet.private_key", &self.wallet.private_key)?,
             paytm_key,
             impostor_priv: self
@@ -276,6 +313,7 @@ pub(crate) struct Keys {
     pub s3_merchant_pub: PublicKey,
     pub s3_platform_priv: PrivateKey,
     pub pingpp_priv: PrivateKey,
+    pub pingpp_request_pub: Option<PublicKey>,
     pub wallet_priv: PrivateKey,
     pub paytm_key: Vec<u8>,
     pub impostor_priv: Option<PrivateKey>,

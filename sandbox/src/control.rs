@@ -30,11 +30,20 @@
 //! - `POST /_control/pingpp/complete` — `id` = charge id or `order_no`; plus `"event":
 //!   "charge.succeeded" | "refund.succeeded"` (default the former); `result` ignored.
 //! - `POST /_control/wallet/complete` — `id` = order id or trade id.
-//! - `POST /_control/{s3,pingpp,wallet}/auto` — the same body without `id` (plus
-//!   `event` for Ping++), or `{"off": true}`: every *new* trade is then completed that
-//!   way on a background thread (for the demo, where nobody calls `complete`). The
-//!   trade's status changes at once; use `delay_ms` so the notify follows the create
-//!   answer (with 0 it may overtake it — a race worth testing).
+//! - `POST /_control/{s3,pingpp,wallet}/auto` — **fault tests only** (the demo and the
+//!   end-to-end tests pay through the shopper pages: `/pingpp/mock.php`,
+//!   `/s3/cashier`, `/paytm/theia/processTransaction`, and the wallet settles by
+//!   itself). The same body without `id` (plus `event` for Ping++), or `{"off": true}`:
+//!   every *new* trade is then completed that way on a background thread. The trade's
+//!   status changes at once; use `delay_ms` so the notify follows the create answer
+//!   (with 0 it may overtake it — a race worth testing).
+//! - `POST /_control/wallet/balance` `{"token_id": "USDT", "balance": "5.0" | null}` —
+//!   the token's balance for the wallet's own settlement (`null`: ample, the default);
+//!   a charge it does not cover settles FAILED. `GET /_control/wallet/balances` →
+//!   `{"balances": {token_id: "decimal"}}`.
+//! - `POST /_control/wallet/settle` `{"ms": N | null}` — overrides `wallet.settle_ms`:
+//!   settle each new charge N ms after it is accepted, or (`null`) hold every charge
+//!   until `/_control/wallet/complete`.
 //! - `POST /_control/pingpp/refund_webhooks` `{"hold": true|false}` — the
 //!   `refund.succeeded` webhooks that follow refunds made through the refund API are
 //!   queued in the outbox (`hold: true`) instead of sent 300 ms later.
@@ -44,10 +53,13 @@
 //! **Reading** — `GET /_control/counters` (`{"counters": {name: n}}`; a counter never
 //! bumped is absent, i.e. 0): `s0.prepay_check`, `s0.relay`, `s0.update_info`,
 //! `s0.auth_rejected`; `s3.create_pay_order` (verified calls), `s3.trade_created`
-//! (distinct trades), `s3.error.<RESULT_CODE>`; `paytm.process`,
-//! `paytm.checksum_rejected`, `paytm.form_rejected`, `paytm.status_query`;
-//! `pingpp.charge_request`, `pingpp.charge_created`; `wallet.pay`,
-//! `wallet.payment_created`; `merchant.webhook_received`, `merchant.webhook_accepted`
+//! (distinct trades), `s3.error.<RESULT_CODE>`, `s3.cashier_shown`,
+//! `s3.cashier_decided`; `paytm.process`, `paytm.checksum_rejected`,
+//! `paytm.form_rejected`, `paytm.status_query`, `paytm.browser_return`;
+//! `pingpp.charge_request`, `pingpp.charge_created`, `pingpp.signature_rejected`,
+//! `pingpp.page_shown`, `pingpp.page_approved`, `pingpp.page_declined`,
+//! `pingpp.alipay_sign_rejected`; `wallet.pay`, `wallet.payment_created`,
+//! `wallet.settled`, `wallet.declined`; `merchant.webhook_received`, `merchant.webhook_accepted`
 //! (verified and answered 200); `<label>.sent` per outbound attempt (`s3.notify`,
 //! `paytm.callback`, `pingpp.webhook`, `wallet.notify`). Records, each answering
 //! `{"items": [...]}`: `GET /_control/sent` (every outbound attempt),
@@ -110,6 +122,35 @@ fn auto(state: &State, req: &Req, pick: fn(&mut Inner) -> &mut Option<outbound::
             ok()
         }
         Err(e) => bad(&format!("body: {e}")),
+    }
+}
+
+/// `POST /_control/wallet/balance {"token_id", "balance": "5.0" | null}`.
+fn wallet_balance(state: &State, req: &Req) -> Resp {
+    let v = match req.json() {
+        Ok(v) => v,
+        Err(e) => return bad(&e),
+    };
+    let Some(token) = v
+        .get("token_id")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    else {
+        return bad("token_id: a non-empty string is required");
+    };
+    match v.get("balance") {
+        Some(Value::Null) => {
+            state.with(|i| i.wallet.balances.remove(token));
+            ok()
+        }
+        Some(Value::String(b)) => match wallet::units(b) {
+            Ok(u) => {
+                state.with(|i| i.wallet.balances.insert(token.to_owned(), u));
+                ok()
+            }
+            Err(e) => bad(&format!("balance: {e}")),
+        },
+        _ => bad("balance: a decimal string or null (ample) is required"),
     }
 }
 
@@ -180,6 +221,33 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
                 return bad("hold: true or false is required");
             };
             state.with(|i| i.pingpp.hold_refund_webhooks = hold);
+            ok()
+        }
+        ("wallet/balance", true) => wallet_balance(state, req),
+        ("wallet/balances", false) => {
+            let b: std::collections::BTreeMap<String, String> = state.with(|i| {
+                i.wallet
+                    .balances
+                    .iter()
+                    .map(|(k, v)| (k.clone(), wallet::format_units(*v)))
+                    .collect()
+            });
+            Resp::json(200, &json!({"balances": b}))
+        }
+        ("wallet/settle", true) => {
+            let v = match req.json() {
+                Ok(v) => v,
+                Err(e) => return bad(&e),
+            };
+            let ms = match v.get("ms") {
+                Some(Value::Null) => None,
+                Some(n) => match n.as_u64() {
+                    Some(n) => Some(n),
+                    None => return bad("ms: a non-negative integer or null is required"),
+                },
+                None => return bad("ms: a non-negative integer or null is required"),
+            };
+            state.with(|i| i.wallet.settle_override = Some(ms));
             ok()
         }
         ("s0/relays", false) => list(&state.with(|i| i.s0.relays.clone())),
