@@ -128,14 +128,23 @@ fn provider_then_paid(
         .unwrap()
         .unwrap();
     shop.browser.click(&press).unwrap();
-    shop.browser
-        .wait_for(
-            "the shop again",
-            STEP,
-            "return new URLSearchParams(location.search).get('order') === arguments[0] && !!window.kassaDemo;",
-            &[json!(id)],
-        )
-        .unwrap();
+    if let Err(e) = shop.browser.wait_for(
+        "the shop again",
+        STEP,
+        "return new URLSearchParams(location.search).get('order') === arguments[0] && !!window.kassaDemo;",
+        &[json!(id)],
+    ) {
+        let at = shop
+            .browser
+            .wait_for(
+                "the page",
+                STEP,
+                "return location.href + '\\n' + document.body.innerText;",
+                &[],
+            )
+            .unwrap_or_default();
+        panic!("{e}\nat {at}\n{}", diagnose(stack, id));
+    }
     if let Err(e) = shop.wait_screen("paid") {
         panic!("{e}\n{}", diagnose(stack, id));
     }

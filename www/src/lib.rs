@@ -48,8 +48,9 @@ pub struct Product {
     pub price: fn() -> Value,
     pub description: &'static str,
     pub mobile: &'static str,
-    /// Order metadata the channel needs (the Ping++ channel and, for `wx_pub`, the
-    /// shopper's WeChat `open_id` that the merchant's WeChat login would give).
+    /// Order metadata the channel needs (e.g. `pingpp_channel`; `wx_pub` also needs the
+    /// shopper's WeChat `open_id`, which only a page inside WeChat has — so the demo, a
+    /// desktop page, sells on `alipay_wap`).
     pub metadata: &'static [(&'static str, &'static str)],
 }
 
@@ -70,7 +71,7 @@ pub const PRODUCTS: &[Product] = &[
         price: || json!({"amount": 100, "currency": "CNY"}),
         description: "A Kassa sticker",
         mobile: "18600000001",
-        metadata: &[("pingpp_channel", "wx_pub"), ("wx_open_id", "o_demo_shopper")],
+        metadata: &[],
     },
     Product {
         key: "usdt",

@@ -16,7 +16,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
 
 use crate::harness::{free_port, root, Edge};
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
@@ -189,19 +188,14 @@ impl Stack {
             form_action: vec![format!("{}/paytm/theia/processTransaction", sandbox.url())],
         })?;
         let edge = Edge::start_custom(persist, ports.edge, edge_vars(ports), own_group)?;
-        let stack = Self {
+        // Nothing completes on its own: a shopper approves on the provider's page (the
+        // wallet settles by itself, as a wallet does; `sandbox::wallet`).
+        Ok(Self {
             ports,
             sandbox,
             demo,
             edge,
-        };
-        for channel in ["wallet", "pingpp"] {
-            stack.control(
-                &format!("{channel}/auto"),
-                &json!({"result": "success", "delay_ms": 1500}),
-            )?;
-        }
-        Ok(stack)
+        })
     }
 
     /// The shop page's URL.

@@ -2,7 +2,7 @@
 //!
 //! **Decision: Kassa's token-wallet protocol.** No seed defines the wallet's API, so
 //! Kassa fixes it, in the same style as its notification
-//! ([`notify`]); the sandbox (`tests/src/sandbox/wallet.rs`)
+//! ([`notify`]); the sandbox (`sandbox/src/wallet.rs`)
 //! serves exactly this:
 //!
 //! - `POST {base}/charges` with `Authorization: Bearer <KASSA_WALLET_API_KEY>` and
