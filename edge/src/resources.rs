@@ -132,7 +132,9 @@ pub fn s2_order(s: &StoredOrder, locale: Locale) -> Value {
         "desc": s.meta.description,
         "created": o.created_ms().to_string(),
         "updated": updated.to_string(),
-        // Kassa's extension (`shared::surfaces::s2::wire::Order::items`).
+        // Kassa's extensions (`shared::surfaces::s2::wire::Order`).
         "items": s.meta.items,
+        "lastAttemptFailed": kassa_shared::flows::attempts::shown_status(o)
+            == OrderStatus::Failed,
     })
 }

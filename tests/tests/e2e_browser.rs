@@ -108,6 +108,55 @@ fn provider_then_paid(
     id: &str,
     page: (&str, &str),
 ) {
+    at_provider(shop, stack, id, page, Some(flow));
+    if let Err(e) = shop.wait_screen("paid") {
+        panic!("{e}\n{}", diagnose(stack, id));
+    }
+    shop.wait_line("events", "kassa:paid").unwrap();
+    shop.shot(flow, "paid").unwrap();
+    shop.wait_line("webhooks", &format!("order.succeeded order {id}"))
+        .unwrap();
+}
+
+/// The summary as the shopper reads it shows `amount` (formatted by the browser's
+/// `Intl.NumberFormat` in the page's locale, never "unknown amount") and the
+/// merchant's `item` with its quantity.
+fn assert_summary(shop: &Shop<'_>, amount: &str, item: &str) {
+    let text = shop
+        .browser
+        .wait_for(
+            "the order summary",
+            STEP,
+            "const r = document.getElementById('checkout').shadowRoot; \
+             const e = r && r.querySelector('.kassa-summary'); return e ? e.innerText : null;",
+            &[],
+        )
+        .unwrap();
+    let text = text.as_str().unwrap_or_default();
+    assert!(text.contains(amount), "{amount} not in the summary: {text}");
+    assert!(
+        text.contains(&format!("{item} × 1")),
+        "{item} not in the summary: {text}"
+    );
+    for unknown in ["unknown amount", "未知金额"] {
+        assert!(!text.contains(unknown), "{text}");
+    }
+}
+
+/// Ping++'s mock page (test-mode charges), where the shopper approves.
+const PINGPP_PAGE: (&str, &str) = ("/pingpp/mock.php", "Approve");
+/// The S3 cashier, opened with the trade's `pay_token`.
+const S3_CASHIER: (&str, &str) = ("/s3/cashier", "Approve");
+
+/// On the provider's page `page.0` (screenshot `{shot}-provider` when asked), presses
+/// `page.1` and waits until the provider has sent the shopper back to the shop.
+fn at_provider(
+    shop: &mut Shop<'_>,
+    stack: &Stack,
+    id: &str,
+    page: (&str, &str),
+    shot: Option<&str>,
+) {
     let (path, button) = page;
     shop.browser
         .wait_for(
@@ -118,7 +167,9 @@ fn provider_then_paid(
             &[json!(path), json!(button)],
         )
         .unwrap();
-    shop.shot(flow, "provider").unwrap();
+    if let Some(flow) = shot {
+        shop.shot(flow, "provider").unwrap();
+    }
     let press = shop
         .browser
         .find_by_script(
@@ -145,39 +196,45 @@ fn provider_then_paid(
             .unwrap_or_default();
         panic!("{e}\nat {at}\n{}", diagnose(stack, id));
     }
-    if let Err(e) = shop.wait_screen("paid") {
-        panic!("{e}\n{}", diagnose(stack, id));
-    }
-    shop.wait_line("events", "kassa:paid").unwrap();
-    shop.shot(flow, "paid").unwrap();
-    shop.wait_line("webhooks", &format!("order.succeeded order {id}"))
-        .unwrap();
 }
 
-/// The summary as the shopper reads it shows `amount` (formatted by the browser's
-/// `Intl.NumberFormat` in the page's locale, never "unknown amount") and the
-/// merchant's `item` with its quantity.
-fn assert_summary(shop: &Shop<'_>, amount: &str, item: &str) {
-    let text = shop
-        .browser
-        .wait_for(
-            "the order summary",
-            STEP,
-            "const r = document.getElementById('checkout').shadowRoot; \
-             const e = r && r.querySelector('.kassa-summary'); return e ? e.innerText : null;",
-            &[],
-        )
-        .unwrap();
-    let text = text.as_str().unwrap_or_default();
-    assert!(text.contains(amount), "{amount} not in the summary: {text}");
-    assert!(text.contains(&format!("{item} × 1")), "{item} not in the summary: {text}");
-    for unknown in ["unknown amount", "未知金额"] {
-        assert!(!text.contains(unknown), "{text}");
-    }
+/// S3 Lianshang: the widget sends the shopper to the platform's cashier with the
+/// trade's `pay_token`; they approve there, the platform notifies the edge and sends
+/// them back to the shop.
+fn s3_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
+    let user = format!("{run}10");
+    let id = shop.buy("mooncake", &user, None).unwrap();
+    let cny = if shop.locale == "zh-CN" {
+        "¥88.00"
+    } else {
+        "CN¥88.00"
+    };
+    assert_summary(shop, cny, "A box of mooncakes (S3 Lianshang)");
+    shop.pay().unwrap();
+    shop.wait_screen("code").unwrap();
+    shop.submit_code(&sms_code(shop, stack, &id, 1)).unwrap();
+    provider_then_paid(shop, stack, "s3", &id, S3_CASHIER);
 }
 
-/// Ping++'s mock page (test-mode charges), where the shopper approves.
-const PINGPP_PAGE: (&str, &str) = ("/pingpp/mock.php", "Approve");
+/// The shopper declines on Ping++'s page: back on the shop the widget says the payment
+/// failed and offers the retry; the second attempt is approved and the order is paid.
+fn decline_then_retry_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
+    let user = format!("{run}11");
+    let id = shop.buy("tea", &user, None).unwrap();
+    shop.pay().unwrap();
+    shop.wait_screen("code").unwrap();
+    shop.submit_code(&sms_code(shop, stack, &id, 1)).unwrap();
+    at_provider(shop, stack, &id, ("/pingpp/mock.php", "Decline"), None);
+    shop.wait_screen("failed").unwrap();
+    shop.wait_line("events", "kassa:failed").unwrap();
+    shop.shot("decline", "failed").unwrap();
+    shop.browser
+        .click(&shop.widget_el(".kassa-done button").unwrap())
+        .unwrap();
+    shop.wait_screen("code").unwrap();
+    shop.submit_code(&sms_code(shop, stack, &id, 2)).unwrap();
+    provider_then_paid(shop, stack, "decline", &id, PINGPP_PAGE);
+}
 
 /// GA: the shop enrols the shopper's authenticator; the code comes from TOTP.
 fn ga_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
@@ -187,7 +244,11 @@ fn ga_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     let secret = notice.rsplit(' ').next().unwrap().to_owned();
     let totp = Totp::from_base32(&secret).unwrap();
     let id = shop.buy("tea", &user, None).unwrap();
-    let cny = if shop.locale == "zh-CN" { "¥123.45" } else { "CN¥123.45" };
+    let cny = if shop.locale == "zh-CN" {
+        "¥123.45"
+    } else {
+        "CN¥123.45"
+    };
     assert_summary(shop, cny, "A pot of oolong tea");
     shop.shot("ga", "ready").unwrap();
     shop.pay().unwrap();
@@ -592,6 +653,8 @@ fn demo_shop_in_chromium() {
         expiry_flow(&mut shop, &stack, &run);
         cancel_flow(&mut shop, &run);
         known_device_flow(&mut shop, &stack, &run);
+        s3_flow(&mut shop, &stack, &run);
+        decline_then_retry_flow(&mut shop, &stack, &run);
         if locale == "en-US" {
             text_user_flow(&shop, &stack, &run);
             seal_flow(&shop, &stack, &run);

@@ -56,11 +56,15 @@ fn unfinished_attempts_are_asked_about_and_the_shopper_can_pay_again() {
     let queries = w.counter("paytm.status_query");
     let again = w.pay(&id, &secret);
     assert_eq!(again["handoff"]["method"], "POST", "{again}");
-    assert!(w.counter("paytm.status_query") > queries, "Paytm was asked first");
+    assert!(
+        w.counter("paytm.status_query") > queries,
+        "Paytm was asked first"
+    );
     let attempts = started(&w, &id);
     assert_eq!(attempts.len(), 2, "{attempts:?}");
     assert!(
-        w.audit_reasons(&id).contains(&"attempt_abandoned".to_owned()),
+        w.audit_reasons(&id)
+            .contains(&"attempt_abandoned".to_owned()),
         "{:?}",
         w.audit_reasons(&id)
     );
@@ -76,14 +80,21 @@ fn unfinished_attempts_are_asked_about_and_the_shopper_can_pay_again() {
 
     // ---- S3 has no query: the alarm gives the trade up a window later, and S1 shows
     // the failure while the order stays payable.
-    let (id, secret) = w.create_with_secret("lianshang", &json!({"amount": 700, "currency": "CNY"}));
+    let (id, secret) =
+        w.create_with_secret("lianshang", &json!({"amount": 700, "currency": "CNY"}));
     w.pay(&id, &secret);
     assert_eq!(s1_status(&w, &id), json!(0));
     w.wait("the alarm to give the S3 trade up", || {
         (status(&w, &id) == "pending").then_some(())
     });
-    assert_eq!(s1_status(&w, &id), json!(2), "S1 2: the latest attempt failed");
-    assert!(w.audit_reasons(&id).contains(&"attempt_abandoned".to_owned()));
+    assert_eq!(
+        s1_status(&w, &id),
+        json!(2),
+        "S1 2: the latest attempt failed"
+    );
+    assert!(w
+        .audit_reasons(&id)
+        .contains(&"attempt_abandoned".to_owned()));
     // Payable again, and a new attempt reads as in progress (0) rather than failed.
     w.pay(&id, &secret);
     assert_eq!(status(&w, &id), "processing");
@@ -100,7 +111,10 @@ fn a_success_after_the_attempt_was_given_up_still_wins_and_is_flagged() {
     );
     let (id, secret) = w.create_with_secret("paytm", &json!({"amount": 500, "currency": "INR"}));
     let first = w.pay(&id, &secret);
-    let first_ref = first["handoff"]["fields"]["ORDER_ID"].as_str().unwrap().to_owned();
+    let first_ref = first["handoff"]["fields"]["ORDER_ID"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // Abandoned: the next pay finds no Paytm transaction for the first form.
     w.pay(&id, &secret);
     // Now the first form's transaction completes at Paytm after all.

@@ -427,16 +427,36 @@ fn paytm_result_through_the_browser_returns_the_shopper() {
     assert_ne!(forged.body, result.body, "the checksum is in the form");
     let (s, location, page) = send_as_browser(&w.url, &forged);
     assert_eq!((s, location), (401, None), "{page}");
-    assert!(page.contains("CHECKSUMHASH"), "the page names the refusal: {page}");
-    assert_eq!(status(&w, &id), "processing", "a forged result changes nothing");
+    assert!(
+        page.contains("CHECKSUMHASH"),
+        "the page names the refusal: {page}"
+    );
+    assert_eq!(
+        status(&w, &id),
+        "processing",
+        "a forged result changes nothing"
+    );
 
     let (s, location, _) = send_as_browser(&w.url, &result);
-    assert_eq!((s, location.as_deref()), (303, Some(back.as_str())), "{}", w.edge.log_tail());
+    assert_eq!(
+        (s, location.as_deref()),
+        (303, Some(back.as_str())),
+        "{}",
+        w.edge.log_tail()
+    );
     assert_eq!(status(&w, &id), "succeeded");
     let before = w.snapshot(&id);
     let (s, location, _) = send_as_browser(&w.url, &result);
-    assert_eq!((s, location.as_deref()), (303, Some(back.as_str())), "a reload returns again");
-    assert_eq!(w.send(&result), (200, PAYTM_OK.to_owned()), "a server gets Paytm's answer");
+    assert_eq!(
+        (s, location.as_deref()),
+        (303, Some(back.as_str())),
+        "a reload returns again"
+    );
+    assert_eq!(
+        w.send(&result),
+        (200, PAYTM_OK.to_owned()),
+        "a server gets Paytm's answer"
+    );
     assert_eq!(w.snapshot(&id), before, "duplicates change nothing");
     w.effects_once(&id, &["PAY_ING", "PAY_SUCCESS"]);
 }

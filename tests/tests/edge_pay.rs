@@ -273,10 +273,7 @@ fn pay_flow_against_the_sandbox() {
     let (s, v) = pay_with_code(&http, &url, &id, &secret);
     assert_eq!(s, 200, "{v}");
     let form = &v["handoff"];
-    assert_eq!(
-        form["url"],
-        format!("{sb}/paytm/theia/processTransaction")
-    );
+    assert_eq!(form["url"], format!("{sb}/paytm/theia/processTransaction"));
     let params = form["fields"].as_object().unwrap();
     // The attempt's reference, `{order}A{attempt}`.
     let order_ref = params["ORDER_ID"].as_str().unwrap().split_once('A');
@@ -379,7 +376,11 @@ fn pay_flow_against_the_sandbox() {
     let (s, v) = quick(&json!({"order_id": id, "device_id": dev}));
     assert_eq!(s, 200, "{v}");
     // Charged: the shopper is handed to the Ping++ channel page.
-    assert_eq!((&v["processIsEnd"], &v["need2FA"]), (&json!(false), &json!(false)), "{v}");
+    assert_eq!(
+        (&v["processIsEnd"], &v["need2FA"]),
+        (&json!(false), &json!(false)),
+        "{v}"
+    );
     assert_eq!(v["handoff"]["method"], "GET", "{v}");
     assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 3);
 

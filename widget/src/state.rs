@@ -280,6 +280,8 @@ impl CheckoutState {
         match action {
             Action::Loaded { data, now_ms } => {
                 let status = data.order_info.status;
+                let last_failed =
+                    data.order_info.last_attempt_failed && matches!(self.screen, Screen::Loading);
                 let expired = data.order_info.expired;
                 self.data = Some(Rc::new(data));
                 if !self.ready_sent {
@@ -296,6 +298,11 @@ impl CheckoutState {
                 self.apply_status(status, now_ms);
                 if status == Status::WaitForPayment && now_ms >= expired {
                     self.terminal(Terminal::Expired, "");
+                } else if status == Status::WaitForPayment && last_failed {
+                    // Mounted after a declined attempt (back from the provider's page):
+                    // say so and offer the retry.
+                    let retry = self.is_open(now_ms);
+                    self.terminal(Terminal::Failed { retry }, "attempt_failed");
                 }
             }
             Action::StartPay { key } => {

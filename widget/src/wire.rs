@@ -96,6 +96,7 @@ impl Decode for Order {
             created: v.get("created").unsigned()?,
             updated: v.get("updated").unsigned()?,
             items: order_items(&v.get("items"))?,
+            last_attempt_failed: v.get("lastAttemptFailed").opt_boolean()?,
         })
     }
 }

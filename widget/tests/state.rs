@@ -437,3 +437,29 @@ fn throttled_code_send_restarts_the_resend_countdown() {
     assert_eq!(s.resend_at_ms, Some(BEFORE + 41_000));
     assert_eq!(pending(&s), None);
 }
+
+/// Mounted again on the merchant's page after the shopper declined at the provider:
+/// the order is open and says its latest attempt failed — the failed screen with its
+/// retry, and `kassa:failed`; the retry starts a new pay.
+#[wasm_bindgen_test]
+fn mounted_after_a_declined_attempt_offers_the_retry() {
+    let mut s = CheckoutState::new();
+    let mut data = data(false, "GA", "WAIT_FOR_PAYMENT");
+    data.order_info.last_attempt_failed = true;
+    s.apply(Action::Loaded {
+        data,
+        now_ms: BEFORE,
+    });
+    assert_eq!(s.screen, Screen::Terminal(Terminal::Failed { retry: true }));
+    assert_eq!(
+        last_event(&s),
+        Some(&HostEvent::Failed {
+            retry: true,
+            reason: "attempt_failed".into()
+        })
+    );
+    s.apply(Action::StartPay { key: key(40) });
+    assert_eq!(s.screen, Screen::Paying);
+    // Without the flag, the same load is simply ready.
+    assert_eq!(loaded(false, "GA").screen, Screen::Ready);
+}

@@ -59,8 +59,14 @@ fn fiat_lines_are_money() {
         AmountValue::from_line("JPY", "1000"),
         AmountValue::Fiat(Money::new(Currency::Jpy, 1_000))
     );
-    assert_eq!(format_fiat(Money::new(Currency::Inr, 1_000), Locale::EnUs), "₹10.00");
-    assert_eq!(format_fiat(Money::new(Currency::Jpy, 1_000), Locale::ZhCn), "JP¥1,000");
+    assert_eq!(
+        format_fiat(Money::new(Currency::Inr, 1_000), Locale::EnUs),
+        "₹10.00"
+    );
+    assert_eq!(
+        format_fiat(Money::new(Currency::Jpy, 1_000), Locale::ZhCn),
+        "JP¥1,000"
+    );
     // A token, and fiat with more decimals than the currency has, stay as sent.
     assert_eq!(
         AmountValue::from_line("USDT", "12.5"),

@@ -129,7 +129,10 @@ fn browser_answer(received: Result<Option<String>, EdgeError>) -> Result<Respons
         Err(e) => {
             let status = e.status();
             let (_, body) = e.into_body();
-            let message = body["error"]["message"].as_str().unwrap_or("refused").to_owned();
+            let message = body["error"]["message"]
+                .as_str()
+                .unwrap_or("refused")
+                .to_owned();
             (status, "Payment result not accepted", message)
         }
     };
@@ -138,7 +141,9 @@ fn browser_answer(received: Result<Option<String>, EdgeError>) -> Result<Respons
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{title}</title><h1>{title}</h1><p>{}</p></html>",
         escape_html(&text)
     );
-    Ok(Response::ok(page)?.with_status(status).with_headers(headers))
+    Ok(Response::ok(page)?
+        .with_status(status)
+        .with_headers(headers))
 }
 
 fn escape_html(text: &str) -> String {

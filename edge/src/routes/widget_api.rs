@@ -165,7 +165,12 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
             let device_id = input::opt_string(&map, "device_id", "device_id", 128)?;
             let claims = authorize(&req, &ctx.env, id, "load_pay_data").await?;
             let device_id = auth::verified_device(&ctx.env, &claims.user_id, device_id.as_deref())?;
-            let stored = load(&ctx.env, id).await?;
+            let mut stored = load(&ctx.env, id).await?;
+            // Back from the provider's page with the attempt still open: its provider
+            // is asked now (a declined charge, a cashier left), not a window later.
+            if stored.order.status() == kassa_shared::order::OrderStatus::Processing {
+                stored = OrderClient::new(&ctx.env, id)?.refresh().await?;
+            }
             let profile = RiskProfile::load(&ctx.env, &claims.user_id).await?;
             let config = config::risk(&ctx.env)?;
             let amount = risk::Amount::from(stored.order.amount());

@@ -66,11 +66,11 @@ pub fn last_attempt_failed(order: &Order) -> bool {
     let last = order
         .history()
         .iter()
-        .filter_map(|h| match h.event.kind {
+        .rev()
+        .find_map(|h| match h.event.kind {
             EventKind::AttemptStarted { attempt } => Some(attempt),
             _ => None,
-        })
-        .last();
+        });
     last.and_then(|a| order.attempt(a))
         .is_some_and(|a| a.status() == crate::order::AttemptStatus::Failed)
 }
@@ -128,7 +128,9 @@ pub fn due(order: &Order, asked: &BTreeMap<Id, u64>, policy: &AttemptPolicy, now
     }
     open_attempts(order)
         .into_iter()
-        .filter(|(a, started)| asked.get(a).copied().unwrap_or(*started) + policy.query_after_ms <= now)
+        .filter(|(a, started)| {
+            asked.get(a).copied().unwrap_or(*started) + policy.query_after_ms <= now
+        })
         .map(|(a, _)| a)
         .collect()
 }

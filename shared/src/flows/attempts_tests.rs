@@ -80,7 +80,11 @@ fn a_failed_last_attempt_shows_as_failed_while_the_order_is_open() {
     assert_eq!(o.status(), OrderStatus::Pending, "still payable");
     assert_eq!(shown_status(&o), OrderStatus::Failed);
     start(&mut o, 8, 3_000);
-    assert_eq!(shown_status(&o), OrderStatus::Processing, "a new attempt is what counts");
+    assert_eq!(
+        shown_status(&o),
+        OrderStatus::Processing,
+        "a new attempt is what counts"
+    );
     o.apply(4_000, Event::new("expired", EventKind::Expired));
     assert_eq!(shown_status(&o), OrderStatus::Expired);
 }

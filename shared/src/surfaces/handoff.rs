@@ -154,9 +154,18 @@ mod tests {
 
     #[test]
     fn an_origin_is_scheme_host_and_port() {
-        assert_eq!(origin("https://shop.example/pay?x=1"), Some("https://shop.example"));
-        assert_eq!(origin("http://127.0.0.1:8080"), Some("http://127.0.0.1:8080"));
-        assert_eq!(origin("http://127.0.0.1:8080#f"), Some("http://127.0.0.1:8080"));
+        assert_eq!(
+            origin("https://shop.example/pay?x=1"),
+            Some("https://shop.example")
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:8080"),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:8080#f"),
+            Some("http://127.0.0.1:8080")
+        );
         assert_eq!(origin("https://shop.example@evil.example/"), None);
         assert_eq!(origin("javascript:alert(1)//https://shop.example"), None);
     }

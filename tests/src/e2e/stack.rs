@@ -16,7 +16,6 @@
 
 use std::path::{Path, PathBuf};
 
-
 use crate::harness::{free_port, root, Edge};
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 

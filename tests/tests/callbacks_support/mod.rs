@@ -84,7 +84,10 @@ impl World {
             ("KASSA_PINGPP_URL".into(), format!("{sb}/pingpp")),
             ("KASSA_PINGPP_SECRET_KEY".into(), f::PINGPP_API_KEY.into()),
             ("KASSA_PINGPP_APP_ID".into(), "app_kassa_sandbox".into()),
-            ("KASSA_PINGPP_MOCK_URL".into(), format!("{sb}/pingpp/mock.php")),
+            (
+                "KASSA_PINGPP_MOCK_URL".into(),
+                format!("{sb}/pingpp/mock.php"),
+            ),
             ("KASSA_PINGPP_PUBLIC_KEY".into(), pem(f::PINGPP_PUBLIC)),
             ("KASSA_S3_URL".into(), format!("{sb}/s3")),
             ("KASSA_S3_MERCHANT_ID".into(), S3_MERCHANT_ID.into()),

@@ -83,7 +83,11 @@ fn a_chosen_device_string_does_not_skip_2fa() {
     let (s, v) = quick(api, &secret, &id, &token);
     assert_eq!(s, 200, "{v}");
     // Charged: the shopper is handed to the Ping++ channel page.
-    assert_eq!((&v["processIsEnd"], &v["need2FA"]), (&json!(false), &json!(false)), "{v}");
+    assert_eq!(
+        (&v["processIsEnd"], &v["need2FA"]),
+        (&json!(false), &json!(false)),
+        "{v}"
+    );
     assert_eq!(v["handoff"]["method"], "GET", "{v}");
     assert_eq!(rig.sandbox.counter("pingpp.charge_created"), 3);
 }

@@ -7,7 +7,10 @@
 //! asks a window apart while a provider says "in flight".
 //!
 //! A provider that cannot be asked (network, 5xx) leaves the attempt as it is: nothing
-//! is closed on a guess.
+//! is closed on a guess. When the shopper's page loads a processing order (back from
+//! the provider), the providers are asked at once, at most every few seconds per
+//! attempt, and only a decision (paid, declined) is applied: "no outcome yet" may be a
+//! shopper still paying in another tab.
 
 use std::collections::BTreeMap;
 
@@ -18,10 +21,13 @@ use kassa_shared::order::OrderAmount;
 use kassa_shared::providers::{paytm, pingpp, wallet};
 
 use super::*;
-use crate::channels::{run, ConfigError};
 use crate::channels::sign::paytm_salt;
+use crate::channels::{run, ConfigError};
 
 const ASKED_KEY: &str = "attempts_asked";
+/// A returning shopper's page asks the providers again at most this often per attempt
+/// (reloads must not turn into a flood of status queries).
+const REFRESH_GAP_MS: u64 = 5_000;
 
 /// Why the provider could not be asked (kept in the audit log, never a secret).
 struct Unasked(String);
@@ -43,17 +49,34 @@ impl OrderObject {
     /// the providers say. Returns the order as it stands afterwards.
     pub(super) async fn settle_open_attempts(
         &self,
-        mut stored: StoredOrder,
+        stored: StoredOrder,
         due: Option<u64>,
     ) -> Result<StoredOrder, EdgeError> {
+        let asked = self.attempts_asked().await?;
+        let due: Option<Vec<Id>> =
+            due.map(|now| attempts::due(&stored.order, &asked, &self.attempt_policy(), now));
+        self.settle_open_attempts_where(
+            stored,
+            |a| due.as_ref().is_none_or(|d| d.contains(&a)),
+            true,
+        )
+        .await
+    }
+
+    /// Asks about the open attempts `pick` chooses and applies the verdicts (a "no
+    /// outcome" only when `abandon`).
+    async fn settle_open_attempts_where(
+        &self,
+        mut stored: StoredOrder,
+        pick: impl Fn(Id) -> bool,
+        abandon: bool,
+    ) -> Result<StoredOrder, EdgeError> {
         let mut asked = self.attempts_asked().await?;
-        let open: Vec<Id> = match due {
-            Some(now) => attempts::due(&stored.order, &asked, &self.attempt_policy(), now),
-            None => attempts::open_attempts(&stored.order)
-                .into_iter()
-                .map(|(a, _)| a)
-                .collect(),
-        };
+        let open: Vec<Id> = attempts::open_attempts(&stored.order)
+            .into_iter()
+            .map(|(a, _)| a)
+            .filter(|a| pick(*a))
+            .collect();
         for attempt in open {
             let verdict = match self.ask_provider(&stored, attempt).await? {
                 Ok(v) => v,
@@ -64,6 +87,9 @@ impl OrderObject {
                 }
             };
             asked.insert(attempt, now_ms());
+            if verdict == Verdict::NoOutcome && !abandon {
+                continue;
+            }
             stored = self.apply_verdict(stored, attempt, verdict).await?;
         }
         asked.retain(|a, _| stored.order.attempt(*a).is_some_and(|x| x.in_flight()));
@@ -72,6 +98,31 @@ impl OrderObject {
             .put(ASKED_KEY, serde_json::to_string(&asked)?)
             .await?;
         Ok(stored)
+    }
+
+    /// The shopper is back from the provider (`load_pay_data` of a processing order):
+    /// asks about each open attempt not asked within [`REFRESH_GAP_MS`].
+    pub(super) async fn refresh_open_attempts(
+        &self,
+        stored: StoredOrder,
+    ) -> Result<StoredOrder, EdgeError> {
+        if !stored.order.is_open() {
+            return Ok(stored);
+        }
+        let now = now_ms();
+        let asked = self.attempts_asked().await?;
+        // Due under the short gap, counted from the last ask only (a new attempt is
+        // asked at once: the shopper just came back from its page).
+        let due = |a: Id| asked.get(&a).is_none_or(|at| at + REFRESH_GAP_MS <= now);
+        if !attempts::open_attempts(&stored.order)
+            .into_iter()
+            .any(|(a, _)| due(a))
+        {
+            return Ok(stored);
+        }
+        // Only the provider's decision counts here: an attempt with no outcome yet may be
+        // one the shopper is still finishing in another tab.
+        self.settle_open_attempts_where(stored, due, false).await
     }
 
     async fn apply_verdict(
@@ -84,8 +135,11 @@ impl OrderObject {
         if let Verdict::Succeeded(cb) = &verdict {
             return match callback::to_event(cb, id, stored.order.amount()) {
                 Ok(event) => {
-                    self.audit("attempt_query_paid", &format!("{attempt} {}", cb.provider_txn))
-                        .await?;
+                    self.audit(
+                        "attempt_query_paid",
+                        &format!("{attempt} {}", cb.provider_txn),
+                    )
+                    .await?;
                     self.apply(stored, event).await
                 }
                 Err(e) => {
@@ -147,8 +201,10 @@ impl OrderObject {
                 let exchange = pingpp::retrieve_charge(cfg, &charge_id)
                     .map_err(|e| EdgeError::Internal(e.to_string()))?;
                 match run(exchange).await {
-                    Ok(charge) => pingpp::callback::charge_verdict(&reference, &charge, &cfg.app_id)
-                        .map_err(|e| Unasked(e.to_string())),
+                    Ok(charge) => {
+                        pingpp::callback::charge_verdict(&reference, &charge, &cfg.app_id)
+                            .map_err(|e| Unasked(e.to_string()))
+                    }
                     Err(e) if e.is_unknown() => Ok(Verdict::NoOutcome),
                     Err(e) => Err(Unasked(e.to_string())),
                 }

@@ -18,8 +18,7 @@ const CHARGE_KEY: &str = "pingpp_charge";
 impl OrderObject {
     /// Remembers where `attempt`'s shopper comes back to.
     pub(super) async fn record_return_url(&self, attempt: Id, url: &str) -> Result<(), EdgeError> {
-        let mut urls: BTreeMap<Id, String> =
-            self.load(RETURN_URLS_KEY).await?.unwrap_or_default();
+        let mut urls: BTreeMap<Id, String> = self.load(RETURN_URLS_KEY).await?.unwrap_or_default();
         urls.insert(attempt, url.to_owned());
         self.state
             .storage()
@@ -30,8 +29,7 @@ impl OrderObject {
 
     /// Where `attempt`'s shopper comes back to, if the widget named a page.
     pub(super) async fn return_url(&self, attempt: Id) -> Result<Option<String>, EdgeError> {
-        let mut urls: BTreeMap<Id, String> =
-            self.load(RETURN_URLS_KEY).await?.unwrap_or_default();
+        let mut urls: BTreeMap<Id, String> = self.load(RETURN_URLS_KEY).await?.unwrap_or_default();
         Ok(urls.remove(&attempt))
     }
 

@@ -272,6 +272,10 @@ impl OrderObject {
             }
             OrderRequest::Pay(p) => self.pay(p).await,
             OrderRequest::Charge => reply(&self.last_charge().await?),
+            OrderRequest::Refresh => {
+                let stored = self.require_order().await?;
+                reply(&self.refresh_open_attempts(stored).await?)
+            }
         }
     }
 

@@ -70,6 +70,9 @@ pub enum OrderRequest {
     Pay(PayIn),
     /// The latest Ping++ charge (S4 `GET /rest/pay/:id`), `null` when none.
     Charge,
+    /// The order, after asking the providers of its open attempts (at most every few
+    /// seconds per attempt): the shopper is back on the merchant's page.
+    Refresh,
 }
 
 /// Whether a callback changed the order.
@@ -199,6 +202,11 @@ impl OrderClient {
     /// The S2 answer of `pay` / `quick_pay` (an error comes back as the `ApiError`).
     pub async fn pay(&self, p: PayIn) -> Result<Value, EdgeError> {
         ask(&self.stub, &OrderRequest::Pay(p)).await
+    }
+
+    /// The order after its open attempts' providers were asked (`attempts.rs`).
+    pub async fn refresh(&self) -> Result<StoredOrder, EdgeError> {
+        ask(&self.stub, &OrderRequest::Refresh).await
     }
 
     /// The latest Ping++ charge as Ping++ answered it, if the order has one.

@@ -325,7 +325,7 @@ pub fn cashier_handoff(
     pay_token: &str,
 ) -> Result<crate::surfaces::handoff::Handoff, crate::surfaces::handoff::HandoffError> {
     crate::surfaces::handoff::Handoff::navigate(
-        "KASSA_S3_CASHIER_URL",
+        "cashier_url",
         cashier_url,
         [("pay_token", pay_token)],
     )

@@ -170,7 +170,10 @@ fn the_cashier_is_opened_with_the_pay_token_alone() {
     let cfg = s3_config(false, SignAlg::Rsa2);
     let h = super::cashier_handoff(&cfg.cashier_url, "tok/+=1").unwrap();
     assert_eq!(h.method, crate::surfaces::handoff::Method::Get);
-    assert_eq!(h.url, "http://127.0.0.1:9/s3/cashier?pay_token=tok%2F%2B%3D1");
+    assert_eq!(
+        h.url,
+        "http://127.0.0.1:9/s3/cashier?pay_token=tok%2F%2B%3D1"
+    );
     assert!(h.fields.is_empty());
     assert!(super::cashier_handoff("javascript:x", "t").is_err());
 }

@@ -200,10 +200,13 @@ pub fn handoff(
     let fields = form_params(form)
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .chain([(checksum::CHECKSUMHASH.to_owned(), form.checksum_hash.clone())])
+        .chain([(
+            checksum::CHECKSUMHASH.to_owned(),
+            form.checksum_hash.clone(),
+        )])
         .collect();
     crate::surfaces::handoff::Handoff::form_post(
-        "KASSA_PAYTM_URL",
+        "base_url",
         &format!("{}/theia/processTransaction", cfg.base_url),
         fields,
     )

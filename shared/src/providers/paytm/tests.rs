@@ -130,10 +130,19 @@ fn an_unfinished_paytm_attempt_is_judged_by_the_status_api() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(verdict(body("PENDING", "402", mine)).unwrap(), Verdict::InFlight);
-    assert_eq!(verdict(body("TXN_FAILURE", "227", mine)).unwrap(), Verdict::Failed);
+    assert_eq!(
+        verdict(body("PENDING", "402", mine)).unwrap(),
+        Verdict::InFlight
+    );
+    assert_eq!(
+        verdict(body("TXN_FAILURE", "227", mine)).unwrap(),
+        Verdict::Failed
+    );
     // 334: Paytm has no such order — the form was never submitted.
-    assert_eq!(verdict(body("TXN_FAILURE", "334", mine)).unwrap(), Verdict::NoOutcome);
+    assert_eq!(
+        verdict(body("TXN_FAILURE", "334", mine)).unwrap(),
+        Verdict::NoOutcome
+    );
     assert!(verdict(body("TXN_SUCCESS", "01", "476682884348973312A9")).is_err());
     assert!(verdict(b"<html>".to_vec()).is_err());
 }

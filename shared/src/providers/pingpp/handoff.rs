@@ -47,12 +47,10 @@ fn field<'a>(charge: &'a Value, name: &'static str) -> Result<&'a Value, Handoff
 /// `credential`), a mock or channel URL that is not a web URL, or a live channel that
 /// needs an app.
 pub fn handoff(charge: &Value, mock_url: &str) -> Result<Handoff, HandoffError> {
-    let id = field(charge, "id")?
-        .as_str()
-        .ok_or(HandoffError::Charge {
-            field: "id",
-            reason: "must be a string",
-        })?;
+    let id = field(charge, "id")?.as_str().ok_or(HandoffError::Charge {
+        field: "id",
+        reason: "must be a string",
+    })?;
     let channel = field(charge, "channel")?
         .as_str()
         .ok_or(HandoffError::Charge {

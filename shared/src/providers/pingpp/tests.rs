@@ -32,7 +32,11 @@ fn pingpp_charge_request_and_answers() {
         subject: "s".into(),
         body: "b".into(),
         time_expire: Some(1_800_000_000),
-        extra: [("success_url".to_owned(), "https://shop.example/back".to_owned())].into(),
+        extra: [(
+            "success_url".to_owned(),
+            "https://shop.example/back".to_owned(),
+        )]
+        .into(),
     };
     let req = super::create_charge_request(&cfg, &order).unwrap();
     assert_eq!(req.url, "http://127.0.0.1:9/v1/charges");

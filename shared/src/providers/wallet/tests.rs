@@ -112,7 +112,10 @@ fn an_unfinished_wallet_payment_is_judged_by_its_pull() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(verdict(pulled(NotifyStatus::Failed, REF)).unwrap(), Verdict::Failed);
+    assert_eq!(
+        verdict(pulled(NotifyStatus::Failed, REF)).unwrap(),
+        Verdict::Failed
+    );
     assert_eq!(
         verdict(pulled(NotifyStatus::Processing, REF)).unwrap(),
         Verdict::InFlight

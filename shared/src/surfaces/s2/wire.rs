@@ -133,6 +133,11 @@ pub struct Order {
     /// shopper to see what they pay for (the seed's lines carry amounts only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<OrderItem>,
+    /// Kassa's extension: the order is open and its latest attempt failed (declined,
+    /// abandoned), so the page can say so and offer the retry; S2's own statuses have
+    /// no word for it (`flows::attempts::shown_status`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub last_attempt_failed: bool,
 }
 
 /// One of the merchant's items (`items` of the order).
