@@ -3,10 +3,13 @@
 //! pay on every channel — which proves the generated development keys on both sides
 //! match (`edge/.dev.vars` ⇄ `edge/.dev.sandbox.json`): S0 accepts the edge's
 //! credentials, the wallet and Ping++ accept its API keys and their signed callbacks
-//! verify at the edge, Paytm's form checksum verifies at the sandbox and the sandbox's
-//! callback verifies at the edge, and the demo backend verifies the edge's webhooks.
-//! The requests go the way the page sends them: through the demo backend
-//! (`/demo/orders`, `/demo/outbox`) and to the widget API with the demo's `Origin`.
+//! verify at the edge, Paytm's form checksum verifies at the sandbox and the result the
+//! shopper's browser carries back verifies at the edge, S3's cashier takes the edge's
+//! `pay_token`, and the demo backend verifies the edge's webhooks. Nothing completes on
+//! its own: the test acts as the shopper on each provider's page (plain HTTP, no
+//! redirects followed, so every hop is checked). The requests go the way the page sends
+//! them: through the demo backend (`/demo/orders`, `/demo/outbox`) and to the widget API
+//! with the demo's `Origin`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -37,7 +40,8 @@ fn order(stack: &Stack, product: &str, user: &str) -> (String, String) {
 }
 
 /// Sends a code (as the widget does, from the demo's origin) and reads it from the demo
-/// backend's view of the dev outbox; then pays. Answers the pay answer.
+/// backend's view of the dev outbox; then pays, naming the shop's page `/?order={id}` as
+/// the page to come back to. Answers the pay answer.
 fn pay_with_sms(stack: &Stack, id: &str, secret: &str) -> Value {
     let http = agent();
     let origin = stack.demo_url();
@@ -67,7 +71,8 @@ fn pay_with_sms(stack: &Stack, id: &str, secret: &str) -> Value {
     let code = outbox["data"][0]["code"].as_str().unwrap().to_owned();
     let (s, paid) = widget(
         "pay",
-        &json!({"order_id": id, "verify_code_order_id": sent["orderId"], "verify_code": code}),
+        &json!({"order_id": id, "verify_code_order_id": sent["orderId"], "verify_code": code,
+            "return_url": back_url(stack, id)}),
     );
     assert_eq!(s, 200, "{paid}");
     paid
@@ -103,77 +108,192 @@ fn wait_paid(stack: &Stack, id: &str) {
     }
 }
 
+/// The shop page the providers send the shopper back to.
+fn back_url(stack: &Stack, id: &str) -> String {
+    format!("{}/?order={id}", stack.demo_url())
+}
+
+/// An agent that follows no redirect and treats no status as an error: each hop of the
+/// shopper's journey is looked at.
+fn browser() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
+/// (status, `Location`, body) of a response.
+fn seen(mut r: ureq::http::Response<ureq::Body>) -> (u16, String, String) {
+    let location = r
+        .headers()
+        .get("Location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = r.body_mut().read_to_string().unwrap_or_default();
+    (r.status().as_u16(), location, body)
+}
+
+/// The hidden inputs of the first form in `html`, unescaped: (name, value).
+fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+    let unescape = |v: &str| {
+        v.replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    let attr = |tag: &str, name: &str| {
+        tag.split(&format!("{name}=\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .map(unescape)
+    };
+    html.split("<input")
+        .skip(1)
+        .filter_map(|tag| {
+            let tag = tag.split('>').next().unwrap_or_default();
+            Some((attr(tag, "name")?, attr(tag, "value")?))
+        })
+        .collect()
+}
+
+/// The shopper on a provider's page: opens `url` (GET), then presses the page's button
+/// that posts `result=success`; answers where the provider sends the browser next.
+fn approve_on_page(url: &str, action: &str, key: &str) -> (u16, String, String) {
+    let (s, _, page) = seen(browser().get(url).call().unwrap());
+    assert_eq!(s, 200, "{url}: {page}");
+    let value = hidden_inputs(&page)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("no {key} on {url}: {page}"));
+    seen(
+        browser()
+            .post(action)
+            .send_form([(key, value.as_str()), ("result", "success")])
+            .unwrap(),
+    )
+}
+
 #[test]
 fn dev_stack_pays_on_every_channel() {
     let dir = TempDir::new("e2e-stack").unwrap();
     let stack = Stack::start(Ports::free().unwrap(), dir.path(), true).unwrap();
+    let sb = stack.sandbox.url().to_owned();
 
-    // Wallet (USDT) and Ping++ (CNY): the sandbox completes them on its own a moment
-    // later, as `cargo xtask dev` has it, with signed notifications the edge verifies.
+    // Wallet (USDT): the wallet settles the charge itself a moment later, with a signed
+    // notification the edge verifies.
     let (id, secret) = order(&stack, "usdt", "20001");
     let paid = pay_with_sms(&stack, &id, &secret);
     assert_eq!(paid["status"], "PROCESSING", "{paid}");
+    assert!(
+        paid.get("handoff").is_none(),
+        "the wallet needs no page: {paid}"
+    );
     wait_paid(&stack, &id);
     assert_eq!(counter(&stack, "wallet.payment_created"), 1);
     assert!(counter(&stack, "wallet.notify.sent") >= 1);
 
+    // Ping++ (CNY, a test-mode charge): to Ping++'s mock page as pingpp-js would go;
+    // approved there, Ping++ sends its webhook and the shopper back to the shop.
     let (id, secret) = order(&stack, "tea", "20002");
-    pay_with_sms(&stack, &id, &secret);
+    let paid = pay_with_sms(&stack, &id, &secret);
+    let url = paid["handoff"]["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("{sb}/pingpp/mock.php?ch_id=ch_")),
+        "{paid}"
+    );
+    let (s, location, page) = approve_on_page(url, &format!("{sb}/pingpp/mock.php"), "ch_id");
+    assert_eq!(
+        (s, location.as_str()),
+        (303, back_url(&stack, &id).as_str()),
+        "{page}"
+    );
     wait_paid(&stack, &id);
     assert_eq!(counter(&stack, "pingpp.charge_created"), 1);
 
+    // S3 (CNY): to the cashier with the trade's pay_token; approved there, the platform
+    // notifies the edge and sends the shopper to the order's callback_url.
+    let (id, secret) = order(&stack, "mooncake", "20004");
+    let paid = pay_with_sms(&stack, &id, &secret);
+    let url = paid["handoff"]["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("{sb}/s3/cashier?pay_token=")),
+        "{paid}"
+    );
+    let (s, location, page) = approve_on_page(url, &format!("{sb}/s3/cashier"), "pay_token");
+    assert_eq!(
+        (s, location.as_str()),
+        (303, back_url(&stack, &id).as_str()),
+        "{page}"
+    );
+    wait_paid(&stack, &id);
+
     // Paytm: the signed form goes to the sandbox's process page (checksum verified
-    // there), the shopper presses Pay, the sandbox calls the edge back (verified there,
-    // confirmed through the status API) and sends the shopper back to the shop.
+    // there), the shopper presses Pay, and Paytm's answer page posts the signed result
+    // from the shopper's browser to the edge's CALLBACK_URL; the edge verifies it,
+    // confirms it with the status API and sends the browser back to the shop.
     let (id, secret) = order(&stack, "chai", "20003");
     let paid = pay_with_sms(&stack, &id, &secret);
     let form = &paid["handoff"];
-    assert_eq!(
-        form["url"],
-        format!("{}/paytm/theia/processTransaction", stack.sandbox.url())
-    );
+    assert_eq!(form["method"], "POST");
+    assert_eq!(form["url"], format!("{sb}/paytm/theia/processTransaction"));
     let params: Vec<(String, String)> = form["fields"]
         .as_object()
         .unwrap()
         .iter()
         .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
         .collect();
-    let no_redirects: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into();
-    let mut page = no_redirects
-        .post(form["url"].as_str().unwrap())
-        .send_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    let (s, _, page) = seen(
+        browser()
+            .post(form["url"].as_str().unwrap())
+            .send_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .unwrap(),
+    );
+    assert_eq!(s, 200, "{page}");
+    let txn_id = hidden_inputs(&page)
+        .into_iter()
+        .find(|(k, _)| k == "txn_id")
+        .map(|(_, v)| v)
         .unwrap();
-    assert_eq!(page.status(), 200);
-    let html = page.body_mut().read_to_string().unwrap();
-    let txn_id = html
-        .split("name=\"txn_id\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_owned();
-    let back = no_redirects
-        .post(format!("{}/paytm/theia/complete", stack.sandbox.url()))
-        .send_form([("txn_id", txn_id.as_str()), ("result", "success")])
-        .unwrap();
-    assert_eq!(back.status(), 303);
-    let location = back
-        .headers()
-        .get("Location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap()
-        .to_owned();
+    let (s, _, answer) = seen(
+        browser()
+            .post(format!("{sb}/paytm/theia/complete"))
+            .send_form([("txn_id", txn_id.as_str()), ("result", "success")])
+            .unwrap(),
+    );
+    assert_eq!(s, 200, "{answer}");
+    let callback_url = format!("{}/callbacks/paytm", stack.edge.url());
     assert!(
-        location.starts_with(&format!("{}/?ORDERID={id}", stack.demo_url())),
-        "{location}"
+        answer.contains(&format!("action=\"{callback_url}\"")),
+        "{answer}"
+    );
+    let result = hidden_inputs(&answer);
+    assert!(
+        result
+            .iter()
+            .any(|(k, v)| k == "STATUS" && v == "TXN_SUCCESS"),
+        "{answer}"
+    );
+    let (s, location, page) = seen(
+        browser()
+            .post(&callback_url)
+            .header("Accept", "text/html")
+            .header("Sec-Fetch-Mode", "navigate")
+            .send_form(result.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .unwrap(),
+    );
+    assert_eq!(
+        (s, location.as_str()),
+        (303, back_url(&stack, &id).as_str()),
+        "{page}"
     );
     wait_paid(&stack, &id);
     assert_eq!(counter(&stack, "paytm.checksum_rejected"), 0);
 
     // S0 saw a risk check per pay with the edge's credentials, and none refused.
-    assert_eq!(counter(&stack, "s0.prepay_check"), 3);
+    assert_eq!(counter(&stack, "s0.prepay_check"), 4);
     assert_eq!(counter(&stack, "s0.auth_rejected"), 0);
 }
