@@ -130,6 +130,7 @@ routes! {
     GET "/v1/orders/:id" => m::get_order,
     POST "/v1/orders/:id/cancel" => m::cancel_order,
     POST "/v1/orders/:id/refunds" => m::refund_order,
+    POST "/v1/orders/:id/refunds/settle" => m::settle_refund,
     GET "/v1/orders/:id/events" => m::order_events,
     GET "/v1/orders/:id/webhooks" => m::order_webhooks,
     POST "/v1/orders/:id/webhooks/:webhook_id/replay" => m::replay_webhook,

@@ -20,6 +20,25 @@ pub const WEBHOOK_SECRET: &str = "whsec_test_harness";
 
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// The Python venv `cargo xtask setup` made from this tree's
+/// `tests/python/requirements.txt`: `KASSA_VENV`, or `~/.cache/kassa/venv-<FNV-1a of the
+/// file>` (the path `xtask/src/setup.rs` computes), so trees with other requirements do
+/// not share one.
+#[must_use]
+pub fn venv_dir() -> PathBuf {
+    std::env::var_os("KASSA_VENV").map_or_else(
+        || {
+            let requirements = include_bytes!("../python/requirements.txt");
+            let hash = requirements.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+            });
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(format!(".cache/kassa/venv-{hash:016x}"))
+        },
+        PathBuf::from,
+    )
+}
+
 /// The workspace root.
 #[must_use]
 pub fn root() -> PathBuf {

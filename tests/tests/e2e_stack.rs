@@ -11,7 +11,7 @@
 //! them: through the demo backend (`/demo/orders`, `/demo/outbox`) and to the widget API
 //! with the demo's `Origin`.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 

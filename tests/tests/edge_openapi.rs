@@ -207,6 +207,14 @@ fn merchant_api_conforms_to_openapi() {
         Some(json!({"reason": "r"})),
     );
     c.check("post", "/v1/orders/{id}/refunds", s, &b);
+    // A Paytm order's refund is made by hand and recorded; a second record is refused.
+    let settle = format!("/v1/orders/{id}/refunds/settle");
+    let (s, b) = call("post", &settle, Some(json!({"reference": "bank 1"})));
+    assert_eq!(s, 200, "{b}");
+    c.check("post", "/v1/orders/{id}/refunds/settle", s, &b);
+    let (s, b) = call("post", &settle, None);
+    assert_eq!(s, 409, "{b}");
+    c.check("post", "/v1/orders/{id}/refunds/settle", s, &b);
     let (s, b) = call("post", &format!("/v1/orders/{tid}/cancel"), None);
     c.check("post", "/v1/orders/{id}/cancel", s, &b);
     let (s, b) = call("post", &format!("/v1/orders/{tid}/cancel"), None);

@@ -173,4 +173,65 @@ fn pingpp_refund_end_to_end() {
         asked,
         "no provider call"
     );
+
+    // The merchant refunds by hand, as S3's seed says, and records it: refunded, with
+    // `order.refunded` and S0's REFUND_SUCCESS once each, S1 5.
+    let settle = |id: &str, body: &Value| {
+        w.merchant(
+            "POST",
+            &format!("/v1/orders/{id}/refunds/settle"),
+            Some(body),
+        )
+    };
+    let (s, e) = settle(&id4, &json!({"reference": ""}));
+    assert_eq!(
+        (s, e["error"]["param"].as_str()),
+        (400, Some("reference")),
+        "{e}"
+    );
+    assert_eq!(status(&w, &id4), "refunding");
+    let (s, o) = settle(&id4, &json!({"reference": "bank ref 7731"}));
+    assert_eq!((s, o["status"].as_str()), (200, Some("refunded")), "{o}");
+    assert!(w
+        .audit_reasons(&id4)
+        .contains(&"refund_settled_by_merchant".to_owned()));
+    let (hooks, relays) = w.settle(&id4);
+    let types: Vec<String> = w
+        .webhooks(&id4)
+        .iter()
+        .map(|h| h["type"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        types.iter().filter(|t| *t == "order.refunded").count(),
+        1,
+        "{types:?} {hooks:?}"
+    );
+    assert_eq!(
+        relays.iter().filter(|r| *r == "REFUND_SUCCESS").count(),
+        1,
+        "{relays:?}"
+    );
+    let user = w.order(&id4)["user"]["id"].as_str().unwrap().to_owned();
+    let (s, v) = w.merchant(
+        "GET",
+        &format!("/pay/getOrderStatus?version=v1.0&userId={user}&orderId={id4}"),
+        None,
+    );
+    assert_eq!((s, &v["data"]["status"]), (200, &json!(5)), "{v}");
+    // Only a refunding order's refund is settled, and never a Ping++ one by hand.
+    let (s, e) = settle(&id4, &json!({}));
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("order_not_refundable")),
+        "{e}"
+    );
+    let paid = paid_pingpp(&w, 200);
+    let (s, _) = refund(&w, &paid);
+    assert_eq!(s, 200);
+    let (s, e) = settle(&paid, &json!({}));
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("order_not_refundable")),
+        "{e}"
+    );
 }

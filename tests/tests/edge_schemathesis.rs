@@ -9,14 +9,13 @@
 //! token, amount form), `GET /v1/rejections` (an IP address), ids above 63 bits and
 //! `expires_in: 60.0`; issue 17 tracks it.
 //!
-//! The venv is `KASSA_VENV` or `~/.cache/kassa/venv` (shared across clones, like the
-//! target dir). The run is bounded by examples per operation, not by time, so CI and a
+//! The venv is `KASSA_VENV` or `~/.cache/kassa/venv-<hash>` (`harness::venv_dir`;
+//! shared by clones with the same requirements, like the target dir). The run is bounded by examples per operation, not by time, so CI and a
 //! developer run the same cases; `SCHEMATHESIS_SEED` (default fixed) makes a failure
 //! reproducible.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use kassa_tests::edge_client::s0_vars;
@@ -24,16 +23,9 @@ use kassa_tests::harness::{root, Edge, TempDir, MERCHANT_KEY};
 use kassa_tests::sandbox::config::fixtures as f;
 use kassa_tests::sandbox::{Sandbox, SandboxConfig};
 
-fn venv() -> PathBuf {
-    std::env::var_os("KASSA_VENV").map_or_else(
-        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/kassa/venv"),
-        PathBuf::from,
-    )
-}
-
 #[test]
 fn schemathesis_finds_nothing() {
-    let bin = venv().join("bin/schemathesis");
+    let bin = kassa_tests::harness::venv_dir().join("bin/schemathesis");
     assert!(
         bin.exists(),
         "{} is missing: run `cargo xtask setup` (it installs tests/python/requirements.txt)",

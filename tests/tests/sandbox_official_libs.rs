@@ -13,7 +13,6 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
@@ -22,13 +21,6 @@ use kassa_tests::harness::root;
 use kassa_tests::sandbox::config::{fixture_path, fixtures as f};
 use kassa_tests::sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
-
-fn venv() -> PathBuf {
-    std::env::var_os("KASSA_VENV").map_or_else(
-        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/kassa/venv"),
-        PathBuf::from,
-    )
-}
 
 /// Records every request; `GET /recorded` answers them as JSON.
 fn recorder() -> (Listener, String) {
@@ -65,7 +57,7 @@ fn recorder() -> (Listener, String) {
 
 #[test]
 fn official_client_libraries_agree_with_the_sandbox() {
-    let python = venv().join("bin/python");
+    let python = kassa_tests::harness::venv_dir().join("bin/python");
     assert!(
         python.exists(),
         "{} is missing: run `cargo xtask setup` (it installs tests/python/requirements.txt, \

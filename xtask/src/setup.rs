@@ -27,15 +27,27 @@ pub fn run() -> Result {
 
 /// The venv of the Python tools the tests drive (Schemathesis; Ping++'s `pingpp` SDK and
 /// Paytm's `paytmchecksum`, run against the sandbox), `KASSA_VENV` or
-/// `~/.cache/kassa/venv`: outside the clone, like the target dir, so clones share it.
+/// `~/.cache/kassa/venv-<hash of tests/python/requirements.txt>`: outside the clone,
+/// like the target dir, so clones with the same requirements share it, and a clone with
+/// other requirements gets its own instead of rebuilding another's under it
+/// (`kassa_tests::harness::venv_dir` computes the same path).
 pub fn venv_dir() -> std::path::PathBuf {
     std::env::var_os("KASSA_VENV").map_or_else(
         || {
+            let requirements =
+                std::fs::read(root().join("tests/python/requirements.txt")).unwrap_or_default();
             std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/kassa/venv")
+                .join(format!(".cache/kassa/venv-{:016x}", fnv1a(&requirements)))
         },
         std::path::PathBuf::from,
     )
+}
+
+/// FNV-1a, 64 bits: a name for a file's content, not a security property.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Creates the venv from `tests/python/requirements.txt` (every package pinned, the

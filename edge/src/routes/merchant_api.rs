@@ -551,6 +551,31 @@ pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
     )
 }
 
+/// `POST /v1/orders/:id/refunds/settle` — the merchant records that the refund it
+/// requested was made by hand (S3's seed: refunds are manual; Paytm and the token wallet
+/// until Kassa speaks their refund calls): the `refunding` order becomes `refunded`,
+/// with `order.refunded` and S0's `REFUND_SUCCESS`. `reference` (optional, ≤ 128
+/// characters: the bank or provider reference of the refund) goes to the audit log. A
+/// Ping++ order is settled by Ping++'s own webhook, never by this route (409).
+pub async fn settle_refund(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            let id = merchant_order_id(&req, &ctx)?;
+            let body = json_object(&mut req, &["reference"]).await?;
+            let reference = opt_string(&body, "reference", "reference", 128)?;
+            if reference.as_deref() == Some("") {
+                return Err(EdgeError::bad(
+                    "reference",
+                    "reference: must not be empty when given",
+                ));
+            }
+            let stored = order(&ctx, id)?.settle_refund(reference).await?;
+            Ok(Response::from_json(&order_view(&stored))?)
+        }
+        .await,
+    )
+}
+
 /// `GET /v1/orders/:id/events` — status history (every distinct fact, with what it did),
 /// the audit log of rejected requests, and the S0 relays the order owes.
 pub async fn order_events(req: Request, ctx: Ctx) -> Result<Response> {

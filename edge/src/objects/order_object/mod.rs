@@ -272,6 +272,7 @@ impl OrderObject {
             }
             OrderRequest::Pay(p) => self.pay(p).await,
             OrderRequest::Charge => reply(&self.last_charge().await?),
+            OrderRequest::SettleRefund { reference } => self.settle_refund(reference).await,
             OrderRequest::Refresh => {
                 let stored = self.require_order().await?;
                 reply(&self.refresh_open_attempts(stored).await?)

@@ -163,6 +163,60 @@ impl OrderObject {
         .await
     }
 
+    /// `POST /refunds/settle`: the merchant made the refund it requested by hand (every
+    /// channel but Ping++, whose own webhook settles its refunds). Only a `refunding`
+    /// order; a fixed event id makes a repeated request a no-op.
+    pub(super) async fn settle_refund(
+        &self,
+        reference: Option<String>,
+    ) -> Result<Response, EdgeError> {
+        let stored = self.require_order().await?;
+        if stored.meta.channel == Provider::Pingpp {
+            return self
+                .reject(
+                    EdgeError::Conflict {
+                        code: ErrorCode::OrderNotRefundable,
+                        message:
+                            "order: Ping++ refunds are settled by Ping++'s webhook, not by hand"
+                                .into(),
+                    },
+                    "POST refunds/settle",
+                )
+                .await;
+        }
+        if stored.order.status() != OrderStatus::Refunding {
+            let status = stored.order.status().as_str();
+            return self
+                .reject(
+                    EdgeError::Conflict {
+                        code: ErrorCode::OrderNotRefundable,
+                        message: format!(
+                            "order: is {status}; only a refunding order's refund can be settled"
+                        ),
+                    },
+                    "POST refunds/settle",
+                )
+                .await;
+        }
+        self.audit(
+            "refund_settled_by_merchant",
+            reference.as_deref().unwrap_or("(no reference)"),
+        )
+        .await?;
+        let stored = self
+            .apply(
+                stored,
+                Event::new(
+                    "refund_settled_by_merchant",
+                    EventKind::RefundSucceeded {
+                        provider: "merchant".to_owned(),
+                    },
+                ),
+            )
+            .await?;
+        reply(&stored)
+    }
+
     /// Asks Ping++ to refund the paid attempt's charge in full; its refund id.
     async fn refund_at_pingpp(&self, stored: &StoredOrder) -> Result<String, EdgeError> {
         use kassa_shared::order::OrderAmount;

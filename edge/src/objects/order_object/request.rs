@@ -70,6 +70,10 @@ pub enum OrderRequest {
     Pay(PayIn),
     /// The latest Ping++ charge (S4 `GET /rest/pay/:id`), `null` when none.
     Charge,
+    /// The merchant made the requested refund by hand (`refund.rs`).
+    SettleRefund {
+        reference: Option<String>,
+    },
     /// The order, after asking the providers of its open attempts (at most every few
     /// seconds per attempt): the shopper is back on the merchant's page.
     Refresh,
@@ -202,6 +206,11 @@ impl OrderClient {
     /// The S2 answer of `pay` / `quick_pay` (an error comes back as the `ApiError`).
     pub async fn pay(&self, p: PayIn) -> Result<Value, EdgeError> {
         ask(&self.stub, &OrderRequest::Pay(p)).await
+    }
+
+    /// Records that the merchant made the requested refund by hand.
+    pub async fn settle_refund(&self, reference: Option<String>) -> Result<StoredOrder, EdgeError> {
+        ask(&self.stub, &OrderRequest::SettleRefund { reference }).await
     }
 
     /// The order after its open attempts' providers were asked (`attempts.rs`).
