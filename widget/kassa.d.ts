@@ -34,6 +34,11 @@ export interface MountOptions {
    * Mount the widget on the same order there and it resumes with the live outcome.
    */
   returnUrl?: string;
+  /**
+   * Who is being paid, shown at the top of every screen (plain text, at most 80
+   * characters). The `<kassa-checkout>` attribute is `merchant-name`.
+   */
+  merchantName?: string;
 }
 
 /** What {@link mount} returns. */

@@ -19,8 +19,8 @@ use crate::screens::error::network_error;
 use crate::screens::loading::loading;
 use crate::screens::paying::paying;
 use crate::screens::processing::processing;
-use crate::screens::summary::summary;
-use crate::state::{Action, CheckoutState, Request, Screen};
+use crate::screens::summary::{order_lines, summary};
+use crate::state::{Action, CheckoutState, Request, Screen, Terminal};
 use crate::wire::{PayAnswer, QuickPayAnswer};
 use crate::MountOptions;
 
@@ -31,7 +31,9 @@ pub struct AppProps {
     pub host: Element,
 }
 
-/// What the one `aria-live` region says for a state.
+/// The one status line: what is happening, in words. It is the only place a status is
+/// written, visible and announced (`role="status"`), so a screen reader says each status
+/// once.
 #[must_use]
 pub fn status_text(state: &CheckoutState, locale: Locale) -> String {
     match &state.screen {
@@ -246,27 +248,41 @@ pub fn app(props: &AppProps) -> Html {
                 sending={matches!(state.pending, Some((_, Request::SendCode)))}
                 {onsubmit} {onresend} {oncancel} />
         },
-        (Screen::Paying, _) => paying(l, false),
+        (Screen::Paying | Screen::Redirecting, _) => paying(),
         (Screen::Processing, data) => processing(l, data.map(|d| d.order_info.status)),
-        (Screen::Redirecting, _) => paying(l, true),
         (Screen::Terminal(outcome), _) => done(l, outcome, &onpay),
         (Screen::NetworkError { message, .. }, _) => network_error(l, message, &onretry),
         // Ready / CodeEntry always have data (the reducer sets it first).
         (_, None) => loading(),
     };
+    // The amount and the items on every screen past loading (the ready screen has them
+    // in its summary).
+    let lines = match (&state.screen, &state.data) {
+        (Screen::Loading | Screen::Ready, _) | (_, None) => html! {},
+        (_, Some(data)) => order_lines(&data.order_info, l),
+    };
     let status = status_text(&state, l);
+    let tone = match &state.screen {
+        Screen::Terminal(Terminal::Paid) => "kassa-status kassa-ok",
+        Screen::Terminal(_) | Screen::NetworkError { .. } => "kassa-status kassa-bad",
+        _ => "kassa-status",
+    };
     html! {
         <section class="kassa-card" lang={bcp47(l)} aria-labelledby="kassa-title"
             aria-busy={if matches!(state.screen, Screen::Loading) { "true" } else { "false" }}>
             <header class="kassa-header">
+                if let Some(name) = &opts.merchant_name {
+                    <p class="kassa-merchant" data-kassa="merchant">{ name }</p>
+                }
                 <h2 id="kassa-title">{ t(l, Key::Title) }</h2>
                 <p class="kassa-order" data-order-id={opts.order_id.to_string()}>
                     { format!("{} #{}", t(l, Key::OrderRef), opts.order_id) }
                 </p>
             </header>
+            <p class={tone} role="status" aria-live="polite" aria-atomic="true" data-kassa="status">{ status }</p>
+            { lines }
             // Stable hooks for end-to-end tests and pages: `data-screen` names the step.
             <div data-kassa="screen" data-screen={screen}>{ body }</div>
-            <p class="kassa-status" role="status" aria-live="polite" data-kassa="status">{ status }</p>
         </section>
     }
 }

@@ -1,4 +1,4 @@
-// <kassa-checkout order-id client-secret edge locale theme return-url> (SPEC 8): a thin custom
+// <kassa-checkout order-id client-secret edge locale theme return-url merchant-name> (SPEC 8): a thin custom
 // element over `mount`. A module file, not inline script or eval, so a CSP with only
 // `script-src 'self' 'wasm-unsafe-eval'` allows it. Attributes become mount options;
 // a change re-mounts; removal from the document destroys the widget.
@@ -6,7 +6,9 @@ export function defineKassaCheckout(mount) {
   if (typeof customElements === "undefined" || customElements.get("kassa-checkout")) {
     return;
   }
-  const ATTRS = ["order-id", "client-secret", "edge", "locale", "theme", "return-url"];
+  const ATTRS = [
+    "order-id", "client-secret", "edge", "locale", "theme", "return-url", "merchant-name",
+  ];
   class KassaCheckout extends HTMLElement {
     static get observedAttributes() {
       return ATTRS;
@@ -40,6 +42,7 @@ export function defineKassaCheckout(mount) {
         locale: get("locale"),
         theme: get("theme"),
         returnUrl: get("return-url"),
+        merchantName: get("merchant-name"),
       };
       try {
         this._handle = mount(this, options);

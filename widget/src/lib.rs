@@ -19,7 +19,6 @@ pub mod events;
 pub mod hooks;
 pub mod i18n;
 pub mod json;
-pub mod net;
 pub mod options;
 pub mod redirect;
 pub mod screens;

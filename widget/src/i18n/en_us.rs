@@ -37,7 +37,7 @@ pub const TABLE: &[(Key, &str)] = &[
     (Key::PasteRefused, "Paste a 6-digit code."),
     (Key::Paying, "Paying…"),
     (Key::Processing, "Waiting for confirmation…"),
-    (Key::Redirecting, "Taking you to Paytm…"),
+    (Key::Redirecting, "Taking you to the payment page…"),
     (Key::Paid, "Payment complete."),
     (Key::Failed, "The payment did not go through."),
     (Key::TryAgain, "Try again"),

@@ -28,7 +28,7 @@ pub const TABLE: &[(Key, &str)] = &[
     (Key::PasteRefused, "请粘贴 6 位数字验证码。"),
     (Key::Paying, "正在支付…"),
     (Key::Processing, "等待支付确认…"),
-    (Key::Redirecting, "正在跳转到 Paytm…"),
+    (Key::Redirecting, "正在跳转到支付页面…"),
     (Key::Paid, "支付成功。"),
     (Key::Failed, "支付未成功。"),
     (Key::TryAgain, "重新支付"),

@@ -1,16 +1,21 @@
 //! The only module that talks to the edge (SPEC 3.1, S2 shapes): it builds each request
 //! as a plain value ([`ApiRequest`]) that tests can inspect, and [`send`] carries it out
-//! with the browser's `fetch` ([`crate::net`]). Nothing else in the widget knows a URL
-//! or a header.
+//! with gloo-net ([`net`], the only module that uses it: STYLE.md). Nothing else in the
+//! widget knows a URL or a header.
 //!
-//! Answers are read with the browser's `JSON.parse` into the S2 types ([`crate::wire`]);
+//! Request bodies are serialised with serde (through serde-wasm-bindgen and the
+//! browser's `JSON.stringify`); answers are read with the browser's `JSON.parse` and
+//! deserialised from the `JsValue` into the S2 types ([`crate::wire`]);
 //! errors from the edge's widget envelope `{status, code, message, field,
 //! retry_after_ms?, attempts_left?}` (`edge/src/error.rs`), falling back to the HTTP
 //! status when the body is not JSON (a proxy's error page).
 
+pub mod net;
+use serde::Serialize;
+
 use kassa_shared::id::Id;
 
-use crate::json::{self, Field};
+use crate::json;
 use crate::wire::{Decode, ErrorEnvelope};
 
 /// A request key for `pay` / `quick_pay` (SPEC 3.1): one per pay intent, reused when
@@ -68,6 +73,26 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+impl ApiRequest {
+    /// The whole URL as `fetch` receives it: `url` and the query, escaped by the
+    /// browser's `URLSearchParams` as gloo-net does.
+    #[must_use]
+    pub fn href(&self) -> String {
+        let Ok(params) = web_sys::UrlSearchParams::new() else {
+            return self.url.clone();
+        };
+        for (name, value) in &self.query {
+            params.append(name, value);
+        }
+        let query = String::from(params.to_string());
+        if query.is_empty() {
+            self.url.clone()
+        } else {
+            format!("{}?{query}", self.url)
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
@@ -78,10 +103,28 @@ pub enum Method {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiRequest {
     pub method: Method,
+    /// Without the query, which is in `query` (gloo-net appends it, escaped).
     pub url: String,
+    /// Query parameters, not yet escaped.
+    pub query: Vec<(&'static str, String)>,
     pub headers: Vec<(&'static str, String)>,
     /// JSON text, for POSTs.
     pub body: Option<String>,
+}
+
+/// A POST body (SPEC 3.1, S2 names); absent members are left out, not sent as `null`.
+#[derive(Debug, Default, Serialize)]
+struct Body<'a> {
+    order_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    return_url: Option<&'a str>,
+    /// A string, as every id (SPEC 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verify_code_order_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verify_code: Option<&'a str>,
 }
 
 /// Everything the widget may say to the edge about one order.
@@ -135,28 +178,35 @@ impl Client {
         ("Authorization", format!("Bearer {}", self.client_secret))
     }
 
-    /// `{"order_id": "…"}`: ids go out as strings (SPEC 2).
-    fn body(&self) -> json::Object {
-        json::Object::new().string("order_id", &self.order_id.to_string())
+    /// The body of every POST: `order_id` always (a string: SPEC 2); the rest by
+    /// request.
+    fn body(&self) -> Body<'_> {
+        Body {
+            order_id: self.order_id.to_string(),
+            ..Body::default()
+        }
     }
 
     /// [`Client::body`] and the device id, for the requests the risk engine reads.
-    fn risk_body(&self) -> json::Object {
-        match &self.device_id {
-            Some(d) => self.body().string("device_id", d),
-            None => self.body(),
+    fn risk_body(&self) -> Body<'_> {
+        Body {
+            device_id: self.device_id.as_deref(),
+            ..self.body()
         }
     }
 
     /// [`Client::risk_body`] and the return page, for the requests that pay.
-    fn pay_body(&self) -> json::Object {
-        match &self.return_url {
-            Some(u) => self.risk_body().string("return_url", u),
-            None => self.risk_body(),
+    fn pay_body(&self) -> Body<'_> {
+        Body {
+            return_url: self.return_url.as_deref(),
+            ..self.risk_body()
         }
     }
 
-    fn post(&self, path: &str, body: String, key: Option<&IdempotencyKey>) -> ApiRequest {
+    fn post(&self, path: &str, body: &Body<'_>, key: Option<&IdempotencyKey>) -> ApiRequest {
+        // Strings only: serialising cannot fail (`json::to_js` refuses only numbers JS
+        // cannot hold).
+        let body = json::to_json(body).unwrap_or_default();
         let mut headers = vec![self.auth(), ("Content-Type", "application/json".to_owned())];
         if let Some(key) = key {
             headers.push(("Idempotency-Key", key.as_str().to_owned()));
@@ -164,26 +214,24 @@ impl Client {
         ApiRequest {
             method: Method::Post,
             url: format!("{}{path}", self.base),
+            query: Vec::new(),
             headers,
             body: Some(body),
         }
     }
 
-    /// `GET /api/payment/order/load_pay_data?order_id=[&device_id=]`. Ids are digits;
-    /// the device id is escaped all the same, as it may come from storage a page shares.
+    /// `GET /api/payment/order/load_pay_data?order_id=[&device_id=]`. The device id
+    /// may come from storage a page shares: it is escaped like every query value.
     #[must_use]
     pub fn load_pay_data(&self) -> ApiRequest {
-        let mut url = format!(
-            "{}/api/payment/order/load_pay_data?order_id={}",
-            self.base, self.order_id
-        );
+        let mut query = vec![("order_id", self.order_id.to_string())];
         if let Some(d) = &self.device_id {
-            url.push_str("&device_id=");
-            url.push_str(&String::from(js_sys::encode_uri_component(d)));
+            query.push(("device_id", d.clone()));
         }
         ApiRequest {
             method: Method::Get,
-            url,
+            url: format!("{}/api/payment/order/load_pay_data", self.base),
+            query,
             headers: vec![self.auth()],
             body: None,
         }
@@ -192,28 +240,30 @@ impl Client {
     /// `POST /api/payment/order/send_payment_verify_code` `{"order_id": "…"}`.
     #[must_use]
     pub fn send_verify_code(&self) -> ApiRequest {
-        let body = self.body().finish();
-        self.post("/api/payment/order/send_payment_verify_code", body, None)
+        self.post(
+            "/api/payment/order/send_payment_verify_code",
+            &self.body(),
+            None,
+        )
     }
 
     /// `POST /api/payment/order/pay`; `code_send_id` is `None` for GA (the seed allows
     /// the field to be absent).
     #[must_use]
     pub fn pay(&self, key: &IdempotencyKey, code: &str, code_send_id: Option<Id>) -> ApiRequest {
-        let mut body = self.pay_body();
-        if let Some(id) = code_send_id {
-            body = body.string("verify_code_order_id", &id.to_string());
-        }
-        let body = body.string("verify_code", code).finish();
-        self.post("/api/payment/order/pay", body, Some(key))
+        let body = Body {
+            verify_code_order_id: code_send_id.map(|id| id.to_string()),
+            verify_code: Some(code),
+            ..self.pay_body()
+        };
+        self.post("/api/payment/order/pay", &body, Some(key))
     }
 
     /// `POST /api/payment/order/quick_pay` without a code: the edge decides whether
     /// risk allows it and answers `need2FA` otherwise.
     #[must_use]
     pub fn quick_pay(&self, key: &IdempotencyKey) -> ApiRequest {
-        let body = self.pay_body().finish();
-        self.post("/api/payment/order/quick_pay", body, Some(key))
+        self.post("/api/payment/order/quick_pay", &self.pay_body(), Some(key))
     }
 
     /// The live-status WebSocket URL (`ws:`/`wss:` for `http:`/`https:`).
@@ -249,6 +299,7 @@ pub fn key_set(edge: &str) -> ApiRequest {
     ApiRequest {
         method: Method::Get,
         url: format!("{}/.well-known/kassa-key.json", edge.trim_end_matches('/')),
+        query: Vec::new(),
         headers: Vec::new(),
         body: None,
     }
@@ -392,7 +443,7 @@ pub fn classify_error(status: u16, body: &str) -> ApiError {
 /// [`ApiError::Network`] without an answer, [`classify_error`] for non-2xx,
 /// [`ApiError::Decode`] for a body that is not a `T`.
 pub async fn send<T: Decode>(req: &ApiRequest, what: &'static str) -> Result<T, ApiError> {
-    let (status, text) = crate::net::fetch(req).await.map_err(ApiError::Network)?;
+    let (status, text) = net::fetch(req).await.map_err(ApiError::Network)?;
     if !(200..300).contains(&status) {
         return Err(classify_error(status, &text));
     }
@@ -405,7 +456,7 @@ pub async fn send<T: Decode>(req: &ApiRequest, what: &'static str) -> Result<T, 
 /// [`ApiError::Decode`] naming the field that is missing or malformed.
 pub fn decode<T: Decode>(text: &str, what: &'static str) -> Result<T, ApiError> {
     json::parse(text)
-        .and_then(|v| T::decode(&Field::root(what, v)))
+        .and_then(|v| T::decode(what, v))
         .map_err(|e| ApiError::Decode {
             what,
             reason: e.to_string(),
