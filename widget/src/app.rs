@@ -13,14 +13,14 @@ use crate::api::{self, ApiError, Client, IdempotencyKey};
 use crate::events;
 use crate::hooks::{now_ms, use_order_events};
 use crate::i18n::{bcp47, t, Key};
-use crate::screens::code_entry::{notice_text, title_key, CodeEntry};
+use crate::screens::code_entry::{status as code_status, CodeEntry, NOTICE_ID};
 use crate::screens::done::{done, outcome_key};
 use crate::screens::error::network_error;
 use crate::screens::loading::loading;
 use crate::screens::paying::paying;
 use crate::screens::processing::processing;
 use crate::screens::summary::{order_lines, summary};
-use crate::state::{Action, CheckoutState, Request, Screen, Terminal};
+use crate::state::{Action, CheckoutState, CodeNotice, Request, Screen, Terminal};
 use crate::wire::{PayAnswer, QuickPayAnswer};
 use crate::MountOptions;
 
@@ -43,14 +43,11 @@ pub fn status_text(state: &CheckoutState, locale: Locale) -> String {
             .as_ref()
             .map(|d| d.order_info.status.label(locale).to_owned())
             .unwrap_or_default(),
-        Screen::CodeEntry => {
-            notice_text(&state.code_notice, locale, now_ms()).unwrap_or_else(|| {
-                state
-                    .auth_type()
-                    .map(|a| t(locale, title_key(a)).to_owned())
-                    .unwrap_or_default()
-            })
-        }
+        Screen::CodeEntry => state
+            .data
+            .as_ref()
+            .map(|d| code_status(d, &state.code_notice, state.resend_at_ms, locale, now_ms()))
+            .unwrap_or_default(),
         Screen::Paying => t(locale, Key::Paying).to_owned(),
         Screen::Processing => t(locale, Key::Processing).to_owned(),
         Screen::Redirecting => t(locale, Key::Redirecting).to_owned(),
@@ -259,13 +256,25 @@ pub fn app(props: &AppProps) -> Html {
     // in its summary).
     let lines = match (&state.screen, &state.data) {
         (Screen::Loading | Screen::Ready, _) | (_, None) => html! {},
-        (_, Some(data)) => order_lines(&data.order_info, l),
+        (screen, Some(data)) => order_lines(
+            &data.order_info,
+            l,
+            *screen == Screen::Terminal(Terminal::Paid),
+        ),
     };
     let status = status_text(&state, l);
     let tone = match &state.screen {
         Screen::Terminal(Terminal::Paid) => "kassa-status kassa-ok",
         Screen::Terminal(_) | Screen::NetworkError { .. } => "kassa-status kassa-bad",
+        Screen::CodeEntry if state.code_notice != CodeNotice::None => "kassa-status kassa-bad",
         _ => "kassa-status",
+    };
+    // On the code step with a notice, the status line is what the code field's
+    // `aria-describedby` points at.
+    let status_id = if state.screen == Screen::CodeEntry && state.code_notice != CodeNotice::None {
+        NOTICE_ID
+    } else {
+        "kassa-status"
     };
     html! {
         <section class="kassa-card" lang={bcp47(l)} aria-labelledby="kassa-title"
@@ -279,7 +288,7 @@ pub fn app(props: &AppProps) -> Html {
                     { format!("{} #{}", t(l, Key::OrderRef), opts.order_id) }
                 </p>
             </header>
-            <p class={tone} role="status" aria-live="polite" aria-atomic="true" data-kassa="status">{ status }</p>
+            <p id={status_id} class={tone} role="status" aria-live="polite" aria-atomic="true" data-kassa="status">{ status }</p>
             { lines }
             // Stable hooks for end-to-end tests and pages: `data-screen` names the step.
             <div data-kassa="screen" data-screen={screen}>{ body }</div>

@@ -37,10 +37,11 @@ pub fn merchant_items(items: &[OrderItem]) -> Html {
 
 /// What is being paid and what for: on every screen that knows the order, so the
 /// shopper always sees the amount and the items they are confirming.
-pub fn order_lines(order: &Order, l: Locale) -> Html {
+/// `paid`: the order is paid, and the amount is what was paid.
+pub fn order_lines(order: &Order, l: Locale, paid: bool) -> Html {
     html! {
         <div class="kassa-lines" data-kassa="order">
-            <h3>{ t(l, Key::PayItems) }</h3>
+            <h3>{ t(l, if paid { Key::PaidItems } else { Key::PayItems }) }</h3>
             { items(&order.pay_info, l) }
             // What it is for: the merchant's items; else the seed's product lines, unless
             // they only repeat the pay lines.
@@ -69,10 +70,11 @@ pub fn summary(
     html! {
         <div class="kassa-summary">
             <p class="kassa-ref">{ &order.client_order_id }</p>
-            if let Some(desc) = &order.desc {
+            // The description, unless it only repeats an item's name.
+            if let Some(desc) = order.desc.as_ref().filter(|d| !order.items.iter().any(|i| &&i.name == d)) {
                 <p class="kassa-desc">{ desc }</p>
             }
-            { order_lines(order, l) }
+            { order_lines(order, l, false) }
             <Countdown expires_ms={order.expired} locale={l} onexpired={onexpired.clone()} />
             <div class="kassa-actions">
                 <button type="button" class="kassa-primary" data-kassa="pay" onclick={onpay}>{ t(l, Key::Pay) }</button>
