@@ -317,19 +317,28 @@ fn history(b: &Bench, samples: usize) -> Value {
     Value::Object(out)
 }
 
-const READY_PAGE: &str = r#"<!doctype html><meta charset="utf-8"><div id="c"></div>
+// The widget's page as the README embeds it: the module and the wasm preloaded, so they
+// download while the page parses; the `<kassa-checkout>` element in the page before the
+// module runs, so `element.js` sends the order's `load_pay_data` while the wasm compiles.
+const READY_PAGE: &str = r#"<!doctype html><meta charset="utf-8">
+<link rel="modulepreload" href="/kassa/kassa.js">
+<link rel="preload" href="/kassa/kassa_bg.wasm" as="fetch" type="application/wasm" crossorigin>
 <script type="module">
-import init, { mount } from "/kassa/kassa.js";
 const q = new URLSearchParams(location.search);
-const el = document.getElementById("c");
+const el = document.createElement("kassa-checkout");
+el.setAttribute("order-id", q.get("order"));
+el.setAttribute("client-secret", q.get("secret"));
+el.setAttribute("edge", q.get("edge"));
+el.setAttribute("locale", "en-US");
 el.addEventListener("kassa:ready", () => {
   fetch("/report", { method: "POST", body: String(performance.now()) });
 });
 el.addEventListener("kassa:error", (e) => {
   fetch("/report", { method: "POST", body: "error " + JSON.stringify(e.detail) });
 });
+document.body.append(el);
+const { default: init } = await import("/kassa/kassa.js");
 await init();
-mount(el, { orderId: q.get("order"), clientSecret: q.get("secret"), edge: q.get("edge"), locale: "en-US" });
 </script>"#;
 
 const BLANK_PAGE: &str = r#"<!doctype html><meta charset="utf-8">

@@ -1,15 +1,15 @@
 //! The root component: owns the [`CheckoutState`], sends the request the reducer asks
 //! for, follows the order live while it processes, and tells the host page.
 
+use std::rc::Rc;
+
 use web_sys::Element;
-use yew::{
-    function_component, html, use_effect_with, use_memo, use_reducer, Callback, Html, Properties,
-};
+use yew::{function_component, html, use_effect_with, use_reducer, Callback, Html, Properties};
 
 use kassa_shared::surfaces::s2::status::Locale;
 use kassa_shared::surfaces::s2::wire::{LoadPayDataResponse, SendVerifyCodeResponse};
 
-use crate::api::{self, ApiError, Client, IdempotencyKey};
+use crate::api::{self, ApiError, Client, FirstLoad, IdempotencyKey};
 use crate::events;
 use crate::hooks::{now_ms, use_order_events};
 use crate::i18n::{bcp47, t, Key};
@@ -27,6 +27,10 @@ use crate::MountOptions;
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
     pub options: MountOptions,
+    /// The edge client `mount` made (with the device id and the return page).
+    pub client: Rc<Client>,
+    /// The order, already on its way (`mount` sent the first `load_pay_data`).
+    pub first_load: FirstLoad,
     /// The mount element, where host events are dispatched.
     pub host: Element,
 }
@@ -56,14 +60,25 @@ pub fn status_text(state: &CheckoutState, locale: Locale) -> String {
     }
 }
 
-async fn run(client: &Client, state: &CheckoutState, request: Request) -> Action {
+async fn run(
+    client: &Client,
+    first_load: &FirstLoad,
+    state: &CheckoutState,
+    request: Request,
+) -> Action {
     let failed = |error: ApiError| Action::RequestFailed {
         error,
         now_ms: now_ms(),
     };
     match request {
         Request::Load => {
-            match api::send::<LoadPayDataResponse>(&client.load_pay_data(), "load_pay_data").await {
+            let answer = match first_load.take().await {
+                Some(answer) => answer,
+                None => {
+                    api::send::<LoadPayDataResponse>(&client.load_pay_data(), "load_pay_data").await
+                }
+            };
+            match answer {
                 Ok(data) => Action::Loaded {
                     data,
                     now_ms: now_ms(),
@@ -136,15 +151,7 @@ pub fn app(props: &AppProps) -> Html {
     let opts = &props.options;
     let l = opts.locale;
     let state = use_reducer(CheckoutState::new);
-    let client = use_memo(opts.clone(), |o| {
-        let back = o
-            .return_url
-            .clone()
-            .or_else(|| web_sys::window().and_then(|w| w.location().href().ok()));
-        Client::new(&o.edge, &o.client_secret, o.order_id)
-            .with_device(crate::device::id())
-            .with_return_url(back)
-    });
+    let client = props.client.clone();
 
     // Send whatever the reducer asks for; the sequence number makes a retry of the
     // same request a new effect.
@@ -152,10 +159,11 @@ pub fn app(props: &AppProps) -> Html {
         let dispatcher = state.dispatcher();
         let snapshot = (*state).clone();
         let client = client.clone();
+        let first_load = props.first_load.clone();
         use_effect_with(state.pending.as_ref().map(|(seq, _)| *seq), move |_| {
             if let Some((_, request)) = snapshot.pending.clone() {
                 wasm_bindgen_futures::spawn_local(async move {
-                    let action = run(&client, &snapshot, request).await;
+                    let action = run(&client, &first_load, &snapshot, request).await;
                     dispatcher.dispatch(action);
                 });
             }

@@ -46,6 +46,9 @@ pub struct MountOptions {
     pub return_url: Option<String>,
     /// `merchantName`: who is being paid, shown in the header (SPEC 8, issue 18).
     pub merchant_name: Option<String>,
+    /// `earlyLoad`: the order's `load_pay_data`, started by `element.js` before the wasm
+    /// was ready.
+    pub early_load: Option<crate::api::Early>,
 }
 
 /// `theme`, as the page gives it: a scheme name, or custom properties (with an optional
@@ -110,6 +113,19 @@ crate::named! {
     fn merchant_name -> Option<String> = opt_string, "merchantName";
 }
 
+/// `earlyLoad`: what `element.js` started before the wasm was ready (internal between
+/// the element and `mount`; `api::FirstLoad` takes it only if it is the request the
+/// widget would send).
+#[derive(Deserialize)]
+struct RawEarly {
+    #[serde(deserialize_with = "string")]
+    url: String,
+    #[serde(deserialize_with = "string")]
+    auth: String,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    response: JsValue,
+}
+
 /// The options object as the page passes it.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -128,6 +144,8 @@ struct RawOptions {
     return_url: Option<String>,
     #[serde(default, deserialize_with = "merchant_name")]
     merchant_name: Option<String>,
+    #[serde(default)]
+    early_load: Option<RawEarly>,
 }
 
 fn scheme(name: &str) -> Result<Scheme, JsError> {
@@ -247,6 +265,11 @@ impl MountOptions {
             theme: Theme::check(o.theme)?,
             return_url: o.return_url,
             merchant_name,
+            early_load: o.early_load.map(|e| crate::api::Early {
+                url: e.url,
+                auth: e.auth,
+                response: e.response,
+            }),
         })
     }
 }

@@ -360,3 +360,38 @@ async fn refused_socket_polls() {
     assert_eq!(*seen.borrow(), [Status::Processing, Status::Processing]);
     assert_eq!(fakes.list("sockets").length(), 0);
 }
+
+/// The `load_pay_data` `element.js` started while the wasm compiled is taken when it is
+/// the request this client would send (no second fetch), and ignored otherwise.
+#[wasm_bindgen_test]
+async fn first_load_takes_the_early_answer_only_when_it_matches() {
+    use kassa_widget::api::{Early, FirstLoad};
+    let fakes = Fakes::install();
+    fakes.set("answer", &load_answer("COMPLETED").into());
+    let c = client();
+    let early = |url: String| {
+        let response =
+            web_sys::Response::new_with_opt_str(Some(&load_answer("PROCESSING"))).unwrap();
+        Early {
+            url,
+            auth: "Bearer kcs_live".to_owned(),
+            response: js_sys::Promise::resolve(&response).into(),
+        }
+    };
+    let first = FirstLoad::start(&c, Some(early(c.load_pay_data().href())));
+    let answer = first.take().await.unwrap().unwrap();
+    assert_eq!(
+        answer.order_info.status,
+        Status::Processing,
+        "the early answer"
+    );
+    assert_eq!(fakes.fetches(), 0, "no second request");
+    assert!(first.take().await.is_none(), "taken once");
+
+    // Another order's (or a stale device id's) request is not this one's.
+    let other = format!("{}&device_id=kd1.x", c.load_pay_data().href());
+    let first = FirstLoad::start(&c, Some(early(other)));
+    let answer = first.take().await.unwrap().unwrap();
+    assert_eq!(answer.order_info.status, Status::Completed, "fetched anew");
+    assert_eq!(fakes.fetches(), 1);
+}

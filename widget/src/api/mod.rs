@@ -11,12 +11,18 @@
 //! status when the body is not JSON (a proxy's error page).
 
 pub mod net;
+use std::cell::RefCell;
+use std::future::poll_fn;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+
 use serde::Serialize;
 
 use kassa_shared::id::Id;
 
 use crate::json;
 use crate::wire::{Decode, ErrorEnvelope};
+use kassa_shared::surfaces::s2::wire::LoadPayDataResponse;
 
 /// A request key for `pay` / `quick_pay` (SPEC 3.1): one per pay intent, reused when
 /// the same intent is retried so the edge answers with the first result instead of
@@ -444,10 +450,18 @@ pub fn classify_error(status: u16, body: &str) -> ApiError {
 /// [`ApiError::Decode`] for a body that is not a `T`.
 pub async fn send<T: Decode>(req: &ApiRequest, what: &'static str) -> Result<T, ApiError> {
     let (status, text) = net::fetch(req).await.map_err(ApiError::Network)?;
+    answer(status, &text, what)
+}
+
+/// A `T` from an answer's status and text (as [`send`] reads it).
+///
+/// # Errors
+/// [`classify_error`] for non-2xx, [`ApiError::Decode`] for a body that is not a `T`.
+pub fn answer<T: Decode>(status: u16, text: &str, what: &'static str) -> Result<T, ApiError> {
     if !(200..300).contains(&status) {
-        return Err(classify_error(status, &text));
+        return Err(classify_error(status, text));
     }
-    decode(&text, what)
+    decode(text, what)
 }
 
 /// Reads a `T` from a 2xx answer's text.
@@ -461,4 +475,86 @@ pub fn decode<T: Decode>(text: &str, what: &'static str) -> Result<T, ApiError> 
             what,
             reason: e.to_string(),
         })
+}
+
+/// `load_pay_data` sent by `mount` itself, before the first render: the answer is on its
+/// way while yew builds the skeleton, rather than asked for after it (SPEC 8: ready
+/// sooner). Or sent earlier still, by `element.js` while the wasm was compiling
+/// ([`Early`]), when that request is exactly the one this client would send. The app's
+/// first load takes it; a retry loads anew.
+#[derive(Clone, Default)]
+pub struct FirstLoad(Rc<RefCell<Slot>>);
+
+#[derive(Default)]
+struct Slot {
+    taken: bool,
+    answer: Option<Result<LoadPayDataResponse, ApiError>>,
+    waker: Option<Waker>,
+}
+
+impl PartialEq for FirstLoad {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl FirstLoad {
+    /// Sends `client`'s `load_pay_data` now, or takes `early`'s answer if it is the
+    /// answer to that very request.
+    #[must_use]
+    pub fn start(client: &Client, early: Option<Early>) -> Self {
+        let first = Self::default();
+        let slot = first.clone();
+        let req = client.load_pay_data();
+        let auth = client.auth().1;
+        // The page's script guessed the request; only the one this client would send is
+        // taken (URL with the same query and device id, the same secret).
+        let early = early.filter(|e| e.url == req.href() && e.auth == auth);
+        wasm_bindgen_futures::spawn_local(async move {
+            let answer = match early {
+                Some(e) => match net::settle(e.response).await {
+                    Ok((status, text)) => answer(status, &text, "load_pay_data"),
+                    Err(e) => Err(ApiError::Network(e)),
+                },
+                None => send::<LoadPayDataResponse>(&req, "load_pay_data").await,
+            };
+            let waker = {
+                let mut s = slot.0.borrow_mut();
+                s.answer = Some(answer);
+                s.waker.take()
+            };
+            if let Some(w) = waker {
+                w.wake();
+            }
+        });
+        first
+    }
+
+    /// The early answer, the first time it is asked for; `None` after that.
+    pub async fn take(&self) -> Option<Result<LoadPayDataResponse, ApiError>> {
+        if std::mem::replace(&mut self.0.borrow_mut().taken, true) {
+            return None;
+        }
+        let answer = poll_fn(|cx| {
+            let mut s = self.0.borrow_mut();
+            match s.answer.take() {
+                Some(a) => Poll::Ready(a),
+                None => {
+                    s.waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await;
+        Some(answer)
+    }
+}
+
+/// A `load_pay_data` the page started before the wasm was ready (`element.js`): its URL,
+/// its `Authorization` header, and the `fetch` promise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Early {
+    pub url: String,
+    pub auth: String,
+    pub response: wasm_bindgen::JsValue,
 }

@@ -46,6 +46,24 @@ pub async fn fetch(req: &ApiRequest) -> Result<(u16, String), String> {
     Ok((response.status(), text))
 }
 
+/// The status and text of a `fetch` the page started itself (a promise of a
+/// `Response`), read through gloo-net as [`fetch`] reads its own.
+///
+/// # Errors
+/// The browser's message when the promise rejected or the body cannot be read.
+pub async fn settle(pending: JsValue) -> Result<(u16, String), String> {
+    let promise = js_sys::Promise::resolve(&pending);
+    let value = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|e| crate::json::js_message(&e))?;
+    let Ok(response) = wasm_bindgen::JsCast::dyn_into::<web_sys::Response>(value) else {
+        return Err("fetch: not a Response".to_owned());
+    };
+    let response = gloo_net::http::Response::from(response);
+    let text = response.text().await.map_err(message)?;
+    Ok((response.status(), text))
+}
+
 /// A failure's own words: a JS `Error`'s `message` (fetch's `TypeError: Failed to
 /// fetch` says `Failed to fetch`).
 fn message(e: gloo_net::Error) -> String {
