@@ -299,10 +299,18 @@ fn crate_of(name: &str) -> Option<String> {
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(trimmed.len());
     let head = &trimmed[..end];
-    let rest = &trimmed[end..];
-    if head.is_empty() || !(rest.starts_with("::") || rest.starts_with('[')) {
-        // wasm-bindgen's glue shims and other unnamed items.
+    // `core[c5930c85a12de822]::…`: a crate with its disambiguator.
+    let rest = match trimmed[end..].strip_prefix('[') {
+        Some(r) => r.split_once(']').map_or("", |(_, after)| after),
+        None => &trimmed[end..],
+    };
+    if head.is_empty() || head.starts_with("__") {
         return Some("(other)".to_owned());
+    }
+    if !rest.starts_with("::") {
+        // The module's own tables: `elem[0]`, `type[3]`, `global[0]`, `table[0]`,
+        // `memory[0]`, `code section headers`; and wasm-bindgen's glue shims.
+        return Some("(wasm sections, glue)".to_owned());
     }
     // Primitive impls (`<u128>::fmt`, `<str>::…`) are core's.
     let primitive = [

@@ -69,7 +69,12 @@ pub async fn settle(pending: JsValue) -> Result<(u16, String), String> {
 fn message(e: gloo_net::Error) -> String {
     match e {
         gloo_net::Error::JsError(e) => e.message,
-        other => other.to_string(),
+        gloo_net::Error::GlooError(text) => text,
+        // Not formatted with `Display`: that would link serde_json's error messages
+        // (gloo-net's `json` variant, on through yew's `gloo`) for a case that never
+        // happens here (nothing calls gloo-net's JSON methods).
+        #[allow(unreachable_patterns)]
+        _ => "fetch failed".to_owned(),
     }
 }
 

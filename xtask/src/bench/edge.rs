@@ -130,12 +130,18 @@ pub fn table(v: &Value) -> String {
     let (blank, ready) = (num(&r["blank_ms"]), num(&r["ready_ms"]));
     if blank > 0.0 {
         let ratio = ready / blank;
-        let verdict = if ratio <= READY_TARGET { "within" } else { "over" };
+        let verdict = if ratio <= READY_TARGET {
+            "within"
+        } else {
+            "over"
+        };
         let _ = writeln!(
             md,
-            "\nReady / blank: **{ratio:.2}×** (target ≤ {READY_TARGET}×: {verdict} it). The \
-             page preloads the module and the wasm, as the README's embedding does; `mount` \
-             sends `load_pay_data` before its first render."
+            "\nReady / blank: **{ratio:.2}×** (target ≤ {READY_TARGET}×: {verdict} it; both \
+             pages share the machine's load, so compare them within a run). The widget's \
+             page embeds it as the README says: the module and the wasm preloaded, the \
+             `<kassa-checkout>` element in the page, so `element.js` sends the order's \
+             `load_pay_data` while the wasm downloads and compiles."
         );
     }
     md.push_str("\n![edge throughput and latency](edge.svg)\n");
