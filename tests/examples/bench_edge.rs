@@ -341,6 +341,24 @@ const { default: init } = await import("/kassa/kassa.js");
 await init();
 </script>"#;
 
+// The same widget the simplest way, for comparison in the same run: `mount()` once
+// `init()` has resolved, nothing preloaded, so the module, the wasm and the order load
+// one after the other.
+const MOUNT_PAGE: &str = r#"<!doctype html><meta charset="utf-8"><div id="c"></div>
+<script type="module">
+import init, { mount } from "/kassa/kassa.js";
+const q = new URLSearchParams(location.search);
+const el = document.getElementById("c");
+el.addEventListener("kassa:ready", () => {
+  fetch("/report", { method: "POST", body: String(performance.now()) });
+});
+el.addEventListener("kassa:error", (e) => {
+  fetch("/report", { method: "POST", body: "error " + JSON.stringify(e.detail) });
+});
+await init();
+mount(el, { orderId: q.get("order"), clientSecret: q.get("secret"), edge: q.get("edge"), locale: "en-US" });
+</script>"#;
+
 const BLANK_PAGE: &str = r#"<!doctype html><meta charset="utf-8">
 <script type="module">fetch("/report", { method: "POST", body: String(performance.now()) });</script>"#;
 
@@ -360,6 +378,7 @@ fn static_server(port: u16, reports: mpsc::Sender<String>) -> Listener {
                 (Vec::new(), "text/plain")
             }
             "/ready.html" => (READY_PAGE.into(), "text/html"),
+            "/mount.html" => (MOUNT_PAGE.into(), "text/html"),
             "/blank.html" => (BLANK_PAGE.into(), "text/html"),
             p if p.starts_with("/kassa/") && !p.contains("..") => {
                 let ctype = if p.ends_with(".wasm") {
@@ -403,22 +422,25 @@ fn ready(b: &Bench, port: u16, runs: usize) -> Value {
     let (tx, rx) = mpsc::channel();
     let _server = static_server(port, tx);
     let page = format!("http://127.0.0.1:{port}");
-    let (mut blank, mut widget) = (Vec::new(), Vec::new());
+    let (mut blank, mut widget, mut mounted) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         blank.push(navigate(&format!("{page}/blank.html"), &rx));
-        let (id, secret) = b.order();
-        let url = format!(
-            "{page}/ready.html?order={id}&secret={secret}&edge={}",
-            b.api.url
-        );
-        widget.push(navigate(&url, &rx));
+        for (path, into) in [("ready", &mut widget), ("mount", &mut mounted)] {
+            let (id, secret) = b.order();
+            let url = format!(
+                "{page}/{path}.html?order={id}&secret={secret}&edge={}",
+                b.api.url
+            );
+            into.push(navigate(&url, &rx));
+        }
     }
     let med = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         percentile(v, 0.5)
     };
     json!({"runs": runs, "blank_ms": med(&mut blank.clone()), "ready_ms": med(&mut widget.clone()),
-        "blank_all_ms": blank, "ready_all_ms": widget})
+        "mount_ms": med(&mut mounted.clone()),
+        "blank_all_ms": blank, "ready_all_ms": widget, "mount_all_ms": mounted})
 }
 
 /// The 1-minute load average: the bench shares the machine's cores with whatever else
