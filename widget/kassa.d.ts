@@ -34,6 +34,11 @@ export interface MountOptions {
    * Mount the widget on the same order there and it resumes with the live outcome.
    */
   returnUrl?: string;
+  /**
+   * Who is being paid, shown at the top of every screen (plain text, at most 80
+   * characters). The `<kassa-checkout>` attribute is `merchant-name`.
+   */
+  merchantName?: string;
 }
 
 /** What {@link mount} returns. */
@@ -72,10 +77,12 @@ export function sealField(edge: string, text: string): Promise<string>;
 export function defineElement(): void;
 
 /**
- * `<kassa-checkout order-id client-secret edge locale theme>`: attributes are the
- * {@link MountOptions} (`theme` as `"light"` / `"dark"`); it mounts when connected,
- * re-mounts when an attribute changes and is destroyed when removed. Invalid attributes
- * fire `kassa:error` with `code: "options"`. It fires the same events as {@link mount}.
+ * `<kassa-checkout order-id client-secret edge locale theme return-url merchant-name>`:
+ * attributes are the {@link MountOptions} (`theme` as `"light"` / `"dark"`); it mounts
+ * when connected, re-mounts when an attribute changes and is destroyed when removed.
+ * Invalid attributes fire `kassa:error` with `code: "options"`. It fires the same events
+ * as {@link mount}. An element already in the page when the module loads has its order
+ * requested while the wasm compiles (ready sooner).
  */
 export interface KassaCheckoutElement extends HTMLElement {
   addEventListener<K extends keyof KassaEventMap>(
@@ -91,7 +98,11 @@ export interface KassaCheckoutElement extends HTMLElement {
 }
 
 /** Initialises the WebAssembly module (wasm-bindgen `--target web`). */
-export default function init(moduleOrPath?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module): Promise<unknown>;
+export default function init(
+  moduleOrPath?:
+    | { module_or_path: RequestInfo | URL | Response | Promise<Response> | BufferSource | WebAssembly.Module }
+    | RequestInfo | URL | Response | BufferSource | WebAssembly.Module,
+): Promise<unknown>;
 
 /** S2 order status. */
 export type KassaStatus = "WAIT_FOR_PAYMENT" | "PROCESSING" | "COMPLETED" | "EXPIRED" | "CANCELLED";

@@ -1,7 +1,8 @@
 //! Events for the host page (SPEC 8): `kassa:<name>` `CustomEvent`s dispatched on the
 //! mount element, bubbling and `composed` so they leave the shadow root. Their `detail`
-//! ([`EventDetail`], camelCase) is documented in `kassa.d.ts`.
+//! ([`EventDetail`], camelCase, made by serde-wasm-bindgen) is documented in `kassa.d.ts`.
 
+use serde::{Serialize, Serializer};
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, Element};
 
@@ -10,31 +11,45 @@ use kassa_shared::surfaces::s2::status::Status;
 use crate::state::{CheckoutState, HostEvent, Party};
 
 /// One pay line as the page sees it: exact strings, never numbers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AmountDetail {
     pub token_id: String,
     pub amount: String,
 }
 
 /// `event.detail`. `orderId` always; the rest by event (see `kassa.d.ts`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EventDetail {
     /// A string: S2 ids exceed 2^53 (SPEC 2).
     pub order_id: String,
     /// The S2 status (`WAIT_FOR_PAYMENT` …) when the order has been loaded.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "status_name"
+    )]
     pub status: Option<Status>,
     /// `kassa:ready`: what is to be paid, and when the order expires (Unix ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub amounts: Option<Vec<AmountDetail>>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ms")]
     pub expires_at: Option<u64>,
     /// `kassa:failed`: whether the shopper may try again, and a reason code.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// `kassa:cancelled`: `"shopper"` or `"order"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<&'static str>,
     /// `kassa:error`: a stable code, a message naming what failed, and whether the
     /// widget offers a retry.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retryable: Option<bool>,
 }
 
@@ -92,48 +107,29 @@ pub fn detail(order_id: &str, state: &CheckoutState, event: &HostEvent) -> Event
 }
 
 impl EventDetail {
-    /// A plain JS object with camelCase keys; absent members are left out, not
-    /// `undefined` (built by hand: no serde in the bundle, see `json.rs`).
+    /// A plain JS object with camelCase keys (serde-wasm-bindgen); absent members are
+    /// left out, not `undefined`.
     #[must_use]
     pub fn to_js(&self) -> JsValue {
-        use crate::json::set;
-        let o = js_sys::Object::new();
-        set(&o, "orderId", &self.order_id.as_str().into());
-        if let Some(status) = self.status {
-            set(&o, "status", &crate::wire::status_name(status).into());
-        }
-        if let Some(amounts) = &self.amounts {
-            let list = js_sys::Array::new();
-            for a in amounts {
-                let item = js_sys::Object::new();
-                set(&item, "tokenId", &a.token_id.as_str().into());
-                set(&item, "amount", &a.amount.as_str().into());
-                list.push(&item);
-            }
-            set(&o, "amounts", &list);
-        }
-        if let Some(ms) = self.expires_at {
-            // Unix ms (13 digits) is far below 2^53: exact as a JS number.
-            #[allow(clippy::cast_precision_loss)]
-            set(&o, "expiresAt", &JsValue::from_f64(ms as f64));
-        }
-        let strings = [
-            ("reason", self.reason.as_deref()),
-            ("by", self.by),
-            ("code", self.code.as_deref()),
-            ("message", self.message.as_deref()),
-        ];
-        for (name, value) in strings {
-            if let Some(v) = value {
-                set(&o, name, &v.into());
-            }
-        }
-        for (name, value) in [("retry", self.retry), ("retryable", self.retryable)] {
-            if let Some(v) = value {
-                set(&o, name, &v.into());
-            }
-        }
-        o.into()
+        // Strings, booleans and one number sent as a float: nothing here can fail.
+        crate::json::to_js(self).unwrap_or(JsValue::NULL)
+    }
+}
+
+fn status_name<S: Serializer>(status: &Option<Status>, s: S) -> Result<S::Ok, S::Error> {
+    match status {
+        Some(status) => s.serialize_str(crate::wire::status_name(*status)),
+        None => s.serialize_none(),
+    }
+}
+
+/// Unix ms as a JS number: 13 digits are far below 2^53, so exact; a time past that
+/// (no order lives so long) is sent as the nearest number rather than failing the event.
+#[allow(clippy::ref_option, clippy::cast_precision_loss)] // serde's `with` signature
+fn ms<S: Serializer>(ms: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+    match ms {
+        Some(ms) => s.serialize_f64(*ms as f64),
+        None => s.serialize_none(),
     }
 }
 

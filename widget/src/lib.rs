@@ -19,7 +19,6 @@ pub mod events;
 pub mod hooks;
 pub mod i18n;
 pub mod json;
-pub mod net;
 pub mod options;
 pub mod redirect;
 pub mod screens;
@@ -99,10 +98,22 @@ pub fn mount(element: Element, options: JsValue) -> Result<Handle, JsError> {
     }
     root.append_child(&container)
         .map_err(|_| JsError::new("shadow root: append failed"))?;
+    // The order is asked for now, before the first render, not from the app's first
+    // effect: the answer travels while yew builds the skeleton.
+    let back = options
+        .return_url
+        .clone()
+        .or_else(|| web_sys::window().and_then(|w| w.location().href().ok()));
+    let client = api::Client::new(&options.edge, &options.client_secret, options.order_id)
+        .with_device(device::id())
+        .with_return_url(back);
+    let first_load = api::FirstLoad::start(&client, options.early_load.clone());
     let app = yew::Renderer::<App>::with_root_and_props(
         container,
         AppProps {
             options,
+            client: std::rc::Rc::new(client),
+            first_load,
             host: element.clone(),
         },
     )

@@ -21,28 +21,60 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
 use crate::api::{self, ApiError};
-use crate::json::{DecodeError, Decoded, Field};
+use serde::{Deserialize, Serialize};
+
+use crate::json::{array, from_js, DecodeError, Decoded, Scalar};
 use crate::wire::Decode;
 
 /// The one public key of the edge's set that is for RSA-OAEP-SHA256 encryption.
 pub struct PublicJwk(pub Object);
 
+/// The members of a JWK that say what it is for (RFC 7517 4.1–4.2, RFC 7518 4.1).
+#[derive(Deserialize)]
+struct JwkUse {
+    #[serde(default)]
+    kty: Scalar,
+    #[serde(default)]
+    alg: Scalar,
+    #[serde(default, rename = "use")]
+    use_: Scalar,
+}
+
+fn jwks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<JwkUse>, D::Error> {
+    array(d)
+}
+
+crate::named! {
+    fn keys -> Vec<JwkUse> = jwks, "keys";
+}
+
+#[derive(Deserialize)]
+struct KeySet {
+    #[serde(deserialize_with = "keys")]
+    keys: Vec<JwkUse>,
+}
+
 impl Decode for PublicJwk {
-    fn decode(v: &Field) -> Decoded<Self> {
-        let keys = v.get("keys");
-        for key in keys.array()? {
-            let is =
-                |name: &str, want: &str| key.get(name).value.as_string().as_deref() == Some(want);
+    fn decode(root: &str, value: JsValue) -> Decoded<Self> {
+        let set = from_js(root, value.clone(), KeySet::deserialize)?;
+        let is = |v: &Scalar, want: &str| matches!(v, Scalar::Str(s) if s == want);
+        let chosen = set.keys.iter().position(|k| {
             // `use`, when present, must say encryption: a signing key is not for this.
-            let for_enc = key.get("use").is_absent() || is("use", "enc");
-            if is("kty", "RSA") && is("alg", "RSA-OAEP-256") && for_enc {
-                return Ok(Self(key.value.unchecked_into()));
-            }
-        }
-        Err(DecodeError {
-            field: keys.path,
-            reason: "no RSA-OAEP-256 encryption key",
-        })
+            let for_enc = k.use_ == Scalar::Absent || is(&k.use_, "enc");
+            is(&k.kty, "RSA") && is(&k.alg, "RSA-OAEP-256") && for_enc
+        });
+        // The key itself goes to WebCrypto's `importKey` as the object it is.
+        let key = chosen.and_then(|i| {
+            let keys = Reflect::get(&value, &"keys".into()).ok()?;
+            let i = u32::try_from(i).ok()?;
+            Some(Array::from(&keys).get(i))
+        });
+        key.filter(JsValue::is_object)
+            .map(|k| Self(k.unchecked_into()))
+            .ok_or_else(|| DecodeError {
+                field: format!("{root}.keys"),
+                reason: "no RSA-OAEP-256 encryption key".to_owned(),
+            })
     }
 }
 
@@ -92,26 +124,41 @@ async fn settle(step: &'static str, p: Result<Promise, JsValue>) -> Result<JsVal
     JsFuture::from(p).await.map_err(|_| SealError::Crypto(step))
 }
 
-/// `{name: "RSA-OAEP", hash: "SHA-256"}`.
-fn oaep_sha256() -> Object {
-    let a = Object::new();
-    crate::json::set(&a, "name", &"RSA-OAEP".into());
-    crate::json::set(&a, "hash", &"SHA-256".into());
-    a
+/// WebCrypto's `RsaHashedImportParams`: `{name: "RSA-OAEP", hash: "SHA-256"}`.
+#[derive(Serialize)]
+struct OaepSha256 {
+    name: &'static str,
+    hash: &'static str,
+}
+
+fn oaep_sha256() -> Result<Object, SealError> {
+    crate::json::to_js(&OaepSha256 {
+        name: "RSA-OAEP",
+        hash: "SHA-256",
+    })
+    .map(JsCast::unchecked_into)
+    .map_err(|_| SealError::Crypto("importKey"))
+}
+
+/// The plaintext sealed for a field (module docs).
+#[derive(Serialize)]
+struct Sealed<'a> {
+    v: &'a str,
+    /// Unix ms, a JS number as `Date.now()` gives it.
+    ts: f64,
+    n: String,
 }
 
 /// The plaintext sealed for `text` (module docs): `{"v", "ts", "n"}` JSON.
 fn sealed_plaintext(text: &str) -> Result<String, SealError> {
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).map_err(|_| SealError::NoRandom)?;
-    let o = Object::new();
-    crate::json::set(&o, "v", &text.into());
-    crate::json::set(&o, "ts", &js_sys::Date::now().into());
-    crate::json::set(&o, "n", &encode(&nonce, URL_ALPHABET, false).into());
-    js_sys::JSON::stringify(&o)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or(SealError::Crypto("JSON.stringify"))
+    crate::json::to_json(&Sealed {
+        v: text,
+        ts: js_sys::Date::now(),
+        n: encode(&nonce, URL_ALPHABET, false),
+    })
+    .map_err(|_| SealError::Crypto("JSON.stringify"))
 }
 
 /// Seals `text` under the public `jwk`: base64 RSA-OAEP-SHA256 of the `{v, ts, n}`
@@ -127,7 +174,7 @@ pub async fn seal_with_jwk(jwk: &Object, text: &str) -> Result<String, SealError
     let usages = Array::of1(&"encrypt".into());
     let key = settle(
         "importKey",
-        s.import_key_with_object("jwk", jwk, &oaep_sha256(), false, &usages),
+        s.import_key_with_object("jwk", jwk, &oaep_sha256()?, false, &usages),
     )
     .await?;
     let key: CryptoKey = key.unchecked_into();

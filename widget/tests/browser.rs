@@ -144,6 +144,44 @@ async fn unreachable_edge_shows_retry_and_fires_kassa_error() {
     let status = root.query_selector("[data-kassa=status]").unwrap().unwrap();
     assert_eq!(status.get_attribute("aria-live").as_deref(), Some("polite"));
     assert!(status.text_content().unwrap().contains("could not reach"));
+    // Said once: the status line is the only place the words are, and the only live
+    // region (a screen reader would otherwise read them twice).
+    assert_eq!(
+        text.matches("We could not reach the payment service.")
+            .count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(
+        root.query_selector_all("[aria-live], [role=status], [role=alert]")
+            .unwrap()
+            .length(),
+        1
+    );
+}
+
+/// The merchant's name is in the header; a name of the wrong type is refused by name.
+#[wasm_bindgen_test]
+async fn merchant_name_in_the_header() {
+    let el = host();
+    let o = options("zh-CN", DEAD_EDGE);
+    js_sys::Reflect::set(&o, &"merchantName".into(), &"  Oolong & Co.  ".into()).unwrap();
+    let _handle = mount(el.clone(), o).unwrap();
+    next_frame().await;
+    let root = el.shadow_root().unwrap();
+    let name = root
+        .query_selector("header [data-kassa=merchant]")
+        .unwrap()
+        .unwrap();
+    assert_eq!(name.text_content().as_deref(), Some("Oolong & Co."));
+
+    let o = options("en-US", DEAD_EDGE);
+    js_sys::Reflect::set(&o, &"merchantName".into(), &7.into()).unwrap();
+    let msg = format!("{:?}", JsValue::from(mount(host(), o).err().unwrap()));
+    assert!(
+        msg.contains("options.merchantName: must be a string"),
+        "{msg}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -261,6 +299,32 @@ fn rejects_bad_options_naming_the_field() {
     let err = mount(host(), bad_locale).err().expect("must fail");
     let msg = format!("{:?}", JsValue::from(err));
     assert!(msg.contains("options.locale"), "{msg}");
+
+    // Read by serde-wasm-bindgen, still named to the member.
+    let message = |o: JsValue| {
+        let err = mount(host(), o).err().expect("must fail");
+        format!("{:?}", JsValue::from(err))
+    };
+    let o = options("en-US", DEAD_EDGE);
+    js_sys::Reflect::delete_property(o.unchecked_ref::<js_sys::Object>(), &"clientSecret".into())
+        .unwrap();
+    let msg = message(o);
+    assert!(msg.contains("options.clientSecret: missing"), "{msg}");
+    let o = options("en-US", DEAD_EDGE);
+    let theme = js_sys::Object::new();
+    js_sys::Reflect::set(&theme, &"accent".into(), &3.into()).unwrap();
+    js_sys::Reflect::set(&o, &"theme".into(), &theme).unwrap();
+    let msg = message(o);
+    assert!(
+        msg.contains("options.theme.accent: must be a string"),
+        "{msg}"
+    );
+    let o = options("en-US", DEAD_EDGE);
+    js_sys::Reflect::set(&o, &"theme".into(), &"sepia".into()).unwrap();
+    let msg = message(o);
+    assert!(msg.contains("options.theme: unknown value"), "{msg}");
+    let msg = message(JsValue::from(5));
+    assert!(msg.contains("options: must be an object"), "{msg}");
 }
 
 #[wasm_bindgen_test]

@@ -35,16 +35,30 @@ class FakeSocket {
     this.url = url;
     this.protocols = Array.from(protocols);
     this.closes = 0;
-    this.onmessage = null;
-    this.onerror = null;
-    this.onclose = null;
+    this.readyState = 1;
+    // gloo-net listens with addEventListener (`once` for open and close).
+    this.listeners = [];
     log.sockets.push(this);
   }
-  close() { this.closes += 1; }
-  frame(data) { this.onmessage(new MessageEvent('message', { data })); }
+  addEventListener(type, fn, opts) {
+    this.listeners.push({ type, fn, once: !!(opts && opts.once) });
+  }
+  removeEventListener(type, fn) {
+    this.listeners = this.listeners.filter((l) => !(l.type === type && l.fn === fn));
+  }
+  dispatchEvent(e) {
+    for (const l of this.listeners.filter((l) => l.type === e.type)) {
+      if (l.once) this.removeEventListener(l.type, l.fn);
+      l.fn(e);
+    }
+    return true;
+  }
+  listening(type) { return this.listeners.some((l) => l.type === type); }
+  close() { this.closes += 1; this.readyState = 3; }
+  frame(data) { this.dispatchEvent(new MessageEvent('message', { data })); }
   fail() {
-    this.onerror(new Event('error'));
-    this.onclose(new CloseEvent('close', { code: 1006 }));
+    this.dispatchEvent(new Event('error'));
+    this.dispatchEvent(new CloseEvent('close', { code: 1006 }));
   }
 }
 window.WebSocket = FakeSocket;
@@ -121,16 +135,21 @@ async fn wait_for(what: &str, done: impl Fn() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
-/// Whether the widget has let go of `socket` (`net::Socket`'s drop does it all at once).
-fn released(socket: &JsValue) -> bool {
-    !prop(socket, "onclose").is_function()
+fn listening(socket: &JsValue, kind: &str) -> bool {
+    let f = js_sys::Function::from(prop(socket, "listening"));
+    f.call1(socket, &kind.into()).unwrap().as_bool() == Some(true)
 }
 
-/// Handlers gone (so nothing calls into freed closures) and `close()` called once.
-/// (web-sys clears a handler with `undefined`, which a real socket reads as `null`.)
+/// Whether the widget has let go of `socket` (gloo-net's drop closes it and removes
+/// its listeners).
+fn released(socket: &JsValue) -> bool {
+    prop(socket, "closes").as_f64() == Some(1.0) && !listening(socket, "message")
+}
+
+/// Listeners gone (so nothing calls into freed closures) and `close()` called once.
 fn assert_released(socket: &JsValue) {
-    for handler in ["onmessage", "onerror", "onclose"] {
-        assert!(!prop(socket, handler).is_function(), "{handler} still set");
+    for kind in ["open", "message", "error", "close"] {
+        assert!(!listening(socket, kind), "{kind} listener still set");
     }
     assert_eq!(prop(socket, "closes").as_f64(), Some(1.0));
 }
@@ -242,7 +261,7 @@ async fn send_carries_out_the_request_and_reads_the_answer() {
     let sent = fakes.list("fetches");
     assert_eq!(sent.length(), 3);
     let get = sent.get(0);
-    assert_eq!(text(&get, "url"), Some(c.load_pay_data().url));
+    assert_eq!(text(&get, "url"), Some(c.load_pay_data().href()));
     assert_eq!(text(&get, "method").as_deref(), Some("GET"));
     assert_eq!(text(&get, "auth").as_deref(), Some("Bearer kcs_live"));
     assert_eq!(text(&get, "body").as_deref(), Some(""));
@@ -340,4 +359,39 @@ async fn refused_socket_polls() {
     app.destroy();
     assert_eq!(*seen.borrow(), [Status::Processing, Status::Processing]);
     assert_eq!(fakes.list("sockets").length(), 0);
+}
+
+/// The `load_pay_data` `element.js` started while the wasm compiled is taken when it is
+/// the request this client would send (no second fetch), and ignored otherwise.
+#[wasm_bindgen_test]
+async fn first_load_takes_the_early_answer_only_when_it_matches() {
+    use kassa_widget::api::{Early, FirstLoad};
+    let fakes = Fakes::install();
+    fakes.set("answer", &load_answer("COMPLETED").into());
+    let c = client();
+    let early = |url: String| {
+        let response =
+            web_sys::Response::new_with_opt_str(Some(&load_answer("PROCESSING"))).unwrap();
+        Early {
+            url,
+            auth: "Bearer kcs_live".to_owned(),
+            response: js_sys::Promise::resolve(&response).into(),
+        }
+    };
+    let first = FirstLoad::start(&c, Some(early(c.load_pay_data().href())));
+    let answer = first.take().await.unwrap().unwrap();
+    assert_eq!(
+        answer.order_info.status,
+        Status::Processing,
+        "the early answer"
+    );
+    assert_eq!(fakes.fetches(), 0, "no second request");
+    assert!(first.take().await.is_none(), "taken once");
+
+    // Another order's (or a stale device id's) request is not this one's.
+    let other = format!("{}&device_id=kd1.x", c.load_pay_data().href());
+    let first = FirstLoad::start(&c, Some(early(other)));
+    let answer = first.take().await.unwrap().unwrap();
+    assert_eq!(answer.order_info.status, Status::Completed, "fetched anew");
+    assert_eq!(fakes.fetches(), 1);
 }

@@ -202,12 +202,125 @@ fn widget_sizes() -> Result<serde_json::Value> {
         compressed("gzip", &["-9", "-c"], &css)?,
         brotli(&css),
     );
+    let wasm_gzip = rows.first().map_or(0, |r| r.2);
     Ok(serde_json::json!({
         "files": files,
         "css": json_row(&css),
         "total": {"raw": total(|r| r.1), "gzip": total(|r| r.2), "brotli": brotli_total},
         "target_gzip_total": WIDGET_TARGET_GZIP,
+        "crates": crate_costs(wasm_gzip)?,
     }))
+}
+
+/// The crates that make up the wasm, measured with twiggy: each crate's bytes of code and
+/// data in a build of the same bundle that keeps its function names (before wasm-opt),
+/// and its share of the shipped wasm's gzip in proportion (an estimate: gzip does not
+/// compress every crate's code equally). Monomorphised code is counted for the crate
+/// whose function it is (`serde_wasm_bindgen::…::deserialize_struct` holds the derived
+/// visitors it inlines), data segments together as `(data)`.
+fn crate_costs(wasm_gzip: usize) -> Result<serde_json::Value> {
+    exec(
+        cargo()
+            .args([
+                "build",
+                "-p",
+                "kassa-widget",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--profile",
+                "wasm-release",
+            ])
+            .env("CARGO_PROFILE_WASM_RELEASE_STRIP", "false"),
+    )?;
+    let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/kassa_widget.wasm");
+    let dir = target_dir().join("kassa-bench-names");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    exec(
+        Command::new("wasm-bindgen")
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                "kassa",
+                "--out-dir",
+            ])
+            .arg(&dir)
+            .arg(&wasm),
+    )?;
+    let out = Command::new("twiggy")
+        .args(["top", "-n", "1000000", "--format", "json"])
+        .arg(dir.join("kassa_bg.wasm"))
+        .output()
+        .map_err(|e| format!("twiggy: {e} (cargo xtask setup installs it)"))?;
+    if !out.status.success() {
+        return Err(format!("twiggy: exited with {}", out.status));
+    }
+    let items: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("twiggy output: {e}"))?;
+    let mut by_crate: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    for item in &items {
+        let (Some(name), Some(size)) = (item["name"].as_str(), item["shallow_size"].as_u64())
+        else {
+            continue;
+        };
+        if let Some(krate) = crate_of(name) {
+            *by_crate.entry(krate).or_default() += size;
+        }
+    }
+    let counted: u64 = by_crate.values().sum();
+    let mut rows: Vec<(String, u64)> = by_crate.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let gzip = u64::try_from(wasm_gzip).unwrap_or(0);
+    Ok(serde_json::Value::Array(
+        rows.into_iter()
+            .map(|(krate, raw)| {
+                let share = (gzip * raw).checked_div(counted).unwrap_or(0);
+                serde_json::json!({"crate": krate, "raw": raw, "gzip_share": share})
+            })
+            .collect(),
+    ))
+}
+
+/// The crate a twiggy item belongs to: the first path segment of its (demangled) name,
+/// `(data)` for data segments, `None` for what is not shipped code (custom sections,
+/// the names subsection itself).
+fn crate_of(name: &str) -> Option<String> {
+    if name.starts_with("custom section") || name.contains("subsection") {
+        return None;
+    }
+    if name.starts_with("data segment") {
+        return Some("(data)".to_owned());
+    }
+    // `<kassa_widget::app::App as yew::…>::run` → `kassa_widget`; `core[1a2b]::fmt` → `core`.
+    let trimmed = name.trim_start_matches(['<', '&', '*', '(', ' ']);
+    let trimmed = trimmed.strip_prefix("mut ").unwrap_or(trimmed);
+    let end = trimmed
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(trimmed.len());
+    let head = &trimmed[..end];
+    // `core[c5930c85a12de822]::…`: a crate with its disambiguator.
+    let rest = match trimmed[end..].strip_prefix('[') {
+        Some(r) => r.split_once(']').map_or("", |(_, after)| after),
+        None => &trimmed[end..],
+    };
+    if head.is_empty() || head.starts_with("__") {
+        return Some("(other)".to_owned());
+    }
+    if !rest.starts_with("::") {
+        // The module's own tables: `elem[0]`, `type[3]`, `global[0]`, `table[0]`,
+        // `memory[0]`, `code section headers`; and wasm-bindgen's glue shims.
+        return Some("(wasm sections, glue)".to_owned());
+    }
+    // Primitive impls (`<u128>::fmt`, `<str>::…`) are core's.
+    let primitive = [
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64", "str", "char", "bool",
+    ];
+    if primitive.contains(&head) {
+        return Some("core".to_owned());
+    }
+    Some(head.to_owned())
 }
 
 /// The minified stylesheet `widget/build.rs` wrote for the bundle just built (the newest
@@ -264,6 +377,28 @@ fn widget_table(json: &serde_json::Value) -> String {
             "\nTarget: ≤ {WIDGET_TARGET_GZIP} B (120 KB) gzip for everything the widget transfers: \
              {gz} B, {verdict} it."
         );
+    }
+    if let Some(crates) = json["crates"].as_array() {
+        md.push_str(
+            "\n### What each crate costs (twiggy)\n\n\
+             Bytes of each crate's functions and of the data segments in the same bundle \
+             built with its names kept (before wasm-opt), and that share of the shipped \
+             wasm's gzip (proportional, an estimate). Monomorphised code counts for the crate \
+             whose function it is: serde's derived visitors are inlined into \
+             `serde_wasm_bindgen`'s `deserialize_struct`; core's float formatting is there \
+             because serde's `invalid type` message can print a JS number.\n\n\
+             | crate | raw bytes | gzip share |\n|---|---:|---:|\n",
+        );
+        for c in crates {
+            if let Some(name) = c["crate"].as_str() {
+                let _ = writeln!(
+                    md,
+                    "| {name} | {} | {} |",
+                    n(&c["raw"]),
+                    n(&c["gzip_share"])
+                );
+            }
+        }
     }
     md
 }

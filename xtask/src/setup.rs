@@ -10,6 +10,8 @@ use crate::devvars;
 
 pub const WORKER_BUILD_VERSION: &str = "0.8.7";
 pub const WASM_PACK_VERSION: &str = "0.15.1";
+/// The bench's per-crate size table (`bench.rs`, `crate_costs`).
+pub const TWIGGY_VERSION: &str = "0.8.0";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 pub fn run() -> Result {
@@ -18,6 +20,7 @@ pub fn run() -> Result {
     cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &bindgen)?;
     cargo_tool("worker-build", "worker-build", WORKER_BUILD_VERSION)?;
     cargo_tool("wasm-pack", "wasm-pack", WASM_PACK_VERSION)?;
+    cargo_tool("twiggy", "twiggy", TWIGGY_VERSION)?;
     npm_ci()?;
     chromium()?;
     python_venv()?;

@@ -10,8 +10,8 @@ use yew::{hook, use_effect_with, Callback};
 use kassa_shared::surfaces::s2::status::Status;
 use kassa_shared::surfaces::s2::wire::LoadPayDataResponse;
 
+use crate::api::net::{Inbox, Next, Socket};
 use crate::api::{self, Client};
-use crate::net::{Inbox, Next, Socket};
 
 const POLL_EVERY: Duration = Duration::from_secs(2);
 
@@ -39,15 +39,15 @@ pub fn use_order_events(client: Rc<Client>, active: bool, on_status: Callback<St
 async fn follow(client: Rc<Client>, on_status: Callback<Status>, inbox: Inbox) {
     // One poll first: a status may have changed before the socket is up.
     poll_once(&client, &on_status, &inbox).await;
-    if let Some(_socket) = Socket::open(&client.events_url(), &client.events_protocols(), &inbox) {
+    if let Some(mut socket) = Socket::open(&client.events_url(), &client.events_protocols()) {
         loop {
-            match inbox.next().await {
+            match inbox.next(&mut socket).await {
                 Next::Frame(text) => {
                     if let Some(status) = parse_status_message(&text) {
                         on_status.emit(status);
                     }
                 }
-                // Failed or closed: `_socket` is dropped and polling takes over.
+                // Failed or closed: the socket is dropped and polling takes over.
                 Next::Ended => break,
                 Next::Stopped => return,
             }

@@ -20,6 +20,7 @@ pub enum Key {
     Pay,
     Cancel,
     PayItems,
+    PaidItems,
     ProductItems,
     ExpiresIn,
     Expired,
@@ -29,6 +30,7 @@ pub enum Key {
     CodeLabel,
     CodeHintGa,
     CodeSentTo,
+    SendingCode,
     SendCode,
     Resend,
     ResendIn,
@@ -51,13 +53,14 @@ pub enum Key {
 
 impl Key {
     /// All keys, for the completeness test.
-    pub const ALL: [Key; 33] = [
+    pub const ALL: [Key; 35] = [
         Key::Title,
         Key::Loading,
         Key::OrderRef,
         Key::Pay,
         Key::Cancel,
         Key::PayItems,
+        Key::PaidItems,
         Key::ProductItems,
         Key::ExpiresIn,
         Key::Expired,
@@ -67,6 +70,7 @@ impl Key {
         Key::CodeLabel,
         Key::CodeHintGa,
         Key::CodeSentTo,
+        Key::SendingCode,
         Key::SendCode,
         Key::Resend,
         Key::ResendIn,

@@ -27,7 +27,7 @@ pub struct CodeEntryProps {
     pub oncancel: Callback<()>,
 }
 
-/// The code step's notice in words (also what the status region announces).
+/// The code step's notice in words: a wrong code or the lock (the status line says it).
 #[must_use]
 pub fn notice_text(notice: &CodeNotice, locale: Locale, now_ms: u64) -> Option<String> {
     match notice {
@@ -46,6 +46,37 @@ pub fn notice_text(notice: &CodeNotice, locale: Locale, now_ms: u64) -> Option<S
     }
 }
 
+/// What the status line says on the code step: the notice if there is one, else where
+/// the code went (or that it is on its way), or for an authenticator where to find it.
+/// The form's heading names the step, so the status line never repeats it.
+#[must_use]
+pub fn status(
+    data: &LoadPayDataResponse,
+    notice: &CodeNotice,
+    resend_at_ms: Option<u64>,
+    locale: Locale,
+    now_ms: u64,
+) -> String {
+    if let Some(text) = notice_text(notice, locale, now_ms) {
+        return text;
+    }
+    let user = &data.user_info;
+    let contact = match data.auth_type {
+        AuthType::Ga => return t(locale, Key::CodeHintGa).to_owned(),
+        AuthType::Mobile => user.mobile.as_deref(),
+        AuthType::Email => user.email.as_deref(),
+    };
+    match (contact, resend_at_ms) {
+        (Some(to), Some(_)) if !to.is_empty() => tf(locale, Key::CodeSentTo, &[("to", to)]),
+        (_, Some(_)) => t(locale, title_key(data.auth_type)).to_owned(),
+        (_, None) => t(locale, Key::SendingCode).to_owned(),
+    }
+}
+
+/// The id of the status line while it holds a code notice: the code field's
+/// description, and the hook pages and tests read the notice by.
+pub const NOTICE_ID: &str = "kassa-code-notice";
+
 #[must_use]
 pub fn title_key(auth: AuthType) -> Key {
     match auth {
@@ -61,7 +92,6 @@ pub fn code_entry(props: &CodeEntryProps) -> Html {
     let code = use_state(String::new);
     let resend_left = use_countdown(props.resend_at_ms.unwrap_or(0));
     let auth = props.data.auth_type;
-    let user = &props.data.user_info;
     let locked = matches!(props.notice, CodeNotice::Locked { .. });
     let onchange = {
         let code = code.clone();
@@ -77,16 +107,8 @@ pub fn code_entry(props: &CodeEntryProps) -> Html {
             }
         })
     };
-    let contact = match auth {
-        AuthType::Mobile => user.mobile.clone(),
-        AuthType::Email => user.email.clone(),
-        AuthType::Ga => None,
-    };
-    let hint = match (auth, contact, props.resend_at_ms) {
-        (AuthType::Ga, _, _) => Some(t(l, Key::CodeHintGa).to_owned()),
-        (_, Some(to), Some(_)) => Some(tf(l, Key::CodeSentTo, &[("to", &to)])),
-        _ => None,
-    };
+    // The notice and where the code went are in the app's status line (`status`),
+    // which the field names as its description while there is a notice.
     let notice = notice_text(&props.notice, l, now_ms());
     let resend = if auth.needs_code_sent() {
         let label = if props.resend_at_ms.is_none() {
@@ -105,14 +127,8 @@ pub fn code_entry(props: &CodeEntryProps) -> Html {
     html! {
         <form class="kassa-code-step" {onsubmit} novalidate=true>
             <h3>{ t(l, title_key(auth)) }</h3>
-            if let Some(hint) = hint {
-                <p class="kassa-hint">{ hint }</p>
-            }
             <CodeInput locale={l} value={(*code).clone()} {onchange} disabled={locked}
-                describedby={notice.as_ref().map(|_| "kassa-code-notice".to_owned())} />
-            if let Some(text) = notice {
-                <p id="kassa-code-notice" class="kassa-error" data-kassa="code-notice">{ text }</p>
-            }
+                describedby={notice.as_ref().map(|_| NOTICE_ID.to_owned())} />
             { resend }
             <div class="kassa-actions">
                 <button type="submit" class="kassa-primary" data-kassa="submit-code" disabled={locked || code.len() != CODE_LEN}>

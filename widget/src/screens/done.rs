@@ -1,5 +1,6 @@
 //! The terminal screens: paid, failed (with a retry while the order is open), expired,
-//! cancelled.
+//! cancelled. What happened is said once, by the app's status line (announced to screen
+//! readers from there); this screen marks it and offers what can be done next.
 
 use yew::{html, Callback, Html};
 
@@ -35,8 +36,7 @@ pub fn done(l: Locale, outcome: &Terminal, ontryagain: &Callback<()>) -> Html {
         _ => "kassa-done kassa-bad",
     };
     html! {
-        <div {class}>
-            <p class="kassa-outcome" data-kassa="outcome">{ t(l, outcome_key(outcome)) }</p>
+        <div {class} data-kassa="outcome">
             if *outcome == (Terminal::Failed { retry: true }) {
                 <button type="button" class="kassa-primary" data-kassa="try-again" onclick={ontryagain.reform(|_| ())}>
                     { t(l, Key::TryAgain) }

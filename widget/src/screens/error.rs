@@ -1,4 +1,5 @@
-//! A recoverable error: what failed, and a retry of the same request.
+//! A recoverable error: what failed (the app's status line says that it failed; the
+//! detail here says what), and a retry of the same request.
 
 use yew::{html, Callback, Html};
 
@@ -9,7 +10,6 @@ use crate::i18n::{t, Key};
 pub fn network_error(l: Locale, message: &str, onretry: &Callback<()>) -> Html {
     html! {
         <div class="kassa-done kassa-bad">
-            <p class="kassa-outcome">{ t(l, Key::NetworkError) }</p>
             <p class="kassa-detail">{ message }</p>
             <button type="button" class="kassa-primary" data-kassa="retry" onclick={onretry.reform(|_| ())}>
                 { t(l, Key::Retry) }

@@ -3,15 +3,11 @@
 
 use yew::{html, Html};
 
-use kassa_shared::surfaces::s2::status::Locale;
-
-use crate::i18n::{t, Key};
-
-pub fn paying(locale: Locale, redirecting: bool) -> Html {
+/// The spinner; the words are the app's status line.
+pub fn paying() -> Html {
     html! {
         <div class="kassa-progress">
             <div class="kassa-spinner" aria-hidden="true"></div>
-            <p>{ t(locale, if redirecting { Key::Redirecting } else { Key::Paying }) }</p>
         </div>
     }
 }

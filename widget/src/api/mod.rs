@@ -1,17 +1,28 @@
 //! The only module that talks to the edge (SPEC 3.1, S2 shapes): it builds each request
 //! as a plain value ([`ApiRequest`]) that tests can inspect, and [`send`] carries it out
-//! with the browser's `fetch` ([`crate::net`]). Nothing else in the widget knows a URL
-//! or a header.
+//! with gloo-net ([`net`], the only module that uses it: STYLE.md). Nothing else in the
+//! widget knows a URL or a header.
 //!
-//! Answers are read with the browser's `JSON.parse` into the S2 types ([`crate::wire`]);
+//! Request bodies are serialised with serde (through serde-wasm-bindgen and the
+//! browser's `JSON.stringify`); answers are read with the browser's `JSON.parse` and
+//! deserialised from the `JsValue` into the S2 types ([`crate::wire`]);
 //! errors from the edge's widget envelope `{status, code, message, field,
 //! retry_after_ms?, attempts_left?}` (`edge/src/error.rs`), falling back to the HTTP
 //! status when the body is not JSON (a proxy's error page).
 
+pub mod net;
+use std::cell::RefCell;
+use std::future::poll_fn;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+
+use serde::Serialize;
+
 use kassa_shared::id::Id;
 
-use crate::json::{self, Field};
+use crate::json;
 use crate::wire::{Decode, ErrorEnvelope};
+use kassa_shared::surfaces::s2::wire::LoadPayDataResponse;
 
 /// A request key for `pay` / `quick_pay` (SPEC 3.1): one per pay intent, reused when
 /// the same intent is retried so the edge answers with the first result instead of
@@ -68,6 +79,26 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+impl ApiRequest {
+    /// The whole URL as `fetch` receives it: `url` and the query, escaped by the
+    /// browser's `URLSearchParams` as gloo-net does.
+    #[must_use]
+    pub fn href(&self) -> String {
+        let Ok(params) = web_sys::UrlSearchParams::new() else {
+            return self.url.clone();
+        };
+        for (name, value) in &self.query {
+            params.append(name, value);
+        }
+        let query = String::from(params.to_string());
+        if query.is_empty() {
+            self.url.clone()
+        } else {
+            format!("{}?{query}", self.url)
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
@@ -78,10 +109,28 @@ pub enum Method {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiRequest {
     pub method: Method,
+    /// Without the query, which is in `query` (gloo-net appends it, escaped).
     pub url: String,
+    /// Query parameters, not yet escaped.
+    pub query: Vec<(&'static str, String)>,
     pub headers: Vec<(&'static str, String)>,
     /// JSON text, for POSTs.
     pub body: Option<String>,
+}
+
+/// A POST body (SPEC 3.1, S2 names); absent members are left out, not sent as `null`.
+#[derive(Debug, Default, Serialize)]
+struct Body<'a> {
+    order_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    return_url: Option<&'a str>,
+    /// A string, as every id (SPEC 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verify_code_order_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verify_code: Option<&'a str>,
 }
 
 /// Everything the widget may say to the edge about one order.
@@ -135,28 +184,35 @@ impl Client {
         ("Authorization", format!("Bearer {}", self.client_secret))
     }
 
-    /// `{"order_id": "…"}`: ids go out as strings (SPEC 2).
-    fn body(&self) -> json::Object {
-        json::Object::new().string("order_id", &self.order_id.to_string())
+    /// The body of every POST: `order_id` always (a string: SPEC 2); the rest by
+    /// request.
+    fn body(&self) -> Body<'_> {
+        Body {
+            order_id: self.order_id.to_string(),
+            ..Body::default()
+        }
     }
 
     /// [`Client::body`] and the device id, for the requests the risk engine reads.
-    fn risk_body(&self) -> json::Object {
-        match &self.device_id {
-            Some(d) => self.body().string("device_id", d),
-            None => self.body(),
+    fn risk_body(&self) -> Body<'_> {
+        Body {
+            device_id: self.device_id.as_deref(),
+            ..self.body()
         }
     }
 
     /// [`Client::risk_body`] and the return page, for the requests that pay.
-    fn pay_body(&self) -> json::Object {
-        match &self.return_url {
-            Some(u) => self.risk_body().string("return_url", u),
-            None => self.risk_body(),
+    fn pay_body(&self) -> Body<'_> {
+        Body {
+            return_url: self.return_url.as_deref(),
+            ..self.risk_body()
         }
     }
 
-    fn post(&self, path: &str, body: String, key: Option<&IdempotencyKey>) -> ApiRequest {
+    fn post(&self, path: &str, body: &Body<'_>, key: Option<&IdempotencyKey>) -> ApiRequest {
+        // Strings only: serialising cannot fail (`json::to_js` refuses only numbers JS
+        // cannot hold).
+        let body = json::to_json(body).unwrap_or_default();
         let mut headers = vec![self.auth(), ("Content-Type", "application/json".to_owned())];
         if let Some(key) = key {
             headers.push(("Idempotency-Key", key.as_str().to_owned()));
@@ -164,26 +220,24 @@ impl Client {
         ApiRequest {
             method: Method::Post,
             url: format!("{}{path}", self.base),
+            query: Vec::new(),
             headers,
             body: Some(body),
         }
     }
 
-    /// `GET /api/payment/order/load_pay_data?order_id=[&device_id=]`. Ids are digits;
-    /// the device id is escaped all the same, as it may come from storage a page shares.
+    /// `GET /api/payment/order/load_pay_data?order_id=[&device_id=]`. The device id
+    /// may come from storage a page shares: it is escaped like every query value.
     #[must_use]
     pub fn load_pay_data(&self) -> ApiRequest {
-        let mut url = format!(
-            "{}/api/payment/order/load_pay_data?order_id={}",
-            self.base, self.order_id
-        );
+        let mut query = vec![("order_id", self.order_id.to_string())];
         if let Some(d) = &self.device_id {
-            url.push_str("&device_id=");
-            url.push_str(&String::from(js_sys::encode_uri_component(d)));
+            query.push(("device_id", d.clone()));
         }
         ApiRequest {
             method: Method::Get,
-            url,
+            url: format!("{}/api/payment/order/load_pay_data", self.base),
+            query,
             headers: vec![self.auth()],
             body: None,
         }
@@ -192,28 +246,30 @@ impl Client {
     /// `POST /api/payment/order/send_payment_verify_code` `{"order_id": "…"}`.
     #[must_use]
     pub fn send_verify_code(&self) -> ApiRequest {
-        let body = self.body().finish();
-        self.post("/api/payment/order/send_payment_verify_code", body, None)
+        self.post(
+            "/api/payment/order/send_payment_verify_code",
+            &self.body(),
+            None,
+        )
     }
 
     /// `POST /api/payment/order/pay`; `code_send_id` is `None` for GA (the seed allows
     /// the field to be absent).
     #[must_use]
     pub fn pay(&self, key: &IdempotencyKey, code: &str, code_send_id: Option<Id>) -> ApiRequest {
-        let mut body = self.pay_body();
-        if let Some(id) = code_send_id {
-            body = body.string("verify_code_order_id", &id.to_string());
-        }
-        let body = body.string("verify_code", code).finish();
-        self.post("/api/payment/order/pay", body, Some(key))
+        let body = Body {
+            verify_code_order_id: code_send_id.map(|id| id.to_string()),
+            verify_code: Some(code),
+            ..self.pay_body()
+        };
+        self.post("/api/payment/order/pay", &body, Some(key))
     }
 
     /// `POST /api/payment/order/quick_pay` without a code: the edge decides whether
     /// risk allows it and answers `need2FA` otherwise.
     #[must_use]
     pub fn quick_pay(&self, key: &IdempotencyKey) -> ApiRequest {
-        let body = self.pay_body().finish();
-        self.post("/api/payment/order/quick_pay", body, Some(key))
+        self.post("/api/payment/order/quick_pay", &self.pay_body(), Some(key))
     }
 
     /// The live-status WebSocket URL (`ws:`/`wss:` for `http:`/`https:`).
@@ -249,6 +305,7 @@ pub fn key_set(edge: &str) -> ApiRequest {
     ApiRequest {
         method: Method::Get,
         url: format!("{}/.well-known/kassa-key.json", edge.trim_end_matches('/')),
+        query: Vec::new(),
         headers: Vec::new(),
         body: None,
     }
@@ -392,11 +449,19 @@ pub fn classify_error(status: u16, body: &str) -> ApiError {
 /// [`ApiError::Network`] without an answer, [`classify_error`] for non-2xx,
 /// [`ApiError::Decode`] for a body that is not a `T`.
 pub async fn send<T: Decode>(req: &ApiRequest, what: &'static str) -> Result<T, ApiError> {
-    let (status, text) = crate::net::fetch(req).await.map_err(ApiError::Network)?;
+    let (status, text) = net::fetch(req).await.map_err(ApiError::Network)?;
+    answer(status, &text, what)
+}
+
+/// A `T` from an answer's status and text (as [`send`] reads it).
+///
+/// # Errors
+/// [`classify_error`] for non-2xx, [`ApiError::Decode`] for a body that is not a `T`.
+pub fn answer<T: Decode>(status: u16, text: &str, what: &'static str) -> Result<T, ApiError> {
     if !(200..300).contains(&status) {
-        return Err(classify_error(status, &text));
+        return Err(classify_error(status, text));
     }
-    decode(&text, what)
+    decode(text, what)
 }
 
 /// Reads a `T` from a 2xx answer's text.
@@ -405,9 +470,91 @@ pub async fn send<T: Decode>(req: &ApiRequest, what: &'static str) -> Result<T, 
 /// [`ApiError::Decode`] naming the field that is missing or malformed.
 pub fn decode<T: Decode>(text: &str, what: &'static str) -> Result<T, ApiError> {
     json::parse(text)
-        .and_then(|v| T::decode(&Field::root(what, v)))
+        .and_then(|v| T::decode(what, v))
         .map_err(|e| ApiError::Decode {
             what,
             reason: e.to_string(),
         })
+}
+
+/// `load_pay_data` sent by `mount` itself, before the first render: the answer is on its
+/// way while yew builds the skeleton, rather than asked for after it (SPEC 8: ready
+/// sooner). Or sent earlier still, by `element.js` while the wasm was compiling
+/// ([`Early`]), when that request is exactly the one this client would send. The app's
+/// first load takes it; a retry loads anew.
+#[derive(Clone, Default)]
+pub struct FirstLoad(Rc<RefCell<Slot>>);
+
+#[derive(Default)]
+struct Slot {
+    taken: bool,
+    answer: Option<Result<LoadPayDataResponse, ApiError>>,
+    waker: Option<Waker>,
+}
+
+impl PartialEq for FirstLoad {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl FirstLoad {
+    /// Sends `client`'s `load_pay_data` now, or takes `early`'s answer if it is the
+    /// answer to that very request.
+    #[must_use]
+    pub fn start(client: &Client, early: Option<Early>) -> Self {
+        let first = Self::default();
+        let slot = first.clone();
+        let req = client.load_pay_data();
+        let auth = client.auth().1;
+        // The page's script guessed the request; only the one this client would send is
+        // taken (URL with the same query and device id, the same secret).
+        let early = early.filter(|e| e.url == req.href() && e.auth == auth);
+        wasm_bindgen_futures::spawn_local(async move {
+            let answer = match early {
+                Some(e) => match net::settle(e.response).await {
+                    Ok((status, text)) => answer(status, &text, "load_pay_data"),
+                    Err(e) => Err(ApiError::Network(e)),
+                },
+                None => send::<LoadPayDataResponse>(&req, "load_pay_data").await,
+            };
+            let waker = {
+                let mut s = slot.0.borrow_mut();
+                s.answer = Some(answer);
+                s.waker.take()
+            };
+            if let Some(w) = waker {
+                w.wake();
+            }
+        });
+        first
+    }
+
+    /// The early answer, the first time it is asked for; `None` after that.
+    pub async fn take(&self) -> Option<Result<LoadPayDataResponse, ApiError>> {
+        if std::mem::replace(&mut self.0.borrow_mut().taken, true) {
+            return None;
+        }
+        let answer = poll_fn(|cx| {
+            let mut s = self.0.borrow_mut();
+            match s.answer.take() {
+                Some(a) => Poll::Ready(a),
+                None => {
+                    s.waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await;
+        Some(answer)
+    }
+}
+
+/// A `load_pay_data` the page started before the wasm was ready (`element.js`): its URL,
+/// its `Authorization` header, and the `fetch` promise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Early {
+    pub url: String,
+    pub auth: String,
+    pub response: wasm_bindgen::JsValue,
 }
