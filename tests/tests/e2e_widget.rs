@@ -335,21 +335,19 @@ impl Run<'_> {
         self.wait_screen("code");
         let sms = sent_code(self.stack, &o.id, 1);
         self.check("code-sms", true);
-        // Processing held for a while by the wallet, then paid.
+        // Processing: the wallet holds the charge (it settles by itself otherwise, too
+        // fast to look at), then settles it.
         self.stack
-            .control(
-                "wallet/auto",
-                &json!({"result": "success", "delay_ms": 8000}),
-            )
+            .control("wallet/settle", &json!({"ms": null}))
             .unwrap();
         self.submit_code(&sms);
         self.wait_screen("processing");
         self.check("processing", true);
         self.stack
-            .control(
-                "wallet/auto",
-                &json!({"result": "success", "delay_ms": 1500}),
-            )
+            .control("wallet/complete", &json!({"id": o.id, "result": "success"}))
+            .unwrap();
+        self.stack
+            .control("wallet/settle", &json!({"ms": 300}))
             .unwrap();
         self.wait_screen("paid");
         self.check("paid", true);
