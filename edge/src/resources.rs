@@ -107,13 +107,19 @@ pub fn s2_order(s: &StoredOrder, locale: Locale) -> Value {
     };
     let zero = || "0".to_owned();
     let paid = if o.paid() { amount.clone() } else { zero() };
+    // Refunds are whole (one per order): a settled refund returned the whole amount.
+    let refunded = if o.status() == OrderStatus::Refunded {
+        amount.clone()
+    } else {
+        zero()
+    };
     let line = json!({
         "itemId": o.id().to_string(),
         "payType": "PAY",
         "tokenId": token,
         "amount": amount,
         "paidAmount": paid,
-        "refundedAmount": zero(),
+        "refundedAmount": refunded,
         "unlockedAmount": zero(),
     });
     let status = S2Status::from_canonical(o.status());

@@ -218,6 +218,29 @@ fn pingpp_refund_end_to_end() {
         None,
     );
     assert_eq!((s, &v["data"]["status"]), (200, &json!(5)), "{v}");
+    // S2 shows the money that went back.
+    let (s, cs) = w.merchant("POST", &format!("/v1/orders/{id4}/client_secret"), None);
+    assert!(matches!(s, 200 | 201), "{cs}");
+    let (s, pay_data) = kassa_tests::harness::read_json(
+        w.http
+            .get(format!(
+                "{}/api/payment/order/load_pay_data?order_id={id4}",
+                w.url
+            ))
+            .header(
+                "Authorization",
+                &format!("Bearer {}", cs["client_secret"].as_str().unwrap()),
+            )
+            .call(),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{pay_data}");
+    let line = &pay_data["orderInfo"]["payInfo"][0];
+    assert_eq!(
+        (&line["paidAmount"], &line["refundedAmount"]),
+        (&json!("3.00"), &json!("3.00")),
+        "{pay_data}"
+    );
     // Only a refunding order's refund is settled, and never a Ping++ one by hand.
     let (s, e) = settle(&id4, &json!({}));
     assert_eq!(
