@@ -150,9 +150,10 @@ fn s4_rest_surface() {
     assert_eq!(v["code"], 900);
     let info = &v["info"];
     assert_eq!(info["pay_id"], pay_id.as_str());
+    // Nothing paid yet: `money` (实际支付金额) is 0, `amount` the order's.
     assert_eq!(
         (info["amount"].as_u64(), info["money"].as_u64()),
-        (Some(12356), Some(12356))
+        (Some(12356), Some(0))
     );
     assert_eq!(info["currency"], "cny");
     assert_eq!(info["userID"], "u-s4");

@@ -290,7 +290,14 @@ async fn get_pay_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
         "o_id": id.to_string(),
         "userID": s.meta.user.id,
         "amount": amount,
-        "money": amount,
+        // 实际支付金额: what was paid, nothing before the order succeeded.
+        "money": if o.paid() {
+            amount.clone()
+        } else if amount.is_string() {
+            json!("0")
+        } else {
+            json!(0)
+        },
         "charge": charge.unwrap_or_else(|| json!({})),
         "desc": s.meta.description.clone().unwrap_or_default(),
         "client_status": cs,
