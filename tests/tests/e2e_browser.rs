@@ -31,32 +31,13 @@ use serde_json::{json, Value};
 /// The newest code the edge "sent" for an order (dev outbox), waiting for the
 /// `nth` send (1-based).
 fn sms_code(shop: &Shop<'_>, stack: &Stack, order: &str, nth: usize) -> String {
-    let http = agent();
-    let key = dev_var("KASSA_MERCHANT_KEY").unwrap();
-    let deadline = std::time::Instant::now() + STEP;
-    loop {
-        let (s, v) = read_json(
-            http.get(format!(
-                "{}/v1/dev/outbox?order_id={order}",
-                stack.edge.url()
-            ))
-            .header("Authorization", &format!("Bearer {key}"))
-            .call(),
-        )
-        .unwrap();
-        assert_eq!(s, 200, "{v}");
-        let sends = v["data"].as_array().cloned().unwrap_or_default();
-        if sends.len() >= nth {
-            return sends[nth - 1]["code"].as_str().unwrap().to_owned();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no code #{nth} for {order}: {v}; events: {}; widget: {}",
+    stack.sent_code(order, nth, STEP).unwrap_or_else(|e| {
+        panic!(
+            "{e}; events: {}; widget: {}",
             shop.events(),
             shop.widget_html()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        )
+    })
 }
 
 /// The order at the edge and what the sandbox sent, for failure messages.

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kassa_shared::crypto::totp::Totp;
 use kassa_tests::e2e::phone::{Phone, ENTER, TAB};
-use kassa_tests::e2e::stack::{dev_var, Ports, Stack};
+use kassa_tests::e2e::stack::{Ports, Stack};
 use kassa_tests::harness::{agent, read_json, root, TempDir};
 use serde_json::{json, Value};
 
@@ -64,27 +64,7 @@ fn new_order(stack: &Stack, product: &str, user: &str, expires_in: Option<u64>) 
 
 /// The `nth` code the edge "sent" for an order (the dev outbox).
 fn sent_code(stack: &Stack, order: &str, nth: usize) -> String {
-    let key = dev_var("KASSA_MERCHANT_KEY").unwrap();
-    let deadline = Instant::now() + STEP;
-    loop {
-        let (s, v) = read_json(
-            agent()
-                .get(format!(
-                    "{}/v1/dev/outbox?order_id={order}",
-                    stack.edge.url()
-                ))
-                .header("Authorization", &format!("Bearer {key}"))
-                .call(),
-        )
-        .unwrap();
-        assert_eq!(s, 200, "{v}");
-        let sends = v["data"].as_array().cloned().unwrap_or_default();
-        if sends.len() >= nth {
-            return sends[nth - 1]["code"].as_str().unwrap().to_owned();
-        }
-        assert!(Instant::now() < deadline, "no code #{nth} for {order}: {v}");
-        std::thread::sleep(Duration::from_millis(150));
-    }
+    stack.sent_code(order, nth, STEP).unwrap()
 }
 
 /// Enrols an authenticator for `user` (the demo backend) and answers it.

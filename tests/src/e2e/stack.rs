@@ -16,7 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::{free_port, root, Edge};
+use crate::harness::{agent, free_port, read_json, root, Edge};
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
 /// Identifiers (not secrets) that the edge and the sandbox must agree on; the sandbox's
@@ -195,6 +195,46 @@ impl Stack {
             demo,
             edge,
         })
+    }
+
+    /// The `nth` code (1-based) the edge "sent" for `order`, read from its dev outbox
+    /// with the merchant key, waiting up to `within` for it to appear.
+    ///
+    /// # Errors
+    /// When the outbox cannot be read, or no `nth` code arrived in time (with what the
+    /// outbox held).
+    pub fn sent_code(
+        &self,
+        order: &str,
+        nth: usize,
+        within: std::time::Duration,
+    ) -> Result<String, String> {
+        let key = dev_var("KASSA_MERCHANT_KEY")?;
+        let url = format!("{}/v1/dev/outbox?order_id={order}", self.edge.url());
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let (s, v) = read_json(
+                agent()
+                    .get(&url)
+                    .header("Authorization", &format!("Bearer {key}"))
+                    .call(),
+            )?;
+            if s != 200 {
+                return Err(format!("dev outbox: {s} {v}"));
+            }
+            let sends = v["data"].as_array().cloned().unwrap_or_default();
+            if let Some(code) = nth
+                .checked_sub(1)
+                .and_then(|i| sends.get(i))
+                .and_then(|m| m["code"].as_str())
+            {
+                return Ok(code.to_owned());
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(format!("no code #{nth} for {order}: {v}"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(150));
+        }
     }
 
     /// The shop page's URL.

@@ -19,6 +19,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::ElementRef;
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -65,6 +66,16 @@ impl Browser {
     /// # Errors
     /// When chromedriver or Chromium does not start.
     pub fn start(lang: &str) -> Result<Self, String> {
+        Self::start_sized(lang, None)
+    }
+
+    /// As [`Browser::start`]; with `viewport` (CSS px, width × height) the page itself
+    /// gets exactly that size at device scale 1 and no scrollbars (the phone of
+    /// `super::phone`), where `--window-size` alone would size the window around it.
+    ///
+    /// # Errors
+    /// When chromedriver or Chromium does not start.
+    pub fn start_sized(lang: &str, viewport: Option<(u32, u32)>) -> Result<Self, String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -89,6 +100,12 @@ impl Browser {
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| (*a).to_owned()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
         args.push(format!("--lang={lang}"));
+        if let Some((w, h)) = viewport {
+            args.retain(|a| !a.starts_with("--window-size="));
+            args.push("--hide-scrollbars".to_owned());
+            args.push("--force-device-scale-factor=1".to_owned());
+            args.push(format!("--window-size={w},{h}"));
+        }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
         caps.insert(
@@ -109,6 +126,19 @@ impl Browser {
                 .await
         })?;
         browser.client = Some(client);
+        if let Some((w, h)) = viewport {
+            // `--window-size` sizes the window, not the page: make the viewport `w`.
+            let inner = browser.exec("return [window.innerWidth, window.outerWidth];", &[])?;
+            let (inner_w, outer_w) = (
+                inner[0].as_u64().unwrap_or(0),
+                inner[1].as_u64().unwrap_or(0),
+            );
+            if inner_w != u64::from(w) && outer_w >= inner_w {
+                let chrome = u32::try_from(outer_w - inner_w).unwrap_or(0);
+                let c = browser.client()?.clone();
+                browser.run("window size", c.set_window_size(w + chrome, h))?;
+            }
+        }
         Ok(browser)
     }
 
@@ -222,6 +252,50 @@ impl Browser {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Runs `script` whose last argument is a callback, and answers what it is called
+    /// with (for promises: `axe.run(…).then(done)`).
+    ///
+    /// # Errors
+    /// On a WebDriver or script error, or after the command time-out.
+    pub fn exec_async(&self, script: &str, args: &[Value]) -> Result<Value, String> {
+        self.run(
+            "execute async",
+            self.client()?.execute_async(script, args.to_vec()),
+        )
+    }
+
+    /// Presses and releases each key in turn, to whatever has the focus (WebDriver
+    /// actions: the browser's own keyboard events, as a shopper's).
+    ///
+    /// # Errors
+    /// On a WebDriver error.
+    pub fn keys(&self, keys: &str) -> Result<(), String> {
+        let mut seq = KeyActions::new("keyboard".to_owned());
+        for k in keys.chars() {
+            seq = seq
+                .then(KeyAction::Down { value: k })
+                .then(KeyAction::Up { value: k });
+        }
+        let c = self.client()?.clone();
+        self.run("keys", c.perform_actions(seq))
+    }
+
+    /// Shift+Tab: focus back one stop.
+    ///
+    /// # Errors
+    /// On a WebDriver error.
+    pub fn shift_tab(&self) -> Result<(), String> {
+        const SHIFT: char = '\u{E008}';
+        const TAB: char = '\u{E004}';
+        let seq = KeyActions::new("keyboard".to_owned())
+            .then(KeyAction::Down { value: SHIFT })
+            .then(KeyAction::Down { value: TAB })
+            .then(KeyAction::Up { value: TAB })
+            .then(KeyAction::Up { value: SHIFT });
+        let c = self.client()?.clone();
+        self.run("keys", c.perform_actions(seq))
     }
 
     /// Saves a PNG screenshot of the viewport.
