@@ -145,6 +145,16 @@ pub fn attempt_query_after_ms(env: &Env) -> Option<u64> {
         .map(|s| s.saturating_mul(1000))
 }
 
+/// How long a refund waits before its provider's refund status API is asked about it,
+/// and between asks (`KASSA_REFUND_QUERY_AFTER_SECS`, whole seconds ≥ 1; `None`: the
+/// default, 60 s).
+pub fn refund_query_after_ms(env: &Env) -> Option<u64> {
+    var(env, "KASSA_REFUND_QUERY_AFTER_SECS")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s >= 1)
+        .map(|s| s.saturating_mul(1000))
+}
+
 /// Where webhooks go when the order names no `notify_url`.
 pub fn webhook_url(env: &Env) -> Option<String> {
     var(env, "KASSA_WEBHOOK_URL")

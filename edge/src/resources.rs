@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use kassa_shared::order::{Order, OrderAmount, OrderStatus};
+use kassa_shared::id::Id;
+use kassa_shared::order::{Order, OrderAmount, OrderStatus, Refund};
 use kassa_shared::providers::Provider;
 use kassa_shared::surfaces::s2::status::{Locale, Status as S2Status};
 
@@ -41,11 +42,35 @@ pub struct OrderMeta {
     pub description: Option<String>,
 }
 
+/// One refund's channel details (`order_object/refund.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundMeta {
+    /// The paid attempt whose payment it refunds.
+    pub attempt: Option<Id>,
+    /// The merchant's reason, as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The provider's id for it (Ping++ `re_…`, Paytm `refundId`, the wallet's
+    /// `refund_id`), or the merchant's reference for a refund made by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_reference: Option<String>,
+    /// Why the provider refused it, once it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// When its provider was last asked about it (unix ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked_ms: Option<u64>,
+}
+
 /// What the `OrderObject` stores under `order`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredOrder {
     pub order: Order,
     pub meta: OrderMeta,
+    /// What the order's object knows about each refund besides its lattice (which is in
+    /// the [`Order`]): kept with the order, so both are written together.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refunds: BTreeMap<Id, RefundMeta>,
 }
 
 /// The widget's S2 status code for a canonical status (SPEC 2 table).
@@ -73,6 +98,11 @@ pub fn order_view(s: &StoredOrder) -> Value {
         ),
     };
     let reasons: Vec<_> = o.review_reasons().into_iter().collect();
+    let refunds: Vec<Value> = o
+        .refunds()
+        .iter()
+        .map(|(id, r)| refund_view(s, id, r))
+        .collect();
     json!({
         "object": "order",
         "id": o.id().to_string(),
@@ -88,10 +118,48 @@ pub fn order_view(s: &StoredOrder) -> Value {
         "notify_url": s.meta.notify_url,
         "status": o.status(),
         "status_seq": o.status_seq(),
+        "amount_refunded": amount_json(o.amount(), o.refunded_units()),
+        "amount_refundable": amount_json(o.amount(), o.refundable_units()),
+        "refunds": refunds,
         "needs_review": !reasons.is_empty(),
         "review_reasons": reasons,
         "created_ms": o.created_ms(),
         "expires_at_ms": o.expires_at_ms(),
+    })
+}
+
+/// `units` of the order's smallest unit in the form its `amount` takes: an integer of
+/// minor units (fiat), a decimal string (tokens).
+fn amount_json(amount: &OrderAmount, units: u128) -> Value {
+    match (amount, amount.with_units(units)) {
+        (OrderAmount::Fiat(_), Some(OrderAmount::Fiat(m))) => json!(m.minor()),
+        (_, Some(OrderAmount::Token { amount, .. })) => json!(amount.to_string()),
+        _ => json!(units.to_string()),
+    }
+}
+
+/// The merchant API's refund resource (also the `object` of `refund.*` webhooks).
+#[must_use]
+pub fn refund_view(s: &StoredOrder, id: Id, r: Refund) -> Value {
+    let o = &s.order;
+    let meta = s.refunds.get(&id).cloned().unwrap_or_default();
+    let units = r.amount_of(o.amount().units());
+    let (currency, token) = match o.amount() {
+        OrderAmount::Fiat(m) => (Some(m.currency().code()), None),
+        OrderAmount::Token { token, .. } => (None, Some(token.as_str())),
+    };
+    json!({
+        "object": "refund",
+        "id": id.to_string(),
+        "order_id": o.id().to_string(),
+        "amount": amount_json(o.amount(), units),
+        "currency": currency,
+        "token": token,
+        "status": r.status().map(|s| s.as_str()),
+        "reason": meta.reason,
+        "provider_reference": meta.provider_reference,
+        "failure_reason": meta.failure_reason,
+        "created_ms": id.unix_ms(),
     })
 }
 
@@ -107,11 +175,10 @@ pub fn s2_order(s: &StoredOrder, locale: Locale) -> Value {
     };
     let zero = || "0".to_owned();
     let paid = if o.paid() { amount.clone() } else { zero() };
-    // Refunds are whole (one per order): a settled refund returned the whole amount.
-    let refunded = if o.status() == OrderStatus::Refunded {
-        amount.clone()
-    } else {
-        zero()
+    let refunded = match o.amount().with_units(o.refunded_units()) {
+        Some(OrderAmount::Fiat(m)) => m.format_major(),
+        Some(OrderAmount::Token { amount, .. }) => amount.to_string(),
+        None => zero(),
     };
     let line = json!({
         "itemId": o.id().to_string(),

@@ -47,6 +47,12 @@ impl Id {
         Ok(Self(raw))
     }
 
+    /// A constant id (the top bit is cleared: ids are 63-bit).
+    #[must_use]
+    pub const fn from_raw(raw: u64) -> Self {
+        Self(raw & (i64::MAX as u64))
+    }
+
     #[must_use]
     pub fn get(self) -> u64 {
         self.0

@@ -10,7 +10,7 @@
 mod sandbox_support;
 
 use kassa_shared::callback::{
-    to_event, CallbackError, MismatchError, ProviderRef, VerifiedCallback,
+    refund_event, to_event, CallbackError, MismatchError, ProviderRef, VerifiedCallback,
 };
 use kassa_shared::crypto::{PrivateKey, PublicKey, SignAlg};
 use kassa_shared::id::Id;
@@ -305,11 +305,17 @@ fn pingpp_webhooks() {
         "pingpp/complete",
         &json!({"id": r, "event": "refund.succeeded"}),
     );
-    let ev = check(&rx.recv()).unwrap();
+    // A refund is matched with the refund Kassa asked for (its id and amount).
+    let got = rx.recv();
+    let sig = got.header(SIGNATURE_HEADER).unwrap_or("");
+    let cb = pingpp::verify(&got.body, sig, &pingpp_pub).unwrap();
+    let ev = refund_event(&cb, order, id(7), &expected).unwrap();
     assert_eq!(
         ev.kind,
         EventKind::RefundSucceeded {
-            provider: "pingpp".into()
+            refund: id(7),
+            provider: "pingpp".into(),
+            amount: Some(1000),
         }
     );
 

@@ -37,7 +37,7 @@ impl Api {
 
 fn order_body(amount: u64) -> Value {
     json!({
-        "channel": "paytm",
+        "channel": "lianshang",
         "amount": amount,
         "currency": "CNY",
         "items": [{"name": "Tea", "quantity": 2}],
@@ -65,7 +65,7 @@ fn merchant_api_lifecycle_and_restart() {
     assert_eq!(order["amount"], 12345);
     assert_eq!(order["amount_display"], "123.45");
     assert_eq!(order["currency"], "CNY");
-    assert_eq!(order["channel"], "paytm");
+    assert_eq!(order["channel"], "lianshang");
     assert_eq!(order["status"], "pending");
     assert_eq!(order["metadata"]["cart"], "c-42");
     assert_eq!(order["items"][0]["quantity"], 2);
@@ -178,14 +178,23 @@ fn merchant_api_lifecycle_and_restart() {
         (409, Some("order_not_cancellable"))
     );
 
-    // Events: status history plus the audit of the two refused requests.
+    // Events: status history plus the audit of the two refused requests and the
+    // recorded refund.
     let (s, ev) = api.get(&format!("/v1/orders/{id}/events"));
     assert_eq!(s, 200, "{ev}");
     assert_eq!(ev["object"], "order_events");
     let tos = strings(&ev["history"], "to").unwrap();
     assert_eq!(tos, ["succeeded", "refunding"]);
     let reasons = strings(&ev["audit"], "reason").unwrap();
-    assert_eq!(reasons, ["order_not_refundable", "order_not_cancellable"]);
+    // The refund is recorded for the merchant to make by hand (S3).
+    assert_eq!(
+        reasons,
+        [
+            "order_not_refundable",
+            "refund_manual",
+            "order_not_cancellable"
+        ]
+    );
     // The S0 relay owed for the success waits in the outbox for the S0 client.
     let relays: Vec<(&str, &str)> = ev["relays"]
         .as_array()
@@ -231,7 +240,7 @@ fn merchant_api_lifecycle_and_restart() {
     let (_, list) = api.get("/v1/orders?limit=100");
     assert_eq!(list["data"].as_array().unwrap().len(), 4);
     let (_, ev) = api.get(&format!("/v1/orders/{id}/events"));
-    assert_eq!(ev["audit"].as_array().unwrap().len(), 2);
+    assert_eq!(ev["audit"].as_array().unwrap().len(), 3);
 }
 
 #[test]

@@ -172,7 +172,7 @@ fn merchant_api_conforms_to_openapi() {
         "post",
         "/v1/orders",
         Some(
-            json!({"channel": "paytm", "amount": 990, "currency": "CNY", "user": {"id": "u-o"},
+            json!({"channel": "lianshang", "amount": 990, "currency": "CNY", "user": {"id": "u-o"},
                     "items": [{"name": "Tea", "quantity": 1}], "metadata": {"a": "b"}}),
         ),
     );
@@ -207,7 +207,7 @@ fn merchant_api_conforms_to_openapi() {
         Some(json!({"reason": "r"})),
     );
     c.check("post", "/v1/orders/{id}/refunds", s, &b);
-    // A Paytm order's refund is made by hand and recorded; a second record is refused.
+    // An S3 order's refund is made by hand and reported; a second report is refused.
     let settle = format!("/v1/orders/{id}/refunds/settle");
     let (s, b) = call("post", &settle, Some(json!({"reference": "bank 1"})));
     assert_eq!(s, 200, "{b}");

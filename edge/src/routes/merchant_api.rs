@@ -25,9 +25,9 @@ use crate::config;
 use crate::error::{respond, EdgeError};
 use crate::input::{self, json_object, opt_integer, opt_string, string, string_value};
 use crate::objects::order_index::{IndexClient, Reservation, MAX_LIMIT};
-use crate::objects::order_object::OrderClient;
+use crate::objects::order_object::{AmountIn, ManualOutcome, OrderClient, RefundIn, RefundReply};
 use crate::objects::user_object::UserClient;
-use crate::resources::{order_view, Item, OrderMeta, StoredOrder, User};
+use crate::resources::{order_view, refund_view, Item, OrderMeta, StoredOrder, User};
 use kassa_shared::providers::Provider;
 
 type Ctx = RouteContext<()>;
@@ -115,6 +115,7 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     let new_order = |id: Id| StoredOrder {
         order: Order::new(id, amount.clone(), now, now + expires_in * 1000),
         meta: meta.clone(),
+        refunds: BTreeMap::new(),
     };
     if let Some(key) = idempotency_key {
         // Reserve the key with a fresh id; a key seen before answers with its first id.
@@ -181,6 +182,7 @@ pub(crate) async fn create_listed(
                 now + expires_in_secs * 1000,
             ),
             meta: meta.clone(),
+            refunds: BTreeMap::new(),
         };
         if let Some(stored) = create_in_object(ctx, &stored).await? {
             index_order(ctx, &stored).await;
@@ -531,24 +533,38 @@ pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
             let id = merchant_order_id(&req, &ctx)?;
-            let body = json_object(&mut req, &["reason"]).await?;
+            let body = json_object(&mut req, &["amount", "reason"]).await?;
             let reason = opt_string(&body, "reason", "reason", 500)?;
-            let stored = order(&ctx, id)?.refund().await?;
-            let view = order_view(&stored);
-            Ok(Response::from_json(&json!({
-                "object": "refund",
-                "id": format!("re_{id}"),
-                "order_id": id.to_string(),
-                "amount": view["amount"],
-                "currency": view["currency"],
-                "token": view["token"],
-                "reason": reason,
-                "status": "pending",
-                "order": view,
-            }))?)
+            let amount = match body.get("amount") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(AmountIn::Decimal(s.clone())),
+                Some(v) => Some(AmountIn::Minor(v.as_u64().ok_or_else(|| {
+                    EdgeError::bad(
+                        "amount",
+                        "amount: must be a whole number of minor units (fiat) or a decimal string (tokens)",
+                    )
+                })?)),
+            };
+            let refund = IdGenerator::new(random_node()).next(now_ms());
+            let ask = RefundIn {
+                refund,
+                amount,
+                reason,
+            };
+            let reply = order(&ctx, id)?.refund(ask).await?;
+            Ok(Response::from_json(&refund_answer(&reply))?)
         }
         .await,
     )
+}
+
+/// A refund resource with the order it belongs to (`order`).
+fn refund_answer(reply: &RefundReply) -> Value {
+    let order = &reply.order;
+    let r = order.order.refunds().get(reply.refund).unwrap_or_default();
+    let mut view = refund_view(order, reply.refund, r);
+    view["order"] = order_view(order);
+    view
 }
 
 /// `POST /v1/orders/:id/refunds/settle` — the merchant records that the refund it
@@ -561,7 +577,7 @@ pub async fn settle_refund(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
             let id = merchant_order_id(&req, &ctx)?;
-            let body = json_object(&mut req, &["reference"]).await?;
+            let body = json_object(&mut req, &["refund_id", "outcome", "reference"]).await?;
             let reference = opt_string(&body, "reference", "reference", 128)?;
             if reference.as_deref() == Some("") {
                 return Err(EdgeError::bad(
@@ -569,8 +585,26 @@ pub async fn settle_refund(mut req: Request, ctx: Ctx) -> Result<Response> {
                     "reference: must not be empty when given",
                 ));
             }
-            let stored = order(&ctx, id)?.settle_refund(reference).await?;
-            Ok(Response::from_json(&order_view(&stored))?)
+            let refund = opt_string(&body, "refund_id", "refund_id", 20)?
+                .map(|s| {
+                    Id::parse("refund_id", &s)
+                        .map_err(|e| EdgeError::bad("refund_id", e.to_string()))
+                })
+                .transpose()?;
+            let outcome = match opt_string(&body, "outcome", "outcome", 16)?.as_deref() {
+                None | Some("succeeded") => ManualOutcome::Succeeded,
+                Some("failed") => ManualOutcome::Failed,
+                Some(_) => {
+                    return Err(EdgeError::bad(
+                        "outcome",
+                        "outcome: must be \"succeeded\" or \"failed\"",
+                    ))
+                }
+            };
+            let reply = order(&ctx, id)?
+                .settle_refund(refund, outcome, reference)
+                .await?;
+            Ok(Response::from_json(&refund_answer(&reply))?)
         }
         .await,
     )

@@ -25,8 +25,8 @@
 //!   [`reference`]) on every channel — Paytm `ORDER_ID`, Ping++ `order_no`, S3
 //!   `out_trade_id`, the wallet's `order_id` — except S1 `/pay/preOrder`'s Paytm form,
 //!   whose bare order id names the attempt with the order's own id.
-//! - A refund callback must be for the order's full amount: Kassa refunds only in full
-//!   (`RefundRequested` is a full refund).
+//! - A refund callback must be for the amount of the refund Kassa asked for
+//!   ([`refund_event`]; several partial refunds per order, SPEC 3.2).
 //! - The Ping++ refund object does not repeat the currency, so its amount is
 //!   [`CallbackAmount::Minor`], compared with the order's minor units; the currency was
 //!   checked when the charge succeeded.
@@ -47,7 +47,7 @@ use crate::order::{Event, EventKind, OrderAmount};
 
 pub use crate::providers::Provider;
 pub use reference::{ProviderRef, RefError};
-pub use settle::{refund_as_matched, SettleError};
+pub use settle::SettleError;
 
 use crate::providers::{lianshang, paytm, pingpp, wallet};
 
@@ -191,6 +191,10 @@ pub enum MismatchError {
     /// A success that still needs the provider's status pull (Paytm).
     #[error("status: success not yet confirmed with the provider's status API")]
     Unconfirmed,
+    /// A refund callback goes through [`refund_event`], which names the refund Kassa
+    /// asked for; [`to_event`] has none to name.
+    #[error("refund: names no refund this order asked for")]
+    UnknownRefund,
 }
 
 impl MismatchError {
@@ -202,6 +206,7 @@ impl MismatchError {
             Self::Amount { .. } => "amount",
             Self::Currency { .. } => "currency",
             Self::Unconfirmed => "status",
+            Self::UnknownRefund => "refund",
         }
     }
 }
@@ -289,7 +294,38 @@ pub fn to_event(
         Outcome::Succeeded => EventKind::AttemptSucceeded { attempt, provider },
         Outcome::Failed => EventKind::AttemptFailed { attempt },
         Outcome::Processing => EventKind::AttemptProcessing { attempt },
-        Outcome::Refunded => EventKind::RefundSucceeded { provider },
+        Outcome::Refunded => return Err(MismatchError::UnknownRefund),
+    };
+    Ok(Event::new(cb.event_id.clone(), kind))
+}
+
+/// Checks a refund callback against the refund Kassa asked for — `refund`, of
+/// `expected` (the refund's amount in the order's currency or token) — and returns its
+/// `RefundSucceeded`, with `id = cb.event_id`.
+///
+/// # Errors
+/// [`MismatchError`] naming what differed (order id, amount, currency); a callback that
+/// is not a refund is [`MismatchError::UnknownRefund`].
+pub fn refund_event(
+    cb: &VerifiedCallback,
+    order_id: Id,
+    refund: Id,
+    expected: &OrderAmount,
+) -> Result<Event, MismatchError> {
+    if cb.outcome != Outcome::Refunded {
+        return Err(MismatchError::UnknownRefund);
+    }
+    if cb.reference.order != order_id {
+        return Err(MismatchError::OrderId {
+            expected: order_id,
+            got: cb.reference.order,
+        });
+    }
+    check_amount(&cb.amount, expected)?;
+    let kind = EventKind::RefundSucceeded {
+        refund,
+        provider: cb.provider.as_str().to_owned(),
+        amount: Some(expected.units()),
     };
     Ok(Event::new(cb.event_id.clone(), kind))
 }

@@ -5,8 +5,7 @@
 //! provider's status query about the same attempt); the edge only loads what they
 //! compare with (the trade or charge it recorded, the status query's answer).
 
-use super::{CallbackAmount, Provider};
-use crate::order::OrderAmount;
+use super::Provider;
 
 /// Why a verified callback may not settle. Messages name the field and never a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,18 +29,6 @@ impl SettleError {
         Self::Unconfirmed {
             reason: reason.into(),
         }
-    }
-}
-
-/// The amount a refund callback is matched with before it is known whether Kassa asked
-/// for it: an unrequested refund may be partial (a dashboard refund of part of the
-/// charge still moved money and must reach review), so only a requested one is held to
-/// the order's full amount; the order id is matched either way.
-#[must_use]
-pub fn refund_as_matched(order: &OrderAmount, got: &CallbackAmount) -> CallbackAmount {
-    match order {
-        OrderAmount::Fiat(m) => CallbackAmount::Minor(m.minor()),
-        OrderAmount::Token { .. } => got.clone(),
     }
 }
 

@@ -506,17 +506,33 @@ fn pingpp_valid_events_map() {
     assert_eq!(cb.refunded_txn.as_deref(), Some("ch_1"));
     assert_eq!(cb.account, None, "a Ping++ refund object names no app");
     assert_eq!(
-        to_event(&cb, id(ORDER), &cny(1000)).unwrap(),
+        to_event(&cb, id(ORDER), &cny(1000)).unwrap_err().field(),
+        "refund",
+        "a refund callback names its refund through refund_event"
+    );
+    let refund = id(77);
+    assert_eq!(
+        refund_event(&cb, id(ORDER), refund, &cny(1000)).unwrap(),
         Event::new(
             "pingpp:evt_1",
             EventKind::RefundSucceeded {
-                provider: "pingpp".into()
+                refund,
+                provider: "pingpp".into(),
+                amount: Some(1000),
             }
         )
     );
     assert_eq!(
-        to_event(&cb, id(ORDER), &cny(999)).unwrap_err().field(),
+        refund_event(&cb, id(ORDER), refund, &cny(999))
+            .unwrap_err()
+            .field(),
         "amount"
+    );
+    assert_eq!(
+        refund_event(&cb, id(ORDER + 1), refund, &cny(1000))
+            .unwrap_err()
+            .field(),
+        "order_id"
     );
 }
 
@@ -791,9 +807,12 @@ fn to_event_names_what_differs() {
     );
     assert!(to_event(&same, id(ORDER), &usdt).is_ok());
     let refund = cb(CallbackAmount::Minor(200), Outcome::Refunded);
-    assert!(to_event(&refund, id(ORDER), &cny(200)).is_ok());
+    let r = id(9);
+    assert!(refund_event(&refund, id(ORDER), r, &cny(200)).is_ok());
     assert_eq!(
-        to_event(&refund, id(ORDER), &usdt).unwrap_err().field(),
+        refund_event(&refund, id(ORDER), r, &usdt)
+            .unwrap_err()
+            .field(),
         "currency"
     );
 }

@@ -8,7 +8,10 @@
 //!   ordering and the order's next alarm.
 //! - [`pay`]: the gates of `pay` / `quick_pay` in their order (lock, code, risk, device,
 //!   S0, velocity windows), what each audits and what the shopper is told.
+//! - [`refunds`]: refunds waiting on a provider's refund status API — when to ask, and
+//!   the event a decision makes.
 
 pub mod attempts;
 pub mod outbox;
 pub mod pay;
+pub mod refunds;

@@ -5,7 +5,8 @@
 //! feeds each result back (quinn-proto style: time and results in, values out).
 //!
 //! - **Ids**: derived from the order id and the effect's key (`evt_<order>_s<seq>`,
-//!   `evt_<order>_review_<reason>`, `relay_<order>_<STATUS>`), and an id is queued at
+//!   `evt_<order>_review_<reason>`, `evt_<order>_refund_<refund>_<status>`,
+//!   `relay_<order>_<STATUS>`), and an id is queued at
 //!   most once, so a redelivery carries the same id and a replayed storage write adds
 //!   nothing.
 //! - **Envelope**: a webhook body is `{id, object: "event", type, created, data}` (unix
@@ -26,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::id::Id;
-use crate::order::{Effect, Order, OrderStatus, RelayStatus};
+use crate::order::{Effect, Order, OrderStatus, RefundStatus, RelayStatus};
 
 /// Delivery tries kept per entry.
 pub const MAX_LOG: usize = 50;
@@ -236,6 +237,16 @@ impl Outbox {
                     let data = json!({ "object": view, "reason": reason });
                     self.webhook(now, id, "order.needs_review", data);
                 }
+                Effect::RefundChanged { refund, status } => {
+                    let id = format!("evt_{order_id}_refund_{refund}_{}", status.as_str());
+                    let event_type = match status {
+                        RefundStatus::Refunding => "refund.pending",
+                        RefundStatus::RefundFailed => "refund.failed",
+                        RefundStatus::Refunded => "refund.succeeded",
+                    };
+                    let data = json!({ "object": refund_in(view, *refund), "order": view });
+                    self.webhook(now, id, event_type, data);
+                }
                 Effect::Relay { status } => {
                     let id = format!("relay_{order_id}_{}", status.as_str());
                     if !self.has(&id) {
@@ -341,6 +352,17 @@ impl Outbox {
         };
         record_attempt(e, attempt, retry);
     }
+}
+
+/// Refund `id`'s resource as the order's resource lists it (`view.refunds[]`), so the
+/// `refund.*` webhook carries the same object the merchant API shows.
+fn refund_in(view: &Value, id: Id) -> Value {
+    let id = id.to_string();
+    view.get("refunds")
+        .and_then(Value::as_array)
+        .and_then(|all| all.iter().find(|r| r["id"].as_str() == Some(id.as_str())))
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 /// One alarm's deliveries: hand out [`Transmit`]s, take their results, then fold them

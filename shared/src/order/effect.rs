@@ -12,10 +12,15 @@
 //! - [`Effect::Relay`] is keyed by the S0 status: each of `PAY_ING`, `PAY_SUCCESS`,
 //!   `REFUND_SUCCESS`, `TRADE_CLOSE` is relayed to S0 `orderCallBack` at most once.
 //! - [`Effect::NeedsReview`] is keyed by the reason: the merchant must refund or ship.
+//! - [`Effect::RefundChanged`] is keyed by refund and status: each refund's lattice only
+//!   climbs (`Refunding < RefundFailed < Refunded`), so each status of each refund is
+//!   announced (`refund.*` webhook) at most once.
 
 use serde::{Deserialize, Serialize};
 
+use super::refund::RefundStatus;
 use super::status::OrderStatus;
+use crate::id::Id;
 
 /// The S0 `orderCallBack` `orderStatus` vocabulary (S0 §2). The S0 wire types live in
 /// `crate::providers::s0`; this is the order's side of it.
@@ -55,7 +60,10 @@ impl RelayStatus {
             OrderStatus::Failed | OrderStatus::Expired | OrderStatus::Cancelled => {
                 Some(Self::TradeClose)
             }
-            OrderStatus::Pending | OrderStatus::Refunding | OrderStatus::RefundFailed => None,
+            OrderStatus::Pending
+            | OrderStatus::Refunding
+            | OrderStatus::RefundFailed
+            | OrderStatus::PartiallyRefunded => None,
         }
     }
 }
@@ -94,6 +102,8 @@ pub enum Effect {
     Relay { status: RelayStatus },
     /// Tell the merchant the order needs a decision (refund or ship).
     NeedsReview { reason: ReviewReason },
+    /// Refund `refund` reached `status`: send the merchant's `refund.*` webhook.
+    RefundChanged { refund: Id, status: RefundStatus },
 }
 
 /// The identity of an effect: two effects with the same key are the same effect.
@@ -102,6 +112,7 @@ pub enum EffectKey {
     StatusChanged(u32),
     Relay(RelayStatus),
     NeedsReview(ReviewReason),
+    Refund(Id, RefundStatus),
 }
 
 impl Effect {
@@ -111,6 +122,7 @@ impl Effect {
             Self::StatusChanged { seq, .. } => EffectKey::StatusChanged(seq),
             Self::Relay { status } => EffectKey::Relay(status),
             Self::NeedsReview { reason } => EffectKey::NeedsReview(reason),
+            Self::RefundChanged { refund, status } => EffectKey::Refund(refund, status),
         }
     }
 }
@@ -132,6 +144,7 @@ mod tests {
             (S::Refunding, None),
             (S::Refunded, Some("REFUND_SUCCESS")),
             (S::RefundFailed, None),
+            (S::PartiallyRefunded, None),
         ];
         assert_eq!(want.len(), OrderStatus::ALL.len());
         for (s, w) in want {

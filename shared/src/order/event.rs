@@ -16,7 +16,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::refund::{units, LEGACY_REFUND};
 use crate::id::Id;
+
+fn legacy_refund() -> Id {
+    LEGACY_REFUND
+}
 
 /// One event, with the id used for de-duplication.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,13 +62,31 @@ pub enum EventKind {
     Expired,
     /// The merchant or shopper cancelled the order (decided locally).
     Cancelled,
-    /// The merchant asked for a (full) refund and the edge sent it to the provider.
-    RefundRequested,
-    /// A verified provider callback says the refund went through (S4
-    /// `refund.succeeded`).
-    RefundSucceeded { provider: String },
-    /// The provider refused the refund.
-    RefundFailed,
+    /// The merchant asked for refund `refund` of `amount` (the order's smallest unit)
+    /// and the provider accepted the request (or, for manual channels, the edge recorded
+    /// it). Events stored before refunds had ids read as the one full refund
+    /// [`LEGACY_REFUND`].
+    RefundRequested {
+        #[serde(default = "legacy_refund")]
+        refund: Id,
+        #[serde(default, with = "units", skip_serializing_if = "Option::is_none")]
+        amount: Option<u128>,
+    },
+    /// The provider (or the merchant, for refunds made by hand) confirmed that refund
+    /// `refund` went through.
+    RefundSucceeded {
+        #[serde(default = "legacy_refund")]
+        refund: Id,
+        provider: String,
+        #[serde(default, with = "units", skip_serializing_if = "Option::is_none")]
+        amount: Option<u128>,
+    },
+    /// The provider refused refund `refund` (final for that refund; the merchant may ask
+    /// again under a new id).
+    RefundFailed {
+        #[serde(default = "legacy_refund")]
+        refund: Id,
+    },
     /// A verified refund, confirmed with the provider, that Kassa never asked for (made
     /// e.g. from the provider's dashboard): money went back to the shopper behind the
     /// merchant's back. Recorded and flagged for review; the status does not move,
@@ -98,9 +121,9 @@ impl EventKind {
             Self::ProviderClosed { .. } => "provider_closed",
             Self::Expired => "expired",
             Self::Cancelled => "cancelled",
-            Self::RefundRequested => "refund_requested",
+            Self::RefundRequested { .. } => "refund_requested",
             Self::RefundSucceeded { .. } => "refund_succeeded",
-            Self::RefundFailed => "refund_failed",
+            Self::RefundFailed { .. } => "refund_failed",
             Self::UnrequestedRefund { .. } => "unrequested_refund",
         }
     }
@@ -125,9 +148,16 @@ mod tests {
             EventKind::ProviderClosed { provider: p() },
             EventKind::Expired,
             EventKind::Cancelled,
-            EventKind::RefundRequested,
-            EventKind::RefundSucceeded { provider: p() },
-            EventKind::RefundFailed,
+            EventKind::RefundRequested {
+                refund: a,
+                amount: Some(5),
+            },
+            EventKind::RefundSucceeded {
+                refund: a,
+                provider: p(),
+                amount: None,
+            },
+            EventKind::RefundFailed { refund: a },
             EventKind::UnrequestedRefund { provider: p() },
         ] {
             let v = serde_json::to_value(&kind).unwrap_or_default();
@@ -166,5 +196,37 @@ mod tests {
         );
         assert!(e.kind.is_from_provider());
         assert_eq!(serde_json::from_str::<Event>(&json).ok(), Some(e));
+        let e = Event::new(
+            "r",
+            EventKind::RefundRequested {
+                refund: attempt,
+                amount: Some(12_345),
+            },
+        );
+        let json = serde_json::to_string(&e).unwrap_or_default();
+        assert_eq!(
+            json,
+            r#"{"id":"r","type":"refund_requested","refund":"476682884348973312","amount":"12345"}"#
+        );
+        assert_eq!(serde_json::from_str::<Event>(&json).ok(), Some(e));
+    }
+
+    #[test]
+    fn events_stored_before_refund_ids_read_as_the_legacy_refund() {
+        let old = r#"{"id":"refund_requested","type":"refund_requested"}"#;
+        let want = EventKind::RefundRequested {
+            refund: LEGACY_REFUND,
+            amount: None,
+        };
+        assert_eq!(
+            serde_json::from_str::<Event>(old).ok().map(|e| e.kind),
+            Some(want)
+        );
+        let old = r#"{"id":"x","type":"refund_succeeded","provider":"pingpp"}"#;
+        let got = serde_json::from_str::<Event>(old).ok().map(|e| e.kind);
+        assert!(
+            matches!(got, Some(EventKind::RefundSucceeded { refund, amount: None, .. }) if refund == LEGACY_REFUND),
+            "{got:?}"
+        );
     }
 }

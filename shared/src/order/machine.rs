@@ -63,7 +63,7 @@ use serde::{Deserialize, Serialize};
 use super::attempt::{Attempt, AttemptStatus};
 use super::effect::{Effect, RelayStatus, ReviewReason};
 use super::event::{Event, EventKind};
-use super::refund::{RefundState, RefundStatus};
+use super::refund::{OrderRefundStatus, Refund, RefundStatus, Refunds};
 use super::status::OrderStatus;
 use crate::id::Id;
 use crate::money::{Money, TokenAmount};
@@ -74,6 +74,31 @@ use crate::money::{Money, TokenAmount};
 pub enum OrderAmount {
     Fiat(Money),
     Token { token: String, amount: TokenAmount },
+}
+
+impl OrderAmount {
+    /// The amount in its smallest unit (fiat minor units, token units): what refunds
+    /// are counted in.
+    #[must_use]
+    pub fn units(&self) -> u128 {
+        match self {
+            Self::Fiat(m) => u128::from(m.minor()),
+            Self::Token { amount, .. } => amount.units(),
+        }
+    }
+
+    /// `units` of the smallest unit in this amount's currency or token (a refund's
+    /// amount in the order's form); `None` when it does not fit.
+    #[must_use]
+    pub fn with_units(&self, units: u128) -> Option<Self> {
+        Some(match self {
+            Self::Fiat(m) => Self::Fiat(Money::new(m.currency(), u64::try_from(units).ok()?)),
+            Self::Token { token, amount } => Self::Token {
+                token: token.clone(),
+                amount: TokenAmount::new(units, amount.precision()).ok()?,
+            },
+        })
+    }
 }
 
 /// The order's own closing decisions, each observed or not.
@@ -135,7 +160,9 @@ pub struct Order {
     expires_at_ms: u64,
     attempts: BTreeMap<Id, Attempt>,
     lifecycle: Lifecycle,
-    refund: RefundState,
+    /// Stored as `refund` (four flags) before refunds had ids: see [`super::refund`].
+    #[serde(alias = "refund")]
+    refunds: Refunds,
     /// S0 relays already emitted.
     relayed: BTreeSet<RelayStatus>,
     /// Number of status changes so far (`seq` of the last `StatusChanged`).
@@ -150,7 +177,7 @@ struct View {
     status: OrderStatus,
     attempts: Vec<(Id, AttemptStatus)>,
     lifecycle: Lifecycle,
-    refund: Option<RefundStatus>,
+    refunds: Vec<(Id, RefundStatus)>,
     unrequested_refund: bool,
     reasons: BTreeSet<ReviewReason>,
 }
@@ -165,7 +192,7 @@ impl Order {
             expires_at_ms,
             attempts: BTreeMap::new(),
             lifecycle: Lifecycle::default(),
-            refund: RefundState::default(),
+            refunds: Refunds::default(),
             relayed: BTreeSet::new(),
             status_seq: 0,
             applied: BTreeSet::new(),
@@ -198,6 +225,11 @@ impl Order {
         } else {
             Disposition::Ignored
         };
+        for &(refund, status) in &after.refunds {
+            if !before.refunds.contains(&(refund, status)) {
+                effects.push(Effect::RefundChanged { refund, status });
+            }
+        }
         for status in self.earned_relays(after.status) {
             if self.relayed.insert(status) {
                 effects.push(Effect::Relay { status });
@@ -220,11 +252,12 @@ impl Order {
     #[must_use]
     pub fn status(&self) -> OrderStatus {
         if self.paid() {
-            return match self.refund.status() {
+            return match self.refunds.order_status(self.amount.units()) {
                 None => OrderStatus::Succeeded,
-                Some(RefundStatus::Refunding) => OrderStatus::Refunding,
-                Some(RefundStatus::RefundFailed) => OrderStatus::RefundFailed,
-                Some(RefundStatus::Refunded) => OrderStatus::Refunded,
+                Some(OrderRefundStatus::Refunding) => OrderStatus::Refunding,
+                Some(OrderRefundStatus::RefundFailed) => OrderStatus::RefundFailed,
+                Some(OrderRefundStatus::PartiallyRefunded) => OrderStatus::PartiallyRefunded,
+                Some(OrderRefundStatus::Refunded) => OrderStatus::Refunded,
             };
         }
         if let Some(closed) = self.lifecycle.closed_status() {
@@ -254,7 +287,7 @@ impl Order {
         if self.attempts.values().filter(|a| a.succeeded()).count() > 1 {
             reasons.insert(ReviewReason::PaidTwice);
         }
-        if self.refund.unrequested {
+        if self.refunds.unrequested() {
             reasons.insert(ReviewReason::UnrequestedRefund);
         }
         reasons
@@ -323,8 +356,25 @@ impl Order {
     }
 
     #[must_use]
-    pub fn refund(&self) -> RefundState {
-        self.refund
+    pub fn refunds(&self) -> &Refunds {
+        &self.refunds
+    }
+
+    /// What went back to the shopper so far, in the amount's smallest unit.
+    #[must_use]
+    pub fn refunded_units(&self) -> u128 {
+        self.refunds.refunded(self.amount.units())
+    }
+
+    /// What the merchant may still refund: nothing before the order is paid, then the
+    /// captured amount less what was refunded or is being refunded.
+    #[must_use]
+    pub fn refundable_units(&self) -> u128 {
+        if self.paid() {
+            self.refunds.refundable(self.amount.units())
+        } else {
+            0
+        }
     }
 
     /// The S0 relays emitted so far.
@@ -378,10 +428,30 @@ impl Order {
             EventKind::ProviderClosed { .. } => self.lifecycle.provider_closed = true,
             EventKind::Expired => self.lifecycle.expired = true,
             EventKind::Cancelled => self.lifecycle.cancelled = true,
-            EventKind::RefundRequested => self.refund.requested = true,
-            EventKind::RefundSucceeded { .. } => self.refund.succeeded = true,
-            EventKind::RefundFailed => self.refund.failed = true,
-            EventKind::UnrequestedRefund { .. } => self.refund.unrequested = true,
+            EventKind::RefundRequested { refund, amount } => {
+                let seen = Refund {
+                    amount: *amount,
+                    requested: true,
+                    ..Refund::default()
+                };
+                self.refunds.observe(*refund, seen);
+            }
+            EventKind::RefundSucceeded { refund, amount, .. } => {
+                let seen = Refund {
+                    amount: *amount,
+                    succeeded: true,
+                    ..Refund::default()
+                };
+                self.refunds.observe(*refund, seen);
+            }
+            EventKind::RefundFailed { refund } => {
+                let seen = Refund {
+                    failed: true,
+                    ..Refund::default()
+                };
+                self.refunds.observe(*refund, seen);
+            }
+            EventKind::UnrequestedRefund { .. } => self.refunds.observe_unrequested(),
         }
     }
 
@@ -410,8 +480,12 @@ impl Order {
                 .map(|(id, a)| (*id, a.status()))
                 .collect(),
             lifecycle: self.lifecycle,
-            refund: self.refund.status(),
-            unrequested_refund: self.refund.unrequested,
+            refunds: self
+                .refunds
+                .iter()
+                .filter_map(|(id, r)| Some((id, r.status()?)))
+                .collect(),
+            unrequested_refund: self.refunds.unrequested(),
             reasons: self.review_reasons(),
         }
     }

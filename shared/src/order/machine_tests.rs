@@ -37,9 +37,39 @@ fn closed() -> EventKind {
         provider: "paytm".to_owned(),
     }
 }
-fn refunded() -> EventKind {
+/// Refund `r`'s fixed amount (the order is 1000): 300, 600, 900, … — a refund's amount
+/// is fixed when the merchant asks for it.
+fn refund_amount(r: u64) -> u128 {
+    u128::from(r) * 300
+}
+fn requested(r: u64) -> EventKind {
+    EventKind::RefundRequested {
+        refund: id(r),
+        amount: Some(refund_amount(r)),
+    }
+}
+fn refunded_part(r: u64) -> EventKind {
     EventKind::RefundSucceeded {
+        refund: id(r),
         provider: "pingpp".to_owned(),
+        amount: Some(refund_amount(r)),
+    }
+}
+fn refund_failed(r: u64) -> EventKind {
+    EventKind::RefundFailed { refund: id(r) }
+}
+/// A full refund (the order's whole 1000).
+fn full_requested(r: u64) -> EventKind {
+    EventKind::RefundRequested {
+        refund: id(r),
+        amount: Some(1000),
+    }
+}
+fn refunded(r: u64) -> EventKind {
+    EventKind::RefundSucceeded {
+        refund: id(r),
+        provider: "pingpp".to_owned(),
+        amount: Some(1000),
     }
 }
 
@@ -286,30 +316,75 @@ fn same_fact_under_a_new_id_is_ignored() {
 fn refund_lattice_after_success() {
     let mut o = order();
     run(&mut o, &[paid(1)]);
-    let fx = run(&mut o, &[EventKind::RefundRequested]);
+    let fx = run(&mut o, &[full_requested(7)]);
     assert_eq!(changes(&fx), vec![(S::Succeeded, S::Refunding)]);
     assert!(relays(&fx).is_empty());
-    let fx = run(&mut o, &[EventKind::RefundFailed]);
+    assert!(fx.contains(&Effect::RefundChanged {
+        refund: id(7),
+        status: RefundStatus::Refunding
+    }));
+    let fx = run(&mut o, &[refund_failed(7)]);
     assert_eq!(changes(&fx), vec![(S::Refunding, S::RefundFailed)]);
-    // The merchant retries; a retry request does not move RefundFailed down.
-    let fx = run(&mut o, &[EventKind::RefundRequested]);
-    assert!(fx.is_empty());
-    let fx = run(&mut o, &[refunded()]);
-    assert_eq!(changes(&fx), vec![(S::RefundFailed, S::Refunded)]);
+    // The merchant retries under a new refund id.
+    let fx = run(&mut o, &[full_requested(8)]);
+    assert_eq!(changes(&fx), vec![(S::RefundFailed, S::Refunding)]);
+    let fx = run(&mut o, &[refunded(8)]);
+    assert_eq!(changes(&fx), vec![(S::Refunding, S::Refunded)]);
     assert_eq!(relays(&fx), vec!["REFUND_SUCCESS"]);
-    let fx = run(
-        &mut o,
-        &[EventKind::RefundFailed, EventKind::RefundRequested],
-    );
-    assert!(fx.is_empty());
+    assert!(fx.contains(&Effect::RefundChanged {
+        refund: id(8),
+        status: RefundStatus::Refunded
+    }));
+    // A late refusal of the old refund, a repeated request: nothing moves.
+    let fx = run(&mut o, &[refund_failed(7), full_requested(8)]);
+    assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(o.status(), S::Refunded);
+    assert_eq!(o.refundable_units(), 0);
+}
+
+#[test]
+fn partial_then_full_refund() {
+    let mut o = order();
+    run(&mut o, &[paid(1)]);
+    assert_eq!(o.refundable_units(), 1000);
+    let fx = run(&mut o, &[requested(1)]);
+    assert_eq!(changes(&fx), vec![(S::Succeeded, S::Refunding)]);
+    assert_eq!(o.refundable_units(), 700);
+    let fx = run(&mut o, &[refunded_part(1)]);
+    assert_eq!(changes(&fx), vec![(S::Refunding, S::PartiallyRefunded)]);
+    assert!(
+        relays(&fx).is_empty(),
+        "S0 hears REFUND_SUCCESS once, in full"
+    );
+    assert_eq!((o.refunded_units(), o.refundable_units()), (300, 700));
+    // The rest: 700 (refund 9 asks for exactly what is left).
+    let rest = EventKind::RefundRequested {
+        refund: id(9),
+        amount: Some(700),
+    };
+    let done = EventKind::RefundSucceeded {
+        refund: id(9),
+        provider: "paytm".to_owned(),
+        amount: Some(700),
+    };
+    let fx = run(&mut o, &[rest, done]);
+    assert_eq!(
+        changes(&fx),
+        vec![
+            (S::PartiallyRefunded, S::Refunding),
+            (S::Refunding, S::Refunded)
+        ]
+    );
+    assert_eq!(relays(&fx), vec!["REFUND_SUCCESS"]);
+    assert_eq!(o.refunded_units(), 1000);
 }
 
 #[test]
 fn refund_events_before_the_success_count_once_it_arrives() {
     let mut o = order();
-    let fx = run(&mut o, &[EventKind::RefundRequested, refunded()]);
-    assert!(fx.is_empty());
+    let fx = run(&mut o, &[full_requested(7), refunded(7)]);
+    assert!(changes(&fx).is_empty());
+    assert!(relays(&fx).is_empty());
     assert_eq!(o.status(), S::Pending);
     assert_eq!(o.history()[0].disposition, Disposition::Recorded);
     let fx = run(&mut o, &[paid(1)]);
@@ -328,6 +403,19 @@ fn refund_events_before_the_success_count_once_it_arrives() {
                 status: RelayStatus::RefundSuccess
             },
         ]
+    );
+}
+
+#[test]
+fn effects_of_refunds_before_the_success_are_refund_webhooks_only() {
+    let mut o = order();
+    let fx = run(&mut o, &[full_requested(7)]);
+    assert_eq!(
+        fx,
+        vec![Effect::RefundChanged {
+            refund: id(7),
+            status: RefundStatus::Refunding
+        }]
     );
 }
 
@@ -357,7 +445,7 @@ fn unrequested_refund_flags_review_and_moves_nothing() {
     // No refund relay, no `Refunded`; the same fact again under another id: nothing.
     assert!(run(&mut o, &[unrequested()]).is_empty());
     // The merchant may still refund through Kassa afterwards.
-    let fx = run(&mut o, &[EventKind::RefundRequested, refunded()]);
+    let fx = run(&mut o, &[full_requested(7), refunded(7)]);
     assert_eq!(
         changes(&fx),
         vec![(S::Succeeded, S::Refunding), (S::Refunding, S::Refunded)]
@@ -418,11 +506,9 @@ fn kind_strategy() -> impl Strategy<Value = EventKind> {
             .prop_map(|provider| EventKind::ProviderClosed { provider }),
         Just(EventKind::Expired),
         Just(EventKind::Cancelled),
-        Just(EventKind::RefundRequested),
-        provider
-            .clone()
-            .prop_map(|provider| EventKind::RefundSucceeded { provider }),
-        Just(EventKind::RefundFailed),
+        (1u64..=4).prop_map(requested),
+        (1u64..=4).prop_map(refunded_part),
+        (1u64..=4).prop_map(refund_failed),
         provider.prop_map(|provider| EventKind::UnrequestedRefund { provider }),
     ]
 }
@@ -451,7 +537,7 @@ type Outcome = (
     BTreeSet<ReviewReason>,
     BTreeMap<Id, Attempt>,
     Lifecycle,
-    RefundState,
+    Refunds,
     BTreeSet<String>,
 );
 
@@ -462,7 +548,7 @@ fn outcome(o: &Order) -> Outcome {
         o.review_reasons(),
         o.attempts().clone(),
         o.lifecycle(),
-        o.refund(),
+        o.refunds().clone(),
         o.applied().clone(),
     )
 }
@@ -481,13 +567,14 @@ fn replay(events: &[Event]) -> Result<Order, TestCaseError> {
             "effect emitted twice: {e:?} in {effects:?}"
         );
     }
+    // Refunding, RefundFailed and PartiallyRefunded may come back with each new
+    // refund; these are entered once.
     let terminal = [
         S::Succeeded,
         S::Failed,
         S::Expired,
         S::Cancelled,
         S::Refunded,
-        S::RefundFailed,
     ];
     for t in terminal {
         let entered = changes(&effects).iter().filter(|(_, to)| *to == t).count();

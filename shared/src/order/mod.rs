@@ -2,7 +2,7 @@
 //!
 //! - [`status`]: the canonical [`OrderStatus`] every seed maps to and from;
 //! - [`attempt`]: one payment attempt's lattice;
-//! - [`refund`]: the refund lattice after success;
+//! - [`refund`]: the refunds of a paid order, each with its own lattice;
 //! - [`event`]: what an order accepts; [`effect`]: what the shell must do;
 //! - [`machine`]: [`Order`] and `Order::apply(now_ms, event) -> Vec<Effect>`, with the
 //!   product rules (verified success wins, needs review, effects exactly once).
@@ -18,5 +18,5 @@ pub use attempt::{Attempt, AttemptStatus};
 pub use effect::{Effect, EffectKey, RelayStatus, ReviewReason};
 pub use event::{Event, EventKind};
 pub use machine::{Disposition, HistoryEntry, Lifecycle, Order, OrderAmount};
-pub use refund::{RefundState, RefundStatus};
+pub use refund::{OrderRefundStatus, Refund, RefundStatus, Refunds, LEGACY_REFUND};
 pub use status::OrderStatus;

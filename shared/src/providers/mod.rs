@@ -12,6 +12,8 @@
 //! - [`lianshang`]: the S3 channel — `createPayOrder` (SPEC 4.1, 4.2) and its notify.
 //! - [`pingpp`]: the S4 channel — charges, refunds, their retrieves and webhooks.
 //! - [`wallet`]: the token wallet — charge, signed status query and notifications.
+//! - [`refund`]: what every refund API answers, as values ([`refund::RefundAck`],
+//!   [`refund::RefundVerdict`]).
 //! - [`s0`]: the S0 platform — `prePayCheck`, `orderCallBack`, `updateInfo`.
 //!
 //! What Kassa *serves* in a seed's shape is in [`crate::surfaces`].
@@ -24,6 +26,7 @@ pub mod http;
 pub mod lianshang;
 pub mod paytm;
 pub mod pingpp;
+pub mod refund;
 pub mod s0;
 pub mod wallet;
 

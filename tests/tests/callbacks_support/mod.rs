@@ -296,7 +296,8 @@ impl World {
             .unwrap_or(0)
     }
 
-    /// Verified webhooks the merchant receiver accepted for `order`.
+    /// Verified webhooks the merchant receiver accepted for `order` (its own and its
+    /// refunds').
     pub fn webhooks(&self, order: &str) -> Vec<Value> {
         let all = self.control_get("merchant/webhooks");
         all["webhooks"]
@@ -305,7 +306,8 @@ impl World {
             .iter()
             .filter(|w| w["verified"] == true && w["answered"] == 200)
             .filter_map(|w| serde_json::from_str::<Value>(w["body"].as_str()?).ok())
-            .filter(|b| b["data"]["object"]["id"] == order)
+            // `order.*`: the order is the object; `refund.*`: the refund is, with its order.
+            .filter(|b| b["data"]["object"]["id"] == order || b["data"]["order"]["id"] == order)
             .collect()
     }
 
@@ -372,9 +374,14 @@ impl World {
             hooks.len(),
             "a webhook arrived twice: {hooks:?}"
         );
-        let seq = self.order(id)["status_seq"].as_u64().unwrap() as usize;
-        let state_hooks = hooks.iter().filter(|h| !h.contains("_review_")).count();
+        let order = self.order(id);
+        let seq = order["status_seq"].as_u64().unwrap() as usize;
+        let state_hooks = hooks
+            .iter()
+            .filter(|h| !h.contains("_review_") && !h.contains("_refund_"))
+            .count();
         assert_eq!(state_hooks, seq, "one webhook per status change: {hooks:?}");
+        refund_hooks_match(&order, &hooks);
         assert_eq!(relays, want_relays, "one relay per S0 status");
     }
 
@@ -581,6 +588,32 @@ impl World {
             &json!({"id": order, "result": result, "hold": true}),
         );
         self.control_outbox_last()
+    }
+}
+
+/// Each `refund.*` webhook (`evt_<order>_refund_<refund>_<status>`) names a refund of
+/// `order`, and each refund's current status was announced.
+pub fn refund_hooks_match(order: &Value, hooks: &[String]) {
+    let refunds = order["refunds"].as_array().cloned().unwrap_or_default();
+    let refund_hooks: Vec<&String> = hooks.iter().filter(|h| h.contains("_refund_")).collect();
+    for h in &refund_hooks {
+        assert!(
+            refunds
+                .iter()
+                .any(|r| h.contains(&format!("_refund_{}_", r["id"].as_str().unwrap_or("-")))),
+            "a refund webhook for no refund of the order: {h} {order}"
+        );
+    }
+    for r in &refunds {
+        let want = format!(
+            "_refund_{}_{}",
+            r["id"].as_str().unwrap_or("-"),
+            r["status"].as_str().unwrap_or("-")
+        );
+        assert!(
+            refund_hooks.iter().any(|h| h.ends_with(&want)),
+            "refund {r} was not announced: {hooks:?}"
+        );
     }
 }
 

@@ -36,8 +36,9 @@
 //!    the reference, the amount). A confirmation that disagrees is refused (409,
 //!    audited `callback_unconfirmed`); one that could not be made (network, status API
 //!    down) is 503 so the provider retries;
-//! 7. a confirmed refund Kassa asked for (its id among those `refund.rs` recorded) must
-//!    be of the order's full amount and settles it (`RefundSucceeded`); a confirmed
+//! 7. a confirmed refund Kassa asked for (its Ping++ id among those `refund.rs`
+//!    recorded) must be of that refund's amount and settles it (`RefundSucceeded`); a
+//!    confirmed
 //!    refund Kassa did not ask for (Ping++'s dashboard) is applied as
 //!    `UnrequestedRefund`: the order keeps its status and needs review (audited
 //!    `refund_unrequested`, `order.needs_review` webhook, no `order.refunded`);
@@ -110,17 +111,23 @@ impl OrderObject {
             });
         }
         // Match before confirming, so a mismatching callback costs no status query. A
-        // refund's amount is judged once it is known whether Kassa asked for it (step 7).
+        // refund's amount is judged once it is known which refund it is (step 7).
         let as_confirmed = VerifiedCallback {
             confirm_required: false,
-            amount: match cb.outcome {
-                Outcome::Refunded => callback::refund_as_matched(stored.order.amount(), &cb.amount),
-                _ => cb.amount.clone(),
-            },
             ..cb.clone()
         };
         let id = stored.order.id();
-        if let Err(e) = callback::to_event(&as_confirmed, id, stored.order.amount()) {
+        let matched = if cb.outcome == Outcome::Refunded {
+            callback::refund_event(&as_confirmed, id, id, stored.order.amount())
+                .map(|_| ())
+                .or_else(|e| match e {
+                    callback::MismatchError::Amount { .. } => Ok(()),
+                    other => Err(other),
+                })
+        } else {
+            callback::to_event(&as_confirmed, id, stored.order.amount()).map(|_| ())
+        };
+        if let Err(e) = matched {
             return self.mismatch(&e, &detail).await;
         }
         if stored.order.attempt(cb.reference.attempt).is_none() {
@@ -243,8 +250,23 @@ impl OrderObject {
             return Err(e);
         }
         let id = stored.order.id();
-        let event = if self.is_requested_refund(&cb.provider_txn).await? {
-            match callback::to_event(&cb, id, stored.order.amount()) {
+        let ours = stored
+            .refunds
+            .iter()
+            .find(|(_, m)| m.provider_reference.as_deref() == Some(cb.provider_txn.as_str()))
+            .map(|(refund, _)| *refund);
+        let event = if let Some(refund) = ours {
+            let units = stored
+                .order
+                .refunds()
+                .get(refund)
+                .map_or(0, |r| r.amount_of(stored.order.amount().units()));
+            let expected = stored
+                .order
+                .amount()
+                .with_units(units)
+                .ok_or_else(|| EdgeError::Internal("refund amount out of range".into()))?;
+            match callback::refund_event(&cb, id, refund, &expected) {
                 Ok(event) => event,
                 Err(e) => return self.mismatch(&e, detail).await,
             }

@@ -89,6 +89,7 @@ mod request;
 
 use crate::objects::{reply, Done};
 pub use pay::PayIn;
+pub use refund::{AmountIn, ManualOutcome, RefundIn, RefundReply};
 use request::OrderRequest;
 pub use request::{CallbackOutcome, CallbackResult, OrderClient, OrderEvents};
 
@@ -220,7 +221,7 @@ impl OrderObject {
             }
             OrderRequest::Callback { callback } => self.callback(callback).await,
             OrderRequest::Cancel => self.cancel().await,
-            OrderRequest::Refund => self.refund().await,
+            OrderRequest::Refund(ask) => self.refund(ask).await,
             OrderRequest::Events => {
                 let stored = self.require_order().await?;
                 let audit: Vec<AuditEntry> = self.load(AUDIT_KEY).await?.unwrap_or_default();
@@ -272,7 +273,11 @@ impl OrderObject {
             }
             OrderRequest::Pay(p) => self.pay(p).await,
             OrderRequest::Charge => reply(&self.last_charge().await?),
-            OrderRequest::SettleRefund { reference } => self.settle_refund(reference).await,
+            OrderRequest::SettleRefund {
+                refund,
+                outcome,
+                reference,
+            } => self.settle_refund(refund, outcome, reference).await,
             OrderRequest::Refresh => {
                 let stored = self.require_order().await?;
                 reply(&self.refresh_open_attempts(stored).await?)
@@ -340,6 +345,16 @@ impl OrderObject {
     }
 
     /// Writes the order and its outbox in one atomic `put_multiple`.
+    /// Writes the order alone (what the object keeps beside the machine changed; the
+    /// machine did not, so nothing is owed).
+    async fn save_order(&self, stored: &StoredOrder) -> Result<(), EdgeError> {
+        self.state
+            .storage()
+            .put(ORDER_KEY, serde_json::to_string(stored)?)
+            .await?;
+        Ok(())
+    }
+
     async fn save(&self, stored: &StoredOrder, outbox: &Outbox) -> Result<(), EdgeError> {
         // A struct serialises to a plain JS object (a `json!` map would become a JS
         // `Map`, which `putMultiple` does not read); field names are the storage keys.
@@ -437,7 +452,19 @@ impl OrderObject {
     /// so the event is applied to the order as stored now, never to the caller's copy
     /// (which would silently undo what they committed).
     async fn apply(&self, stale: StoredOrder, event: Event) -> Result<StoredOrder, EdgeError> {
+        self.apply_with(stale, event, |_| {}).await
+    }
+
+    /// [`Self::apply`], with `edit` made to the freshly read order first (what the object
+    /// keeps beside the machine, e.g. a refund's details), saved together with it.
+    async fn apply_with(
+        &self,
+        stale: StoredOrder,
+        event: Event,
+        edit: impl FnOnce(&mut StoredOrder),
+    ) -> Result<StoredOrder, EdgeError> {
         let mut stored = self.load_order().await?.unwrap_or(stale);
+        edit(&mut stored);
         let now = now_ms();
         // A duplicate id changes nothing, not even the history; anything else (moved,
         // recorded or ignored) is kept, so the history shows every distinct fact.
@@ -561,9 +588,11 @@ impl OrderObject {
             &asked,
             &self.attempt_policy(),
         );
+        let refund_query = refund::next_refund_query(stored, &self.refund_policy());
         let next = flow::next_alarm(&stored.order, outbox, &self.outbox_policy())
             .into_iter()
             .chain(query)
+            .chain(refund_query)
             .min();
         match next {
             Some(at) => {
@@ -590,6 +619,8 @@ impl OrderObject {
             // Attempts a window old without an outcome: ask their providers.
             stored = self.settle_open_attempts(stored, Some(now)).await?;
         }
+        // Refunds a window old that their provider has not decided: ask it.
+        stored = self.settle_open_refunds(stored, now).await?;
         let policy = self.outbox_policy();
         let mut run = self.load_outbox().await?.start_delivery(now, &policy);
         while let Some(t) = run.poll_transmit() {

@@ -1,60 +1,145 @@
 //! Refunds inside the order's object (`POST /refund`, from the merchant API's
-//! `POST /v1/orders/:id/refunds`). Full refunds only: the machine's refund lattice has
-//! one refund per order (`Refunding < {Refunded, RefundFailed}`).
+//! `POST /v1/orders/:id/refunds`; issue 16 item 7, SPEC 3.2): full or partial, several
+//! per order, up to the captured amount, each under its own id (Kassa's, made by the
+//! route) with its own lattice in the order (`shared::order::refund`).
 //!
-//! - **Ping++** (the one channel with a refund API Kassa speaks): the order's paid
-//!   attempt's charge — its id recorded under `pingpp_charges` when the charge was
-//!   created (`pay.rs`) — is refunded at Ping++ (`POST {base}/v1/charges/{id}/refunds`)
-//!   **before** anything is recorded. Ping++ accepting it (refund `pending` or
-//!   `succeeded`) applies `RefundRequested` (→ `Refunding`); its signed
-//!   `refund.succeeded` webhook (`callback.rs`) then settles the order to `Refunded`.
-//!   Ping++ refusing it (an error answer, a `failed` refund, garbage, no answer) is a
-//!   **502 `refund_refused`**, audited, with the order unchanged (still `succeeded`), so
-//!   the merchant may retry. Not `RefundFailed`: that state is final in the lattice, and
-//!   a refusal is often transient (network, balance) or the merchant's to fix.
-//! - **Other channels**: S3's seed says refunds are manual (`pay_type` 0, "暂时人工介入
-//!   退款"), Paytm (S1) and the token wallet have no refund call Kassa speaks. The request
-//!   is recorded (`Refunding`) and the merchant refunds by hand; a provider's refund
-//!   callback, or the test helper's `RefundSucceeded`, settles it.
+//! The amount asked for (default: everything left) must be > 0 and at most what is left
+//! (captured − refunded − in flight), else 400 naming `amount`. Then, by channel:
+//!
+//! - **Ping++**: the paid attempt's charge (its id recorded under `pingpp_charges` when
+//!   it was created, `pay.rs`) is refunded at Ping++ (`POST {base}/v1/charges/{id}/
+//!   refunds`) **before** anything is recorded. Accepted (`pending` / `succeeded`): the
+//!   refund is recorded as requested with Ping++'s `re_…` id; its signed
+//!   `refund.succeeded` webhook (`callback.rs`, confirmed by Ping++'s retrieve) settles
+//!   it. Refused (an error answer, a `failed` refund, garbage, no answer): **502
+//!   `refund_refused`**, audited, the order unchanged, so the merchant may retry.
+//! - **Paytm**: the payment's `TXNID` from the Transaction Status API, then Paytm's
+//!   Refund API with `refId` = the refund id (`shared::providers::paytm::refund`).
+//! - **Wallet**: the wallet's refund call with `refund_id` = the refund id
+//!   (`shared::providers::wallet::refund`).
+//!
+//!   For both: accepted → recorded as requested (settled at once if the answer already
+//!   says so); refused → 502 `refund_refused`, order unchanged; **no answer** (timeout,
+//!   garbage) → recorded as requested all the same, audited `refund_outcome_unknown`:
+//!   the provider may have raised it, and the refund id makes asking again harmless
+//!   while a fresh request could refund twice. Their refund status APIs are then asked
+//!   from the order's alarm (`shared::flows::refunds`: `KASSA_REFUND_QUERY_AFTER_SECS`
+//!   after the refund and after each ask) until they decide: success →
+//!   `RefundSucceeded`, failure → `RefundFailed` with the provider's reason.
+//! - **S3**: its seed says refunds are manual (`pay_type` 0, "暂时人工介入退款"): the
+//!   request is recorded and the merchant reports the outcome with `POST
+//!   /v1/orders/:id/refunds/settle` (`settle_refund`). Only S3 refunds are settled by
+//!   hand: every other channel has a provider that says.
 //!
 //! A `refund_lock` (storage operations only between check and write, so the object's
-//! input gate makes it atomic) keeps two concurrent requests from both reaching Ping++
-//! while the first awaits its answer; the second gets 409 `refund_in_progress`. Once
-//! the first is recorded, any further request meets `order_not_refundable`.
-//!
-//! The id of every refund Ping++ accepted is kept under `pingpp_refunds` the moment its
-//! answer arrives (before `RefundRequested` is applied): a `refund.succeeded` webhook is
-//! a refund Kassa asked for only if it names one of them (`callback.rs`). A genuine
-//! refund of the order's charge that is not among them (made from Ping++'s dashboard)
-//! flags the order for review instead of settling it; while a refund request is still
-//! awaiting Ping++'s answer (the lock is held), an unknown refund is answered 503 so
-//! Ping++ retries once the id is recorded, rather than being mistaken for a stranger.
+//! input gate makes it atomic) keeps two concurrent requests from both reaching a
+//! provider with the same remaining amount; the second gets 409 `refund_in_progress`.
+//! While it is held, a Ping++ refund webhook naming an unknown refund is answered 503
+//! so Ping++ retries once the id is recorded, rather than being taken for a stranger.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
+use kassa_shared::callback::ProviderRef;
 use kassa_shared::envelope::ErrorCode;
+use kassa_shared::flows::refunds::{self, RefundPolicy};
 use kassa_shared::id::Id;
+use kassa_shared::order::{OrderAmount, Refund};
+use kassa_shared::providers::refund::{RefundAck, RefundVerdict};
+use kassa_shared::providers::{paytm, pingpp, wallet, Provider};
 
 use super::*;
-use crate::channels::exchange;
-use kassa_shared::providers::pingpp;
-use kassa_shared::providers::Provider;
+use crate::channels::sign::paytm_salt;
+use crate::channels::{exchange, run};
+use crate::resources::RefundMeta;
 
 /// Attempt id → Ping++ charge id.
 const CHARGES_KEY: &str = "pingpp_charges";
-/// The ids of the Ping++ refunds Kassa asked for (`re_…`).
-const REFUNDS_KEY: &str = "pingpp_refunds";
 const REFUND_LOCK_KEY: &str = "refund_lock";
 /// As `pay_lock`: older than this, the run that took it died.
 const REFUND_LOCK_STALE_MS: u64 = 60_000;
 
-fn refused(detail: &str) -> EdgeError {
+/// A refund the merchant asks for (the route made `refund`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefundIn {
+    pub refund: Id,
+    /// As the merchant wrote it; `None`: everything left.
+    pub amount: Option<AmountIn>,
+    pub reason: Option<String>,
+}
+
+/// A refund amount in the form the order's `amount` takes: whole minor units (fiat) or
+/// a decimal string (tokens), read against the order once it is loaded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmountIn {
+    Minor(u64),
+    Decimal(String),
+}
+
+impl AmountIn {
+    /// The amount in the order's smallest unit.
+    fn units(&self, order: &OrderAmount) -> Result<u128, EdgeError> {
+        match (self, order) {
+            (Self::Minor(m), OrderAmount::Fiat(_)) => Ok(u128::from(*m)),
+            (Self::Decimal(s), OrderAmount::Token { amount, .. }) => {
+                kassa_shared::money::TokenAmount::parse("amount", s, amount.precision())
+                    .map(|a| a.units())
+                    .map_err(|e| EdgeError::bad("amount", e.to_string()))
+            }
+            (Self::Minor(_), OrderAmount::Token { .. }) => Err(EdgeError::bad(
+                "amount",
+                "amount: must be a decimal string for a token order",
+            )),
+            (Self::Decimal(_), OrderAmount::Fiat(_)) => Err(EdgeError::bad(
+                "amount",
+                "amount: must be a whole number of minor units for a fiat order",
+            )),
+        }
+    }
+}
+
+/// What `POST /refund` and `POST /refunds/settle` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefundReply {
+    pub refund: Id,
+    pub order: StoredOrder,
+}
+
+/// How a merchant reports a refund made by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManualOutcome {
+    Succeeded,
+    Failed,
+}
+
+fn refused(provider: Provider, detail: &str) -> EdgeError {
     EdgeError::Upstream {
         code: ErrorCode::RefundRefused,
         message: format!(
-            "order: Ping++ did not accept the refund ({detail}); the order is unchanged"
+            "refund: {provider} did not accept the refund ({detail}); the order is unchanged"
         ),
     }
+}
+
+fn not_refundable(message: String) -> EdgeError {
+    EdgeError::Conflict {
+        code: ErrorCode::OrderNotRefundable,
+        message,
+    }
+}
+
+/// What asking a provider to refund came to.
+enum Raised {
+    /// Accepted, with the provider's id for it and what it already says.
+    Accepted {
+        reference: String,
+        verdict: RefundVerdict,
+    },
+    /// No answer that says either way (module docs).
+    Unknown(String),
 }
 
 impl OrderObject {
@@ -96,24 +181,7 @@ impl OrderObject {
         Ok(self.charges().await?.remove(&attempt))
     }
 
-    /// Remembers a refund Ping++ accepted from us.
-    async fn record_refund_id(&self, refund: &str) -> Result<(), EdgeError> {
-        let mut refunds: BTreeSet<String> = self.load(REFUNDS_KEY).await?.unwrap_or_default();
-        refunds.insert(refund.to_owned());
-        self.state
-            .storage()
-            .put(REFUNDS_KEY, serde_json::to_string(&refunds)?)
-            .await?;
-        Ok(())
-    }
-
-    /// Whether Kassa asked Ping++ for refund `refund`.
-    pub(super) async fn is_requested_refund(&self, refund: &str) -> Result<bool, EdgeError> {
-        let refunds: BTreeSet<String> = self.load(REFUNDS_KEY).await?.unwrap_or_default();
-        Ok(refunds.contains(refund))
-    }
-
-    /// A refund request of ours is still awaiting Ping++'s answer (a live lock).
+    /// A refund request of ours is still awaiting its provider's answer (a live lock).
     pub(super) async fn refund_in_flight(&self) -> Result<bool, EdgeError> {
         Ok(self
             .load::<u64>(REFUND_LOCK_KEY)
@@ -121,21 +189,59 @@ impl OrderObject {
             .is_some_and(|started| now_ms().saturating_sub(started) < REFUND_LOCK_STALE_MS))
     }
 
+    /// `KASSA_REFUND_QUERY_AFTER_SECS` (default 60).
+    pub(super) fn refund_policy(&self) -> RefundPolicy {
+        config::refund_query_after_ms(&self.env).map_or_else(RefundPolicy::default, |ms| {
+            RefundPolicy { query_after_ms: ms }
+        })
+    }
+
     /// `POST /refund` (module docs).
-    pub(super) async fn refund(&self) -> Result<Response, EdgeError> {
+    pub(super) async fn refund(&self, ask: RefundIn) -> Result<Response, EdgeError> {
         let stored = self.require_order().await?;
-        if stored.order.status() != OrderStatus::Succeeded {
-            let status = stored.order.status().as_str();
-            return self
-                .reject(
-                    EdgeError::Conflict {
-                        code: ErrorCode::OrderNotRefundable,
-                        message: format!(
-                            "order: is {status}; only succeeded orders can be refunded"
-                        ),
-                    },
-                    "POST refunds",
+        if stored.order.refunds().get(ask.refund).is_some() {
+            // The same request again (the route's id): its refund, unchanged.
+            return reply(&RefundReply {
+                refund: ask.refund,
+                order: stored,
+            });
+        }
+        let status = stored.order.status().as_str();
+        let left = stored.order.refundable_units();
+        if !stored.order.paid() || left == 0 {
+            let why = if stored.order.paid() {
+                format!("order: is {status}; nothing is left to refund")
+            } else {
+                format!("order: is {status}; only a paid order can be refunded")
+            };
+            return self.reject(not_refundable(why), "POST refunds").await;
+        }
+        let amount = match &ask.amount {
+            Some(a) => match a.units(stored.order.amount()) {
+                Ok(units) => units,
+                Err(e) => return self.reject(e, "POST refunds").await,
+            },
+            None => left,
+        };
+        if amount == 0 || amount > left {
+            let shown = |units| match stored.order.amount().with_units(units) {
+                Some(OrderAmount::Fiat(m)) => {
+                    format!("{} {}", m.format_major(), m.currency().code())
+                }
+                Some(OrderAmount::Token { amount, .. }) => amount.to_string(),
+                None => units.to_string(),
+            };
+            let message = if amount == 0 {
+                "amount: must be greater than 0".to_owned()
+            } else {
+                format!(
+                    "amount: {} exceeds what is left to refund ({})",
+                    shown(amount),
+                    shown(left)
                 )
+            };
+            return self
+                .reject(EdgeError::bad("amount", message), "POST refunds")
                 .await;
         }
         let busy = EdgeError::Conflict {
@@ -144,101 +250,282 @@ impl OrderObject {
         };
         self.take_lock(REFUND_LOCK_KEY, REFUND_LOCK_STALE_MS, busy)
             .await?;
-        let outcome = self.refund_inner(stored).await;
+        let outcome = self.refund_inner(stored, &ask, amount).await;
         self.state.storage().delete(REFUND_LOCK_KEY).await?;
-        reply(&outcome?)
+        reply(&RefundReply {
+            refund: ask.refund,
+            order: outcome?,
+        })
     }
 
-    async fn refund_inner(&self, stored: StoredOrder) -> Result<StoredOrder, EdgeError> {
-        if stored.meta.channel == Provider::Pingpp {
-            let provider_refund = self.refund_at_pingpp(&stored).await?;
-            self.audit("pingpp_refund_created", &provider_refund)
+    async fn refund_inner(
+        &self,
+        stored: StoredOrder,
+        ask: &RefundIn,
+        amount: u128,
+    ) -> Result<StoredOrder, EdgeError> {
+        let channel = stored.meta.channel;
+        // The attempt that paid; with several (a review case) the first by id.
+        let attempt = stored
+            .order
+            .attempts()
+            .iter()
+            .find(|(_, a)| a.succeeded())
+            .map(|(id, _)| *id)
+            .ok_or_else(|| EdgeError::Internal("a paid order without a paid attempt".into()))?;
+        let refund_amount = stored
+            .order
+            .amount()
+            .with_units(amount)
+            .ok_or_else(|| EdgeError::Internal("refund amount out of range".into()))?;
+        let mut meta = RefundMeta {
+            attempt: Some(attempt),
+            reason: ask.reason.clone(),
+            ..RefundMeta::default()
+        };
+        let reference = ProviderRef::new(stored.order.id(), attempt);
+        let raised = match channel {
+            Provider::Pingpp => Some(
+                self.refund_at_pingpp(&stored, attempt, &refund_amount)
+                    .await?,
+            ),
+            Provider::Paytm => Some(
+                self.refund_at_paytm(&reference, ask.refund, &refund_amount)
+                    .await?,
+            ),
+            Provider::Wallet => Some(
+                self.refund_at_wallet(&reference, ask.refund, &refund_amount)
+                    .await?,
+            ),
+            Provider::Lianshang => None,
+        };
+        let mut settled = None;
+        match raised {
+            Some(Raised::Accepted { reference, verdict }) => {
+                self.audit("refund_raised", &format!("{} {reference}", ask.refund))
+                    .await?;
+                meta.provider_reference = Some(reference);
+                settled = Some(verdict);
+            }
+            Some(Raised::Unknown(why)) => {
+                self.audit("refund_outcome_unknown", &format!("{}: {why}", ask.refund))
+                    .await?;
+            }
+            None => {
+                self.audit("refund_manual", &ask.refund.to_string()).await?;
+            }
+        }
+        let requested = Event::new(
+            format!("refund_requested:{}", ask.refund),
+            EventKind::RefundRequested {
+                refund: ask.refund,
+                amount: Some(amount),
+            },
+        );
+        let refund = ask.refund;
+        let stored = self
+            .apply_with(stored, requested, move |s| {
+                s.refunds.insert(refund, meta);
+            })
+            .await?;
+        match settled {
+            Some(verdict) => self.apply_refund_verdict(stored, refund, &verdict).await,
+            None => Ok(stored),
+        }
+    }
+
+    /// Applies a provider's decision about `refund` (nothing while it is pending).
+    async fn apply_refund_verdict(
+        &self,
+        stored: StoredOrder,
+        refund: Id,
+        verdict: &RefundVerdict,
+    ) -> Result<StoredOrder, EdgeError> {
+        let Some(r) = stored.order.refunds().get(refund) else {
+            return Ok(stored);
+        };
+        let amount = r.amount_of(stored.order.amount().units());
+        let provider = stored.meta.channel.as_str();
+        let Some(event) = refunds::verdict_event(refund, amount, provider, verdict) else {
+            return Ok(stored);
+        };
+        let failure = match verdict {
+            RefundVerdict::Failed { reason } => Some(reason.clone()),
+            _ => None,
+        };
+        if let Some(reason) = &failure {
+            self.audit("refund_failed", &format!("{refund}: {reason}"))
                 .await?;
         }
-        // One refund fact per order: a fixed event id makes a retried request a no-op.
-        self.apply(
-            stored,
-            Event::new("refund_requested", EventKind::RefundRequested),
-        )
+        self.apply_with(stored, event, move |s| {
+            if let (Some(m), Some(reason)) = (s.refunds.get_mut(&refund), failure) {
+                m.failure_reason = Some(reason);
+            }
+        })
         .await
     }
 
-    /// `POST /refunds/settle`: the merchant made the refund it requested by hand (every
-    /// channel but Ping++, whose own webhook settles its refunds). Only a `refunding`
-    /// order; a fixed event id makes a repeated request a no-op.
+    /// Asks the providers with a refund status API about the open refunds (`due`: only
+    /// those whose window has passed; the alarm) and applies their decisions.
+    pub(super) async fn settle_open_refunds(
+        &self,
+        mut stored: StoredOrder,
+        now: u64,
+    ) -> Result<StoredOrder, EdgeError> {
+        if !matches!(stored.meta.channel, Provider::Paytm | Provider::Wallet) {
+            return Ok(stored);
+        }
+        let asked = refund_asks(&stored);
+        for refund in refunds::due(&stored.order, &asked, &self.refund_policy(), now) {
+            let verdict = match self.ask_refund(&stored, refund).await {
+                Ok(v) => Some(v),
+                Err(why) => {
+                    self.audit("refund_query_failed", &format!("{refund}: {why}"))
+                        .await?;
+                    None
+                }
+            };
+            // Recorded either way, so a provider that cannot be asked is asked again a
+            // window later, not in a loop.
+            stored = self.mark_asked(refund, now).await?;
+            if let Some(v) = verdict {
+                stored = self.apply_refund_verdict(stored, refund, &v).await?;
+            }
+        }
+        Ok(stored)
+    }
+
+    /// The provider's word on `refund` (`Err`: it could not be asked).
+    async fn ask_refund(&self, stored: &StoredOrder, refund: Id) -> Result<RefundVerdict, String> {
+        let meta = stored.refunds.get(&refund).cloned().unwrap_or_default();
+        let attempt = meta.attempt.ok_or("no paid attempt recorded for it")?;
+        let reference = ProviderRef::new(stored.order.id(), attempt);
+        let r: Refund = stored.order.refunds().get(refund).unwrap_or_default();
+        let units = r.amount_of(stored.order.amount().units());
+        let channels = crate::config::channels(&self.env).map_err(|e| format!("{e:?}"))?;
+        match (stored.meta.channel, stored.order.amount().with_units(units)) {
+            (Provider::Paytm, _) => {
+                let cfg = channels.paytm().map_err(|e| e.to_string())?;
+                let salt = paytm_salt().map_err(str::to_owned)?;
+                let ask = paytm::refund::refund_status(cfg, &reference, &refund.to_string(), &salt)
+                    .map_err(|e| e.to_string())?;
+                run(ask).await.map_err(|e| e.to_string())
+            }
+            (Provider::Wallet, Some(OrderAmount::Token { amount, .. })) => {
+                let cfg = channels.wallet().map_err(|e| e.to_string())?;
+                let ask =
+                    wallet::refund::refund_status(cfg, &refund.to_string(), &reference, &amount);
+                run(ask).await.map_err(|e| e.to_string())
+            }
+            _ => Err("this channel has no refund status API".to_owned()),
+        }
+    }
+
+    async fn mark_asked(&self, refund: Id, now: u64) -> Result<StoredOrder, EdgeError> {
+        let mut stored = self.require_order().await?;
+        if let Some(m) = stored.refunds.get_mut(&refund) {
+            m.asked_ms = Some(now);
+        }
+        self.save_order(&stored).await?;
+        Ok(stored)
+    }
+
+    /// `POST /refunds/settle`: the merchant reports the outcome of an S3 refund it made
+    /// by hand (module docs). `refund` may be left out when exactly one is open. A
+    /// fixed event id per refund and outcome makes a repeated report a no-op.
     pub(super) async fn settle_refund(
         &self,
+        refund: Option<Id>,
+        outcome: ManualOutcome,
         reference: Option<String>,
     ) -> Result<Response, EdgeError> {
         let stored = self.require_order().await?;
-        if stored.meta.channel == Provider::Pingpp {
-            return self
-                .reject(
-                    EdgeError::Conflict {
-                        code: ErrorCode::OrderNotRefundable,
-                        message:
-                            "order: Ping++ refunds are settled by Ping++'s webhook, not by hand"
-                                .into(),
-                    },
-                    "POST refunds/settle",
-                )
-                .await;
+        if stored.meta.channel != Provider::Lianshang {
+            let channel = stored.meta.channel;
+            let error = not_refundable(format!(
+                "order: {channel} refunds are settled by {channel} itself, not by hand"
+            ));
+            return self.reject(error, "POST refunds/settle").await;
         }
-        if stored.order.status() != OrderStatus::Refunding {
-            let status = stored.order.status().as_str();
-            return self
-                .reject(
-                    EdgeError::Conflict {
-                        code: ErrorCode::OrderNotRefundable,
-                        message: format!(
-                            "order: is {status}; only a refunding order's refund can be settled"
-                        ),
-                    },
-                    "POST refunds/settle",
-                )
-                .await;
-        }
-        self.audit(
-            "refund_settled_by_merchant",
-            reference.as_deref().unwrap_or("(no reference)"),
-        )
-        .await?;
-        let stored = self
-            .apply(
-                stored,
-                Event::new(
-                    "refund_settled_by_merchant",
-                    EventKind::RefundSucceeded {
-                        provider: "merchant".to_owned(),
-                    },
-                ),
-            )
-            .await?;
-        reply(&stored)
+        let open = refunds::open_refunds(&stored.order);
+        let refund = match (refund, open.as_slice()) {
+            (Some(r), _) if stored.order.refunds().get(r).is_some() => r,
+            (Some(_), _) => {
+                return Err(EdgeError::bad(
+                    "refund_id",
+                    "refund_id: names no refund of this order",
+                ));
+            }
+            (None, [only]) => *only,
+            (None, []) => {
+                let status = stored.order.status().as_str();
+                let error = not_refundable(format!(
+                    "order: is {status}; no refund of it is waiting to be settled"
+                ));
+                return self.reject(error, "POST refunds/settle").await;
+            }
+            (None, _) => {
+                return Err(EdgeError::bad(
+                    "refund_id",
+                    "refund_id: required when several refunds are open",
+                ))
+            }
+        };
+        let detail = format!(
+            "{refund} {}",
+            reference.as_deref().unwrap_or("(no reference)")
+        );
+        self.audit("refund_settled_by_merchant", &detail).await?;
+        let verdict = match outcome {
+            ManualOutcome::Succeeded => RefundVerdict::Succeeded,
+            ManualOutcome::Failed => RefundVerdict::Failed {
+                reason: "the merchant reports the refund failed".into(),
+            },
+        };
+        let amount = stored
+            .order
+            .refunds()
+            .get(refund)
+            .map_or(0, |r| r.amount_of(stored.order.amount().units()));
+        let stored = match refunds::verdict_event(refund, amount, "merchant", &verdict) {
+            Some(event) => {
+                let failure = match &verdict {
+                    RefundVerdict::Failed { reason } => Some(reason.clone()),
+                    _ => None,
+                };
+                self.apply_with(stored, event, move |s| {
+                    if let Some(m) = s.refunds.get_mut(&refund) {
+                        m.failure_reason = failure;
+                        m.provider_reference = reference;
+                    }
+                })
+                .await?
+            }
+            None => stored,
+        };
+        reply(&RefundReply {
+            refund,
+            order: stored,
+        })
     }
 
-    /// Asks Ping++ to refund the paid attempt's charge in full; its refund id.
-    async fn refund_at_pingpp(&self, stored: &StoredOrder) -> Result<String, EdgeError> {
-        use kassa_shared::order::OrderAmount;
-
-        let OrderAmount::Fiat(amount) = stored.order.amount() else {
+    /// Asks Ping++ to refund `amount` of the paid attempt's charge.
+    async fn refund_at_pingpp(
+        &self,
+        stored: &StoredOrder,
+        attempt: Id,
+        amount: &OrderAmount,
+    ) -> Result<Raised, EdgeError> {
+        let refuse = |detail: &str| refused(Provider::Pingpp, detail);
+        let OrderAmount::Fiat(amount) = amount else {
             return Err(EdgeError::Internal(
                 "Ping++ order without a fiat amount".into(),
             ));
         };
-        let charges = self.charges().await?;
-        // The attempt that paid; with several (a review case) the first by id, as only
-        // one charge can be refunded per order.
-        let charge = stored
-            .order
-            .attempts()
-            .iter()
-            .filter(|(_, a)| a.succeeded())
-            .find_map(|(id, _)| charges.get(id));
-        let Some(charge) = charge else {
+        let Some(charge) = self.charges().await?.remove(&attempt) else {
             let detail = "no Ping++ charge is recorded for the paid attempt";
             self.audit("refund_refused", detail).await?;
-            return Err(refused(detail));
+            return Err(refuse(detail));
         };
         let channels = crate::config::channels(&self.env)?;
         let cfg = channels
@@ -247,22 +534,127 @@ impl OrderObject {
         let description = format!("Refund of order {}", stored.order.id());
         match exchange(pingpp::create_refund(
             cfg,
-            charge,
+            &charge,
             amount.minor(),
             &description,
         ))
         .await
         {
-            Ok(refund) => {
-                // First, so its `refund.succeeded` is recognised as ours (module docs).
-                self.record_refund_id(&refund.id).await?;
-                Ok(refund.id)
-            }
+            // Settled by its webhook (confirmed by Ping++'s retrieve), not by this answer.
+            Ok(refund) => Ok(Raised::Accepted {
+                reference: refund.id,
+                verdict: RefundVerdict::Pending,
+            }),
             Err(e) => {
                 let detail = e.to_string();
                 self.audit("refund_refused", &detail).await?;
-                Err(refused(&detail))
+                Err(refuse(&detail))
             }
         }
     }
+
+    /// Paytm: the payment's `TXNID`, then the Refund API (module docs).
+    async fn refund_at_paytm(
+        &self,
+        reference: &ProviderRef,
+        refund: Id,
+        amount: &OrderAmount,
+    ) -> Result<Raised, EdgeError> {
+        let refuse = |detail: &str| refused(Provider::Paytm, detail);
+        let OrderAmount::Fiat(amount) = amount else {
+            return Err(EdgeError::Internal(
+                "Paytm order without a fiat amount".into(),
+            ));
+        };
+        let channels = crate::config::channels(&self.env)?;
+        let cfg = channels
+            .paytm()
+            .map_err(|e| crate::config::channel_refused("paytm", &e))?;
+        let salt = || paytm_salt().map_err(|e| EdgeError::Internal(e.to_owned()));
+        let status = paytm::status_body(cfg, reference, &salt()?)
+            .map_err(|e| EdgeError::Internal(e.to_string()))?;
+        let txn_id = match run(status)
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|body| {
+                paytm::refund::paid_txn_id(reference, &body).map_err(|e| e.to_string())
+            }) {
+            Ok(txn) => txn,
+            Err(detail) => {
+                self.audit("refund_refused", &detail).await?;
+                return Err(refuse(&detail));
+            }
+        };
+        let ask = paytm::refund::RefundAsk {
+            reference: *reference,
+            txn_id,
+            ref_id: refund.to_string(),
+            amount: *amount,
+        };
+        let call = paytm::refund::refund(cfg, &ask, &salt()?)
+            .map_err(|e| EdgeError::Internal(e.to_string()))?;
+        self.raised(Provider::Paytm, run(call).await.map_err(|e| e.to_string()))
+            .await
+    }
+
+    /// The wallet's refund call (module docs).
+    async fn refund_at_wallet(
+        &self,
+        reference: &ProviderRef,
+        refund: Id,
+        amount: &OrderAmount,
+    ) -> Result<Raised, EdgeError> {
+        let OrderAmount::Token { amount, .. } = amount else {
+            return Err(EdgeError::Internal(
+                "wallet order without a token amount".into(),
+            ));
+        };
+        let channels = crate::config::channels(&self.env)?;
+        let cfg = channels
+            .wallet()
+            .map_err(|e| crate::config::channel_refused("wallet", &e))?;
+        let call = wallet::refund::refund(cfg, &refund.to_string(), reference, amount)
+            .map_err(|e| EdgeError::Internal(e.to_string()))?;
+        self.raised(Provider::Wallet, run(call).await.map_err(|e| e.to_string()))
+            .await
+    }
+
+    /// A refund API's answer as [`Raised`]; a refusal is the 502 (module docs).
+    async fn raised(
+        &self,
+        provider: Provider,
+        answer: Result<RefundAck, String>,
+    ) -> Result<Raised, EdgeError> {
+        match answer {
+            Ok(RefundAck::Accepted {
+                provider_refund,
+                verdict,
+            }) => Ok(Raised::Accepted {
+                reference: provider_refund,
+                verdict,
+            }),
+            Ok(RefundAck::Refused { reason }) => {
+                self.audit("refund_refused", &reason).await?;
+                Err(refused(provider, &reason))
+            }
+            Err(why) => Ok(Raised::Unknown(why)),
+        }
+    }
+}
+
+/// When each refund's provider was last asked (refunds never asked are absent).
+fn refund_asks(stored: &StoredOrder) -> BTreeMap<Id, u64> {
+    stored
+        .refunds
+        .iter()
+        .filter_map(|(id, m)| Some((*id, m.asked_ms?)))
+        .collect()
+}
+
+/// The next time an open refund's provider is due to be asked (the alarm's share).
+pub(super) fn next_refund_query(stored: &StoredOrder, policy: &RefundPolicy) -> Option<u64> {
+    if !matches!(stored.meta.channel, Provider::Paytm | Provider::Wallet) {
+        return None;
+    }
+    refunds::next_query(&stored.order, &refund_asks(stored), policy)
 }

@@ -15,7 +15,7 @@ use kassa_shared::id::Id;
 use kassa_shared::order::{Event, HistoryEntry, OrderStatus};
 use kassa_shared::second_factor::StoredCode;
 
-use super::{AuditEntry, PayIn};
+use super::{AuditEntry, ManualOutcome, PayIn, RefundIn, RefundReply};
 use crate::error::EdgeError;
 use crate::objects::{ask, order_stub, tell};
 use crate::resources::StoredOrder;
@@ -38,7 +38,8 @@ pub enum OrderRequest {
         callback: VerifiedCallback,
     },
     Cancel,
-    Refund,
+    /// A refund the merchant asks for (`refund.rs`).
+    Refund(RefundIn),
     Events,
     Webhooks,
     ReplayWebhook {
@@ -70,8 +71,10 @@ pub enum OrderRequest {
     Pay(PayIn),
     /// The latest Ping++ charge (S4 `GET /rest/pay/:id`), `null` when none.
     Charge,
-    /// The merchant made the requested refund by hand (`refund.rs`).
+    /// The outcome of an S3 refund the merchant made by hand (`refund.rs`).
     SettleRefund {
+        refund: Option<Id>,
+        outcome: ManualOutcome,
         reference: Option<String>,
     },
     /// The order, after asking the providers of its open attempts (at most every few
@@ -154,8 +157,8 @@ impl OrderClient {
         ask(&self.stub, &OrderRequest::Cancel).await
     }
 
-    pub async fn refund(&self) -> Result<StoredOrder, EdgeError> {
-        ask(&self.stub, &OrderRequest::Refund).await
+    pub async fn refund(&self, ask_for: RefundIn) -> Result<RefundReply, EdgeError> {
+        ask(&self.stub, &OrderRequest::Refund(ask_for)).await
     }
 
     pub async fn events(&self) -> Result<OrderEvents, EdgeError> {
@@ -208,9 +211,19 @@ impl OrderClient {
         ask(&self.stub, &OrderRequest::Pay(p)).await
     }
 
-    /// Records that the merchant made the requested refund by hand.
-    pub async fn settle_refund(&self, reference: Option<String>) -> Result<StoredOrder, EdgeError> {
-        ask(&self.stub, &OrderRequest::SettleRefund { reference }).await
+    /// Records the outcome of an S3 refund the merchant made by hand.
+    pub async fn settle_refund(
+        &self,
+        refund: Option<Id>,
+        outcome: ManualOutcome,
+        reference: Option<String>,
+    ) -> Result<RefundReply, EdgeError> {
+        let r = OrderRequest::SettleRefund {
+            refund,
+            outcome,
+            reference,
+        };
+        ask(&self.stub, &r).await
     }
 
     /// The order after its open attempts' providers were asked (`attempts.rs`).

@@ -30,6 +30,7 @@ use wire::PaytmForm;
 
 pub mod callback;
 pub mod checksum;
+pub mod refund;
 pub mod status;
 pub mod wire;
 

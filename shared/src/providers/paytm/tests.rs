@@ -146,3 +146,119 @@ fn an_unfinished_paytm_attempt_is_judged_by_the_status_api() {
     assert!(verdict(body("TXN_SUCCESS", "01", "476682884348973312A9")).is_err());
     assert!(verdict(b"<html>".to_vec()).is_err());
 }
+
+const PAYTM_TEXT: &str = include_str!("../../../../tests/vectors/crypto/paytm_checksum_text.json");
+
+/// Paytm's own library made these (`tests/vectors/crypto/generate_paytm_text.py`).
+#[test]
+fn string_checksums_agree_with_paytmchecksum() {
+    let v: serde_json::Value = serde_json::from_str(PAYTM_TEXT).unwrap_or_default();
+    let cases = v["cases"].as_array().cloned().unwrap_or_default();
+    assert_eq!(cases.len(), 20);
+    for c in cases {
+        let (text, key) = (
+            c["text"].as_str().unwrap_or("-"),
+            c["merchant_key"].as_str().unwrap_or(""),
+        );
+        let salt =
+            checksum::Salt::new(c["salt"].as_str().unwrap_or("")).unwrap_or_else(|e| panic!("{e}"));
+        let want = c["checksum"].as_str().unwrap_or("");
+        assert_eq!(
+            checksum::generate_for_text(text, key.as_bytes(), &salt).as_deref(),
+            Ok(want),
+            "{text}"
+        );
+        assert_eq!(checksum::verify_text(text, key.as_bytes(), want), Ok(()));
+        let other = format!("{text} ");
+        assert_eq!(
+            checksum::verify_text(&other, key.as_bytes(), want),
+            Err(checksum::ChecksumError::Mismatch)
+        );
+    }
+}
+
+#[test]
+fn refund_request_is_signed_over_the_exact_body_text() {
+    use super::refund::{self, RefundAsk};
+    use crate::providers::http::Response;
+    use crate::providers::refund::{RefundAck, RefundVerdict};
+    let cfg = paytm_config();
+    let reference = ProviderRef::parse("ref", "476682884348973312A476682884348973313").unwrap();
+    let ask = RefundAsk {
+        reference,
+        txn_id: "20261206111212800110168".into(),
+        ref_id: "917293707626352640".into(),
+        amount: Money::new(Currency::Inr, 150),
+    };
+    let salt = Salt::new("aB3x").unwrap();
+    let ex = refund::refund(&cfg, &ask, &salt).unwrap();
+    assert_eq!(ex.request().url, "http://127.0.0.1:9/paytm/refund/apply");
+    let text = String::from_utf8(ex.request().body.clone().unwrap()).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        v["body"],
+        serde_json::json!({"mid": "SHAREI30408276217840", "txnType": "REFUND",
+            "orderId": reference.to_string(), "txnId": "20261206111212800110168",
+            "refId": "917293707626352640", "refundAmount": "1.50"})
+    );
+    // The signature covers the body's text as sent.
+    let start = text.find("{\"mid\"").unwrap();
+    let end = text.find(",\"head\"").unwrap();
+    let sig = v["head"]["signature"].as_str().unwrap();
+    assert_eq!(
+        checksum::verify_text(&text[start..end], b"kbzk1DSbJiV_O3p5", sig),
+        Ok(())
+    );
+    // Answers.
+    let order_ref = reference.to_string();
+    let answer = |status: &str, code: &str| {
+        Response::json(
+            200,
+            &serde_json::json!({"head": {"signature": "x"}, "body": {
+            "orderId": order_ref, "refId": "917293707626352640", "refundId": "REF1",
+            "resultInfo": {"resultStatus": status, "resultCode": code, "resultMsg": "m"}}}),
+        )
+    };
+    let parse = |r: &Response| refund::parse_refund(r, &order_ref, "917293707626352640");
+    assert_eq!(
+        parse(&answer("PENDING", "601")),
+        Ok(RefundAck::Accepted {
+            provider_refund: "REF1".into(),
+            verdict: RefundVerdict::Pending
+        })
+    );
+    assert!(matches!(
+        parse(&answer("TXN_FAILURE", "617")),
+        Ok(RefundAck::Accepted { .. })
+    ));
+    assert_eq!(
+        parse(&answer("TXN_FAILURE", "619")),
+        Ok(RefundAck::Refused {
+            reason: "Paytm 619: m".into()
+        })
+    );
+    assert!(parse(&answer("WHATEVER", "1")).is_err());
+    let status = |r: &Response| refund::parse_refund_status(r, &order_ref, "917293707626352640");
+    assert_eq!(
+        status(&answer("TXN_SUCCESS", "10")),
+        Ok(RefundVerdict::Succeeded)
+    );
+    assert_eq!(
+        status(&answer("PENDING", "601")),
+        Ok(RefundVerdict::Pending)
+    );
+    assert!(matches!(
+        status(&answer("TXN_FAILURE", "631")),
+        Ok(RefundVerdict::Failed { .. })
+    ));
+    // About another refund: not believed.
+    assert!(refund::parse_refund_status(&answer("TXN_SUCCESS", "10"), &order_ref, "1").is_err());
+    // The TXNID comes from a TXN_SUCCESS status answer about the same attempt.
+    let st = serde_json::json!({"ORDERID": order_ref, "STATUS": "TXN_SUCCESS", "TXNID": "T9"});
+    assert_eq!(
+        refund::paid_txn_id(&reference, st.to_string().as_bytes()).as_deref(),
+        Ok("T9")
+    );
+    let pending = serde_json::json!({"ORDERID": order_ref, "STATUS": "PENDING", "TXNID": "T9"});
+    assert!(refund::paid_txn_id(&reference, pending.to_string().as_bytes()).is_err());
+}

@@ -2,7 +2,7 @@
 //! [`OrderStatus`] (SPEC 2 table, column "S0 orderCallBack").
 //!
 //! S0 is a relay target: Kassa tells the platform what happened. Three canonical states
-//! (`Pending`, `Refunding`, `RefundFailed`) have no S0 word and are simply not relayed.
+//! (`Pending`, `Refunding`, `RefundFailed`, `PartiallyRefunded`) have no S0 word and are simply not relayed.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +29,10 @@ impl CallbackStatus {
     #[must_use]
     pub fn from_canonical(status: OrderStatus) -> Option<Self> {
         match status {
-            OrderStatus::Pending | OrderStatus::Refunding | OrderStatus::RefundFailed => None,
+            OrderStatus::Pending
+            | OrderStatus::Refunding
+            | OrderStatus::RefundFailed
+            | OrderStatus::PartiallyRefunded => None,
             OrderStatus::Processing => Some(Self::PayIng),
             OrderStatus::Succeeded => Some(Self::PaySuccess),
             OrderStatus::Failed | OrderStatus::Expired | OrderStatus::Cancelled => {
@@ -60,7 +63,7 @@ mod tests {
     use OrderStatus as O;
 
     /// SPEC 2's table, column S0, row by row.
-    const TABLE: [(O, Option<CallbackStatus>); 9] = [
+    const TABLE: [(O, Option<CallbackStatus>); 10] = [
         (O::Pending, None),
         (O::Processing, Some(CallbackStatus::PayIng)),
         (O::Succeeded, Some(CallbackStatus::PaySuccess)),
@@ -70,6 +73,7 @@ mod tests {
         (O::Refunding, None),
         (O::Refunded, Some(CallbackStatus::RefundSuccess)),
         (O::RefundFailed, None),
+        (O::PartiallyRefunded, None),
     ];
 
     #[test]

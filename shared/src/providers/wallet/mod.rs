@@ -36,6 +36,7 @@ use notify::{Notification, NotifyStatus};
 
 pub mod callback;
 pub mod notify;
+pub mod refund;
 
 pub const CHARGES_PATH: &str = "/charges";
 

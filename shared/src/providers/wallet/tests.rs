@@ -122,3 +122,100 @@ fn an_unfinished_wallet_payment_is_judged_by_its_pull() {
     );
     assert!(verdict(pulled(NotifyStatus::Success, "476682884348973312A9")).is_err());
 }
+
+fn wallet_cfg() -> WalletConfig {
+    WalletConfig {
+        base_url: "http://127.0.0.1:9/w".into(),
+        api_key: Redacted::new("wk-secret"),
+        wallet_public_key: fixtures::pub1024(),
+        notify_url: "http://127.0.0.1:8787/callbacks/wallet".into(),
+        timeout: core::time::Duration::from_secs(2),
+    }
+}
+
+#[test]
+fn wallet_refund_request_and_answers() {
+    use super::refund;
+    use crate::providers::refund::{RefundAck, RefundVerdict};
+    let cfg = wallet_cfg();
+    let amount = TokenAmount::parse("amount", "2.5", 6).unwrap();
+    let ex = refund::refund(&cfg, "917293707626352640", &reference(), &amount).unwrap();
+    let req = ex.request();
+    assert_eq!(req.url, "http://127.0.0.1:9/w/refunds");
+    assert_eq!(req.header("Authorization"), Some("Bearer wk-secret"));
+    let body: Value = serde_json::from_slice(req.body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        json!({"refund_id": "917293707626352640", "order_id": REF, "amount": "2.5"})
+    );
+    let ok = Response::json(
+        200,
+        &json!({"code": 0, "refund_id": "917293707626352640",
+        "trade_id": "w_1", "status": "PROCESSING"}),
+    );
+    assert_eq!(
+        refund::parse_refund(&ok, "917293707626352640"),
+        Ok(RefundAck::Accepted {
+            provider_refund: "917293707626352640".into(),
+            verdict: RefundVerdict::Pending
+        })
+    );
+    // Another refund's answer, or an unknown status: the outcome is unknown, not a
+    // refusal (asking again with the same id is harmless).
+    assert!(refund::parse_refund(&ok, "1").is_err());
+    let down = Response::json(503, &json!({"code": 503}));
+    assert!(refund::parse_refund(&down, "917293707626352640").is_err());
+    let over = Response::json(
+        409,
+        &json!({"code": 409, "message": "amount: exceeds what is left to refund"}),
+    );
+    assert_eq!(
+        refund::parse_refund(&over, "917293707626352640"),
+        Ok(RefundAck::Refused {
+            reason: "wallet 409: amount: exceeds what is left to refund".into()
+        })
+    );
+}
+
+#[test]
+fn wallet_refund_state_is_believed_only_signed_and_about_the_refund() {
+    use super::refund;
+    use crate::providers::refund::RefundVerdict;
+    let key = fixtures::priv1024();
+    let amount = TokenAmount::parse("amount", "2.5", 6).unwrap();
+    let state = |status: &str, amount: &str, refund_id: &str| {
+        let mut v = json!({"refund_id": refund_id, "order_id": REF, "trade_id": "w_1",
+            "status": status, "token_id": "USDT", "amount": amount, "time": "1700000000000"});
+        crate::crypto::signed_json::sign(&mut v, None, &key, SignAlg::Rsa2).unwrap();
+        Response::json(200, &v)
+    };
+    let read = |r: &Response| {
+        refund::parse_refund_status(&fixtures::pub1024(), r, "77", &reference(), &amount)
+    };
+    assert_eq!(
+        read(&state("SUCCESS", "2.5", "77")),
+        Ok(RefundVerdict::Succeeded)
+    );
+    assert_eq!(
+        read(&state("PROCESSING", "2.500000", "77")),
+        Ok(RefundVerdict::Pending)
+    );
+    assert!(matches!(
+        read(&state("FAILED", "2.5", "77")),
+        Ok(RefundVerdict::Failed { .. })
+    ));
+    assert_eq!(
+        read(&state("SUCCESS", "2.4", "77")),
+        Err(WalletError::OrderMismatch)
+    );
+    assert_eq!(
+        read(&state("SUCCESS", "2.5", "78")),
+        Err(WalletError::OrderMismatch)
+    );
+    let mut forged = state("FAILED", "2.5", "77");
+    forged.body = String::from_utf8(forged.body)
+        .unwrap()
+        .replace("FAILED", "SUCCESS")
+        .into_bytes();
+    assert_eq!(read(&forged), Err(WalletError::BadSignature));
+}

@@ -72,7 +72,9 @@ impl Status {
         match status {
             // S1 has no "in flight": a Paytm form posted but not confirmed is still 待支付.
             OrderStatus::Pending | OrderStatus::Processing => Self::Unpaid,
-            OrderStatus::Succeeded => Self::Paid,
+            // S1 has no word for a partial refund: the order stays paid for what it kept
+            // (docs/decisions.md, "Partial refunds").
+            OrderStatus::Succeeded | OrderStatus::PartiallyRefunded => Self::Paid,
             OrderStatus::Failed => Self::PayFailed,
             OrderStatus::Expired => Self::TimedOut,
             OrderStatus::Cancelled => Self::Closed,
@@ -125,7 +127,7 @@ mod tests {
     use OrderStatus as O;
 
     /// SPEC 2's table, column S1, row by row.
-    const TABLE: [(O, u8); 9] = [
+    const TABLE: [(O, u8); 10] = [
         (O::Pending, 0),
         (O::Processing, 0),
         (O::Succeeded, 1),
@@ -135,6 +137,7 @@ mod tests {
         (O::Refunding, 4),
         (O::Refunded, 5),
         (O::RefundFailed, 6),
+        (O::PartiallyRefunded, 1),
     ];
 
     #[test]
@@ -145,8 +148,8 @@ mod tests {
             assert_eq!(Status::from_canonical(canonical), s1, "{canonical:?}");
             let back = s1.to_canonical();
             assert_eq!(Status::from_canonical(back), s1, "{code}");
-            // The only many-to-one row resolves to the lower state.
-            if canonical != O::Processing {
+            // The many-to-one rows resolve to the lower state.
+            if !matches!(canonical, O::Processing | O::PartiallyRefunded) {
                 assert_eq!(back, canonical, "{code}");
             }
         }

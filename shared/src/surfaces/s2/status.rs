@@ -98,7 +98,8 @@ impl Status {
             OrderStatus::Succeeded
             | OrderStatus::Refunding
             | OrderStatus::Refunded
-            | OrderStatus::RefundFailed => Self::Completed,
+            | OrderStatus::RefundFailed
+            | OrderStatus::PartiallyRefunded => Self::Completed,
             OrderStatus::Failed | OrderStatus::Cancelled => Self::Cancelled,
             OrderStatus::Expired => Self::Expired,
         }
@@ -126,7 +127,7 @@ mod tests {
     use OrderStatus as O;
 
     /// SPEC 2's table, column S2, row by row: (canonical, name, code).
-    const TABLE: [(O, &str, u8); 9] = [
+    const TABLE: [(O, &str, u8); 10] = [
         (O::Pending, "WAIT_FOR_PAYMENT", 0),
         (O::Processing, "PROCESSING", 2),
         (O::Succeeded, "COMPLETED", 1),
@@ -136,6 +137,7 @@ mod tests {
         (O::Refunding, "COMPLETED", 1),
         (O::Refunded, "COMPLETED", 1),
         (O::RefundFailed, "COMPLETED", 1),
+        (O::PartiallyRefunded, "COMPLETED", 1),
     ];
 
     #[test]

@@ -30,7 +30,8 @@ impl Status {
             OrderStatus::Succeeded
             | OrderStatus::Refunding
             | OrderStatus::Refunded
-            | OrderStatus::RefundFailed => Self::Paid,
+            | OrderStatus::RefundFailed
+            | OrderStatus::PartiallyRefunded => Self::Paid,
             OrderStatus::Failed => Self::Fail,
             OrderStatus::Expired | OrderStatus::Cancelled => Self::Cancel,
         }
@@ -94,7 +95,7 @@ mod tests {
     use OrderStatus as O;
 
     /// SPEC 2's table, column S4, row by row.
-    const TABLE: [(O, &str); 9] = [
+    const TABLE: [(O, &str); 10] = [
         (O::Pending, "pending"),
         (O::Processing, "pending"),
         (O::Succeeded, "paid"),
@@ -104,6 +105,7 @@ mod tests {
         (O::Refunding, "paid"),
         (O::Refunded, "paid"),
         (O::RefundFailed, "paid"),
+        (O::PartiallyRefunded, "paid"),
     ];
 
     #[test]
