@@ -600,6 +600,21 @@ fn replay(events: &[Event]) -> Result<Order, TestCaseError> {
         o.status() == S::Refunded
     );
     prop_assert_eq!(o.status_seq() as usize, changes(&effects).len());
+    // Every refund's current status was announced (its `refund.*` webhook), and no
+    // announcement names a status the refund never had.
+    for (refund, r) in o.refunds().iter() {
+        if let Some(status) = r.status() {
+            prop_assert!(keys.contains(&EffectKey::Refund(refund, status)));
+        }
+    }
+    for k in &keys {
+        if let EffectKey::Refund(refund, status) = k {
+            let now = o.refunds().get(*refund).and_then(|r| r.status());
+            prop_assert!(now.is_some_and(|n| n >= *status), "{k:?} vs {now:?}");
+        }
+    }
+    // Refunds never return more than was captured, whatever arrives.
+    prop_assert!(o.refunded_units() <= o.amount().units());
     // Replaying everything again is a no-op.
     let snapshot = o.clone();
     for e in events {
