@@ -254,7 +254,11 @@ pub fn app(props: &AppProps) -> Html {
                 {onsubmit} {onresend} {oncancel} />
         },
         (Screen::Paying | Screen::Redirecting, _) => paying(),
-        (Screen::Processing, data) => processing(l, data.map(|d| d.order_info.status)),
+        (Screen::Processing, data) => processing(
+            l,
+            data.map(|d| d.order_info.status),
+            state.resumed.then_some(&onpay),
+        ),
         (Screen::Terminal(outcome), _) => done(l, outcome, &onpay),
         (Screen::NetworkError { message, .. }, _) => network_error(l, message, &onretry),
         // Ready / CodeEntry always have data (the reducer sets it first).

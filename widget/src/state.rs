@@ -182,6 +182,11 @@ pub struct CheckoutState {
     pub event: Option<(u32, HostEvent)>,
     /// Where the app must send the browser (a top-level navigation), once.
     pub redirect: Option<Handoff>,
+    /// Mounted on an order already processing: the shopper came back from the
+    /// provider's page without an outcome (abandoned it, or is still paying in another
+    /// tab). The processing screen then offers a new pay; the edge asks the provider
+    /// about the open attempt before it starts another (issue 16 item 5).
+    pub resumed: bool,
     seq: u32,
     ready_sent: bool,
 }
@@ -294,6 +299,7 @@ impl CheckoutState {
                         Status::Processing => Screen::Processing,
                         _ => Screen::Ready,
                     };
+                    self.resumed = status == Status::Processing;
                 }
                 self.apply_status(status, now_ms);
                 if status == Status::WaitForPayment && now_ms >= expired {
@@ -309,11 +315,12 @@ impl CheckoutState {
                 let can = matches!(
                     self.screen,
                     Screen::Ready | Screen::Terminal(Terminal::Failed { retry: true })
-                );
+                ) || (self.screen == Screen::Processing && self.resumed);
                 if !can {
                     return;
                 }
                 self.intent = Some(key);
+                self.resumed = false;
                 // Codes are single use (SPEC 6): a new intent needs a new one.
                 self.code_send_id = None;
                 let need_2fa = self.data.as_ref().is_some_and(|d| d.need_2fa);

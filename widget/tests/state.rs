@@ -463,3 +463,31 @@ fn mounted_after_a_declined_attempt_offers_the_retry() {
     // Without the flag, the same load is simply ready.
     assert_eq!(loaded(false, "GA").screen, Screen::Ready);
 }
+
+#[wasm_bindgen_test]
+fn back_from_the_provider_without_an_outcome_offers_a_new_pay() {
+    // Mounted on a processing order: the shopper left the provider's page unpaid.
+    let mut s = CheckoutState::new();
+    s.apply(Action::Loaded {
+        data: data(true, "MOBILE", "PROCESSING"),
+        now_ms: BEFORE,
+    });
+    assert_eq!(s.screen, Screen::Processing);
+    assert!(s.resumed);
+    s.apply(Action::StartPay { key: key(41) });
+    assert_eq!(s.screen, Screen::CodeEntry, "a new pay: its code step");
+    assert!(!s.resumed);
+    assert_eq!(pending(&s), Some(&Request::SendCode));
+
+    // Processing after the shopper's own pay in this page: no second pay offered.
+    let mut s = loaded(false, "GA");
+    s.apply(Action::StartPay { key: key(42) });
+    s.apply(Action::QuickPaid(QuickPayResponse {
+        process_is_end: false,
+        need_2fa: false,
+    }));
+    assert_eq!(s.screen, Screen::Processing);
+    assert!(!s.resumed);
+    s.apply(Action::StartPay { key: key(43) });
+    assert_eq!(s.screen, Screen::Processing, "ignored");
+}

@@ -43,6 +43,7 @@ pub const TABLE: &[(Key, &str)] = &[
     (Key::Paid, "Payment complete."),
     (Key::Failed, "The payment did not go through."),
     (Key::TryAgain, "Try again"),
+    (Key::PayAgain, "Did not finish paying? Pay again"),
     (Key::Cancelled, "This payment was cancelled."),
     (Key::NetworkError, "We could not reach the payment service."),
     (Key::Retry, "Retry"),

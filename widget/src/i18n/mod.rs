@@ -45,6 +45,7 @@ pub enum Key {
     Paid,
     Failed,
     TryAgain,
+    PayAgain,
     Cancelled,
     NetworkError,
     Retry,
@@ -53,7 +54,7 @@ pub enum Key {
 
 impl Key {
     /// All keys, for the completeness test.
-    pub const ALL: [Key; 35] = [
+    pub const ALL: [Key; 36] = [
         Key::Title,
         Key::Loading,
         Key::OrderRef,
@@ -85,6 +86,7 @@ impl Key {
         Key::Paid,
         Key::Failed,
         Key::TryAgain,
+        Key::PayAgain,
         Key::Cancelled,
         Key::NetworkError,
         Key::Retry,

@@ -34,6 +34,7 @@ pub const TABLE: &[(Key, &str)] = &[
     (Key::Paid, "支付成功。"),
     (Key::Failed, "支付未成功。"),
     (Key::TryAgain, "重新支付"),
+    (Key::PayAgain, "未完成支付？重新支付"),
     (Key::Cancelled, "支付已取消。"),
     (Key::NetworkError, "无法连接支付服务。"),
     (Key::Retry, "重试"),
