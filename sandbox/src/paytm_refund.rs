@@ -257,9 +257,10 @@ pub fn apply(state: &Arc<State>, req: &Req) -> Resp {
     }
     let outcome = state.with(|i| i.paytm.refund_outcome);
     let decided = state.with(
-        |i| -> Result<Refund, (&'static str, &'static str, Option<Refund>)> {
+        // The refusal: Paytm's code and message, and for 617 the existing refund.
+        |i| -> Result<Refund, (&'static str, &'static str, Option<Box<Refund>>)> {
             if let Some(r) = i.paytm.refunds.iter().find(|r| r.ref_id == ref_id) {
-                return Err(("617", "Refund Already Raised", Some(r.clone())));
+                return Err(("617", "Refund Already Raised", Some(Box::new(r.clone()))));
             }
             let txn: Txn = i
                 .paytm
