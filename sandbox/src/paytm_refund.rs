@@ -185,29 +185,42 @@ fn verified_body(state: &State, req: &Req) -> Result<Value, (&'static str, Strin
     }
 }
 
-/// A string member of `body`, or `Err` naming it.
-fn member(body: &Value, name: &str) -> Result<String, (&'static str, String)> {
-    body.get(name)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            (
-                "501",
-                format!("Invalid request: {name} is required (a non-empty string)"),
-            )
-        })
+/// The string members `names` of `body`, or `501` naming the first missing one.
+fn members<const N: usize>(
+    body: &Value,
+    names: [&str; N],
+) -> Result<[String; N], (&'static str, String)> {
+    let mut out = [const { String::new() }; N];
+    for (slot, name) in out.iter_mut().zip(names) {
+        *slot = body
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                (
+                    "501",
+                    format!("Invalid request: {name} is required (a non-empty string)"),
+                )
+            })?
+            .to_owned();
+    }
+    Ok(out)
+}
+
+/// The request's `body` members as sent, verified or not (`""` when absent), to echo
+/// in an answer that refuses it.
+fn echo(req: &Req) -> impl Fn(&str) -> String {
+    let body = serde_json::from_slice::<Value>(&req.body)
+        .ok()
+        .and_then(|v| v.get("body").cloned())
+        .unwrap_or(Value::Null);
+    move |k| body.get(k).and_then(Value::as_str).unwrap_or("").to_owned()
 }
 
 /// `POST /paytm/refund/apply`.
 pub fn apply(state: &Arc<State>, req: &Req) -> Resp {
     state.with(|i| i.bump("paytm.refund_apply"));
-    // Echo what the caller sent where it can be read, verified or not.
-    let echo = serde_json::from_slice::<Value>(&req.body)
-        .ok()
-        .and_then(|v| v.get("body").cloned())
-        .unwrap_or(Value::Null);
-    let text = |k: &str| echo.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let text = echo(req);
     let fail = |code: &str, msg: &str| {
         state.with(|i| i.bump("paytm.refund_rejected"));
         let b = ApplyBody {
@@ -230,24 +243,17 @@ pub fn apply(state: &Arc<State>, req: &Req) -> Resp {
         Ok(b) => b,
         Err((code, msg)) => return fail(code, &msg),
     };
-    let fields = [
+    let names = [
         "mid",
         "txnType",
         "orderId",
         "txnId",
         "refId",
         "refundAmount",
-    ]
-    .map(|k| member(&body, k));
-    let [mid, txn_type, order_id, txn_id, ref_id, amount] = match fields {
-        [Ok(a), Ok(b), Ok(c), Ok(d), Ok(e), Ok(f)] => [a, b, c, d, e, f],
-        other => {
-            let (code, msg) = other
-                .into_iter()
-                .find_map(Result::err)
-                .unwrap_or(("501", "Invalid request".to_owned()));
-            return fail(code, &msg);
-        }
+    ];
+    let [mid, txn_type, order_id, txn_id, ref_id, amount] = match members(&body, names) {
+        Ok(m) => m,
+        Err((code, msg)) => return fail(code, &msg),
     };
     if txn_type != "REFUND" {
         return fail("501", "Invalid request: txnType must be \"REFUND\"");
@@ -389,11 +395,7 @@ pub fn settle(state: &State, ref_id: &str, outcome: RefundOutcome) -> Result<Ref
 /// `POST /paytm/v2/refund/status`.
 pub fn status(state: &Arc<State>, req: &Req) -> Resp {
     state.with(|i| i.bump("paytm.refund_status"));
-    let echo = serde_json::from_slice::<Value>(&req.body)
-        .ok()
-        .and_then(|v| v.get("body").cloned())
-        .unwrap_or(Value::Null);
-    let text = |k: &str| echo.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let text = echo(req);
     let fail = |code: &str, msg: &str| {
         let b = StatusBody {
             order_id: text("orderId"),
@@ -412,16 +414,9 @@ pub fn status(state: &Arc<State>, req: &Req) -> Resp {
         Ok(b) => b,
         Err((code, msg)) => return fail(code, &msg),
     };
-    let fields = ["mid", "orderId", "refId"].map(|k| member(&body, k));
-    let [mid, order_id, ref_id] = match fields {
-        [Ok(a), Ok(b), Ok(c)] => [a, b, c],
-        other => {
-            let (code, msg) = other
-                .into_iter()
-                .find_map(Result::err)
-                .unwrap_or(("501", "Invalid request".to_owned()));
-            return fail(code, &msg);
-        }
+    let [mid, order_id, ref_id] = match members(&body, ["mid", "orderId", "refId"]) {
+        Ok(m) => m,
+        Err((code, msg)) => return fail(code, &msg),
     };
     if !ct_eq(mid.as_bytes(), state.config.paytm.mid.as_bytes()) {
         return fail("335", "Invalid MID");
@@ -461,6 +456,30 @@ pub fn status(state: &Arc<State>, req: &Req) -> Resp {
 #[cfg(test)]
 mod tests {
     use super::{paise, rupees};
+    use crate::checksum::{generate_string_with_salt, verify_string};
+    use crate::vectors::{case_str, cases};
+
+    /// `head.signature` as Paytm's own library makes it over a body's text
+    /// (`tests/vectors/crypto/paytm_checksum_text.json`, paytmchecksum 1.7.0).
+    #[test]
+    fn string_checksums_match_paytms_library() {
+        let all = cases("paytm_checksum_text.json");
+        assert!(all.len() >= 20);
+        for c in all {
+            let (text, key) = (
+                case_str(&c, "text"),
+                case_str(&c, "merchant_key").as_bytes(),
+            );
+            let want = case_str(&c, "checksum");
+            assert_eq!(
+                generate_string_with_salt(text, key, case_str(&c, "salt")).unwrap(),
+                want,
+                "{c}"
+            );
+            assert!(verify_string(text, key, want));
+            assert!(!verify_string(&format!("{text} "), key, want));
+        }
+    }
 
     #[test]
     fn rupee_amounts() {

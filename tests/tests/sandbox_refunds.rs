@@ -31,6 +31,15 @@ fn eventually<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
     }
 }
 
+/// `n` refunds of `provider` listed, created and settled by themselves, and queried.
+fn assert_records(sb: &SandboxHandle, provider: &str, n: u64) {
+    let (_, list) = get(&format!("{}/_control/{provider}/refunds", sb.url()), &[]);
+    assert_eq!(json(&list)["items"].as_array().unwrap().len() as u64, n);
+    assert_eq!(counter(sb, &format!("{provider}.refund_created")), n);
+    assert_eq!(counter(sb, &format!("{provider}.refund_settled")), n);
+    assert!(counter(sb, &format!("{provider}.refund_status")) >= n);
+}
+
 // --- Paytm ------------------------------------------------------------------------
 
 /// A paid Paytm transaction of `amount` rupees for `order`; its TXNID.
@@ -232,13 +241,9 @@ fn paytm_partial_then_full_refund_settles_by_itself() {
     let nothing_left = apply(&sb, order, &txn, "r3", "0.01");
     assert_eq!(result(&nothing_left), pair("TXN_FAILURE", "619"));
 
-    let (_, list) = get(&format!("{}/_control/paytm/refunds", sb.url()), &[]);
-    assert_eq!(json(&list)["items"].as_array().unwrap().len(), 2);
-    assert_eq!(counter(&sb, "paytm.refund_created"), 2);
+    assert_records(&sb, "paytm", 2);
     assert_eq!(counter(&sb, "paytm.refund_apply"), 10);
     assert_eq!(counter(&sb, "paytm.refund_rejected"), 8);
-    assert_eq!(counter(&sb, "paytm.refund_settled"), 2);
-    assert!(counter(&sb, "paytm.refund_status") >= 2);
 }
 
 #[test]
@@ -472,12 +477,8 @@ fn wallet_partial_then_full_refund_settles_by_itself() {
     let (status, _) = wallet_refund(&sb, "rf-3", WREF, "0.000000000000000001");
     assert_eq!(status, 409);
 
-    let (_, list) = get(&format!("{}/_control/wallet/refunds", sb.url()), &[]);
-    assert_eq!(json(&list)["items"].as_array().unwrap().len(), 2);
-    assert_eq!(counter(&sb, "wallet.refund_created"), 2);
+    assert_records(&sb, "wallet", 2);
     assert_eq!(counter(&sb, "wallet.refund"), 6);
-    assert_eq!(counter(&sb, "wallet.refund_settled"), 2);
-    assert!(counter(&sb, "wallet.refund_status") >= 2);
 }
 
 #[test]
