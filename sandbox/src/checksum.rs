@@ -12,6 +12,10 @@
 //!   standard base64;
 //! - `verifySignature`: drops `CHECKSUMHASH`, decrypts, takes the last 4 characters as
 //!   the salt and compares with `calculateHash` (here in constant time).
+//! - `generateSignatureByString` / `verifySignatureByString` (what `generateSignature`
+//!   does when handed a `str`): the same over one string instead of the `|`-joined
+//!   values — the `head.signature` of Paytm's JSON APIs (Refund, Refund Status), made
+//!   over the exact text of the `body` member ([`generate_string`], [`verify_string`]).
 
 use std::collections::BTreeMap;
 
@@ -90,26 +94,45 @@ fn decrypt(data: &[u8], key: &[u8]) -> Option<Vec<u8>> {
 
 /// `calculateChecksum` with a given salt (vectors use fixed ones).
 pub fn generate_with_salt(params: &Params, key: &[u8], salt: &str) -> Result<String, String> {
+    generate_string_with_salt(&params_string(params), key, salt)
+}
+
+/// `calculateChecksum` of one string with a given salt.
+pub fn generate_string_with_salt(text: &str, key: &[u8], salt: &str) -> Result<String, String> {
     let valid = salt.len() == 4 && salt.bytes().all(|b| SALT_CHARS.contains(&b));
     if !valid {
         return Err(format!("salt: {salt:?} is not 4 characters of [A-Za-z0-9]"));
     }
-    let h = hash(&params_string(params), salt);
+    let h = hash(text, salt);
     encrypt(h.as_bytes(), key).map(|c| STANDARD.encode(c))
+}
+
+fn random_salt() -> String {
+    let mut rng = rand::thread_rng();
+    (0..4)
+        .map(|_| char::from(SALT_CHARS[rng.gen_range(0..SALT_CHARS.len())]))
+        .collect()
 }
 
 /// `generateSignature`: a random salt, as `generateRandomString(4)`.
 pub fn generate(params: &Params, key: &[u8]) -> Result<String, String> {
-    let mut rng = rand::thread_rng();
-    let salt: String = (0..4)
-        .map(|_| char::from(SALT_CHARS[rng.gen_range(0..SALT_CHARS.len())]))
-        .collect();
-    generate_with_salt(params, key, &salt)
+    generate_with_salt(params, key, &random_salt())
+}
+
+/// `generateSignatureByString`: the checksum of one string (a JSON `body`'s exact text).
+pub fn generate_string(text: &str, key: &[u8]) -> Result<String, String> {
+    generate_string_with_salt(text, key, &random_salt())
 }
 
 /// `verifySignature`: whether `checksum` is a checksum of `params` under `key`.
 #[must_use]
 pub fn verify(params: &Params, key: &[u8], checksum: &str) -> bool {
+    verify_string(&params_string(params), key, checksum)
+}
+
+/// `verifySignatureByString`: whether `checksum` is a checksum of `text` under `key`.
+#[must_use]
+pub fn verify_string(text: &str, key: &[u8], checksum: &str) -> bool {
     let Ok(data) = STANDARD.decode(checksum.trim().as_bytes()) else {
         return false;
     };
@@ -123,7 +146,7 @@ pub fn verify(params: &Params, key: &[u8], checksum: &str) -> bool {
     let Some((at, _)) = plain.char_indices().rev().nth(3) else {
         return false;
     };
-    let want = hash(&params_string(params), &plain[at..]);
+    let want = hash(text, &plain[at..]);
     ct_eq(want.as_bytes(), plain.as_bytes())
 }
 
@@ -177,5 +200,21 @@ mod tests {
         assert!(verify(&p, key, &c), "CHECKSUMHASH is left out");
         assert!(!verify(&p, key, "not base64!"));
         assert!(generate(&p, b"short").is_err());
+    }
+
+    #[test]
+    fn string_checksums_cover_the_exact_text() {
+        let key = b"kassa_paytm_k16!";
+        let text = r#"{"mid": "M", "orderId": "1A2"}"#;
+        let c = generate_string(text, key).unwrap();
+        assert!(verify_string(text, key, &c));
+        assert!(!verify_string(r#"{"mid":"M","orderId":"1A2"}"#, key, &c));
+        assert!(!verify_string(text, b"wwwwwwwwwwwwwwww", &c));
+        // One string is one value: the same as the params form of a single parameter.
+        let p: Params = [("X".to_owned(), text.to_owned())].into_iter().collect();
+        assert_eq!(
+            generate_string_with_salt(text, key, "abcd").unwrap(),
+            generate_with_salt(&p, key, "abcd").unwrap()
+        );
     }
 }

@@ -7,7 +7,7 @@
 //! { "s0": {"access_token": "..", "uid": "..", "org_secret": ".."},
 //!   "s3": {"merchant_public_key": "PEM or base64 DER", "platform_private_key": "PEM"},
 //!   "paytm": {"mid": "KASSA0000000001", "merchant_key": "16 or 32 chars",
-//!             "return_url": "http://127.0.0.1:8080/paid"},
+//!             "return_url": "http://127.0.0.1:8080/paid", "refund_settle_ms": 300},
 //!   "pingpp": {"private_key": "PEM", "api_key": "sk_test_..", "webhook_url": "http://127.0.0.1:8787/callbacks/pingpp",
 //!              "app_id": "app_kassa", "request_public_key": "PEM (optional)"},
 //!   "wallet": {"private_key": "PEM", "api_key": null, "settle_ms": 300},
@@ -71,6 +71,13 @@ pub struct PaytmConfig {
     /// lands. Still read so existing configurations stay valid.
     #[serde(default)]
     pub return_url: Option<String>,
+    /// A refund raised through the Refund API is `PENDING`, then settles by itself this
+    /// long after (to the outcome `/_control/paytm/refund_outcome` set when it was
+    /// raised). Absent: 300 ms, like `wallet.settle_ms`. `null`: every refund is held
+    /// until `/_control/paytm/refund_complete` settles it ([`SandboxConfig::for_tests`],
+    /// as for the wallet).
+    #[serde(default = "default_settle_ms")]
+    pub refund_settle_ms: Option<u64>,
 }
 
 /// Ping++: the key that signs webhooks, the API key the edge must present (when set)
@@ -234,6 +241,8 @@ impl SandboxConfig {
                 mid: f::PAYTM_MID.into(),
                 merchant_key: f::PAYTM_KEY.into(),
                 return_url: None,
+                // As the wallet's: the suites script refund outcomes themselves.
+                refund_settle_ms: None,
             },
             pingpp: PingppConfig {
                 private_key: fixture_pem(f::PINGPP_PRIVATE)?,

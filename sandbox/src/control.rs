@@ -44,6 +44,16 @@
 //! - `POST /_control/wallet/settle` `{"ms": N | null}` — overrides `wallet.settle_ms`:
 //!   settle each new charge N ms after it is accepted, or (`null`) hold every charge
 //!   until `/_control/wallet/complete`.
+//! - `POST /_control/paytm/refund_outcome`, `POST /_control/wallet/refund_outcome`
+//!   `{"outcome": "success" | "failure" | "pending"}` — how refunds raised from then on
+//!   settle (default success), `paytm.refund_settle_ms` / `wallet.settle_ms` after they
+//!   were raised; `pending` holds them (as does a settle delay of `null`, the
+//!   `SandboxConfig::for_tests` setting).
+//! - `POST /_control/paytm/refund_complete` `{"ref_id", "outcome": "success" |
+//!   "failure"}`, `POST /_control/wallet/refund_complete` `{"refund_id", "outcome"}` —
+//!   settles one held (still `PENDING` / `PROCESSING`) refund; answers the record, 404
+//!   when unknown, 409 when already settled. Nothing is sent: both providers' refunds
+//!   are pulled (Refund Status API, `GET /wallet/refunds/{refund_id}`).
 //! - `POST /_control/pingpp/refund_webhooks` `{"hold": true|false}` — the
 //!   `refund.succeeded` webhooks that follow refunds made through the refund API are
 //!   queued in the outbox (`hold: true`) instead of sent 300 ms later.
@@ -56,16 +66,22 @@
 //! (distinct trades), `s3.error.<RESULT_CODE>`, `s3.cashier_shown`,
 //! `s3.cashier_decided`; `paytm.process`, `paytm.checksum_rejected`,
 //! `paytm.form_rejected`, `paytm.status_query`, `paytm.browser_return`;
+//! `paytm.refund_apply` (every Refund API call), `paytm.refund_created`,
+//! `paytm.refund_rejected` (every `TXN_FAILURE` answer, `617` included),
+//! `paytm.refund_settled`, `paytm.refund_failed`, `paytm.refund_status`;
 //! `pingpp.charge_request`, `pingpp.charge_created`, `pingpp.signature_rejected`,
 //! `pingpp.page_shown`, `pingpp.page_approved`, `pingpp.page_declined`,
 //! `pingpp.alipay_sign_rejected`; `wallet.pay`, `wallet.payment_created`,
-//! `wallet.settled`, `wallet.declined`; `merchant.webhook_received`, `merchant.webhook_accepted`
+//! `wallet.settled`, `wallet.declined`, `wallet.refund` (every refund request),
+//! `wallet.refund_created`, `wallet.refund_settled`, `wallet.refund_failed`,
+//! `wallet.refund_status`; `merchant.webhook_received`, `merchant.webhook_accepted`
 //! (verified and answered 200); `<label>.sent` per outbound attempt (`s3.notify`,
 //! `paytm.callback`, `pingpp.webhook`, `wallet.notify`). Records, each answering
 //! `{"items": [...]}`: `GET /_control/sent` (every outbound attempt),
 //! `/_control/s0/relays`, `/_control/s0/prepay_checks`, `/_control/s0/update_infos`,
 //! `/_control/s3/trades`, `/_control/paytm/txns`, `/_control/pingpp/charges`,
-//! `/_control/wallet/payments`; and `/_control/merchant/webhooks` (=
+//! `/_control/wallet/payments`, `/_control/paytm/refunds`, `/_control/wallet/refunds`;
+//! and `/_control/merchant/webhooks` (=
 //! `GET /merchant/webhooks`, `{"webhooks": [...]}`).
 //!
 //! `POST /_control/reset` clears scripts, records, counters and held messages (created
@@ -76,8 +92,8 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::outbound::{self, Complete};
-use super::server::{Inner, Outcome, Req, Resp, State};
-use super::{merchant, paytm, pingpp, s3, wallet};
+use super::server::{Inner, Outcome, RefundOutcome, Req, Resp, State};
+use super::{merchant, paytm, paytm_refund, pingpp, s3, wallet, wallet_refund};
 
 fn bad(msg: &str) -> Resp {
     Resp::json(400, &json!({"error": msg}))
@@ -151,6 +167,42 @@ fn wallet_balance(state: &State, req: &Req) -> Resp {
             Err(e) => bad(&format!("balance: {e}")),
         },
         _ => bad("balance: a decimal string or null (ample) is required"),
+    }
+}
+
+/// `{"outcome": "success" | "failure" | "pending"}`.
+fn refund_outcome(req: &Req) -> Result<RefundOutcome, Resp> {
+    let v = req.json().map_err(|e| bad(&e))?;
+    serde_json::from_value(v.get("outcome").cloned().unwrap_or(Value::Null))
+        .map_err(|_| bad("outcome: one of \"success\", \"failure\", \"pending\" is required"))
+}
+
+/// `{"<id_field>": id, "outcome": "success" | "failure"}` → settle with `settle`.
+fn refund_complete<T: serde::Serialize>(
+    state: &State,
+    req: &Req,
+    id_field: &str,
+    settle: fn(&State, &str, RefundOutcome) -> Result<T, String>,
+) -> Resp {
+    let outcome = match refund_outcome(req) {
+        Ok(RefundOutcome::Pending) => return bad("outcome: must be \"success\" or \"failure\""),
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let Some(id) = req
+        .json()
+        .ok()
+        .and_then(|v| v.get(id_field).and_then(Value::as_str).map(str::to_owned))
+    else {
+        return bad(&format!("{id_field}: a string is required"));
+    };
+    match settle(state, &id, outcome) {
+        Ok(r) => match serde_json::to_value(r) {
+            Ok(v) => Resp::json(200, &json!({"refund": v})),
+            Err(e) => Resp::json(500, &json!({"error": e.to_string()})),
+        },
+        Err(e) if e.contains("already") => Resp::json(409, &json!({"error": e})),
+        Err(e) => Resp::json(404, &json!({"error": e})),
     }
 }
 
@@ -250,6 +302,28 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
             state.with(|i| i.wallet.settle_override = Some(ms));
             ok()
         }
+        ("paytm/refund_outcome", true) => match refund_outcome(req) {
+            Ok(o) => {
+                state.with(|i| i.paytm.refund_outcome = o);
+                ok()
+            }
+            Err(r) => r,
+        },
+        ("wallet/refund_outcome", true) => match refund_outcome(req) {
+            Ok(o) => {
+                state.with(|i| i.wallet.refund_outcome = o);
+                ok()
+            }
+            Err(r) => r,
+        },
+        ("paytm/refund_complete", true) => {
+            refund_complete(state, req, "ref_id", paytm_refund::settle)
+        }
+        ("wallet/refund_complete", true) => {
+            refund_complete(state, req, "refund_id", wallet_refund::settle)
+        }
+        ("paytm/refunds", false) => list(&state.with(|i| i.paytm.refunds.clone())),
+        ("wallet/refunds", false) => list(&state.with(|i| i.wallet.refunds.clone())),
         ("s0/relays", false) => list(&state.with(|i| i.s0.relays.clone())),
         ("s0/prepay_checks", false) => list(&state.with(|i| i.s0.prepay_checks.clone())),
         ("s0/update_infos", false) => list(&state.with(|i| i.s0.update_infos.clone())),

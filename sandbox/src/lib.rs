@@ -25,9 +25,11 @@
 //! | `/s3/pai/createPayOrder` | Lianshang pay order (seed S3, SPEC 4.1/4.2) | [`s3`] |
 //! | `GET`/`POST /s3/cashier?pay_token=…` | the shopper's Lianshang cashier (approve, decline, abandon) | [`s3`] |
 //! | `/paytm/theia/processTransaction`, `/paytm/theia/complete`, `/paytm/merchant-status/getTxnStatus` | Paytm checkout (the shopper's page; the result returns through the browser) and Transaction Status API (seed S1, SPEC 4.3) | [`paytm`] |
+//! | `/paytm/refund/apply`, `/paytm/v2/refund/status` | Paytm's Refund and Refund Status APIs (JSON, `head.signature` over the `body` text) | [`paytm`], [`paytm_refund`] |
 //! | `/pingpp/v1/charges`, `/pingpp/v1/charges/{id}`, `…/{id}/refunds`, `…/{id}/refunds/{refund_id}` | Ping++ charges, refunds and webhooks (seed S4, SPEC 3.4) | [`pingpp`] |
 //! | `GET`/`POST /pingpp/mock.php`, `GET /pingpp/alipay/gateway.do` | the shopper's Ping++ pages, reached as `pingpp-js` reaches them from a charge | [`pingpp_pages`] |
 //! | `/wallet/charges` (alias `/wallet/pay`), `GET /wallet/charges/{ref}` | token wallet (S2 channel, SPEC 3.4); settles by itself, no shopper page | [`wallet`] |
+//! | `/wallet/refunds`, `GET /wallet/refunds/{refund_id}` | the token wallet's refunds and their signed state | [`wallet`], [`wallet_refund`] |
 //! | `/merchant/webhooks` | a merchant's webhook receiver (SPEC 3.5) | [`merchant`] |
 //! | `/_control/...` | scripting and counters | [`control`] |
 //!
@@ -62,6 +64,7 @@ pub mod merchant;
 pub mod outbound;
 pub mod pages;
 pub mod paytm;
+pub mod paytm_refund;
 pub mod pingpp;
 pub mod pingpp_pages;
 pub mod s0;
@@ -69,6 +72,7 @@ pub mod s3;
 pub mod server;
 pub mod signed_json;
 pub mod wallet;
+pub mod wallet_refund;
 
 #[cfg(test)]
 mod vectors;

@@ -27,7 +27,38 @@
 //!   form-encoded as `JsonData=<json>`, as Paytm does). Errors keep that shape with
 //!   `STATUS` `TXN_FAILURE` and `RESPCODE` 330 (checksum), 334 (unknown order), 335
 //!   (MID), 501 (malformed). Paytm requires merchants
-//!   to call it after every callback; the edge does.
+//!   to call it after every callback; the edge does. `REFUNDAMT` is the sum of the
+//!   transaction's **settled** refunds, rupees with two decimals (`"0.00"` when none).
+//! - `POST /paytm/refund/apply` — Paytm's Refund API: JSON `{"body": {"mid", "txnType":
+//!   "REFUND", "orderId", "txnId", "refId", "refundAmount"}, "head": {"signature"}}`,
+//!   `head.signature` being Paytm's checksum of **the exact text of `body` as sent**
+//!   (`PaytmChecksum.generateSignature(json.dumps(body), key)`, i.e.
+//!   `generateSignatureByString`, [`checksum::generate_string`]); `refundAmount` rupees
+//!   with up to two decimals. Always HTTP 200: `{"head": {"responseTimestamp" (unix ms
+//!   string), "version": "v1", "signature" (checksum of the answer's `body` text)},
+//!   "body": {"txnTimestamp", "orderId", "mid", "refId", "resultInfo": {"resultStatus",
+//!   "resultCode", "resultMsg"}, "refundId", "txnId", "refundAmount"}}`. `PENDING` /
+//!   `601` "Refund request was raised for this transaction. But it is pending state"
+//!   with a new `refundId` (`REF…`); else `TXN_FAILURE` with `330` "Paytm checksum
+//!   mismatch", `335` "Invalid MID", `334` "Invalid Order Id" (no such order, or the
+//!   `txnId` is not its), `626` "Txn not in success state", `617` "Refund Already
+//!   Raised" (the same `refId` again: the existing refund's `refundId`, so a retry is
+//!   harmless), `619` "Invalid refund amount" (zero, malformed, or over the
+//!   transaction's amount less every earlier refund that did not fail), `501` naming
+//!   the field of a malformed request. A failure other than `617` has no `refundId`.
+//! - `POST /paytm/v2/refund/status` — Paytm's Refund Status API: `{"body": {"mid",
+//!   "orderId", "refId"}, "head": {"signature"}}` (signed as above) → `{"head": {…},
+//!   "body": {"orderId", "mid", "refId", "refundId", "txnId", "txnAmount",
+//!   "refundAmount", "resultInfo"}}`, `resultStatus` `TXN_SUCCESS` (`10` "Refund
+//!   Successfull"), `PENDING` (`601`) or `TXN_FAILURE` (`631` "Refund failed at bank");
+//!   an unknown refund is `TXN_FAILURE` `631` "Record not found" (with only `orderId`,
+//!   `mid`, `refId`, `resultInfo`), a bad signature `330`, a wrong MID `335`.
+//! - **Refund settlement**: a refund is `PENDING` when raised and settles by itself
+//!   `paytm.refund_settle_ms` later (default 300 ms; `null`, as in
+//!   `SandboxConfig::for_tests`, holds every refund) to the outcome
+//!   `/_control/paytm/refund_outcome` set when it was raised (default success;
+//!   `pending` holds it); `/_control/paytm/refund_complete {"ref_id", "outcome"}`
+//!   settles a held one. Code and decisions: [`crate::paytm_refund`].
 //!
 //! `ORDER_ID` is whatever the merchant chose — Kassa's edge sends the attempt's
 //! reference `"{order}A{attempt}"` (S1 `/pay/preOrder` the bare order id) — and the
@@ -45,7 +76,8 @@ use super::checksum::{self, Params, CHECKSUMHASH};
 use super::crypto::ct_eq;
 use super::outbound::{self, Complete, Delivery, Outbound, Tamper};
 use super::pages::{self, esc};
-use super::server::{unix_ms, Req, Resp, State};
+use super::paytm_refund::{self, Refund};
+use super::server::{unix_ms, RefundOutcome, Req, Resp, State};
 
 /// A transaction started by a process-page form.
 #[derive(Debug, Clone, Serialize)]
@@ -63,13 +95,20 @@ pub struct Txn {
 #[derive(Default)]
 pub struct PaytmState {
     pub txns: Vec<Txn>,
+    pub refunds: Vec<Refund>,
+    /// How refunds raised from now on settle (`/_control/paytm/refund_outcome`).
+    pub refund_outcome: RefundOutcome,
 }
 
 /// `/paytm/{rest}`.
 pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
     let known = matches!(
         rest,
-        "theia/processTransaction" | "theia/complete" | "merchant-status/getTxnStatus"
+        "theia/processTransaction"
+            | "theia/complete"
+            | "merchant-status/getTxnStatus"
+            | "refund/apply"
+            | "v2/refund/status"
     );
     if !known {
         return Resp::not_found(&req.path);
@@ -80,6 +119,8 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
     match rest {
         "theia/processTransaction" => process(state, req),
         "theia/complete" => complete_from_page(state, req),
+        "refund/apply" => paytm_refund::apply(state, req),
+        "v2/refund/status" => paytm_refund::status(state, req),
         _ => txn_status(state, req),
     }
 }
@@ -405,13 +446,16 @@ fn txn_status(state: &Arc<State>, req: &Req) -> Resp {
     if !ct_eq(mid.as_bytes(), state.config.paytm.mid.as_bytes()) {
         return fail("335", "Invalid MID", &order_id);
     }
-    let Some(t) = state.with(|i| {
-        i.paytm
+    let Some((t, refunded)) = state.with(|i| {
+        let t = i
+            .paytm
             .txns
             .iter()
             .rev()
             .find(|t| t.order_id == order_id)
-            .cloned()
+            .cloned()?;
+        let refunded = paytm_refund::refunded(&i.paytm.refunds, &t.txn_id);
+        Some((t, refunded))
     }) else {
         return fail("334", "Invalid Order Id.", &order_id);
     };
@@ -422,12 +466,13 @@ fn txn_status(state: &Arc<State>, req: &Req) -> Resp {
         .map(|(k, v)| (k, Value::String(v)))
         .collect();
     out.insert("TXNTYPE".into(), json!("SALE"));
-    out.insert("REFUNDAMT".into(), json!("0.0"));
+    // Settled refunds only: a pending or failed one has returned nothing yet.
+    out.insert("REFUNDAMT".into(), json!(paytm_refund::rupees(refunded)));
     Resp::json(200, &Value::Object(out))
 }
 
 /// `yyyy-MM-dd HH:mm:ss.0` in UTC, Paytm's TXNDATE shape.
-fn txn_date(ms: u64) -> String {
+pub(crate) fn txn_date(ms: u64) -> String {
     let secs = ms / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Civil-from-days (H. Hinnant), days since 1970-01-01.

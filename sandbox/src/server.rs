@@ -131,6 +131,26 @@ pub enum Outcome {
     Garbage,
 }
 
+/// How refunds raised from now on settle (`/_control/{paytm,wallet}/refund_outcome`):
+/// `pending` holds them until `/_control/…/refund_complete` decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundOutcome {
+    #[default]
+    Success,
+    Failure,
+    Pending,
+}
+
+/// Runs `f` on a background thread `ms` after now (a provider settling by itself).
+pub fn after(state: &Arc<State>, ms: u64, f: impl FnOnce(&Arc<State>) + Send + 'static) {
+    let state = state.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        f(&state);
+    });
+}
+
 /// A default outcome plus one-shot outcomes queued in front of it.
 #[derive(Debug, Clone)]
 pub struct Script {

@@ -32,6 +32,32 @@
 //! key — with `security_type` "RSA2" and `sign` at top level ([`crate::signed_json`]).
 //! `order_id` is a reference `"{order}A{attempt}"` of two decimal 63-bit ids without
 //! leading zeros, or a bare order id ([`Reference`]).
+//!
+//! **Refunds** (Kassa's wallet protocol; code in [`crate::wallet_refund`]):
+//! - `POST /wallet/refunds` (same Bearer auth as charges), JSON `{"refund_id" (the
+//!   caller's id, 1–64 chars of [A-Za-z0-9_-]), "order_id" (the payment's reference,
+//!   `"{order}A{attempt}"`), "amount" (decimal string in the token's precision)}` →
+//!   `{"code": 0, "message": "accepted", "refund_id", "trade_id", "status":
+//!   "PROCESSING"}`. Errors `{code, message}` naming the field: 400 malformed, 404 no
+//!   such payment, 409 "amount: exceeds what is left to refund" (the payment's amount
+//!   less every earlier refund that did not fail) or "order_id: payment is not
+//!   SUCCESS". The same `refund_id` again with the same order and amount answers the
+//!   existing refund (idempotent; its `status` is then the refund's current one); with
+//!   different ones, 409 naming `refund_id`. `trade_id` is the refunded payment's.
+//! - `GET /wallet/refunds/{refund_id}` → the refund's state **signed like a
+//!   notification** (the message minus `sign`/`security_type`, RFC 8785,
+//!   SHA256withRSA with the wallet key, `security_type` "RSA2", `sign` at top level):
+//!   `{"refund_id", "order_id", "trade_id", "status": "SUCCESS" | "FAILED" |
+//!   "PROCESSING", "token_id", "amount", "time" (unix ms string)}`; 404 when unknown.
+//! - **Settlement**: like charges: `wallet.settle_ms` after acceptance (the same
+//!   setting, and its `/_control/wallet/settle` override; `null` holds), to the outcome
+//!   of `POST /_control/wallet/refund_outcome {"outcome": "success" | "failure" |
+//!   "pending"}` (default success; it applies to refunds accepted from then on;
+//!   `pending` holds them); a success credits the token's balance if one is set.
+//!   `POST /_control/wallet/refund_complete {"refund_id", "outcome"}` settles a held
+//!   one. `GET /_control/wallet/refunds` lists them. Counters `wallet.refund` (every
+//!   request), `wallet.refund_created`, `wallet.refund_settled`, `wallet.refund_failed`,
+//!   `wallet.refund_status`. No refund notification is sent: the caller pulls.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,7 +161,8 @@ pub struct Notification {
 }
 
 use super::outbound::{self, Complete, Tamper};
-use super::server::{unix_ms, Outcome, Req, Resp, Script, State};
+use super::server::{unix_ms, Outcome, RefundOutcome, Req, Resp, Script, State};
+use super::wallet_refund::{self, WalletRefund};
 
 /// A payment the edge asked for.
 #[derive(Debug, Clone, Serialize)]
@@ -160,6 +187,9 @@ pub struct WalletState {
     pub balances: std::collections::BTreeMap<String, u128>,
     /// `/_control/wallet/settle` overrides `wallet.settle_ms` (outer `Some`).
     pub settle_override: Option<Option<u64>>,
+    pub refunds: Vec<WalletRefund>,
+    /// How refunds accepted from now on settle (`/_control/wallet/refund_outcome`).
+    pub refund_outcome: RefundOutcome,
 }
 
 /// Decimal places a balance keeps (amounts with more are refused).
@@ -196,8 +226,8 @@ pub fn format_units(u: u128) -> String {
     }
 }
 
-/// The settle delay in force.
-fn settle_ms(state: &State) -> Option<u64> {
+/// The settle delay in force (charges and refunds).
+pub(crate) fn settle_ms(state: &State) -> Option<u64> {
     state
         .with(|i| i.wallet.settle_override)
         .unwrap_or(state.config.wallet.settle_ms)
@@ -261,10 +291,16 @@ fn err(status: u16, message: &str) -> Resp {
 
 /// `/wallet/{rest}`.
 pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
-    let query = rest
-        .strip_prefix("charges/")
-        .filter(|r| !r.is_empty() && !r.contains('/'));
-    if !matches!(rest, "pay" | "charges") && query.is_none() {
+    let one = |prefix: &str| {
+        rest.strip_prefix(prefix)
+            .filter(|r| !r.is_empty() && !r.contains('/'))
+            .map(str::to_owned)
+    };
+    let query = one("charges/");
+    let refund_query = one("refunds/");
+    let known =
+        matches!(rest, "pay" | "charges" | "refunds") || query.is_some() || refund_query.is_some();
+    if !known {
         return Resp::not_found(&req.path);
     }
     if let Some(key) = &state.config.wallet.api_key {
@@ -276,9 +312,11 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
             return err(401, "invalid API key");
         }
     }
-    match (query, req.method.as_str()) {
-        (None, "POST") => pay(state, req),
-        (Some(reference), "GET") => status(state, reference),
+    match (rest, query, refund_query, req.method.as_str()) {
+        ("refunds", _, _, "POST") => wallet_refund::create(state, req),
+        (_, _, Some(id), "GET") => wallet_refund::status(state, &id),
+        ("pay" | "charges", _, _, "POST") => pay(state, req),
+        (_, Some(reference), _, "GET") => status(state, &reference),
         _ => Resp::method_not_allowed(&req.method, &req.path),
     }
 }

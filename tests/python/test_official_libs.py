@@ -4,7 +4,9 @@ Run by ``tests/tests/sandbox_official_libs.rs``, which starts the sandbox and a 
 recorder and passes their URLs and the keys in the environment. Ping++'s Python SDK
 (``pingpp`` 2.7.2) creates, retrieves and refunds charges with ``api_base`` pointed at
 the sandbox and verifies the sandbox's webhooks; Paytm's ``paytmchecksum`` 1.7.0 makes
-the checksums the sandbox must accept and verifies every checksum the sandbox makes.
+the checksums the sandbox must accept and verifies every checksum the sandbox makes,
+including the ``head.signature`` of the Refund and Refund Status APIs, called exactly as
+Paytm's documentation samples call them (``generateSignature(json.dumps(body), key)``).
 Where a library and the sandbox disagree, the sandbox is wrong.
 """
 
@@ -416,3 +418,157 @@ def test_paytm_tampered_callback_does_not_verify_with_the_library():
     fields = dict(urllib.parse.parse_qsl(posted[0]["body"], keep_blank_values=True))
     assert fields["STATUS"] == "TXN_FAILURE"
     assert not verify_paytm(fields)
+
+
+# --- Paytm refunds (Refund API, Refund Status API) ----------------------------------
+
+
+def paid_paytm_order():
+    """A Paytm transaction of 1.00 paid on the shopper's page; its ORDERID and TXNID."""
+    order = paytm_order()
+    r = process(paytm_form(order, RECORDER + "/paytm/refunds/" + order))
+    assert r.status_code == 200, r.text
+    pay = next(f for f in forms(r.text) if f["fields"].get("result") == "success")
+    r = requests.post(urllib.parse.urljoin(SANDBOX, pay["action"]), data=pay["fields"], timeout=10)
+    assert r.status_code == 200, r.text
+    answer = status_query(order)
+    assert answer["STATUS"] == "TXN_SUCCESS" and answer["REFUNDAMT"] == "0.00"
+    return order, answer["TXNID"]
+
+
+def raw_member(text, name):
+    """The exact text of the top-level member ``name`` of the JSON object ``text``, as
+    received: Paytm signs the text of ``body``, not a re-serialisation of it."""
+    decoder = json.JSONDecoder()
+
+    def skip(i, also=""):
+        while i < len(text) and (text[i].isspace() or text[i] in also):
+            i += 1
+        return i
+
+    i = skip(text.index("{") + 1)
+    while i < len(text) and text[i] != "}":
+        key, i = decoder.raw_decode(text, i)
+        start = skip(i, ":")
+        _, end = decoder.raw_decode(text, start)
+        if key == name:
+            return text[start:end]
+        i = skip(end, ",")
+    raise AssertionError("no member " + name + " in " + text)
+
+
+def paytm_json_api(path, body, separators=None):
+    """Paytm's documentation sample for its JSON APIs (Refund, Refund Status), as
+    written there: the checksum of ``json.dumps(body)`` in ``head.signature``. The
+    answer's ``head.signature`` is verified with the library over the answer's body text.
+    ``separators`` re-spells the request so that its body is no longer the signed text."""
+    paytmParams = dict()
+    paytmParams["body"] = body
+    checksum = PaytmChecksum.generateSignature(json.dumps(paytmParams["body"]), PAYTM_KEY)
+    paytmParams["head"] = {"signature": checksum}
+    post_data = json.dumps(paytmParams, separators=separators)
+    url = SANDBOX + "/paytm/" + path
+    response = requests.post(
+        url, data=post_data, headers={"Content-type": "application/json"}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    raw = raw_member(response.text, "body")
+    assert json.loads(raw) == answer["body"]
+    signature = answer["head"]["signature"]
+    assert PaytmChecksum.verifySignature(raw, PAYTM_KEY, signature), response.text
+    assert not PaytmChecksum.verifySignature(raw + " ", PAYTM_KEY, signature)
+    assert answer["head"]["version"] == "v1"
+    assert answer["head"]["responseTimestamp"].isdigit()
+    return answer["body"]
+
+
+def result(body):
+    info = body["resultInfo"]
+    return info["resultStatus"], info["resultCode"]
+
+
+def refund_body(order, txn_id, ref_id, amount):
+    return {
+        "mid": PAYTM_MID,
+        "txnType": "REFUND",
+        "orderId": order,
+        "txnId": txn_id,
+        "refId": ref_id,
+        "refundAmount": amount,
+    }
+
+
+def refund_status(order, ref_id):
+    return paytm_json_api(
+        "v2/refund/status", {"mid": PAYTM_MID, "orderId": order, "refId": ref_id}
+    )
+
+
+def refund_outcome(outcome):
+    r = requests.post(
+        SANDBOX + "/_control/paytm/refund_outcome", json={"outcome": outcome}, timeout=10
+    )
+    assert r.status_code == 200, r.text
+
+
+def test_paytm_refund_apply_then_status_pending_then_success():
+    order, txn_id = paid_paytm_order()
+    ref_id = "REFUNDID_" + uuid.uuid4().hex[:12]
+    refund_outcome("pending")
+    try:
+        body = paytm_json_api("refund/apply", refund_body(order, txn_id, ref_id, "0.40"))
+    finally:
+        refund_outcome("success")
+    assert result(body) == ("PENDING", "601")
+    assert body["refundId"].startswith("REF")
+    assert body["orderId"] == order and body["txnId"] == txn_id and body["mid"] == PAYTM_MID
+    assert body["refId"] == ref_id and body["refundAmount"] == "0.40"
+
+    pending = refund_status(order, ref_id)
+    assert result(pending) == ("PENDING", "601")
+    assert pending["refundId"] == body["refundId"] and pending["txnAmount"] == "1.00"
+    r = requests.post(
+        SANDBOX + "/_control/paytm/refund_complete",
+        json={"ref_id": ref_id, "outcome": "success"},
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+    done = refund_status(order, ref_id)
+    assert result(done) == ("TXN_SUCCESS", "10")
+    assert done["resultInfo"]["resultMsg"] == "Refund Successfull"
+    assert done["refundId"] == body["refundId"] and done["refundAmount"] == "0.40"
+    assert status_query(order)["REFUNDAMT"] == "0.40"
+
+    # The rest, settling by itself (the sandbox runs with paytm.refund_settle_ms set).
+    rest_id = ref_id + "_2"
+    rest = paytm_json_api("refund/apply", refund_body(order, txn_id, rest_id, "0.6"))
+    assert result(rest) == ("PENDING", "601")
+    wait_for(
+        "the second refund to settle",
+        lambda: result(refund_status(order, rest_id))[0] == "TXN_SUCCESS",
+    )
+    assert status_query(order)["REFUNDAMT"] == "1.00"
+
+
+def test_paytm_refund_retry_excess_and_signature_are_answered_as_paytm_does():
+    order, txn_id = paid_paytm_order()
+    ref_id = "REFUNDID_" + uuid.uuid4().hex[:12]
+    first = paytm_json_api("refund/apply", refund_body(order, txn_id, ref_id, "1"))
+    assert result(first) == ("PENDING", "601")
+    # A retried request is harmless: already raised, the same refund named.
+    again = paytm_json_api("refund/apply", refund_body(order, txn_id, ref_id, "1"))
+    assert result(again) == ("TXN_FAILURE", "617")
+    assert again["refundId"] == first["refundId"]
+    over = paytm_json_api("refund/apply", refund_body(order, txn_id, ref_id + "b", "0.01"))
+    assert result(over) == ("TXN_FAILURE", "619")
+    # The signature covers the body's text as sent: the same members re-spelled
+    # compactly no longer match the json.dumps text that was signed.
+    respelled = paytm_json_api(
+        "refund/apply",
+        refund_body(order, txn_id, ref_id + "c", "0.01"),
+        separators=(",", ":"),
+    )
+    assert result(respelled) == ("TXN_FAILURE", "330")
+    unknown = refund_status(order, "no_such_refund")
+    assert result(unknown) == ("TXN_FAILURE", "631")
