@@ -389,3 +389,167 @@ fn s3_refunds_are_made_by_hand_and_reported() {
         "{line}"
     );
 }
+/// Settles refund `refund` at the sandbox's `provider` (held until a test decides) and
+/// waits for the order's alarm to ask the provider's refund status API and apply it.
+fn provider_settles(w: &World, provider: &str, id: &str, refund: &str, outcome: &str, want: &str) {
+    let key = if provider == "paytm" {
+        "ref_id"
+    } else {
+        "refund_id"
+    };
+    w.control(
+        &format!("{provider}/refund_complete"),
+        &json!({key: refund, "outcome": outcome}),
+    );
+    w.wait(&format!("refund {refund} {want}"), || {
+        (refund_of(w, id, refund)["status"] == want).then_some(())
+    });
+}
+
+/// A Paytm order paid the way a shopper pays it: the form posted to Paytm's process
+/// page, Paytm's signed result, confirmed by the Transaction Status API.
+fn paid_paytm(w: &World, paise: u64) -> String {
+    let (id, secret) = w.create_with_secret("paytm", &json!({"amount": paise, "currency": "INR"}));
+    let paid = w.pay(&id, &secret);
+    let (reference, _) = w.paytm_process(&paid);
+    let cb = w.paytm_callback(&reference, "success");
+    assert_eq!(w.send(&cb).0, 200);
+    wait_status(w, &id, "succeeded");
+    id
+}
+
+#[test]
+fn paytm_refunds_through_its_refund_api_and_status_api() {
+    let w = World::start(
+        "edge-refunds-paytm",
+        &[("KASSA_REFUND_QUERY_AFTER_SECS", "1")],
+    );
+    w.control("paytm/refund_outcome", &json!({"outcome": "pending"}));
+    let id = paid_paytm(&w, 1000);
+
+    // Partial: ₹2.50 of ₹10.00. Paytm accepts (PENDING); the order's alarm asks the
+    // Refund Status API until Paytm says TXN_SUCCESS.
+    let (s, r) = refund(&w, &id, &json!({"amount": 250}));
+    assert_eq!(
+        (s, r["status"].as_str()),
+        (200, Some("refunding")),
+        "{r}\n{}",
+        w.edge.log_tail()
+    );
+    assert!(
+        r["provider_reference"]
+            .as_str()
+            .is_some_and(|p| !p.is_empty()),
+        "{r}"
+    );
+    let first = r["id"].as_str().unwrap().to_owned();
+    assert_eq!(w.counter("paytm.refund_apply"), 1);
+    let refunds = w.control_get("paytm/refunds");
+    let at_paytm = refunds["items"].as_array().unwrap();
+    assert_eq!(at_paytm.len(), 1, "{refunds}");
+    assert_eq!(at_paytm[0]["ref_id"], first.as_str(), "{refunds}");
+    // Still pending at Paytm: asked, nothing applied.
+    w.wait("a refund status query", || {
+        (w.counter("paytm.refund_status") >= 1).then_some(())
+    });
+    assert_eq!(status(&w, &id), "refunding");
+    provider_settles(&w, "paytm", &id, &first, "success", "refunded");
+    wait_status(&w, &id, "partially_refunded");
+    assert_eq!(s1_status(&w, &id), json!(1));
+    assert_eq!(s2_line(&w, &id)["refundedAmount"], "2.50");
+
+    // The rest.
+    let (s, r) = refund(&w, &id, &json!({}));
+    assert_eq!((s, &r["amount"]), (200, &json!(750)), "{r}");
+    provider_settles(
+        &w,
+        "paytm",
+        &id,
+        r["id"].as_str().unwrap(),
+        "success",
+        "refunded",
+    );
+    wait_status(&w, &id, "refunded");
+    assert_partial_then_full(&w, &id, "10.00", &first);
+
+    // Paytm fails a refund: refund_failed, with Paytm's reason; S1 6; the merchant may
+    // ask again.
+    let id2 = paid_paytm(&w, 500);
+    let (s, r) = refund(&w, &id2, &json!({}));
+    assert_eq!(s, 200, "{r}");
+    let failed = r["id"].as_str().unwrap().to_owned();
+    provider_settles(&w, "paytm", &id2, &failed, "failure", "refund_failed");
+    wait_status(&w, &id2, "refund_failed");
+    let f = refund_of(&w, &id2, &failed);
+    assert!(
+        f["failure_reason"].as_str().unwrap().contains("Paytm"),
+        "{f}"
+    );
+    assert_eq!(s1_status(&w, &id2), json!(6));
+    let types = hook_types(&w, &id2);
+    assert_eq!(count(&types, "refund.failed"), 1, "{types:?}");
+    assert_eq!(count(&types, "order.refund_failed"), 1, "{types:?}");
+    assert!(!w.relays(&id2).contains(&"REFUND_SUCCESS".to_owned()));
+    let (s, r) = refund(&w, &id2, &json!({}));
+    assert_eq!((s, &r["amount"]), (200, &json!(500)), "{r}");
+    assert_eq!(r["order"]["status"], "refunding");
+}
+
+#[test]
+fn wallet_refunds_through_its_signed_refund_calls() {
+    let w = World::start(
+        "edge-refunds-wallet",
+        &[("KASSA_REFUND_QUERY_AFTER_SECS", "1")],
+    );
+    w.control("wallet/refund_outcome", &json!({"outcome": "pending"}));
+    let (id, secret) = w.create_with_secret("wallet", &json!({"amount": "1.5", "token": "USDT"}));
+    w.pay(&id, &secret);
+    let paid = w.wallet_notify(&id, "success");
+    assert_eq!(w.send(&paid).0, 200);
+    wait_status(&w, &id, "succeeded");
+
+    // A decimal string for a token order; an integer is refused by name.
+    let (s, e) = refund(&w, &id, &json!({"amount": 1}));
+    assert_eq!(
+        (s, e["error"]["param"].as_str()),
+        (400, Some("amount")),
+        "{e}"
+    );
+    let (s, e) = refund(&w, &id, &json!({"amount": "1.5000001"}));
+    assert_eq!(
+        (s, e["error"]["param"].as_str()),
+        (400, Some("amount")),
+        "{e}"
+    );
+    let (s, r) = refund(&w, &id, &json!({"amount": "0.5"}));
+    assert_eq!(
+        (s, &r["amount"]),
+        (200, &json!("0.5")),
+        "{r}\n{}",
+        w.edge.log_tail()
+    );
+    let first = r["id"].as_str().unwrap().to_owned();
+    assert_eq!(w.counter("wallet.refund"), 1);
+    provider_settles(&w, "wallet", &id, &first, "success", "refunded");
+    wait_status(&w, &id, "partially_refunded");
+    let o = w.order(&id);
+    assert_eq!(
+        (&o["amount_refunded"], &o["amount_refundable"]),
+        (&json!("0.5"), &json!("1")),
+        "{o}"
+    );
+    assert_eq!(s2_line(&w, &id)["refundedAmount"], "0.5");
+
+    let (s, r) = refund(&w, &id, &json!({}));
+    assert_eq!((s, &r["amount"]), (200, &json!("1")), "{r}");
+    provider_settles(
+        &w,
+        "wallet",
+        &id,
+        r["id"].as_str().unwrap(),
+        "success",
+        "refunded",
+    );
+    wait_status(&w, &id, "refunded");
+    assert_partial_then_full(&w, &id, "1.5", &first);
+}
