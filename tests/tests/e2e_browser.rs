@@ -217,6 +217,102 @@ fn decline_then_retry_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     provider_then_paid(shop, stack, "decline", &id, PINGPP_PAGE);
 }
 
+/// How a shopper leaves a provider's page without paying.
+#[derive(Clone, Copy)]
+enum Leave {
+    /// The S3 cashier's own "Abandon" link (seed: 放弃支付, back to `merchant_url`).
+    S3Abandon,
+    /// Ping++'s mock page has no way back: the shopper returns to the shop by hand.
+    BackToShop,
+}
+
+/// The shopper leaves the provider's page unpaid: back on the shop the widget resumes
+/// on the processing order and offers a new pay; the edge asks the provider about the
+/// open attempt (none paid: it is closed as abandoned) and the new attempt is paid.
+fn abandon_then_new_pay_flow(
+    shop: &mut Shop<'_>,
+    stack: &Stack,
+    user: &str,
+    product: &str,
+    leave: Leave,
+) {
+    let (flow, page, path) = match leave {
+        Leave::S3Abandon => ("abandon-s3", S3_CASHIER, "/s3/cashier"),
+        Leave::BackToShop => ("abandon-pingpp", PINGPP_PAGE, "/pingpp/mock.php"),
+    };
+    let id = shop.buy(product, user, None).unwrap();
+    shop.pay().unwrap();
+    shop.wait_screen("code").unwrap();
+    shop.submit_code(&sms_code(shop, stack, &id, 1)).unwrap();
+    shop.browser
+        .wait_for(
+            "the provider's page",
+            STEP,
+            "return location.pathname.endsWith(arguments[0]);",
+            &[json!(path)],
+        )
+        .unwrap();
+    match leave {
+        Leave::S3Abandon => {
+            let link = shop
+                .browser
+                .find_by_script("return document.getElementById('abandon');", &[])
+                .unwrap()
+                .unwrap();
+            shop.browser.click(&link).unwrap();
+        }
+        Leave::BackToShop => shop
+            .browser
+            .goto(&format!("{}/?order={id}", shop.url))
+            .unwrap(),
+    }
+    shop.browser
+        .wait_for(
+            "the shop again",
+            STEP,
+            "return new URLSearchParams(location.search).get('order') === arguments[0] && !!window.kassaDemo;",
+            &[json!(id)],
+        )
+        .unwrap();
+    shop.wait_screen("progress").unwrap();
+    let again = shop.widget_el("[data-kassa=pay-again]").unwrap();
+    let label = shop.widget_text("[data-kassa=pay-again]").unwrap();
+    let want = if shop.locale == "zh-CN" {
+        "未完成支付？重新支付"
+    } else {
+        "Did not finish paying? Pay again"
+    };
+    assert_eq!(label.trim(), want);
+    shop.shot(flow, "back").unwrap();
+    shop.browser.click(&again).unwrap();
+    shop.wait_screen("code").unwrap();
+    shop.submit_code(&sms_code(shop, stack, &id, 2)).unwrap();
+    provider_then_paid(shop, stack, flow, &id, page);
+    // Two attempts: the first closed as abandoned when the new pay asked about it.
+    let key = dev_var("KASSA_MERCHANT_KEY").unwrap_or_default();
+    let (_, events) = read_json(
+        agent()
+            .get(format!("{}/v1/orders/{id}/events", stack.edge.url()))
+            .header("Authorization", &format!("Bearer {key}"))
+            .call(),
+    )
+    .unwrap();
+    let audit: Vec<&str> = events["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["reason"].as_str())
+        .collect();
+    assert!(audit.contains(&"attempt_abandoned"), "{events}");
+    let started = events["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["type"] == "attempt_started")
+        .count();
+    assert_eq!(started, 2, "{events}");
+}
+
 /// GA: the shop enrols the shopper's authenticator; the code comes from TOTP.
 fn ga_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     let user = format!("{run}1");
@@ -636,6 +732,10 @@ fn demo_shop_in_chromium() {
         known_device_flow(&mut shop, &stack, &run);
         s3_flow(&mut shop, &stack, &run);
         decline_then_retry_flow(&mut shop, &stack, &run);
+        let user = format!("{run}12");
+        abandon_then_new_pay_flow(&mut shop, &stack, &user, "mooncake", Leave::S3Abandon);
+        let user = format!("{run}13");
+        abandon_then_new_pay_flow(&mut shop, &stack, &user, "tea", Leave::BackToShop);
         if locale == "en-US" {
             text_user_flow(&shop, &stack, &run);
             seal_flow(&shop, &stack, &run);
