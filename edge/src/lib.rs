@@ -131,6 +131,7 @@ routes! {
     POST "/v1/orders/:id/cancel" => m::cancel_order,
     POST "/v1/orders/:id/refunds" => m::refund_order,
     POST "/v1/orders/:id/refunds/settle" => m::settle_refund,
+    POST "/v1/orders/:id/review/resolve" => m::resolve_review,
     GET "/v1/orders/:id/events" => m::order_events,
     GET "/v1/orders/:id/webhooks" => m::order_webhooks,
     POST "/v1/orders/:id/webhooks/:webhook_id/replay" => m::replay_webhook,

@@ -121,8 +121,9 @@ pub fn order_view(s: &StoredOrder) -> Value {
         "amount_refunded": amount_json(o.amount(), o.refunded_units()),
         "amount_refundable": amount_json(o.amount(), o.refundable_units()),
         "refunds": refunds,
-        "needs_review": !reasons.is_empty(),
+        "needs_review": o.needs_review(),
         "review_reasons": reasons,
+        "review_resolutions": o.resolved(),
         "created_ms": o.created_ms(),
         "expires_at_ms": o.expires_at_ms(),
     })

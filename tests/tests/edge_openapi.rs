@@ -215,6 +215,20 @@ fn merchant_api_conforms_to_openapi() {
     let (s, b) = call("post", &settle, None);
     assert_eq!(s, 409, "{b}");
     c.check("post", "/v1/orders/{id}/refunds/settle", s, &b);
+    // A second attempt paid too: the order needs review; the merchant resolves it.
+    let (s, _) = call(
+        "post",
+        &format!("/v1/test_helpers/orders/{id}/events"),
+        Some(json!({"id": "T2", "type": "attempt_succeeded", "attempt": "6", "provider": "lianshang"})),
+    );
+    assert_eq!(s, 200);
+    let resolve = format!("/v1/orders/{id}/review/resolve");
+    let (s, b) = call("post", &resolve, Some(json!({"resolution": "fulfilled"})));
+    assert_eq!((s, &b["needs_review"]), (200, &json!(false)), "{b}");
+    c.check("post", "/v1/orders/{id}/review/resolve", s, &b);
+    let (s, b) = call("post", &resolve, Some(json!({"resolution": "fulfilled"})));
+    assert_eq!(s, 409, "{b}");
+    c.check("post", "/v1/orders/{id}/review/resolve", s, &b);
     let (s, b) = call("post", &format!("/v1/orders/{tid}/cancel"), None);
     c.check("post", "/v1/orders/{id}/cancel", s, &b);
     let (s, b) = call("post", &format!("/v1/orders/{tid}/cancel"), None);

@@ -277,6 +277,7 @@ fn pingpp_partial_then_full_refund_and_refusals() {
         "pingpp/complete",
         &json!({"id": id3, "event": "refund.succeeded", "hold": true}),
     );
+    let dashboard_refund = w.control_outbox_last();
     let before = w.snapshot(&id3);
     let (s, e) = refund(&w, &id3, &json!({}));
     assert_eq!(s, 502, "{e}");
@@ -291,6 +292,60 @@ fn pingpp_partial_then_full_refund_and_refusals() {
     assert_eq!(w.snapshot(&id3), before);
     assert_eq!(status(&w, &id3), "succeeded");
     assert!(w.audit_reasons(&id3).contains(&"refund_refused".to_owned()));
+
+    // ---- That dashboard refund's genuine webhook: not Kassa's, so the order keeps its
+    // status and needs review; the merchant resolves it (the money went back).
+    assert_eq!(w.send(&dashboard_refund).0, 200);
+    let o = w.order(&id3);
+    assert_eq!(
+        (&o["status"], &o["needs_review"], &o["review_reasons"]),
+        (
+            &json!("succeeded"),
+            &json!(true),
+            &json!(["unrequested_refund"])
+        ),
+        "{o}"
+    );
+    let resolve = |body: &Value| {
+        w.merchant(
+            "POST",
+            &format!("/v1/orders/{id3}/review/resolve"),
+            Some(body),
+        )
+    };
+    let (s, e) = resolve(&json!({"resolution": "shipped"}));
+    assert_eq!(
+        (s, e["error"]["param"].as_str()),
+        (400, Some("resolution")),
+        "{e}"
+    );
+    let (s, o) = resolve(&json!({"resolution": "refunded", "note": "refunded from the dashboard"}));
+    assert_eq!(s, 200, "{o}");
+    assert_eq!(
+        (
+            &o["needs_review"],
+            &o["review_reasons"],
+            &o["review_resolutions"]
+        ),
+        (
+            &json!(false),
+            &json!(["unrequested_refund"]),
+            &json!({"unrequested_refund": "refunded"})
+        ),
+        "{o}"
+    );
+    let (s, e) = resolve(&json!({"resolution": "refunded"}));
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("no_review_needed")),
+        "{e}"
+    );
+    let types = hook_types(&w, &id3);
+    assert_eq!(count(&types, "order.needs_review"), 1, "{types:?}");
+    assert_eq!(count(&types, "order.review_resolved"), 1, "{types:?}");
+    assert!(w
+        .audit_reasons(&id3)
+        .contains(&"review_resolved".to_owned()));
     // Ping++ refunds are settled by Ping++, never by the merchant's report.
     let (s, e) = w.merchant(
         "POST",

@@ -18,7 +18,7 @@ use kassa_shared::envelope::ErrorCode;
 use kassa_shared::flows::outbox::{OutboxEntry, OutboxKind};
 use kassa_shared::id::{Id, IdGenerator};
 use kassa_shared::money::{Currency, Money, MoneyError, TokenTable};
-use kassa_shared::order::{Order, OrderAmount};
+use kassa_shared::order::{Order, OrderAmount, Resolution};
 
 use crate::auth::require_merchant;
 use crate::config;
@@ -605,6 +605,35 @@ pub async fn settle_refund(mut req: Request, ctx: Ctx) -> Result<Response> {
                 .settle_refund(refund, outcome, reference)
                 .await?;
             Ok(Response::from_json(&refund_answer(&reply))?)
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/orders/:id/review/resolve` — the merchant decided what an order that
+/// needed review is: `resolution` `refunded` (the money went back: through
+/// `POST /v1/orders/:id/refunds` or outside Kassa) or `fulfilled` (kept and shipped);
+/// `note` (≤ 500 characters) goes to the audit log. The order's open review reasons
+/// are resolved (`needs_review` false, `order.review_resolved` once per reason); a
+/// reason that arises later needs review again. 409 `no_review_needed` otherwise.
+pub async fn resolve_review(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            let id = merchant_order_id(&req, &ctx)?;
+            let body = json_object(&mut req, &["resolution", "note"]).await?;
+            let resolution = match opt_string(&body, "resolution", "resolution", 16)?.as_deref() {
+                Some("refunded") => Resolution::Refunded,
+                Some("fulfilled") => Resolution::Fulfilled,
+                _ => {
+                    return Err(EdgeError::bad(
+                        "resolution",
+                        "resolution: must be \"refunded\" or \"fulfilled\"",
+                    ))
+                }
+            };
+            let note = opt_string(&body, "note", "note", 500)?;
+            let stored = order(&ctx, id)?.resolve_review(resolution, note).await?;
+            Ok(Response::from_json(&order_view(&stored))?)
         }
         .await,
     )

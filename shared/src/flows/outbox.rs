@@ -237,6 +237,15 @@ impl Outbox {
                     let data = json!({ "object": view, "reason": reason });
                     self.webhook(now, id, "order.needs_review", data);
                 }
+                Effect::ReviewResolved { reason } => {
+                    let reason = serde_json::to_value(reason).unwrap_or(Value::Null);
+                    let id = format!(
+                        "evt_{order_id}_resolved_{}",
+                        reason.as_str().unwrap_or("unknown")
+                    );
+                    let data = json!({ "object": view, "reason": reason });
+                    self.webhook(now, id, "order.review_resolved", data);
+                }
                 Effect::RefundChanged { refund, status } => {
                     let id = format!("evt_{order_id}_refund_{refund}_{}", status.as_str());
                     let event_type = match status {

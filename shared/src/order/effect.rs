@@ -88,6 +88,27 @@ pub enum ReviewReason {
     UnrequestedRefund,
 }
 
+/// What the merchant did about an order that needed review (SPEC 3.2 "resolve a
+/// `needs_review`").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// The merchant gave the money back (through Kassa's refunds or otherwise).
+    Refunded,
+    /// The merchant keeps the money and ships (or already did).
+    Fulfilled,
+}
+
+impl Resolution {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Refunded => "refunded",
+            Self::Fulfilled => "fulfilled",
+        }
+    }
+}
+
 /// One thing the shell must do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -104,6 +125,8 @@ pub enum Effect {
     NeedsReview { reason: ReviewReason },
     /// Refund `refund` reached `status`: send the merchant's `refund.*` webhook.
     RefundChanged { refund: Id, status: RefundStatus },
+    /// The merchant resolved review `reason`: send `order.review_resolved`.
+    ReviewResolved { reason: ReviewReason },
 }
 
 /// The identity of an effect: two effects with the same key are the same effect.
@@ -113,6 +136,7 @@ pub enum EffectKey {
     Relay(RelayStatus),
     NeedsReview(ReviewReason),
     Refund(Id, RefundStatus),
+    ReviewResolved(ReviewReason),
 }
 
 impl Effect {
@@ -123,6 +147,7 @@ impl Effect {
             Self::Relay { status } => EffectKey::Relay(status),
             Self::NeedsReview { reason } => EffectKey::NeedsReview(reason),
             Self::RefundChanged { refund, status } => EffectKey::Refund(refund, status),
+            Self::ReviewResolved { reason } => EffectKey::ReviewResolved(reason),
         }
     }
 }

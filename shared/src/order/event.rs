@@ -16,6 +16,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeSet;
+
+use super::effect::{Resolution, ReviewReason};
 use super::refund::{units, LEGACY_REFUND};
 use crate::id::Id;
 
@@ -93,6 +96,13 @@ pub enum EventKind {
     /// because the merchant did not decide it (and a partial one would not be a refund
     /// of the order in full).
     UnrequestedRefund { provider: String },
+    /// The merchant looked at the order and resolved `reasons` (the review reasons it
+    /// had when they did) with `resolution` (decided locally, by the merchant API). A
+    /// reason that arises later needs review again.
+    ReviewResolved {
+        reasons: BTreeSet<ReviewReason>,
+        resolution: Resolution,
+    },
 }
 
 impl EventKind {
@@ -125,6 +135,7 @@ impl EventKind {
             Self::RefundSucceeded { .. } => "refund_succeeded",
             Self::RefundFailed { .. } => "refund_failed",
             Self::UnrequestedRefund { .. } => "unrequested_refund",
+            Self::ReviewResolved { .. } => "review_resolved",
         }
     }
 }
@@ -159,6 +170,10 @@ mod tests {
             },
             EventKind::RefundFailed { refund: a },
             EventKind::UnrequestedRefund { provider: p() },
+            EventKind::ReviewResolved {
+                reasons: BTreeSet::from([ReviewReason::PaidTwice]),
+                resolution: Resolution::Refunded,
+            },
         ] {
             let v = serde_json::to_value(&kind).unwrap_or_default();
             assert_eq!(v["type"], kind.name());

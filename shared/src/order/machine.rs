@@ -33,6 +33,10 @@
 //!    not ask for (`UnrequestedRefund`, e.g. from the provider's dashboard) also needs
 //!    review and moves no status: it is an observation like the others (refund lattice,
 //!    [`super::refund`]), so it may arrive before the success and count once it does.
+//!    The merchant resolves a review (`ReviewResolved`, the merchant API): the reasons
+//!    it names stop counting for [`Order::needs_review`] (they stay in
+//!    [`Order::review_reasons`], the record), each announced once; a reason that
+//!    arises later needs review again.
 //! 3. **Down or sideways moves are recorded and ignored**: an event whose lattice value
 //!    is already covered (`AttemptProcessing` after success, `RefundFailed` after Refunded,
 //!    Expired after Cancelled, any event on an order that is already past it) is kept in
@@ -61,7 +65,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::attempt::{Attempt, AttemptStatus};
-use super::effect::{Effect, RelayStatus, ReviewReason};
+use super::effect::{Effect, RelayStatus, Resolution, ReviewReason};
 use super::event::{Event, EventKind};
 use super::refund::{OrderRefundStatus, Refund, RefundStatus, Refunds};
 use super::status::OrderStatus;
@@ -163,6 +167,10 @@ pub struct Order {
     /// Stored as `refund` (four flags) before refunds had ids: see [`super::refund`].
     #[serde(alias = "refund")]
     refunds: Refunds,
+    /// Review reasons the merchant resolved, with how (orders stored before resolutions
+    /// existed have none).
+    #[serde(default)]
+    resolved: BTreeMap<ReviewReason, Resolution>,
     /// S0 relays already emitted.
     relayed: BTreeSet<RelayStatus>,
     /// Number of status changes so far (`seq` of the last `StatusChanged`).
@@ -180,6 +188,7 @@ struct View {
     refunds: Vec<(Id, RefundStatus)>,
     unrequested_refund: bool,
     reasons: BTreeSet<ReviewReason>,
+    resolved: BTreeSet<ReviewReason>,
 }
 
 impl Order {
@@ -193,6 +202,7 @@ impl Order {
             attempts: BTreeMap::new(),
             lifecycle: Lifecycle::default(),
             refunds: Refunds::default(),
+            resolved: BTreeMap::new(),
             relayed: BTreeSet::new(),
             status_seq: 0,
             applied: BTreeSet::new(),
@@ -237,6 +247,9 @@ impl Order {
         }
         for &reason in after.reasons.difference(&before.reasons) {
             effects.push(Effect::NeedsReview { reason });
+        }
+        for &reason in after.resolved.difference(&before.resolved) {
+            effects.push(Effect::ReviewResolved { reason });
         }
         self.history.push(HistoryEntry {
             at_ms: now_ms,
@@ -293,9 +306,24 @@ impl Order {
         reasons
     }
 
+    /// True while a review reason is not resolved by the merchant.
     #[must_use]
     pub fn needs_review(&self) -> bool {
-        !self.review_reasons().is_empty()
+        !self.open_review_reasons().is_empty()
+    }
+
+    /// The review reasons the merchant has not resolved yet.
+    #[must_use]
+    pub fn open_review_reasons(&self) -> BTreeSet<ReviewReason> {
+        let mut open = self.review_reasons();
+        open.retain(|r| !self.resolved.contains_key(r));
+        open
+    }
+
+    /// The merchant's resolutions, by reason.
+    #[must_use]
+    pub fn resolved(&self) -> &BTreeMap<ReviewReason, Resolution> {
+        &self.resolved
     }
 
     /// A provider verified a success for at least one attempt.
@@ -452,6 +480,18 @@ impl Order {
                 self.refunds.observe(*refund, seen);
             }
             EventKind::UnrequestedRefund { .. } => self.refunds.observe_unrequested(),
+            EventKind::ReviewResolved {
+                reasons,
+                resolution,
+            } => {
+                // A join, so arrival order cannot matter: of two resolutions of one
+                // reason the greater (`Fulfilled`) stands. The edge resolves only open
+                // reasons, so in practice the first one stands.
+                for r in reasons {
+                    let e = self.resolved.entry(*r).or_insert(*resolution);
+                    *e = (*e).max(*resolution);
+                }
+            }
         }
     }
 
@@ -487,6 +527,12 @@ impl Order {
                 .collect(),
             unrequested_refund: self.refunds.unrequested(),
             reasons: self.review_reasons(),
+            // Only a resolution of a reason the order has counts (and is announced).
+            resolved: self
+                .review_reasons()
+                .into_iter()
+                .filter(|r| self.resolved.contains_key(r))
+                .collect(),
         }
     }
 }

@@ -510,6 +510,21 @@ fn kind_strategy() -> impl Strategy<Value = EventKind> {
         (1u64..=4).prop_map(refunded_part),
         (1u64..=4).prop_map(refund_failed),
         provider.prop_map(|provider| EventKind::UnrequestedRefund { provider }),
+        (
+            prop::collection::btree_set(
+                prop_oneof![
+                    Just(ReviewReason::PaidAfterClose),
+                    Just(ReviewReason::PaidTwice),
+                    Just(ReviewReason::UnrequestedRefund),
+                ],
+                1..=2
+            ),
+            prop_oneof![Just(Resolution::Refunded), Just(Resolution::Fulfilled)]
+        )
+            .prop_map(|(reasons, resolution)| EventKind::ReviewResolved {
+                reasons,
+                resolution
+            }),
     ]
 }
 
@@ -538,6 +553,7 @@ type Outcome = (
     BTreeMap<Id, Attempt>,
     Lifecycle,
     Refunds,
+    BTreeMap<ReviewReason, Resolution>,
     BTreeSet<String>,
 );
 
@@ -549,6 +565,7 @@ fn outcome(o: &Order) -> Outcome {
         o.attempts().clone(),
         o.lifecycle(),
         o.refunds().clone(),
+        o.resolved().clone(),
         o.applied().clone(),
     )
 }
@@ -613,6 +630,20 @@ fn replay(events: &[Event]) -> Result<Order, TestCaseError> {
             prop_assert!(now.is_some_and(|n| n >= *status), "{k:?} vs {now:?}");
         }
     }
+    // Each resolution of a reason the order has is announced once; needs_review is
+    // exactly the unresolved reasons.
+    for r in o.review_reasons() {
+        prop_assert_eq!(
+            keys.contains(&EffectKey::ReviewResolved(r)),
+            o.resolved().contains_key(&r)
+        );
+    }
+    prop_assert_eq!(
+        o.needs_review(),
+        o.review_reasons()
+            .iter()
+            .any(|r| !o.resolved().contains_key(r))
+    );
     // Refunds never return more than was captured, whatever arrives.
     prop_assert!(o.refunded_units() <= o.amount().units());
     // Replaying everything again is a no-op.
@@ -638,4 +669,50 @@ proptest! {
         // the stored relays agree with what was emitted.
         prop_assert!(oa.relayed().contains(&RelayStatus::PaySuccess) == oa.paid());
     }
+}
+
+#[test]
+fn the_merchant_resolves_a_review_and_a_new_reason_reopens_it() {
+    let mut o = order();
+    run(&mut o, &[paid(1), paid(2)]);
+    assert!(o.needs_review());
+    let resolve = |reasons: &[ReviewReason], resolution| EventKind::ReviewResolved {
+        reasons: reasons.iter().copied().collect(),
+        resolution,
+    };
+    let fx = run(
+        &mut o,
+        &[resolve(&[ReviewReason::PaidTwice], Resolution::Refunded)],
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::ReviewResolved {
+            reason: ReviewReason::PaidTwice
+        }]
+    );
+    assert!(!o.needs_review());
+    assert!(
+        o.review_reasons().contains(&ReviewReason::PaidTwice),
+        "kept as a record"
+    );
+    assert_eq!(o.status(), S::Succeeded, "the status is not the review's");
+    // Resolving it again: nothing new.
+    let fx = run(
+        &mut o,
+        &[resolve(&[ReviewReason::PaidTwice], Resolution::Refunded)],
+    );
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(!o.needs_review());
+    // A new reason: review again.
+    let fx = run(&mut o, &[EventKind::Expired]);
+    assert!(fx.contains(&Effect::NeedsReview {
+        reason: ReviewReason::PaidAfterClose
+    }));
+    assert!(o.needs_review());
+    assert_eq!(
+        o.open_review_reasons(),
+        BTreeSet::from([ReviewReason::PaidAfterClose])
+    );
+    // (A resolution is an observation like any other: one naming a reason before it
+    // arises counts once it does. The edge only ever resolves open reasons.)
 }

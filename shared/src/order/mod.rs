@@ -15,7 +15,7 @@ pub mod refund;
 pub mod status;
 
 pub use attempt::{Attempt, AttemptStatus};
-pub use effect::{Effect, EffectKey, RelayStatus, ReviewReason};
+pub use effect::{Effect, EffectKey, RelayStatus, Resolution, ReviewReason};
 pub use event::{Event, EventKind};
 pub use machine::{Disposition, HistoryEntry, Lifecycle, Order, OrderAmount};
 pub use refund::{OrderRefundStatus, Refund, RefundStatus, Refunds, LEGACY_REFUND};

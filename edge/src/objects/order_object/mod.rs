@@ -70,7 +70,7 @@ use kassa_shared::flows::outbox::{
     self as flow, DeliveryAttempt, Outbox, OutboxKind, OutboxPolicy, RetryPolicy, StatusPush,
 };
 use kassa_shared::id::Id;
-use kassa_shared::order::{Event, EventKind, OrderStatus};
+use kassa_shared::order::{Event, EventKind, OrderStatus, Resolution};
 use kassa_shared::second_factor::StoredCode;
 
 use crate::config;
@@ -273,6 +273,9 @@ impl OrderObject {
             }
             OrderRequest::Pay(p) => self.pay(p).await,
             OrderRequest::Charge => reply(&self.last_charge().await?),
+            OrderRequest::ResolveReview { resolution, note } => {
+                self.resolve_review(resolution, note).await
+            }
             OrderRequest::SettleRefund {
                 refund,
                 outcome,
@@ -475,6 +478,47 @@ impl OrderObject {
         self.push(stored.order.id(), &pushes);
         self.reschedule(&stored, &outbox).await?;
         Ok(stored)
+    }
+
+    /// `POST /review/resolve`: the merchant decided what an order that needed review is
+    /// (money given back, or kept and shipped). Resolves the reasons open now (a fixed
+    /// event id per reason set makes a retry a no-op); 409 when none is open.
+    async fn resolve_review(
+        &self,
+        resolution: Resolution,
+        note: Option<String>,
+    ) -> Result<Response, EdgeError> {
+        let stored = self.require_order().await?;
+        let reasons = stored.order.open_review_reasons();
+        if reasons.is_empty() {
+            let error = EdgeError::Conflict {
+                code: ErrorCode::NoReviewNeeded,
+                message: "order: does not need review".into(),
+            };
+            return self.reject(error, "POST review/resolve").await;
+        }
+        let names: Vec<String> = reasons
+            .iter()
+            .filter_map(|r| serde_json::to_value(r).ok())
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        let detail = format!(
+            "{} {} {}",
+            resolution.as_str(),
+            names.join(","),
+            note.as_deref().unwrap_or("")
+        );
+        self.audit("review_resolved", detail.trim_end()).await?;
+        let id = format!("review_resolved:{}", names.join(","));
+        let event = Event::new(
+            id,
+            EventKind::ReviewResolved {
+                reasons,
+                resolution,
+            },
+        );
+        let stored = self.apply(stored, event).await?;
+        reply(&stored)
     }
 
     async fn cancel(&self) -> Result<Response, EdgeError> {

@@ -12,7 +12,7 @@ use worker::{Env, Stub};
 use kassa_shared::callback::VerifiedCallback;
 use kassa_shared::flows::outbox::{Outbox, OutboxEntry};
 use kassa_shared::id::Id;
-use kassa_shared::order::{Event, HistoryEntry, OrderStatus};
+use kassa_shared::order::{Event, HistoryEntry, OrderStatus, Resolution};
 use kassa_shared::second_factor::StoredCode;
 
 use super::{AuditEntry, ManualOutcome, PayIn, RefundIn, RefundReply};
@@ -76,6 +76,11 @@ pub enum OrderRequest {
         refund: Option<Id>,
         outcome: ManualOutcome,
         reference: Option<String>,
+    },
+    /// The merchant resolves the order's open review reasons (`mod.rs`).
+    ResolveReview {
+        resolution: Resolution,
+        note: Option<String>,
     },
     /// The order, after asking the providers of its open attempts (at most every few
     /// seconds per attempt): the shopper is back on the merchant's page.
@@ -224,6 +229,19 @@ impl OrderClient {
             reference,
         };
         ask(&self.stub, &r).await
+    }
+
+    /// Resolves the order's open review reasons.
+    pub async fn resolve_review(
+        &self,
+        resolution: Resolution,
+        note: Option<String>,
+    ) -> Result<StoredOrder, EdgeError> {
+        ask(
+            &self.stub,
+            &OrderRequest::ResolveReview { resolution, note },
+        )
+        .await
     }
 
     /// The order after its open attempts' providers were asked (`attempts.rs`).
