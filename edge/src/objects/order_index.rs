@@ -31,6 +31,12 @@ pub enum IndexRequest {
     },
     /// The first reservation of `key` wins; every later one answers it.
     Reserve(Reservation),
+    /// Moves `key` from the order `stale` to `next.id`, if it still names `stale`;
+    /// answers the reservation `key` names afterwards (S1 `preOrder` without a key).
+    Supersede {
+        stale: Id,
+        next: Reservation,
+    },
     /// Newest first, strictly before `before`.
     List {
         limit: usize,
@@ -73,6 +79,10 @@ impl IndexClient {
         ask(&self.stub, &IndexRequest::Reserve(r)).await
     }
 
+    pub async fn supersede(&self, stale: Id, next: Reservation) -> Result<Reservation, EdgeError> {
+        ask(&self.stub, &IndexRequest::Supersede { stale, next }).await
+    }
+
     pub async fn list(&self, limit: usize, before: Option<Id>) -> Result<Page, EdgeError> {
         ask(&self.stub, &IndexRequest::List { limit, before }).await
     }
@@ -101,6 +111,18 @@ impl OrderIndex {
                 }
                 storage.put(&k, serde_json::to_string(&r)?).await?;
                 reply(&r)
+            }
+            IndexRequest::Supersede { stale, next } => {
+                let k = format!("k:{}", next.key);
+                // Compare-and-set, atomic for the same reason as `Reserve`.
+                if let Some(existing) = storage.get::<String>(&k).await? {
+                    let existing: Reservation = serde_json::from_str(&existing)?;
+                    if existing.id != stale {
+                        return reply(&existing);
+                    }
+                }
+                storage.put(&k, serde_json::to_string(&next)?).await?;
+                reply(&next)
             }
             IndexRequest::List { limit, before } => {
                 let limit = limit.clamp(1, MAX_LIMIT);

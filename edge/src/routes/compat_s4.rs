@@ -1,6 +1,7 @@
 //! The S4 compatibility surface (seed S4, SPEC 3.3, 4.5): the Ping++ app's REST API
 //! under `/rest/pay/...`. Success is `{code: 900, ...}` in the seed's shapes; errors are
-//! `{code: <HTTP status>, msg, error, field}` (`error.rs`).
+//! `{code: <HTTP-style status>, msg, error, field}`, and every answer is HTTP 200: the
+//! seed carries the outcome in `code` (the decision and why: `error.rs`).
 //!
 //! **`auth` (Kassa's decision; the seed only says "required"; scopes per issue 14,
 //! `auth.rs`).** `/rest/pay/:pay_id` (the pay id is the Kassa order id) takes that

@@ -48,6 +48,37 @@ impl<T> Envelope<T> {
     }
 }
 
+/// An S4 error answer, `{code, msg, error, field, retry_after_ms?}` (sent with HTTP 200:
+/// the seed carries the outcome in `code`; the edge's `error.rs` says why). `code` is the
+/// failure's HTTP-style status (400, 401, 403, 404, 405, 409, 413, 429, 5xx), never
+/// [`CODE_OK`]; `msg` names the field and the reason (the seed's `msg`); `error` is the
+/// machine-readable code and `field` the parameter or `null`, as on Kassa's other
+/// surfaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Error {
+    pub code: u32,
+    pub msg: String,
+    pub error: String,
+    pub field: Option<String>,
+    /// When a lock ends (429 only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+}
+
+impl Error {
+    /// The S4 form of an error of HTTP-style `status`.
+    #[must_use]
+    pub fn new(status: u16, e: crate::envelope::ApiError) -> Self {
+        Self {
+            code: u32::from(status),
+            msg: e.message,
+            error: e.code,
+            field: e.param,
+            retry_after_ms: e.retry_after_ms,
+        }
+    }
+}
+
 /// The `info` of answers that have none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoInfo {}
