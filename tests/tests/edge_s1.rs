@@ -393,6 +393,10 @@ fn s1_pre_order_retry_is_one_order() {
     quoted["amount"] = json!("500");
     let (s, again) = post(None, &quoted);
     assert_eq!((s, &again), (200, &first), "a retry gets the first answer");
+    // The answer is `shared`'s wire type, member for member.
+    let typed: kassa_shared::surfaces::s1::wire::PreOrderResponse =
+        serde_json::from_value(first.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), first);
     let order_id = form["ORDER_ID"].as_str().unwrap().to_owned();
     let checks: Vec<Value> = received()
         .into_iter()

@@ -149,6 +149,10 @@ fn s4_rest_surface() {
     let (s, v) = get(&pay_id, &auth);
     assert_eq!(s, 200, "{v} / {}", edge.log_tail());
     assert_eq!(v["code"], 900);
+    // The edge's answer is `shared`'s wire type (issue 17: it serialises that type).
+    let typed: kassa_shared::surfaces::s4::wire::PayInfoResponse =
+        serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), v);
     let info = &v["info"];
     assert_eq!(info["pay_id"], pay_id.as_str());
     // Nothing paid yet: `money` (实际支付金额) is 0, `amount` the order's.

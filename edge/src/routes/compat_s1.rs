@@ -49,7 +49,7 @@
 //! widget's local risk rules for codes do not apply; the Paytm callback, verified and
 //! confirmed with Paytm's Transaction Status API, is what moves the order.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use worker::{Method, Request, Response, Result, RouteContext};
 
 use kassa_shared::crypto::ct;
@@ -58,7 +58,7 @@ use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money};
 use kassa_shared::order::{Event, EventKind, OrderAmount};
 use kassa_shared::surfaces::s1::status::Status;
-use kassa_shared::surfaces::s1::wire::{Envelope, PreOrderRequest};
+use kassa_shared::surfaces::s1::wire::{Envelope, OrderStatusData, PreOrderRequest};
 
 use crate::auth::bearer;
 use crate::channels::exchange;
@@ -410,9 +410,9 @@ async fn status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErro
     }
     // 2 (支付失败) while the latest attempt failed and the order is still open.
     let status = Status::from_canonical(kassa_shared::flows::attempts::shown_status(&stored.order));
-    Ok(Response::from_json(&Envelope::ok(
-        json!({ "status": status.code() }),
-    ))?)
+    Ok(Response::from_json(&Envelope::ok(OrderStatusData {
+        status,
+    }))?)
 }
 
 /// The request's parameters: query string for `GET`; for `POST` a form-encoded body
