@@ -9,7 +9,10 @@
 //! Storage: key `o:<id as 20 zero-padded digits>` → the id; lexical order of the keys is
 //! numeric order of the ids, which is creation order. Key `k:<Idempotency-Key>` → the
 //! order id and body fingerprint of the first `POST /v1/orders` with that key (kept
-//! forever for now; a TTL sweep by alarm is the obvious next step).
+//! forever for now; a TTL sweep by alarm is the obvious next step). S1 `preOrder`
+//! reserves `k:s1:key:<Idempotency-Key>` or, without one, `k:s1:auto:<digest of its
+//! parameters>`; the latter moves to a new order once the old one can no longer be paid
+//! (`Supersede`, compare-and-set on the old id: `routes/compat_s1.rs`).
 
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Request, Response, Result, Stub};
