@@ -131,9 +131,21 @@ pub fn s0_url(env: &Env) -> Option<String> {
     var(env, "KASSA_S0_URL")
 }
 
-/// How long S0 relays are retried, in ms.
+/// How long S0 relays are retried, in ms (`KASSA_S0_RELAY_RETRY_SECS`: whole seconds,
+/// or `forever`: until delivered or the operator sets a finite window).
 pub fn s0_relay_window_ms(env: &Env, default_secs: u64) -> u64 {
+    if var(env, "KASSA_S0_RELAY_RETRY_SECS").is_some_and(|v| v.trim() == "forever") {
+        return u64::MAX;
+    }
     var_u64(env, "KASSA_S0_RELAY_RETRY_SECS", default_secs).saturating_mul(1000)
+}
+
+/// `KASSA_S0_FAIL_OPEN = "true"`: an S0 `prePayCheck` that gives no answer (timeout,
+/// network, a non-2xx or unreadable answer) lets the pay go on, audited. Anything else,
+/// unset included, fails closed: production's default (SPEC 3.5). A denial always
+/// refuses.
+pub fn s0_fail_open(env: &Env) -> bool {
+    var(env, "KASSA_S0_FAIL_OPEN").is_some_and(|v| v.trim() == "true")
 }
 
 /// How old an attempt without an outcome must be before the alarm asks its provider

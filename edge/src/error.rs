@@ -15,20 +15,38 @@
 //! 429 and `attempts_left` to a wrong code (`wrong_verify_code`), which the widget shows.
 //!
 //! The compatibility surfaces (SPEC 3.3) keep their seeds' envelopes, derived here from
-//! the same parts so every surface says the same thing about the same failure:
+//! the same parts so every surface says the same thing about the same failure.
+//!
+//! **Decision: their errors travel with HTTP 200, the outcome in the body's `code`.**
+//! Both seeds carry the outcome in the body: S1 calls its `code` a 业务状态码 (business
+//! status code, 200 正常返回 / 400 参数异常 / 500 系统异常) — a code that restated the
+//! HTTP status would not need its own table — and S4 answers success as `code: 900`,
+//! which is no HTTP status at all. Apps of that era (Android with Retrofit / OkHttp /
+//! Volley, Java servlet backends) parse the body of a 200 and take any other status for
+//! a transport failure whose body they never read (Retrofit's `body()` is `null`,
+//! Volley calls `onErrorResponse`), so a non-200 error would reach them as "network
+//! error" with the field's name lost. Every answer of `/pay/...` and `/rest/pay/...` —
+//! handlers, the router's 404 / 405 (with `Allow`), the 413 body limit — is therefore
+//! HTTP 200 with:
 //! - S1 (`/pay/...`, [`EdgeError::into_s1_response`]): `{code, message}` with `code`
 //!   400 for anything the caller got wrong (the seed's 参数异常, also used for
-//!   authentication and state refusals, which the seed has no code for) and 500 for the
-//!   edge's own failures (系统异常); `message` names the field. The HTTP status stays the
-//!   precise one (401, 404, 409, …) so HTTP tooling still sees what happened.
+//!   authentication, unknown orders and state refusals, which the seed has no code for)
+//!   and 500 for the edge's own and upstream failures (系统异常); `message` names the
+//!   field and reason.
 //! - S4 (`/rest/pay/...`, [`EdgeError::into_s4_response`]): the seed shows only success
 //!   (`code: 900`) and an optional `msg`, so an error is `{code, msg, error, field}` with
-//!   `code` the HTTP status (never 900), `msg` naming the field, `error` the
-//!   machine-readable code; a 429 adds `retry_after_ms` and `Retry-After`.
+//!   `code` the precise HTTP-style status of the failure (400, 401, 403, 404, 405, 409,
+//!   413, 429, 500, 502; never 900), `msg` naming the field, `error` the
+//!   machine-readable code, `field` the parameter or `null`; a 429 adds
+//!   `retry_after_ms` and the `Retry-After` header.
+//!
+//! `/callback/paytm` is not in these envelopes: Paytm, not an app, posts there, and it
+//! answers as its provider expects (`routes/callbacks.rs`, SPEC 3.4).
 
 use kassa_shared::envelope::{ApiError, ErrorCode, ErrorEnvelope, WidgetError};
+use kassa_shared::surfaces::s1::wire::Envelope as S1Envelope;
+use kassa_shared::surfaces::s4::wire::Error as S4Error;
 use serde::Serialize;
-use serde_json::json;
 use worker::Response;
 
 /// SPEC 3: bodies over 64 KiB are refused with 413.
@@ -281,30 +299,23 @@ fn s2_response(
 }
 
 impl EdgeError {
-    /// S1's `{code, message}` (module docs).
+    /// S1's `{code, message}`, HTTP 200 (module docs).
     pub fn into_s1_response(self) -> worker::Result<Response> {
         let (status, e) = self.into_api();
-        let code = if status >= 500 { 500 } else { 400 };
-        Ok(
-            Response::from_json(&json!({ "code": code, "message": e.message }))?
-                .with_status(status),
-        )
+        let code = if status >= 500 {
+            S1Envelope::<()>::SERVER_ERROR
+        } else {
+            S1Envelope::<()>::BAD_REQUEST
+        };
+        let body = S1Envelope::<()>::error(code, e.message);
+        s2_response(200, &body, e.retry_after_ms)
     }
 
-    /// S4's `{code, msg, error, field}` (module docs).
+    /// S4's `{code, msg, error, field}`, HTTP 200 (module docs).
     pub fn into_s4_response(self) -> worker::Result<Response> {
         let (status, e) = self.into_api();
-        let mut s4 = json!({
-            "code": status,
-            "msg": e.message,
-            "error": e.code,
-            "field": e.param,
-        });
-        // A lock's end, as on the other surfaces: `retry_after_ms` and `Retry-After`.
-        if let Some(ms) = e.retry_after_ms {
-            s4["retry_after_ms"] = json!(ms);
-        }
-        s2_response(status, &s4, e.retry_after_ms)
+        let retry = e.retry_after_ms;
+        s2_response(200, &S4Error::new(status, e), retry)
     }
 }
 

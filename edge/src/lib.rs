@@ -27,15 +27,22 @@ use routes::{
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // SPEC 3: a declared body over 64 KiB is refused before routing or reading it; the
     // handlers check the actual length too (`input::body_bytes`).
-    if let Err(e) = input::check_content_length(&req) {
-        return e.into_response();
-    }
     // SPEC 3.1: the widget API is called cross-origin from the merchant's page; CORS is
     // decided here once for the whole surface (see `routes/widget_api.rs`).
     let widget = req.path().starts_with(w::PREFIX);
-    // The compatibility surfaces answer the router's 404 / 405 in their own envelopes.
+    // The compatibility surfaces answer the router's 404 / 405 and the 413 in their own
+    // envelopes (HTTP 200, outcome in the body: `error.rs`).
     let s1_surface = req.path().starts_with("/pay/");
     let s4_surface = req.path().starts_with("/rest/");
+    if let Err(e) = input::check_content_length(&req) {
+        return if s1_surface {
+            e.into_s1_response()
+        } else if s4_surface {
+            e.into_s4_response()
+        } else {
+            e.into_response()
+        };
+    }
     let origin = if widget {
         w::allowed_origin(&req, &env)
     } else {
@@ -59,6 +66,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     };
     // `worker` reads a method it has no variant for (e.g. `QUERY`) as GET; such a
     // request must not reach a GET handler.
+    let mut method_refused = false;
     let mut resp = if KNOWN_METHODS.contains(&req.inner().method().as_str()) {
         let resp = router().run(req, env).await?;
         // The router answers unknown routes and wrong methods in plain text; every
@@ -71,14 +79,19 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             .is_some_and(|c| c.starts_with("application/json"));
         match resp.status_code() {
             404 if !is_json => refuse(EdgeError::RouteNotFound)?,
-            405 if !is_json => refuse(EdgeError::MethodNotAllowed)?,
+            405 if !is_json => {
+                method_refused = true;
+                refuse(EdgeError::MethodNotAllowed)?
+            }
             _ => resp,
         }
     } else {
+        method_refused = true;
         refuse(EdgeError::MethodNotAllowed)?
     };
-    // RFC 9110 §15.5.6: a 405 names the methods the route has.
-    if resp.status_code() == 405 {
+    // RFC 9110 §15.5.6: a 405 names the methods the route has (S1 / S4 send it with
+    // their HTTP 200 envelope too).
+    if resp.status_code() == 405 || method_refused {
         if let Some(allow) = allowed_methods(&path, widget) {
             resp.headers_mut().set("Allow", &allow)?;
         }

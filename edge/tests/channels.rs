@@ -53,7 +53,6 @@ fn config_names_the_variable() {
     let s0_vars = [
         ("KASSA_S0_URL", "http://127.0.0.1:9/"),
         ("KASSA_S0_ACCESS_TOKEN", "t"),
-        ("KASSA_S0_UID", "u"),
         ("KASSA_S0_ORG_SECRET", "o"),
     ];
     let cfg = ChannelConfig::from_lookup(lookup(&s0_vars)).unwrap();

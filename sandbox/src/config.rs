@@ -45,10 +45,13 @@ pub struct SandboxConfig {
     pub impostor_private_key: Option<String>,
 }
 
-/// S0 header credentials the edge must send (`accessToken`, `uid`, `orgSecret`).
+/// S0 header credentials the edge must send (`accessToken`, `orgSecret`).
 #[derive(Clone, Serialize, Deserialize)]
 pub struct S0Config {
     pub access_token: String,
+    /// Not compared any more: `uid` is the user each call is about (seed S0's 用户id),
+    /// recorded per call; kept so existing configurations load.
+    #[serde(default)]
     pub uid: String,
     pub org_secret: String,
 }

@@ -79,6 +79,7 @@
 //! `paytm.callback`, `pingpp.webhook`, `wallet.notify`). Records, each answering
 //! `{"items": [...]}`: `GET /_control/sent` (every outbound attempt),
 //! `/_control/s0/relays`, `/_control/s0/prepay_checks`, `/_control/s0/update_infos`,
+//! `/_control/s0/received` (every accepted S0 call with its `uid` header),
 //! `/_control/s3/trades`, `/_control/paytm/txns`, `/_control/pingpp/charges`,
 //! `/_control/wallet/payments`, `/_control/paytm/refunds`, `/_control/wallet/refunds`;
 //! and `/_control/merchant/webhooks` (=
@@ -327,6 +328,7 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
         ("s0/relays", false) => list(&state.with(|i| i.s0.relays.clone())),
         ("s0/prepay_checks", false) => list(&state.with(|i| i.s0.prepay_checks.clone())),
         ("s0/update_infos", false) => list(&state.with(|i| i.s0.update_infos.clone())),
+        ("s0/received", false) => list(&state.with(|i| i.s0.received.clone())),
         ("s3/trades", false) => list(&state.with(|i| i.s3.trades.clone())),
         ("paytm/txns", false) => list(&state.with(|i| i.paytm.txns.clone())),
         ("pingpp/charges", false) => list(&state.with(|i| i.pingpp.charges.clone())),

@@ -46,6 +46,26 @@ pub fn sms_code(
     Ok((send_id, code.to_owned()))
 }
 
+/// The newest code for `purpose` (e.g. `s4_withdraw_info`) delivered through order `id`,
+/// from the dev outbox.
+///
+/// # Errors
+/// On a transport error or no such code.
+pub fn dev_outbox_code(
+    http: &ureq::Agent,
+    url: &str,
+    id: &str,
+    purpose: &str,
+) -> Result<String, String> {
+    let (_, outbox) = merchant_get(http, url, &format!("/v1/dev/outbox?order_id={id}"))?;
+    outbox["data"]
+        .as_array()
+        .and_then(|msgs| msgs.iter().rev().find(|m| m["purpose"] == purpose))
+        .and_then(|m| m["code"].as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no {purpose} code in {outbox}"))
+}
+
 /// The merchant API's view of order `id`.
 ///
 /// # Errors

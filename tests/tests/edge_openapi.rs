@@ -310,22 +310,24 @@ fn merchant_api_conforms_to_openapi() {
     c.check("get", "/v1/rejections", s, &b);
 
     // S0 updateInfo: forwarded with the edge's S0 credentials (the sandbox checks them),
-    // `extend` unchanged; a missing `extend` is a 400 naming it, and S0 is not called.
+    // for the named user (the `uid` header), `extend` unchanged; a missing `user_id` or a
+    // bad `extend` is a 400 naming it, and S0 is not called.
     let extend = json!({"idCard": "425424196710155420", "sex": "男"});
     let (s, b) = call(
         "post",
         "/v1/s0/update_info",
-        Some(json!({ "extend": extend })),
+        Some(json!({ "user_id": "u-openapi", "extend": extend })),
     );
     assert_eq!(s, 200, "{b}");
     c.check("post", "/v1/s0/update_info", s, &b);
-    let (s, b) = call("post", "/v1/s0/update_info", Some(json!({"extend": 7})));
-    assert_eq!(
-        (s, b["error"]["param"].as_str()),
-        (400, Some("extend")),
-        "{b}"
-    );
-    c.check("post", "/v1/s0/update_info", s, &b);
+    for (body, param) in [
+        (json!({"user_id": "u-openapi", "extend": 7}), "extend"),
+        (json!({ "extend": extend }), "user_id"),
+    ] {
+        let (s, b) = call("post", "/v1/s0/update_info", Some(body));
+        assert_eq!((s, b["error"]["param"].as_str()), (400, Some(param)), "{b}");
+        c.check("post", "/v1/s0/update_info", s, &b);
+    }
     assert_eq!(sandbox.counter("s0.update_info"), 1);
     let (_, got) = read_json(
         http.get(format!("{}/_control/s0/update_infos", sandbox.url()))
@@ -333,6 +335,17 @@ fn merchant_api_conforms_to_openapi() {
     )
     .unwrap();
     assert_eq!(got["items"][0]["extend"], extend, "{got}");
+    let (_, got) = read_json(
+        http.get(format!("{}/_control/s0/received", sandbox.url()))
+            .call(),
+    )
+    .unwrap();
+    let update = got["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["call"] == "updateInfo");
+    assert_eq!(update.unwrap()["uid"], "u-openapi", "{got}");
     assert_eq!(sandbox.counter("s0.auth_rejected"), 0);
 
     // Errors in the documented envelope.

@@ -131,10 +131,11 @@ fn s4_rest_surface() {
         )
         .unwrap()
     };
+    // Every S4 answer is HTTP 200; the failure's status is the body's `code`.
     let refused = |(s, v): (u16, Value), status: u16, field: &str| {
         assert_eq!(
             (s, v["code"].as_u64()),
-            (status, Some(u64::from(status))),
+            (200, Some(u64::from(status))),
             "{v}"
         );
         assert!(
@@ -148,6 +149,10 @@ fn s4_rest_surface() {
     let (s, v) = get(&pay_id, &auth);
     assert_eq!(s, 200, "{v} / {}", edge.log_tail());
     assert_eq!(v["code"], 900);
+    // The edge's answer is `shared`'s wire type (issue 17: it serialises that type).
+    let typed: kassa_shared::surfaces::s4::wire::PayInfoResponse =
+        serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), v);
     let info = &v["info"];
     assert_eq!(info["pay_id"], pay_id.as_str());
     // Nothing paid yet: `money` (实际支付金额) is 0, `amount` the order's.
@@ -197,18 +202,18 @@ fn s4_rest_surface() {
 
     // auth: required, signed, and for this pay_id.
     let (s, v) = get(&pay_id, "");
-    assert_eq!((s, v["code"].as_u64()), (401, Some(401)), "{v}");
-    let (s, _) = get(&pay_id, "forged.token");
-    assert_eq!(s, 401);
+    assert_eq!((s, v["code"].as_u64()), (200, Some(401)), "{v}");
+    let (s, v) = get(&pay_id, "forged.token");
+    assert_eq!((s, v["code"].as_u64()), (200, Some(401)), "{v}");
     refused(get(&pay_id, &other_auth), 403, "auth");
     refused(get("12x", &auth), 400, "pay_id");
     assert_eq!(get(&other_id, &other_auth).0, 200);
 
     // Wrong methods, in S4's envelope.
     let (s, v) = get("withdraw", &auth);
-    assert_eq!((s, v["code"].as_u64()), (405, Some(405)), "{v}");
+    assert_eq!((s, v["code"].as_u64()), (200, Some(405)), "{v}");
     let (s, v) = post("checkInfo", &auth, &json!({}));
-    assert_eq!((s, v["code"].as_u64()), (405, Some(405)), "{v}");
+    assert_eq!((s, v["code"].as_u64()), (200, Some(405)), "{v}");
 
     let nothing = json!({"code": 900, "passwd": false, "questions": false, "withdraw": false});
     assert_eq!(check(&wallet), nothing);
@@ -223,8 +228,8 @@ fn s4_rest_surface() {
     };
     let (s, v) = withdraw("123456", json!("1000"));
     assert_eq!(
-        (s, v["error"].as_str()),
-        (409, Some("withdraw_prerequisites")),
+        (s, v["code"].as_u64(), v["error"].as_str()),
+        (200, Some(409), Some("withdraw_prerequisites")),
         "{v}"
     );
 
@@ -429,8 +434,8 @@ fn s4_rest_surface() {
     assert_eq!((s, &v), (200, &json!({"code": 900})), "{v}");
     let (s, v) = withdraw("654321", json!("500"));
     assert_eq!(
-        (s, v["error"].as_str()),
-        (409, Some("withdraw_monthly_limit")),
+        (s, v["code"].as_u64(), v["error"].as_str()),
+        (200, Some(409), Some("withdraw_monthly_limit")),
         "{v}"
     );
     // The merchant, who pays out, hears of it once: a signed `withdrawal.requested`
@@ -472,7 +477,11 @@ fn s4_rest_surface() {
         &wallet,
         &new_pw(answers("answer", ["上海", "blue", "8"]), "777777"),
     );
-    assert_eq!((s, v["field"].as_str()), (400, Some("answer1")), "{v}");
+    assert_eq!(
+        (s, v["code"].as_u64(), v["field"].as_str()),
+        (200, Some(400), Some("answer1")),
+        "{v}"
+    );
     assert!(
         v["msg"]
             .as_str()
@@ -532,21 +541,21 @@ fn s4_rest_surface() {
                 &new_pw(answers("answer", first), "999999"),
             )
         };
-        assert_eq!(s, 400, "{n}: {v}");
+        assert_eq!((s, v["code"].as_u64()), (200, Some(400)), "{n}: {v}");
         if n == 3 {
             assert!(v["msg"].as_str().unwrap().ends_with("now locked"), "{v}");
         }
     }
     let (s, v) = post("passwd", &wallet, &old_pw("888888"));
     assert_eq!(
-        (s, v["error"].as_str()),
-        (429, Some("passwd_locked")),
+        (s, v["code"].as_u64(), v["error"].as_str()),
+        (200, Some(429), Some("passwd_locked")),
         "{v}"
     );
     let (s, v) = replace_answers(first, second);
     assert_eq!(
-        (s, v["error"].as_str()),
-        (429, Some("passwd_locked")),
+        (s, v["code"].as_u64(), v["error"].as_str()),
+        (200, Some(429), Some("passwd_locked")),
         "{v}"
     );
 

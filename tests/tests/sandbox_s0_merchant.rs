@@ -104,6 +104,27 @@ fn s0_relays_are_recorded_and_can_fail() {
         &json!({"extend": {"name": "x"}}),
     );
     assert!(serde_json::from_str::<S0Response>(&body).unwrap().is_ok());
+
+    // `uid` names the user (seed S0: 用户id): any non-empty value, recorded per call.
+    let (status, _) = post_json(
+        &format!("{}/s0/platform/pay/updateInfo", sb.url()),
+        &[GOOD[0], ("uid", "another-user"), GOOD[2]],
+        &json!({"extend": "x"}),
+    );
+    assert_eq!(status, 200);
+    let (status, _) = post_json(
+        &format!("{}/s0/platform/pay/updateInfo", sb.url()),
+        &[GOOD[0], GOOD[2]],
+        &json!({"extend": "x"}),
+    );
+    assert_eq!(status, 401);
+    let (_, body) = get(&format!("{}/_control/s0/received", sb.url()), &[]);
+    let items = json(&body)["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 6, "the refused call is not recorded");
+    assert_eq!(items[3]["call"], "orderCallBack");
+    assert_eq!(items[3]["body"]["orderStatus"], "PAY_SUCCESS");
+    assert_eq!(items[5]["uid"], "another-user");
+    assert_eq!(items[5]["call"], "updateInfo");
 }
 
 fn now() -> u64 {

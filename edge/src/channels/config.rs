@@ -223,7 +223,6 @@ fn s0(r: &Reader<'_>, base_url: String) -> Result<S0Config, ConfigError> {
         base_url,
         headers: S0Headers {
             access_token: Redacted::new(r.req("KASSA_S0_ACCESS_TOKEN", on)?),
-            uid: r.req("KASSA_S0_UID", on)?,
             org_secret: Redacted::new(r.req("KASSA_S0_ORG_SECRET", on)?),
         },
         timeout: r.timeout_ms("KASSA_S0_TIMEOUT_MS", DEFAULT_S0_TIMEOUT)?,

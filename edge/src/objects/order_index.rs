@@ -9,7 +9,10 @@
 //! Storage: key `o:<id as 20 zero-padded digits>` → the id; lexical order of the keys is
 //! numeric order of the ids, which is creation order. Key `k:<Idempotency-Key>` → the
 //! order id and body fingerprint of the first `POST /v1/orders` with that key (kept
-//! forever for now; a TTL sweep by alarm is the obvious next step).
+//! forever for now; a TTL sweep by alarm is the obvious next step). S1 `preOrder`
+//! reserves `k:s1:key:<Idempotency-Key>` or, without one, `k:s1:auto:<digest of its
+//! parameters>`; the latter moves to a new order once the old one can no longer be paid
+//! (`Supersede`, compare-and-set on the old id: `routes/compat_s1.rs`).
 
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Request, Response, Result, Stub};
@@ -31,6 +34,12 @@ pub enum IndexRequest {
     },
     /// The first reservation of `key` wins; every later one answers it.
     Reserve(Reservation),
+    /// Moves `key` from the order `stale` to `next.id`, if it still names `stale`;
+    /// answers the reservation `key` names afterwards (S1 `preOrder` without a key).
+    Supersede {
+        stale: Id,
+        next: Reservation,
+    },
     /// Newest first, strictly before `before`.
     List {
         limit: usize,
@@ -73,6 +82,10 @@ impl IndexClient {
         ask(&self.stub, &IndexRequest::Reserve(r)).await
     }
 
+    pub async fn supersede(&self, stale: Id, next: Reservation) -> Result<Reservation, EdgeError> {
+        ask(&self.stub, &IndexRequest::Supersede { stale, next }).await
+    }
+
     pub async fn list(&self, limit: usize, before: Option<Id>) -> Result<Page, EdgeError> {
         ask(&self.stub, &IndexRequest::List { limit, before }).await
     }
@@ -101,6 +114,18 @@ impl OrderIndex {
                 }
                 storage.put(&k, serde_json::to_string(&r)?).await?;
                 reply(&r)
+            }
+            IndexRequest::Supersede { stale, next } => {
+                let k = format!("k:{}", next.key);
+                // Compare-and-set, atomic for the same reason as `Reserve`.
+                if let Some(existing) = storage.get::<String>(&k).await? {
+                    let existing: Reservation = serde_json::from_str(&existing)?;
+                    if existing.id != stale {
+                        return reply(&existing);
+                    }
+                }
+                storage.put(&k, serde_json::to_string(&next)?).await?;
+                reply(&next)
             }
             IndexRequest::List { limit, before } => {
                 let limit = limit.clamp(1, MAX_LIMIT);

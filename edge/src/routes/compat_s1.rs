@@ -1,7 +1,9 @@
 //! The S1 compatibility surface (seed S1 "shareit 支付系统协议", SPEC 3.3): `POST
 //! /pay/preOrder` and `GET|POST /pay/getOrderStatus`, in S1's `{code, data, message}`
-//! envelope (`code` 200 / 400 / 500; errors in `error.rs`). `/callback/paytm` is an alias
-//! of the verified Paytm callback and lives with the callbacks.
+//! envelope (`code` 200 / 400 / 500). Every answer, error or not, is HTTP 200 with the
+//! outcome in `code`, as a seed-era app reads it (the decision and its reason are in
+//! `error.rs`). `/callback/paytm` is an alias of the verified Paytm callback and lives
+//! with the callbacks.
 //!
 //! Parameters come as a JSON object, as `application/x-www-form-urlencoded` (what a
 //! Java servlet client of the seed's era posts) or, for `GET`, the query string. Where
@@ -16,14 +18,38 @@
 //!   app holding one can poll); with a `client_secret`, `userId` must be the user it was
 //!   issued to. In both cases `userId` must be the order's user.
 //!
+//! **Retries (Kassa's decision; the seed carries no order number of the caller).** A
+//! retried `preOrder` gets the first answer, byte for byte, with no second order and no
+//! second S0 check:
+//! - with an `Idempotency-Key` header (1–255 printable ASCII, as on `POST /v1/orders`),
+//!   the key names the order for good; the same key with other parameters is refused
+//!   (`code` 400, "Idempotency-Key: was used with a different preOrder body");
+//! - without one (a seed-era app sends none), the parameters themselves are the key:
+//!   the same `userId`, product, amount, … name the same purchase while its order can
+//!   still be paid (open and unexpired); once it is paid, closed or expired, the same
+//!   parameters start a new order. Parameters compare as parsed (a quoted `1` is `1`).
+//!
+//! The key is reserved atomically in the `OrderIndex` (`s1:key:<key>` / `s1:auto:<digest>`)
+//! before the order exists, so concurrent retries meet on one order id. The form's
+//! checksum salt is derived from the merchant key and the order id, so the retry's
+//! `CHECKSUMHASH` is the first one. A first request S0 refused left no attempt: its retry
+//! asks S0 again (a refusal is an answer about that moment, not a stored outcome).
+//!
+//! **`EMAIL` / `MOBILE_NO`.** The seed's form carries the shopper's e-mail and mobile;
+//! its request has no field for them, so `preOrder` takes two optional ones, `email` and
+//! `mobileNo` (checked as the merchant API's `user.email` / `user.mobile`), stores them
+//! as the order's user and emits `EMAIL` / `MOBILE_NO` (signed with the rest) when given,
+//! omitting them otherwise, as Paytm allows.
+//!
 //! **`preOrder` is a pay.** It creates a Paytm order (INR only: Paytm charges rupees),
-//! runs S0 `prePayCheck` (fail closed, as before every pay, SPEC 3.5), records the
+//! runs S0 `prePayCheck` for the order's user (fail closed unless `KASSA_S0_FAIL_OPEN`,
+//! as before every pay, SPEC 3.5), records the
 //! attempt, and only then hands out the form with its `CHECKSUMHASH` (SPEC 4.3). The
 //! merchant vouches for the shopper here (there is no second factor in S1), so the
 //! widget's local risk rules for codes do not apply; the Paytm callback, verified and
 //! confirmed with Paytm's Transaction Status API, is what moves the order.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use worker::{Method, Request, Response, Result, RouteContext};
 
 use kassa_shared::crypto::ct;
@@ -32,16 +58,19 @@ use kassa_shared::id::Id;
 use kassa_shared::money::{Currency, Money};
 use kassa_shared::order::{Event, EventKind, OrderAmount};
 use kassa_shared::surfaces::s1::status::Status;
-use kassa_shared::surfaces::s1::wire::{Envelope, PreOrderRequest};
+use kassa_shared::surfaces::s1::wire::{Envelope, OrderStatusData, PreOrderRequest};
 
 use crate::auth::bearer;
 use crate::channels::exchange;
-use crate::channels::sign::paytm_salt;
 use crate::config;
 use crate::error::{respond_s1, EdgeError};
 use crate::input;
+use crate::objects::order_index::{IndexClient, Reservation};
 use crate::objects::order_object::OrderClient;
-use crate::resources::{Item, OrderMeta, User};
+use crate::resources::{Item, OrderMeta, StoredOrder, User};
+use kassa_shared::id::IdGenerator;
+use kassa_shared::order::Order;
+use kassa_shared::providers::paytm::checksum::Salt;
 use kassa_shared::providers::Provider;
 use kassa_shared::providers::{paytm, s0};
 
@@ -57,6 +86,8 @@ const PRE_ORDER_FIELDS: &[&str] = &[
     "productName",
     "currencyType",
     "amount",
+    "email",
+    "mobileNo",
 ];
 const STATUS_FIELDS: &[&str] = &["version", "clientVersion", "userId", "orderId"];
 /// The interface versions S1 clients send ("当前v1.0").
@@ -74,29 +105,9 @@ pub async fn get_order_status(mut req: Request, ctx: Ctx) -> Result<Response> {
 
 async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     crate::auth::require_merchant(req, &ctx.env)?;
+    let key = super::merchant_api::idempotency_key(req)?;
     let map = params(req, PRE_ORDER_FIELDS).await?;
-    version(&map)?;
-    let client_version = input::opt_string(&map, "clientVersion", "clientVersion", 32)?;
-    let user_id = input::string(&map, "userId", "userId", 128)?;
-    let pay_type = int(&map, "payType", 0, 1)?;
-    let product_id = input::string(&map, "productId", "productId", 128)?;
-    let product_type = int(&map, "productType", 0, 4)?;
-    let product_name = input::string(&map, "productName", "productName", 200)?;
-    let currency_type = int(&map, "currencyType", 1, 3)?;
-    let amount = int(&map, "amount", 1, u64::MAX)?;
-    if pay_type != u64::from(PreOrderRequest::PAY_TYPE_PAYTM.unsigned_abs()) {
-        return Err(EdgeError::bad(
-            "payType",
-            "payType: 0 (unknown) cannot be paid; only 1 (Paytm) is supported",
-        ));
-    }
-    if currency_type != u64::from(PreOrderRequest::CURRENCY_INR.unsigned_abs()) {
-        return Err(EdgeError::bad(
-            "currencyType",
-            "currencyType: Paytm (payType 1) charges INR only (currencyType 1)",
-        ));
-    }
-    let money = Money::new(Currency::Inr, amount);
+    let p = PreOrder::parse(&map)?;
     // Configuration is checked before anything is created.
     let channels = config::channels(&ctx.env)?;
     let paytm_cfg = channels
@@ -106,85 +117,265 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
         .s0()
         .map_err(|e| config::channel_refused("S0", &e))?;
 
-    let mut metadata = std::collections::BTreeMap::new();
-    metadata.insert("s1_product_id".to_owned(), product_id);
-    metadata.insert("s1_product_type".to_owned(), product_type.to_string());
-    if let Some(v) = client_version {
-        metadata.insert("s1_client_version".to_owned(), v);
+    // One order per request, found again by its key (module docs, "Retries").
+    let fingerprint = fingerprint(&map);
+    let explicit = key.is_some();
+    let key = key.map_or_else(
+        || format!("s1:auto:{fingerprint}"),
+        |k| format!("s1:key:{k}"),
+    );
+    let index = IndexClient::new(&ctx.env)?;
+    let now = super::merchant_api::now_ms();
+    let mut ids = IdGenerator::new(super::merchant_api::random_node());
+    let fresh = ids.next(now);
+    let reserved = index
+        .reserve(Reservation {
+            key: key.clone(),
+            id: fresh,
+            fingerprint: fingerprint.clone(),
+        })
+        .await?;
+    if !ct::eq(reserved.fingerprint.as_bytes(), fingerprint.as_bytes()) {
+        return Err(EdgeError::Conflict {
+            code: ErrorCode::IdempotencyKeyReused,
+            message: "Idempotency-Key: was used with a different preOrder body".to_owned(),
+        });
     }
-    let meta = OrderMeta {
-        channel: Provider::Paytm,
-        items: vec![Item {
-            name: product_name.clone(),
-            quantity: 1,
-        }],
-        user: User {
-            id: user_id.clone(),
-            mobile: None,
-            email: None,
-        },
-        notify_url: None,
-        metadata,
-        description: Some(product_name),
-    };
-    let stored = super::merchant_api::create_listed(
-        ctx,
-        OrderAmount::Fiat(money),
-        meta,
-        super::merchant_api::DEFAULT_EXPIRES_IN,
-    )
-    .await?;
+    let mut stored = ensure_order(ctx, &p, reserved.id, now).await?;
+    // Without a key, identical parameters name the same purchase only while its order can
+    // still be paid; after that the same purchase again is a new order under the key.
+    if !explicit && !payable(&stored, now) {
+        let next = ids.next(now);
+        let swapped = index
+            .supersede(
+                stored.order.id(),
+                Reservation {
+                    key: key.clone(),
+                    id: next,
+                    fingerprint,
+                },
+            )
+            .await?;
+        stored = ensure_order(ctx, &p, swapped.id, now).await?;
+    }
     let id = stored.order.id();
     let order = OrderClient::new(&ctx.env, id)?;
+    // `ORDER_ID` is the only order number the S1 client gets back (it polls
+    // `getOrderStatus` with it), so it stays the bare order id, which names the attempt
+    // whose id is the order's (`shared::callback::reference`): this order's only one.
+    let attempt = id;
+    if stored.order.attempt(attempt).is_none() {
+        // S0 prePayCheck, once per started attempt: a retry of an answered preOrder
+        // never reaches here. Fail closed by default (`KASSA_S0_FAIL_OPEN`).
+        s0_check(&order, s0_cfg, &stored, config::s0_fail_open(&ctx.env)).await?;
+        let started = Event::new(
+            format!("attempt_started_{attempt}"),
+            EventKind::AttemptStarted { attempt },
+        );
+        order.apply(started).await?;
+    }
+    // The salt is derived from the order, so a retry gets the first answer byte for byte.
+    let salt = order_salt(&ctx.env, id)?;
+    let user = &stored.meta.user;
+    let paytm_order = paytm::PaytmOrder {
+        reference: kassa_shared::callback::ProviderRef::bare(id),
+        amount: p.money,
+        cust_id: user.id.clone(),
+        email: user.email.clone(),
+        mobile_no: user.mobile.clone(),
+    };
+    let form = paytm::pre_order_form(paytm_cfg, &paytm_order, &salt)
+        .map_err(|e| EdgeError::Internal(format!("paytm form: {e}")))?;
+    Ok(Response::from_json(&Envelope::ok(form))?)
+}
 
-    // S0 prePayCheck, fail closed: the order exists but no form leaves the edge.
+/// A parsed `preOrder`.
+struct PreOrder {
+    money: Money,
+    meta: OrderMeta,
+}
+
+impl PreOrder {
+    fn parse(map: &Map<String, Value>) -> Result<Self, EdgeError> {
+        version(map)?;
+        let client_version = input::opt_string(map, "clientVersion", "clientVersion", 32)?;
+        let user_id = input::string(map, "userId", "userId", 128)?;
+        let pay_type = int(map, "payType", 0, 1)?;
+        let product_id = input::string(map, "productId", "productId", 128)?;
+        let product_type = int(map, "productType", 0, 4)?;
+        let product_name = input::string(map, "productName", "productName", 200)?;
+        let currency_type = int(map, "currencyType", 1, 3)?;
+        let amount = int(map, "amount", 1, u64::MAX)?;
+        let email = contact(map, "email", 254, |v| {
+            v.split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !v.contains(' '))
+        })?;
+        let mobile = contact(map, "mobileNo", 32, |v| {
+            let digits = v.strip_prefix('+').unwrap_or(v);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        })?;
+        if pay_type != u64::from(PreOrderRequest::PAY_TYPE_PAYTM.unsigned_abs()) {
+            return Err(EdgeError::bad(
+                "payType",
+                "payType: 0 (unknown) cannot be paid; only 1 (Paytm) is supported",
+            ));
+        }
+        if currency_type != u64::from(PreOrderRequest::CURRENCY_INR.unsigned_abs()) {
+            return Err(EdgeError::bad(
+                "currencyType",
+                "currencyType: Paytm (payType 1) charges INR only (currencyType 1)",
+            ));
+        }
+        let mut metadata = std::collections::BTreeMap::new();
+        metadata.insert("s1_product_id".to_owned(), product_id);
+        metadata.insert("s1_product_type".to_owned(), product_type.to_string());
+        if let Some(v) = client_version {
+            metadata.insert("s1_client_version".to_owned(), v);
+        }
+        let meta = OrderMeta {
+            channel: Provider::Paytm,
+            items: vec![Item {
+                name: product_name.clone(),
+                quantity: 1,
+            }],
+            user: User {
+                id: user_id,
+                mobile,
+                email,
+            },
+            notify_url: None,
+            metadata,
+            description: Some(product_name),
+        };
+        Ok(Self {
+            money: Money::new(Currency::Inr, amount),
+            meta,
+        })
+    }
+}
+
+/// An optional contact field (`email`, `mobileNo`: Kassa's additions, emitted as
+/// Paytm's `EMAIL` / `MOBILE_NO`), checked by `valid`.
+fn contact(
+    map: &Map<String, Value>,
+    field: &str,
+    max: usize,
+    valid: impl Fn(&str) -> bool,
+) -> Result<Option<String>, EdgeError> {
+    let value = input::opt_string(map, field, field, max)?;
+    match value {
+        Some(v) if !valid(&v) => Err(EdgeError::bad(
+            field,
+            if field == "email" {
+                "email: must be an e-mail address"
+            } else {
+                "mobileNo: must be digits, optionally after a '+'"
+            },
+        )),
+        v => Ok(v),
+    }
+}
+
+/// The order under `id`, created (and listed) if the reservation is new or its first
+/// request stopped before creating it.
+async fn ensure_order(ctx: &Ctx, p: &PreOrder, id: Id, now: u64) -> Result<StoredOrder, EdgeError> {
+    let stored = StoredOrder {
+        order: Order::new(
+            id,
+            OrderAmount::Fiat(p.money),
+            now,
+            now + super::merchant_api::DEFAULT_EXPIRES_IN * 1000,
+        ),
+        meta: p.meta.clone(),
+        refunds: std::collections::BTreeMap::new(),
+    };
+    let order = OrderClient::new(&ctx.env, id)?;
+    if let Some(created) = order.create(stored).await? {
+        super::merchant_api::index_order(ctx, &created).await;
+        return Ok(created);
+    }
+    let existing = order.get().await?;
+    // A reserved id names the order its first request created from the same parameters;
+    // anything else would be an id collision, never answered as this purchase.
+    if existing.meta != p.meta || existing.order.amount() != &OrderAmount::Fiat(p.money) {
+        return Err(EdgeError::Internal(format!(
+            "preOrder: order {id} does not match its reservation"
+        )));
+    }
+    Ok(existing)
+}
+
+/// Whether a keyless retry may still get this order: open, unexpired, not paid.
+fn payable(stored: &StoredOrder, now: u64) -> bool {
+    stored.order.is_open() && now < stored.order.expires_at_ms()
+}
+
+/// S0 `prePayCheck` for the order; a refusal leaves the order without an attempt, so no
+/// form leaves the edge.
+async fn s0_check(
+    order: &OrderClient,
+    s0_cfg: &s0::S0Config,
+    stored: &StoredOrder,
+    fail_open: bool,
+) -> Result<(), EdgeError> {
     let refused = |detail: String| EdgeError::Conflict {
         code: ErrorCode::S0Refused,
         message: format!("orderId: payment refused by the platform check ({detail})"),
     };
-    let decision = exchange(s0::pre_pay_check(
-        s0_cfg,
-        &s0::pre_pay_check_body(id, &OrderAmount::Fiat(money)),
-    ))
-    .await;
-    match decision {
+    let body = s0::pre_pay_check_body(stored.order.id(), stored.order.amount());
+    let uid = s0::Uid::of_user(&stored.meta.user.id);
+    match exchange(s0::pre_pay_check(s0_cfg, &uid, &body)).await {
         Ok(s0::PrePayDecision::Approved) => {
             order
                 .audit("s0_approved", "prePayCheck (S1 preOrder)")
-                .await?;
+                .await
         }
         Ok(s0::PrePayDecision::Denied { status, .. }) => {
             order
                 .audit("s0_denied", &format!("prePayCheck status {status}"))
                 .await?;
-            return Err(refused(format!("denied, status {status}")));
+            Err(refused(format!("denied, status {status}")))
+        }
+        Err(e) if fail_open => {
+            // The operator chose to keep selling while S0 is down (SPEC 3.5 "by default").
+            order
+                .audit("s0_unavailable_fail_open", &e.to_string())
+                .await
         }
         Err(e) => {
             order.audit("s0_unavailable", &e.to_string()).await?;
-            return Err(refused(e.to_string()));
+            Err(refused(e.to_string()))
         }
     }
+}
 
-    let salt = paytm_salt().map_err(|e| EdgeError::Internal(format!("paytm: {e}")))?;
-    // `ORDER_ID` is the only order number the S1 client gets back (it polls
-    // `getOrderStatus` with it), so it stays the bare order id, which names the attempt
-    // whose id is the order's (`shared::callback::reference`): this order's only one.
-    let paytm_order = paytm::PaytmOrder {
-        reference: kassa_shared::callback::ProviderRef::bare(id),
-        amount: money,
-        cust_id: user_id,
-        email: None,
-        mobile_no: None,
-    };
-    let form = paytm::pre_order_form(paytm_cfg, &paytm_order, &salt)
-        .map_err(|e| EdgeError::Internal(format!("paytm form: {e}")))?;
-    let attempt = id;
-    let started = Event::new(
-        format!("attempt_started_{attempt}"),
-        EventKind::AttemptStarted { attempt },
+/// A digest of the parameters as parsed (a JSON number and its quoted form are one
+/// value, so a retry that quotes differently is the same request).
+fn fingerprint(map: &Map<String, Value>) -> String {
+    let canonical: Map<String, Value> = map
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Value::Number(n) => Value::String(n.to_string()),
+                other => other.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    let text = Value::Object(canonical).to_string();
+    let digest = kassa_shared::crypto::hmac_sha256(b"kassa-s1-preorder-v1", &[text.as_bytes()]);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The Paytm salt of order `id`'s form: keyed by the merchant key, so it is as
+/// unpredictable to others as a random one, and the same on every retry.
+fn order_salt(env: &worker::Env, id: Id) -> Result<Salt, EdgeError> {
+    let key = config::merchant_key(env)?;
+    let d = kassa_shared::crypto::hmac_sha256(
+        key.as_bytes(),
+        &[b"kassa-s1-paytm-salt:", id.to_string().as_bytes()],
     );
-    order.apply(started).await?;
-    Ok(Response::from_json(&Envelope::ok(form))?)
+    Ok(Salt::from_random_bytes([d[0], d[1], d[2], d[3]]))
 }
 
 async fn status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
@@ -219,9 +410,9 @@ async fn status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErro
     }
     // 2 (支付失败) while the latest attempt failed and the order is still open.
     let status = Status::from_canonical(kassa_shared::flows::attempts::shown_status(&stored.order));
-    Ok(Response::from_json(&Envelope::ok(
-        json!({ "status": status.code() }),
-    ))?)
+    Ok(Response::from_json(&Envelope::ok(OrderStatusData {
+        status,
+    }))?)
 }
 
 /// The request's parameters: query string for `GET`; for `POST` a form-encoded body

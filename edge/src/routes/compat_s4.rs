@@ -1,6 +1,7 @@
 //! The S4 compatibility surface (seed S4, SPEC 3.3, 4.5): the Ping++ app's REST API
 //! under `/rest/pay/...`. Success is `{code: 900, ...}` in the seed's shapes; errors are
-//! `{code: <HTTP status>, msg, error, field}` (`error.rs`).
+//! `{code: <HTTP-style status>, msg, error, field}`, and every answer is HTTP 200: the
+//! seed carries the outcome in `code` (the decision and why: `error.rs`).
 //!
 //! **`auth` (Kassa's decision; the seed only says "required"; scopes per issue 14,
 //! `auth.rs`).** `/rest/pay/:pay_id` (the pay id is the Kassa order id) takes that
@@ -66,6 +67,7 @@ use kassa_shared::id::Id;
 use kassa_shared::order::OrderAmount;
 use kassa_shared::second_factor::{self, LockLimits};
 use kassa_shared::surfaces::s4::status::{ClientReport, ClientStatus, Status};
+use kassa_shared::surfaces::s4::wire;
 
 use crate::auth::{self, Field};
 use crate::config;
@@ -169,12 +171,14 @@ async fn client_status(env: &Env, user: &str, id: Id) -> Result<ClientStatus, Ed
     to_user(env, user)?.s4_client_status(id).await
 }
 
-fn ok(extra: Value) -> Result<Response, EdgeError> {
-    let mut v = json!({ "code": 900 });
-    if let (Some(m), Value::Object(e)) = (v.as_object_mut(), extra) {
-        m.extend(e);
-    }
-    Ok(Response::from_json(&v)?)
+/// A success answer: one of `shared`'s S4 wire types (never a parallel shape here).
+fn ok(body: &impl serde::Serialize) -> Result<Response, EdgeError> {
+    Ok(Response::from_json(body)?)
+}
+
+/// `{"code": 900}`.
+fn ack() -> Result<Response, EdgeError> {
+    ok(&wire::Ack::ok_empty())
 }
 
 /// The sealed fields of one request, opened: each fresh, its nonce recorded in the
@@ -274,8 +278,20 @@ async fn get_pay_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
         .unwrap_or_else(|| "alipay_wap".to_owned());
     let o = &s.order;
     let (amount, currency) = match o.amount() {
-        OrderAmount::Fiat(m) => (json!(m.minor()), m.currency().code().to_lowercase()),
-        OrderAmount::Token { token, amount } => (json!(amount.to_string()), token.to_lowercase()),
+        OrderAmount::Fiat(m) => (
+            wire::Amount::Minor(m.minor()),
+            m.currency().code().to_lowercase(),
+        ),
+        OrderAmount::Token { token, amount } => (
+            wire::Amount::Decimal(amount.to_string()),
+            token.to_lowercase(),
+        ),
+    };
+    // 实际支付金额: what was paid, nothing before the order succeeded.
+    let money = match (&amount, o.paid()) {
+        (a, true) => a.clone(),
+        (wire::Amount::Minor(_), false) => wire::Amount::Minor(0),
+        (wire::Amount::Decimal(_), false) => wire::Amount::Decimal("0".into()),
     };
     let iso = |ms: u64| UTC.civil(ms).iso_utc(ms);
     let updated = o.history().last().map_or(o.created_ms(), |h| h.at_ms);
@@ -284,30 +300,28 @@ async fn get_pay_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
         .description
         .clone()
         .unwrap_or_else(|| format!("Order {id}"));
-    ok(json!({ "info": {
-        "createdAt": iso(o.created_ms()),
-        "updatedAt": iso(updated),
-        "o_id": id.to_string(),
-        "userID": s.meta.user.id,
-        "amount": amount,
-        // 实际支付金额: what was paid, nothing before the order succeeded.
-        "money": if o.paid() {
-            amount.clone()
-        } else if amount.is_string() {
-            json!("0")
-        } else {
-            json!(0)
-        },
-        "charge": charge.unwrap_or_else(|| json!({})),
-        "desc": s.meta.description.clone().unwrap_or_default(),
-        "client_status": cs,
-        "status": Status::from_canonical(kassa_shared::flows::attempts::shown_status(o)),
-        "subject": subject,
-        "currency": currency,
-        "channel": channel,
-        "type": "order",
-        "pay_id": id.to_string(),
-    }}))
+    // The ids the seed shows that Kassa does not own: the merchant's, from the order's
+    // metadata, `""` when absent, as the seed writes an id that does not apply.
+    let merchant_id = |key: &str| s.meta.metadata.get(key).cloned().unwrap_or_default();
+    ok(&wire::PayInfoResponse::ok(wire::PayInfo {
+        updated_at: iso(updated),
+        created_at: iso(o.created_ms()),
+        o_id: Some(id.to_string()),
+        note_id: Some(merchant_id("note_id")),
+        expert_id: merchant_id("expert_id"),
+        user_id: s.meta.user.id.clone(),
+        amount,
+        money,
+        charge: Some(charge.unwrap_or_else(|| json!({}))),
+        desc: Some(s.meta.description.clone().unwrap_or_default()),
+        client_status: cs,
+        status: Status::from_canonical(kassa_shared::flows::attempts::shown_status(o)),
+        subject,
+        currency,
+        channel,
+        kind: wire::PayKind::Order,
+        pay_id: id.to_string(),
+    }))
 }
 
 /// `GET /rest/pay/:pay_id/status` — the real status and what the client reported.
@@ -321,7 +335,12 @@ async fn get_status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, Edge
     let s = load_order(&ctx.env, id).await?;
     let cs = client_status(&ctx.env, &c.user_id, id).await?;
     let shown = kassa_shared::flows::attempts::shown_status(&s.order);
-    ok(json!({ "status": Status::from_canonical(shown), "client_status": cs }))
+    ok(&wire::StatusResponse {
+        code: wire::CODE_OK,
+        status: Status::from_canonical(shown),
+        client_status: cs,
+        msg: None,
+    })
 }
 
 /// `POST /rest/pay/:pay_id/status {status}` — stores what the client reports; the real
@@ -344,7 +363,7 @@ async fn post_status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, Edg
     to_user(&ctx.env, &c.user_id)?
         .s4_do(S4Request::SetClientStatus { pay_id: id, status })
         .await?;
-    ok(json!({}))
+    ack()
 }
 
 /// The three answers `{prefix}1..{prefix}3`, decrypted; `None` when none of them came.
@@ -418,7 +437,7 @@ async fn passwd_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErro
             proven,
         })
         .await?;
-    ok(json!({}))
+    ack()
 }
 
 /// `POST /rest/pay/question {answer1, answer2, answer3, passwd? | old_answer1..3?}` —
@@ -450,7 +469,7 @@ async fn question_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
             proven,
         })
         .await?;
-    ok(json!({}))
+    ack()
 }
 
 /// The id S4 SMS codes are bound to: the user alone, under its own domain, so such a
@@ -514,7 +533,7 @@ async fn smscode_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
     OrderClient::new(&ctx.env, order_id)?
         .code(code, Some(message))
         .await?;
-    ok(json!({}))
+    ack()
 }
 
 /// `GET /rest/pay/withdrawInfo` — the withdrawal account (empty strings when unset, as
@@ -525,11 +544,20 @@ pub async fn get_withdraw_info(mut req: Request, ctx: Ctx) -> Result<Response> {
 
 async fn get_withdraw_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     let c = user(req, &ctx.env).await?;
+    // Only `alipay` is ever stored (`type` is checked on the way in).
     let info = match to_user(&ctx.env, &c.user_id)?.s4_account().await? {
-        None => json!({ "type": "alipay", "id": "", "name": "" }),
-        Some(a) => serde_json::to_value(a)?,
+        None => wire::WithdrawInfo {
+            kind: wire::AccountType::Alipay,
+            id: String::new(),
+            name: String::new(),
+        },
+        Some(a) => wire::WithdrawInfo {
+            kind: wire::AccountType::Alipay,
+            id: a.id,
+            name: a.name,
+        },
     };
-    ok(json!({ "info": info }))
+    ok(&wire::WithdrawInfoResponse::ok(info))
 }
 
 /// `POST /rest/pay/withdrawInfo {smscode, type, id, name, passwd?}` — `smscode` and
@@ -561,7 +589,7 @@ async fn post_withdraw_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Respon
         limits: limits(&ctx.env)?,
     };
     to_user(&ctx.env, &c.user_id)?.s4_do(change).await?;
-    ok(json!({}))
+    ack()
 }
 
 /// `GET /rest/pay/checkInfo`.
@@ -572,7 +600,13 @@ pub async fn check_info(mut req: Request, ctx: Ctx) -> Result<Response> {
 async fn check_info_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     let c = user(req, &ctx.env).await?;
     let check = to_user(&ctx.env, &c.user_id)?.s4_check().await?;
-    ok(serde_json::to_value(check)?)
+    ok(&wire::CheckInfoResponse {
+        code: wire::CODE_OK,
+        passwd: check.passwd,
+        questions: check.questions,
+        withdraw: check.withdraw,
+        msg: None,
+    })
 }
 
 /// `POST /rest/pay/withdraw {passwd, amount}`.
@@ -599,7 +633,7 @@ async fn withdraw_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
     let recorded = to_user(&ctx.env, &c.user_id)?.s4_do(request).await;
     announce_withdrawals(&ctx.env, &c).await?;
     recorded?;
-    ok(json!({}))
+    ack()
 }
 
 /// Queues `withdrawal.requested` for each of the user's withdrawals not yet announced —

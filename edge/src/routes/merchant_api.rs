@@ -41,7 +41,7 @@ const MAX_METADATA_KEY: usize = 40;
 const MAX_METADATA_VALUE: usize = 500;
 const MAX_URL: usize = 2048;
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     Date::now().as_millis()
 }
 
@@ -149,7 +149,7 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
 
 /// `Idempotency-Key` (optional): a retried create with the same key and body returns the
 /// first order instead of creating a second one; the same key with another body is 409.
-fn idempotency_key(req: &Request) -> Result<Option<String>, EdgeError> {
+pub(crate) fn idempotency_key(req: &Request) -> Result<Option<String>, EdgeError> {
     let Some(key) = req.headers().get("Idempotency-Key").ok().flatten() else {
         return Ok(None);
     };
@@ -162,9 +162,9 @@ fn idempotency_key(req: &Request) -> Result<Option<String>, EdgeError> {
     Ok(Some(key))
 }
 
-/// Creates an order under a fresh id and lists it, for the compatibility surfaces that
-/// create orders without an `Idempotency-Key` (S1 `preOrder`).
-pub(crate) async fn create_listed(
+/// Creates an order under a fresh id and lists it (`POST /v1/orders` without an
+/// `Idempotency-Key`).
+async fn create_listed(
     ctx: &Ctx,
     amount: OrderAmount,
     meta: OrderMeta,
@@ -195,7 +195,7 @@ pub(crate) async fn create_listed(
 /// Adds a new order to the merchant's index and the shopper's own (S2 list). The order
 /// exists already; a failed index write must not make the caller retry and create a
 /// second order, so it is logged, not returned (appending twice writes the same key).
-async fn index_order(ctx: &Ctx, stored: &StoredOrder) {
+pub(crate) async fn index_order(ctx: &Ctx, stored: &StoredOrder) {
     let id = stored.order.id();
     let index = async { IndexClient::new(&ctx.env)?.append(id).await };
     if let Err(e) = index.await {
@@ -785,7 +785,7 @@ fn issue_client_secret(
 }
 
 /// A node id for this isolate's id generator: ids from concurrent isolates differ in it.
-fn random_node() -> u16 {
+pub(crate) fn random_node() -> u16 {
     let mut b = [0u8; 2];
     // crypto.getRandomValues is always present in workerd.
     if getrandom::getrandom(&mut b).is_err() {

@@ -14,6 +14,10 @@
 //! - **Backoff**: a failed try is retried after `backoff · 2ⁿ` (capped at one hour) until
 //!   the retry window (from the first try) is over, then `failed` until replayed; an entry
 //!   with nowhere to go fails at once.
+//! - **Relay cut-off**: the relays' window is the shell's setting (SPEC 3.5: retried
+//!   until `status: 0`); `u64::MAX` is no cut-off, and the window is read at every try,
+//!   so a shorter one given later (an operator giving up) ends a pending relay at its
+//!   next failure.
 //! - **Relays in order**: S0 hears `PAY_SUCCESS` before `REFUND_SUCCESS`: relays go out in
 //!   queue order, a failed one holds back those behind it, and only the first pending
 //!   relay sets the alarm. Without S0 configured, relays wait (no alarm).

@@ -226,6 +226,49 @@ fn a_failed_relay_holds_back_the_relays_behind_it() {
     );
 }
 
+/// The relay cut-off is the policy's (`KASSA_S0_RELAY_RETRY_SECS`): with no cut-off
+/// (`forever`, `u64::MAX`) a relay is still retried a year on, hourly at most; a window
+/// lowered later (the operator giving up) fails it at its next try.
+#[test]
+fn a_relay_retries_until_delivered_or_the_operator_lowers_the_window() {
+    let forever = OutboxPolicy {
+        relays: Some(RetryPolicy {
+            backoff_ms: 10_000,
+            window_ms: u64::MAX,
+        }),
+        ..POLICY
+    };
+    let mut o = Outbox::default();
+    o.enqueue_effects(
+        0,
+        id(4),
+        &[Effect::Relay {
+            status: RelayStatus::PaySuccess,
+        }],
+        &json!({}),
+    );
+    let year = 365 * 86_400_000;
+    let mut at = 0;
+    while at < year {
+        o.record("relay_4_PAY_SUCCESS", failed(at), &forever);
+        let next = entry(&o, "relay_4_PAY_SUCCESS").next_attempt_ms;
+        let next = next.unwrap_or_else(|| panic!("gave up at {at}"));
+        assert!(next - at <= BACKOFF_CAP_MS);
+        at = next;
+    }
+    assert_eq!(
+        entry(&o, "relay_4_PAY_SUCCESS").status,
+        DeliveryStatus::Pending
+    );
+    // The operator sets a 7-day window: the next failure is final.
+    o.record("relay_4_PAY_SUCCESS", failed(at), &POLICY);
+    let e = entry(&o, "relay_4_PAY_SUCCESS");
+    assert_eq!(
+        (e.status, e.next_attempt_ms),
+        (DeliveryStatus::Failed, None)
+    );
+}
+
 #[test]
 fn without_s0_relays_wait_and_set_no_alarm() {
     let mut o = Outbox::default();

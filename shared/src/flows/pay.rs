@@ -99,6 +99,10 @@ pub enum S0Answer {
     },
     /// Timed out, unreachable, unreadable: fail closed.
     Unavailable(String),
+    /// As `Unavailable`, under an operator's fail-open setting (SPEC 3.5 fails closed
+    /// "by default"; the edge's `KASSA_S0_FAIL_OPEN`): audited, and the pay goes on.
+    /// A well-formed denial still refuses, and an S0 that is not configured too.
+    UnavailableFailOpen(String),
     /// S0 is not configured: fail closed (not audited: nothing was asked).
     NotConfigured(String),
 }
@@ -345,6 +349,10 @@ impl PayFlow {
             S0Answer::Unavailable(why) => {
                 self.audit("s0_unavailable", &why);
                 self.refuse(Refusal::S0Refused(why));
+            }
+            S0Answer::UnavailableFailOpen(why) => {
+                self.audit("s0_unavailable_fail_open", &why);
+                self.stage = Stage::Ip;
             }
             S0Answer::NotConfigured(why) => {
                 self.refuse(Refusal::S0Refused(format!("not configured: {why}")));

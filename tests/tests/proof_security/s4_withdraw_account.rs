@@ -32,7 +32,9 @@ pub struct S4 {
     _dir: TempDir,
 }
 
-/// One S4 answer: status, `Retry-After` header, JSON body.
+/// One S4 answer: status, `Retry-After` header, JSON body. S4 answers every request
+/// with HTTP 200 and the outcome in `code` (900 success, else the failure's HTTP-style
+/// status: `edge/src/error.rs`); `status` is that outcome, 200 for success.
 pub struct Answer {
     pub status: u16,
     pub retry_after: Option<u64>,
@@ -128,12 +130,19 @@ impl S4 {
             .get("Retry-After")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
-        let status = resp.status().as_u16();
+        let http = resp.status().as_u16();
         let text = resp.body_mut().read_to_string().unwrap();
+        assert_eq!(http, 200, "S4 answers HTTP 200: {text}");
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let status = match body["code"].as_u64() {
+            Some(900) => 200,
+            Some(code) => u16::try_from(code).unwrap(),
+            None => panic!("S4 answer without a code: {text}"),
+        };
         Answer {
             status,
             retry_after,
-            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            body,
         }
     }
 

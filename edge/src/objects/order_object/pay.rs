@@ -231,7 +231,8 @@ impl OrderObject {
                 }
                 Step::AskS0 => {
                     let loaded = crate::config::channels(&self.env)?;
-                    let answer = ask_s0(&loaded, id, &stored).await;
+                    let fail_open = crate::config::s0_fail_open(&self.env);
+                    let answer = ask_s0(&loaded, fail_open, id, &stored).await;
                     channels = Some(loaded);
                     Outcome::S0(answer)
                 }
@@ -631,11 +632,14 @@ fn ga_check(v: &GaVerdict) -> CodeCheck {
 }
 
 /// S0 `prePayCheck` for the order, as the pay flow reads it: anything but a clear
-/// approval refuses (fail closed). S0 hears the amount as the relay states it (shared
+/// approval refuses (fail closed), unless the operator set `KASSA_S0_FAIL_OPEN`, which
+/// lets an S0 outage (not a denial) through, audited. The `uid` is the order's user
+/// (`s0::Uid`). S0 hears the amount as the relay states it (shared
 /// builder): fiat minor units with their currency, a token's exact decimal with its
 /// symbol.
 async fn ask_s0(
     channels: &crate::channels::ChannelConfig,
+    fail_open: bool,
     id: kassa_shared::id::Id,
     stored: &StoredOrder,
 ) -> S0Answer {
@@ -646,9 +650,11 @@ async fn ask_s0(
         Err(e) => return S0Answer::NotConfigured(e.to_string()),
     };
     let body = s0::pre_pay_check_body(id, stored.order.amount());
-    match exchange(s0::pre_pay_check(cfg, &body)).await {
+    let uid = s0::Uid::of_user(&stored.meta.user.id);
+    match exchange(s0::pre_pay_check(cfg, &uid, &body)).await {
         Ok(s0::PrePayDecision::Approved) => S0Answer::Approved,
         Ok(s0::PrePayDecision::Denied { status, .. }) => S0Answer::Denied { status },
+        Err(e) if fail_open => S0Answer::UnavailableFailOpen(e.to_string()),
         Err(e) => S0Answer::Unavailable(e.to_string()),
     }
 }

@@ -1,11 +1,16 @@
 //! S0 relay delivery (SPEC 3.5, seed S0 §2): one S0 `orderCallBack` for a relay the
 //! outbox machine (`kassa_shared::flows::outbox`) hands out, with the `accessToken` /
-//! `uid` / `orgSecret` headers from the environment (`kassa_shared::providers::s0`).
+//! `orgSecret` headers from the environment and the order's user as `uid`
+//! (`kassa_shared::providers::s0::Uid`: the merchant's user id).
 //!
 //! The rules are the machine's: relays in order, a failed one holding back the rest,
 //! retried with the webhooks' backoff (`KASSA_WEBHOOK_BACKOFF_MS` · 2ⁿ, capped at one
-//! hour) until S0 answers `status: 0, success: true`, for `KASSA_S0_RELAY_RETRY_SECS`
-//! (default 7 days), and waiting (no alarm) while `KASSA_S0_URL` is unset. Each S0
+//! hour) until S0 answers `status: 0, success: true`, or until the operator gives up:
+//! `KASSA_S0_RELAY_RETRY_SECS` is the cut-off (default 7 days; `forever` for none). The
+//! window is measured from a relay's first try and read at every try, so lowering the
+//! setting is how an operator gives up on relays already pending (they fail at their
+//! next try and stay listed as failed). Relays wait (no alarm) while `KASSA_S0_URL` is
+//! unset. Each S0
 //! status is relayed at most once per order (`relay_<order>_<STATUS>`): at least once
 //! with retries, exactly once unless an answer is lost after S0 recorded the call.
 
@@ -62,7 +67,8 @@ impl OrderObject {
             return failed(None, format!("relay: unknown status {}", entry.event_type));
         };
         let body = s0::order_callback_body(stored.order.id(), status, stored.order.amount());
-        match exchange(s0::order_callback(&cfg, &body)).await {
+        let uid = s0::Uid::of_user(&stored.meta.user.id);
+        match exchange(s0::order_callback(&cfg, &uid, &body)).await {
             Ok(()) => DeliveryAttempt {
                 at_ms,
                 url,

@@ -1,8 +1,10 @@
 //! S0 platform calls (seed S0 §1–3, SPEC 3.5): `prePayCheck` before every pay,
 //! `orderCallBack` for every status change, `updateInfo` on the merchant's behalf.
-//! Every call carries the `accessToken` / `uid` / `orgSecret` headers from secrets.
+//! Every call carries the `accessToken` / `orgSecret` headers from secrets and the `uid`
+//! of the user it is about ([`Uid`]: the merchant's user id, see there why).
 //!
-//! `prePayCheck` **fails closed** (SPEC 3.5): a timeout, a network error, a non-2xx
+//! `prePayCheck` **fails closed** by default (SPEC 3.5; the edge's `KASSA_S0_FAIL_OPEN`
+//! lets an operator choose otherwise, the only exception): a timeout, a network error, a non-2xx
 //! status or a body that is not the seed's `{status, success}` is an [`S0Error`], which
 //! the pay flow must treat as a deny; only a well-formed answer with `status: 0` *and*
 //! `success: true` approves. `orderCallBack` succeeds only on the same pair; anything
@@ -14,6 +16,7 @@ use super::http::{self, Exchange, Request, TransportError};
 use crate::id::Id;
 use crate::order::OrderAmount;
 use status::CallbackStatus;
+pub use wire::Uid;
 use wire::{Headers, OrderCallBackRequest, PrePayCheckRequest, Response, UpdateInfoRequest};
 
 pub mod status;
@@ -71,6 +74,7 @@ fn request(
     cfg: &S0Config,
     call: &'static str,
     path: &str,
+    uid: &Uid,
     body: &impl serde::Serialize,
 ) -> Result<Request, S0Error> {
     let mut req = Request::post_json(format!("{}{path}", cfg.base_url), body)
@@ -78,7 +82,7 @@ fn request(
     for (name, value) in cfg.headers.pairs() {
         req = req.with_header(name, value);
     }
-    Ok(req)
+    Ok(req.with_header(Headers::UID, uid.as_str()))
 }
 
 /// The seed's response, or an error for anything else (status first, then body).
@@ -102,9 +106,10 @@ pub fn pre_pay_check_body(order_id: Id, amount: &OrderAmount) -> PrePayCheckRequ
 
 pub fn pre_pay_check_request(
     cfg: &S0Config,
+    uid: &Uid,
     body: &PrePayCheckRequest,
 ) -> Result<Request, S0Error> {
-    request(cfg, "prePayCheck", PRE_PAY_CHECK_PATH, body)
+    request(cfg, "prePayCheck", PRE_PAY_CHECK_PATH, uid, body)
 }
 
 /// Reads S0's verdict. Fail closed: only a 2xx with a well-formed body decides; a
@@ -123,9 +128,10 @@ pub fn parse_pre_pay_check(resp: &http::Response) -> Result<PrePayDecision, S0Er
 
 pub fn order_callback_request(
     cfg: &S0Config,
+    uid: &Uid,
     body: &OrderCallBackRequest,
 ) -> Result<Request, S0Error> {
-    request(cfg, "orderCallBack", ORDER_CALLBACK_PATH, body)
+    request(cfg, "orderCallBack", ORDER_CALLBACK_PATH, uid, body)
 }
 
 /// The `orderCallBack` body for an order of any amount: the shared builder
@@ -153,8 +159,12 @@ pub fn parse_ack(call: &'static str, resp: &http::Response) -> Result<(), S0Erro
     }
 }
 
-pub fn update_info_request(cfg: &S0Config, body: &UpdateInfoRequest) -> Result<Request, S0Error> {
-    request(cfg, "updateInfo", UPDATE_INFO_PATH, body)
+pub fn update_info_request(
+    cfg: &S0Config,
+    uid: &Uid,
+    body: &UpdateInfoRequest,
+) -> Result<Request, S0Error> {
+    request(cfg, "updateInfo", UPDATE_INFO_PATH, uid, body)
 }
 
 fn transport(call: &'static str) -> impl FnOnce(TransportError) -> S0Error {
@@ -167,9 +177,10 @@ fn transport(call: &'static str) -> impl FnOnce(TransportError) -> S0Error {
 /// The request cannot be built.
 pub fn pre_pay_check(
     cfg: &S0Config,
+    uid: &Uid,
     body: &PrePayCheckRequest,
 ) -> Result<Exchange<PrePayDecision, S0Error>, S0Error> {
-    let req = pre_pay_check_request(cfg, body)?;
+    let req = pre_pay_check_request(cfg, uid, body)?;
     Ok(Exchange::new(
         req,
         cfg.timeout,
@@ -185,9 +196,10 @@ pub fn pre_pay_check(
 /// The request cannot be built.
 pub fn order_callback(
     cfg: &S0Config,
+    uid: &Uid,
     body: &OrderCallBackRequest,
 ) -> Result<Exchange<(), S0Error>, S0Error> {
-    let req = order_callback_request(cfg, body)?;
+    let req = order_callback_request(cfg, uid, body)?;
     Ok(Exchange::new(
         req,
         cfg.timeout,
@@ -202,9 +214,10 @@ pub fn order_callback(
 /// The request cannot be built.
 pub fn update_info(
     cfg: &S0Config,
+    uid: &Uid,
     body: &UpdateInfoRequest,
 ) -> Result<Exchange<(), S0Error>, S0Error> {
-    let req = update_info_request(cfg, body)?;
+    let req = update_info_request(cfg, uid, body)?;
     Ok(Exchange::new(
         req,
         cfg.timeout,

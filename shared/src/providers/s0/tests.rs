@@ -21,7 +21,6 @@ fn s0_config() -> S0Config {
         base_url: "http://127.0.0.1:9".into(),
         headers: Headers {
             access_token: Redacted::new("tok-123"),
-            uid: "u1".into(),
             org_secret: Redacted::new("org-456"),
         },
         timeout: core::time::Duration::from_secs(2),
@@ -32,7 +31,7 @@ fn s0_config() -> S0Config {
 fn s0_requests_carry_headers_and_seed_bodies() {
     let cfg = s0_config();
     let body = super::pre_pay_check_body(id(), &OrderAmount::Fiat(Money::new(Currency::Cny, 100)));
-    let req = super::pre_pay_check_request(&cfg, &body).unwrap();
+    let req = super::pre_pay_check_request(&cfg, &super::Uid::of_user("u1"), &body).unwrap();
     assert_eq!(req.url, "http://127.0.0.1:9/platform/pay/prePayCheck");
     assert_eq!(req.header("accessToken"), Some("tok-123"));
     assert_eq!(req.header("uid"), Some("u1"));
@@ -55,8 +54,9 @@ fn s0_requests_carry_headers_and_seed_bodies() {
         CallbackStatus::PaySuccess,
         &OrderAmount::Fiat(Money::new(Currency::Cny, 100)),
     );
-    let cb = super::order_callback_request(&cfg, &cb).unwrap();
+    let cb = super::order_callback_request(&cfg, &super::Uid::of_user("用户 7"), &cb).unwrap();
     assert_eq!(cb.url, "http://127.0.0.1:9/platform/pay/orderCallBack");
+    assert_eq!(cb.header("uid"), Some("%E7%94%A8%E6%88%B7%207"));
     let sent: Value = serde_json::from_slice(cb.body.as_ref().unwrap()).unwrap();
     assert_eq!(sent["orderStatus"], "PAY_SUCCESS");
     assert_eq!(sent["orderId"], "476682884348973312");

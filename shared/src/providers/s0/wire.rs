@@ -26,14 +26,14 @@ use crate::id::Id;
 use crate::order::OrderAmount;
 use crate::serde_util::Redacted;
 
-/// The headers every S0 call carries (the seed's "Header参数说明"). Not JSON: the edge
-/// copies [`Headers::pairs`] onto the request. `Debug` redacts both credentials.
+/// The credential headers every S0 call carries (the seed's "Header参数说明"); the third
+/// header, `uid` (用户id), names the user the call is about and is per call ([`Uid`]).
+/// Not JSON: the request builders copy [`Headers::pairs`] onto the request. `Debug`
+/// redacts both credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Headers {
     /// `accessToken`: 接口访问凭据 (API access credential).
     pub access_token: Redacted,
-    /// `uid`: the user id; not a secret.
-    pub uid: String,
     /// `orgSecret`: 企业认证凭证 (organisation credential).
     pub org_secret: Redacted,
 }
@@ -43,14 +43,46 @@ impl Headers {
     pub const UID: &'static str = "uid";
     pub const ORG_SECRET: &'static str = "orgSecret";
 
-    /// Header name/value pairs in the seed's spelling.
+    /// Credential header name/value pairs in the seed's spelling.
     #[must_use]
-    pub fn pairs(&self) -> [(&'static str, &str); 3] {
+    pub fn pairs(&self) -> [(&'static str, &str); 2] {
         [
             (Self::ACCESS_TOKEN, self.access_token.expose()),
-            (Self::UID, &self.uid),
             (Self::ORG_SECRET, self.org_secret.expose()),
         ]
+    }
+}
+
+/// The seed's `uid` header (用户id): the user an S0 call is about — the paying user of an
+/// order (`prePayCheck`, `orderCallBack`), the user whose data `updateInfo` completes.
+///
+/// **Decision (the seed does not say whose ids these are):** S0 hears the merchant's own
+/// user id, as given at order creation (`user.id`; S1's `userId`), so S0 can score the
+/// same user across orders and match `updateInfo` to them. A header value must be
+/// visible ASCII, a merchant's id may be any text: every byte outside `!`..`~`, and `%`
+/// itself, travels percent-encoded (UTF-8), so ASCII ids travel verbatim and the mapping
+/// is one-to-one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uid(String);
+
+impl Uid {
+    /// The `uid` of the merchant's user `user_id`.
+    #[must_use]
+    pub fn of_user(user_id: &str) -> Self {
+        let mut out = String::with_capacity(user_id.len());
+        for b in user_id.bytes() {
+            if b.is_ascii_graphic() && b != b'%' {
+                out.push(char::from(b));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        Self(out)
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -175,14 +207,26 @@ mod tests {
     fn headers_debug_redacts_credentials() {
         let h = Headers {
             access_token: Redacted::new("tok-123"),
-            uid: "u1".into(),
             org_secret: Redacted::new("org-456"),
         };
         let d = format!("{h:?}");
         assert!(!d.contains("tok-123") && !d.contains("org-456"), "{d}");
-        assert!(d.contains("u1"));
         assert_eq!(h.pairs()[0], ("accessToken", "tok-123"));
-        assert_eq!(h.pairs()[2], ("orgSecret", "org-456"));
+        assert_eq!(h.pairs()[1], ("orgSecret", "org-456"));
+    }
+
+    #[test]
+    fn uid_is_the_users_id_percent_encoded_outside_visible_ascii() {
+        assert_eq!(Uid::of_user("u-42").as_str(), "u-42");
+        assert_eq!(
+            Uid::of_user("54f3b5fec08b6f54100c1cbe").as_str(),
+            "54f3b5fec08b6f54100c1cbe"
+        );
+        assert_eq!(Uid::of_user("a b%").as_str(), "a%20b%25");
+        assert_eq!(Uid::of_user("用户").as_str(), "%E7%94%A8%E6%88%B7");
+        assert_eq!(Uid::of_user("x\r\ny").as_str(), "x%0D%0Ay");
+        // One-to-one: the encoded `%` keeps "%41" and "A" apart.
+        assert_ne!(Uid::of_user("%41"), Uid::of_user("A"));
     }
 
     /// The wire bodies, byte for byte: what S0 receives for a CNY, an INR, a USD, a JPY

@@ -48,6 +48,37 @@ impl<T> Envelope<T> {
     }
 }
 
+/// An S4 error answer, `{code, msg, error, field, retry_after_ms?}` (sent with HTTP 200:
+/// the seed carries the outcome in `code`; the edge's `error.rs` says why). `code` is the
+/// failure's HTTP-style status (400, 401, 403, 404, 405, 409, 413, 429, 5xx), never
+/// [`CODE_OK`]; `msg` names the field and the reason (the seed's `msg`); `error` is the
+/// machine-readable code and `field` the parameter or `null`, as on Kassa's other
+/// surfaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Error {
+    pub code: u32,
+    pub msg: String,
+    pub error: String,
+    pub field: Option<String>,
+    /// When a lock ends (429 only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+}
+
+impl Error {
+    /// The S4 form of an error of HTTP-style `status`.
+    #[must_use]
+    pub fn new(status: u16, e: crate::envelope::ApiError) -> Self {
+        Self {
+            code: u32::from(status),
+            msg: e.message,
+            error: e.code,
+            field: e.param,
+            retry_after_ms: e.retry_after_ms,
+        }
+    }
+}
+
 /// The `info` of answers that have none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoInfo {}
@@ -87,10 +118,10 @@ pub struct PayInfo {
     pub expert_id: String,
     #[serde(rename = "userID")]
     pub user_id: String,
-    /// 订单金额, fiat minor units.
-    pub amount: u64,
-    /// 实际支付金额, fiat minor units.
-    pub money: u64,
+    /// 订单金额: fiat minor units, a number as in the seed.
+    pub amount: Amount,
+    /// 实际支付金额: what was paid, in `amount`'s form (0 before the order succeeded).
+    pub money: Amount,
     /// The Ping++ SDK charge object, opaque to Kassa.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charge: Option<Value>,
@@ -106,6 +137,16 @@ pub struct PayInfo {
     #[serde(rename = "type")]
     pub kind: PayKind,
     pub pay_id: String,
+}
+
+/// An S4 amount: fiat minor units as the seed's number (`12356` fen), or — for an order
+/// priced in a token, which the seed never imagined — the exact decimal as a string
+/// (never a float: SPEC 2 "Money").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Amount {
+    Minor(u64),
+    Decimal(String),
 }
 
 /// 支付订单类型: order = 预约订单 (appointment), note = 小纸条订单 (note).
@@ -202,6 +243,50 @@ pub struct CheckInfoResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_are_fen_numbers_or_exact_token_strings() {
+        assert_eq!(
+            serde_json::to_string(&Amount::Minor(12356)).unwrap(),
+            "12356"
+        );
+        assert_eq!(
+            serde_json::to_string(&Amount::Decimal("12.5".into())).unwrap(),
+            r#""12.5""#
+        );
+        assert_eq!(
+            serde_json::from_str::<Amount>("0").unwrap(),
+            Amount::Minor(0)
+        );
+        assert_eq!(
+            serde_json::from_str::<Amount>(r#""0.000001""#).unwrap(),
+            Amount::Decimal("0.000001".into())
+        );
+        assert!(
+            serde_json::from_str::<Amount>("12.5").is_err(),
+            "never a float"
+        );
+        assert!(serde_json::from_str::<Amount>("-1").is_err());
+    }
+
+    #[test]
+    fn errors_carry_the_failure_status_never_900() {
+        let e = Error::new(
+            404,
+            crate::envelope::ApiError {
+                kind: "invalid_request_error".into(),
+                code: "resource_missing".into(),
+                message: "no such order".into(),
+                param: None,
+                retry_after_ms: None,
+                attempts_left: None,
+            },
+        );
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"code": 404, "msg": "no such order", "error": "resource_missing", "field": null})
+        );
+    }
 
     #[test]
     fn secrets_stay_out_of_debug() {
