@@ -10,7 +10,7 @@
 mod callbacks_support;
 
 use callbacks_support::World;
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn status(w: &World, id: &str) -> String {
     w.order(id)["status"].as_str().unwrap().to_owned()
@@ -25,18 +25,6 @@ fn started(w: &World, id: &str) -> Vec<String> {
         .filter(|h| h["type"] == "attempt_started")
         .map(|h| h["event_id"].as_str().unwrap().to_owned())
         .collect()
-}
-
-/// S1 `getOrderStatus` with the merchant key.
-fn s1_status(w: &World, id: &str) -> Value {
-    let user = w.order(id)["user"]["id"].as_str().unwrap().to_owned();
-    let (s, v) = w.merchant(
-        "GET",
-        &format!("/pay/getOrderStatus?version=v1.0&userId={user}&orderId={id}"),
-        None,
-    );
-    assert_eq!(s, 200, "{v}");
-    v["data"]["status"].clone()
 }
 
 #[test]
@@ -83,12 +71,12 @@ fn unfinished_attempts_are_asked_about_and_the_shopper_can_pay_again() {
     let (id, secret) =
         w.create_with_secret("lianshang", &json!({"amount": 700, "currency": "CNY"}));
     w.pay(&id, &secret);
-    assert_eq!(s1_status(&w, &id), json!(0));
+    assert_eq!(w.s1_status(&id), json!(0));
     w.wait("the alarm to give the S3 trade up", || {
         (status(&w, &id) == "pending").then_some(())
     });
     assert_eq!(
-        s1_status(&w, &id),
+        w.s1_status(&id),
         json!(2),
         "S1 2: the latest attempt failed"
     );
@@ -98,7 +86,7 @@ fn unfinished_attempts_are_asked_about_and_the_shopper_can_pay_again() {
     // Payable again, and a new attempt reads as in progress (0) rather than failed.
     w.pay(&id, &secret);
     assert_eq!(status(&w, &id), "processing");
-    assert_eq!(s1_status(&w, &id), json!(0));
+    assert_eq!(w.s1_status(&id), json!(0));
 }
 
 /// The shopper gave up on a wallet payment and paid another way; the wallet then

@@ -219,7 +219,9 @@ fn merchant_api_conforms_to_openapi() {
     let (s, _) = call(
         "post",
         &format!("/v1/test_helpers/orders/{id}/events"),
-        Some(json!({"id": "T2", "type": "attempt_succeeded", "attempt": "6", "provider": "lianshang"})),
+        Some(
+            json!({"id": "T2", "type": "attempt_succeeded", "attempt": "6", "provider": "lianshang"}),
+        ),
     );
     assert_eq!(s, 200);
     let resolve = format!("/v1/orders/{id}/review/resolve");

@@ -54,18 +54,6 @@ fn count(types: &[String], t: &str) -> usize {
     types.iter().filter(|x| *x == t).count()
 }
 
-/// S1 `getOrderStatus`'s `status` for `id`.
-fn s1_status(w: &World, id: &str) -> Value {
-    let user = w.order(id)["user"]["id"].as_str().unwrap().to_owned();
-    let (s, v) = w.merchant(
-        "GET",
-        &format!("/pay/getOrderStatus?version=v1.0&userId={user}&orderId={id}"),
-        None,
-    );
-    assert_eq!(s, 200, "{v}");
-    v["data"]["status"].clone()
-}
-
 /// S2's pay line (`load_pay_data`) for `id`.
 fn s2_line(w: &World, id: &str) -> Value {
     let (s, cs) = w.merchant("POST", &format!("/v1/orders/{id}/client_secret"), None);
@@ -138,7 +126,7 @@ fn assert_partial_then_full(w: &World, id: &str, paid: &str, first: &str) {
         ["PAY_ING", "PAY_SUCCESS", "REFUND_SUCCESS"],
         "{relays:?}"
     );
-    assert_eq!(s1_status(w, id), json!(5));
+    assert_eq!(w.s1_status(id), json!(5));
     let line = s2_line(w, id);
     assert_eq!(
         (&line["paidAmount"], &line["refundedAmount"]),
@@ -189,7 +177,7 @@ fn pingpp_partial_then_full_refund_and_refusals() {
         (&json!(200), &json!(300)),
         "{o}"
     );
-    assert_eq!(s1_status(&w, &id), json!(1));
+    assert_eq!(w.s1_status(&id), json!(1));
     assert_eq!(s2_line(&w, &id)["refundedAmount"], "2.00");
 
     // ---- More than is left: refused by name, nothing changes, Ping++ not asked.
@@ -408,7 +396,7 @@ fn s3_refunds_are_made_by_hand_and_reported() {
         "{f}"
     );
     assert_eq!(f["order"]["status"], "refund_failed");
-    assert_eq!(s1_status(&w, &id), json!(6));
+    assert_eq!(w.s1_status(&id), json!(6));
     let (s, r) = refund(&w, &id, &json!({"amount": 100}));
     assert_eq!(s, 200, "{r}");
     let second = r["id"].as_str().unwrap().to_owned();
@@ -417,7 +405,7 @@ fn s3_refunds_are_made_by_hand_and_reported() {
     assert_eq!(o["id"], second.as_str());
     assert_eq!(o["provider_reference"], "bank ref 7731");
     assert_eq!(o["order"]["status"], "partially_refunded");
-    assert_eq!(s1_status(&w, &id), json!(1));
+    assert_eq!(w.s1_status(&id), json!(1));
 
     // The rest, reported: refunded.
     let (s, r) = refund(&w, &id, &json!({}));
@@ -436,7 +424,7 @@ fn s3_refunds_are_made_by_hand_and_reported() {
     assert_eq!(count(&types, "refund.succeeded"), 2, "{types:?}");
     assert_eq!(count(&types, "order.refunded"), 1, "{types:?}");
     assert_eq!(w.relays(&id), ["PAY_ING", "PAY_SUCCESS", "REFUND_SUCCESS"]);
-    assert_eq!(s1_status(&w, &id), json!(5));
+    assert_eq!(w.s1_status(&id), json!(5));
     let line = s2_line(&w, &id);
     assert_eq!(
         (&line["paidAmount"], &line["refundedAmount"]),
@@ -510,7 +498,7 @@ fn paytm_refunds_through_its_refund_api_and_status_api() {
     assert_eq!(status(&w, &id), "refunding");
     provider_settles(&w, "paytm", &id, &first, "success", "refunded");
     wait_status(&w, &id, "partially_refunded");
-    assert_eq!(s1_status(&w, &id), json!(1));
+    assert_eq!(w.s1_status(&id), json!(1));
     assert_eq!(s2_line(&w, &id)["refundedAmount"], "2.50");
 
     // The rest.
@@ -540,7 +528,7 @@ fn paytm_refunds_through_its_refund_api_and_status_api() {
         f["failure_reason"].as_str().unwrap().contains("Paytm"),
         "{f}"
     );
-    assert_eq!(s1_status(&w, &id2), json!(6));
+    assert_eq!(w.s1_status(&id2), json!(6));
     let types = hook_types(&w, &id2);
     assert_eq!(count(&types, "refund.failed"), 1, "{types:?}");
     assert_eq!(count(&types, "order.refund_failed"), 1, "{types:?}");

@@ -236,6 +236,18 @@ impl World {
         r
     }
 
+    /// S1 `getOrderStatus`'s `status` for `id`, asked with the merchant key.
+    pub fn s1_status(&self, id: &str) -> Value {
+        let user = self.order(id)["user"]["id"].as_str().unwrap().to_owned();
+        let (s, v) = self.merchant(
+            "GET",
+            &format!("/pay/getOrderStatus?version=v1.0&userId={user}&orderId={id}"),
+            None,
+        );
+        assert_eq!(s, 200, "{v}");
+        v["data"]["status"].clone()
+    }
+
     pub fn order(&self, id: &str) -> Value {
         let (s, v) = self.merchant("GET", &format!("/v1/orders/{id}"), None);
         assert_eq!(s, 200, "{v}");
