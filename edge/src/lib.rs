@@ -151,6 +151,7 @@ routes! {
     POST "/v1/orders/:id/client_secret" => m::issue_secret,
     POST "/v1/test_helpers/orders/:id/events" => m::test_apply_event,
     POST "/v1/test_helpers/orders/:id/s3_trades" => m::test_record_s3_trade,
+    POST "/v1/test_helpers/orders/:id/refund_intent" => m::test_refund_intent,
     GET "/api/payment/order/events" => live::order_events_socket,
     GET "/v1/dev/outbox" => m::dev_outbox,
     POST "/v1/users/:id/ga" => m::enrol_ga,

@@ -538,6 +538,17 @@ fn paytm_refunds_through_its_refund_api_and_status_api() {
     assert_eq!(r["order"]["status"], "refunding");
 }
 
+/// A wallet order of `usdt` paid: the wallet's signed notification, confirmed by its
+/// status pull.
+fn paid_wallet(w: &World, usdt: &str) -> String {
+    let (id, secret) = w.create_with_secret("wallet", &json!({"amount": usdt, "token": "USDT"}));
+    w.pay(&id, &secret);
+    let paid = w.wallet_notify(&id, "success");
+    assert_eq!(w.send(&paid).0, 200);
+    wait_status(w, &id, "succeeded");
+    id
+}
+
 #[test]
 fn wallet_refunds_through_its_signed_refund_calls() {
     let w = World::start(
@@ -545,11 +556,7 @@ fn wallet_refunds_through_its_signed_refund_calls() {
         &[("KASSA_REFUND_QUERY_AFTER_SECS", "1")],
     );
     w.control("wallet/refund_outcome", &json!({"outcome": "pending"}));
-    let (id, secret) = w.create_with_secret("wallet", &json!({"amount": "1.5", "token": "USDT"}));
-    w.pay(&id, &secret);
-    let paid = w.wallet_notify(&id, "success");
-    assert_eq!(w.send(&paid).0, 200);
-    wait_status(&w, &id, "succeeded");
+    let id = paid_wallet(&w, "1.5");
 
     // A decimal string for a token order; an integer is refused by name.
     let (s, e) = refund(&w, &id, &json!({"amount": 1}));
@@ -595,4 +602,68 @@ fn wallet_refunds_through_its_signed_refund_calls() {
     );
     wait_status(&w, &id, "refunded");
     assert_partial_then_full(&w, &id, "1.5", &first);
+}
+
+/// A run that asked the wallet for a refund and died before recording the answer: the
+/// order's alarm asks the wallet about the refund it meant (`refund_intent`) and records
+/// it, so the money that moved is on the order and cannot be refunded twice; an intent
+/// the wallet never heard of is dropped.
+#[test]
+fn a_refund_a_dead_run_raised_is_recovered() {
+    let w = World::start(
+        "edge-refunds-crash",
+        &[("KASSA_REFUND_QUERY_AFTER_SECS", "1")],
+    );
+    w.control("wallet/refund_outcome", &json!({"outcome": "pending"}));
+    let id = paid_wallet(&w, "2");
+    let reference = w.last_record("wallet/payments", "order_id", &id)["order_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let attempt = reference.split('A').nth(1).unwrap().to_owned();
+    // The dead run's request reached the wallet: refund R of 0.5 USDT is raised there…
+    let raised = "917300000000000001";
+    let (s, v) = kassa_tests::harness::read_json(
+        w.http
+            .post(format!("{}/wallet/refunds", w.sb))
+            .header("Authorization", "Bearer wallet-key")
+            .send_json(json!({"refund_id": raised, "order_id": reference, "amount": "0.5"})),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{v}");
+    // …and the run died before recording it.
+    let plant = |refund: &str| {
+        let (s, v) = w.merchant(
+            "POST",
+            &format!("/v1/test_helpers/orders/{id}/refund_intent"),
+            Some(&json!({"refund_id": refund, "attempt": attempt, "amount": "500000"})),
+        );
+        assert_eq!(s, 200, "{v}");
+    };
+    plant(raised);
+    w.wait("the recovered refund", || {
+        (refund_of(&w, &id, raised)["status"] == "refunding").then_some(())
+    });
+    assert!(w
+        .audit_reasons(&id)
+        .contains(&"refund_recovered".to_owned()));
+    assert_eq!(w.order(&id)["amount_refundable"], "1.5");
+    let (s, e) = refund(&w, &id, &json!({"amount": "2"}));
+    assert_eq!(
+        (s, e["error"]["param"].as_str()),
+        (400, Some("amount")),
+        "{e}"
+    );
+    provider_settles(&w, "wallet", &id, raised, "success", "refunded");
+    wait_status(&w, &id, "partially_refunded");
+
+    // An intent the wallet never heard of: dropped, nothing recorded.
+    plant("917300000000000002");
+    w.wait("the dropped intent", || {
+        w.audit_reasons(&id)
+            .contains(&"refund_intent_dropped".to_owned())
+            .then_some(())
+    });
+    assert_eq!(w.order(&id)["refunds"].as_array().unwrap().len(), 1);
+    assert_eq!(w.order(&id)["amount_refundable"], "1.5");
 }

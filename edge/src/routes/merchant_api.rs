@@ -25,7 +25,9 @@ use crate::config;
 use crate::error::{respond, EdgeError};
 use crate::input::{self, json_object, opt_integer, opt_string, string, string_value};
 use crate::objects::order_index::{IndexClient, Reservation, MAX_LIMIT};
-use crate::objects::order_object::{AmountIn, ManualOutcome, OrderClient, RefundIn, RefundReply};
+use crate::objects::order_object::{
+    AmountIn, ManualOutcome, OrderClient, RefundIn, RefundIntent, RefundReply,
+};
 use crate::objects::user_object::UserClient;
 use crate::resources::{order_view, refund_view, Item, OrderMeta, StoredOrder, User};
 use kassa_shared::providers::Provider;
@@ -834,6 +836,40 @@ pub async fn test_record_s3_trade(mut req: Request, ctx: Ctx) -> Result<Response
             let body = json!({ "attempt": attempt, "wk_trade_id": wk_trade_id });
             order(&ctx, id)?.s3_trade(attempt, wk_trade_id).await?;
             Ok(Response::from_json(&body)?)
+        }
+        .await,
+    )
+}
+
+/// `POST /v1/test_helpers/orders/:id/refund_intent` — leaves a refund intent behind
+/// as a run that died between asking the provider and recording the answer would
+/// (`order_object/refund.rs`, "Crash safety"): `{refund_id, attempt, amount}` (amount
+/// in the order's smallest unit, a decimal string), its lock already stale. Exists only
+/// with `KASSA_TEST_HELPERS = "enabled"`.
+pub async fn test_refund_intent(mut req: Request, ctx: Ctx) -> Result<Response> {
+    respond(
+        async {
+            if !config::test_helpers_enabled(&ctx.env) {
+                return Err(EdgeError::RouteNotFound);
+            }
+            let id = merchant_order_id(&req, &ctx)?;
+            let map = json_object(&mut req, &["refund_id", "attempt", "amount"]).await?;
+            let parse = |field: &'static str| -> Result<Id, EdgeError> {
+                let s = string(&map, field, field, 32)?;
+                Id::parse(field, &s).map_err(|e| EdgeError::bad(field, e.to_string()))
+            };
+            let (refund, attempt) = (parse("refund_id")?, parse("attempt")?);
+            let amount = string(&map, "amount", "amount", 40)?
+                .parse::<u128>()
+                .map_err(|_| EdgeError::bad("amount", "amount: must be digits"))?;
+            let intent = RefundIntent {
+                refund,
+                attempt,
+                amount: Some(amount),
+                reason: None,
+            };
+            order(&ctx, id)?.plant_refund_intent(intent).await?;
+            Ok(Response::from_json(&json!({ "refund_id": refund }))?)
         }
         .await,
     )

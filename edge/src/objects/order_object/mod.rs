@@ -89,7 +89,7 @@ mod request;
 
 use crate::objects::{reply, Done};
 pub use pay::PayIn;
-pub use refund::{AmountIn, ManualOutcome, RefundIn, RefundReply};
+pub use refund::{AmountIn, ManualOutcome, RefundIn, RefundIntent, RefundReply};
 use request::OrderRequest;
 pub use request::{CallbackOutcome, CallbackResult, OrderClient, OrderEvents};
 
@@ -256,6 +256,12 @@ impl OrderObject {
                 data,
             } => {
                 self.notify(id, &event_type, data).await?;
+                reply(&Done {})
+            }
+            OrderRequest::PlantRefundIntent(intent) => {
+                let stored = self.require_order().await?;
+                self.plant_refund_intent(intent).await?;
+                self.reschedule(&stored, &self.load_outbox().await?).await?;
                 reply(&Done {})
             }
             OrderRequest::S3Trade {
@@ -632,7 +638,10 @@ impl OrderObject {
             &asked,
             &self.attempt_policy(),
         );
-        let refund_query = refund::next_refund_query(stored, &self.refund_policy());
+        let refund_query = refund::next_refund_query(stored, &self.refund_policy())
+            .into_iter()
+            .chain(self.refund_intent_due().await?)
+            .min();
         let next = flow::next_alarm(&stored.order, outbox, &self.outbox_policy())
             .into_iter()
             .chain(query)
@@ -663,8 +672,10 @@ impl OrderObject {
             // Attempts a window old without an outcome: ask their providers.
             stored = self.settle_open_attempts(stored, Some(now)).await?;
         }
-        // Refunds a window old that their provider has not decided: ask it.
+        // Refunds a window old that their provider has not decided: ask it; and a refund a
+        // dead run may have raised without recording it.
         stored = self.settle_open_refunds(stored, now).await?;
+        stored = self.recover_refund_intent(stored).await?;
         let policy = self.outbox_policy();
         let mut run = self.load_outbox().await?.start_delivery(now, &policy);
         while let Some(t) = run.poll_transmit() {

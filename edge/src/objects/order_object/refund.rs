@@ -31,6 +31,15 @@
 //!   /v1/orders/:id/refunds/settle` (`settle_refund`). Only S3 refunds are settled by
 //!   hand: every other channel has a provider that says.
 //!
+//! **Crash safety.** For Paytm and the wallet the refund is written down as an intent
+//! (`refund_intent`: its id, attempt, amount) before the provider is asked, and cleared
+//! once the outcome is recorded or refused. If the run dies in between (the provider
+//! may have raised the refund), the next refund request or the order's alarm, once the
+//! lock is stale, asks the provider about that refund id: known → recorded as if the
+//! answer had arrived (audited `refund_recovered`); unknown → the intent is dropped
+//! (`refund_intent_dropped`); not askable → kept for the next alarm. Money the provider
+//! moved is never invisible to the order, and a new request cannot refund it twice.
+//!
 //! A `refund_lock` (storage operations only between check and write, so the object's
 //! input gate makes it atomic) keeps two concurrent requests from both reaching a
 //! provider with the same remaining amount; the second gets 409 `refund_in_progress`.
@@ -57,6 +66,9 @@ use crate::resources::RefundMeta;
 /// Attempt id → Ping++ charge id.
 const CHARGES_KEY: &str = "pingpp_charges";
 const REFUND_LOCK_KEY: &str = "refund_lock";
+/// A refund about to be asked of a provider with a refund status API, written before
+/// the call (module docs, "Crash safety").
+const REFUND_INTENT_KEY: &str = "refund_intent";
 /// As `pay_lock`: older than this, the run that took it died.
 const REFUND_LOCK_STALE_MS: u64 = 60_000;
 
@@ -131,6 +143,34 @@ fn not_refundable(message: String) -> EdgeError {
     }
 }
 
+/// What `refund_intent` holds: enough to ask the provider about the refund and to
+/// record it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefundIntent {
+    pub refund: Id,
+    pub attempt: Id,
+    #[serde(with = "kassa_shared::order::refund::units")]
+    pub amount: Option<u128>,
+    pub reason: Option<String>,
+}
+
+/// Why a provider could not say where a refund stands.
+enum Unasked {
+    /// It has no such refund (the wallet's 404): it was never raised.
+    Unknown,
+    /// It could not be asked (network, configuration): ask later.
+    Failed(String),
+}
+
+impl std::fmt::Display for Unasked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unknown => f.write_str("the provider has no such refund"),
+            Self::Failed(why) => f.write_str(why),
+        }
+    }
+}
+
 /// What asking a provider to refund came to.
 enum Raised {
     /// Accepted, with the provider's id for it and what it already says.
@@ -199,6 +239,8 @@ impl OrderObject {
     /// `POST /refund` (module docs).
     pub(super) async fn refund(&self, ask: RefundIn) -> Result<Response, EdgeError> {
         let stored = self.require_order().await?;
+        // A refund a dead run may have raised counts before anything new is asked.
+        let stored = self.recover_refund_intent(stored).await?;
         if stored.order.refunds().get(ask.refund).is_some() {
             // The same request again (the route's id): its refund, unchanged.
             return reply(&RefundReply {
@@ -251,6 +293,16 @@ impl OrderObject {
         self.take_lock(REFUND_LOCK_KEY, REFUND_LOCK_STALE_MS, busy)
             .await?;
         let outcome = self.refund_inner(stored, &ask, amount).await;
+        // Recorded, or refused by the provider (nothing raised): the intent has done
+        // its work. Anything else may have left a raised refund unrecorded: recovery.
+        let settled = match &outcome {
+            Ok(_) => true,
+            Err(EdgeError::Upstream { code, .. }) => *code == ErrorCode::RefundRefused,
+            Err(_) => false,
+        };
+        if settled {
+            self.state.storage().delete(REFUND_INTENT_KEY).await?;
+        }
         self.state.storage().delete(REFUND_LOCK_KEY).await?;
         reply(&RefundReply {
             refund: ask.refund,
@@ -284,6 +336,18 @@ impl OrderObject {
             ..RefundMeta::default()
         };
         let reference = ProviderRef::new(stored.order.id(), attempt);
+        if matches!(channel, Provider::Paytm | Provider::Wallet) {
+            let intent = RefundIntent {
+                refund: ask.refund,
+                attempt,
+                amount: Some(amount),
+                reason: ask.reason.clone(),
+            };
+            self.state
+                .storage()
+                .put(REFUND_INTENT_KEY, serde_json::to_string(&intent)?)
+                .await?;
+        }
         let raised = match channel {
             Provider::Pingpp => Some(
                 self.refund_at_pingpp(&stored, attempt, &refund_amount)
@@ -379,6 +443,11 @@ impl OrderObject {
         for refund in refunds::due(&stored.order, &asked, &self.refund_policy(), now) {
             let verdict = match self.ask_refund(&stored, refund).await {
                 Ok(v) => Some(v),
+                // Recorded with no answer, and the provider has never heard of it: it
+                // was never raised.
+                Err(Unasked::Unknown) => Some(RefundVerdict::Failed {
+                    reason: "the provider has no such refund: it was never raised".into(),
+                }),
                 Err(why) => {
                     self.audit("refund_query_failed", &format!("{refund}: {why}"))
                         .await?;
@@ -396,29 +465,130 @@ impl OrderObject {
     }
 
     /// The provider's word on `refund` (`Err`: it could not be asked).
-    async fn ask_refund(&self, stored: &StoredOrder, refund: Id) -> Result<RefundVerdict, String> {
+    async fn ask_refund(&self, stored: &StoredOrder, refund: Id) -> Result<RefundVerdict, Unasked> {
         let meta = stored.refunds.get(&refund).cloned().unwrap_or_default();
-        let attempt = meta.attempt.ok_or("no paid attempt recorded for it")?;
-        let reference = ProviderRef::new(stored.order.id(), attempt);
+        let attempt = meta
+            .attempt
+            .ok_or_else(|| Unasked::Failed("no paid attempt recorded for it".into()))?;
         let r: Refund = stored.order.refunds().get(refund).unwrap_or_default();
         let units = r.amount_of(stored.order.amount().units());
-        let channels = crate::config::channels(&self.env).map_err(|e| format!("{e:?}"))?;
+        self.ask_refund_at(stored, attempt, refund, units).await
+    }
+
+    /// Asks the channel's refund status API about refund `refund` of `attempt`.
+    async fn ask_refund_at(
+        &self,
+        stored: &StoredOrder,
+        attempt: Id,
+        refund: Id,
+        units: u128,
+    ) -> Result<RefundVerdict, Unasked> {
+        let failed = |e: String| Unasked::Failed(e);
+        let reference = ProviderRef::new(stored.order.id(), attempt);
+        let channels = crate::config::channels(&self.env).map_err(|e| failed(format!("{e:?}")))?;
         match (stored.meta.channel, stored.order.amount().with_units(units)) {
             (Provider::Paytm, _) => {
-                let cfg = channels.paytm().map_err(|e| e.to_string())?;
-                let salt = paytm_salt().map_err(str::to_owned)?;
+                let cfg = channels.paytm().map_err(|e| failed(e.to_string()))?;
+                let salt = paytm_salt().map_err(|e| failed(e.to_owned()))?;
                 let ask = paytm::refund::refund_status(cfg, &reference, &refund.to_string(), &salt)
-                    .map_err(|e| e.to_string())?;
-                run(ask).await.map_err(|e| e.to_string())
+                    .map_err(|e| failed(e.to_string()))?;
+                run(ask).await.map_err(|e| failed(e.to_string()))
             }
             (Provider::Wallet, Some(OrderAmount::Token { amount, .. })) => {
-                let cfg = channels.wallet().map_err(|e| e.to_string())?;
+                let cfg = channels.wallet().map_err(|e| failed(e.to_string()))?;
                 let ask =
                     wallet::refund::refund_status(cfg, &refund.to_string(), &reference, &amount);
-                run(ask).await.map_err(|e| e.to_string())
+                match run(ask).await {
+                    Ok(v) => Ok(v),
+                    Err(e) if e.is_unknown() => Err(Unasked::Unknown),
+                    Err(e) => Err(failed(e.to_string())),
+                }
             }
-            _ => Err("this channel has no refund status API".to_owned()),
+            _ => Err(failed("this channel has no refund status API".to_owned())),
         }
+    }
+
+    /// Module docs, "Crash safety": settles an intent a dead run left behind.
+    pub(super) async fn recover_refund_intent(
+        &self,
+        stored: StoredOrder,
+    ) -> Result<StoredOrder, EdgeError> {
+        let Some(intent) = self.load::<RefundIntent>(REFUND_INTENT_KEY).await? else {
+            return Ok(stored);
+        };
+        if self.refund_in_flight().await? {
+            // Its run is alive: it records the outcome itself.
+            return Ok(stored);
+        }
+        let drop_intent = || async { self.state.storage().delete(REFUND_INTENT_KEY).await };
+        if stored.order.refunds().get(intent.refund).is_some() {
+            drop_intent().await?;
+            return Ok(stored);
+        }
+        let units = intent.amount.unwrap_or(0);
+        let verdict = match self
+            .ask_refund_at(&stored, intent.attempt, intent.refund, units)
+            .await
+        {
+            Ok(v) => v,
+            Err(Unasked::Unknown) => {
+                self.audit("refund_intent_dropped", &intent.refund.to_string())
+                    .await?;
+                drop_intent().await?;
+                return Ok(stored);
+            }
+            Err(Unasked::Failed(why)) => {
+                self.audit("refund_query_failed", &format!("{}: {why}", intent.refund))
+                    .await?;
+                return Ok(stored);
+            }
+        };
+        self.audit("refund_recovered", &intent.refund.to_string())
+            .await?;
+        let meta = RefundMeta {
+            attempt: Some(intent.attempt),
+            reason: intent.reason.clone(),
+            ..RefundMeta::default()
+        };
+        let refund = intent.refund;
+        let requested = Event::new(
+            format!("refund_requested:{refund}"),
+            EventKind::RefundRequested {
+                refund,
+                amount: Some(units),
+            },
+        );
+        let stored = self
+            .apply_with(stored, requested, move |s| {
+                s.refunds.insert(refund, meta);
+            })
+            .await?;
+        drop_intent().await?;
+        self.apply_refund_verdict(stored, refund, &verdict).await
+    }
+
+    /// Writes `intent` with a lock already stale (the test helper's dead run).
+    pub(super) async fn plant_refund_intent(&self, intent: RefundIntent) -> Result<(), EdgeError> {
+        let storage = self.state.storage();
+        storage
+            .put(REFUND_INTENT_KEY, serde_json::to_string(&intent)?)
+            .await?;
+        let stale = now_ms().saturating_sub(REFUND_LOCK_STALE_MS + 1);
+        storage.put(REFUND_LOCK_KEY, stale.to_string()).await?;
+        Ok(())
+    }
+
+    /// When a left-behind intent may be recovered (its lock gone stale), for the alarm.
+    pub(super) async fn refund_intent_due(&self) -> Result<Option<u64>, EdgeError> {
+        if self
+            .load::<RefundIntent>(REFUND_INTENT_KEY)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let started = self.load::<u64>(REFUND_LOCK_KEY).await?.unwrap_or(0);
+        Ok(Some(started.saturating_add(REFUND_LOCK_STALE_MS)))
     }
 
     async fn mark_asked(&self, refund: Id, now: u64) -> Result<StoredOrder, EdgeError> {

@@ -15,7 +15,7 @@ use kassa_shared::id::Id;
 use kassa_shared::order::{Event, HistoryEntry, OrderStatus, Resolution};
 use kassa_shared::second_factor::StoredCode;
 
-use super::{AuditEntry, ManualOutcome, PayIn, RefundIn, RefundReply};
+use super::{AuditEntry, ManualOutcome, PayIn, RefundIn, RefundIntent, RefundReply};
 use crate::error::EdgeError;
 use crate::objects::{ask, order_stub, tell};
 use crate::resources::StoredOrder;
@@ -62,6 +62,8 @@ pub enum OrderRequest {
         event_type: String,
         data: Value,
     },
+    /// The test helper's stand-in for a run that died mid-refund (`refund.rs`).
+    PlantRefundIntent(RefundIntent),
     /// The test helper's stand-in for createPayOrder's answer.
     S3Trade {
         attempt: Id,
@@ -197,6 +199,10 @@ impl OrderClient {
             data,
         };
         self.done(&r).await
+    }
+
+    pub async fn plant_refund_intent(&self, intent: RefundIntent) -> Result<(), EdgeError> {
+        self.done(&OrderRequest::PlantRefundIntent(intent)).await
     }
 
     pub async fn s3_trade(&self, attempt: Id, wk_trade_id: String) -> Result<(), EdgeError> {
