@@ -219,34 +219,10 @@ fn widget_sizes() -> Result<serde_json::Value> {
 /// whose function it is (`serde_wasm_bindgen::…::deserialize_struct` holds the derived
 /// visitors it inlines), data segments together as `(data)`.
 fn crate_costs(wasm_gzip: usize) -> Result<serde_json::Value> {
-    exec(
-        cargo()
-            .args([
-                "build",
-                "-p",
-                "kassa-widget",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--profile",
-                "wasm-release",
-            ])
-            .env("CARGO_PROFILE_WASM_RELEASE_STRIP", "false"),
-    )?;
-    let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/kassa_widget.wasm");
     let dir = target_dir().join("kassa-bench-names");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    exec(
-        Command::new("wasm-bindgen")
-            .args([
-                "--target",
-                "web",
-                "--no-typescript",
-                "--out-name",
-                "kassa",
-                "--out-dir",
-            ])
-            .arg(&dir)
-            .arg(&wasm),
+    crate::widget::bindgen(
+        cargo().env("CARGO_PROFILE_WASM_RELEASE_STRIP", "false"),
+        &dir,
     )?;
     let out = Command::new("twiggy")
         .args(["top", "-n", "1000000", "--format", "json"])

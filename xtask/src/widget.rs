@@ -32,9 +32,11 @@ pub fn build_edge() -> Result {
     )
 }
 
-/// `www/kassa/{kassa.js, kassa_bg.wasm}`; returns the output directory.
-pub fn build_bundle() -> Result<PathBuf> {
-    exec(cargo().args([
+/// Builds the widget's wasm (`wasm-release`) with `cargo` (the caller may add
+/// environment, e.g. to keep names for twiggy) and runs wasm-bindgen on it into `out`
+/// (`kassa.js`, `kassa_bg.wasm`, `snippets/`). The bundle and the bench share it.
+pub fn bindgen(cargo: &mut Command, out: &std::path::Path) -> Result {
+    exec(cargo.args([
         "build",
         "-p",
         "kassa-widget",
@@ -44,8 +46,7 @@ pub fn build_bundle() -> Result<PathBuf> {
         "wasm-release",
     ]))?;
     let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/kassa_widget.wasm");
-    let out = root().join("www").join("kassa");
-    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     exec(
         Command::new("wasm-bindgen")
             .args([
@@ -56,9 +57,15 @@ pub fn build_bundle() -> Result<PathBuf> {
                 "kassa",
                 "--out-dir",
             ])
-            .arg(&out)
+            .arg(out)
             .arg(&wasm),
-    )?;
+    )
+}
+
+/// `www/kassa/{kassa.js, kassa_bg.wasm}`; returns the output directory.
+pub fn build_bundle() -> Result<PathBuf> {
+    let out = root().join("www").join("kassa");
+    bindgen(&mut cargo(), &out)?;
     let bundle = out.join("kassa_bg.wasm");
     // -O1 (shrink level 1, plus redundant-set elimination and tail folding), not -Oz:
     // what a shopper downloads is the gzip, and -Oz's heavier inlining makes the module

@@ -522,15 +522,14 @@ pub async fn cancel_order(mut req: Request, ctx: Ctx) -> Result<Response> {
     )
 }
 
-/// `POST /v1/orders/:id/refunds` — a full refund of a succeeded order, run by its
-/// `OrderObject` (`order_object/refund.rs`). Ping++ orders are refunded at Ping++ first
-/// (`POST /v1/charges/{charge}/refunds`); once Ping++ accepts, the order is `refunding`
-/// and Ping++'s signed `refund.succeeded` webhook makes it `refunded`. A refusal at
-/// Ping++ is 502 `refund_refused` with the order unchanged (retry later). Other channels
-/// (S3's seed: refunds are manual; Paytm and the wallet: no refund call Kassa speaks)
-/// only record the request (`refunding`): the merchant refunds with the provider by
-/// hand. A second request is 409 `order_not_refundable` (or `refund_in_progress` while
-/// the first still waits for Ping++).
+/// `POST /v1/orders/:id/refunds` — one refund of a paid order, full or partial
+/// (`amount`: minor units for fiat, a decimal string for tokens; default everything
+/// left), run by its `OrderObject` (`order_object/refund.rs`): through Ping++'s refund
+/// API, Paytm's Refund API, the wallet's refund call, or recorded for the merchant to
+/// make by hand (S3, whose seed says refunds are manual). Answers the refund with its
+/// order. 400 names `amount` over what is left; 409 `order_not_refundable` when nothing
+/// is left (or `refund_in_progress` while another request waits for its provider); 502
+/// `refund_refused` when the provider refuses, with nothing recorded.
 pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
@@ -569,12 +568,11 @@ fn refund_answer(reply: &RefundReply) -> Value {
     view
 }
 
-/// `POST /v1/orders/:id/refunds/settle` — the merchant records that the refund it
-/// requested was made by hand (S3's seed: refunds are manual; Paytm and the token wallet
-/// until Kassa speaks their refund calls): the `refunding` order becomes `refunded`,
-/// with `order.refunded` and S0's `REFUND_SUCCESS`. `reference` (optional, ≤ 128
-/// characters: the bank or provider reference of the refund) goes to the audit log. A
-/// Ping++ order is settled by Ping++'s own webhook, never by this route (409).
+/// `POST /v1/orders/:id/refunds/settle` — the merchant reports the outcome of an S3
+/// refund it made by hand (`outcome` `succeeded`, the default, or `failed`; `refund_id`
+/// when several wait; `reference` ≤ 128 characters, the bank's or platform's reference,
+/// kept as the refund's `provider_reference`). Every other channel's refunds are
+/// settled by their provider (409).
 pub async fn settle_refund(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
