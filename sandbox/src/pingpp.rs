@@ -21,7 +21,7 @@
 //! - `GET /pingpp/v1/charges/{id}/refunds/{refund_id}` — retrieve a refund of that
 //!   charge (Ping++'s refund object as it stands; 404 in Ping++'s error shape when the
 //!   charge has no such refund).
-//! - `POST /pingpp/v1/charges/{id}/refunds` — JSON `{amount?, description?}` (amount
+//! - `POST /pingpp/v1/charges/{id}/refunds` — JSON `{amount?, description?, metadata?}` (amount
 //!   defaults to what is left): refused (400, Ping++'s error shape naming the
 //!   parameter) unless the charge is paid and `0 < amount ≤ amount − amount_refunded`;
 //!   otherwise the refund is recorded on the charge (`refunds.data`, `amount_refunded`)
@@ -344,12 +344,18 @@ fn create(state: &Arc<State>, req: &Req) -> Resp {
     Resp::json(200, &charge)
 }
 
-/// A refund object for `amount` of charge `ch`, pending until settled.
-fn refund_object(ch: &Value, id: String, amount: u64, description: &str, now: u64) -> Value {
+/// A refund object for `amount` of charge `ch`, pending until settled; `metadata` as
+/// the caller sent it (Ping++ keeps and echoes it).
+fn refund_object(
+    ch: &Value,
+    id: String,
+    (amount, description, metadata): (u64, &str, &Value),
+    now: u64,
+) -> Value {
     json!({"id": id, "object": "refund", "order_no": ch["order_no"], "amount": amount,
         "created": now, "succeed": false, "status": "pending", "time_succeed": null,
         "description": description, "failure_code": null, "failure_msg": null,
-        "metadata": {}, "charge": ch["id"], "charge_order_no": ch["order_no"],
+        "metadata": metadata, "charge": ch["id"], "charge_order_no": ch["order_no"],
         "transaction_no": null})
 }
 
@@ -376,6 +382,9 @@ struct CreateRefund {
     amount: Option<u64>,
     #[serde(default)]
     description: String,
+    /// Kept and echoed on the refund object, as Ping++ does (a JSON object).
+    #[serde(default)]
+    metadata: Option<Value>,
 }
 
 /// `POST /pingpp/v1/charges/{id}/refunds` (module docs).
@@ -402,7 +411,8 @@ fn refund(state: &Arc<State>, req: &Req, charge_id: &str) -> Resp {
                 format!("amount: must be between 1 and {left}, the charge's unrefunded amount");
             return Err((400, msg, "amount"));
         }
-        let refund = refund_object(ch, re_id, amount, &r.description, now);
+        let metadata = r.metadata.clone().unwrap_or_else(|| json!({}));
+        let refund = refund_object(ch, re_id, (amount, &r.description, &metadata), now);
         ch["amount_refunded"] = json!(charged - left + amount);
         if let Some(list) = ch["refunds"]["data"].as_array_mut() {
             list.push(refund.clone());
@@ -481,7 +491,7 @@ pub fn complete(state: &Arc<State>, c: &Complete, event: &str) -> Resp {
                 // Refunded at Ping++ without a refund request (its dashboard): on the
                 // charge like any refund, so the refund retrieve knows it.
                 ch["amount_refunded"] = json!(amount);
-                let r = refund_object(ch, re_id, amount, "refund", now);
+                let r = refund_object(ch, re_id, (amount, "refund", &json!({})), now);
                 if let Some(list) = ch["refunds"]["data"].as_array_mut() {
                     list.push(r.clone());
                 }

@@ -666,4 +666,52 @@ fn a_refund_a_dead_run_raised_is_recovered() {
     });
     assert_eq!(w.order(&id)["refunds"].as_array().unwrap().len(), 1);
     assert_eq!(w.order(&id)["amount_refundable"], "1.5");
+
+    // Ping++: the dead run's refund was made (Kassa's id in its metadata) and its
+    // webhook arrives; recovery finds it in the charge's refund list, so the webhook
+    // settles Kassa's refund instead of reading as a stranger's (no review).
+    let id = paid_pingpp(&w, 800);
+    let charge = charge_of(&w, &id);
+    let attempt = charge["order_no"]
+        .as_str()
+        .unwrap()
+        .split('A')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    w.control("pingpp/refund_webhooks", &json!({"hold": true}));
+    let raised = "917300000000000003";
+    let (s, made) = kassa_tests::harness::read_json(
+        w.http
+            .post(format!(
+                "{}/pingpp/v1/charges/{}/refunds",
+                w.sb,
+                charge["id"].as_str().unwrap()
+            ))
+            .header("Authorization", "Bearer sk_test_kassa")
+            .send_json(
+                json!({"amount": 300, "description": "r", "metadata": {"kassa_refund": raised}}),
+            ),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{made}");
+    let webhook = w.held_refund_webhook(&id);
+    w.control("pingpp/refund_webhooks", &json!({"hold": false}));
+    let (s, v) = w.merchant(
+        "POST",
+        &format!("/v1/test_helpers/orders/{id}/refund_intent"),
+        Some(&json!({"refund_id": raised, "attempt": attempt, "amount": "300"})),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(w.send(&webhook).0, 200);
+    let o = w.order(&id);
+    assert_eq!(
+        (&o["status"], &o["needs_review"], &o["amount_refunded"]),
+        (&json!("partially_refunded"), &json!(false), &json!(300)),
+        "{o}"
+    );
+    assert_eq!(refund_of(&w, &id, raised)["provider_reference"], made["id"]);
+    assert!(w
+        .audit_reasons(&id)
+        .contains(&"refund_recovered".to_owned()));
 }

@@ -168,6 +168,7 @@ fn pingpp_charge_and_refund_retrieves_confirm() {
         charge: "ch_1".into(),
         succeed: true,
         charge_order_no: Some(REF.into()),
+        metadata: serde_json::Value::Null,
     };
     assert_eq!(pingpp::callback::confirm_refund(&rc, &refund), Ok(()));
     let rr = |x: &Refund| unconfirmed(pingpp::callback::confirm_refund(&rc, x));

@@ -564,6 +564,14 @@ impl World {
             Some(&json!({"reason": "customer asked"})),
         );
         assert_eq!(s, 200, "{r}\n{}", self.edge.log_tail());
+        let msg = self.held_refund_webhook(order);
+        self.control("pingpp/refund_webhooks", &json!({"hold": false}));
+        msg
+    }
+
+    /// Ping++'s `refund.succeeded` webhook for a refund of `order`, held by the sandbox
+    /// (`pingpp/refund_webhooks` `{"hold": true}` first).
+    pub fn held_refund_webhook(&self, order: &str) -> Msg {
         let reference = format!("{order}A");
         let msg = self.wait("the held refund.succeeded webhook", || {
             let held = self.control_get("outbox");
@@ -578,7 +586,6 @@ impl World {
                         .then(|| m.clone())
                 })
         });
-        self.control("pingpp/refund_webhooks", &json!({"hold": false}));
         self.held_msg(&msg)
     }
 

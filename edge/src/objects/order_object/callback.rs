@@ -242,18 +242,29 @@ impl OrderObject {
                 pingpp::PingppError::is_unknown,
             )?;
             pingpp::callback::confirm_refund(&cb, &refund).map_err(|e| refused(&e))?;
-            Ok::<(), EdgeError>(())
+            Ok::<pingpp::Refund, EdgeError>(refund)
         };
-        if let Err(e) = confirmed.await {
-            self.audit("callback_unconfirmed", &format!("{detail}: {}", e.code()))
-                .await?;
-            return Err(e);
-        }
+        let retrieved = match confirmed.await {
+            Ok(r) => r,
+            Err(e) => {
+                self.audit("callback_unconfirmed", &format!("{detail}: {}", e.code()))
+                    .await?;
+                return Err(e);
+            }
+        };
+        // A refund a dead run raised (`refund.rs`, "Crash safety") is recorded first, so
+        // it is recognised below rather than taken for a stranger's.
+        let stored = self.recover_refund_intent(stored).await?;
         let id = stored.order.id();
+        // Ours: the `re_…` id Ping++ answered, or the refund id Kassa put in its
+        // metadata (a refund whose answer never arrived).
         let ours = stored
             .refunds
             .iter()
-            .find(|(_, m)| m.provider_reference.as_deref() == Some(cb.provider_txn.as_str()))
+            .find(|(refund, m)| {
+                m.provider_reference.as_deref() == Some(cb.provider_txn.as_str())
+                    || retrieved.kassa_refund() == Some(refund.to_string().as_str())
+            })
             .map(|(refund, _)| *refund);
         let event = if let Some(refund) = ours {
             let units = stored

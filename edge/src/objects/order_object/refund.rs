@@ -31,14 +31,18 @@
 //!   /v1/orders/:id/refunds/settle` (`settle_refund`). Only S3 refunds are settled by
 //!   hand: every other channel has a provider that says.
 //!
-//! **Crash safety.** For Paytm and the wallet the refund is written down as an intent
+//! **Crash safety.** Every refund asked of a provider is written down as an intent
 //! (`refund_intent`: its id, attempt, amount) before the provider is asked, and cleared
 //! once the outcome is recorded or refused. If the run dies in between (the provider
-//! may have raised the refund), the next refund request or the order's alarm, once the
-//! lock is stale, asks the provider about that refund id: known → recorded as if the
-//! answer had arrived (audited `refund_recovered`); unknown → the intent is dropped
-//! (`refund_intent_dropped`); not askable → kept for the next alarm. Money the provider
-//! moved is never invisible to the order, and a new request cannot refund it twice.
+//! may have raised the refund), the next refund request, a Ping++ refund webhook, or
+//! the order's alarm, once the lock is stale, asks the provider about that refund id
+//! (Paytm's and the wallet's refund status with it as `refId` / `refund_id`; Ping++'s
+//! refund list of the charge, where Kassa's id is the refund's `metadata.kassa_refund`):
+//! known → recorded as if the answer had arrived (audited `refund_recovered`); unknown
+//! → the intent is dropped (`refund_intent_dropped`); not askable → kept for the next
+//! alarm. Money a provider moved is never invisible to the order, and a new request
+//! cannot refund it twice. A Ping++ create that gets no answer at all is recorded as
+//! requested, like Paytm's and the wallet's: its webhook is matched by that metadata.
 //!
 //! A `refund_lock` (storage operations only between check and write, so the object's
 //! input gate makes it atomic) keeps two concurrent requests from both reaching a
@@ -336,7 +340,7 @@ impl OrderObject {
             ..RefundMeta::default()
         };
         let reference = ProviderRef::new(stored.order.id(), attempt);
-        if matches!(channel, Provider::Paytm | Provider::Wallet) {
+        if channel != Provider::Lianshang {
             let intent = RefundIntent {
                 refund: ask.refund,
                 attempt,
@@ -350,7 +354,7 @@ impl OrderObject {
         }
         let raised = match channel {
             Provider::Pingpp => Some(
-                self.refund_at_pingpp(&stored, attempt, &refund_amount)
+                self.refund_at_pingpp(&stored, attempt, ask.refund, &refund_amount)
                     .await?,
             ),
             Provider::Paytm => Some(
@@ -508,6 +512,26 @@ impl OrderObject {
         }
     }
 
+    /// The Ping++ refund whose metadata names Kassa's refund `refund`, among the
+    /// refunds of `attempt`'s charge.
+    async fn find_pingpp_refund(&self, attempt: Id, refund: Id) -> Result<pingpp::Refund, Unasked> {
+        let failed = |e: String| Unasked::Failed(e);
+        let charge = self
+            .attempt_charge(attempt)
+            .await
+            .map_err(|e| failed(format!("{e:?}")))?
+            .ok_or(Unasked::Unknown)?;
+        let channels = crate::config::channels(&self.env).map_err(|e| failed(format!("{e:?}")))?;
+        let cfg = channels.pingpp().map_err(|e| failed(e.to_string()))?;
+        let list = exchange(pingpp::list_refunds(cfg, &charge))
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let id = refund.to_string();
+        list.into_iter()
+            .find(|r| r.kassa_refund() == Some(id.as_str()))
+            .ok_or(Unasked::Unknown)
+    }
+
     /// Module docs, "Crash safety": settles an intent a dead run left behind.
     pub(super) async fn recover_refund_intent(
         &self,
@@ -526,10 +550,25 @@ impl OrderObject {
             return Ok(stored);
         }
         let units = intent.amount.unwrap_or(0);
-        let verdict = match self
-            .ask_refund_at(&stored, intent.attempt, intent.refund, units)
-            .await
-        {
+        let mut provider_reference = None;
+        let asked = if stored.meta.channel == Provider::Pingpp {
+            self.find_pingpp_refund(intent.attempt, intent.refund)
+                .await
+                .map(|r| {
+                    provider_reference = Some(r.id.clone());
+                    match r.status.as_str() {
+                        "succeeded" => RefundVerdict::Succeeded,
+                        "failed" => RefundVerdict::Failed {
+                            reason: "Ping++ reports the refund failed".into(),
+                        },
+                        _ => RefundVerdict::Pending,
+                    }
+                })
+        } else {
+            self.ask_refund_at(&stored, intent.attempt, intent.refund, units)
+                .await
+        };
+        let verdict = match asked {
             Ok(v) => v,
             Err(Unasked::Unknown) => {
                 self.audit("refund_intent_dropped", &intent.refund.to_string())
@@ -548,6 +587,7 @@ impl OrderObject {
         let meta = RefundMeta {
             attempt: Some(intent.attempt),
             reason: intent.reason.clone(),
+            provider_reference,
             ..RefundMeta::default()
         };
         let refund = intent.refund;
@@ -684,6 +724,7 @@ impl OrderObject {
         &self,
         stored: &StoredOrder,
         attempt: Id,
+        refund: Id,
         amount: &OrderAmount,
     ) -> Result<Raised, EdgeError> {
         let refuse = |detail: &str| refused(Provider::Pingpp, detail);
@@ -702,11 +743,13 @@ impl OrderObject {
             .pingpp()
             .map_err(|e| crate::config::channel_refused("pingpp", &e))?;
         let description = format!("Refund of order {}", stored.order.id());
+        let kassa_refund = refund.to_string();
         match exchange(pingpp::create_refund(
             cfg,
             &charge,
             amount.minor(),
             &description,
+            &kassa_refund,
         ))
         .await
         {
@@ -715,6 +758,9 @@ impl OrderObject {
                 reference: refund.id,
                 verdict: RefundVerdict::Pending,
             }),
+            // No answer: Ping++ may have made it; its webhook names the refund id in the
+            // metadata (`callback.rs`), and recovery finds it in the charge's list.
+            Err(e) if e.is_transport() => Ok(Raised::Unknown(e.to_string())),
             Err(e) => {
                 let detail = e.to_string();
                 self.audit("refund_refused", &detail).await?;

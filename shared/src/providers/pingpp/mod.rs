@@ -154,6 +154,17 @@ impl PingppError {
     pub fn is_unknown(&self) -> bool {
         matches!(self, Self::Http { status: 404, .. })
     }
+
+    /// No answer came (network, timeout, a 5xx): Ping++ may or may not have acted on
+    /// the request, unlike an API error answer, which says it did not.
+    #[must_use]
+    pub fn is_transport(&self) -> bool {
+        match self {
+            Self::Transport { .. } => true,
+            Self::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
 }
 
 /// An id that may go into a path: non-empty ASCII letters, digits and `_` (Ping++'s
@@ -214,14 +225,27 @@ pub fn retrieve_charge_request(
 struct CreateRefund<'a> {
     amount: u64,
     description: &'a str,
+    metadata: RefundMetadata<'a>,
 }
 
-/// `POST {base}/v1/charges/{charge_id}/refunds` for `amount` minor units.
+/// What Kassa puts in a refund's `metadata` (Ping++ keeps and echoes it): its own id
+/// for the refund, so a refund whose answer never arrived can be found again.
+#[derive(Debug, Serialize)]
+struct RefundMetadata<'a> {
+    kassa_refund: &'a str,
+}
+
+/// The `metadata` key that names Kassa's refund id.
+pub const KASSA_REFUND: &str = "kassa_refund";
+
+/// `POST {base}/v1/charges/{charge_id}/refunds` for `amount` minor units, Kassa's refund
+/// id `kassa_refund` in its `metadata`.
 pub fn create_refund_request(
     cfg: &PingppConfig,
     charge_id: &str,
     amount: u64,
     description: &str,
+    kassa_refund: &str,
 ) -> Result<Request, PingppError> {
     let url = format!("{}/refunds", charge_url(cfg, charge_id)?);
     Ok(Request::post_json(
@@ -229,6 +253,7 @@ pub fn create_refund_request(
         &CreateRefund {
             amount,
             description,
+            metadata: RefundMetadata { kassa_refund },
         },
     )
     .map_err(|_| PingppError::Response {
@@ -263,6 +288,58 @@ pub struct Refund {
     pub succeed: bool,
     #[serde(default)]
     pub charge_order_no: Option<String>,
+    #[serde(default)]
+    pub metadata: Value,
+}
+
+impl Refund {
+    /// Kassa's refund id, when Kassa made this refund (`metadata.kassa_refund`).
+    #[must_use]
+    pub fn kassa_refund(&self) -> Option<&str> {
+        self.metadata.get(KASSA_REFUND).and_then(Value::as_str)
+    }
+}
+
+/// `GET {base}/v1/charges/{charge_id}/refunds`: the charge's refunds.
+pub fn list_refunds_request(cfg: &PingppConfig, charge_id: &str) -> Result<Request, PingppError> {
+    let url = format!("{}/refunds", charge_url(cfg, charge_id)?);
+    Ok(Request::get(url).with_header("Authorization", auth(cfg)))
+}
+
+/// Reads a refund list's answer: `{object: "list", data: [refund…]}`, each of that
+/// charge.
+pub fn parse_refund_list(resp: &Response, charge_id: &str) -> Result<Vec<Refund>, PingppError> {
+    let call = "list refunds";
+    let raw = success_body(call, resp)?;
+    let bad = |reason| PingppError::Response { call, reason };
+    if raw.get("object").and_then(Value::as_str) != Some("list") {
+        return Err(bad("object is not `list`"));
+    }
+    let data = raw.get("data").cloned().unwrap_or(Value::Null);
+    let refunds: Vec<Refund> =
+        serde_json::from_value(data).map_err(|_| bad("data is not a list of refunds"))?;
+    if refunds.iter().any(|r| r.charge != charge_id) {
+        return Err(bad("a refund of another charge"));
+    }
+    Ok(refunds)
+}
+
+/// Lists the refunds of charge `charge_id`.
+///
+/// # Errors
+/// The charge id cannot go into a path.
+pub fn list_refunds(
+    cfg: &PingppConfig,
+    charge_id: &str,
+) -> Result<Exchange<Vec<Refund>, PingppError>, PingppError> {
+    let req = list_refunds_request(cfg, charge_id)?;
+    let charge_id = charge_id.to_owned();
+    Ok(Exchange::new(
+        req,
+        cfg.timeout,
+        transport("list refunds"),
+        move |r| parse_refund_list(r, &charge_id),
+    ))
 }
 
 /// A successful answer holding a refund object (what both refund calls return).
@@ -417,7 +494,7 @@ pub fn retrieve_charge(
     }))
 }
 
-/// Refunds `amount` minor units of a charge (full refunds only, see the order object).
+/// Refunds `amount` minor units of a charge (Kassa's refund `kassa_refund`).
 ///
 /// # Errors
 /// The charge id cannot go into a path, or the request cannot be built.
@@ -426,8 +503,9 @@ pub fn create_refund(
     charge_id: &str,
     amount: u64,
     description: &str,
+    kassa_refund: &str,
 ) -> Result<Exchange<Refund, PingppError>, PingppError> {
-    let req = create_refund_request(cfg, charge_id, amount, description)?;
+    let req = create_refund_request(cfg, charge_id, amount, description, kassa_refund)?;
     let charge_id = charge_id.to_owned();
     Ok(Exchange::new(
         req,

@@ -91,12 +91,29 @@ fn pingpp_charge_request_and_answers() {
     assert!(super::retrieve_charge_request(&cfg, "../x").is_err());
 
     // Refunds: the charge's refunds collection, the full amount, Ping++'s answer checked.
-    let req = super::create_refund_request(&cfg, "ch_1", 1000, "why").unwrap();
+    let req = super::create_refund_request(&cfg, "ch_1", 1000, "why", "917").unwrap();
     assert_eq!(req.url, "http://127.0.0.1:9/v1/charges/ch_1/refunds");
     assert_eq!(req.header("Authorization"), Some("Basic c2tfdGVzdF9hYmM6"));
     let sent: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
-    assert_eq!(sent, json!({"amount": 1000, "description": "why"}));
-    assert!(super::create_refund_request(&cfg, "ch_1/../x", 1000, "").is_err());
+    assert_eq!(
+        sent,
+        json!({"amount": 1000, "description": "why", "metadata": {"kassa_refund": "917"}})
+    );
+    assert!(super::create_refund_request(&cfg, "ch_1/../x", 1000, "", "917").is_err());
+    // The charge's refund list, each of that charge; Kassa's id read from the metadata.
+    let list = Response::json(
+        200,
+        &json!({"object": "list", "data": [
+            {"id": "re_1", "object": "refund", "amount": 100, "status": "pending",
+             "charge": "ch_1", "metadata": {"kassa_refund": "917"}},
+            {"id": "re_2", "object": "refund", "amount": 200, "status": "succeeded",
+             "charge": "ch_1", "metadata": {}}]}),
+    );
+    let got = super::parse_refund_list(&list, "ch_1").unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].kassa_refund(), Some("917"));
+    assert_eq!(got[1].kassa_refund(), None);
+    assert!(super::parse_refund_list(&list, "ch_2").is_err());
     let refund = |status: &str, charge: &str, amount: u64| {
         Response::json(
             200,
