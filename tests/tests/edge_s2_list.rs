@@ -137,4 +137,9 @@ fn list_is_exact_over_more_than_two_hundred_orders() {
         .collect();
     assert_eq!(got, want);
     assert!(got.len() >= 10, "{got:?}");
+    // Any whole number is a bound: beyond every real millisecond is no error.
+    let max = u64::MAX;
+    let q = format!("end_time={max}&limit=100");
+    assert_eq!(list(&http, &url, &token, &q), newest_first[..100]);
+    assert!(list(&http, &url, &token, &format!("start_time={max}")).is_empty());
 }

@@ -45,10 +45,26 @@ fn text(id: Id) -> String {
     format!("{:020}", id.get())
 }
 
+/// The largest integer a JavaScript number (what a SQL binding crosses as) holds
+/// exactly: 2^53 − 1.
+const MAX_EXACT: u64 = (1 << 53) - 1;
+
 fn int(v: u64, what: &str) -> Result<SqlStorageValue, EdgeError> {
+    if v > MAX_EXACT {
+        return Err(EdgeError::Internal(format!(
+            "order index: {what} out of range"
+        )));
+    }
     i64::try_from(v)
         .map(SqlStorageValue::Integer)
         .map_err(|_| EdgeError::Internal(format!("order index: {what} out of range")))
+}
+
+/// A time bound of the caller's (any whole number the query took): one beyond every
+/// real millisecond means the same as the largest exact one, so it is clamped there
+/// rather than refused.
+fn time(v: u64) -> SqlStorageValue {
+    SqlStorageValue::Integer(i64::try_from(v.min(MAX_EXACT)).unwrap_or(i64::MAX))
 }
 
 fn sql_error(e: worker::Error) -> EdgeError {
@@ -119,11 +135,11 @@ pub fn list(sql: &SqlStorage, f: &OrderFilter) -> Result<Vec<Id>, EdgeError> {
     }
     if let Some(start) = f.start_ms {
         clauses.push("created_ms >= ?");
-        args.push(int(start, "start_time")?);
+        args.push(time(start));
     }
     if let Some(end) = f.end_ms {
         clauses.push("created_ms <= ?");
-        args.push(int(end, "end_time")?);
+        args.push(time(end));
     }
     let filter = if clauses.is_empty() {
         String::new()
