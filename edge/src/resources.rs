@@ -267,11 +267,15 @@ pub fn s2_order(s: &StoredOrder, locale: Locale) -> S2Order {
 }
 
 /// The order's refunded total, in its pay line's form (`refundedAmount`): the sum of
-/// the refunds that succeeded, as the order's refund lattice keeps it. The one place
-/// the S2 surface reads refunds from.
+/// the refunds that succeeded, as the order's refund lattice keeps it; `"0"` for none,
+/// as the seed writes every amount of nothing. The one place the S2 surface reads
+/// refunds from.
 #[must_use]
 pub fn refunded_amount(o: &Order) -> String {
-    major(o.amount(), o.refunded_units()).1
+    match o.refunded_units() {
+        0 => "0".to_owned(),
+        units => major(o.amount(), units).1,
+    }
 }
 
 /// `units` of the order's smallest unit as S2 writes amounts (major units, a decimal

@@ -72,6 +72,8 @@ fn widget_api_auth_cors_load_pay_data_and_key() {
     assert_eq!(info["payInfo"][0]["amount"], "10.00");
     assert_eq!(info["payInfo"][0]["tokenId"], "CNY");
     assert_eq!(info["payInfo"][0]["paidAmount"], "0");
+    // Nothing refunded is "0" too, as the seed writes it, not the currency's "0.00".
+    assert_eq!(info["payInfo"][0]["refundedAmount"], "0");
     assert!(info["expired"].as_str().unwrap().len() == 13, "{info}");
     assert_eq!(info["payerUserId"], "83214971450163200");
     assert_eq!(v["userInfo"]["mobile"], "186****0001");
