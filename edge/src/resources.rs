@@ -11,6 +11,7 @@ use kassa_shared::id::Id;
 use kassa_shared::order::{Order, OrderAmount, OrderStatus, Refund};
 use kassa_shared::providers::Provider;
 use kassa_shared::surfaces::s2::status::{Locale, Status as S2Status};
+use kassa_shared::surfaces::s2::wire::{Order as S2Order, OrderItem as S2OrderItem, PayItem};
 
 /// One line of what is being paid for, shown by the widget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +29,30 @@ pub struct User {
     pub mobile: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// What the merchant's own platform says about the user, shown back in S2
+    /// `load_pay_data.userInfo` (all optional; Kassa decides nothing by them).
+    #[serde(flatten)]
+    pub profile: UserProfile,
+}
+
+/// The S2 `userInfo` fields the merchant may give with the user (merchant API
+/// `user.national_code`, …; `openapi.json` states their limits).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserProfile {
+    /// The mobile's country calling code (`86`): 1 to 4 digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub national_code: Option<String>,
+    /// Where the user signed up (`jinse`): 1 to 64 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The merchant platform's own codes, 0 to 99 (S2 `registerType`, `userType`,
+    /// `verifyStatus`; the seed lists no values). Absent → 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub register_type: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_status: Option<i32>,
 }
 
 /// Everything about an order that is not payment state.
@@ -40,6 +65,11 @@ pub struct OrderMeta {
     pub notify_url: Option<String>,
     pub metadata: BTreeMap<String, String>,
     pub description: Option<String>,
+    /// The merchant's own id, shown as S2 `payeeUserId`: the merchant API's
+    /// `payee_user_id`, else the merchant's id at the order's channel (S3 merchant id,
+    /// Paytm MID, Ping++ app id); `None` (shown `0`) only when neither exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payee_user_id: Option<String>,
 }
 
 /// One refund's channel details (`order_object/refund.rs`).
@@ -164,51 +194,109 @@ pub fn refund_view(s: &StoredOrder, id: Id, r: Refund) -> Value {
     })
 }
 
-/// The S2 order object (seed S2 list item / `orderInfo`): ids and times as strings,
-/// amounts as major-unit decimal strings. S2 orders have one pay line; the order's own
-/// id doubles as its `itemId`. `payeeUserId` is the merchant, who has no S2 user id at
-/// the edge: `"0"`.
-pub fn s2_order(s: &StoredOrder, locale: Locale) -> Value {
+/// The S2 order object (seed S2 list item / `orderInfo` / the `pay` answer), as
+/// `shared`'s wire type [`S2Order`] serialises it. Field by field (decisions in
+/// `tests/vectors/README.md`, "S2"):
+/// - `payInfo`: one line, what the payer pays; the order's own id doubles as its
+///   `itemId`. `paidAmount` is the amount once the order is paid, `refundedAmount`
+///   [`refunded_amount`], `unlockedAmount` `0` (Kassa never holds a payer's funds, so it
+///   never releases any).
+/// - `productInfo`: what is bought, priced. Kassa's items carry names and quantities but
+///   no prices, so it is one line for the merchant's basket with the same figures under
+///   its own `itemId` (derived from the order id); the names are in `items`.
+/// - `payeeUserId`: the merchant's own id ([`OrderMeta::payee_user_id`]); `isMapping`:
+///   `true`, the user ids are the merchant's own, mapped onto the paying platform
+///   (Kassa has no platform user ids of its own).
+/// - `extendInfo`: the merchant's `metadata` as the JSON text of an object.
+#[must_use]
+pub fn s2_order(s: &StoredOrder, locale: Locale) -> S2Order {
     let o = &s.order;
-    let (token, amount) = match o.amount() {
-        OrderAmount::Fiat(m) => (m.currency().code().to_owned(), m.format_major()),
-        OrderAmount::Token { token, amount } => (token.clone(), amount.to_string()),
+    let (token, amount) = major(o.amount(), o.amount().units());
+    let paid = if o.paid() {
+        amount.clone()
+    } else {
+        "0".to_owned()
     };
-    let zero = || "0".to_owned();
-    let paid = if o.paid() { amount.clone() } else { zero() };
-    let refunded = match o.amount().with_units(o.refunded_units()) {
-        Some(OrderAmount::Fiat(m)) => m.format_major(),
-        Some(OrderAmount::Token { amount, .. }) => amount.to_string(),
-        None => zero(),
+    let line = |item_id: Id| PayItem {
+        item_id,
+        pay_type: "PAY".to_owned(),
+        token_id: token.clone(),
+        amount: amount.clone(),
+        paid_amount: paid.clone(),
+        refunded_amount: refunded_amount(o),
+        unlocked_amount: "0".to_owned(),
     };
-    let line = json!({
-        "itemId": o.id().to_string(),
-        "payType": "PAY",
-        "tokenId": token,
-        "amount": amount,
-        "paidAmount": paid,
-        "refundedAmount": refunded,
-        "unlockedAmount": zero(),
-    });
     let status = S2Status::from_canonical(o.status());
     let updated = o.history().last().map_or(o.created_ms(), |h| h.at_ms);
-    json!({
-        "orderId": o.id().to_string(),
-        "clientOrderId": s.meta.metadata.get("client_order_id").cloned().unwrap_or_default(),
-        "payerUserId": s.meta.user.id,
-        "payeeUserId": "0",
-        "isMapping": false,
-        "payInfo": [line.clone()],
-        "productInfo": [line],
-        "status": status,
-        "statusDesc": status.label(locale),
-        "expired": o.expires_at_ms().to_string(),
-        "desc": s.meta.description,
-        "created": o.created_ms().to_string(),
-        "updated": updated.to_string(),
-        // Kassa's extensions (`shared::surfaces::s2::wire::Order`).
-        "items": s.meta.items,
-        "lastAttemptFailed": kassa_shared::flows::attempts::shown_status(o)
-            == OrderStatus::Failed,
-    })
+    S2Order {
+        order_id: o.id(),
+        client_order_id: s
+            .meta
+            .metadata
+            .get("client_order_id")
+            .cloned()
+            .unwrap_or_default(),
+        payer_user_id: s.meta.user.id.clone(),
+        payee_user_id: s
+            .meta
+            .payee_user_id
+            .clone()
+            .unwrap_or_else(|| "0".to_owned()),
+        is_mapping: true,
+        pay_info: vec![line(o.id())],
+        product_info: vec![line(product_item_id(o.id()))],
+        status,
+        status_desc: status.label(locale).to_owned(),
+        expired: o.expires_at_ms(),
+        desc: s.meta.description.clone(),
+        // A map of strings always serialises.
+        extend_info: Some(serde_json::to_string(&s.meta.metadata).unwrap_or_default()),
+        created: o.created_ms(),
+        updated,
+        items: s
+            .meta
+            .items
+            .iter()
+            .map(|i| S2OrderItem {
+                name: i.name.clone(),
+                quantity: i.quantity,
+            })
+            .collect(),
+        last_attempt_failed: kassa_shared::flows::attempts::shown_status(o) == OrderStatus::Failed,
+    }
+}
+
+/// The order's refunded total, in its pay line's form (`refundedAmount`): the sum of
+/// the refunds that succeeded, as the order's refund lattice keeps it; `"0"` for none,
+/// as the seed writes every amount of nothing. The one place the S2 surface reads
+/// refunds from.
+#[must_use]
+pub fn refunded_amount(o: &Order) -> String {
+    match o.refunded_units() {
+        0 => "0".to_owned(),
+        units => major(o.amount(), units).1,
+    }
+}
+
+/// `units` of the order's smallest unit as S2 writes amounts (major units, a decimal
+/// string), with the token or currency code.
+fn major(amount: &OrderAmount, units: u128) -> (String, String) {
+    match (amount, amount.with_units(units)) {
+        (OrderAmount::Fiat(m), Some(OrderAmount::Fiat(part))) => {
+            (m.currency().code().to_owned(), part.format_major())
+        }
+        (OrderAmount::Token { token, .. }, Some(OrderAmount::Token { amount, .. })) => {
+            (token.clone(), amount.to_string())
+        }
+        (OrderAmount::Fiat(m), _) => (m.currency().code().to_owned(), units.to_string()),
+        (OrderAmount::Token { token, .. }, _) => (token.clone(), units.to_string()),
+    }
+}
+
+/// The `productInfo` line's `itemId`: the order id's bits mixed (a fixed odd
+/// multiplier, an invertible map on 63 bits), so it differs from the pay line's and is
+/// the same on every read.
+fn product_item_id(order: Id) -> Id {
+    let mixed = order.get().wrapping_mul(0x9E37_79B9_7F4A_7C15) & (u64::MAX >> 1);
+    Id::new(mixed.max(1)).unwrap_or(order)
 }

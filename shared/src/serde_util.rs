@@ -3,7 +3,8 @@
 //! The seeds' tables and examples disagree about JSON types: S1's table says `status` is
 //! an `int` but its example sends `"status":"1"`; S2's `quick_pay` example quotes the
 //! booleans `"processIsEnd": "false"`; S2 and S4 quote times and amounts. The rule is:
-//! accept both forms on input, emit the form the seed's table names. This module owns
+//! accept both forms on input, emit the form the seed's table names (where it has no
+//! table, as for `quick_pay`'s answer, the example's). This module owns
 //! those lenient readers and the one "number kept as a string" writer, plus
 //! [`Redacted`], the string whose `Debug` never prints it.
 //!

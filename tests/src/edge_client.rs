@@ -37,13 +37,36 @@ pub fn sms_code(
         (200, Some(send)) => send.to_owned(),
         _ => return Err(format!("code send refused: {s} {v}")),
     };
+    let code = dev_code(http, url, id, &send_id)?;
+    Ok((send_id, code))
+}
+
+/// The code of send `send_id` for order `id`, read from the dev outbox (development
+/// only).
+///
+/// # Errors
+/// On a transport error or a code missing from the outbox.
+pub fn dev_code(http: &ureq::Agent, url: &str, id: &str, send_id: &str) -> Result<String, String> {
     let (_, outbox) = merchant_get(http, url, &format!("/v1/dev/outbox?order_id={id}"))?;
-    let code = outbox["data"]
+    outbox["data"]
         .as_array()
-        .and_then(|msgs| msgs.iter().find(|m| m["send_id"] == send_id.as_str()))
+        .and_then(|msgs| msgs.iter().find(|m| m["send_id"] == send_id))
         .and_then(|m| m["code"].as_str())
-        .ok_or_else(|| format!("no code for send {send_id} in {outbox}"))?;
-    Ok((send_id, code.to_owned()))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no code for send {send_id} in {outbox}"))
+}
+
+/// `GET url` with `Authorization: Bearer <token>` (the widget API's credentials):
+/// (status, JSON body).
+///
+/// # Errors
+/// On a transport error or a body that is not JSON.
+pub fn bearer_get(http: &ureq::Agent, url: &str, token: &str) -> Result<(u16, Value), String> {
+    read_json(
+        http.get(url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .call(),
+    )
 }
 
 /// The newest code for `purpose` (e.g. `s4_withdraw_info`) delivered through order `id`,

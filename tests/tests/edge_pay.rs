@@ -246,7 +246,7 @@ fn pay_flow_against_the_sandbox() {
     let quick = |b: &Value| widget(&http, &url, "quick_pay", &secret, None, b);
     let (s, v) = quick(&json!({"order_id": id}));
     assert_eq!(s, 200, "{v}");
-    assert_eq!(v, json!({"processIsEnd": false, "need2FA": true}));
+    assert_eq!(v, json!({"processIsEnd": "false", "need2FA": "true"}));
     assert_eq!(counter(&http, &sb, "wallet.pay"), 3);
     let (send_id, code) = sms_code(&http, &url, &id, &secret).unwrap();
     let (s, v) =
@@ -257,7 +257,7 @@ fn pay_flow_against_the_sandbox() {
     assert!(token.starts_with("kd1."), "{v}");
     assert_eq!(
         v,
-        json!({"processIsEnd": false, "need2FA": false, "deviceToken": token})
+        json!({"processIsEnd": "false", "need2FA": "false", "deviceToken": token})
     );
     assert_eq!(counter(&http, &sb, "wallet.pay"), 4);
 
@@ -365,20 +365,20 @@ fn pay_flow_against_the_sandbox() {
     let (s, v) = quick(&json!({"order_id": id, "device_id": "dev-other"}));
     assert_eq!(
         (s, v),
-        (200, json!({"processIsEnd": false, "need2FA": true}))
+        (200, json!({"processIsEnd": "false", "need2FA": "true"}))
     );
     assert_eq!(counter(&http, &sb, "pingpp.charge_created"), 2);
     let (s, v) = quick(&json!({"order_id": id, "device_id": "dev-1"}));
     assert_eq!(
         (s, v),
-        (200, json!({"processIsEnd": false, "need2FA": true}))
+        (200, json!({"processIsEnd": "false", "need2FA": "true"}))
     );
     let (s, v) = quick(&json!({"order_id": id, "device_id": dev}));
     assert_eq!(s, 200, "{v}");
     // Charged: the shopper is handed to the Ping++ channel page.
     assert_eq!(
         (&v["processIsEnd"], &v["need2FA"]),
-        (&json!(false), &json!(false)),
+        (&json!("false"), &json!("false")),
         "{v}"
     );
     assert_eq!(v["handoff"]["method"], "GET", "{v}");

@@ -9,6 +9,7 @@
 
 use kassa_shared::crypto::client_secret::{self, Claims};
 use kassa_shared::id::Id;
+use kassa_shared::surfaces::s2::wire::{LoadPayDataResponse, OrdersResponse};
 use kassa_tests::edge_client::{create_order, merchant_get, merchant_post};
 use kassa_tests::harness::{agent, read_json, Edge, TempDir, CLIENT_SECRET_KEY, MERCHANT_KEY};
 use serde_json::{json, Value};
@@ -71,6 +72,8 @@ fn widget_api_auth_cors_load_pay_data_and_key() {
     assert_eq!(info["payInfo"][0]["amount"], "10.00");
     assert_eq!(info["payInfo"][0]["tokenId"], "CNY");
     assert_eq!(info["payInfo"][0]["paidAmount"], "0");
+    // Nothing refunded is "0" too, as the seed writes it, not the currency's "0.00".
+    assert_eq!(info["payInfo"][0]["refundedAmount"], "0");
     assert!(info["expired"].as_str().unwrap().len() == 13, "{info}");
     assert_eq!(info["payerUserId"], "83214971450163200");
     assert_eq!(v["userInfo"]["mobile"], "186****0001");
@@ -83,6 +86,9 @@ fn widget_api_auth_cors_load_pay_data_and_key() {
     // An untrusted user on a new device needs a code; the code goes to the phone.
     assert_eq!(v["need2FA"], true);
     assert_eq!(v["authType"], "MOBILE");
+    // The answer is `shared`'s S2 type, field for field (issue 17: no parallel shapes).
+    let typed: LoadPayDataResponse = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), v);
 
     // POST body, with English labels.
     let (s, v) = read_json(
@@ -304,6 +310,8 @@ fn orders_list_filters_and_limits() {
     // Newest first, only the token's user.
     let (s, v) = list(&http, &url, &secret, "");
     assert_eq!((s, v["status"].as_i64()), (200, Some(0)), "{v}");
+    let typed: OrdersResponse = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), v);
     assert_eq!(ids(&v), vec![id(2), id(1), id(0)]);
     assert!(v["data"]
         .as_array()

@@ -5,18 +5,17 @@
 //! secret, base32, set once through `POST /v1/users/:id/ga`, with its `GaState` replay
 //! guard), and the user's velocity window (SPEC 5; the per-IP one is `IpObject`'s).
 //!
-//! Storage: key `o:<id as 20 zero-padded digits>` → the id as a string; lexical order of
-//! the keys is numeric order of the ids, which is creation order (ids are time-ordered).
-//! Key `send_throttle` → the `SendThrottle` (JSON). Key `ga` → [`GaEnrolment`] (JSON).
+//! Storage: the order index is a SQLite table (`orders.rs`: id, S2 status, created ms),
+//! so the S2 list's filters are exact queries over the whole history. Key `send_throttle` → the `SendThrottle` (JSON). Key `ga` → [`GaEnrolment`] (JSON).
 //!
 //! Requests ([`UserRequest`], the typed seam in `request.rs`): the order index
-//! (`AddOrder`, `ListOrders`), the code-send throttle (`RecordSend`: records a send or
+//! (`AddOrder` at creation, `OrderStatus` on each S2 status change, `ListOrders`), the code-send throttle (`RecordSend`: records a send or
 //! answers 429 with the retry time), GA (`EnrolGa` once, 409 when enrolled; `VerifyGa`:
 //! TOTP ±1 step, no reuse of an accepted step, wrong codes counted per user across all
 //! their orders under `ga_lock`, a `WrongCodeLock`: after `limits.max_wrong` the
 //! authenticator is locked and answers `locked_until_ms` without checking the code), the
-//! risk engine's view (`Profile`: `ga_enrolled`, `trusted`, `devices`, `velocity`, never
-//! the secret), `RecordAttempt {now_ms, limit?}` for each attempt that passed risk and S0
+//! risk engine's view (`Profile`: `ga_enrolled`, `trusted`, `devices`, `velocity`,
+//! `trade_pwd_set` for S2's `bindTradePwd`; never the secret), `RecordAttempt {now_ms, limit?}` for each attempt that passed risk and S0
 //! (with `limit` the window is checked again where it is recorded and `ok: false` means
 //! full, nothing recorded — so concurrent pays of one user on several orders, which all
 //! read the window before any records, cannot overshoot it), `SetTrusted` (the
@@ -31,23 +30,20 @@ use worker::{Method, Request, Response, Result};
 
 use kassa_shared::crypto::totp::Totp;
 use kassa_shared::envelope::ErrorCode;
-use kassa_shared::id::Id;
 use kassa_shared::risk::ReasonCode;
 use kassa_shared::second_factor::{GaCheck, GaState, SendThrottle, WrongCodeLock};
 
-use super::order_key as key;
 use super::{reply, Done};
 use crate::error::EdgeError;
 
+mod orders;
 mod request;
 mod s4_wallet;
 
+pub use orders::OrderFilter;
 use request::{Epoch, OrderIds, Recorded, UserRequest};
 pub use request::{GaVerdict, RiskProfile, S4Request, UserClient};
 pub use s4_wallet::{Account, Proof, Proven, SealedNonce};
-
-/// The most ids one `/orders` call returns: bounds the Worker's per-request order reads.
-pub const MAX_SCAN: usize = 200;
 
 const THROTTLE_KEY: &str = "send_throttle";
 /// The user's token generation (`auth.rs`): bumped by each revocation.
@@ -89,19 +85,20 @@ impl UserObject {
     async fn handle(&self, request: UserRequest) -> Result<Response, EdgeError> {
         let storage = self.state.storage();
         match request {
-            UserRequest::AddOrder { id } => {
-                // Same key for the same order: adding twice is harmless.
-                storage.put(&key(id.get()), id.to_string()).await?;
+            UserRequest::AddOrder {
+                id,
+                created_ms,
+                status,
+            } => {
+                orders::add(&storage.sql(), id, created_ms, status)?;
                 reply(&Done {})
             }
-            UserRequest::ListOrders { from, to } => {
-                let start = from.map(|f| key(f.get()));
-                // `end` is exclusive; the bound is inclusive.
-                let end = to.map(|t| key(t.get().saturating_add(1)));
-                let ids =
-                    super::list_order_ids(&storage, start.as_deref(), end.as_deref(), MAX_SCAN)
-                        .await?;
-                let ids = ids.iter().filter_map(|s| s.parse::<Id>().ok()).collect();
+            UserRequest::OrderStatus { id, status } => {
+                orders::set_status(&storage.sql(), id, status)?;
+                reply(&Done {})
+            }
+            UserRequest::ListOrders { filter } => {
+                let ids = orders::list(&storage.sql(), &filter)?;
                 reply(&OrderIds { ids })
             }
             UserRequest::TokenEpoch => {
@@ -219,6 +216,7 @@ impl UserObject {
                     trusted: storage.get::<bool>(TRUSTED_KEY).await?.unwrap_or(false),
                     devices,
                     velocity: super::velocity(&storage).await?,
+                    trade_pwd_set: s4_wallet::has_passwd(&storage).await?,
                 })
             }
             UserRequest::RecordAttempt { now_ms, limit } => {

@@ -107,12 +107,14 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
     crate::auth::require_merchant(req, &ctx.env)?;
     let key = super::merchant_api::idempotency_key(req)?;
     let map = params(req, PRE_ORDER_FIELDS).await?;
-    let p = PreOrder::parse(&map)?;
+    let mut p = PreOrder::parse(&map)?;
     // Configuration is checked before anything is created.
     let channels = config::channels(&ctx.env)?;
     let paytm_cfg = channels
         .paytm()
         .map_err(|e| config::channel_refused("paytm", &e))?;
+    // S2 `payeeUserId`: the merchant's id at Paytm.
+    p.meta.payee_user_id = Some(paytm_cfg.mid.clone());
     let s0_cfg = channels
         .s0()
         .map_err(|e| config::channel_refused("S0", &e))?;
@@ -242,10 +244,12 @@ impl PreOrder {
                 id: user_id,
                 mobile,
                 email,
+                profile: crate::resources::UserProfile::default(),
             },
             notify_url: None,
             metadata,
             description: Some(product_name),
+            payee_user_id: None,
         };
         Ok(Self {
             money: Money::new(Currency::Inr, amount),

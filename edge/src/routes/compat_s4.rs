@@ -155,7 +155,11 @@ fn to_user(env: &Env, user_id: &str) -> Result<UserClient, EdgeError> {
 /// The user's newest order: what a user token's S4 requests deliver codes and announce
 /// withdrawals through (module docs). 409 `no_order` when the user has none.
 async fn newest_order(env: &Env, user_id: &str) -> Result<StoredOrder, EdgeError> {
-    let ids = to_user(env, user_id)?.list_orders(None, None).await?;
+    let newest = crate::objects::user_object::OrderFilter {
+        limit: 1,
+        ..Default::default()
+    };
+    let ids = to_user(env, user_id)?.list_orders(newest).await?;
     let id = ids.first().copied().ok_or_else(|| EdgeError::Conflict {
         code: ErrorCode::NoOrder,
         message: "auth: the user has no order to deliver through".into(),

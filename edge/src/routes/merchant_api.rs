@@ -29,7 +29,7 @@ use crate::objects::order_object::{
     AmountIn, ManualOutcome, OrderClient, RefundIn, RefundIntent, RefundReply,
 };
 use crate::objects::user_object::UserClient;
-use crate::resources::{order_view, refund_view, Item, OrderMeta, StoredOrder, User};
+use crate::resources::{order_view, refund_view, Item, OrderMeta, StoredOrder, User, UserProfile};
 use kassa_shared::providers::Provider;
 
 type Ctx = RouteContext<()>;
@@ -85,6 +85,7 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
             "notify_url",
             "metadata",
             "description",
+            "payee_user_id",
         ],
     )
     .await?;
@@ -103,6 +104,10 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     let notify_url = parse_notify_url(&map, &ctx.env)?;
     let metadata = parse_metadata(map.get("metadata"))?;
     let description = opt_string(&map, "description", "description", 1000)?;
+    let payee_user_id = match opt_string(&map, "payee_user_id", "payee_user_id", 64)? {
+        Some(id) => Some(id),
+        None => channel_merchant_id(&ctx.env, channel),
+    };
 
     let now = now_ms();
     let meta = OrderMeta {
@@ -112,6 +117,7 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
         notify_url,
         metadata,
         description,
+        payee_user_id,
     };
     let mut ids = IdGenerator::new(random_node());
     let new_order = |id: Id| StoredOrder {
@@ -205,7 +211,11 @@ pub(crate) async fn index_order(ctx: &Ctx, stored: &StoredOrder) {
     }
     let user = async {
         UserClient::new(&ctx.env, &stored.meta.user.id)?
-            .add_order(id)
+            .add_order(
+                id,
+                stored.order.created_ms(),
+                crate::resources::s2_code(stored.order.status()),
+            )
             .await
     };
     if let Err(e) = user.await {
@@ -349,16 +359,46 @@ fn parse_items(v: Option<&Value>) -> Result<Vec<Item>, EdgeError> {
     Ok(out)
 }
 
+/// The merchant's own id at `channel` (S2 `payeeUserId` when the merchant names none):
+/// S3's merchant id, Paytm's MID, Ping++'s app id; the wallet knows the merchant by its
+/// API key only, so none there. A channel not configured has none either (the pay
+/// refuses it later, with the variable's name).
+fn channel_merchant_id(env: &worker::Env, channel: Provider) -> Option<String> {
+    let channels = config::channels(env).ok()?;
+    match channel {
+        Provider::Lianshang => channels.s3.map(|c| c.merchant_id),
+        Provider::Paytm => channels.paytm.map(|c| c.mid),
+        Provider::Pingpp => channels.pingpp.map(|c| c.app_id),
+        Provider::Wallet => None,
+    }
+}
+
+/// `user.register_type` / `user_type` / `verify_status`: 0 to 99 when given.
+fn opt_code(m: &Map<String, Value>, key: &str) -> Result<Option<i32>, EdgeError> {
+    let p = format!("user.{key}");
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .filter(|n| *n <= 99)
+            .and_then(|n| i32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                EdgeError::bad(
+                    p.clone(),
+                    format!("{p}: must be a whole number from 0 to 99"),
+                )
+            }),
+    }
+}
+
 fn parse_user(v: Option<&Value>) -> Result<User, EdgeError> {
     let m = match v {
         Some(Value::Object(m)) => m,
         None | Some(Value::Null) => return Err(EdgeError::bad("user", "user: is required")),
         Some(_) => return Err(EdgeError::bad("user", "user: must be an object")),
     };
-    if let Some(k) = m
-        .keys()
-        .find(|k| !["id", "mobile", "email"].contains(&k.as_str()))
-    {
+    if let Some(k) = m.keys().find(|k| !USER_FIELDS.contains(&k.as_str())) {
         let p = format!("user.{k}");
         return Err(EdgeError::bad(p.clone(), format!("{p}: unknown parameter")));
     }
@@ -386,8 +426,42 @@ fn parse_user(v: Option<&Value>) -> Result<User, EdgeError> {
             ));
         }
     }
-    Ok(User { id, mobile, email })
+    let national_code = opt_string(m, "national_code", "user.national_code", 4)?;
+    if national_code
+        .as_deref()
+        .is_some_and(|c| !c.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(EdgeError::bad(
+            "user.national_code",
+            "user.national_code: must be 1 to 4 digits",
+        ));
+    }
+    let profile = UserProfile {
+        national_code,
+        source: opt_string(m, "source", "user.source", 64)?,
+        register_type: opt_code(m, "register_type")?,
+        user_type: opt_code(m, "user_type")?,
+        verify_status: opt_code(m, "verify_status")?,
+    };
+    Ok(User {
+        id,
+        mobile,
+        email,
+        profile,
+    })
 }
+
+/// The fields `user` takes (the S2 `userInfo` ones after the contact details).
+const USER_FIELDS: [&str; 8] = [
+    "id",
+    "mobile",
+    "email",
+    "national_code",
+    "source",
+    "register_type",
+    "user_type",
+    "verify_status",
+];
 
 /// `https://` to a public host only in production (`kassa_shared::webhook_target`: no
 /// loopback, private or link-local receivers); `http://` and loopback too under

@@ -30,7 +30,9 @@ use kassa_shared::mask;
 use kassa_shared::risk::{self, RiskInput, VelocityWindow};
 use kassa_shared::second_factor::{self, WrongCodeLock};
 use kassa_shared::surfaces::s2::status::{Locale, Status as S2Status};
-use kassa_shared::surfaces::s2::wire::{AuthType, OrdersQuery};
+use kassa_shared::surfaces::s2::wire::{
+    AuthType, LoadPayDataResponse, OrdersQuery, OrdersResponse, SendVerifyCodeResponse, UserInfo,
+};
 
 use crate::auth;
 use crate::auth::bearer;
@@ -39,7 +41,7 @@ use crate::error::{respond_s2, EdgeError};
 use crate::input;
 use crate::objects::order_object::{OrderClient, PayIn};
 use crate::objects::user_object::RiskProfile;
-use crate::objects::user_object::UserClient;
+use crate::objects::user_object::{OrderFilter, UserClient};
 use crate::resources::StoredOrder;
 
 type Ctx = RouteContext<()>;
@@ -156,6 +158,32 @@ fn locale(req: &Request) -> Locale {
     }
 }
 
+/// `load_pay_data`'s `authType`: an enrolled authenticator first (no code to send),
+/// else the phone, else e-mail. A user with none of the three can pay only where risk
+/// asks no code: then `GA` with `need2FA: false` (the method that sends nothing, so a
+/// seed-era client never asks for a code that cannot go out); where a code is needed
+/// the answer is 409 `no_code_channel` at once, not an `EMAIL` the send then refuses.
+fn auth_type(
+    bind_ga: bool,
+    user: &crate::resources::User,
+    need_2fa: bool,
+) -> Result<AuthType, EdgeError> {
+    if bind_ga {
+        Ok(AuthType::Ga)
+    } else if user.mobile.is_some() {
+        Ok(AuthType::Mobile)
+    } else if user.email.is_some() {
+        Ok(AuthType::Email)
+    } else if !need_2fa {
+        Ok(AuthType::Ga)
+    } else {
+        Err(EdgeError::Conflict {
+            code: ErrorCode::NoCodeChannel,
+            message: "order_id: this payment needs a second factor and the user has no authenticator, mobile or e-mail".into(),
+        })
+    }
+}
+
 /// `GET|POST /api/payment/order/load_pay_data`
 pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond_s2(
@@ -196,30 +224,25 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
             );
             let user = &stored.meta.user;
             let bind_ga = profile.ga_enrolled;
-            // An enrolled authenticator first (no code to send); else the phone, else
-            // e-mail.
-            let auth_type = if bind_ga {
-                AuthType::Ga
-            } else if user.mobile.is_some() {
-                AuthType::Mobile
-            } else {
-                AuthType::Email
-            };
-            Ok(Response::from_json(&json!({
-                "orderInfo": crate::resources::s2_order(&stored, locale(&req)),
-                "userInfo": {
-                    "userId": user.id,
-                    "mobile": user.mobile.as_deref().map(mask::mobile),
-                    "email": user.email.as_deref().map(mask::email),
-                    "bindGA": bind_ga,
-                    "bindTradePwd": false,
-                    "registerType": 0,
-                    "userType": 0,
-                    "verifyStatus": 0,
+            let auth_type = auth_type(bind_ga, user, decision.need_2fa)?;
+            let p = &user.profile;
+            Ok(Response::from_json(&LoadPayDataResponse {
+                order_info: crate::resources::s2_order(&stored, locale(&req)),
+                user_info: UserInfo {
+                    user_id: user.id.clone(),
+                    register_type: p.register_type.unwrap_or(0),
+                    mobile: user.mobile.as_deref().map(mask::mobile),
+                    national_code: p.national_code.clone(),
+                    email: user.email.as_deref().map(mask::email),
+                    bind_ga,
+                    bind_trade_pwd: profile.trade_pwd_set,
+                    user_type: p.user_type.unwrap_or(0),
+                    verify_status: p.verify_status.unwrap_or(0),
+                    source: p.source.clone(),
                 },
-                "need2FA": decision.need_2fa,
-                "authType": auth_type,
-            }))?)
+                need_2fa: decision.need_2fa,
+                auth_type,
+            })?)
         }
         .await,
     )
@@ -264,8 +287,9 @@ fn query_u64(param: &str, v: &str) -> Result<u64, EdgeError> {
 /// first, in the S2 list envelope `{status: 0, data}`. Filters: `status` (S2 code 0–4),
 /// `from_id` / `to_id` (inclusive id bounds), `start_time` / `end_time` (13-digit ms,
 /// closed interval on `created`), `limit` (default 20; above 100 → 100, as the seed's
-/// "最大100" reads; 0 → 400). At most [`crate::objects::user_object::MAX_SCAN`] of the user's newest
-/// orders inside the id bounds are examined per call; narrow with `to_id` to page.
+/// "最大100" reads; 0 → 400). Each is an exact query of the user's index in their
+/// `UserObject` (`user_object/orders.rs`), over their whole history; to page, pass the
+/// last id seen minus one as `to_id`.
 pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
     respond_s2(
         async {
@@ -310,32 +334,27 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
                 }
             }
             let claims = authenticate(&req, &ctx.env).await?;
-            let limit = usize::try_from(q.effective_limit()).unwrap_or(20);
+            let filter = OrderFilter {
+                status: q.status.map(S2Status::code),
+                from: q.from_id,
+                to: q.to_id,
+                start_ms: q.start_time,
+                end_ms: q.end_time,
+                limit: q.effective_limit(),
+            };
             let ids = UserClient::new(&ctx.env, &claims.user_id)?
-                .list_orders(q.from_id, q.to_id)
+                .list_orders(filter)
                 .await?;
             let locale = locale(&req);
-            let mut data = Vec::new();
+            let mut data = Vec::with_capacity(ids.len());
             for id in ids {
-                if data.len() >= limit {
-                    break;
-                }
-                // Sequential on purpose: bounded by MAX_SCAN Durable Object reads.
-                let stored = load(&ctx.env, id).await?;
-                let created = stored.order.created_ms();
-                if q.start_time.is_some_and(|t| created < t)
-                    || q.end_time.is_some_and(|t| created > t)
-                {
-                    continue;
-                }
-                if q.status
-                    .is_some_and(|s| S2Status::from_canonical(stored.order.status()) != s)
-                {
-                    continue;
-                }
-                data.push(crate::resources::s2_order(&stored, locale));
+                // Sequential on purpose: at most 100 Durable Object reads.
+                data.push(crate::resources::s2_order(
+                    &load(&ctx.env, id).await?,
+                    locale,
+                ));
             }
-            Ok(Response::from_json(&json!({ "status": 0, "data": data }))?)
+            Ok(Response::from_json(&OrdersResponse { status: 0, data })?)
         }
         .await,
     )
@@ -422,9 +441,9 @@ pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
             OrderClient::new(&ctx.env, id)?
                 .code(code, Some(dev))
                 .await?;
-            Ok(Response::from_json(
-                &json!({ "orderId": send_id.to_string() }),
-            )?)
+            Ok(Response::from_json(&SendVerifyCodeResponse {
+                order_id: send_id,
+            })?)
         }
         .await,
     )

@@ -73,7 +73,7 @@ fn a_chosen_device_string_does_not_skip_2fa() {
         let (s, v) = quick(api, &secret, &id, claimed);
         assert_eq!(
             (s, &v),
-            (200, &json!({"processIsEnd": false, "need2FA": true})),
+            (200, &json!({"processIsEnd": "false", "need2FA": "true"})),
             "{claimed}"
         );
     }
@@ -85,7 +85,7 @@ fn a_chosen_device_string_does_not_skip_2fa() {
     // Charged: the shopper is handed to the Ping++ channel page.
     assert_eq!(
         (&v["processIsEnd"], &v["need2FA"]),
-        (&json!(false), &json!(false)),
+        (&json!("false"), &json!("false")),
         "{v}"
     );
     assert_eq!(v["handoff"]["method"], "GET", "{v}");

@@ -8,6 +8,8 @@
 //! - `NeedsReview` → a merchant webhook `order.needs_review`;
 //! - `Relay` → an S0 relay in the outbox, sent as S0 `orderCallBack` from the alarm
 //!   (see `relay.rs`).
+//! - a change of the order's S2 status code → its user's `UserObject` is told after the
+//!   commit (`index_status`), so the S2 list's `status` filter is exact.
 //!
 //! Provider callbacks arrive verified from the Worker (`routes/callbacks.rs`) and are
 //! matched, confirmed and applied once here (see `callback.rs`).
@@ -475,6 +477,7 @@ impl OrderObject {
         let mut stored = self.load_order().await?.unwrap_or(stale);
         edit(&mut stored);
         let now = now_ms();
+        let s2_before = crate::resources::s2_code(stored.order.status());
         // A duplicate id changes nothing, not even the history; anything else (moved,
         // recorded or ignored) is kept, so the history shows every distinct fact.
         let effects = stored.order.apply(now, event);
@@ -483,6 +486,10 @@ impl OrderObject {
         self.save(&stored, &outbox).await?;
         self.push(stored.order.id(), &pushes);
         self.reschedule(&stored, &outbox).await?;
+        let s2_after = crate::resources::s2_code(stored.order.status());
+        if s2_after != s2_before {
+            self.index_status(&stored, s2_after).await;
+        }
         Ok(stored)
     }
 
@@ -525,6 +532,21 @@ impl OrderObject {
         );
         let stored = self.apply(stored, event).await?;
         reply(&stored)
+    }
+
+    /// Tells the user's `UserObject` the order's new S2 status (its S2 list filters by
+    /// it). After the commit, so the index never shows a status the order does not
+    /// have; a failed write is logged, not returned (the change itself stands).
+    async fn index_status(&self, stored: &StoredOrder, s2_code: u8) {
+        let id = stored.order.id();
+        let told = async {
+            crate::objects::user_object::UserClient::new(&self.env, &stored.meta.user.id)?
+                .order_status(id, s2_code)
+                .await
+        };
+        if let Err(e) = told.await {
+            worker::console_error!("user index status failed for {id}: {e:?}");
+        }
     }
 
     async fn cancel(&self) -> Result<Response, EdgeError> {

@@ -6,6 +6,7 @@ use kassa_shared::flows::pay::{CodeCheck, Outcome, PayFlow, PayRequest, Refusal,
 use kassa_shared::risk::{self, RiskInput};
 use kassa_shared::second_factor::WrongCodeLock;
 use kassa_shared::surfaces::handoff::Handoff;
+use kassa_shared::surfaces::s2::wire::QuickPayResponse;
 
 use super::*;
 use crate::objects::ip_object::IpWindow;
@@ -248,7 +249,12 @@ impl OrderObject {
                 }
                 Step::Charge => break,
                 // S2: `need2FA: true` sends the widget to the code step; nothing was tried.
-                Step::Need2fa => return Ok(json!({ "processIsEnd": false, "need2FA": true })),
+                Step::Need2fa => {
+                    return Ok(serde_json::to_value(QuickPayResponse {
+                        process_is_end: false,
+                        need_2fa: true,
+                    })?)
+                }
                 Step::Refuse(r) => return Err(refusal(r)),
             };
             flow.handle(outcome);
@@ -296,12 +302,12 @@ impl OrderObject {
         };
         let mut v = if p.quick {
             // 支付是否完成: only a succeeded order is finished; processing is not.
-            json!({
-                "processIsEnd": stored.order.status() == OrderStatus::Succeeded,
-                "need2FA": false,
-            })
+            serde_json::to_value(QuickPayResponse {
+                process_is_end: stored.order.status() == OrderStatus::Succeeded,
+                need_2fa: false,
+            })?
         } else {
-            crate::resources::s2_order(&stored, locale)
+            serde_json::to_value(crate::resources::s2_order(&stored, locale))?
         };
         if let Some(handoff) = extra {
             v["handoff"] = serde_json::to_value(handoff)?;

@@ -11,6 +11,7 @@ use kassa_shared::risk::VelocityWindow;
 use kassa_shared::second_factor::{LockLimits, SendLimits, StoredCode};
 use kassa_shared::surfaces::s4::status::ClientStatus;
 
+use super::orders::OrderFilter;
 use super::s4_wallet::{Account, Proven, SealedNonce, Withdrawal};
 use crate::error::EdgeError;
 use crate::objects::{ask, tell, user_stub};
@@ -19,14 +20,20 @@ use crate::objects::{ask, tell, user_stub};
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum UserRequest {
-    /// Lists an order in the user's index (adding twice is harmless).
+    /// Lists a new order in the user's index (adding twice is harmless).
     AddOrder {
         id: Id,
+        created_ms: u64,
+        status: u8,
     },
-    /// The user's order ids, newest first, within inclusive id bounds.
+    /// The order's S2 status code changed (sent by its `OrderObject`).
+    OrderStatus {
+        id: Id,
+        status: u8,
+    },
+    /// The user's order ids matching the filter, newest first (`orders.rs`).
     ListOrders {
-        from: Option<Id>,
-        to: Option<Id>,
+        filter: OrderFilter,
     },
     TokenEpoch,
     RevokeTokens,
@@ -148,6 +155,9 @@ pub struct RiskProfile {
     pub devices: Vec<String>,
     #[serde(default)]
     pub velocity: VelocityWindow,
+    /// An S4 pay password is set (S2 `userInfo.bindTradePwd`).
+    #[serde(default)]
+    pub trade_pwd_set: bool,
 }
 
 impl RiskProfile {
@@ -209,16 +219,21 @@ impl UserClient {
         ask(&self.stub, &UserRequest::S4(r)).await
     }
 
-    pub async fn add_order(&self, id: Id) -> Result<(), EdgeError> {
-        self.done(&UserRequest::AddOrder { id }).await
+    pub async fn add_order(&self, id: Id, created_ms: u64, status: u8) -> Result<(), EdgeError> {
+        self.done(&UserRequest::AddOrder {
+            id,
+            created_ms,
+            status,
+        })
+        .await
     }
 
-    pub async fn list_orders(
-        &self,
-        from: Option<Id>,
-        to: Option<Id>,
-    ) -> Result<Vec<Id>, EdgeError> {
-        let r: OrderIds = ask(&self.stub, &UserRequest::ListOrders { from, to }).await?;
+    pub async fn order_status(&self, id: Id, status: u8) -> Result<(), EdgeError> {
+        self.done(&UserRequest::OrderStatus { id, status }).await
+    }
+
+    pub async fn list_orders(&self, filter: OrderFilter) -> Result<Vec<Id>, EdgeError> {
+        let r: OrderIds = ask(&self.stub, &UserRequest::ListOrders { filter }).await?;
         Ok(r.ids)
     }
 

@@ -203,6 +203,12 @@ async fn matches(plain: &str, h: &Hashed) -> Result<bool, EdgeError> {
     Ok(ct::eq(&got, &want))
 }
 
+/// Whether the user has set an S4 pay password (S2 `userInfo.bindTradePwd`).
+pub(super) async fn has_passwd(storage: &Storage) -> Result<bool, EdgeError> {
+    let settings: Option<Settings> = load(storage, SETTINGS_KEY).await?;
+    Ok(settings.is_some_and(|s| s.passwd.is_some()))
+}
+
 async fn load<T: for<'de> Deserialize<'de>>(
     storage: &Storage,
     key: &str,

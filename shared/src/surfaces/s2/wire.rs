@@ -13,9 +13,10 @@
 //! - Token amounts (`amount`, `paidAmount`, …) are decimal strings, kept verbatim for
 //!   the money parser; a JSON number there is rejected (it may already have been
 //!   rounded by a float).
-//! - `quick_pay`'s `processIsEnd` / `need2FA` are quoted in the seed (`"false"`); they
-//!   are read as a boolean or a quoted boolean and written as JSON booleans, the form
-//!   `load_pay_data`'s `need2FA` already has, so the widget sees one type per name.
+//! - `quick_pay`'s `processIsEnd` / `need2FA` are quoted in the seed's example
+//!   (`"false"`), while `load_pay_data`'s `need2FA` is a bare boolean: each is written
+//!   in the form its own example shows (SPEC 2 "Identifiers": a seed-era client was
+//!   written against the example) and read as either form.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -282,16 +283,30 @@ fn nonzero(id: Option<Id>) -> Option<Id> {
     id.filter(|id| id.get() != 0)
 }
 
-/// `quick_pay` answer. Written as JSON booleans although the seed's example quotes
-/// them (see the module docs).
+/// `quick_pay` answer. Written as the quoted booleans of the seed's example
+/// (`"processIsEnd": "false"`), read as either form (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuickPayResponse {
     /// 支付是否完成
-    #[serde(rename = "processIsEnd", deserialize_with = "bool_or_str::deserialize")]
+    #[serde(
+        rename = "processIsEnd",
+        serialize_with = "quoted_bool",
+        deserialize_with = "bool_or_str::deserialize"
+    )]
     pub process_is_end: bool,
     /// 是否需要重新使用2fa方式发起支付: `true` sends the widget to the code step.
-    #[serde(rename = "need2FA", deserialize_with = "bool_or_str::deserialize")]
+    #[serde(
+        rename = "need2FA",
+        serialize_with = "quoted_bool",
+        deserialize_with = "bool_or_str::deserialize"
+    )]
     pub need_2fa: bool,
+}
+
+/// `"true"` / `"false"`, as the seed's `quick_pay` example quotes them.
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` signature.
+fn quoted_bool<S: Serializer>(v: &bool, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(if *v { "true" } else { "false" })
 }
 
 #[cfg(test)]
@@ -317,6 +332,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown S2 status code 5"), "{e}");
+    }
+
+    #[test]
+    fn quick_pay_writes_the_seeds_quoted_booleans_and_reads_both() {
+        let q = QuickPayResponse {
+            process_is_end: false,
+            need_2fa: true,
+        };
+        assert_eq!(
+            serde_json::to_value(q).unwrap(),
+            serde_json::json!({"processIsEnd": "false", "need2FA": "true"})
+        );
+        for text in [
+            r#"{"processIsEnd":"false","need2FA":"true"}"#,
+            r#"{"processIsEnd":false,"need2FA":true}"#,
+        ] {
+            assert_eq!(serde_json::from_str::<QuickPayResponse>(text).unwrap(), q);
+        }
+        assert!(serde_json::from_str::<QuickPayResponse>(
+            r#"{"processIsEnd":"no","need2FA":true}"#
+        )
+        .is_err());
     }
 
     #[test]
