@@ -197,25 +197,35 @@ fn s3_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
     provider_then_paid(shop, stack, "s3", &id, S3_CASHIER);
 }
 
-/// The shopper declines on Ping++'s page: back on the shop the widget says the payment
-/// failed and offers the retry; the second attempt is approved and the order is paid.
-fn decline_then_retry_flow(shop: &mut Shop<'_>, stack: &Stack, run: &str) {
-    let user = format!("{run}11");
-    let id = shop.buy("tea", &user, None).unwrap();
+/// The shopper declines on the provider's page (`decline`: Ping++'s mock page, the S3
+/// cashier, Paytm's process page): back on the shop the widget says the payment failed
+/// and offers the retry; the second attempt is approved there (`approve`) and the order
+/// is paid.
+fn decline_then_retry_flow(
+    shop: &mut Shop<'_>,
+    stack: &Stack,
+    (user, product, flow): (&str, &str, &str),
+    decline: (&str, &str),
+    approve: (&str, &str),
+) {
+    let id = shop.buy(product, user, None).unwrap();
     shop.pay().unwrap();
     shop.wait_screen("code").unwrap();
     shop.submit_code(&sms_code(shop, stack, &id, 1)).unwrap();
-    at_provider(shop, stack, &id, ("/pingpp/mock.php", "Decline"), None);
+    at_provider(shop, stack, &id, decline, None);
     shop.wait_screen("failed").unwrap();
     shop.wait_line("events", "kassa:failed").unwrap();
-    shop.shot("decline", "failed").unwrap();
+    shop.shot(flow, "failed").unwrap();
     shop.browser
         .click(&shop.widget_el(".kassa-done button").unwrap())
         .unwrap();
     shop.wait_screen("code").unwrap();
     shop.submit_code(&sms_code(shop, stack, &id, 2)).unwrap();
-    provider_then_paid(shop, stack, "decline", &id, PINGPP_PAGE);
+    provider_then_paid(shop, stack, flow, &id, approve);
 }
+
+/// Paytm's process page, where the shopper pays or fails the transaction.
+const PAYTM_PAGE: (&str, &str) = ("/paytm/theia/processTransaction", "Pay");
 
 /// How a shopper leaves a provider's page without paying.
 #[derive(Clone, Copy)]
@@ -732,7 +742,19 @@ fn demo_shop_in_chromium() {
         cancel_flow(&mut shop, &run);
         known_device_flow(&mut shop, &stack, &run);
         s3_flow(&mut shop, &stack, &run);
-        decline_then_retry_flow(&mut shop, &stack, &run);
+        let user = format!("{run}11");
+        let decline = ("/pingpp/mock.php", "Decline");
+        decline_then_retry_flow(
+            &mut shop,
+            &stack,
+            (&user, "tea", "decline"),
+            decline,
+            PINGPP_PAGE,
+        );
+        let user = format!("{run}14");
+        let decline = ("/s3/cashier", "Decline");
+        let flow = (user.as_str(), "mooncake", "decline-s3");
+        decline_then_retry_flow(&mut shop, &stack, flow, decline, S3_CASHIER);
         let user = format!("{run}12");
         abandon_then_new_pay_flow(&mut shop, &stack, &user, "mooncake", Leave::S3Abandon);
         let user = format!("{run}13");
@@ -745,6 +767,10 @@ fn demo_shop_in_chromium() {
         let violations = shop.csp_violations().unwrap();
         assert_eq!(violations, Value::Array(Vec::new()), "{}", shop.events());
         paytm_flow(&mut shop, &stack, &run);
+        let user = format!("{run}15");
+        let decline = ("/paytm/theia/processTransaction", "Fail");
+        let flow = (user.as_str(), "chai", "decline-paytm");
+        decline_then_retry_flow(&mut shop, &stack, flow, decline, PAYTM_PAGE);
         let violations = shop.csp_violations().unwrap();
         assert_eq!(violations, Value::Array(Vec::new()), "{}", shop.events());
         taken.extend(shop.taken);
