@@ -254,7 +254,10 @@ impl OrderObject {
         };
         // A refund a dead run raised (`refund.rs`, "Crash safety") is recorded first, so
         // it is recognised below rather than taken for a stranger's.
-        let stored = self.recover_refund_intent(stored).await?;
+        self.recover_refund_intent(stored).await?;
+        // Read again: the retrieve and the recovery awaited the network, and another run
+        // (the alarm's recovery) may have recorded the refund meanwhile.
+        let stored = self.require_order().await?;
         let id = stored.order.id();
         // Ours: the `re_…` id Ping++ answered, or the refund id Kassa put in its
         // metadata (a refund whose answer never arrived).

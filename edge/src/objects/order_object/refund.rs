@@ -243,8 +243,10 @@ impl OrderObject {
     /// `POST /refund` (module docs).
     pub(super) async fn refund(&self, ask: RefundIn) -> Result<Response, EdgeError> {
         let stored = self.require_order().await?;
-        // A refund a dead run may have raised counts before anything new is asked.
-        let stored = self.recover_refund_intent(stored).await?;
+        // A refund a dead run may have raised counts before anything new is asked (read
+        // again after: the recovery may have awaited the provider).
+        self.recover_refund_intent(stored).await?;
+        let stored = self.require_order().await?;
         if stored.order.refunds().get(ask.refund).is_some() {
             // The same request again (the route's id): its refund, unchanged.
             return reply(&RefundReply {
