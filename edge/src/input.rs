@@ -104,9 +104,20 @@ pub fn opt_integer(
     min: u64,
     max: u64,
 ) -> Result<Option<u64>, EdgeError> {
+    // JSON Schema's `integer` (and SPEC 2: "reject a number that is not an exact
+    // integer") admits `726.0`: a whole number written with a zero fraction is that
+    // number. Never used for money, whose amounts are read more strictly.
+    let whole = |v: &Value| {
+        v.as_u64().or_else(|| {
+            let f = v.as_f64()?;
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let n = f as u64;
+            (f.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&f)).then_some(n)
+        })
+    };
     match map.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => match v.as_u64() {
+        Some(v) => match whole(v) {
             Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
             _ => Err(EdgeError::bad(
                 field,

@@ -142,6 +142,18 @@ fn merchant_api_lifecycle_and_restart() {
         &json!({"expires_in": 7200}),
     );
     assert_eq!((s, e["error"]["param"].as_str()), (400, Some("expires_in")));
+    // A whole number written with a zero fraction is that number (JSON Schema's
+    // `integer`, SPEC 2); any other fraction is refused by name.
+    let (s, cs) = api.post(
+        &format!("/v1/orders/{id}/client_secret"),
+        &json!({"expires_in": 600.0}),
+    );
+    assert_eq!(s, 200, "{cs}");
+    let (s, e) = api.post(
+        &format!("/v1/orders/{id}/client_secret"),
+        &json!({"expires_in": 600.5}),
+    );
+    assert_eq!((s, e["error"]["param"].as_str()), (400, Some("expires_in")));
 
     // Refund of an unpaid order is refused and audited.
     let (s, e) = api.post(&format!("/v1/orders/{id}/refunds"), &json!({}));

@@ -4,10 +4,10 @@
 //! edge answers no 5xx and nothing outside the document (status, content type, headers,
 //! schema), `Allow` on every 405 (unknown methods too), and refuses data the document
 //! calls invalid. Every check is on but `positive_data_acceptance` (data the document
-//! calls valid is accepted): the document does not yet state every constraint the edge
-//! enforces on `POST /v1/orders` (currency per channel, exactly one of currency /
-//! token, amount form), `GET /v1/rejections` (an IP address), ids above 63 bits and
-//! `expires_in: 60.0`; issue 17 tracks it.
+//! calls valid is accepted): with it on, two operations still refuse data the document
+//! allows — `POST /v1/orders` (its cross-field rules: currency or token, the amount's
+//! form per kind) and a money `amount` written as `17179869185.0` (JSON Schema's
+//! `integer` admits it; Kassa never reads money from a float) — issue 17 tracks it.
 //!
 //! The venv is `KASSA_VENV` or `~/.cache/kassa/venv-<hash>` (`harness::venv_dir`;
 //! shared by clones with the same requirements, like the target dir). The run is bounded by examples per operation, not by time, so CI and a
