@@ -32,11 +32,10 @@ pub fn page(status: u16, provider: &str, title: &str, body: &str) -> Resp {
     )
 }
 
-/// A form posting `fields` (hidden) to `action` with one submit button.
-#[must_use]
-pub fn button_form(action: &str, fields: &[(&str, &str)], label: &str) -> String {
-    let hidden: String = fields
-        .iter()
+/// `fields` as hidden inputs, escaped.
+pub fn hidden_inputs<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    fields
+        .into_iter()
         .map(|(k, v)| {
             format!(
                 "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
@@ -44,7 +43,13 @@ pub fn button_form(action: &str, fields: &[(&str, &str)], label: &str) -> String
                 esc(v)
             )
         })
-        .collect();
+        .collect()
+}
+
+/// A form posting `fields` (hidden) to `action` with one submit button.
+#[must_use]
+pub fn button_form(action: &str, fields: &[(&str, &str)], label: &str) -> String {
+    let hidden = hidden_inputs(fields.iter().copied());
     format!(
         "<form method=\"post\" action=\"{}\">{hidden}<button type=\"submit\">{}</button></form>",
         esc(action),

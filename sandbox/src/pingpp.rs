@@ -134,32 +134,19 @@ pub fn handle(state: &Arc<State>, req: &Req, rest: &str) -> Resp {
     if let Some(id) = refunds {
         return match req.method.as_str() {
             "POST" => refund(state, req, id),
-            "GET" => match state.with(|i| i.pingpp.charges.iter().find(|c| c["id"] == id).cloned())
-            {
-                Some(c) => Resp::json(200, &c["refunds"]),
-                None => err(
-                    404,
-                    "invalid_request_error",
-                    &format!("No such charge: {id}"),
-                    Some("id"),
-                ),
+            "GET" => match find_charge(state, id) {
+                Ok(c) => Resp::json(200, &c["refunds"]),
+                Err(r) => r,
             },
             _ => Resp::method_not_allowed(&req.method, &req.path),
         };
     }
     match (req.method.as_str(), retrieve) {
         ("POST", None) => create(state, req),
-        ("GET", Some(id)) => {
-            match state.with(|i| i.pingpp.charges.iter().find(|c| c["id"] == id).cloned()) {
-                Some(c) => Resp::json(200, &c),
-                None => err(
-                    404,
-                    "invalid_request_error",
-                    &format!("No such charge: {id}"),
-                    Some("id"),
-                ),
-            }
-        }
+        ("GET", Some(id)) => match find_charge(state, id) {
+            Ok(c) => Resp::json(200, &c),
+            Err(r) => r,
+        },
         _ => Resp::method_not_allowed(&req.method, &req.path),
     }
 }
@@ -385,6 +372,20 @@ struct CreateRefund {
     /// Kept and echoed on the refund object, as Ping++ does (a JSON object).
     #[serde(default)]
     metadata: Option<Value>,
+}
+
+/// Charge `id`, or Ping++'s 404 naming it.
+fn find_charge(state: &State, id: &str) -> Result<Value, Resp> {
+    state
+        .with(|i| i.pingpp.charges.iter().find(|c| c["id"] == id).cloned())
+        .ok_or_else(|| {
+            err(
+                404,
+                "invalid_request_error",
+                &format!("No such charge: {id}"),
+                Some("id"),
+            )
+        })
 }
 
 /// `POST /pingpp/v1/charges/{id}/refunds` (module docs).

@@ -299,6 +299,29 @@ pub fn to_event(
     Ok(Event::new(cb.event_id.clone(), kind))
 }
 
+/// The part of a refund callback's match that needs no refund yet: it is about
+/// `order_id`, in the order's currency or token. Its amount is the refund's, judged by
+/// [`refund_event`] once it is known which refund it is (a refund may be partial).
+///
+/// # Errors
+/// [`MismatchError::OrderId`] or [`MismatchError::Currency`].
+pub fn refund_of_order(
+    cb: &VerifiedCallback,
+    order_id: Id,
+    order_amount: &OrderAmount,
+) -> Result<(), MismatchError> {
+    if cb.reference.order != order_id {
+        return Err(MismatchError::OrderId {
+            expected: order_id,
+            got: cb.reference.order,
+        });
+    }
+    match check_amount(&cb.amount, order_amount) {
+        Err(MismatchError::Amount { .. }) => Ok(()),
+        other => other,
+    }
+}
+
 /// Checks a refund callback against the refund Kassa asked for — `refund`, of
 /// `expected` (the refund's amount in the order's currency or token) — and returns its
 /// `RefundSucceeded`, with `id = cb.event_id`.

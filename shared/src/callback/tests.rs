@@ -815,6 +815,21 @@ fn to_event_names_what_differs() {
             .field(),
         "currency"
     );
+    // Before the refund is known: the order and the currency, not the amount (a
+    // partial refund of a 1000 order is 200).
+    assert_eq!(refund_of_order(&refund, id(ORDER), &cny(1000)), Ok(()));
+    assert_eq!(
+        refund_of_order(&refund, id(ORDER), &usdt)
+            .unwrap_err()
+            .field(),
+        "currency"
+    );
+    assert_eq!(
+        refund_of_order(&refund, id(ORDER + 1), &cny(1000))
+            .unwrap_err()
+            .field(),
+        "order_id"
+    );
 }
 
 #[test]

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::id::Id;
-use crate::order::{Effect, Order, OrderStatus, RefundStatus, RelayStatus};
+use crate::order::{Effect, Order, OrderStatus, RefundStatus, RelayStatus, ReviewReason};
 
 /// Delivery tries kept per entry.
 pub const MAX_LOG: usize = 50;
@@ -233,21 +233,11 @@ impl Outbox {
                     self.webhook(now, id, &event_type, data);
                 }
                 Effect::NeedsReview { reason } => {
-                    let reason = serde_json::to_value(reason).unwrap_or(Value::Null);
-                    let id = format!(
-                        "evt_{order_id}_review_{}",
-                        reason.as_str().unwrap_or("unknown")
-                    );
-                    let data = json!({ "object": view, "reason": reason });
+                    let (id, data) = reason_webhook(order_id, "review", *reason, view);
                     self.webhook(now, id, "order.needs_review", data);
                 }
                 Effect::ReviewResolved { reason } => {
-                    let reason = serde_json::to_value(reason).unwrap_or(Value::Null);
-                    let id = format!(
-                        "evt_{order_id}_resolved_{}",
-                        reason.as_str().unwrap_or("unknown")
-                    );
-                    let data = json!({ "object": view, "reason": reason });
+                    let (id, data) = reason_webhook(order_id, "resolved", *reason, view);
                     self.webhook(now, id, "order.review_resolved", data);
                 }
                 Effect::RefundChanged { refund, status } => {
@@ -365,6 +355,17 @@ impl Outbox {
         };
         record_attempt(e, attempt, retry);
     }
+}
+
+/// The id (`evt_<order>_<kind>_<reason>`) and `data` of a webhook about review reason
+/// `reason`: raised or resolved.
+fn reason_webhook(order_id: Id, kind: &str, reason: ReviewReason, view: &Value) -> (String, Value) {
+    let reason = serde_json::to_value(reason).unwrap_or(Value::Null);
+    let id = format!(
+        "evt_{order_id}_{kind}_{}",
+        reason.as_str().unwrap_or("unknown")
+    );
+    (id, json!({ "object": view, "reason": reason }))
 }
 
 /// Refund `id`'s resource as the order's resource lists it (`view.refunds[]`), so the

@@ -512,6 +512,13 @@ impl Order {
     }
 
     fn view(&self) -> View {
+        let reasons = self.review_reasons();
+        // Only a resolution of a reason the order has counts (and is announced).
+        let resolved = reasons
+            .iter()
+            .filter(|r| self.resolved.contains_key(r))
+            .copied()
+            .collect();
         View {
             status: self.status(),
             attempts: self
@@ -526,13 +533,8 @@ impl Order {
                 .filter_map(|(id, r)| Some((id, r.status()?)))
                 .collect(),
             unrequested_refund: self.refunds.unrequested(),
-            reasons: self.review_reasons(),
-            // Only a resolution of a reason the order has counts (and is announced).
-            resolved: self
-                .review_reasons()
-                .into_iter()
-                .filter(|r| self.resolved.contains_key(r))
-                .collect(),
+            reasons,
+            resolved,
         }
     }
 }

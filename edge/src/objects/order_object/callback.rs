@@ -118,12 +118,7 @@ impl OrderObject {
         };
         let id = stored.order.id();
         let matched = if cb.outcome == Outcome::Refunded {
-            callback::refund_event(&as_confirmed, id, id, stored.order.amount())
-                .map(|_| ())
-                .or_else(|e| match e {
-                    callback::MismatchError::Amount { .. } => Ok(()),
-                    other => Err(other),
-                })
+            callback::refund_of_order(&as_confirmed, id, stored.order.amount())
         } else {
             callback::to_event(&as_confirmed, id, stored.order.amount()).map(|_| ())
         };

@@ -385,38 +385,58 @@ impl OrderObject {
                 self.audit("refund_manual", &ask.refund.to_string()).await?;
             }
         }
-        let requested = Event::new(
-            format!("refund_requested:{}", ask.refund),
-            EventKind::RefundRequested {
-                refund: ask.refund,
-                amount: Some(amount),
-            },
-        );
         let refund = ask.refund;
-        let stored = self
-            .apply_with(stored, requested, move |s| {
-                s.refunds.insert(refund, meta);
-            })
-            .await?;
+        let stored = self.record_requested(stored, refund, amount, meta).await?;
         match settled {
-            Some(verdict) => self.apply_refund_verdict(stored, refund, &verdict).await,
+            Some(verdict) => {
+                self.apply_refund_verdict(stored, refund, &verdict, None)
+                    .await
+            }
             None => Ok(stored),
         }
     }
 
-    /// Applies a provider's decision about `refund` (nothing while it is pending).
+    /// Records refund `refund` of `amount` as requested, with its details `meta`, in one
+    /// write (a fixed event id: recording it twice is a duplicate).
+    async fn record_requested(
+        &self,
+        stored: StoredOrder,
+        refund: Id,
+        amount: u128,
+        meta: RefundMeta,
+    ) -> Result<StoredOrder, EdgeError> {
+        let requested = Event::new(
+            format!("refund_requested:{refund}"),
+            EventKind::RefundRequested {
+                refund,
+                amount: Some(amount),
+            },
+        );
+        self.apply_with(stored, requested, move |s| {
+            s.refunds.insert(refund, meta);
+        })
+        .await
+    }
+
+    /// Applies a decision about `refund` (nothing while it is pending): the provider's,
+    /// or with `by_merchant` (their reference) the merchant's report of a refund made by
+    /// hand.
     async fn apply_refund_verdict(
         &self,
         stored: StoredOrder,
         refund: Id,
         verdict: &RefundVerdict,
+        by_merchant: Option<Option<String>>,
     ) -> Result<StoredOrder, EdgeError> {
         let Some(r) = stored.order.refunds().get(refund) else {
             return Ok(stored);
         };
         let amount = r.amount_of(stored.order.amount().units());
-        let provider = stored.meta.channel.as_str();
-        let Some(event) = refunds::verdict_event(refund, amount, provider, verdict) else {
+        let by = match by_merchant {
+            Some(_) => "merchant",
+            None => stored.meta.channel.as_str(),
+        };
+        let Some(event) = refunds::verdict_event(refund, amount, by, verdict) else {
             return Ok(stored);
         };
         let failure = match verdict {
@@ -428,8 +448,14 @@ impl OrderObject {
                 .await?;
         }
         self.apply_with(stored, event, move |s| {
-            if let (Some(m), Some(reason)) = (s.refunds.get_mut(&refund), failure) {
-                m.failure_reason = Some(reason);
+            if let Some(m) = s.refunds.get_mut(&refund) {
+                // The merchant's report replaces what an earlier one said.
+                if let Some(reference) = by_merchant {
+                    m.provider_reference = reference;
+                    m.failure_reason = failure;
+                } else if failure.is_some() {
+                    m.failure_reason = failure;
+                }
             }
         })
         .await
@@ -464,7 +490,7 @@ impl OrderObject {
             // window later, not in a loop.
             stored = self.mark_asked(refund, now).await?;
             if let Some(v) = verdict {
-                stored = self.apply_refund_verdict(stored, refund, &v).await?;
+                stored = self.apply_refund_verdict(stored, refund, &v, None).await?;
             }
         }
         Ok(stored)
@@ -593,20 +619,10 @@ impl OrderObject {
             ..RefundMeta::default()
         };
         let refund = intent.refund;
-        let requested = Event::new(
-            format!("refund_requested:{refund}"),
-            EventKind::RefundRequested {
-                refund,
-                amount: Some(units),
-            },
-        );
-        let stored = self
-            .apply_with(stored, requested, move |s| {
-                s.refunds.insert(refund, meta);
-            })
-            .await?;
+        let stored = self.record_requested(stored, refund, units, meta).await?;
         drop_intent().await?;
-        self.apply_refund_verdict(stored, refund, &verdict).await
+        self.apply_refund_verdict(stored, refund, &verdict, None)
+            .await
     }
 
     /// Writes `intent` with a lock already stale (the test helper's dead run).
@@ -694,27 +710,9 @@ impl OrderObject {
                 reason: "the merchant reports the refund failed".into(),
             },
         };
-        let amount = stored
-            .order
-            .refunds()
-            .get(refund)
-            .map_or(0, |r| r.amount_of(stored.order.amount().units()));
-        let stored = match refunds::verdict_event(refund, amount, "merchant", &verdict) {
-            Some(event) => {
-                let failure = match &verdict {
-                    RefundVerdict::Failed { reason } => Some(reason.clone()),
-                    _ => None,
-                };
-                self.apply_with(stored, event, move |s| {
-                    if let Some(m) = s.refunds.get_mut(&refund) {
-                        m.failure_reason = failure;
-                        m.provider_reference = reference;
-                    }
-                })
-                .await?
-            }
-            None => stored,
-        };
+        let stored = self
+            .apply_refund_verdict(stored, refund, &verdict, Some(reference))
+            .await?;
         reply(&RefundReply {
             refund,
             order: stored,
