@@ -209,7 +209,7 @@ fn process(state: &Arc<State>, req: &Req) -> Resp {
         &format!("Paytm — pay ₹{}", txn.txn_amount),
         &format!(
             "<p>Merchant order <code id=\"order_id\">{}</code></p>\
-             <p>Amount <strong id=\"amount\">₹{} INR</strong></p>{}{}",
+             <p>Amount <strong id=\"amount\">₹{}</strong></p>{}{}",
             esc(&txn.order_id),
             esc(&txn.txn_amount),
             button("success", "Pay"),
@@ -263,16 +263,7 @@ fn complete_from_page(state: &Arc<State>, req: &Req) -> Resp {
         Err(r) => return r,
     };
     state.with(|i| i.bump("paytm.browser_return"));
-    let hidden: String = fields
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                esc(k),
-                esc(v)
-            )
-        })
-        .collect();
+    let hidden = pages::hidden_inputs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let heading = if txn.status == "TXN_SUCCESS" {
         format!("Paytm — paid ₹{}", txn.txn_amount)
     } else {

@@ -28,7 +28,10 @@ function show(order, edge, locale) {
   current = { id: order.id, secret: order.client_secret };
   // Every channel but the wallet leaves the page for the provider's, which sends the
   // shopper back to `returnUrl`; the order is remembered for this tab to resume it.
-  sessionStorage.setItem("kassa-demo-order", JSON.stringify({ ...current, edge, locale }));
+  // The product and shopper go with it, so the page the shopper returns to shows what
+  // they were buying rather than the form's defaults.
+  const chosen = { product: $("product").value, user: $("user").value };
+  sessionStorage.setItem("kassa-demo-order", JSON.stringify({ ...current, ...chosen, edge, locale }));
   $("inbox").replaceChildren();
   const returnUrl = `${location.origin}/?order=${encodeURIComponent(order.id)}`;
   handle = mount(el, { orderId: order.id, clientSecret: order.client_secret, edge, locale, returnUrl });
@@ -100,5 +103,7 @@ const returned = back.get("order") ?? ((back.get("ORDERID") ?? "").split("A")[0]
 if (returned && stored && stored.id === returned) {
   log("demo:return", { id: stored.id });
   $("locale").value = stored.locale;
+  if (stored.product) $("product").value = stored.product;
+  if (stored.user) $("user").value = stored.user;
   ready.then(() => show({ id: stored.id, client_secret: stored.secret }, stored.edge, stored.locale));
 }
