@@ -26,9 +26,10 @@
 //! - `pay_lock`: the unix ms a `pay` began, while one runs (one attempt at a time);
 //! - `idem:<Idempotency-Key>`: [`pay::PayRecord`] — fingerprint and, once done, the answer;
 //!   `idem_keys`: which keys are still honoured (24 h, 100 per order; `idempotency.rs`);
-//! - `pingpp_charges`: attempt id → Ping++ charge id, `pingpp_refunds`: the ids of the
-//!   refunds Kassa asked Ping++ for, and `refund_lock` while a refund call runs (see
-//!   `refund.rs`);
+//! - `pingpp_charges`: attempt id → Ping++ charge id; `refund_lock` while a refund call
+//!   runs and `refund_intent` until its answer is recorded (see `refund.rs`); each
+//!   refund's details (`RefundMeta`: attempt, reason, provider reference, failure) live
+//!   in the `order` record beside the machine's refund lattice;
 //! - `return_urls`, `pingpp_charge`: the page each attempt's shopper comes back to and
 //!   the latest Ping++ charge (`handoff.rs`);
 //! - `s3_trades`: attempt id → the `wk_trade_id` S3 createPayOrder answered (`pay.rs`;
