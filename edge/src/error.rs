@@ -108,6 +108,15 @@ impl From<worker::Error> for EdgeError {
     }
 }
 
+impl From<kassa_shared::surfaces::merchant::FieldError> for EdgeError {
+    fn from(e: kassa_shared::surfaces::merchant::FieldError) -> Self {
+        Self::BadRequest {
+            param: e.param,
+            message: e.message,
+        }
+    }
+}
+
 impl From<serde_json::Error> for EdgeError {
     fn from(e: serde_json::Error) -> Self {
         Self::Internal(e.to_string())

@@ -48,84 +48,13 @@ pub async fn json_object(
             "the body must be a JSON object".into(),
         ));
     };
-    if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(EdgeError::bad(
-            unknown.clone(),
-            format!("{unknown}: unknown parameter"),
-        ));
-    }
+    kassa_shared::surfaces::merchant::fields::known_keys(&map, allowed, "")?;
     Ok(map)
 }
 
-/// A required non-empty string of at most `max` characters.
-pub fn string(
-    map: &Map<String, Value>,
-    field: &str,
-    param: &str,
-    max: usize,
-) -> Result<String, EdgeError> {
-    match map.get(field) {
-        None | Some(Value::Null) => Err(EdgeError::bad(param, format!("{param}: is required"))),
-        Some(v) => string_value(v, param, max),
-    }
-}
-
-/// An optional string (absent or null → `None`).
-pub fn opt_string(
-    map: &Map<String, Value>,
-    field: &str,
-    param: &str,
-    max: usize,
-) -> Result<Option<String>, EdgeError> {
-    match map.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => string_value(v, param, max).map(Some),
-    }
-}
-
-pub fn string_value(v: &Value, param: &str, max: usize) -> Result<String, EdgeError> {
-    match v {
-        Value::String(s) if s.is_empty() => {
-            Err(EdgeError::bad(param, format!("{param}: must not be empty")))
-        }
-        Value::String(s) if s.chars().count() > max => Err(EdgeError::bad(
-            param,
-            format!("{param}: longer than {max} characters"),
-        )),
-        Value::String(s) => Ok(s.clone()),
-        _ => Err(EdgeError::bad(param, format!("{param}: must be a string"))),
-    }
-}
-
-/// An optional whole number in `min..=max` (absent or null → `None`).
-pub fn opt_integer(
-    map: &Map<String, Value>,
-    field: &str,
-    min: u64,
-    max: u64,
-) -> Result<Option<u64>, EdgeError> {
-    // JSON Schema's `integer` (and SPEC 2: "reject a number that is not an exact
-    // integer") admits `726.0`: a whole number written with a zero fraction is that
-    // number. Never used for money, whose amounts are read more strictly.
-    let whole = |v: &Value| {
-        v.as_u64().or_else(|| {
-            let f = v.as_f64()?;
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let n = f as u64;
-            (f.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&f)).then_some(n)
-        })
-    };
-    match map.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => match whole(v) {
-            Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
-            _ => Err(EdgeError::bad(
-                field,
-                format!("{field}: must be a whole number from {min} to {max}"),
-            )),
-        },
-    }
-}
+// The field readers are the core's (`kassa_shared::surfaces::merchant::fields`); their
+// `FieldError` becomes a 400 naming the field (`EdgeError: From<FieldError>`).
+pub use kassa_shared::surfaces::merchant::fields::{opt_integer, opt_string, string};
 
 /// The query string's parameters, each one of `known` (any other is a 400 naming it,
 /// so a misspelt filter is not silently ignored); a repeated one keeps its last value.

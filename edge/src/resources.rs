@@ -13,47 +13,7 @@ use kassa_shared::providers::Provider;
 use kassa_shared::surfaces::s2::status::{Locale, Status as S2Status};
 use kassa_shared::surfaces::s2::wire::{Order as S2Order, OrderItem as S2OrderItem, PayItem};
 
-/// One line of what is being paid for, shown by the widget.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Item {
-    pub name: String,
-    pub quantity: u64,
-}
-
-/// The shopper, as the merchant knows them. `mobile` / `email` feed the second factor
-/// (SPEC 6) and are masked wherever the widget sees them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct User {
-    pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mobile: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// What the merchant's own platform says about the user, shown back in S2
-    /// `load_pay_data.userInfo` (all optional; Kassa decides nothing by them).
-    #[serde(flatten)]
-    pub profile: UserProfile,
-}
-
-/// The S2 `userInfo` fields the merchant may give with the user (merchant API
-/// `user.national_code`, …; `openapi.json` states their limits).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserProfile {
-    /// The mobile's country calling code (`86`): 1 to 4 digits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub national_code: Option<String>,
-    /// Where the user signed up (`jinse`): 1 to 64 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    /// The merchant platform's own codes, 0 to 99 (S2 `registerType`, `userType`,
-    /// `verifyStatus`; the seed lists no values). Absent → 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub register_type: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_type: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verify_status: Option<i32>,
-}
+pub use kassa_shared::surfaces::merchant::order::{Item, User, UserProfile};
 
 /// Everything about an order that is not payment state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -113,4 +113,29 @@ fn config_names_the_variable() {
             ..
         })
     ));
+
+    // The wallet knows the merchant by its API key: its id (S2 `payeeUserId`) is an
+    // optional setting.
+    let wallet_vars = [
+        ("KASSA_WALLET_URL", "http://127.0.0.1:9/wallet"),
+        ("KASSA_PUBLIC_URL", "http://127.0.0.1:8"),
+        ("KASSA_WALLET_API_KEY", "k"),
+        ("KASSA_WALLET_PUBLIC_KEY", PUB_1024),
+    ];
+    let cfg = ChannelConfig::from_lookup(lookup(&wallet_vars)).unwrap();
+    assert_eq!(cfg.wallet().unwrap().merchant_id, None);
+    let mut named = wallet_vars.to_vec();
+    named.push(("KASSA_WALLET_MERCHANT_ID", " 7001 "));
+    let cfg = ChannelConfig::from_lookup(lookup(&named)).unwrap();
+    assert_eq!(cfg.wallet().unwrap().merchant_id.as_deref(), Some("7001"));
+    named.pop();
+    let long = "9".repeat(65);
+    named.push(("KASSA_WALLET_MERCHANT_ID", &long));
+    assert!(matches!(
+        ChannelConfig::from_lookup(lookup(&named)),
+        Err(ConfigError::Invalid {
+            var: "KASSA_WALLET_MERCHANT_ID",
+            ..
+        })
+    ));
 }

@@ -8,11 +8,10 @@ use crate::sandbox::config::fixtures as f;
 /// The S0 variables pointing the edge at the sandbox's S0 under `s0_url` (every pay
 /// runs `prePayCheck`, fail closed).
 #[must_use]
-pub fn s0_vars(s0_url: &str) -> [(&'static str, &str); 4] {
+pub fn s0_vars(s0_url: &str) -> [(&'static str, &str); 3] {
     [
         ("KASSA_S0_URL", s0_url),
         ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
-        ("KASSA_S0_UID", f::S0_UID),
         ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
     ]
 }

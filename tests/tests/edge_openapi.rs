@@ -148,7 +148,6 @@ fn merchant_api_conforms_to_openapi() {
             ("KASSA_TEST_HELPERS", "enabled"),
             ("KASSA_S0_URL", &s0_url),
             ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
-            ("KASSA_S0_UID", f::S0_UID),
             ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
             ("KASSA_WEBHOOK_URL", &webhook_url),
             ("KASSA_WEBHOOK_SECRET", f::MERCHANT_WEBHOOK_SECRET),

@@ -93,7 +93,6 @@ fn pay_flow_against_the_sandbox() {
         &[
             ("KASSA_S0_URL", &s0_url),
             ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
-            ("KASSA_S0_UID", f::S0_UID),
             ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
             // Generous: the concurrent pays below must not fail closed on a late S0
             // answer under a loaded machine (an Idempotency-Key would replay that).

@@ -186,7 +186,7 @@ fn pingpp_partial_then_full_refund_and_refusals() {
     let (s, e) = refund(&w, &id, &json!({"amount": 301}));
     assert_eq!(
         (s, e["error"]["param"].as_str()),
-        (400, Some("amount")),
+        (409, Some("amount")),
         "{e}"
     );
     assert!(
@@ -196,7 +196,7 @@ fn pingpp_partial_then_full_refund_and_refusals() {
     let (s, e) = refund(&w, &id, &json!({"amount": "1.00"}));
     assert_eq!(
         (s, e["error"]["param"].as_str()),
-        (400, Some("amount")),
+        (409, Some("amount")),
         "{e}"
     );
     assert_eq!(w.snapshot(&id), before);
@@ -389,6 +389,14 @@ fn s3_refunds_are_made_by_hand_and_reported() {
         (400, Some("outcome")),
         "{e}"
     );
+    // A refund id this order never had: 404 naming it (a well-formed id that names
+    // nothing, as an unknown order is).
+    let (s, e) = settle(&json!({"refund_id": "767081782003020302", "outcome": "failed"}));
+    assert_eq!(
+        (s, e["error"]["param"].as_str()),
+        (404, Some("refund_id")),
+        "{e}"
+    );
     let (s, f) = settle(&json!({"refund_id": first, "outcome": "failed"}));
     assert_eq!(
         (s, f["status"].as_str()),
@@ -562,13 +570,13 @@ fn wallet_refunds_through_its_signed_refund_calls() {
     let (s, e) = refund(&w, &id, &json!({"amount": 1}));
     assert_eq!(
         (s, e["error"]["param"].as_str()),
-        (400, Some("amount")),
+        (409, Some("amount")),
         "{e}"
     );
     let (s, e) = refund(&w, &id, &json!({"amount": "1.5000001"}));
     assert_eq!(
         (s, e["error"]["param"].as_str()),
-        (400, Some("amount")),
+        (409, Some("amount")),
         "{e}"
     );
     let (s, r) = refund(&w, &id, &json!({"amount": "0.5"}));
@@ -651,7 +659,7 @@ fn a_refund_a_dead_run_raised_is_recovered() {
     let (s, e) = refund(&w, &id, &json!({"amount": "2"}));
     assert_eq!(
         (s, e["error"]["param"].as_str()),
-        (400, Some("amount")),
+        (409, Some("amount")),
         "{e}"
     );
     provider_settles(&w, "wallet", &id, raised, "success", "refunded");

@@ -3,7 +3,8 @@
 //! once scanned). The default page is 20 and the cap 100; paging by `to_id` covers every
 //! order exactly once, newest first; `status`, `from_id` / `to_id` and `start_time` /
 //! `end_time` (closed) are exact over the whole history, so they find the oldest order,
-//! cancelled, behind 204 newer pending ones (`user_object/orders.rs`).
+//! cancelled, behind 204 newer pending ones (`user_object/orders.rs`). The same holds
+//! for an index kept before the SQLite table, once moved.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -28,7 +29,7 @@ fn num(id: &str) -> u64 {
 #[test]
 fn list_is_exact_over_more_than_two_hundred_orders() {
     let dir = TempDir::new("edge-s2-list").unwrap();
-    let edge = Edge::start(dir.path()).unwrap();
+    let edge = Edge::start_with(dir.path(), &[("KASSA_TEST_HELPERS", "enabled")]).unwrap();
     let http = agent();
     let url = edge.url();
     let body = json!({"channel": "wallet", "amount": "1", "token": "USDT", "user": {"id": USER}});
@@ -142,4 +143,45 @@ fn list_is_exact_over_more_than_two_hundred_orders() {
     let q = format!("end_time={max}&limit=100");
     assert_eq!(list(&http, &url, &token, &q), newest_first[..100]);
     assert!(list(&http, &url, &token, &format!("start_time={max}")).is_empty());
+
+    // An index from before the SQLite table (KV keys, no statuses) is moved on the next
+    // list and each order's status read from the order: the answers are the same.
+    let (s, planted) = merchant_post(
+        &http,
+        &url,
+        &format!("/v1/test_helpers/users/{USER}/legacy_index"),
+        &json!({ "order_ids": ids }),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{planted}");
+    assert_eq!(
+        (planted["rows"].as_u64(), planted["legacy_keys"].as_u64()),
+        (Some(0), Some(ORDERS as u64)),
+        "every order is now only in the old index: {planted}"
+    );
+    assert_eq!(list(&http, &url, &token, "status=4"), vec![oldest.clone()]);
+    assert_eq!(
+        list(&http, &url, &token, "status=0&limit=100"),
+        newest_first[..100]
+    );
+    assert_eq!(list(&http, &url, &token, ""), newest_first[..20]);
+    let q = format!("status=0&to_id={}&limit=100", ids[4]);
+    assert_eq!(
+        list(&http, &url, &token, &q),
+        newest_first[ORDERS - 5..ORDERS - 1]
+    );
+    // Moved once: planting nothing shows every row back and no old key left.
+    let (s, after) = merchant_post(
+        &http,
+        &url,
+        &format!("/v1/test_helpers/users/{USER}/legacy_index"),
+        &json!({ "order_ids": [] }),
+    )
+    .unwrap();
+    assert_eq!(s, 200, "{after}");
+    assert_eq!(
+        (after["rows"].as_u64(), after["legacy_keys"].as_u64()),
+        (Some(ORDERS as u64), Some(0)),
+        "{after}"
+    );
 }

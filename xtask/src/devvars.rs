@@ -37,7 +37,6 @@ const KEY_PAIRS: &[&str] = &["KASSA_S3", "KASSA_OAEP"];
 /// prefix, hex bytes). The Paytm merchant key is 16 ASCII bytes (AES-128, SPEC 4.3).
 const SHARED: &[(&str, &str, usize)] = &[
     ("KASSA_S0_ACCESS_TOKEN", "s0_dev_", 16),
-    ("KASSA_S0_UID", "uid-dev-", 4),
     ("KASSA_S0_ORG_SECRET", "org_dev_", 16),
     ("KASSA_PAYTM_MERCHANT_KEY", "", 8),
     ("KASSA_PINGPP_SECRET_KEY", "sk_test_dev_", 16),
@@ -142,7 +141,6 @@ fn write_sandbox_config(vars: &[(String, String)], keys: &[(&str, String)]) -> R
     let config = json!({
         "s0": {
             "access_token": var("KASSA_S0_ACCESS_TOKEN")?,
-            "uid": var("KASSA_S0_UID")?,
             "org_secret": var("KASSA_S0_ORG_SECRET")?,
         },
         "s3": {

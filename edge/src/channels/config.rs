@@ -13,6 +13,10 @@
 //! `true` (default off; `KASSA_S3_SECURITY_TYPE` chooses what Kassa *signs* with and is
 //! separate). Every notify must also name `KASSA_S3_MERCHANT_ID` as its `merchant_id`.
 //!
+//! `KASSA_WALLET_MERCHANT_ID` (optional, at most 64 bytes): the merchant's own id at the
+//! token wallet, which knows the merchant by its API key only; S2 shows it as
+//! `payeeUserId` of wallet orders created without `payee_user_id`.
+//!
 //! Reading the environment is the only impure part; [`ChannelConfig::from_lookup`] takes
 //! any `name -> value` function, so the parsing is tested without a Worker.
 
@@ -211,6 +215,17 @@ impl Reader<'_> {
             reason: "is not an RSA public key (SPKI or PKCS#1, PEM or base64 DER)",
         })
     }
+    /// An optional id shown to clients (at most 64 bytes, as the merchant API's
+    /// `payee_user_id`).
+    fn id_opt(&self, var: &'static str) -> Result<Option<String>, ConfigError> {
+        match self.opt(var) {
+            Some(v) if v.trim().len() > 64 => Err(ConfigError::Invalid {
+                var,
+                reason: "must be at most 64 bytes",
+            }),
+            v => Ok(v.map(|v| v.trim().to_owned())),
+        }
+    }
     fn notify_url(&self, enabled_by: &UrlVar, path: &str) -> Result<String, ConfigError> {
         let base = base_url(PUBLIC_URL, &self.req(PUBLIC_URL, enabled_by)?)?;
         Ok(format!("{base}{path}"))
@@ -305,5 +320,6 @@ fn wallet(r: &Reader<'_>, base_url: String) -> Result<WalletConfig, ConfigError>
         wallet_public_key: r.public_key("KASSA_WALLET_PUBLIC_KEY", on)?,
         notify_url: r.notify_url(on, "/callbacks/wallet")?,
         timeout: r.timeout_ms("KASSA_WALLET_TIMEOUT_MS", DEFAULT_PROVIDER_TIMEOUT)?,
+        merchant_id: r.id_opt("KASSA_WALLET_MERCHANT_ID")?,
     })
 }

@@ -41,7 +41,8 @@ mod request;
 mod s4_wallet;
 
 pub use orders::OrderFilter;
-use request::{Epoch, OrderIds, Recorded, UserRequest};
+pub use request::OrderIds;
+use request::{Epoch, Recorded, UserRequest};
 pub use request::{GaVerdict, RiskProfile, S4Request, UserClient};
 pub use s4_wallet::{Account, Proof, Proven, SealedNonce};
 
@@ -98,8 +99,18 @@ impl UserObject {
                 reply(&Done {})
             }
             UserRequest::ListOrders { filter } => {
-                let ids = orders::list(&storage.sql(), &filter)?;
-                reply(&OrderIds { ids })
+                orders::migrate_legacy(&storage).await?;
+                let unresolved = orders::unread(&storage.sql(), 100)?;
+                let ids = if unresolved.is_empty() {
+                    orders::list(&storage.sql(), &filter)?
+                } else {
+                    Vec::new()
+                };
+                reply(&OrderIds { ids, unresolved })
+            }
+            UserRequest::PlantLegacyIndex { ids } => {
+                let (rows, legacy_keys) = orders::plant_legacy(&storage, &ids).await?;
+                reply(&request::Planted { rows, legacy_keys })
             }
             UserRequest::TokenEpoch => {
                 let epoch = storage.get::<u64>(TOKEN_EPOCH_KEY).await?.unwrap_or(0);

@@ -159,7 +159,7 @@ async fn newest_order(env: &Env, user_id: &str) -> Result<StoredOrder, EdgeError
         limit: 1,
         ..Default::default()
     };
-    let ids = to_user(env, user_id)?.list_orders(newest).await?;
+    let ids = to_user(env, user_id)?.list_orders(env, newest).await?;
     let id = ids.first().copied().ok_or_else(|| EdgeError::Conflict {
         code: ErrorCode::NoOrder,
         message: "auth: the user has no order to deliver through".into(),

@@ -17,31 +17,23 @@ use kassa_shared::crypto::client_secret::{self, Claims};
 use kassa_shared::envelope::ErrorCode;
 use kassa_shared::flows::outbox::{OutboxEntry, OutboxKind};
 use kassa_shared::id::{Id, IdGenerator};
-use kassa_shared::money::{Currency, Money, MoneyError, TokenTable};
 use kassa_shared::order::{Order, OrderAmount, Resolution};
 
 use crate::auth::require_merchant;
 use crate::config;
 use crate::error::{respond, EdgeError};
-use crate::input::{self, json_object, opt_integer, opt_string, string, string_value};
+use crate::input::{self, json_object, opt_integer, opt_string};
 use crate::objects::order_index::{IndexClient, Reservation, MAX_LIMIT};
-use crate::objects::order_object::{
-    AmountIn, ManualOutcome, OrderClient, RefundIn, RefundIntent, RefundReply,
-};
+use crate::objects::order_object::{AmountIn, ManualOutcome, OrderClient, RefundIn, RefundReply};
 use crate::objects::user_object::UserClient;
-use crate::resources::{order_view, refund_view, Item, OrderMeta, StoredOrder, User, UserProfile};
+use crate::resources::{order_view, refund_view, OrderMeta, StoredOrder};
 use kassa_shared::providers::Provider;
+use kassa_shared::surfaces::merchant::fields::positive_decimal;
+use kassa_shared::surfaces::merchant::order::{CreateOrder, FIELDS as CREATE_FIELDS};
 
-type Ctx = RouteContext<()>;
+pub(super) type Ctx = RouteContext<()>;
 
-/// SPEC 3.2 defaults and limits.
-pub(crate) const DEFAULT_EXPIRES_IN: u64 = 15 * 60;
-const MAX_EXPIRES_IN: u64 = 24 * 60 * 60;
-const MAX_ITEMS: usize = 100;
-const MAX_METADATA_KEYS: usize = 20;
-const MAX_METADATA_KEY: usize = 40;
-const MAX_METADATA_VALUE: usize = 500;
-const MAX_URL: usize = 2048;
+pub(crate) use kassa_shared::surfaces::merchant::order::DEFAULT_EXPIRES_IN;
 
 pub(crate) fn now_ms() -> u64 {
     Date::now().as_millis()
@@ -54,13 +46,13 @@ fn path_id(ctx: &Ctx, name: &'static str) -> Result<Id, EdgeError> {
 
 /// The merchant's credentials, then the order id of the path (`:id`): every `/v1/orders/:id`
 /// route starts so, and in that order (a stranger learns nothing from a 400).
-fn merchant_order_id(req: &Request, ctx: &Ctx) -> Result<Id, EdgeError> {
+pub(super) fn merchant_order_id(req: &Request, ctx: &Ctx) -> Result<Id, EdgeError> {
     require_merchant(req, &ctx.env)?;
     path_id(ctx, "id")
 }
 
 /// Order `id`'s object.
-fn order(ctx: &Ctx, id: Id) -> Result<OrderClient, EdgeError> {
+pub(super) fn order(ctx: &Ctx, id: Id) -> Result<OrderClient, EdgeError> {
     OrderClient::new(&ctx.env, id)
 }
 
@@ -72,42 +64,20 @@ pub async fn create_order(mut req: Request, ctx: Ctx) -> Result<Response> {
 async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     require_merchant(req, &ctx.env)?;
     let idempotency_key = idempotency_key(req)?;
-    let map = json_object(
-        req,
-        &[
-            "channel",
-            "amount",
-            "currency",
-            "token",
-            "items",
-            "user",
-            "expires_in",
-            "notify_url",
-            "metadata",
-            "description",
-            "payee_user_id",
-        ],
-    )
-    .await?;
-    let channel = string(&map, "channel", "channel", 32)?;
-    let channel = Provider::parse(&channel).ok_or_else(|| {
-        EdgeError::bad(
-            "channel",
-            format!("channel: must be one of {}", Provider::NAMES),
-        )
-    })?;
-    let amount = parse_amount(&map)?;
-    let items = parse_items(map.get("items"))?;
-    let user = parse_user(map.get("user"))?;
-    let expires_in =
-        opt_integer(&map, "expires_in", 1, MAX_EXPIRES_IN)?.unwrap_or(DEFAULT_EXPIRES_IN);
-    let notify_url = parse_notify_url(&map, &ctx.env)?;
-    let metadata = parse_metadata(map.get("metadata"))?;
-    let description = opt_string(&map, "description", "description", 1000)?;
-    let payee_user_id = match opt_string(&map, "payee_user_id", "payee_user_id", 64)? {
-        Some(id) => Some(id),
-        None => channel_merchant_id(&ctx.env, channel),
-    };
+    let map = json_object(req, &CREATE_FIELDS).await?;
+    let CreateOrder {
+        channel,
+        amount,
+        items,
+        user,
+        expires_in,
+        notify_url,
+        metadata,
+        description,
+        payee_user_id,
+    } = CreateOrder::parse(&map)?;
+    let notify_url = check_notify_url(notify_url, &ctx.env)?;
+    let payee_user_id = payee_user_id.or_else(|| channel_merchant_id(&ctx.env, channel));
 
     let now = now_ms();
     let meta = OrderMeta {
@@ -254,223 +224,26 @@ fn created(ctx: &Ctx, stored: &StoredOrder, now: u64) -> Result<Response, EdgeEr
     Ok(Response::from_json(&view)?.with_status(201))
 }
 
-fn money_error(e: MoneyError) -> EdgeError {
-    match e {
-        // The table is keyed by the token, so an unknown token is the token's fault.
-        MoneyError::UnknownToken { symbol, .. } | MoneyError::InvalidTokenSymbol { symbol, .. } => {
-            EdgeError::bad("token", format!("token: unknown token {symbol:?}"))
-        }
-        e => EdgeError::bad("amount", e.to_string()),
-    }
-}
-
-/// Fiat: `amount` is a positive whole number of minor units with `currency`. Tokens:
-/// `amount` is a decimal string with `token` (SPEC 2, "Money"); never a float.
-fn parse_amount(map: &Map<String, Value>) -> Result<OrderAmount, EdgeError> {
-    let currency = opt_string(map, "currency", "currency", 8)?;
-    let token = opt_string(map, "token", "token", 16)?;
-    let amount = map.get("amount").filter(|v| !v.is_null());
-    let Some(amount) = amount else {
-        return Err(EdgeError::bad("amount", "amount: is required"));
-    };
-    match (currency, token) {
-        (Some(code), None) => {
-            let currency = Currency::from_code("currency", &code)
-                .map_err(|e| EdgeError::bad("currency", e.to_string()))?;
-            match amount.as_u64() {
-                Some(minor) if minor > 0 => Ok(OrderAmount::Fiat(Money::new(currency, minor))),
-                _ => Err(EdgeError::bad(
-                    "amount",
-                    "amount: must be a positive whole number of minor units",
-                )),
-            }
-        }
-        (None, Some(token)) => {
-            let Value::String(s) = amount else {
-                return Err(EdgeError::bad(
-                    "amount",
-                    "amount: must be a decimal string for token amounts",
-                ));
-            };
-            let parsed = TokenTable::builtin()
-                .parse("amount", &token, s)
-                .map_err(money_error)?;
-            if parsed.is_zero() {
-                return Err(EdgeError::bad("amount", "amount: must be positive"));
-            }
-            Ok(OrderAmount::Token {
-                token,
-                amount: parsed,
-            })
-        }
-        (Some(_), Some(_)) => Err(EdgeError::bad(
-            "token",
-            "token: give either currency (fiat) or token, not both",
-        )),
-        (None, None) => Err(EdgeError::bad(
-            "currency",
-            "currency: is required (or token, for token amounts)",
-        )),
-    }
-}
-
-fn parse_items(v: Option<&Value>) -> Result<Vec<Item>, EdgeError> {
-    let items = match v {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(a)) if a.len() <= MAX_ITEMS => a,
-        Some(_) => {
-            return Err(EdgeError::bad(
-                "items",
-                format!("items: must be an array of at most {MAX_ITEMS} items"),
-            ))
-        }
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let Value::Object(m) = item else {
-            return Err(EdgeError::bad(
-                format!("items[{i}]"),
-                format!("items[{i}]: must be an object"),
-            ));
-        };
-        if let Some(k) = m
-            .keys()
-            .find(|k| !["name", "quantity"].contains(&k.as_str()))
-        {
-            let p = format!("items[{i}].{k}");
-            return Err(EdgeError::bad(p.clone(), format!("{p}: unknown parameter")));
-        }
-        let name = string(m, "name", &format!("items[{i}].name"), 200)?;
-        let quantity = match m.get("quantity") {
-            None | Some(Value::Null) => 1,
-            Some(q) => q
-                .as_u64()
-                .filter(|q| (1..=1_000_000).contains(q))
-                .ok_or_else(|| {
-                    let p = format!("items[{i}].quantity");
-                    EdgeError::bad(
-                        p.clone(),
-                        format!("{p}: must be a whole number from 1 to 1000000"),
-                    )
-                })?,
-        };
-        out.push(Item { name, quantity });
-    }
-    Ok(out)
-}
-
 /// The merchant's own id at `channel` (S2 `payeeUserId` when the merchant names none):
-/// S3's merchant id, Paytm's MID, Ping++'s app id; the wallet knows the merchant by its
-/// API key only, so none there. A channel not configured has none either (the pay
-/// refuses it later, with the variable's name).
+/// S3's merchant id, Paytm's MID, Ping++'s app id, the wallet's `KASSA_WALLET_MERCHANT_ID`
+/// (the wallet knows the merchant by its API key, so its id is a setting; unset, S2 shows
+/// `"0"`). A channel not configured has none either (the pay refuses it later, with the
+/// variable's name).
 fn channel_merchant_id(env: &worker::Env, channel: Provider) -> Option<String> {
     let channels = config::channels(env).ok()?;
     match channel {
         Provider::Lianshang => channels.s3.map(|c| c.merchant_id),
         Provider::Paytm => channels.paytm.map(|c| c.mid),
         Provider::Pingpp => channels.pingpp.map(|c| c.app_id),
-        Provider::Wallet => None,
+        Provider::Wallet => channels.wallet.and_then(|c| c.merchant_id),
     }
 }
-
-/// `user.register_type` / `user_type` / `verify_status`: 0 to 99 when given.
-fn opt_code(m: &Map<String, Value>, key: &str) -> Result<Option<i32>, EdgeError> {
-    let p = format!("user.{key}");
-    match m.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_u64()
-            .filter(|n| *n <= 99)
-            .and_then(|n| i32::try_from(n).ok())
-            .map(Some)
-            .ok_or_else(|| {
-                EdgeError::bad(
-                    p.clone(),
-                    format!("{p}: must be a whole number from 0 to 99"),
-                )
-            }),
-    }
-}
-
-fn parse_user(v: Option<&Value>) -> Result<User, EdgeError> {
-    let m = match v {
-        Some(Value::Object(m)) => m,
-        None | Some(Value::Null) => return Err(EdgeError::bad("user", "user: is required")),
-        Some(_) => return Err(EdgeError::bad("user", "user: must be an object")),
-    };
-    if let Some(k) = m.keys().find(|k| !USER_FIELDS.contains(&k.as_str())) {
-        let p = format!("user.{k}");
-        return Err(EdgeError::bad(p.clone(), format!("{p}: unknown parameter")));
-    }
-    // The user id travels inside the client_secret, which bounds its length.
-    let id = string(m, "id", "user.id", client_secret::MAX_USER_ID_LEN)?;
-    let mobile = opt_string(m, "mobile", "user.mobile", 32)?;
-    if let Some(mobile) = &mobile {
-        let digits = mobile.strip_prefix('+').unwrap_or(mobile);
-        if digits.len() < 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(EdgeError::bad(
-                "user.mobile",
-                "user.mobile: must be digits, optionally after a '+'",
-            ));
-        }
-    }
-    let email = opt_string(m, "email", "user.email", 254)?;
-    if let Some(email) = &email {
-        let valid = email
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !email.contains(' '));
-        if !valid {
-            return Err(EdgeError::bad(
-                "user.email",
-                "user.email: must be an e-mail address",
-            ));
-        }
-    }
-    let national_code = opt_string(m, "national_code", "user.national_code", 4)?;
-    if national_code
-        .as_deref()
-        .is_some_and(|c| !c.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(EdgeError::bad(
-            "user.national_code",
-            "user.national_code: must be 1 to 4 digits",
-        ));
-    }
-    let profile = UserProfile {
-        national_code,
-        source: opt_string(m, "source", "user.source", 64)?,
-        register_type: opt_code(m, "register_type")?,
-        user_type: opt_code(m, "user_type")?,
-        verify_status: opt_code(m, "verify_status")?,
-    };
-    Ok(User {
-        id,
-        mobile,
-        email,
-        profile,
-    })
-}
-
-/// The fields `user` takes (the S2 `userInfo` ones after the contact details).
-const USER_FIELDS: [&str; 8] = [
-    "id",
-    "mobile",
-    "email",
-    "national_code",
-    "source",
-    "register_type",
-    "user_type",
-    "verify_status",
-];
 
 /// `https://` to a public host only in production (`kassa_shared::webhook_target`: no
 /// loopback, private or link-local receivers); `http://` and loopback too under
 /// `wrangler dev`, so tests can run a receiver on loopback.
-fn parse_notify_url(
-    map: &Map<String, Value>,
-    env: &worker::Env,
-) -> Result<Option<String>, EdgeError> {
-    let Some(raw) = opt_string(map, "notify_url", "notify_url", MAX_URL)? else {
+fn check_notify_url(raw: Option<String>, env: &worker::Env) -> Result<Option<String>, EdgeError> {
+    let Some(raw) = raw else {
         return Ok(None);
     };
     let url = Url::parse(&raw)
@@ -495,31 +268,6 @@ fn parse_notify_url(
         }
     }
     Ok(Some(raw))
-}
-
-fn parse_metadata(v: Option<&Value>) -> Result<BTreeMap<String, String>, EdgeError> {
-    let m = match v {
-        None | Some(Value::Null) => return Ok(BTreeMap::new()),
-        Some(Value::Object(m)) if m.len() <= MAX_METADATA_KEYS => m,
-        Some(_) => {
-            return Err(EdgeError::bad(
-                "metadata",
-                format!("metadata: must be an object of at most {MAX_METADATA_KEYS} string values"),
-            ))
-        }
-    };
-    let mut out = BTreeMap::new();
-    for (k, v) in m {
-        if k.is_empty() || k.chars().count() > MAX_METADATA_KEY {
-            return Err(EdgeError::bad(
-                "metadata",
-                format!("metadata: keys must be 1 to {MAX_METADATA_KEY} characters"),
-            ));
-        }
-        let p = format!("metadata[{k}]");
-        out.insert(k.clone(), string_value(v, &p, MAX_METADATA_VALUE)?);
-    }
-    Ok(out)
 }
 
 /// `GET /v1/orders/:id`
@@ -601,8 +349,11 @@ pub async fn cancel_order(mut req: Request, ctx: Ctx) -> Result<Response> {
 /// left), run by its `OrderObject` (`order_object/refund.rs`): through Ping++'s refund
 /// API, Paytm's Refund API, the wallet's refund call, or recorded for the merchant to
 /// make by hand (S3, whose seed says refunds are manual). Answers the refund with its
-/// order. 400 names `amount` over what is left; 409 `order_not_refundable` when nothing
-/// is left (or `refund_in_progress` while another request waits for its provider); 502
+/// order. 400 names an `amount` that is no positive amount at all; 409 names one this
+/// order cannot take (`amount_form_mismatch`: a string for fiat, an integer or more
+/// decimals than the token has for tokens) or more than is left
+/// (`refund_exceeds_refundable`), both depending on the order, not on the request
+/// alone; 409 `order_not_refundable` when nothing is left (or `refund_in_progress` while another request waits for its provider); 502
 /// `refund_refused` when the provider refuses, with nothing recorded.
 pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
@@ -612,11 +363,11 @@ pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
             let reason = opt_string(&body, "reason", "reason", 500)?;
             let amount = match body.get("amount") {
                 None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(AmountIn::Decimal(s.clone())),
-                Some(v) => Some(AmountIn::Minor(v.as_u64().ok_or_else(|| {
+                Some(Value::String(s)) if positive_decimal(s) => Some(AmountIn::Decimal(s.clone())),
+                Some(v) => Some(AmountIn::Minor(v.as_u64().filter(|m| *m > 0).ok_or_else(|| {
                     EdgeError::bad(
                         "amount",
-                        "amount: must be a whole number of minor units (fiat) or a decimal string (tokens)",
+                        "amount: must be a positive whole number of minor units (fiat) or a positive decimal string (tokens)",
                     )
                 })?)),
             };
@@ -805,8 +556,16 @@ pub async fn replay_webhook(mut req: Request, ctx: Ctx) -> Result<Response> {
         async {
             let id = merchant_order_id(&req, &ctx)?;
             let webhook_id = ctx.param("webhook_id").cloned().unwrap_or_default();
-            if webhook_id.is_empty() || webhook_id.len() > 128 {
-                return Err(EdgeError::bad("webhook_id", "webhook_id: is malformed"));
+            // Kassa's own ids (`evt_…`): letters, digits and `_`, as `openapi.json` says.
+            let well_formed = (1..=128).contains(&webhook_id.len())
+                && webhook_id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if !well_formed {
+                return Err(EdgeError::bad(
+                    "webhook_id",
+                    "webhook_id: must be 1 to 128 letters, digits or '_'",
+                ));
             }
             json_object(&mut req, &[]).await?;
             let entry = order(&ctx, id)?.replay_webhook(webhook_id).await?;
@@ -868,85 +627,6 @@ pub(crate) fn random_node() -> u16 {
     u16::from_le_bytes(b)
 }
 
-/// `POST /v1/test_helpers/orders/:id/events` — applies a shared-core `Event` (e.g. a
-/// provider's `attempt_succeeded`) to an order, as a verified callback would. Exists only
-/// when `KASSA_TEST_HELPERS = "enabled"` (integration tests; never in production), so
-/// flows that need a paid order can be tested before the provider adapters land.
-pub async fn test_apply_event(mut req: Request, ctx: Ctx) -> Result<Response> {
-    respond(
-        async {
-            if !config::test_helpers_enabled(&ctx.env) {
-                return Err(EdgeError::RouteNotFound);
-            }
-            let id = merchant_order_id(&req, &ctx)?;
-            let body = input::body_bytes(&mut req).await?;
-            let event: kassa_shared::order::Event = serde_json::from_slice(&body)
-                .map_err(|e| EdgeError::bad("event", format!("event: {e}")))?;
-            let stored = order(&ctx, id)?.apply(event).await?;
-            Ok(Response::from_json(&order_view(&stored))?)
-        }
-        .await,
-    )
-}
-
-/// `POST /v1/test_helpers/orders/:id/s3_trades` `{attempt, wk_trade_id}` — records the
-/// S3 trade of an attempt started through the test helper, as createPayOrder's answer
-/// does for a real pay (`order_object/pay.rs`): S3 notifies must name it (issue 14).
-/// Exists only when `KASSA_TEST_HELPERS = "enabled"`, like the route above.
-pub async fn test_record_s3_trade(mut req: Request, ctx: Ctx) -> Result<Response> {
-    respond(
-        async {
-            if !config::test_helpers_enabled(&ctx.env) {
-                return Err(EdgeError::RouteNotFound);
-            }
-            let id = merchant_order_id(&req, &ctx)?;
-            let map = json_object(&mut req, &["attempt", "wk_trade_id"]).await?;
-            let attempt = string(&map, "attempt", "attempt", 32)?;
-            let attempt = Id::parse("attempt", &attempt)
-                .map_err(|e| EdgeError::bad("attempt", e.to_string()))?;
-            let wk_trade_id = string(&map, "wk_trade_id", "wk_trade_id", 64)?;
-            let body = json!({ "attempt": attempt, "wk_trade_id": wk_trade_id });
-            order(&ctx, id)?.s3_trade(attempt, wk_trade_id).await?;
-            Ok(Response::from_json(&body)?)
-        }
-        .await,
-    )
-}
-
-/// `POST /v1/test_helpers/orders/:id/refund_intent` — leaves a refund intent behind
-/// as a run that died between asking the provider and recording the answer would
-/// (`order_object/refund.rs`, "Crash safety"): `{refund_id, attempt, amount}` (amount
-/// in the order's smallest unit, a decimal string), its lock already stale. Exists only
-/// with `KASSA_TEST_HELPERS = "enabled"`.
-pub async fn test_refund_intent(mut req: Request, ctx: Ctx) -> Result<Response> {
-    respond(
-        async {
-            if !config::test_helpers_enabled(&ctx.env) {
-                return Err(EdgeError::RouteNotFound);
-            }
-            let id = merchant_order_id(&req, &ctx)?;
-            let map = json_object(&mut req, &["refund_id", "attempt", "amount"]).await?;
-            let parse = |field: &'static str| -> Result<Id, EdgeError> {
-                let s = string(&map, field, field, 32)?;
-                Id::parse(field, &s).map_err(|e| EdgeError::bad(field, e.to_string()))
-            };
-            let (refund, attempt) = (parse("refund_id")?, parse("attempt")?);
-            let amount = string(&map, "amount", "amount", 40)?
-                .parse::<u128>()
-                .map_err(|_| EdgeError::bad("amount", "amount: must be digits"))?;
-            let intent = RefundIntent {
-                refund,
-                attempt,
-                amount: Some(amount),
-                reason: None,
-            };
-            order(&ctx, id)?.plant_refund_intent(intent).await?;
-            Ok(Response::from_json(&json!({ "refund_id": refund }))?)
-        }
-        .await,
-    )
-}
-
 /// `GET /v1/dev/outbox?order_id=` — the verify codes "sent" for an order, in clear
 /// (SPEC 6: the notifier in development). 404 unless `KASSA_ENV=development`.
 pub async fn dev_outbox(req: Request, ctx: Ctx) -> Result<Response> {
@@ -976,13 +656,7 @@ pub async fn enrol_ga(mut req: Request, ctx: Ctx) -> Result<Response> {
             require_merchant(&req, &ctx.env)?;
             // No parameters; a body, if any, must be an empty object.
             json_object(&mut req, &[]).await?;
-            let user_id = ctx
-                .param("id")
-                .cloned()
-                .ok_or_else(|| EdgeError::bad("id", "id: is required"))?;
-            if user_id.is_empty() || user_id.len() > client_secret::MAX_USER_ID_LEN {
-                return Err(EdgeError::bad("id", "id: 1 to 256 bytes"));
-            }
+            let user_id = path_user(&ctx)?;
             let mut raw = [0u8; 20];
             getrandom::getrandom(&mut raw)
                 .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
@@ -1030,13 +704,7 @@ pub async fn set_trusted(mut req: Request, ctx: Ctx) -> Result<Response> {
                 }
                 Some(_) => return Err(EdgeError::bad("trusted", "trusted: must be a boolean")),
             };
-            let user_id = ctx
-                .param("id")
-                .cloned()
-                .ok_or_else(|| EdgeError::bad("id", "id: is required"))?;
-            if user_id.is_empty() || user_id.len() > client_secret::MAX_USER_ID_LEN {
-                return Err(EdgeError::bad("id", "id: 1 to 256 bytes"));
-            }
+            let user_id = path_user(&ctx)?;
             UserClient::new(&ctx.env, &user_id)?
                 .set_trusted(trusted)
                 .await?;
@@ -1048,16 +716,17 @@ pub async fn set_trusted(mut req: Request, ctx: Ctx) -> Result<Response> {
     )
 }
 
-/// The path's user id (`:id`), 1 to 256 bytes (it travels inside tokens).
+/// The path's user id (`:id`), percent-decoded (a path carries `张三` as
+/// `%E5%BC%A0%E4%B8%89`, and the user is the order's `user.id` as given), then held to
+/// the same rule as `user.id` at order creation.
 fn path_user(ctx: &Ctx) -> Result<String, EdgeError> {
-    let user_id = ctx
-        .param("id")
-        .cloned()
-        .ok_or_else(|| EdgeError::bad("id", "id: is required"))?;
-    if user_id.is_empty() || user_id.len() > client_secret::MAX_USER_ID_LEN {
-        return Err(EdgeError::bad("id", "id: 1 to 256 bytes"));
-    }
-    Ok(user_id)
+    let raw = ctx.param("id").map_or("", String::as_str);
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| EdgeError::bad("id", "id: must be UTF-8 once percent-decoded"))?;
+    Ok(kassa_shared::surfaces::merchant::order::user_id(
+        "id", &decoded,
+    )?)
 }
 
 /// `POST /v1/users/:id/tokens` `{expires_in?}` — a user-scoped token (`auth.rs`) for the

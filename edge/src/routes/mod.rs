@@ -8,4 +8,5 @@ pub mod live;
 pub mod merchant_api;
 pub mod merchant_s0;
 pub mod rejections;
+pub mod test_helpers;
 pub mod widget_api;

@@ -343,7 +343,7 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
                 limit: q.effective_limit(),
             };
             let ids = UserClient::new(&ctx.env, &claims.user_id)?
-                .list_orders(filter)
+                .list_orders(&ctx.env, filter)
                 .await?;
             let locale = locale(&req);
             let mut data = Vec::with_capacity(ids.len());

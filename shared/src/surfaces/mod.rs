@@ -6,10 +6,12 @@
 //! - [`s1`]: the shareit pay API (`/pay/preOrder`, `/pay/getOrderStatus`), seed S1.
 //! - [`s2`]: the widget's order API (`/api/payment/...`), seed S2.
 //! - [`s4`]: the REST pay and wallet-settings API (`/rest/pay/...`), seed S4.
+//! - [`merchant`]: Kassa's own merchant API (`/v1/...`, SPEC 3.2): its request bodies.
 //! - [`handoff`]: where the widget sends the shopper for a channel (SPEC 8), a Kassa
 //!   extension of the S2 pay answers.
 
 pub mod handoff;
+pub mod merchant;
 pub mod s1;
 pub mod s2;
 pub mod s4;

@@ -72,7 +72,6 @@ impl World {
             ("KASSA_ALLOWED_ORIGINS".into(), SHOP_ORIGIN.into()),
             ("KASSA_S0_URL".into(), format!("{sb}/s0")),
             ("KASSA_S0_ACCESS_TOKEN".into(), f::S0_ACCESS_TOKEN.into()),
-            ("KASSA_S0_UID".into(), f::S0_UID.into()),
             ("KASSA_S0_ORG_SECRET".into(), f::S0_ORG_SECRET.into()),
             ("KASSA_WALLET_URL".into(), format!("{sb}/wallet")),
             ("KASSA_WALLET_API_KEY".into(), "wallet-key".into()),

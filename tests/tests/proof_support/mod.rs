@@ -51,7 +51,6 @@ impl Rig {
         let mut vars: Vec<(&str, &str)> = vec![
             ("KASSA_S0_URL", &urls[0]),
             ("KASSA_S0_ACCESS_TOKEN", f::S0_ACCESS_TOKEN),
-            ("KASSA_S0_UID", f::S0_UID),
             ("KASSA_S0_ORG_SECRET", f::S0_ORG_SECRET),
             // No test here is about S0 being slow (edge_pay has that), and under a
             // saturated isolate (100 concurrent pays) an approval can take longer than

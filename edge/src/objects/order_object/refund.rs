@@ -4,7 +4,9 @@
 //! route) with its own lattice in the order (`shared::order::refund`).
 //!
 //! The amount asked for (default: everything left) must be > 0 and at most what is left
-//! (captured − refunded − in flight), else 400 naming `amount`. Then, by channel:
+//! (captured − refunded − in flight), else 409 `refund_exceeds_refundable` naming
+//! `amount` (a form the order does not take: 409 `amount_form_mismatch`). Then, by
+//! channel:
 //!
 //! - **Ping++**: the paid attempt's charge (its id recorded under `pingpp_charges` when
 //!   it was created, `pay.rs`) is refunded at Ping++ (`POST {base}/v1/charges/{id}/
@@ -97,20 +99,29 @@ pub enum AmountIn {
 impl AmountIn {
     /// The amount in the order's smallest unit.
     fn units(&self, order: &OrderAmount) -> Result<u128, EdgeError> {
+        // The request was a positive amount (the route checked); whether this order
+        // takes it is the order's to say: 409, naming `amount`.
+        let mismatch = |message: String| {
+            EdgeError::api(
+                409,
+                "invalid_request_error",
+                ErrorCode::AmountFormMismatch,
+                message,
+                Some("amount"),
+            )
+        };
         match (self, order) {
             (Self::Minor(m), OrderAmount::Fiat(_)) => Ok(u128::from(*m)),
             (Self::Decimal(s), OrderAmount::Token { amount, .. }) => {
                 kassa_shared::money::TokenAmount::parse("amount", s, amount.precision())
                     .map(|a| a.units())
-                    .map_err(|e| EdgeError::bad("amount", e.to_string()))
+                    .map_err(|e| mismatch(e.to_string()))
             }
-            (Self::Minor(_), OrderAmount::Token { .. }) => Err(EdgeError::bad(
-                "amount",
-                "amount: must be a decimal string for a token order",
+            (Self::Minor(_), OrderAmount::Token { .. }) => Err(mismatch(
+                "amount: must be a decimal string for a token order".to_owned(),
             )),
-            (Self::Decimal(_), OrderAmount::Fiat(_)) => Err(EdgeError::bad(
-                "amount",
-                "amount: must be a whole number of minor units for a fiat order",
+            (Self::Decimal(_), OrderAmount::Fiat(_)) => Err(mismatch(
+                "amount: must be a whole number of minor units for a fiat order".to_owned(),
             )),
         }
     }
@@ -288,9 +299,18 @@ impl OrderObject {
                     shown(left)
                 )
             };
-            return self
-                .reject(EdgeError::bad("amount", message), "POST refunds")
-                .await;
+            let refused = if amount == 0 {
+                EdgeError::bad("amount", message)
+            } else {
+                EdgeError::api(
+                    409,
+                    "invalid_request_error",
+                    ErrorCode::RefundExceedsRefundable,
+                    message,
+                    Some("amount"),
+                )
+            };
+            return self.reject(refused, "POST refunds").await;
         }
         let busy = EdgeError::Conflict {
             code: ErrorCode::RefundInProgress,
@@ -679,9 +699,12 @@ impl OrderObject {
         let refund = match (refund, open.as_slice()) {
             (Some(r), _) if stored.order.refunds().get(r).is_some() => r,
             (Some(_), _) => {
-                return Err(EdgeError::bad(
-                    "refund_id",
+                return Err(EdgeError::api(
+                    404,
+                    "invalid_request_error",
+                    ErrorCode::ResourceMissing,
                     "refund_id: names no refund of this order",
+                    Some("refund_id"),
                 ));
             }
             (None, [only]) => *only,

@@ -15,6 +15,12 @@
 //! harmless) and each time the order's S2 status changes (`OrderStatus`, sent by the
 //! order's `OrderObject` after it commits the change). A status for an order not yet
 //! indexed inserts it, so the two writes may arrive in either order.
+//!
+//! Orders indexed before the table (KV keys `o:<20 digits>` → the id, no status) are
+//! moved into it on the object's next list ([`migrate_legacy`]) with the status
+//! [`UNREAD`]; the list answers those ids as `unresolved` until the Worker has read
+//! each one's status from its `OrderObject` and sent it ([`set_status`]), so a filter
+//! never misses or wrongly includes a pre-table order (`routes/widget_api.rs`).
 
 use serde::Deserialize;
 use worker::{SqlStorage, SqlStorageValue};
@@ -29,6 +35,14 @@ const SCHEMA: [&str; 2] = [
      id TEXT PRIMARY KEY, status INTEGER NOT NULL, created_ms INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS orders_created ON orders (created_ms)",
 ];
+
+/// The status of a row moved from the pre-table KV index, not yet read from its order.
+pub const UNREAD: u8 = u8::MAX;
+
+/// Key prefix of the pre-table KV index.
+const LEGACY_PREFIX: &str = "o:";
+/// Keys moved per storage round trip.
+const LEGACY_BATCH: usize = 256;
 
 /// What the list asks the index: every bound inclusive, `limit` already clamped.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize, Deserialize)]
@@ -114,11 +128,6 @@ pub fn set_status(sql: &SqlStorage, id: Id, status: u8) -> Result<(), EdgeError>
 
 /// The ids matching `f`, newest first, at most `f.limit`.
 pub fn list(sql: &SqlStorage, f: &OrderFilter) -> Result<Vec<Id>, EdgeError> {
-    #[derive(Deserialize)]
-    struct Row {
-        id: String,
-    }
-    schema(sql)?;
     let mut clauses = Vec::new();
     let mut args = Vec::new();
     if let Some(s) = f.status {
@@ -148,8 +157,17 @@ pub fn list(sql: &SqlStorage, f: &OrderFilter) -> Result<Vec<Id>, EdgeError> {
     };
     args.push(int(u64::from(f.limit), "limit")?);
     let query = format!("SELECT id FROM orders{filter} ORDER BY id DESC LIMIT ?");
+    ids(sql, &query, args)
+}
+
+fn ids(sql: &SqlStorage, query: &str, args: Vec<SqlStorageValue>) -> Result<Vec<Id>, EdgeError> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+    }
+    schema(sql)?;
     let rows: Vec<Row> = sql
-        .exec(&query, args)
+        .exec(query, args)
         .and_then(|c| c.to_array())
         .map_err(sql_error)?;
     rows.iter()
@@ -158,4 +176,70 @@ pub fn list(sql: &SqlStorage, f: &OrderFilter) -> Result<Vec<Id>, EdgeError> {
                 .map_err(|e| EdgeError::Internal(format!("order index: stored id {}: {e}", r.id)))
         })
         .collect()
+}
+
+/// Moves every pre-table KV index key into the table (status [`UNREAD`], created at its
+/// id's time) and deletes it. Each batch is inserted before its keys are deleted, so a
+/// run cut short loses nothing and the next one carries on. Cheap when done: one empty
+/// list.
+pub async fn migrate_legacy(storage: &worker::Storage) -> Result<(), EdgeError> {
+    let sql = storage.sql();
+    schema(&sql)?;
+    loop {
+        let opts = worker::ListOptions::new()
+            .prefix(LEGACY_PREFIX)
+            .limit(LEGACY_BATCH);
+        let map = storage.list_with_options(opts).await?;
+        let mut keys = Vec::new();
+        for key in map.keys() {
+            let key = key.map_err(|e| EdgeError::Internal(format!("order index: {e:?}")))?;
+            let Some(key) = key.as_string() else { continue };
+            // Only the old index wrote `o:` keys in this object; one that is not an id
+            // is dropped with the rest (a key left behind would be listed forever).
+            if let Some(id) = key
+                .strip_prefix(LEGACY_PREFIX)
+                .and_then(|d| d.parse::<Id>().ok())
+            {
+                add(&sql, id, id.unix_ms(), UNREAD)?;
+            }
+            keys.push(key);
+        }
+        if keys.is_empty() {
+            return Ok(());
+        }
+        storage.delete_multiple(keys).await?;
+    }
+}
+
+/// Up to `limit` rows whose status was never read (moved by [`migrate_legacy`]).
+pub fn unread(sql: &SqlStorage, limit: u32) -> Result<Vec<Id>, EdgeError> {
+    let q = format!("SELECT id FROM orders WHERE status = {UNREAD} ORDER BY id DESC LIMIT {limit}");
+    ids(sql, &q, Vec::new())
+}
+
+/// Test helpers only: makes `ids` look indexed before the table (rows removed, KV
+/// keys written as the old index wrote them), for the migration's test. Answers what
+/// the storage then holds: `(rows, legacy keys)` of the whole index.
+pub async fn plant_legacy(
+    storage: &worker::Storage,
+    planted: &[Id],
+) -> Result<(usize, usize), EdgeError> {
+    let sql = storage.sql();
+    schema(&sql)?;
+    for id in planted {
+        sql.exec(
+            "DELETE FROM orders WHERE id = ?",
+            vec![SqlStorageValue::from(text(*id))],
+        )
+        .map_err(sql_error)?;
+        storage
+            .put(&format!("{LEGACY_PREFIX}{}", text(*id)), id.to_string())
+            .await?;
+    }
+    let rows = ids(&sql, "SELECT id FROM orders", Vec::new())?.len();
+    let keys = storage
+        .list_with_options(worker::ListOptions::new().prefix(LEGACY_PREFIX))
+        .await?
+        .size() as usize;
+    Ok((rows, keys))
 }

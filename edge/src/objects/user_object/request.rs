@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use worker::{Env, Stub};
 
+use kassa_shared::envelope::ErrorCode;
 use kassa_shared::id::Id;
 use kassa_shared::risk::VelocityWindow;
 use kassa_shared::second_factor::{LockLimits, SendLimits, StoredCode};
@@ -31,9 +32,15 @@ pub enum UserRequest {
         id: Id,
         status: u8,
     },
-    /// The user's order ids matching the filter, newest first (`orders.rs`).
+    /// The user's order ids matching the filter, newest first (`orders.rs`); first
+    /// moves a pre-table index into the table, and while rows of it have no status yet
+    /// answers those instead (`unresolved`).
     ListOrders {
         filter: OrderFilter,
+    },
+    /// Test helpers only: `ids` as the pre-table index held them (`orders::plant_legacy`).
+    PlantLegacyIndex {
+        ids: Vec<Id>,
     },
     TokenEpoch,
     RevokeTokens,
@@ -119,10 +126,21 @@ pub enum S4Request {
     },
 }
 
-/// The user's order ids, newest first.
+/// The user's order ids, newest first; or, while the index holds orders whose status
+/// it never read, up to 100 of those (`ids` empty): the caller reads and sends their
+/// statuses, then asks again.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct OrderIds {
     pub ids: Vec<Id>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unresolved: Vec<Id>,
+}
+
+/// What a user's index holds after `PlantLegacyIndex`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Planted {
+    pub rows: usize,
+    pub legacy_keys: usize,
 }
 
 /// The user's token generation.
@@ -232,9 +250,41 @@ impl UserClient {
         self.done(&UserRequest::OrderStatus { id, status }).await
     }
 
-    pub async fn list_orders(&self, filter: OrderFilter) -> Result<Vec<Id>, EdgeError> {
-        let r: OrderIds = ask(&self.stub, &UserRequest::ListOrders { filter }).await?;
-        Ok(r.ids)
+    /// The user's order ids for `filter`, newest first. An index moved from before its
+    /// SQLite table answers the orders whose status it never read (`orders.rs`): each
+    /// is read from its order and sent back, then the index is asked again. At most 3
+    /// rounds of 100 per call, so one request stays within the Worker's subrequest
+    /// budget; a longer pre-table history is resolved across requests, meanwhile 503
+    /// `index_migrating` (retry).
+    pub async fn list_orders(&self, env: &Env, filter: OrderFilter) -> Result<Vec<Id>, EdgeError> {
+        // Up to 3 rounds of resolving, and one more ask after the last.
+        for round in 0..=3 {
+            let r: OrderIds = ask(&self.stub, &UserRequest::ListOrders { filter }).await?;
+            if r.unresolved.is_empty() {
+                return Ok(r.ids);
+            }
+            if round == 3 {
+                break;
+            }
+            for id in r.unresolved {
+                let stored = crate::objects::order_object::OrderClient::new(env, id)?
+                    .get()
+                    .await?;
+                self.order_status(id, crate::resources::s2_code(stored.order.status()))
+                    .await?;
+            }
+        }
+        Err(EdgeError::api(
+            503,
+            "api_error",
+            ErrorCode::IndexMigrating,
+            "orders: the order index is being moved to its new form; retry shortly",
+            None,
+        ))
+    }
+
+    pub async fn plant_legacy_index(&self, ids: Vec<Id>) -> Result<Planted, EdgeError> {
+        ask(&self.stub, &UserRequest::PlantLegacyIndex { ids }).await
     }
 
     pub async fn token_epoch(&self) -> Result<u64, EdgeError> {

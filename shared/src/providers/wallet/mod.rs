@@ -49,6 +49,10 @@ pub struct WalletConfig {
     /// `{KASSA_PUBLIC_URL}/callbacks/wallet`.
     pub notify_url: String,
     pub timeout: Duration,
+    /// The merchant's own user id at the wallet (`KASSA_WALLET_MERCHANT_ID`, optional):
+    /// the wallet knows the merchant by its API key, so this is the one place its id
+    /// comes from. Shown as S2 `payeeUserId` when the merchant's order names none.
+    pub merchant_id: Option<String>,
 }
 
 /// The charge request body.

@@ -31,6 +31,7 @@ fn wallet_charge_and_signed_query() {
         wallet_public_key: fixtures::pub1024(),
         notify_url: "http://127.0.0.1:8787/callbacks/wallet".into(),
         timeout: core::time::Duration::from_secs(2),
+        merchant_id: None,
     };
     let amount = TokenAmount::parse("amount", "12.5", 6).unwrap();
     let req = super::charge_request(&cfg, reference(), "USDT", &amount).unwrap();
@@ -130,6 +131,7 @@ fn wallet_cfg() -> WalletConfig {
         wallet_public_key: fixtures::pub1024(),
         notify_url: "http://127.0.0.1:8787/callbacks/wallet".into(),
         timeout: core::time::Duration::from_secs(2),
+        merchant_id: None,
     }
 }
 

@@ -1,0 +1,13 @@
+//! Kassa's own merchant API (SPEC 3.2, `edge/openapi.json`): the request bodies it
+//! takes, parsed from the JSON the edge read into their typed form, every refusal a
+//! [`FieldError`] naming the field (SPEC 3: "every error names what was wrong"). The
+//! edge keeps what needs the Worker (the body's bytes, the environment's settings).
+//!
+//! - [`fields`]: the field readers every body shares (strings, whole numbers).
+//! - [`order`]: `POST /v1/orders` — [`order::CreateOrder`] and the order's merchant
+//!   data ([`order::Item`], [`order::User`]).
+
+pub mod fields;
+pub mod order;
+
+pub use fields::FieldError;
