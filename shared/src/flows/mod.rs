@@ -8,10 +8,12 @@
 //!   ordering and the order's next alarm.
 //! - [`pay`]: the gates of `pay` / `quick_pay` in their order (lock, code, risk, device,
 //!   S0, velocity windows), what each audits and what the shopper is told.
+//! - [`refund_admit`]: what a merchant may ask of an order's refunds, and the refusals.
 //! - [`refunds`]: refunds waiting on a provider's refund status API — when to ask, and
 //!   the event a decision makes.
 
 pub mod attempts;
 pub mod outbox;
 pub mod pay;
+pub mod refund_admit;
 pub mod refunds;
