@@ -116,7 +116,10 @@ fn a_mismatch_names_the_field_and_audits_the_difference() {
     let mut c = refund_cb(200);
     c.amount = CallbackAmount::Fiat(Money::new(Currency::Inr, 200));
     let r = rejection(admit(&order(true), Provider::Pingpp, &c));
-    assert_eq!(r.refused.error.message, "currency: does not match the order");
+    assert_eq!(
+        r.refused.error.message,
+        "currency: does not match the order"
+    );
 }
 
 #[test]
@@ -163,7 +166,9 @@ fn settle_errors_keep_their_own_codes() {
             "callback_wrong_account",
         ),
         (
-            SettleError::WrongTrade { reason: "charge: x" },
+            SettleError::WrongTrade {
+                reason: "charge: x",
+            },
             "callback_wrong_trade",
         ),
         (SettleError::unconfirmed("no"), "callback_unconfirmed"),
@@ -238,7 +243,10 @@ fn a_strangers_refund_waits_for_ours_in_flight_else_needs_review() {
     let o = refunding();
     let recorded = [(id(900), Some("re_9"))];
     let r = refund_match(&o, recorded, &refund_cb(200), None, true).unwrap_err();
-    assert_eq!((r.refused.status, r.refused.code()), (503, "refund_in_flight"));
+    assert_eq!(
+        (r.refused.status, r.refused.code()),
+        (503, "refund_in_flight")
+    );
     assert!(!r.refused.audited, "retried, not audited");
     let Ok(RefundMatch::Unrequested(event)) =
         refund_match(&o, recorded, &refund_cb(200), Some("901"), false)

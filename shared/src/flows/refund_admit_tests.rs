@@ -128,14 +128,30 @@ fn the_default_amount_is_everything_left() {
 #[test]
 fn the_amount_must_be_in_the_orders_form() {
     let fiat = paid_inr(1000);
-    let r = refusal(admit(&fiat, id(100), Some(&AmountIn::Decimal("1.5".into()))));
+    let r = refusal(admit(
+        &fiat,
+        id(100),
+        Some(&AmountIn::Decimal("1.5".into())),
+    ));
     let message = "amount: must be a whole number of minor units for a fiat order";
-    assert_refused(&r, 409, ErrorCode::AmountFormMismatch, Some("amount"), message);
+    assert_refused(
+        &r,
+        409,
+        ErrorCode::AmountFormMismatch,
+        Some("amount"),
+        message,
+    );
 
     let token = order_of(eth(2_000_000_000_000_000_000), true);
     let r = refusal(admit(&token, id(100), Some(&AmountIn::Minor(5))));
     let message = "amount: must be a decimal string for a token order";
-    assert_refused(&r, 409, ErrorCode::AmountFormMismatch, Some("amount"), message);
+    assert_refused(
+        &r,
+        409,
+        ErrorCode::AmountFormMismatch,
+        Some("amount"),
+        message,
+    );
 
     // More decimals than the token has: the money parser's message, same code.
     let r = refusal(admit(
@@ -181,7 +197,11 @@ fn zero_is_a_bad_amount_and_more_than_is_left_a_conflict() {
     );
 
     let token = order_of(eth(1_000_000_000_000_000_000), true);
-    let r = refusal(admit(&token, id(100), Some(&AmountIn::Decimal("1.5".into()))));
+    let r = refusal(admit(
+        &token,
+        id(100),
+        Some(&AmountIn::Decimal("1.5".into())),
+    ));
     let message = "amount: 1.5 exceeds what is left to refund (1)";
     assert_refused(
         &r,
@@ -281,7 +301,10 @@ fn json<T: Serialize>(v: &T) -> String {
 #[test]
 fn wire_forms_are_snake_case() {
     assert_eq!(json(&AmountIn::Minor(5)), r#"{"minor":5}"#);
-    assert_eq!(json(&AmountIn::Decimal("1.5".into())), r#"{"decimal":"1.5"}"#);
+    assert_eq!(
+        json(&AmountIn::Decimal("1.5".into())),
+        r#"{"decimal":"1.5"}"#
+    );
     assert_eq!(json(&ManualOutcome::Failed), r#""failed""#);
 }
 

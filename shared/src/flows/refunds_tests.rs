@@ -285,7 +285,10 @@ fn a_verdict_changes_only_a_recorded_refund_and_only_once_decided() {
     else {
         panic!("a success changes the refund")
     };
-    assert_eq!(change.event.id, format!("merchant:refund:{r}:refund_succeeded"));
+    assert_eq!(
+        change.event.id,
+        format!("merchant:refund:{r}:refund_succeeded")
+    );
     assert_eq!(change.failure, None);
     assert_eq!(change.audit, None);
     o.apply(1, change.event);
