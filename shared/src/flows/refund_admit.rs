@@ -139,6 +139,15 @@ impl AmountIn {
     }
 }
 
+/// A refund the merchant asks for (the route made `refund`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundAsk {
+    pub refund: Id,
+    /// As the merchant wrote it; `None`: everything left.
+    pub amount: Option<AmountIn>,
+    pub reason: Option<String>,
+}
+
 /// What a refund request comes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {

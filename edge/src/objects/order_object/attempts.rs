@@ -149,7 +149,7 @@ impl OrderObject {
             Provider::Pingpp => {
                 let cfg = channels.pingpp().map_err(not_configured)?;
                 // No charge recorded: Ping++ never accepted one, so nothing can be paid.
-                let Some(charge_id) = self.attempt_charge(attempt).await? else {
+                let Some(charge_id) = self.refund_store().charge(attempt).await? else {
                     return Ok(Ok(Verdict::NoOutcome));
                 };
                 let exchange = pingpp::retrieve_charge(cfg, &charge_id)

@@ -10,12 +10,14 @@
 //! through [`OrderObject::apply`], which re-reads the order (the status query let other
 //! requests run) and commits it with the effects it owes (webhook, relay, push).
 
+use core::fmt::Display;
 use std::collections::BTreeMap;
 
 use kassa_shared::callback::order::{self as rules, RefundMatch, Rejection, Step};
-use kassa_shared::callback::{self, Provider, VerifiedCallback};
+use kassa_shared::callback::{self, Provider, SettleError, VerifiedCallback};
 use kassa_shared::flows::refund_admit::Refused;
 use kassa_shared::id::Id;
+use kassa_shared::providers::pingpp::PingppError;
 use kassa_shared::providers::{lianshang, paytm, pingpp, wallet};
 
 use super::refund::refusal;
@@ -58,7 +60,7 @@ impl OrderObject {
             return self.refund_callback(cb, &detail).await;
         }
         let cb = if confirm {
-            match flat(self.confirm(&cb).await) {
+            match self.confirm(&cb).await {
                 Ok(cb) => cb,
                 Err(e) => {
                     let reason = format!("{detail}: {}", e.code());
@@ -125,7 +127,7 @@ impl OrderObject {
                 let channels = crate::config::channels(&self.env)?;
                 let cfg = channels.pingpp().map_err(internal)?;
                 let recorded = match cb.refunded_txn {
-                    Some(_) => self.attempt_charge(cb.reference.attempt).await?,
+                    Some(_) => self.refund_store().charge(cb.reference.attempt).await?,
                     None => None,
                 };
                 pingpp::callback::bind(cb, &cfg.app_id, recorded.as_deref())
@@ -141,7 +143,7 @@ impl OrderObject {
         cb: VerifiedCallback,
         detail: &str,
     ) -> Result<Response, EdgeError> {
-        let retrieved = match flat(self.confirm_refund(&cb).await) {
+        let retrieved = match self.confirm_refund(&cb).await {
             Ok(r) => r,
             Err(e) => {
                 self.audit("callback_unconfirmed", &format!("{detail}: {}", e.code()))
@@ -180,90 +182,60 @@ impl OrderObject {
     }
 
     /// Ping++'s refund retrieve, checked against the callback.
-    async fn confirm_refund(
-        &self,
-        cb: &VerifiedCallback,
-    ) -> Result<Result<pingpp::Refund, Refused>, EdgeError> {
+    async fn confirm_refund(&self, cb: &VerifiedCallback) -> Result<pingpp::Refund, EdgeError> {
+        let down = |e: &dyn Display| refusal(rules::unavailable(cb.provider, &e.to_string()));
         let charge = cb.refunded_txn.clone().unwrap_or_default();
         let channels = crate::config::channels(&self.env)?;
         let cfg = channels.pingpp().map_err(internal)?;
-        let retrieve = match pingpp::retrieve_refund(cfg, &charge, &cb.provider_txn) {
-            Ok(r) => r,
-            Err(e) => return Ok(Err(rules::unavailable(cb.provider, &e.to_string()))),
-        };
-        let answer = run(retrieve).await;
-        Ok(
-            rules::pulled(cb.provider, answer, pingpp::PingppError::is_unknown).and_then(
-                |refund| {
-                    pingpp::callback::confirm_refund(cb, &refund)
-                        .map(|()| refund)
-                        .map_err(|e| rules::settle_refused(&e))
-                },
-            ),
-        )
+        let retrieve =
+            pingpp::retrieve_refund(cfg, &charge, &cb.provider_txn).map_err(|e| down(&e))?;
+        let refund = rules::pulled(cb.provider, run(retrieve).await, PingppError::is_unknown)
+            .map_err(refusal)?;
+        pingpp::callback::confirm_refund(cb, &refund).map_err(|e| refused(&e))?;
+        Ok(refund)
     }
 
     /// The provider's own word on a success (step 6; Lianshang has no query): the
     /// callback as confirmed.
-    async fn confirm(
-        &self,
-        cb: &VerifiedCallback,
-    ) -> Result<Result<VerifiedCallback, Refused>, EdgeError> {
-        let unavailable =
-            |e: &dyn std::fmt::Display| rules::unavailable(cb.provider, &e.to_string());
-        let refused = |e: callback::SettleError| rules::settle_refused(&e);
+    async fn confirm(&self, cb: &VerifiedCallback) -> Result<VerifiedCallback, EdgeError> {
+        let down = |e: &dyn Display| refusal(rules::unavailable(cb.provider, &e.to_string()));
         let channels = crate::config::channels(&self.env)?;
-        Ok(match cb.provider {
+        match cb.provider {
             Provider::Paytm => {
                 let cfg = channels.paytm().map_err(internal)?;
-                let salt = paytm_salt().map_err(|e| unavailable(&e));
-                let status = salt.and_then(|salt| {
-                    paytm::status_body(cfg, &cb.reference, &salt).map_err(|e| unavailable(&e))
-                });
-                match status {
-                    Ok(status) => match run(status).await {
-                        Ok(body) => paytm::callback::confirmed(cb, &body)
-                            .map_err(|e| rules::unconfirmed(&e.to_string())),
-                        Err(e) => Err(unavailable(&e)),
-                    },
-                    Err(r) => Err(r),
-                }
+                let salt = paytm_salt().map_err(|e| down(&e))?;
+                let status = paytm::status_body(cfg, &cb.reference, &salt).map_err(|e| down(&e))?;
+                let body = run(status).await.map_err(|e| down(&e))?;
+                paytm::callback::confirmed(cb, &body)
+                    .map_err(|e| refusal(rules::unconfirmed(&e.to_string())))
             }
             Provider::Pingpp => {
                 let cfg = channels.pingpp().map_err(internal)?;
-                let retrieve = match pingpp::retrieve_charge(cfg, &cb.provider_txn) {
-                    Ok(retrieve) => retrieve,
-                    Err(e) => return Ok(Err(unavailable(&e))),
-                };
-                let answer = run(retrieve).await;
-                match rules::pulled(cb.provider, answer, pingpp::PingppError::is_unknown) {
-                    Ok(charge) => {
-                        let attempt = cb.reference.attempt;
-                        let ours = self.is_attempt_charge(attempt, &charge.id).await?;
-                        pingpp::callback::confirm_charge(cb, &charge, &cfg.app_id, ours)
-                            .map(|()| cb.clone())
-                            .map_err(refused)
-                    }
-                    Err(r) => Err(r),
-                }
+                let retrieve =
+                    pingpp::retrieve_charge(cfg, &cb.provider_txn).map_err(|e| down(&e))?;
+                let charge =
+                    rules::pulled(cb.provider, run(retrieve).await, PingppError::is_unknown)
+                        .map_err(refusal)?;
+                // Attempts the test helper started have no recorded charge.
+                let recorded = self.refund_store().charge(cb.reference.attempt).await?;
+                let ours = recorded.is_none_or(|c| c == charge.id);
+                pingpp::callback::confirm_charge(cb, &charge, &cfg.app_id, ours)
+                    .map_err(|e| refused(&e))?;
+                Ok(cb.clone())
             }
             Provider::Wallet => {
                 let cfg = channels.wallet().map_err(internal)?;
                 let answer = run(wallet::query(cfg, &cb.reference)).await;
-                rules::pulled(cb.provider, answer, wallet::WalletError::is_unknown).and_then(
-                    |pulled| {
-                        wallet::callback::confirm(cb, &pulled)
-                            .map(|()| cb.clone())
-                            .map_err(refused)
-                    },
-                )
+                let pulled = rules::pulled(cb.provider, answer, wallet::WalletError::is_unknown)
+                    .map_err(refusal)?;
+                wallet::callback::confirm(cb, &pulled).map_err(|e| refused(&e))?;
+                Ok(cb.clone())
             }
             Provider::Lianshang => Ok(cb.clone()),
-        })
+        }
     }
 }
 
-/// An outer failure or a refusal, as the object answers it.
-fn flat<T>(r: Result<Result<T, Refused>, EdgeError>) -> Result<T, EdgeError> {
-    r.and_then(|r| r.map_err(refusal))
+fn refused(e: &SettleError) -> EdgeError {
+    refusal(rules::settle_refused(e))
 }

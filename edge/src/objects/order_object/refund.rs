@@ -29,18 +29,9 @@ use kassa_shared::providers::Provider;
 
 use super::*;
 use crate::resources::RefundMeta;
-pub use kassa_shared::flows::refund_admit::{AmountIn, ManualOutcome};
+pub use kassa_shared::flows::refund_admit::{AmountIn, ManualOutcome, RefundAsk as RefundIn};
 pub use kassa_shared::flows::refunds::RefundIntent;
 pub(super) use store::RefundStore;
-
-/// A refund the merchant asks for (the route made `refund`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RefundIn {
-    pub refund: Id,
-    /// As the merchant wrote it; `None`: everything left.
-    pub amount: Option<AmountIn>,
-    pub reason: Option<String>,
-}
 
 /// What `POST /refund` and `POST /refunds/settle` answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -81,24 +72,6 @@ impl OrderObject {
         charge: &str,
     ) -> Result<(), EdgeError> {
         self.refund_store().record_charge(attempt, charge).await
-    }
-
-    /// False only when a different charge was recorded for `attempt`: a webhook about
-    /// another charge with the same `order_no` is not this attempt's payment. (Attempts
-    /// started by the test helper have no recorded charge.)
-    pub(super) async fn is_attempt_charge(
-        &self,
-        attempt: Id,
-        charge: &str,
-    ) -> Result<bool, EdgeError> {
-        let recorded = self.refund_store().charge(attempt).await?;
-        Ok(recorded.is_none_or(|c| c == charge))
-    }
-
-    /// The Ping++ charge Kassa created for `attempt`, if any (strict: a refund must be
-    /// of exactly this charge).
-    pub(super) async fn attempt_charge(&self, attempt: Id) -> Result<Option<String>, EdgeError> {
-        self.refund_store().charge(attempt).await
     }
 
     /// Writes `intent` with a lock already stale (the test helper's dead run).
@@ -214,13 +187,9 @@ impl OrderObject {
             ..RefundMeta::default()
         };
         let stored = self.record_requested(stored, refund, amount, meta).await?;
-        Ok(Ok(match recording.settle {
-            Some(verdict) => {
-                self.apply_refund_verdict(stored, refund, &verdict, None)
-                    .await?
-            }
-            None => stored,
-        }))
+        Ok(Ok(self
+            .apply_refund_verdict(stored, refund, recording.settle, None)
+            .await?))
     }
 
     /// Records refund `refund` of `amount` as requested, with its details `meta`, in one
@@ -239,21 +208,20 @@ impl OrderObject {
         .await
     }
 
-    /// Applies a decision about `refund` (nothing while it is pending): the provider's,
-    /// or with `by_merchant` (their reference) the merchant's report of a refund made by
-    /// hand.
+    /// Applies a decision about `refund` (nothing without one or while it is pending):
+    /// the provider's, or with `by_merchant` (their reference) the merchant's report of a
+    /// refund made by hand.
     async fn apply_refund_verdict(
         &self,
         stored: StoredOrder,
         refund: Id,
-        verdict: &RefundVerdict,
+        verdict: Option<RefundVerdict>,
         by_merchant: Option<Option<String>>,
     ) -> Result<StoredOrder, EdgeError> {
-        let channel = stored.meta.channel;
-        let merchant = by_merchant.is_some();
-        let Some(change) =
-            refunds::verdict_change(&stored.order, refund, verdict, channel, merchant)
-        else {
+        let (channel, merchant) = (stored.meta.channel, by_merchant.is_some());
+        let change = verdict
+            .and_then(|v| refunds::verdict_change(&stored.order, refund, &v, channel, merchant));
+        let Some(change) = change else {
             return Ok(stored);
         };
         if let Some(n) = &change.audit {
@@ -304,9 +272,9 @@ impl OrderObject {
                 m.asked_ms = Some(now);
             }
             self.save_order(&stored).await?;
-            if let Some(v) = verdict {
-                stored = self.apply_refund_verdict(stored, refund, &v, None).await?;
-            }
+            stored = self
+                .apply_refund_verdict(stored, refund, verdict, None)
+                .await?;
         }
         Ok(stored)
     }
@@ -318,15 +286,11 @@ impl OrderObject {
         attempt: Id,
         refund: Id,
     ) -> Result<RefundVerdict, refunds::Unasked> {
-        let units = stored
-            .order
-            .refunds()
-            .get(refund)
-            .unwrap_or_default()
-            .amount_of(stored.order.amount().units());
+        let r = stored.order.refunds().get(refund).unwrap_or_default();
+        let amount = stored.order.amount();
+        let units = amount.with_units(r.amount_of(amount.units()));
         let reference = ProviderRef::new(stored.order.id(), attempt);
-        let amount = stored.order.amount().with_units(units);
-        provider::status(&self.env, stored.meta.channel, &reference, refund, amount).await
+        provider::status(&self.env, stored.meta.channel, &reference, refund, units).await
     }
 
     /// `shared::flows::refunds`, "Crash safety": settles an intent a dead run left.
@@ -347,22 +311,15 @@ impl OrderObject {
             return Ok(stored);
         }
         let units = intent.amount.unwrap_or(0);
-        let asked = if stored.meta.channel == Provider::Pingpp {
-            let charge = store
-                .charge(intent.attempt)
-                .await
-                .map_err(|e| refunds::Unasked::Failed(format!("{e:?}")));
-            match charge {
-                Ok(charge) => provider::find_pingpp(&self.env, charge, intent.refund).await,
-                Err(e) => Err(e),
+        let channel = stored.meta.channel;
+        let reference = ProviderRef::new(stored.order.id(), intent.attempt);
+        let amount = stored.order.amount().with_units(units);
+        let asked = match store.charge(intent.attempt).await {
+            Ok(charge) => {
+                let (env, refund) = (&self.env, intent.refund);
+                provider::locate(env, channel, &reference, charge, refund, amount).await
             }
-        } else {
-            let reference = ProviderRef::new(stored.order.id(), intent.attempt);
-            let amount = stored.order.amount().with_units(units);
-            let channel = stored.meta.channel;
-            provider::status(&self.env, channel, &reference, intent.refund, amount)
-                .await
-                .map(|v| (v, None))
+            Err(e) => Err(refunds::Unasked::Failed(format!("{e:?}"))),
         };
         let (verdict, provider_reference) = match refunds::recovery(&intent, asked) {
             Recovery::Record {
@@ -392,7 +349,7 @@ impl OrderObject {
         let refund = intent.refund;
         let stored = self.record_requested(stored, refund, units, meta).await?;
         store.clear_intent().await?;
-        self.apply_refund_verdict(stored, refund, &verdict, None)
+        self.apply_refund_verdict(stored, refund, Some(verdict), None)
             .await
     }
 
@@ -413,7 +370,7 @@ impl OrderObject {
         let detail = admit::settle_detail(refund, reference.as_deref());
         self.audit("refund_settled_by_merchant", &detail).await?;
         let stored = self
-            .apply_refund_verdict(stored, refund, &outcome.verdict(), Some(reference))
+            .apply_refund_verdict(stored, refund, Some(outcome.verdict()), Some(reference))
             .await?;
         reply(&RefundReply {
             refund,

@@ -134,13 +134,21 @@ pub(super) async fn status(
     }
 }
 
-/// The Ping++ refund of `charge` whose metadata names Kassa's refund `refund`: where it
-/// stands, and Ping++'s id for it.
-pub(super) async fn find_pingpp(
+/// Where refund `refund` of the payment `reference` names stands at `channel`, and the
+/// provider's id for it where the answer names one: Ping++'s refund list of `charge`
+/// (Kassa's id in the refund's metadata), else the refund status API.
+pub(super) async fn locate(
     env: &Env,
+    channel: Provider,
+    reference: &ProviderRef,
     charge: Option<String>,
     refund: Id,
+    amount: Option<OrderAmount>,
 ) -> Result<(RefundVerdict, Option<String>), Unasked> {
+    if channel != Provider::Pingpp {
+        let verdict = status(env, channel, reference, refund, amount).await?;
+        return Ok((verdict, None));
+    }
     let failed = |e: String| Unasked::Failed(e);
     let charge = charge.ok_or(Unasked::Unknown)?;
     let channels = channels(env).map_err(|e| failed(format!("{e:?}")))?;
