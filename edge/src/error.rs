@@ -44,6 +44,7 @@
 //! answers as its provider expects (`routes/callbacks.rs`, SPEC 3.4).
 
 use kassa_shared::envelope::{ApiError, ErrorCode, ErrorEnvelope, WidgetError};
+use kassa_shared::flows::Refused;
 use kassa_shared::surfaces::s1::wire::Envelope as S1Envelope;
 use kassa_shared::surfaces::s4::wire::Error as S4Error;
 use serde::Serialize;
@@ -117,6 +118,16 @@ impl From<kassa_shared::surfaces::merchant::FieldError> for EdgeError {
     }
 }
 
+/// A refusal a shared flow decided, answered as it says.
+impl From<Refused> for EdgeError {
+    fn from(r: Refused) -> Self {
+        Self::Api {
+            status: r.status,
+            error: *r.error,
+        }
+    }
+}
+
 impl From<serde_json::Error> for EdgeError {
     fn from(e: serde_json::Error) -> Self {
         Self::Internal(e.to_string())
@@ -182,17 +193,7 @@ impl EdgeError {
         message: impl Into<String>,
         param: Option<&str>,
     ) -> Self {
-        Self::Api {
-            status,
-            error: ApiError {
-                kind: kind.to_owned(),
-                code: code.as_str().to_owned(),
-                message: message.into(),
-                param: param.map(str::to_owned),
-                retry_after_ms: None,
-                attempts_left: None,
-            },
-        }
+        Refused::new(status, kind, code, message, param).into()
     }
 
     /// The status and the typed `error` object every envelope is derived from.

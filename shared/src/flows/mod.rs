@@ -17,3 +17,5 @@ pub mod outbox;
 pub mod pay;
 pub mod refund_admit;
 pub mod refunds;
+
+pub use refund_admit::Refused;

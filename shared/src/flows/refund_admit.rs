@@ -31,7 +31,8 @@ use crate::providers::Provider;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
     pub status: u16,
-    pub error: ApiError,
+    /// Boxed: a refusal travels in `Err`, which should stay small.
+    pub error: Box<ApiError>,
     /// Whether the order's audit log keeps it (a request naming nothing of the order is
     /// answered, not audited).
     pub audited: bool,
@@ -49,14 +50,14 @@ impl Refused {
     ) -> Self {
         Self {
             status,
-            error: ApiError {
+            error: Box::new(ApiError {
                 kind: kind.to_owned(),
                 code: code.as_str().to_owned(),
                 message: message.into(),
                 param: param.map(str::to_owned),
                 retry_after_ms: None,
                 attempts_left: None,
-            },
+            }),
             audited: true,
         }
     }

@@ -72,12 +72,22 @@ fn assert_refused(r: &Refused, status: u16, code: ErrorCode, param: Option<&str>
     assert_eq!(r.error.message, message);
 }
 
+/// Refund 100 of `amount` asked of `o`.
+fn ask(o: &Order, amount: AmountIn) -> Result<Admission, Refused> {
+    admit(o, id(100), Some(&amount))
+}
+
+/// A 409 naming `amount` with `code` and `message`.
+fn assert_amount_conflict(r: Result<Admission, Refused>, code: ErrorCode, message: &str) {
+    assert_refused(&refusal(r), 409, code, Some("amount"), message);
+}
+
 #[test]
 fn a_refund_id_already_recorded_is_the_same_request_again() {
     let mut o = paid_inr(1000);
     request(&mut o, 100, 1000);
     // Nothing is left, yet the same id answers as before rather than being refused.
-    let again = admit(&o, id(100), Some(&AmountIn::Minor(5)));
+    let again = ask(&o, AmountIn::Minor(5));
     assert_eq!(again, Ok(Admission::Recorded));
 }
 
@@ -128,41 +138,30 @@ fn the_default_amount_is_everything_left() {
 #[test]
 fn the_amount_must_be_in_the_orders_form() {
     let fiat = paid_inr(1000);
-    let r = refusal(admit(
-        &fiat,
-        id(100),
-        Some(&AmountIn::Decimal("1.5".into())),
-    ));
     let message = "amount: must be a whole number of minor units for a fiat order";
-    assert_refused(
-        &r,
-        409,
+    assert_amount_conflict(
+        ask(&fiat, AmountIn::Decimal("1.5".into())),
         ErrorCode::AmountFormMismatch,
-        Some("amount"),
         message,
     );
 
     let token = order_of(eth(2_000_000_000_000_000_000), true);
-    let r = refusal(admit(&token, id(100), Some(&AmountIn::Minor(5))));
     let message = "amount: must be a decimal string for a token order";
-    assert_refused(
-        &r,
-        409,
+    assert_amount_conflict(
+        ask(&token, AmountIn::Minor(5)),
         ErrorCode::AmountFormMismatch,
-        Some("amount"),
         message,
     );
 
     // More decimals than the token has: the money parser's message, same code.
-    let r = refusal(admit(
+    let r = refusal(ask(
         &token,
-        id(100),
-        Some(&AmountIn::Decimal("0.0000000000000000001".into())),
+        AmountIn::Decimal("0.0000000000000000001".into()),
     ));
     assert_eq!(r.error.code, ErrorCode::AmountFormMismatch.as_str());
     assert!(r.error.message.starts_with("amount"), "{}", r.error.message);
 
-    let half = admit(&token, id(100), Some(&AmountIn::Decimal("0.5".into())));
+    let half = ask(&token, AmountIn::Decimal("0.5".into()));
     assert_eq!(
         half,
         Ok(Admission::Admit {
@@ -174,7 +173,7 @@ fn the_amount_must_be_in_the_orders_form() {
 #[test]
 fn zero_is_a_bad_amount_and_more_than_is_left_a_conflict() {
     let o = paid_inr(1000);
-    let r = refusal(admit(&o, id(100), Some(&AmountIn::Minor(0))));
+    let r = refusal(ask(&o, AmountIn::Minor(0)));
     assert_refused(
         &r,
         400,
@@ -182,32 +181,22 @@ fn zero_is_a_bad_amount_and_more_than_is_left_a_conflict() {
         Some("amount"),
         "amount: must be greater than 0",
     );
-    let r = refusal(admit(&o, id(100), Some(&AmountIn::Minor(1001))));
     let message = "amount: 10.01 INR exceeds what is left to refund (10.00 INR)";
-    assert_refused(
-        &r,
-        409,
+    assert_amount_conflict(
+        ask(&o, AmountIn::Minor(1001)),
         ErrorCode::RefundExceedsRefundable,
-        Some("amount"),
         message,
     );
     assert_eq!(
-        admit(&o, id(100), Some(&AmountIn::Minor(1000))),
+        ask(&o, AmountIn::Minor(1000)),
         Ok(Admission::Admit { amount: 1000 })
     );
 
     let token = order_of(eth(1_000_000_000_000_000_000), true);
-    let r = refusal(admit(
-        &token,
-        id(100),
-        Some(&AmountIn::Decimal("1.5".into())),
-    ));
     let message = "amount: 1.5 exceeds what is left to refund (1)";
-    assert_refused(
-        &r,
-        409,
+    assert_amount_conflict(
+        ask(&token, AmountIn::Decimal("1.5".into())),
         ErrorCode::RefundExceedsRefundable,
-        Some("amount"),
         message,
     );
 }

@@ -20,7 +20,6 @@ use kassa_shared::id::Id;
 use kassa_shared::providers::pingpp::PingppError;
 use kassa_shared::providers::{lianshang, paytm, pingpp, wallet};
 
-use super::refund::refusal;
 use super::*;
 use crate::channels::run;
 use crate::channels::sign::paytm_salt;
@@ -73,7 +72,7 @@ impl OrderObject {
         };
         let id = stored.order.id();
         let event = callback::to_event(&cb, id, stored.order.amount())
-            .map_err(|e| refusal(rules::unconfirmed(&e.to_string())))?;
+            .map_err(|e| EdgeError::from(rules::unconfirmed(&e.to_string())))?;
         // The status query awaited the network: `apply` reads the order as it is now.
         let stored = self.apply(stored, event).await?;
         reply(&CallbackOutcome {
@@ -93,7 +92,7 @@ impl OrderObject {
             };
             self.audit(r.refused.code(), &detail).await?;
         }
-        Err(refusal(r.refused))
+        Err(EdgeError::from(r.refused))
     }
 
     /// Remembers the S3 trade createPayOrder answered for `attempt` (`pay.rs`).
@@ -183,14 +182,15 @@ impl OrderObject {
 
     /// Ping++'s refund retrieve, checked against the callback.
     async fn confirm_refund(&self, cb: &VerifiedCallback) -> Result<pingpp::Refund, EdgeError> {
-        let down = |e: &dyn Display| refusal(rules::unavailable(cb.provider, &e.to_string()));
+        let down =
+            |e: &dyn Display| EdgeError::from(rules::unavailable(cb.provider, &e.to_string()));
         let charge = cb.refunded_txn.clone().unwrap_or_default();
         let channels = crate::config::channels(&self.env)?;
         let cfg = channels.pingpp().map_err(internal)?;
         let retrieve =
             pingpp::retrieve_refund(cfg, &charge, &cb.provider_txn).map_err(|e| down(&e))?;
         let refund = rules::pulled(cb.provider, run(retrieve).await, PingppError::is_unknown)
-            .map_err(refusal)?;
+            .map_err(EdgeError::from)?;
         pingpp::callback::confirm_refund(cb, &refund).map_err(|e| refused(&e))?;
         Ok(refund)
     }
@@ -198,7 +198,8 @@ impl OrderObject {
     /// The provider's own word on a success (step 6; Lianshang has no query): the
     /// callback as confirmed.
     async fn confirm(&self, cb: &VerifiedCallback) -> Result<VerifiedCallback, EdgeError> {
-        let down = |e: &dyn Display| refusal(rules::unavailable(cb.provider, &e.to_string()));
+        let down =
+            |e: &dyn Display| EdgeError::from(rules::unavailable(cb.provider, &e.to_string()));
         let channels = crate::config::channels(&self.env)?;
         match cb.provider {
             Provider::Paytm => {
@@ -207,7 +208,7 @@ impl OrderObject {
                 let status = paytm::status_body(cfg, &cb.reference, &salt).map_err(|e| down(&e))?;
                 let body = run(status).await.map_err(|e| down(&e))?;
                 paytm::callback::confirmed(cb, &body)
-                    .map_err(|e| refusal(rules::unconfirmed(&e.to_string())))
+                    .map_err(|e| EdgeError::from(rules::unconfirmed(&e.to_string())))
             }
             Provider::Pingpp => {
                 let cfg = channels.pingpp().map_err(internal)?;
@@ -215,7 +216,7 @@ impl OrderObject {
                     pingpp::retrieve_charge(cfg, &cb.provider_txn).map_err(|e| down(&e))?;
                 let charge =
                     rules::pulled(cb.provider, run(retrieve).await, PingppError::is_unknown)
-                        .map_err(refusal)?;
+                        .map_err(EdgeError::from)?;
                 // Attempts the test helper started have no recorded charge.
                 let recorded = self.refund_store().charge(cb.reference.attempt).await?;
                 let ours = recorded.is_none_or(|c| c == charge.id);
@@ -227,7 +228,7 @@ impl OrderObject {
                 let cfg = channels.wallet().map_err(internal)?;
                 let answer = run(wallet::query(cfg, &cb.reference)).await;
                 let pulled = rules::pulled(cb.provider, answer, wallet::WalletError::is_unknown)
-                    .map_err(refusal)?;
+                    .map_err(EdgeError::from)?;
                 wallet::callback::confirm(cb, &pulled).map_err(|e| refused(&e))?;
                 Ok(cb.clone())
             }
@@ -237,5 +238,5 @@ impl OrderObject {
 }
 
 fn refused(e: &SettleError) -> EdgeError {
-    refusal(rules::settle_refused(e))
+    EdgeError::from(rules::settle_refused(e))
 }

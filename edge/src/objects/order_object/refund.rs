@@ -40,14 +40,6 @@ pub struct RefundReply {
     pub order: StoredOrder,
 }
 
-/// A refusal decided in `shared`, as the object answers it.
-pub(super) fn refusal(r: Refused) -> EdgeError {
-    EdgeError::Api {
-        status: r.status,
-        error: r.error,
-    }
-}
-
 impl OrderObject {
     pub(super) fn refund_store(&self) -> RefundStore {
         RefundStore(self.state.storage())
@@ -62,7 +54,7 @@ impl OrderObject {
         if r.audited {
             self.audit(r.code(), detail).await?;
         }
-        Err(refusal(r))
+        Err(EdgeError::from(r))
     }
 
     /// Remembers the Ping++ charge created for `attempt` (for its refund).
@@ -125,7 +117,7 @@ impl OrderObject {
         store.release_lock().await?;
         reply(&RefundReply {
             refund: ask.refund,
-            order: outcome?.map_err(refusal)?,
+            order: outcome?.map_err(EdgeError::from)?,
         })
     }
 
