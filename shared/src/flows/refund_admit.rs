@@ -11,9 +11,10 @@
 //!   for fiat, a decimal string for tokens; else 409 `amount_form_mismatch` naming
 //!   `amount`), > 0 (400 naming `amount`) and at most what is left (409
 //!   `refund_exceeds_refundable`, both amounts formatted as the order shows them).
-//! - Only S3 (Lianshang) refunds are settled by hand (its seed says refunds are manual):
-//!   every other channel has a provider that says. The refund settled is the one named,
-//!   or the only one open.
+//! - Only S3 (Lianshang) refunds are settled by hand — its seed says refunds are manual
+//!   (`pay_type` 0, "暂时人工介入退款") and the merchant reports the outcome with `POST
+//!   /v1/orders/:id/refunds/settle`; every other channel has a provider that says. The
+//!   refund settled is the one named, or the only one open.
 //!
 //! Refusals are values ([`Refused`]: the HTTP status and the merchant API's error
 //! object); the edge answers them and audits those [`Refused::audited`] says.
