@@ -67,6 +67,7 @@ use kassa_shared::id::Id;
 use kassa_shared::order::OrderAmount;
 use kassa_shared::second_factor::{self, LockLimits};
 use kassa_shared::surfaces::s4::status::{ClientReport, ClientStatus, Status};
+use kassa_shared::surfaces::s4::wallet::{self, WithdrawalRequested};
 use kassa_shared::surfaces::s4::wire;
 
 use crate::auth::{self, Field};
@@ -83,29 +84,6 @@ const DEFAULT_ZONE: &str = "Asia/Shanghai";
 /// The default ceiling of one withdrawal, in fen (¥50 000); `KASSA_S4_WITHDRAW_MAX_FEN`
 /// sets another.
 const DEFAULT_WITHDRAW_MAX_FEN: u64 = 5_000_000;
-
-/// `amount`: a string of digits (fen), 1 to `max`. A JSON number is refused: amounts
-/// travel as strings (the seed's form), so none is ever rounded through a float.
-fn withdraw_amount(v: Option<&Value>, max: u64) -> Result<u64, EdgeError> {
-    let bad = |why: String| EdgeError::bad("amount", format!("amount: {why}"));
-    let text = match v {
-        None | Some(Value::Null) => return Err(bad("is required".into())),
-        Some(Value::String(s)) => s,
-        Some(_) => return Err(bad("must be a string of digits (fen), not a number".into())),
-    };
-    if text.is_empty() || text.len() > 19 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad(
-            "must be a positive whole number of fen (a string of digits)".into(),
-        ));
-    }
-    match text.parse::<u64>() {
-        Ok(n) if n > 0 && n <= max => Ok(n),
-        Ok(0) => Err(bad("must be at least 1 fen".into())),
-        _ => Err(bad(format!(
-            "must be at most {max} fen (KASSA_S4_WITHDRAW_MAX_FEN)"
-        ))),
-    }
-}
 
 fn now_ms() -> u64 {
     Date::now().as_millis()
@@ -476,13 +454,9 @@ async fn question_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
     ack()
 }
 
-/// The id S4 SMS codes are bound to: the user alone, under its own domain, so such a
-/// code never matches a `pay` code's (order, user) binding.
+/// The id S4 SMS codes are bound to (`wallet::sms_binding`).
 fn sms_binding(user_id: &str) -> Result<Id, EdgeError> {
-    let h = kassa_shared::crypto::hmac_sha256(b"kassa s4 sms binding v1", &[user_id.as_bytes()]);
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&h[..8]);
-    Id::new((u64::from_be_bytes(b) >> 1) | 1).map_err(|e| EdgeError::Internal(e.to_string()))
+    wallet::sms_binding(user_id).map_err(|e| EdgeError::Internal(e.to_string()))
 }
 
 /// `POST /rest/pay/smscode` — Kassa's extension (module docs).
@@ -622,7 +596,7 @@ async fn withdraw_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
     let c = user(req, &ctx.env).await?;
     let map = input::json_object(req, &["passwd", "amount"]).await?;
     let max = config::s4_withdraw_max_fen(&ctx.env, DEFAULT_WITHDRAW_MAX_FEN);
-    let amount = withdraw_amount(map.get("amount"), max)?;
+    let amount = wallet::withdraw_amount(map.get("amount"), max)?;
     let zone = config::s4_time_zone(&ctx.env, DEFAULT_ZONE)?;
     let opened = open_sealed(&ctx.env, &map, &["passwd"], &c.user_id).await?;
     let passwd = decrypt(&opened, &map, "passwd", 1, 64)?;
@@ -652,19 +626,8 @@ async fn announce_withdrawals(env: &Env, c: &UserClaims) -> Result<(), EdgeError
     let order_id = newest_order(env, &c.user_id).await?.order.id();
     let order = OrderClient::new(env, order_id)?;
     for w in pending {
-        let data = json!({
-            "object": "withdrawal",
-            "id": w.id,
-            "user_id": c.user_id,
-            // A string of fen, as amounts travel here (module docs).
-            "amount": w.amount.to_string(),
-            "currency": "CNY",
-            "account": w.account,
-            "month": w.month,
-            "status": w.status,
-            "created_ms": w.at_ms,
-            "order_id": order_id.to_string(),
-        });
+        let data = WithdrawalRequested::new(&w, &c.user_id, order_id);
+        let data = serde_json::to_value(data)?;
         order
             .notify(format!("evt_{}", w.id), "withdrawal.requested", data)
             .await?;

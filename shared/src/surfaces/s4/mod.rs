@@ -2,4 +2,5 @@
 //! SPEC 3.3). The Ping++ API Kassa *calls* is `providers::pingpp`.
 
 pub mod status;
+pub mod wallet;
 pub mod wire;
