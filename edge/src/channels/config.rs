@@ -23,9 +23,10 @@
 use core::time::Duration;
 
 use kassa_shared::crypto::{PublicKey, Secret, SignAlg};
+use kassa_shared::flows::charge::ChannelSettings;
 use kassa_shared::providers::s0::wire::Headers as S0Headers;
 use kassa_shared::providers::{lianshang::S3Config, paytm::PaytmConfig, pingpp::PingppConfig};
-use kassa_shared::providers::{s0::S0Config, wallet::WalletConfig};
+use kassa_shared::providers::{s0::S0Config, wallet::WalletConfig, Provider};
 use kassa_shared::serde_util::Redacted;
 
 /// SPEC 3.5: S0 `prePayCheck` timeout default.
@@ -116,6 +117,16 @@ impl ChannelConfig {
         self.wallet
             .as_ref()
             .ok_or(ConfigError::NotConfigured { var: WALLET_URL.0 })
+    }
+
+    /// `provider`'s settings, for the charge `kassa_shared::flows::charge` builds.
+    pub fn settings(&self, provider: Provider) -> Result<ChannelSettings<'_>, ConfigError> {
+        Ok(match provider {
+            Provider::Paytm => ChannelSettings::Paytm(self.paytm()?),
+            Provider::Pingpp => ChannelSettings::Pingpp(self.pingpp()?),
+            Provider::Lianshang => ChannelSettings::Lianshang(self.s3()?),
+            Provider::Wallet => ChannelSettings::Wallet(self.wallet()?),
+        })
     }
 }
 

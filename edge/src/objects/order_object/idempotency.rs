@@ -11,8 +11,8 @@
 
 use kassa_shared::idempotency::{KeyLedger, LedgerLimits, DEFAULT_MAX_KEYS, DEFAULT_TTL_MS};
 
-use super::pay::PayRecord;
 use super::*;
+use kassa_shared::flows::pay_answer::PayRecord;
 
 const LEDGER_KEY: &str = "idem_keys";
 

@@ -422,40 +422,6 @@ impl OrderObject {
         reply(&stored)
     }
 
-    /// The provider's answer to a charge request, on the attempt: accepted →
-    /// `AttemptProcessing` (the callback or a status pull settles it later); refused →
-    /// audited, `AttemptFailed` (the order stays payable), and the shopper is told.
-    async fn record_charge_answer(
-        &self,
-        stored: StoredOrder,
-        attempt: kassa_shared::id::Id,
-        answer: Result<(), String>,
-    ) -> Result<StoredOrder, EdgeError> {
-        match answer {
-            Ok(()) => {
-                let kind = EventKind::AttemptProcessing { attempt };
-                self.apply(
-                    stored,
-                    Event::new(format!("attempt_processing_{attempt}"), kind),
-                )
-                .await
-            }
-            Err(reason) => {
-                self.audit("provider_refused", &reason).await?;
-                let kind = EventKind::AttemptFailed { attempt };
-                self.apply(
-                    stored,
-                    Event::new(format!("attempt_failed_{attempt}"), kind),
-                )
-                .await?;
-                Err(EdgeError::Conflict {
-                    code: ErrorCode::ProviderRefused,
-                    message: "order_id: the payment provider refused the payment".into(),
-                })
-            }
-        }
-    }
-
     /// Applies one event through the shared machine, commits the state and the effects
     /// it owes together, then pushes and re-arms the alarm.
     ///
