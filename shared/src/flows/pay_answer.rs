@@ -95,8 +95,9 @@ pub struct SentCode<'a> {
 }
 
 /// Checks `sent` against `codes` (MACs only, keyed by `pepper`). The `bool`: the sends
-/// changed and must be stored (a code that verified is used up). A wrong code counts
-/// toward the order's lock; an expired or used one is refused unguessed.
+/// changed and must be stored (a code that verified is used up). Every failure a guess
+/// could cause (format, binding, used, expired, wrong) counts toward the order's lock
+/// (`CodeError::counts_as_wrong_code`); any other is refused naming the reason.
 #[must_use]
 pub fn check_sent_code(
     codes: &mut [StoredCode],
