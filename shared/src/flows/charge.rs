@@ -22,6 +22,7 @@ use crate::flows::pay::{Audit, PayError};
 use crate::id::Id;
 use crate::money::{Money, TokenAmount};
 use crate::order::{Event, EventKind, Order, OrderAmount};
+use crate::providers::config::{ChannelConfig, ConfigError};
 use crate::providers::lianshang::{self, PayOrder, S3Config};
 use crate::providers::paytm::{PaytmConfig, PaytmOrder};
 use crate::providers::pingpp::{self, PingppConfig};
@@ -60,6 +61,21 @@ pub enum ChannelSettings<'c> {
     Pingpp(&'c PingppConfig),
     Lianshang(&'c S3Config),
     Wallet(&'c WalletConfig),
+}
+
+impl<'c> ChannelSettings<'c> {
+    /// `provider`'s settings in `channels`.
+    ///
+    /// # Errors
+    /// The provider's channel is not configured (the error names its variable).
+    pub fn of(channels: &'c ChannelConfig, provider: Provider) -> Result<Self, ConfigError> {
+        Ok(match provider {
+            Provider::Paytm => Self::Paytm(channels.paytm()?),
+            Provider::Pingpp => Self::Pingpp(channels.pingpp()?),
+            Provider::Lianshang => Self::Lianshang(channels.s3()?),
+            Provider::Wallet => Self::Wallet(channels.wallet()?),
+        })
+    }
 }
 
 /// A provider request ready to sign and send.

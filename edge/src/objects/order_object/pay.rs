@@ -61,8 +61,6 @@ impl OrderObject {
     /// the channel → `AttemptProcessing` / `AttemptFailed`. The answer (success or error)
     /// is stored under the key and replayed for a retry with the same body.
     pub(super) async fn pay(&self, p: PayIn) -> Result<Response, EdgeError> {
-        let storage = self.state.storage();
-        let idem = p.key.as_deref().map(super::idempotency::record_key);
         // Keys expire and are bounded per order (`idempotency.rs`).
         let started = now_ms();
         if let Some(key) = &p.key {
@@ -74,10 +72,8 @@ impl OrderObject {
         let busy = payment_in_progress().into();
         self.take_lock(PAY_LOCK_KEY, PAY_LOCK_STALE_MS, busy)
             .await?;
-        if let (Some(key), Some(k)) = (&p.key, &idem) {
-            self.idem_admit(key, started).await?;
-            let rec = PayRecord::running(&p.fingerprint);
-            storage.put(k, serde_json::to_string(&rec)?).await?;
+        if let Some(key) = &p.key {
+            self.idem_start(key, &p.fingerprint, started).await?;
         }
         let (status, body) = match self.pay_inner(&p).await {
             Ok(body) => (200, body),
@@ -85,14 +81,10 @@ impl OrderObject {
         };
         // The lock goes first, so a failing write below cannot leave the order blocked
         // for a minute.
-        storage.delete(PAY_LOCK_KEY).await?;
-        if let Some(k) = &idem {
-            match PayRecord::finished(&p.fingerprint, status, body.clone()) {
-                Some(rec) => storage.put(k, serde_json::to_string(&rec)?).await?,
-                None => {
-                    storage.delete(k).await?;
-                }
-            }
+        self.state.storage().delete(PAY_LOCK_KEY).await?;
+        if let Some(key) = &p.key {
+            let rec = PayRecord::finished(&p.fingerprint, status, body.clone());
+            self.idem_finish(key, rec).await?;
         }
         Ok(Response::from_json(&body)?.with_status(status))
     }
@@ -301,8 +293,7 @@ impl OrderObject {
         channels: &ChannelConfig,
     ) -> Result<(StoredOrder, Option<Handoff>), EdgeError> {
         let provider = charge::provider_for(stored.meta.channel, stored.order.amount())?;
-        let settings = channels
-            .settings(provider)
+        let settings = charge::ChannelSettings::of(channels, provider)
             .map_err(|e| crate::config::channel_refused(provider.as_str(), &e))?;
         let attempt = crate::objects::random_id()?;
         let reference = ProviderRef::new(stored.order.id(), attempt);
