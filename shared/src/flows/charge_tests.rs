@@ -5,10 +5,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::crypto::keys::fixtures;
-use crate::crypto::Secret;
 use crate::money::Currency;
-use crate::serde_util::Redacted;
 use crate::surfaces::merchant::order::UserProfile;
 
 const NOW: u64 = 1_700_000_000_000;
@@ -74,58 +71,13 @@ fn input<'a>(
     }
 }
 
-fn paytm_cfg() -> PaytmConfig {
-    PaytmConfig {
-        base_url: "http://127.0.0.1:9/paytm".into(),
-        mid: "MID".into(),
-        merchant_key: Secret::new(b"kbzk1DSbJiV_O3p5".to_vec()),
-        website: "APP_STAGING".into(),
-        industry_type_id: "Retail".into(),
-        channel_id: "WAP".into(),
-        callback_url: "http://127.0.0.1:8787/callbacks/paytm".into(),
-        timeout: core::time::Duration::from_secs(2),
-    }
+/// Every payment channel configured, as the environment would give them.
+fn channels() -> ChannelConfig {
+    crate::providers::config::fixtures::all()
 }
 
-fn pingpp_cfg() -> PingppConfig {
-    PingppConfig {
-        base_url: "http://127.0.0.1:9/pingpp".into(),
-        mock_url: "http://127.0.0.1:9/mock".into(),
-        secret_key: Redacted::new("sk_test"),
-        app_id: "app_1".into(),
-        timeout: core::time::Duration::from_secs(2),
-    }
-}
-
-fn s3_cfg(notify_url: &str) -> S3Config {
-    S3Config {
-        base_url: "http://127.0.0.1:9/s3".into(),
-        cashier_url: "http://127.0.0.1:9/s3/cashier".into(),
-        merchant_id: "yx001".into(),
-        settlement_id: "st01".into(),
-        appid: "1001".into(),
-        platform: "H5".into(),
-        version: "2".into(),
-        pay_way: String::new(),
-        private_key: Redacted::new("only WebCrypto reads it"),
-        platform_public_key: fixtures::pub1024(),
-        alg: crate::crypto::SignAlg::default(),
-        allow_rsa1: false,
-        gzip: false,
-        notify_url: notify_url.into(),
-        timeout: core::time::Duration::from_secs(2),
-    }
-}
-
-fn wallet_cfg() -> WalletConfig {
-    WalletConfig {
-        base_url: "http://127.0.0.1:9/w".into(),
-        api_key: Redacted::new("wk-secret"),
-        wallet_public_key: fixtures::pub1024(),
-        notify_url: "http://127.0.0.1:8787/callbacks/wallet".into(),
-        timeout: core::time::Duration::from_secs(2),
-        merchant_id: None,
-    }
+fn settings(channels: &ChannelConfig, p: Provider) -> ChannelSettings<'_> {
+    ChannelSettings::of(channels, p).unwrap()
 }
 
 fn unavailable_message() -> PayError {
@@ -158,11 +110,42 @@ fn each_channel_takes_one_kind_of_amount() {
 }
 
 #[test]
+fn each_provider_takes_its_own_settings_or_names_the_missing_channel() {
+    let (cfg, none) = (channels(), ChannelConfig::default());
+    for p in PROVIDERS {
+        let got = ChannelSettings::of(&cfg, p).unwrap();
+        let own = match got {
+            ChannelSettings::Paytm(c) => std::ptr::eq(c, cfg.paytm().unwrap()),
+            ChannelSettings::Pingpp(c) => std::ptr::eq(c, cfg.pingpp().unwrap()),
+            ChannelSettings::Lianshang(c) => std::ptr::eq(c, cfg.s3().unwrap()),
+            ChannelSettings::Wallet(c) => std::ptr::eq(c, cfg.wallet().unwrap()),
+        };
+        assert!(own, "{p}");
+    }
+    assert_eq!(
+        ChannelSettings::of(&none, Provider::Paytm).err(),
+        none.paytm().err()
+    );
+    assert_eq!(
+        ChannelSettings::of(&none, Provider::Pingpp).err(),
+        none.pingpp().err()
+    );
+    assert_eq!(
+        ChannelSettings::of(&none, Provider::Lianshang).err(),
+        none.s3().err()
+    );
+    assert_eq!(
+        ChannelSettings::of(&none, Provider::Wallet).err(),
+        none.wallet().err()
+    );
+}
+
+#[test]
 fn paytm_order_carries_the_shopper_and_the_users_contacts() {
-    let (o, u, m, cfg) = (order(cny(1000)), user(), meta(&[]), paytm_cfg());
+    let (o, u, m, cfg) = (order(cny(1000)), user(), meta(&[]), channels());
     let i = input(&o, Provider::Paytm, &u, &m);
     let Ok(ChargeRequest::Paytm(c, p)) =
-        charge_request(&i, ChannelSettings::Paytm(&cfg), reference(), NOW)
+        charge_request(&i, settings(&cfg, Provider::Paytm), reference(), NOW)
     else {
         panic!("not a Paytm request");
     };
@@ -175,8 +158,8 @@ fn paytm_order_carries_the_shopper_and_the_users_contacts() {
 }
 
 fn pingpp(i: &ChargeInput<'_>) -> Result<pingpp::ChargeOrder, PayError> {
-    let cfg = pingpp_cfg();
-    match charge_request(i, ChannelSettings::Pingpp(&cfg), reference(), NOW)? {
+    let cfg = channels();
+    match charge_request(i, settings(&cfg, Provider::Pingpp), reference(), NOW)? {
         ChargeRequest::Pingpp(_, c) => Ok(c),
         other => panic!("not a Ping++ request: {other:?}"),
     }
@@ -248,7 +231,8 @@ fn pingpp_wx_pub_needs_the_open_id() {
 }
 
 fn lianshang(i: &ChargeInput<'_>, notify_url: &str, now: u64) -> PayOrder {
-    let cfg = s3_cfg(notify_url);
+    let mut cfg = channels().s3().unwrap().clone();
+    cfg.notify_url = notify_url.to_owned();
     match charge_request(i, ChannelSettings::Lianshang(&cfg), reference(), now) {
         Ok(ChargeRequest::Lianshang(_, o)) => o,
         other => panic!("not a Lianshang request: {other:?}"),
@@ -332,14 +316,14 @@ fn lianshang_trade_closes_no_sooner_than_the_order() {
 
 #[test]
 fn wallet_charge_is_the_orders_token_amount() {
-    let (o, u, m, cfg) = (order(token()), user(), meta(&[]), wallet_cfg());
+    let (o, u, m, cfg) = (order(token()), user(), meta(&[]), channels());
     let i = input(&o, Provider::Wallet, &u, &m);
     let Ok(ChargeRequest::Wallet {
         cfg: c,
         reference: r,
         token: t,
         amount,
-    }) = charge_request(&i, ChannelSettings::Wallet(&cfg), reference(), NOW)
+    }) = charge_request(&i, settings(&cfg, Provider::Wallet), reference(), NOW)
     else {
         panic!("not a wallet request");
     };
@@ -352,26 +336,21 @@ fn wallet_charge_is_the_orders_token_amount() {
 #[test]
 fn a_mismatched_channel_amount_or_settings_is_unavailable() {
     let (u, m) = (user(), meta(&[]));
-    let (paytm, pingpp, s3, wallet) = (paytm_cfg(), pingpp_cfg(), s3_cfg(NOTIFY), wallet_cfg());
-    let all = [
-        ChannelSettings::Paytm(&paytm),
-        ChannelSettings::Pingpp(&pingpp),
-        ChannelSettings::Lianshang(&s3),
-        ChannelSettings::Wallet(&wallet),
-    ];
+    let cfg = channels();
+    let all = PROVIDERS.map(|p| settings(&cfg, p));
     let (fiat, tok) = (order(cny(100)), order(token()));
     for channel in PROVIDERS {
         for amount_order in [&fiat, &tok] {
-            for settings in all {
+            for s in all {
                 let i = input(amount_order, channel, &u, &m);
-                let matches = match settings {
+                let matches = match s {
                     ChannelSettings::Paytm(_) => channel == Provider::Paytm,
                     ChannelSettings::Pingpp(_) => channel == Provider::Pingpp,
                     ChannelSettings::Lianshang(_) => channel == Provider::Lianshang,
                     ChannelSettings::Wallet(_) => channel == Provider::Wallet,
                 } && provider_for(channel, amount_order.amount()).is_ok();
-                let got = charge_request(&i, settings, reference(), NOW);
-                assert_eq!(got.is_ok(), matches, "{channel} {settings:?}");
+                let got = charge_request(&i, s, reference(), NOW);
+                assert_eq!(got.is_ok(), matches, "{channel} {s:?}");
                 if !matches {
                     assert_eq!(got.err(), Some(unavailable_message()));
                 }

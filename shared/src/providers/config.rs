@@ -313,22 +313,66 @@ fn wallet(r: &Reader<'_>, base_url: String) -> Result<WalletConfig, ConfigError>
     })
 }
 
+/// Every payment channel configured (S0 not), for the tests of what reads the settings.
 #[cfg(test)]
-mod tests {
-    //! The parsing natively; `edge/tests/channels.rs` runs the same through the edge in
-    //! headless Chromium.
+pub(crate) mod fixtures {
     use std::collections::BTreeMap;
 
-    use super::*;
+    use super::ChannelConfig;
     use crate::crypto::keys::fixtures::{PRIV_1024, PUB_1024};
 
-    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    /// `KASSA_PUBLIC_URL`, so S3 notifies reach `https://edge.example/callbacks/lianshang`.
+    pub const PUBLIC_URL: (&str, &str) = ("KASSA_PUBLIC_URL", "https://edge.example");
+    pub const S3: [(&str, &str); 7] = [
+        ("KASSA_S3_URL", "http://127.0.0.1:9/s3"),
+        ("KASSA_S3_MERCHANT_ID", "yx001"),
+        ("KASSA_S3_CASHIER_URL", "http://127.0.0.1:9/s3/cashier"),
+        ("KASSA_S3_SETTLEMENT_ID", "st1"),
+        ("KASSA_S3_APPID", "app1"),
+        ("KASSA_S3_PRIVATE_KEY", PRIV_1024),
+        ("KASSA_S3_PLATFORM_PUBLIC_KEY", PUB_1024),
+    ];
+    pub const WALLET: [(&str, &str); 3] = [
+        ("KASSA_WALLET_URL", "http://127.0.0.1:9/wallet"),
+        ("KASSA_WALLET_API_KEY", "wk-secret"),
+        ("KASSA_WALLET_PUBLIC_KEY", PUB_1024),
+    ];
+    pub const PAYTM: [(&str, &str); 4] = [
+        ("KASSA_PAYTM_URL", "https://securegw-stage.paytm.in"),
+        ("KASSA_PAYTM_MERCHANT_KEY", "kbzk1DSbJiV_O3p5"),
+        ("KASSA_PAYTM_MID", "MID"),
+        ("KASSA_PAYTM_WEBSITE", "APP_STAGING"),
+    ];
+    pub const PINGPP: [(&str, &str); 3] = [
+        ("KASSA_PINGPP_URL", "http://127.0.0.1:9/pingpp"),
+        ("KASSA_PINGPP_SECRET_KEY", "sk_test"),
+        ("KASSA_PINGPP_APP_ID", "app_1"),
+    ];
+
+    /// A lookup over `vars` (later pairs win), as the environment would answer.
+    pub fn lookup<'a>(
+        vars: impl IntoIterator<Item = &'a (&'a str, &'a str)>,
+    ) -> impl Fn(&str) -> Option<String> {
         let m: BTreeMap<String, String> = vars
-            .iter()
+            .into_iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         move |k| m.get(k).cloned()
     }
+
+    /// Paytm, Ping++, S3 and the wallet, each with its required variables only.
+    pub fn all() -> ChannelConfig {
+        let vars = [&[PUBLIC_URL][..], &S3, &WALLET, &PAYTM, &PINGPP];
+        ChannelConfig::from_lookup(lookup(vars.into_iter().flatten())).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The parsing natively; `edge/tests/channels.rs` runs the same through the edge in
+    //! headless Chromium.
+    use super::fixtures::{all, lookup, PAYTM, PINGPP, PUBLIC_URL, S3, WALLET};
+    use super::*;
 
     const S0: [(&str, &str); 3] = [
         ("KASSA_S0_URL", "http://127.0.0.1:9/"),
@@ -424,24 +468,15 @@ mod tests {
 
     #[test]
     fn a_paytm_key_must_be_an_aes_key_and_is_never_echoed() {
-        let vars = [
-            ("KASSA_PAYTM_URL", "https://securegw-stage.paytm.in"),
-            ("KASSA_PAYTM_MERCHANT_KEY", "short"),
-        ];
+        let mut vars = PAYTM.to_vec();
+        vars.push(("KASSA_PAYTM_MERCHANT_KEY", "short"));
         let err = ChannelConfig::from_lookup(lookup(&vars)).unwrap_err();
         assert!(
             err.to_string().starts_with("KASSA_PAYTM_MERCHANT_KEY:"),
             "{err}"
         );
         assert!(!err.to_string().contains("short"));
-        let vars = [
-            ("KASSA_PAYTM_URL", "https://securegw-stage.paytm.in"),
-            ("KASSA_PAYTM_MERCHANT_KEY", "kbzk1DSbJiV_O3p5"),
-            ("KASSA_PAYTM_MID", "MID"),
-            ("KASSA_PAYTM_WEBSITE", "WEB"),
-            ("KASSA_PUBLIC_URL", "https://edge.example/"),
-        ];
-        let cfg = ChannelConfig::from_lookup(lookup(&vars)).unwrap();
+        let cfg = all();
         let paytm = cfg.paytm().unwrap();
         assert_eq!(paytm.callback_url, "https://edge.example/callbacks/paytm");
         assert_eq!(paytm.industry_type_id, "Retail");
@@ -449,23 +484,12 @@ mod tests {
         assert_eq!(paytm.timeout, DEFAULT_PROVIDER_TIMEOUT);
     }
 
-    const S3: [(&str, &str); 8] = [
-        ("KASSA_S3_URL", "http://127.0.0.1:9/s3"),
-        ("KASSA_PUBLIC_URL", "http://127.0.0.1:8"),
-        ("KASSA_S3_MERCHANT_ID", "yx001"),
-        ("KASSA_S3_CASHIER_URL", "http://127.0.0.1:9/s3/cashier"),
-        ("KASSA_S3_SETTLEMENT_ID", "st1"),
-        ("KASSA_S3_APPID", "app1"),
-        ("KASSA_S3_PRIVATE_KEY", PRIV_1024),
-        ("KASSA_S3_PLATFORM_PUBLIC_KEY", PUB_1024),
-    ];
-
     #[test]
     fn s3_takes_rsa2_notifies_only_unless_rsa1_is_allowed_by_name() {
-        let cfg = ChannelConfig::from_lookup(lookup(&S3)).unwrap();
+        let cfg = all();
         let s3 = cfg.s3().unwrap();
         assert!(!s3.allow_rsa1);
-        assert_eq!(s3.notify_url, "http://127.0.0.1:8/callbacks/lianshang");
+        assert_eq!(s3.notify_url, "https://edge.example/callbacks/lianshang");
         assert_eq!((s3.platform.as_str(), s3.version.as_str()), ("H5", "2"));
         for (flag, want) in [
             ("true", Some(true)),
@@ -475,7 +499,7 @@ mod tests {
             ("sometimes", None),
         ] {
             let mut vars = S3.to_vec();
-            vars.push(("KASSA_S3_ALLOW_RSA1", flag));
+            vars.extend([PUBLIC_URL, ("KASSA_S3_ALLOW_RSA1", flag)]);
             match (ChannelConfig::from_lookup(lookup(&vars)), want) {
                 (Ok(c), Some(w)) => assert_eq!(c.s3().unwrap().allow_rsa1, w),
                 (
@@ -489,8 +513,7 @@ mod tests {
             }
         }
         let mut vars = S3.to_vec();
-        vars.push(("KASSA_S3_PLATFORM_PUBLIC_KEY", "not a key"));
-        vars.swap_remove(7);
+        vars.extend([PUBLIC_URL, ("KASSA_S3_PLATFORM_PUBLIC_KEY", "not a key")]);
         assert!(matches!(
             ChannelConfig::from_lookup(lookup(&vars)),
             Err(ConfigError::Invalid {
@@ -499,7 +522,7 @@ mod tests {
             })
         ));
         let mut vars = S3.to_vec();
-        vars.push(("KASSA_S3_SECURITY_TYPE", "MD5"));
+        vars.extend([PUBLIC_URL, ("KASSA_S3_SECURITY_TYPE", "MD5")]);
         assert!(matches!(
             ChannelConfig::from_lookup(lookup(&vars)),
             Err(ConfigError::Invalid {
@@ -511,15 +534,9 @@ mod tests {
 
     #[test]
     fn the_wallet_merchant_id_is_optional_trimmed_and_bounded() {
-        let wallet = [
-            ("KASSA_WALLET_URL", "http://127.0.0.1:9/wallet"),
-            ("KASSA_PUBLIC_URL", "http://127.0.0.1:8"),
-            ("KASSA_WALLET_API_KEY", "k"),
-            ("KASSA_WALLET_PUBLIC_KEY", PUB_1024),
-        ];
-        let cfg = ChannelConfig::from_lookup(lookup(&wallet)).unwrap();
-        assert_eq!(cfg.wallet().unwrap().merchant_id, None);
-        let mut named = wallet.to_vec();
+        assert_eq!(all().wallet().unwrap().merchant_id, None);
+        let mut named = WALLET.to_vec();
+        named.push(PUBLIC_URL);
         named.push(("KASSA_WALLET_MERCHANT_ID", " 7001 "));
         let cfg = ChannelConfig::from_lookup(lookup(&named)).unwrap();
         assert_eq!(cfg.wallet().unwrap().merchant_id.as_deref(), Some("7001"));
@@ -537,17 +554,11 @@ mod tests {
 
     #[test]
     fn pingpp_mock_page_defaults_and_is_checked() {
-        let vars = [
-            ("KASSA_PINGPP_URL", "http://127.0.0.1:9/pingpp"),
-            ("KASSA_PINGPP_SECRET_KEY", "sk"),
-            ("KASSA_PINGPP_APP_ID", "app"),
-        ];
-        let cfg = ChannelConfig::from_lookup(lookup(&vars)).unwrap();
         assert_eq!(
-            cfg.pingpp().unwrap().mock_url,
+            all().pingpp().unwrap().mock_url,
             crate::providers::pingpp::handoff::MOCK_URL
         );
-        let mut bad = vars.to_vec();
+        let mut bad = PINGPP.to_vec();
         bad.push(("KASSA_PINGPP_MOCK_URL", "mock"));
         assert!(matches!(
             ChannelConfig::from_lookup(lookup(&bad)),

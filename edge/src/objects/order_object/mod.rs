@@ -24,7 +24,7 @@
 //!   production the code goes out instead as a `verification_code.requested` webhook;
 //! - `wrong_codes`: the order's `WrongCodeLock` (SPEC 5: 5 wrong codes → 15 min);
 //! - `pay_lock`: the unix ms a `pay` began, while one runs (one attempt at a time);
-//! - `idem:<Idempotency-Key>`: [`pay::PayRecord`] — fingerprint and, once done, the answer;
+//! - `idem:<Idempotency-Key>`: `PayRecord` — fingerprint and, once done, the answer;
 //!   `idem_keys`: which keys are still honoured (24 h, 100 per order; `idempotency.rs`);
 //! - `pingpp_charges`: attempt id → Ping++ charge id; `refund_lock` while a refund call
 //!   runs and `refund_intent` until its answer is recorded (see `refund.rs`); each
