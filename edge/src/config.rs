@@ -16,7 +16,7 @@ use kassa_shared::money::TokenTable;
 use kassa_shared::risk::RiskConfig;
 use worker::Env;
 
-use crate::channels::{ChannelConfig, ConfigError};
+use crate::channels::{ChannelConfig, ConfigError, FromEnv};
 use crate::error::EdgeError;
 use crate::webcrypto::{OaepDecryptionKey, OaepPublicKey};
 

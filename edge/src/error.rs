@@ -118,6 +118,34 @@ impl From<kassa_shared::surfaces::merchant::FieldError> for EdgeError {
     }
 }
 
+/// What a refused pay tells the shopper (`flows::pay`), as the error of its kind.
+impl From<kassa_shared::flows::pay::PayError> for EdgeError {
+    fn from(e: kassa_shared::flows::pay::PayError) -> Self {
+        use kassa_shared::flows::pay::PayError;
+        match e {
+            PayError::Conflict { code, message } => Self::Conflict { code, message },
+            PayError::Limited {
+                code,
+                message,
+                retry_after_ms,
+            } => Self::TooManyRequests {
+                code,
+                message,
+                retry_after_ms,
+            },
+            PayError::WrongCode {
+                message,
+                attempts_left,
+            } => Self::WrongCode {
+                message,
+                attempts_left,
+            },
+            PayError::Invalid { param, message } => Self::bad(param, message),
+            PayError::Forbidden(code) => Self::Forbidden(code),
+        }
+    }
+}
+
 /// A refusal a shared flow decided, answered as it says.
 impl From<Refused> for EdgeError {
     fn from(r: Refused) -> Self {

@@ -39,12 +39,16 @@ pub fn venv_dir() -> PathBuf {
     )
 }
 
-/// The workspace root.
+/// The workspace root: of the checkout `cargo test` runs in (cargo sets
+/// `CARGO_MANIFEST_DIR` for the test process), else of the one this binary was built
+/// in. Checkouts that share a target dir can share a test binary whose sources are
+/// byte-identical, and its built-in path would then name the other checkout's edge.
 #[must_use]
 pub fn root() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let here = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     here.parent()
-        .map_or_else(|| here.to_path_buf(), Path::to_path_buf)
+        .map_or_else(|| here.clone(), Path::to_path_buf)
 }
 
 /// A fresh directory under the system temp dir, removed on drop.

@@ -6,11 +6,12 @@
 //!   [`http::run`], which carries out a provider's `Exchange`;
 //! - [`sign`]: what needs the runtime's secrets or randomness — the S3 `createPayOrder`
 //!   signature through WebCrypto (SPEC 4.4), the Paytm checksum salt;
-//! - [`config`]: base URLs, credentials and timeouts from the Worker environment.
+//! - [`config`]: reading the channels' settings (`kassa_shared::providers::config`)
+//!   from the Worker environment.
 
 pub mod config;
 pub mod http;
 pub mod sign;
 
-pub use config::{ChannelConfig, ConfigError};
+pub use config::{ChannelConfig, ConfigError, FromEnv};
 pub use http::{exchange, run};

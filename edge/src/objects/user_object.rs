@@ -40,11 +40,12 @@ mod orders;
 mod request;
 mod s4_wallet;
 
+pub use kassa_shared::surfaces::s4::wallet::{Account, Proof};
 pub use orders::OrderFilter;
 pub use request::OrderIds;
 use request::{Epoch, Recorded, UserRequest};
 pub use request::{GaVerdict, RiskProfile, S4Request, UserClient};
-pub use s4_wallet::{Account, Proof, Proven, SealedNonce};
+pub use s4_wallet::{Proven, SealedNonce};
 
 const THROTTLE_KEY: &str = "send_throttle";
 /// The user's token generation (`auth.rs`): bumped by each revocation.

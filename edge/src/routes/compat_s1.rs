@@ -55,10 +55,12 @@ use worker::{Method, Request, Response, Result, RouteContext};
 use kassa_shared::crypto::ct;
 use kassa_shared::envelope::ErrorCode;
 use kassa_shared::id::Id;
-use kassa_shared::money::{Currency, Money};
 use kassa_shared::order::{Event, EventKind, OrderAmount};
+use kassa_shared::surfaces::s1::request::{
+    self, fingerprint, PreOrder, StatusQuery, PRE_ORDER_FIELDS, STATUS_FIELDS,
+};
 use kassa_shared::surfaces::s1::status::Status;
-use kassa_shared::surfaces::s1::wire::{Envelope, OrderStatusData, PreOrderRequest};
+use kassa_shared::surfaces::s1::wire::{Envelope, OrderStatusData};
 
 use crate::auth::bearer;
 use crate::channels::exchange;
@@ -67,31 +69,13 @@ use crate::error::{respond_s1, EdgeError};
 use crate::input;
 use crate::objects::order_index::{IndexClient, Reservation};
 use crate::objects::order_object::OrderClient;
-use crate::resources::{Item, OrderMeta, StoredOrder, User};
+use crate::resources::StoredOrder;
 use kassa_shared::id::IdGenerator;
 use kassa_shared::order::Order;
 use kassa_shared::providers::paytm::checksum::Salt;
-use kassa_shared::providers::Provider;
 use kassa_shared::providers::{paytm, s0};
 
 type Ctx = RouteContext<()>;
-
-const PRE_ORDER_FIELDS: &[&str] = &[
-    "version",
-    "clientVersion",
-    "userId",
-    "payType",
-    "productId",
-    "productType",
-    "productName",
-    "currencyType",
-    "amount",
-    "email",
-    "mobileNo",
-];
-const STATUS_FIELDS: &[&str] = &["version", "clientVersion", "userId", "orderId"];
-/// The interface versions S1 clients send ("当前v1.0").
-const VERSIONS: &[&str] = &["v1.0", "1.0"];
 
 /// `POST /pay/preOrder`
 pub async fn pre_order(mut req: Request, ctx: Ctx) -> Result<Response> {
@@ -191,95 +175,6 @@ async fn pre_order_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeE
     Ok(Response::from_json(&Envelope::ok(form))?)
 }
 
-/// A parsed `preOrder`.
-struct PreOrder {
-    money: Money,
-    meta: OrderMeta,
-}
-
-impl PreOrder {
-    fn parse(map: &Map<String, Value>) -> Result<Self, EdgeError> {
-        version(map)?;
-        let client_version = input::opt_string(map, "clientVersion", "clientVersion", 32)?;
-        let user_id = input::string(map, "userId", "userId", 128)?;
-        let pay_type = int(map, "payType", 0, 1)?;
-        let product_id = input::string(map, "productId", "productId", 128)?;
-        let product_type = int(map, "productType", 0, 4)?;
-        let product_name = input::string(map, "productName", "productName", 200)?;
-        let currency_type = int(map, "currencyType", 1, 3)?;
-        let amount = int(map, "amount", 1, u64::MAX)?;
-        let email = contact(map, "email", 254, |v| {
-            v.split_once('@')
-                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !v.contains(' '))
-        })?;
-        let mobile = contact(map, "mobileNo", 32, |v| {
-            let digits = v.strip_prefix('+').unwrap_or(v);
-            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-        })?;
-        if pay_type != u64::from(PreOrderRequest::PAY_TYPE_PAYTM.unsigned_abs()) {
-            return Err(EdgeError::bad(
-                "payType",
-                "payType: 0 (unknown) cannot be paid; only 1 (Paytm) is supported",
-            ));
-        }
-        if currency_type != u64::from(PreOrderRequest::CURRENCY_INR.unsigned_abs()) {
-            return Err(EdgeError::bad(
-                "currencyType",
-                "currencyType: Paytm (payType 1) charges INR only (currencyType 1)",
-            ));
-        }
-        let mut metadata = std::collections::BTreeMap::new();
-        metadata.insert("s1_product_id".to_owned(), product_id);
-        metadata.insert("s1_product_type".to_owned(), product_type.to_string());
-        if let Some(v) = client_version {
-            metadata.insert("s1_client_version".to_owned(), v);
-        }
-        let meta = OrderMeta {
-            channel: Provider::Paytm,
-            items: vec![Item {
-                name: product_name.clone(),
-                quantity: 1,
-            }],
-            user: User {
-                id: user_id,
-                mobile,
-                email,
-                profile: crate::resources::UserProfile::default(),
-            },
-            notify_url: None,
-            metadata,
-            description: Some(product_name),
-            payee_user_id: None,
-        };
-        Ok(Self {
-            money: Money::new(Currency::Inr, amount),
-            meta,
-        })
-    }
-}
-
-/// An optional contact field (`email`, `mobileNo`: Kassa's additions, emitted as
-/// Paytm's `EMAIL` / `MOBILE_NO`), checked by `valid`.
-fn contact(
-    map: &Map<String, Value>,
-    field: &str,
-    max: usize,
-    valid: impl Fn(&str) -> bool,
-) -> Result<Option<String>, EdgeError> {
-    let value = input::opt_string(map, field, field, max)?;
-    match value {
-        Some(v) if !valid(&v) => Err(EdgeError::bad(
-            field,
-            if field == "email" {
-                "email: must be an e-mail address"
-            } else {
-                "mobileNo: must be digits, optionally after a '+'"
-            },
-        )),
-        v => Ok(v),
-    }
-}
-
 /// The order under `id`, created (and listed) if the reservation is new or its first
 /// request stopped before creating it.
 async fn ensure_order(ctx: &Ctx, p: &PreOrder, id: Id, now: u64) -> Result<StoredOrder, EdgeError> {
@@ -353,33 +248,12 @@ async fn s0_check(
     }
 }
 
-/// A digest of the parameters as parsed (a JSON number and its quoted form are one
-/// value, so a retry that quotes differently is the same request).
-fn fingerprint(map: &Map<String, Value>) -> String {
-    let canonical: Map<String, Value> = map
-        .iter()
-        .map(|(k, v)| {
-            let v = match v {
-                Value::Number(n) => Value::String(n.to_string()),
-                other => other.clone(),
-            };
-            (k.clone(), v)
-        })
-        .collect();
-    let text = Value::Object(canonical).to_string();
-    let digest = kassa_shared::crypto::hmac_sha256(b"kassa-s1-preorder-v1", &[text.as_bytes()]);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The Paytm salt of order `id`'s form: keyed by the merchant key, so it is as
-/// unpredictable to others as a random one, and the same on every retry.
+/// The Paytm salt of order `id`'s form (`request::order_salt`).
 fn order_salt(env: &worker::Env, id: Id) -> Result<Salt, EdgeError> {
-    let key = config::merchant_key(env)?;
-    let d = kassa_shared::crypto::hmac_sha256(
-        key.as_bytes(),
-        &[b"kassa-s1-paytm-salt:", id.to_string().as_bytes()],
-    );
-    Ok(Salt::from_random_bytes([d[0], d[1], d[2], d[3]]))
+    Ok(request::order_salt(
+        config::merchant_key(env)?.as_bytes(),
+        id,
+    ))
 }
 
 async fn status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
@@ -388,17 +262,10 @@ async fn status_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErro
     let merchant = config::merchant_key(&ctx.env)?;
     let is_merchant = ct::eq(token.as_bytes(), merchant.as_bytes());
     let map = params(req, STATUS_FIELDS).await?;
-    version(&map)?;
-    input::opt_string(&map, "clientVersion", "clientVersion", 32)?;
-    let user_id = input::string(&map, "userId", "userId", 128)?;
-    let raw = match map.get("orderId") {
-        None | Some(Value::Null) => return Err(EdgeError::bad("orderId", "orderId: is required")),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(_) => return Err(EdgeError::bad("orderId", "orderId: must be a string")),
-    };
-    let id =
-        Id::parse("orderId", raw.trim()).map_err(|e| EdgeError::bad("orderId", e.to_string()))?;
+    let StatusQuery {
+        user_id,
+        order_id: id,
+    } = StatusQuery::parse(&map)?;
     if !is_merchant {
         let claims = super::widget_api::authorize(req, &ctx.env, id, "getOrderStatus").await?;
         if claims.user_id != user_id {
@@ -458,42 +325,4 @@ async fn params(req: &mut Request, allowed: &[&str]) -> Result<Map<String, Value
         }
     }
     Ok(map)
-}
-
-/// `version`: required, one the surface speaks.
-fn version(map: &Map<String, Value>) -> Result<(), EdgeError> {
-    let v = input::string(map, "version", "version", 16)?;
-    if VERSIONS.contains(&v.as_str()) {
-        Ok(())
-    } else {
-        Err(EdgeError::bad(
-            "version",
-            format!("version: {v:?} is not supported (v1.0)"),
-        ))
-    }
-}
-
-/// A required S1 `int` in `min..=max`: a JSON number or a quoted one (SPEC 2).
-fn int(map: &Map<String, Value>, field: &str, min: u64, max: u64) -> Result<u64, EdgeError> {
-    let n = match map.get(field) {
-        None | Some(Value::Null) => {
-            return Err(EdgeError::bad(field, format!("{field}: is required")))
-        }
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
-            s.parse().ok()
-        }
-        Some(_) => None,
-    };
-    match n {
-        Some(n) if (min..=max).contains(&n) => Ok(n),
-        _ if max == u64::MAX => Err(EdgeError::bad(
-            field,
-            format!("{field}: must be a whole number of at least {min}"),
-        )),
-        _ => Err(EdgeError::bad(
-            field,
-            format!("{field}: must be a whole number from {min} to {max}"),
-        )),
-    }
 }

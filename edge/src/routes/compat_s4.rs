@@ -57,16 +57,16 @@
 use serde_json::{json, Map, Value};
 use worker::{Date, Env, Request, Response, Result, RouteContext};
 
-use kassa_shared::civil_time::UTC;
 use kassa_shared::crypto::client_secret::Claims;
 use kassa_shared::crypto::sealed::{self, SealedError};
 use kassa_shared::crypto::user_token::UserClaims;
 use kassa_shared::crypto::Secret;
 use kassa_shared::envelope::ErrorCode;
 use kassa_shared::id::Id;
-use kassa_shared::order::OrderAmount;
 use kassa_shared::second_factor::{self, LockLimits};
+use kassa_shared::surfaces::s4::pay_view;
 use kassa_shared::surfaces::s4::status::{ClientReport, ClientStatus, Status};
+use kassa_shared::surfaces::s4::wallet::{self, WithdrawalRequested};
 use kassa_shared::surfaces::s4::wire;
 
 use crate::auth::{self, Field};
@@ -83,29 +83,6 @@ const DEFAULT_ZONE: &str = "Asia/Shanghai";
 /// The default ceiling of one withdrawal, in fen (¥50 000); `KASSA_S4_WITHDRAW_MAX_FEN`
 /// sets another.
 const DEFAULT_WITHDRAW_MAX_FEN: u64 = 5_000_000;
-
-/// `amount`: a string of digits (fen), 1 to `max`. A JSON number is refused: amounts
-/// travel as strings (the seed's form), so none is ever rounded through a float.
-fn withdraw_amount(v: Option<&Value>, max: u64) -> Result<u64, EdgeError> {
-    let bad = |why: String| EdgeError::bad("amount", format!("amount: {why}"));
-    let text = match v {
-        None | Some(Value::Null) => return Err(bad("is required".into())),
-        Some(Value::String(s)) => s,
-        Some(_) => return Err(bad("must be a string of digits (fen), not a number".into())),
-    };
-    if text.is_empty() || text.len() > 19 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad(
-            "must be a positive whole number of fen (a string of digits)".into(),
-        ));
-    }
-    match text.parse::<u64>() {
-        Ok(n) if n > 0 && n <= max => Ok(n),
-        Ok(0) => Err(bad("must be at least 1 fen".into())),
-        _ => Err(bad(format!(
-            "must be at most {max} fen (KASSA_S4_WITHDRAW_MAX_FEN)"
-        ))),
-    }
-}
 
 fn now_ms() -> u64 {
     Date::now().as_millis()
@@ -270,62 +247,11 @@ async fn get_pay_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
     let id = pay_id(ctx, &c)?;
     let s = load_order(&ctx.env, id).await?;
     let cs = client_status(&ctx.env, &c.user_id, id).await?;
-    // The charge Ping++ answered (seed S4 embeds it whole, for the client SDK); `{}`
-    // before any charge exists.
+    // The charge Ping++ answered (seed S4 embeds it whole, for the client SDK).
     let charge = OrderClient::new(&ctx.env, id)?.charge().await?;
-    let channel = charge
-        .as_ref()
-        .and_then(|c| c.get("channel"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .or_else(|| s.meta.metadata.get("pingpp_channel").cloned())
-        .unwrap_or_else(|| "alipay_wap".to_owned());
-    let o = &s.order;
-    let (amount, currency) = match o.amount() {
-        OrderAmount::Fiat(m) => (
-            wire::Amount::Minor(m.minor()),
-            m.currency().code().to_lowercase(),
-        ),
-        OrderAmount::Token { token, amount } => (
-            wire::Amount::Decimal(amount.to_string()),
-            token.to_lowercase(),
-        ),
-    };
-    // 实际支付金额: what was paid, nothing before the order succeeded.
-    let money = match (&amount, o.paid()) {
-        (a, true) => a.clone(),
-        (wire::Amount::Minor(_), false) => wire::Amount::Minor(0),
-        (wire::Amount::Decimal(_), false) => wire::Amount::Decimal("0".into()),
-    };
-    let iso = |ms: u64| UTC.civil(ms).iso_utc(ms);
-    let updated = o.history().last().map_or(o.created_ms(), |h| h.at_ms);
-    let subject = s
-        .meta
-        .description
-        .clone()
-        .unwrap_or_else(|| format!("Order {id}"));
-    // The ids the seed shows that Kassa does not own: the merchant's, from the order's
-    // metadata, `""` when absent, as the seed writes an id that does not apply.
-    let merchant_id = |key: &str| s.meta.metadata.get(key).cloned().unwrap_or_default();
-    ok(&wire::PayInfoResponse::ok(wire::PayInfo {
-        updated_at: iso(updated),
-        created_at: iso(o.created_ms()),
-        o_id: Some(id.to_string()),
-        note_id: Some(merchant_id("note_id")),
-        expert_id: merchant_id("expert_id"),
-        user_id: s.meta.user.id.clone(),
-        amount,
-        money,
-        charge: Some(charge.unwrap_or_else(|| json!({}))),
-        desc: Some(s.meta.description.clone().unwrap_or_default()),
-        client_status: cs,
-        status: Status::from_canonical(kassa_shared::flows::attempts::shown_status(o)),
-        subject,
-        currency,
-        channel,
-        kind: wire::PayKind::Order,
-        pay_id: id.to_string(),
-    }))
+    ok(&wire::PayInfoResponse::ok(pay_view::pay_info(
+        &s, charge, cs,
+    )))
 }
 
 /// `GET /rest/pay/:pay_id/status` — the real status and what the client reported.
@@ -476,13 +402,9 @@ async fn question_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
     ack()
 }
 
-/// The id S4 SMS codes are bound to: the user alone, under its own domain, so such a
-/// code never matches a `pay` code's (order, user) binding.
+/// The id S4 SMS codes are bound to (`wallet::sms_binding`).
 fn sms_binding(user_id: &str) -> Result<Id, EdgeError> {
-    let h = kassa_shared::crypto::hmac_sha256(b"kassa s4 sms binding v1", &[user_id.as_bytes()]);
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&h[..8]);
-    Id::new((u64::from_be_bytes(b) >> 1) | 1).map_err(|e| EdgeError::Internal(e.to_string()))
+    wallet::sms_binding(user_id).map_err(|e| EdgeError::Internal(e.to_string()))
 }
 
 /// `POST /rest/pay/smscode` — Kassa's extension (module docs).
@@ -622,7 +544,7 @@ async fn withdraw_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeEr
     let c = user(req, &ctx.env).await?;
     let map = input::json_object(req, &["passwd", "amount"]).await?;
     let max = config::s4_withdraw_max_fen(&ctx.env, DEFAULT_WITHDRAW_MAX_FEN);
-    let amount = withdraw_amount(map.get("amount"), max)?;
+    let amount = wallet::withdraw_amount(map.get("amount"), max)?;
     let zone = config::s4_time_zone(&ctx.env, DEFAULT_ZONE)?;
     let opened = open_sealed(&ctx.env, &map, &["passwd"], &c.user_id).await?;
     let passwd = decrypt(&opened, &map, "passwd", 1, 64)?;
@@ -652,19 +574,8 @@ async fn announce_withdrawals(env: &Env, c: &UserClaims) -> Result<(), EdgeError
     let order_id = newest_order(env, &c.user_id).await?.order.id();
     let order = OrderClient::new(env, order_id)?;
     for w in pending {
-        let data = json!({
-            "object": "withdrawal",
-            "id": w.id,
-            "user_id": c.user_id,
-            // A string of fen, as amounts travel here (module docs).
-            "amount": w.amount.to_string(),
-            "currency": "CNY",
-            "account": w.account,
-            "month": w.month,
-            "status": w.status,
-            "created_ms": w.at_ms,
-            "order_id": order_id.to_string(),
-        });
+        let data = WithdrawalRequested::new(&w, &c.user_id, order_id);
+        let data = serde_json::to_value(data)?;
         order
             .notify(format!("evt_{}", w.id), "withdrawal.requested", data)
             .await?;

@@ -22,10 +22,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::envelope::ErrorCode;
 use crate::id::Id;
 use crate::order::{Order, OrderStatus};
+use crate::providers::s0::PrePayDecision;
 use crate::reason::ReasonCode;
-use crate::risk::RiskDecision;
+use crate::risk::{Amount, RiskConfig, RiskDecision, RiskInput, VelocityWindow};
 use crate::second_factor::{LockLimits, WrongCodeLock};
 
 /// What the shopper sent, as far as the gates care.
@@ -141,6 +143,117 @@ pub enum Refusal {
     Velocity(ReasonCode),
 }
 
+impl Refusal {
+    /// What the shopper is told: the error's kind, code and message (the edge gives each
+    /// kind its HTTP status and envelope).
+    #[must_use]
+    pub fn told(self) -> PayError {
+        match self {
+            Self::NotPayable(status) => PayError::Conflict {
+                code: ErrorCode::OrderNotPayable,
+                message: format!("order_id: the order is {}", status.as_str()),
+            },
+            Self::OrderLocked { retry_after_ms } => PayError::Limited {
+                code: ErrorCode::OrderLocked,
+                message: "verify_code: too many wrong codes; the order is locked for now".into(),
+                retry_after_ms,
+            },
+            Self::GaLocked { retry_after_ms } => PayError::Limited {
+                code: ErrorCode::GaLocked,
+                message: "verify_code: too many wrong authenticator codes on this user's \
+                          orders; the authenticator is locked for now"
+                    .into(),
+                retry_after_ms,
+            },
+            Self::WrongCode {
+                message,
+                attempts_left,
+            } => PayError::WrongCode {
+                message,
+                attempts_left,
+            },
+            Self::InvalidCode(message) => PayError::Invalid {
+                param: "verify_code",
+                message,
+            },
+            Self::Risk(code) | Self::Velocity(code) => PayError::Forbidden(code.as_str()),
+            Self::S0Refused(detail) => PayError::Conflict {
+                code: ErrorCode::S0Refused,
+                message: format!("order_id: payment refused by the platform check ({detail})"),
+            },
+        }
+    }
+}
+
+/// What a refused pay (or charge) tells the shopper, by kind: the edge maps each kind to
+/// its HTTP status and error envelope, never changing code or message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayError {
+    /// The order's state or channel refuses it (409).
+    Conflict { code: ErrorCode, message: String },
+    /// A lock refuses it for now (429); `retry_after_ms` is when it lifts.
+    Limited {
+        code: ErrorCode,
+        message: String,
+        retry_after_ms: u64,
+    },
+    /// A wrong second-factor code (400 `wrong_verify_code`), with the attempts left.
+    WrongCode { message: String, attempts_left: u32 },
+    /// A field is refused (400 naming `param`).
+    Invalid {
+        param: &'static str,
+        message: String,
+    },
+    /// Risk refused (403); the message is the reason code.
+    Forbidden(&'static str),
+}
+
+impl CodeCheck {
+    /// The user's object's verdict on a GA code: `locked_until_ms` (the authenticator
+    /// is locked, the code unchecked), else `ok`, else wrong with the user's GA
+    /// allowance left.
+    #[must_use]
+    pub fn of_ga(ok: bool, attempts_left: Option<u32>, locked_until_ms: Option<u64>) -> Self {
+        match (locked_until_ms, ok) {
+            (Some(until_ms), _) => Self::GaLocked { until_ms },
+            (None, true) => Self::Ok,
+            (None, false) => Self::Wrong {
+                message: "verify_code: wrong authenticator code",
+                ga_left: attempts_left,
+            },
+        }
+    }
+}
+
+impl S0Answer {
+    /// S0 `prePayCheck`'s result as the flow reads it: anything but a clear approval
+    /// refuses (fail closed), unless the operator's `fail_open` lets an outage (not a
+    /// denial) through.
+    #[must_use]
+    pub fn of_pre_pay<E: core::fmt::Display>(
+        answer: Result<PrePayDecision, E>,
+        fail_open: bool,
+    ) -> Self {
+        match answer {
+            Ok(PrePayDecision::Approved) => Self::Approved,
+            Ok(PrePayDecision::Denied { status, .. }) => Self::Denied { status },
+            Err(e) if fail_open => Self::UnavailableFailOpen(e.to_string()),
+            Err(e) => Self::Unavailable(e.to_string()),
+        }
+    }
+}
+
+/// What the user's object and the IP's window know, for the risk gate.
+#[derive(Debug, Clone, Copy)]
+pub struct RiskFacts<'a> {
+    pub user_velocity: &'a VelocityWindow,
+    pub ip_velocity: &'a VelocityWindow,
+    /// The verified device the browser presented, if any.
+    pub device_id: Option<&'a str>,
+    pub known_devices: &'a [String],
+    pub user_trusted: bool,
+}
+
 /// One line for the order's audit log (reason code, never a secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Audit {
@@ -220,6 +333,32 @@ impl PayFlow {
     #[must_use]
     pub fn lock(&self) -> &WrongCodeLock {
         &self.lock
+    }
+
+    /// The risk gate's decision for `order` ([`Step::Evaluate`]) at the flow's `now`: the
+    /// amount asked is the order's own (the widget sends none), the wrong codes are the
+    /// flow's lock, and no earlier declined attempt is counted.
+    #[must_use]
+    pub fn evaluate(
+        &self,
+        order: &Order,
+        facts: &RiskFacts<'_>,
+        config: &RiskConfig,
+    ) -> RiskDecision {
+        let amount = Amount::from(order.amount());
+        let input = RiskInput {
+            order_amount: &amount,
+            requested_amount: &amount,
+            order_expires_at_ms: order.expires_at_ms(),
+            user_velocity: facts.user_velocity,
+            ip_velocity: facts.ip_velocity,
+            wrong_codes: &self.lock,
+            device_id: facts.device_id,
+            known_devices: facts.known_devices,
+            user_trusted: facts.user_trusted,
+            last_failed_attempt_ms: None,
+        };
+        crate::risk::evaluate(&input, config, self.now)
     }
 
     /// The audit lines owed so far; the shell writes them before carrying out a step.

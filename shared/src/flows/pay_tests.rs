@@ -373,6 +373,182 @@ fn an_outcome_for_another_step_skips_nothing() {
     assert_eq!(flow.poll(), Step::VerifySentCode(id(77)));
 }
 
+#[test]
+fn each_refusal_tells_the_shopper_its_code_and_message() {
+    let cases = [
+        (
+            Refusal::NotPayable(OrderStatus::Processing),
+            PayError::Conflict {
+                code: ErrorCode::OrderNotPayable,
+                message: "order_id: the order is processing".into(),
+            },
+        ),
+        (
+            Refusal::OrderLocked { retry_after_ms: 9 },
+            PayError::Limited {
+                code: ErrorCode::OrderLocked,
+                message: "verify_code: too many wrong codes; the order is locked for now".into(),
+                retry_after_ms: 9,
+            },
+        ),
+        (
+            Refusal::GaLocked { retry_after_ms: 7 },
+            PayError::Limited {
+                code: ErrorCode::GaLocked,
+                message: "verify_code: too many wrong authenticator codes on this user's orders; \
+                          the authenticator is locked for now"
+                    .into(),
+                retry_after_ms: 7,
+            },
+        ),
+        (
+            Refusal::WrongCode {
+                message: "verify_code: wrong code; 3 attempts left".into(),
+                attempts_left: 3,
+            },
+            PayError::WrongCode {
+                message: "verify_code: wrong code; 3 attempts left".into(),
+                attempts_left: 3,
+            },
+        ),
+        (
+            Refusal::InvalidCode("verify_code: expired".into()),
+            PayError::Invalid {
+                param: "verify_code",
+                message: "verify_code: expired".into(),
+            },
+        ),
+        (
+            Refusal::Risk(ReasonCode::AmountOverLimit),
+            PayError::Forbidden(ReasonCode::AmountOverLimit.as_str()),
+        ),
+        (
+            Refusal::Velocity(ReasonCode::VelocityIp),
+            PayError::Forbidden(ReasonCode::VelocityIp.as_str()),
+        ),
+        (
+            Refusal::S0Refused("denied, status 3".into()),
+            PayError::Conflict {
+                code: ErrorCode::S0Refused,
+                message: "order_id: payment refused by the platform check (denied, status 3)"
+                    .into(),
+            },
+        ),
+    ];
+    for (refusal, told) in cases {
+        assert_eq!(refusal.clone().told(), told, "{refusal:?}");
+    }
+}
+
+#[test]
+fn the_users_ga_verdict_as_a_code_check() {
+    assert_eq!(CodeCheck::of_ga(true, None, None), CodeCheck::Ok);
+    assert_eq!(
+        CodeCheck::of_ga(false, Some(2), None),
+        CodeCheck::Wrong {
+            message: "verify_code: wrong authenticator code",
+            ga_left: Some(2),
+        }
+    );
+    assert_eq!(
+        CodeCheck::of_ga(false, None, None),
+        CodeCheck::Wrong {
+            message: "verify_code: wrong authenticator code",
+            ga_left: None,
+        }
+    );
+    // A locked authenticator wins over anything else the verdict says.
+    for ok in [true, false] {
+        assert_eq!(
+            CodeCheck::of_ga(ok, Some(0), Some(NOW)),
+            CodeCheck::GaLocked { until_ms: NOW }
+        );
+    }
+}
+
+#[test]
+fn s0_answers_fail_closed_unless_an_outage_may_fail_open() {
+    use crate::providers::s0::PrePayDecision;
+    let approved: Result<PrePayDecision, &str> = Ok(PrePayDecision::Approved);
+    let denied: Result<PrePayDecision, &str> = Ok(PrePayDecision::Denied {
+        status: 4,
+        message: Some("no".into()),
+    });
+    let down: Result<PrePayDecision, &str> = Err("s0: timed out after 2000 ms");
+    for fail_open in [false, true] {
+        assert_eq!(
+            S0Answer::of_pre_pay(approved.clone(), fail_open),
+            S0Answer::Approved
+        );
+        assert_eq!(
+            S0Answer::of_pre_pay(denied.clone(), fail_open),
+            S0Answer::Denied { status: 4 }
+        );
+    }
+    assert_eq!(
+        S0Answer::of_pre_pay(down.clone(), false),
+        S0Answer::Unavailable("s0: timed out after 2000 ms".into())
+    );
+    assert_eq!(
+        S0Answer::of_pre_pay(down, true),
+        S0Answer::UnavailableFailOpen("s0: timed out after 2000 ms".into())
+    );
+}
+
+#[test]
+fn risk_is_asked_about_the_orders_own_amount_with_the_flows_lock() {
+    use crate::risk::{Amount, RiskConfig, RiskInput, VelocityWindow};
+    let config = RiskConfig::default();
+    let window = VelocityWindow::default();
+    let devices = vec!["d1".to_owned()];
+    for (device_id, trusted, now) in [
+        (Some("d1"), false, NOW),
+        (Some("d2"), false, NOW),
+        (None, true, NOW),
+        (Some("d1"), false, NOW * 10),
+    ] {
+        let flow = PayFlow::start(
+            &order(),
+            now,
+            pay_with_sent_code(),
+            WrongCodeLock::default(),
+            LIMITS,
+        );
+        let facts = RiskFacts {
+            user_velocity: &window,
+            ip_velocity: &window,
+            device_id,
+            known_devices: &devices,
+            user_trusted: trusted,
+        };
+        let amount = Amount::from(order().amount());
+        let want = crate::risk::evaluate(
+            &RiskInput {
+                order_amount: &amount,
+                requested_amount: &amount,
+                order_expires_at_ms: order().expires_at_ms(),
+                user_velocity: &window,
+                ip_velocity: &window,
+                wrong_codes: flow.lock(),
+                device_id,
+                known_devices: &devices,
+                user_trusted: trusted,
+                last_failed_attempt_ms: None,
+            },
+            &config,
+            now,
+        );
+        let got = flow.evaluate(&order(), &facts, &config);
+        assert_eq!(got, want);
+        assert!(!got.blocked.contains(&ReasonCode::AmountMismatch));
+        // At the flow's own time: the order is past its expiry at `NOW * 10`.
+        assert_eq!(
+            got.blocked.contains(&ReasonCode::OrderExpired),
+            now >= order().expires_at_ms()
+        );
+    }
+}
+
 fn any_outcome() -> impl Strategy<Value = Outcome> {
     prop_oneof![
         Just(Outcome::Code(CodeCheck::Ok)),

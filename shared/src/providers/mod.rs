@@ -15,6 +15,8 @@
 //! - [`refund`]: what every refund API answers, as values ([`refund::RefundAck`],
 //!   [`refund::RefundVerdict`]).
 //! - [`s0`]: the S0 platform — `prePayCheck`, `orderCallBack`, `updateInfo`.
+//! - [`config`]: each provider's settings from the environment's variables, every
+//!   problem named by its variable (the edge reads the Worker's environment).
 //!
 //! What Kassa *serves* in a seed's shape is in [`crate::surfaces`].
 
@@ -22,6 +24,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub mod config;
 pub mod http;
 pub mod lianshang;
 pub mod paytm;

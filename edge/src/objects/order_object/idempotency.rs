@@ -11,13 +11,13 @@
 
 use kassa_shared::idempotency::{KeyLedger, LedgerLimits, DEFAULT_MAX_KEYS, DEFAULT_TTL_MS};
 
-use super::pay::PayRecord;
 use super::*;
+use kassa_shared::flows::pay_answer::PayRecord;
 
 const LEDGER_KEY: &str = "idem_keys";
 
 /// The storage key of `key`'s record.
-pub(super) fn record_key(key: &str) -> String {
+fn record_key(key: &str) -> String {
     format!("idem:{key}")
 }
 
@@ -43,9 +43,14 @@ impl OrderObject {
         self.load(&record_key(key)).await
     }
 
-    /// Admits `key` at `now` (its record is written by the caller) and deletes the
-    /// records of the keys that expired or fell off the bound.
-    pub(super) async fn idem_admit(&self, key: &str, now: u64) -> Result<(), EdgeError> {
+    /// Admits `key` at `now` with the record of a request with `fingerprint` running, and
+    /// deletes the records of the keys that expired or fell off the bound.
+    pub(super) async fn idem_start(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        now: u64,
+    ) -> Result<(), EdgeError> {
         let mut ledger: KeyLedger = self.load(LEDGER_KEY).await?.unwrap_or_default();
         let gone = ledger.admit(key, now, &limits(&self.env));
         let storage = self.state.storage();
@@ -56,6 +61,31 @@ impl OrderObject {
         storage
             .put(LEDGER_KEY, serde_json::to_string(&ledger)?)
             .await?;
+        let rec = PayRecord::running(fingerprint);
+        storage
+            .put(&record_key(key), serde_json::to_string(&rec)?)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores `key`'s finished record, or deletes it (`PayRecord::finished`: a 5xx is
+    /// not the request's answer).
+    pub(super) async fn idem_finish(
+        &self,
+        key: &str,
+        rec: Option<PayRecord>,
+    ) -> Result<(), EdgeError> {
+        let storage = self.state.storage();
+        match rec {
+            Some(rec) => {
+                storage
+                    .put(&record_key(key), serde_json::to_string(&rec)?)
+                    .await?;
+            }
+            None => {
+                storage.delete(&record_key(key)).await?;
+            }
+        }
         Ok(())
     }
 }

@@ -24,7 +24,7 @@
 //!   production the code goes out instead as a `verification_code.requested` webhook;
 //! - `wrong_codes`: the order's `WrongCodeLock` (SPEC 5: 5 wrong codes → 15 min);
 //! - `pay_lock`: the unix ms a `pay` began, while one runs (one attempt at a time);
-//! - `idem:<Idempotency-Key>`: [`pay::PayRecord`] — fingerprint and, once done, the answer;
+//! - `idem:<Idempotency-Key>`: `PayRecord` — fingerprint and, once done, the answer;
 //!   `idem_keys`: which keys are still honoured (24 h, 100 per order; `idempotency.rs`);
 //! - `pingpp_charges`: attempt id → Ping++ charge id; `refund_lock` while a refund call
 //!   runs and `refund_intent` until its answer is recorded (see `refund.rs`); each
@@ -420,40 +420,6 @@ impl OrderObject {
         self.save(&stored, &outbox).await?;
         self.reschedule(&stored, &outbox).await?;
         reply(&stored)
-    }
-
-    /// The provider's answer to a charge request, on the attempt: accepted →
-    /// `AttemptProcessing` (the callback or a status pull settles it later); refused →
-    /// audited, `AttemptFailed` (the order stays payable), and the shopper is told.
-    async fn record_charge_answer(
-        &self,
-        stored: StoredOrder,
-        attempt: kassa_shared::id::Id,
-        answer: Result<(), String>,
-    ) -> Result<StoredOrder, EdgeError> {
-        match answer {
-            Ok(()) => {
-                let kind = EventKind::AttemptProcessing { attempt };
-                self.apply(
-                    stored,
-                    Event::new(format!("attempt_processing_{attempt}"), kind),
-                )
-                .await
-            }
-            Err(reason) => {
-                self.audit("provider_refused", &reason).await?;
-                let kind = EventKind::AttemptFailed { attempt };
-                self.apply(
-                    stored,
-                    Event::new(format!("attempt_failed_{attempt}"), kind),
-                )
-                .await?;
-                Err(EdgeError::Conflict {
-                    code: ErrorCode::ProviderRefused,
-                    message: "order_id: the payment provider refused the payment".into(),
-                })
-            }
-        }
     }
 
     /// Applies one event through the shared machine, commits the state and the effects

@@ -19,7 +19,7 @@ use kassa_shared::order::RelayStatus;
 use kassa_shared::providers::s0::status::CallbackStatus;
 
 use super::*;
-use crate::channels::{exchange, ChannelConfig};
+use crate::channels::{exchange, ChannelConfig, FromEnv};
 use kassa_shared::providers::s0;
 
 /// Default relay retry window: S0 is the platform's own record; keep trying a week.

@@ -13,9 +13,10 @@ use kassa_shared::second_factor::{LockLimits, SendLimits, StoredCode};
 use kassa_shared::surfaces::s4::status::ClientStatus;
 
 use super::orders::OrderFilter;
-use super::s4_wallet::{Account, Proven, SealedNonce, Withdrawal};
+use super::s4_wallet::{Proven, SealedNonce};
 use crate::error::EdgeError;
 use crate::objects::{ask, tell, user_stub};
+use kassa_shared::surfaces::s4::wallet::{Account, Withdrawal};
 
 /// What is asked of a user's object.
 #[derive(Debug, Serialize, Deserialize)]

@@ -2,5 +2,6 @@
 //! `{code, data, message}` envelope (seed S1, SPEC 3.3). The Paytm form `preOrder` returns
 //! and the callback Paytm posts are Paytm's (`providers::paytm`).
 
+pub mod request;
 pub mod status;
 pub mod wire;
