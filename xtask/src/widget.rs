@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::cmd::{cargo, exec, npm_bin, root, target_dir, Result};
+use crate::cmd::{cargo, exec, npm_bin, output, root, target_dir, Result};
+
+mod imports;
 
 /// wasm features rustc enables by default for wasm32-unknown-unknown; wasm-opt must be told.
 const WASM_FEATURES: &[&str] = &[
@@ -36,7 +38,7 @@ pub fn build_edge() -> Result {
 /// environment, e.g. to keep names for twiggy) and runs wasm-bindgen on it into `out`
 /// (`kassa.js`, `kassa_bg.wasm`, `snippets/`). The bundle and the bench share it.
 pub fn bindgen(cargo: &mut Command, out: &std::path::Path) -> Result {
-    exec(cargo.args([
+    exec(cargo.env("CARGO_ENCODED_RUSTFLAGS", remap_flags()).args([
         "build",
         "-p",
         "kassa-widget",
@@ -62,6 +64,42 @@ pub fn bindgen(cargo: &mut Command, out: &std::path::Path) -> Result {
     )
 }
 
+/// `rustc` flags for the widget's wasm only: panic messages name their source file
+/// (`yew-0.23.0/src/scheduler.rs`), and without these each one carries the directory it
+/// was built in (`/root/.cargo/registry/src/index.crates.io-…/`, the toolchain's
+/// `…/lib/rustlib/src/rust/`, this checkout), ~6.5 KB of the wasm. Set through
+/// `CARGO_ENCODED_RUSTFLAGS` on the one cargo call that builds the bundle: with
+/// `--target`, cargo applies them to that target's artefacts only (not to build
+/// scripts and proc macros), and only this build uses the `wasm-release` profile, so
+/// no other build sharing the target dir sees them or is rebuilt by them.
+fn remap_flags() -> String {
+    let mut prefixes = vec![root()];
+    let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(
+        || std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+        std::path::PathBuf::from,
+    );
+    for dir in ["registry/src", "git/checkouts"] {
+        if let Ok(entries) = std::fs::read_dir(cargo_home.join(dir)) {
+            prefixes.extend(entries.flatten().map(|e| e.path()));
+        }
+    }
+    if let Some(sysroot) = output(Command::new("rustc").args(["--print", "sysroot"])) {
+        prefixes.push(std::path::Path::new(&sysroot).join("lib/rustlib/src/rust"));
+    }
+    // The standard library's own paths, as its build already remapped them.
+    if let Some(hash) = output(Command::new("rustc").arg("-vV")).and_then(|v| {
+        v.lines()
+            .find_map(|l| l.strip_prefix("commit-hash: ").map(str::to_owned))
+    }) {
+        prefixes.push(std::path::PathBuf::from(format!("/rustc/{hash}")));
+    }
+    prefixes
+        .iter()
+        .map(|p| format!("--remap-path-prefix={}/=", p.display()))
+        .collect::<Vec<_>>()
+        .join("\x1f")
+}
+
 /// `www/kassa/{kassa.js, kassa_bg.wasm}`; returns the output directory.
 pub fn build_bundle() -> Result<PathBuf> {
     let out = root().join("www").join("kassa");
@@ -82,6 +120,10 @@ pub fn build_bundle() -> Result<PathBuf> {
                 "--rse",
                 "--vacuum",
                 "--code-folding",
+                // Nothing reads them: the toolchain's versions and the features
+                // (wasm-opt is told those below).
+                "--strip-producers",
+                "--strip-target-features",
             ])
             .args(WASM_FEATURES)
             .arg(&bundle)
@@ -105,6 +147,7 @@ pub fn build_bundle() -> Result<PathBuf> {
                 .arg(format!("--outfile={}", js.display())),
         )?;
     }
+    imports::shorten(&bundle, &out.join("kassa.js"))?;
     let dts = root().join("widget").join("kassa.d.ts");
     if dts.exists() {
         std::fs::copy(&dts, out.join("kassa.d.ts")).map_err(|e| format!("kassa.d.ts: {e}"))?;
