@@ -60,19 +60,23 @@ pub fn from_js<T>(
     value: JsValue,
     read: impl FnOnce(serde_wasm_bindgen::Deserializer) -> Result<T, serde_wasm_bindgen::Error>,
 ) -> Decoded<T> {
-    read(serde_wasm_bindgen::Deserializer::from(value)).map_err(|e| {
-        let named = join(root, &js_message(&JsValue::from(e)));
-        match named.split_once(':') {
-            Some((field, reason)) => DecodeError {
-                field: field.to_owned(),
-                reason: reason.trim_start().to_owned(),
-            },
-            None => DecodeError {
-                field: root.to_owned(),
-                reason: named,
-            },
-        }
-    })
+    read(serde_wasm_bindgen::Deserializer::from(value)).map_err(|e| decode_error(root, e))
+}
+
+/// The [`DecodeError`] of serde-wasm-bindgen's error `e` while reading the value named
+/// `root`. Not generic, so [`from_js`]'s copies (one per type read) share it.
+fn decode_error(root: &str, e: serde_wasm_bindgen::Error) -> DecodeError {
+    let named = join(root, &js_message(&JsValue::from(e)));
+    match named.split_once(':') {
+        Some((field, reason)) => DecodeError {
+            field: field.to_owned(),
+            reason: reason.trim_start().to_owned(),
+        },
+        None => DecodeError {
+            field: root.to_owned(),
+            reason: named,
+        },
+    }
 }
 
 /// `inner` (an error of the value named `name`) with `name` in front of its path:

@@ -361,8 +361,10 @@ fn widget_table(json: &serde_json::Value) -> String {
              built with its names kept (before wasm-opt), and that share of the shipped \
              wasm's gzip (proportional, an estimate). Monomorphised code counts for the crate \
              whose function it is: serde's derived visitors are inlined into \
-             `serde_wasm_bindgen`'s `deserialize_struct`; core's float formatting is there \
-             because serde's `invalid type` message can print a JS number.\n\n\
+             `serde_wasm_bindgen`'s `deserialize_struct`. Core's float formatting is not \
+             linked (the vendored serde-wasm-bindgen names a float in its errors instead of \
+             printing it), nor std's panic machinery (std rebuilt for size, panics abort at \
+             once; `docs/decisions.md`, \"Widget bundle\").\n\n\
              | crate | raw bytes | gzip share |\n|---|---:|---:|\n",
         );
         for c in crates {

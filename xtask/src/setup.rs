@@ -93,10 +93,22 @@ fn python_venv() -> Result {
 fn rust_target() -> Result {
     let installed =
         output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+    if !installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        exec(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    }
+    rust_src()
+}
+
+/// The standard library's source for the toolchain that builds (the widget bundle
+/// rebuilds std with `-Zbuild-std`, `widget::bindgen`): `rust-src` of the active
+/// toolchain, so it is always the source of the compiler in use.
+fn rust_src() -> Result {
+    let installed = output(Command::new("rustup").args(["component", "list", "--installed"]))
+        .unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "rust-src") {
         return Ok(());
     }
-    exec(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+    exec(Command::new("rustup").args(["component", "add", "rust-src"]))
 }
 
 /// The exact `wasm-bindgen` version in Cargo.lock: the CLI must match it byte for byte.

@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::cmd::{cargo, exec, npm_bin, root, target_dir, Result};
+use crate::cmd::{cargo, exec, npm_bin, output, root, target_dir, Result};
+
+mod imports;
 
 /// wasm features rustc enables by default for wasm32-unknown-unknown; wasm-opt must be told.
 const WASM_FEATURES: &[&str] = &[
@@ -35,16 +37,30 @@ pub fn build_edge() -> Result {
 /// Builds the widget's wasm (`wasm-release`) with `cargo` (the caller may add
 /// environment, e.g. to keep names for twiggy) and runs wasm-bindgen on it into `out`
 /// (`kassa.js`, `kassa_bg.wasm`, `snippets/`). The bundle and the bench share it.
+///
+/// The standard library is rebuilt for it (`-Zbuild-std`, on the stable toolchain through
+/// `RUSTC_BOOTSTRAP=1`, for this one cargo call; `cargo xtask setup` installs the
+/// toolchain's `rust-src`) with `optimize_for_size` and `-Cpanic=immediate-abort`: a
+/// panic traps at once instead of formatting its message and location, so no panic
+/// machinery, message or location string is linked. Measured and decided in
+/// `docs/decisions.md` ("Widget bundle").
 pub fn bindgen(cargo: &mut Command, out: &std::path::Path) -> Result {
-    exec(cargo.args([
-        "build",
-        "-p",
-        "kassa-widget",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        "wasm-release",
-    ]))?;
+    exec(
+        cargo
+            .env("CARGO_ENCODED_RUSTFLAGS", rustflags())
+            .env("RUSTC_BOOTSTRAP", "1")
+            .args([
+                "build",
+                "-p",
+                "kassa-widget",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--profile",
+                "wasm-release",
+                "-Zbuild-std=std,panic_abort",
+                "-Zbuild-std-features=optimize_for_size",
+            ]),
+    )?;
     let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/kassa_widget.wasm");
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     exec(
@@ -62,26 +78,77 @@ pub fn bindgen(cargo: &mut Command, out: &std::path::Path) -> Result {
     )
 }
 
+/// `rustc` flags for the widget's wasm only, set through `CARGO_ENCODED_RUSTFLAGS` on the
+/// one cargo call that builds the bundle: with `--target`, cargo applies them to that
+/// target's artefacts only (not to build scripts and proc macros), and only this build
+/// uses the `wasm-release` profile, so no other build sharing the target dir sees them
+/// or is rebuilt by them.
+///
+/// - `-Cpanic=immediate-abort` (unstable, with `-Zbuild-std`; see [`bindgen`]).
+/// - `-Zlocation-detail=none`: `#[track_caller]` locations (what wasm-bindgen's
+///   `unwrap_throw` adds to its message) without file, line and column.
+/// - `--remap-path-prefix`: any source path left (`yew-0.23.0/src/scheduler.rs`) without
+///   the directory it was built in (`/root/.cargo/registry/src/index.crates.io-…/`, the
+///   toolchain's `…/lib/rustlib/src/rust/`, this checkout).
+fn rustflags() -> String {
+    let mut prefixes = vec![root()];
+    let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(
+        || std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+        std::path::PathBuf::from,
+    );
+    for dir in ["registry/src", "git/checkouts"] {
+        if let Ok(entries) = std::fs::read_dir(cargo_home.join(dir)) {
+            prefixes.extend(entries.flatten().map(|e| e.path()));
+        }
+    }
+    if let Some(sysroot) = output(Command::new("rustc").args(["--print", "sysroot"])) {
+        prefixes.push(std::path::Path::new(&sysroot).join("lib/rustlib/src/rust"));
+    }
+    // The standard library's own paths, as its build already remapped them.
+    if let Some(hash) = output(Command::new("rustc").arg("-vV")).and_then(|v| {
+        v.lines()
+            .find_map(|l| l.strip_prefix("commit-hash: ").map(str::to_owned))
+    }) {
+        prefixes.push(std::path::PathBuf::from(format!("/rustc/{hash}")));
+    }
+    let mut flags = vec![
+        "-Zunstable-options".to_owned(),
+        "-Cpanic=immediate-abort".to_owned(),
+        "-Zlocation-detail=none".to_owned(),
+    ];
+    flags.extend(
+        prefixes
+            .iter()
+            .map(|p| format!("--remap-path-prefix={}/=", p.display())),
+    );
+    flags.join("\x1f")
+}
+
 /// `www/kassa/{kassa.js, kassa_bg.wasm}`; returns the output directory.
 pub fn build_bundle() -> Result<PathBuf> {
     let out = root().join("www").join("kassa");
     bindgen(&mut cargo(), &out)?;
     let bundle = out.join("kassa_bg.wasm");
-    // -O1 (shrink level 1, plus redundant-set elimination and tail folding), not -Oz:
-    // what a shopper downloads is the gzip, and -Oz's heavier inlining makes the module
-    // smaller raw but larger gzipped. Measured on this bundle (2026-11-23): -Oz 268 603 B
-    // / 115 054 B gz; -O1 --converge 289 460 / 109 812; these passes 287 827 / 109 369
-    // (bench/REPORT.md has the current figures).
+    // -O2 without inlining (`-fimfs 0 -ocimfs 0`: no function is inlined for being small
+    // or having one caller): what a shopper downloads is the gzip, and inlining makes the
+    // module smaller raw but larger gzipped (copies of a body compress worse than calls
+    // to one). Measured on this bundle before the import renaming (2026-12-06, wasm
+    // gzip -9): -O1 -s 1 --converge --rse --vacuum --code-folding (the passes used
+    // before) 129 167 B; -Oz --converge 138 270; -Oz without inlining 128 408; -Os
+    // without inlining 128 198; -O3 without inlining 128 146; these 127 877.
     exec(
         Command::new(npm_bin("wasm-opt"))
             .args([
-                "-O1",
-                "-s",
-                "1",
+                "-O2",
                 "--converge",
-                "--rse",
-                "--vacuum",
-                "--code-folding",
+                "-fimfs",
+                "0",
+                "-ocimfs",
+                "0",
+                // Nothing reads them: the toolchain's versions and the features
+                // (wasm-opt is told those below).
+                "--strip-producers",
+                "--strip-target-features",
             ])
             .args(WASM_FEATURES)
             .arg(&bundle)
@@ -105,6 +172,7 @@ pub fn build_bundle() -> Result<PathBuf> {
                 .arg(format!("--outfile={}", js.display())),
         )?;
     }
+    imports::shorten(&bundle, &out.join("kassa.js"))?;
     let dts = root().join("widget").join("kassa.d.ts");
     if dts.exists() {
         std::fs::copy(&dts, out.join("kassa.d.ts")).map_err(|e| format!("kassa.d.ts: {e}"))?;
