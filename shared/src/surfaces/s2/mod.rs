@@ -2,5 +2,6 @@
 //! SPEC 3.1). The token wallet Kassa *calls* is `providers::wallet`.
 
 pub mod order_view;
+pub mod requests;
 pub mod status;
 pub mod wire;
