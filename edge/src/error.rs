@@ -12,50 +12,40 @@ use kassa_shared::envelope_render::{Failure, Rendered};
 use serde::Serialize;
 use worker::Response;
 
+/// Each kind is the core's [`Failure`] of the same name, with the same fields (its docs
+/// say what each means); `same_kinds!` below converts both ways.
 #[derive(Debug, Clone)]
 pub enum EdgeError {
-    /// A request field is missing or invalid: names the field and the reason.
     BadRequest {
         param: String,
         message: String,
     },
-    /// The body is not JSON (or not a JSON object).
     InvalidJson(String),
     PayloadTooLarge,
     Unauthorized,
-    /// Authenticated, but not for this resource (a `client_secret` for another order).
     Forbidden(&'static str),
     NotFound(&'static str),
     RouteNotFound,
     MethodNotAllowed,
-    /// The request is valid but the resource's state refuses it, e.g. cancelling a paid
-    /// order. `code` is machine-readable.
     Conflict {
         code: ErrorCode,
         message: String,
     },
-    /// A limit refused the request for now (code-send throttle): `retry_after_ms` is when
-    /// it would be accepted, for the widget's countdown.
     TooManyRequests {
         code: ErrorCode,
         message: String,
         retry_after_ms: u64,
     },
-    /// An upstream (S0, a provider) did not give a usable answer: 502, `code` names it.
     Upstream {
         code: ErrorCode,
         message: String,
     },
-    /// A wrong second-factor code (SPEC 5, 6): 400 naming `verify_code`, with how many
-    /// attempts are left before the order locks (0: this one locked it).
     WrongCode {
         message: String,
         attempts_left: u32,
     },
     Config(&'static str),
     Internal(String),
-    /// An error already in the envelope's typed form: one a Durable Object answered
-    /// (passed through), or one with a status no other variant has.
     Api {
         status: u16,
         error: ApiError,
@@ -70,38 +60,14 @@ impl From<worker::Error> for EdgeError {
 
 impl From<kassa_shared::surfaces::merchant::FieldError> for EdgeError {
     fn from(e: kassa_shared::surfaces::merchant::FieldError) -> Self {
-        Self::BadRequest {
-            param: e.param,
-            message: e.message,
-        }
+        Failure::from(e).into()
     }
 }
 
 /// What a refused pay tells the shopper (`flows::pay`), as the error of its kind.
 impl From<kassa_shared::flows::pay::PayError> for EdgeError {
     fn from(e: kassa_shared::flows::pay::PayError) -> Self {
-        use kassa_shared::flows::pay::PayError;
-        match e {
-            PayError::Conflict { code, message } => Self::Conflict { code, message },
-            PayError::Limited {
-                code,
-                message,
-                retry_after_ms,
-            } => Self::TooManyRequests {
-                code,
-                message,
-                retry_after_ms,
-            },
-            PayError::WrongCode {
-                message,
-                attempts_left,
-            } => Self::WrongCode {
-                message,
-                attempts_left,
-            },
-            PayError::Invalid { param, message } => Self::bad(param, message),
-            PayError::Forbidden(code) => Self::Forbidden(code),
-        }
+        Failure::from(e).into()
     }
 }
 
@@ -111,79 +77,42 @@ impl From<serde_json::Error> for EdgeError {
     }
 }
 
-impl From<EdgeError> for Failure {
-    fn from(e: EdgeError) -> Self {
-        use EdgeError as E;
-        match e {
-            E::BadRequest { param, message } => Self::BadRequest { param, message },
-            E::InvalidJson(e) => Self::InvalidJson(e),
-            E::PayloadTooLarge => Self::PayloadTooLarge,
-            E::Unauthorized => Self::Unauthorized,
-            E::Forbidden(w) => Self::Forbidden(w),
-            E::NotFound(w) => Self::NotFound(w),
-            E::RouteNotFound => Self::RouteNotFound,
-            E::MethodNotAllowed => Self::MethodNotAllowed,
-            E::Conflict { code, message } => Self::Conflict { code, message },
-            E::TooManyRequests {
-                code,
-                message,
-                retry_after_ms,
-            } => Self::TooManyRequests {
-                code,
-                message,
-                retry_after_ms,
-            },
-            E::Upstream { code, message } => Self::Upstream { code, message },
-            E::WrongCode {
-                message,
-                attempts_left,
-            } => Self::WrongCode {
-                message,
-                attempts_left,
-            },
-            E::Config(w) => Self::Config(w),
-            E::Internal(d) => Self::Internal(d),
-            E::Api { status, error } => Self::Api { status, error },
+/// `EdgeError` and the core's `Failure` have the same kinds, each of the same fields:
+/// one list makes both conversions, and the compiler holds each match exhaustive.
+macro_rules! same_kinds {
+    ($($unit:ident),*; $($one:ident),*; $($named:ident { $($f:ident),* }),*) => {
+        impl From<EdgeError> for Failure {
+            fn from(e: EdgeError) -> Self {
+                match e {
+                    $(EdgeError::$unit => Self::$unit,)*
+                    $(EdgeError::$one(x) => Self::$one(x),)*
+                    $(EdgeError::$named { $($f),* } => Self::$named { $($f),* },)*
+                }
+            }
         }
-    }
+
+        impl From<Failure> for EdgeError {
+            fn from(f: Failure) -> Self {
+                match f {
+                    $(Failure::$unit => Self::$unit,)*
+                    $(Failure::$one(x) => Self::$one(x),)*
+                    $(Failure::$named { $($f),* } => Self::$named { $($f),* },)*
+                }
+            }
+        }
+    };
 }
 
-impl From<Failure> for EdgeError {
-    fn from(f: Failure) -> Self {
-        use Failure as F;
-        match f {
-            F::BadRequest { param, message } => Self::BadRequest { param, message },
-            F::InvalidJson(e) => Self::InvalidJson(e),
-            F::PayloadTooLarge => Self::PayloadTooLarge,
-            F::Unauthorized => Self::Unauthorized,
-            F::Forbidden(w) => Self::Forbidden(w),
-            F::NotFound(w) => Self::NotFound(w),
-            F::RouteNotFound => Self::RouteNotFound,
-            F::MethodNotAllowed => Self::MethodNotAllowed,
-            F::Conflict { code, message } => Self::Conflict { code, message },
-            F::TooManyRequests {
-                code,
-                message,
-                retry_after_ms,
-            } => Self::TooManyRequests {
-                code,
-                message,
-                retry_after_ms,
-            },
-            F::Upstream { code, message } => Self::Upstream { code, message },
-            F::WrongCode {
-                message,
-                attempts_left,
-            } => Self::WrongCode {
-                message,
-                attempts_left,
-            },
-            F::Config(w) => Self::Config(w),
-            F::Internal(d) => Self::Internal(d),
-            F::Api { status, error } => Self::Api { status, error },
-        }
-    }
-}
+same_kinds!(
+    PayloadTooLarge, Unauthorized, RouteNotFound, MethodNotAllowed;
+    InvalidJson, Forbidden, NotFound, Config, Internal;
+    BadRequest { param, message },
+    Conflict { code, message },
+    TooManyRequests { code, message, retry_after_ms },
+    Upstream { code, message },
+    WrongCode { message, attempts_left },
+    Api { status, error }
+);
 
 impl EdgeError {
     /// A 400 naming `param`; `message` should start with the field name.

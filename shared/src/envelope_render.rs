@@ -240,6 +240,47 @@ impl Failure {
     }
 }
 
+/// A field the core refused: 400 naming it.
+impl From<crate::surfaces::merchant::FieldError> for Failure {
+    fn from(e: crate::surfaces::merchant::FieldError) -> Self {
+        Self::BadRequest {
+            param: e.param,
+            message: e.message,
+        }
+    }
+}
+
+/// What a refused pay tells the shopper (`flows::pay`), as the failure of its kind.
+impl From<crate::flows::pay::PayError> for Failure {
+    fn from(e: crate::flows::pay::PayError) -> Self {
+        use crate::flows::pay::PayError;
+        match e {
+            PayError::Conflict { code, message } => Self::Conflict { code, message },
+            PayError::Limited {
+                code,
+                message,
+                retry_after_ms,
+            } => Self::TooManyRequests {
+                code,
+                message,
+                retry_after_ms,
+            },
+            PayError::WrongCode {
+                message,
+                attempts_left,
+            } => Self::WrongCode {
+                message,
+                attempts_left,
+            },
+            PayError::Invalid { param, message } => Self::BadRequest {
+                param: param.to_owned(),
+                message,
+            },
+            PayError::Forbidden(code) => Self::Forbidden(code),
+        }
+    }
+}
+
 impl Rendered {
     /// The merchant envelope's body, `{ "error": { type, code, message, param } }`.
     #[must_use]

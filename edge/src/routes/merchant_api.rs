@@ -275,12 +275,11 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
                 let stored = order(&ctx, id)?.get().await?;
                 data.push(order_view(&stored));
             }
-            Ok(Response::from_json(&json!({
-                "object": "list",
-                "url": "/v1/orders",
-                "data": data,
-                "has_more": page.has_more,
-            }))?)
+            Ok(Response::from_json(&requests::list(
+                "/v1/orders",
+                data,
+                page.has_more,
+            ))?)
         }
         .await,
     )
@@ -397,22 +396,14 @@ pub async fn order_events(req: Request, ctx: Ctx) -> Result<Response> {
         async {
             let id = merchant_order_id(&req, &ctx)?;
             let events = order(&ctx, id)?.events().await?;
-            let history: Vec<Value> = events.history.iter().map(requests::history_view).collect();
-            let audit: Vec<Value> = events
-                .audit
-                .iter()
-                .map(|a| {
-                    json!({ "object": "audit_entry", "at_ms": a.at_ms, "reason": a.reason, "detail": a.detail })
-                })
-                .collect();
-            let relays: Vec<Value> = events.relays.iter().map(requests::relay_view).collect();
-            Ok(Response::from_json(&json!({
-                "object": "order_events",
-                "order_id": id.to_string(),
-                "history": history,
-                "audit": audit,
-                "relays": relays,
-            }))?)
+            let audit = events.audit.iter();
+            let audit = audit.map(|a| requests::audit_view(a.at_ms, &a.reason, &a.detail));
+            Ok(Response::from_json(&requests::events_view(
+                id,
+                &events.history,
+                audit.collect(),
+                &events.relays,
+            ))?)
         }
         .await,
     )
@@ -430,12 +421,8 @@ pub async fn order_webhooks(req: Request, ctx: Ctx) -> Result<Response> {
                 .filter(|e| e.kind == OutboxKind::Webhook)
                 .map(webhook_view)
                 .collect();
-            Ok(Response::from_json(&json!({
-                "object": "list",
-                "url": format!("/v1/orders/{id}/webhooks"),
-                "data": data,
-                "has_more": false,
-            }))?)
+            let url = format!("/v1/orders/{id}/webhooks");
+            Ok(Response::from_json(&requests::list(&url, data, false))?)
         }
         .await,
     )
@@ -468,12 +455,9 @@ pub async fn issue_secret(mut req: Request, ctx: Ctx) -> Result<Response> {
             let stored = order(&ctx, id)?.get().await?;
             let (secret, expires_at) =
                 issue_client_secret(&ctx.env, &stored, now_ms(), expires_in)?;
-            Ok(Response::from_json(&json!({
-                "object": "client_secret",
-                "order_id": id.to_string(),
-                "client_secret": secret,
-                "expires_at": expires_at,
-            }))?)
+            Ok(Response::from_json(&requests::client_secret_view(
+                id, &secret, expires_at,
+            ))?)
         }
         .await,
     )
@@ -565,9 +549,9 @@ pub async fn set_trusted(mut req: Request, ctx: Ctx) -> Result<Response> {
             UserClient::new(&ctx.env, &user_id)?
                 .set_trusted(trusted)
                 .await?;
-            Ok(Response::from_json(
-                &json!({ "object": "user", "id": user_id, "trusted": trusted }),
-            )?)
+            Ok(Response::from_json(&requests::trusted_view(
+                &user_id, trusted,
+            ))?)
         }
         .await,
     )
@@ -601,13 +585,8 @@ pub async fn issue_user_token(mut req: Request, ctx: Ctx) -> Result<Response> {
             let user_id = path_user(&ctx)?;
             let (token, expires_at) =
                 crate::auth::issue_user_token(&ctx.env, &user_id, lifetime).await?;
-            Ok(Response::from_json(&json!({
-                "object": "user_token",
-                "user_id": user_id,
-                "token": token,
-                "expires_at": expires_at,
-            }))?
-            .with_status(201))
+            let view = requests::user_token_view(&user_id, &token, expires_at);
+            Ok(Response::from_json(&view)?.with_status(201))
         }
         .await,
     )
@@ -623,11 +602,8 @@ pub async fn revoke_user_tokens(mut req: Request, ctx: Ctx) -> Result<Response> 
             json_object(&mut req, &[]).await?;
             let user_id = path_user(&ctx)?;
             crate::auth::revoke_user_tokens(&ctx.env, &user_id).await?;
-            Ok(Response::from_json(&json!({
-                "object": "user_token_revocation",
-                "user_id": user_id,
-                "revoked_at": now_ms() / 1000,
-            }))?)
+            let view = requests::revocation_view(&user_id, now_ms() / 1000);
+            Ok(Response::from_json(&view)?)
         }
         .await,
     )

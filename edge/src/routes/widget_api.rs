@@ -25,14 +25,13 @@ use kassa_shared::crypto::client_secret::Claims;
 use kassa_shared::crypto::secret::Secret;
 use kassa_shared::crypto::user_token::UserClaims;
 use kassa_shared::id::Id;
-use kassa_shared::mask;
 use kassa_shared::risk::{self, RiskInput, VelocityWindow};
-use kassa_shared::second_factor::{self, WrongCodeLock};
-use kassa_shared::surfaces::s2::requests;
+use kassa_shared::second_factor::WrongCodeLock;
 use kassa_shared::surfaces::s2::status::{Locale, Status as S2Status};
 use kassa_shared::surfaces::s2::wire::{
-    LoadPayDataResponse, OrdersResponse, SendVerifyCodeResponse, UserInfo,
+    LoadPayDataResponse, OrdersResponse, SendVerifyCodeResponse,
 };
+use kassa_shared::surfaces::s2::{answers, requests};
 
 use crate::auth;
 use crate::auth::bearer;
@@ -182,21 +181,9 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
                 user.email.is_some(),
                 decision.need_2fa,
             )?;
-            let p = &user.profile;
             Ok(Response::from_json(&LoadPayDataResponse {
                 order_info: crate::resources::s2_order(&stored, locale(&req)),
-                user_info: UserInfo {
-                    user_id: user.id.clone(),
-                    register_type: p.register_type.unwrap_or(0),
-                    mobile: user.mobile.as_deref().map(mask::mobile),
-                    national_code: p.national_code.clone(),
-                    email: user.email.as_deref().map(mask::email),
-                    bind_ga,
-                    bind_trade_pwd: profile.trade_pwd_set,
-                    user_type: p.user_type.unwrap_or(0),
-                    verify_status: p.verify_status.unwrap_or(0),
-                    source: p.source.clone(),
-                },
+                user_info: answers::user_info(user, bind_ga, profile.trade_pwd_set),
                 need_2fa: decision.need_2fa,
                 auth_type,
             })?)
@@ -293,8 +280,7 @@ pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
                 return Err(requests::not_payable().into());
             }
             let user = &stored.meta.user;
-            let (auth_type, to) =
-                requests::code_channel(user.mobile.as_deref(), user.email.as_deref())?;
+            let channel = requests::code_channel(user.mobile.as_deref(), user.email.as_deref())?;
             let pepper = config::code_pepper(&ctx.env)?;
             let now = Date::now().as_millis();
             let config = config::risk(&ctx.env)?;
@@ -304,30 +290,10 @@ pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
             let mut random = [0u8; 40];
             getrandom::getrandom(&mut random)
                 .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
-            let mut send_bytes = [0u8; 8];
-            send_bytes.copy_from_slice(&random[32..]);
-            let send_id = Id::new((u64::from_be_bytes(send_bytes) >> 1) | 1)
-                .map_err(|e| EdgeError::Internal(e.to_string()))?;
-            let (plain, code) = second_factor::issue(
-                &random[..32],
-                id,
-                user_binding(&claims.user_id)?,
-                send_id,
-                now,
-                &Secret::from(pepper.as_str()),
-            )
-            .map_err(|e| EdgeError::Internal(format!("code issue: {e}")))?;
-            // The notifier's message: the dev outbox in development, else a signed
-            // merchant webhook (the `OrderObject` decides, SPEC 6).
-            let dev = json!({
-                "order_id": id.to_string(),
-                "send_id": send_id.to_string(),
-                "auth_type": auth_type,
-                "to": to,
-                "code": plain.expose(),
-                "at_ms": now,
-                "expires_at_ms": code.expires_at_ms,
-            });
+            let pepper = Secret::from(pepper.as_str());
+            let (code, dev) =
+                answers::code_send(&random, id, &claims.user_id, now, &pepper, channel)?;
+            let send_id = code.send_id;
             OrderClient::new(&ctx.env, id)?
                 .code(code, Some(dev))
                 .await?;

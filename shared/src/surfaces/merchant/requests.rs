@@ -323,6 +323,65 @@ pub fn relay_view(r: &OutboxEntry) -> Value {
     json!({ "object": "relay", "id": r.id, "status": r.event_type, "delivery": r.status, "created_ms": r.created_ms, "attempts": r.attempts, "deliveries": r.log })
 }
 
+/// A list answer: `{object: "list", url, data, has_more}`.
+#[must_use]
+pub fn list(url: &str, data: Vec<Value>, has_more: bool) -> Value {
+    json!({ "object": "list", "url": url, "data": data, "has_more": has_more })
+}
+
+/// One audit-log entry of `GET /v1/orders/:id/events`.
+#[must_use]
+pub fn audit_view(at_ms: u64, reason: &str, detail: &str) -> Value {
+    json!({ "object": "audit_entry", "at_ms": at_ms, "reason": reason, "detail": detail })
+}
+
+/// `GET /v1/orders/:id/events`: status history (every distinct fact, with what it did),
+/// the audit log of rejected requests, and the S0 relays the order owes.
+#[must_use]
+pub fn events_view(
+    order_id: Id,
+    history: &[HistoryEntry],
+    audit: Vec<Value>,
+    relays: &[OutboxEntry],
+) -> Value {
+    json!({
+        "object": "order_events",
+        "order_id": order_id.to_string(),
+        "history": history.iter().map(history_view).collect::<Vec<_>>(),
+        "audit": audit,
+        "relays": relays.iter().map(relay_view).collect::<Vec<_>>(),
+    })
+}
+
+/// `POST /v1/orders/:id/client_secret`'s answer.
+#[must_use]
+pub fn client_secret_view(order_id: Id, secret: &str, expires_at: u64) -> Value {
+    json!({
+        "object": "client_secret",
+        "order_id": order_id.to_string(),
+        "client_secret": secret,
+        "expires_at": expires_at,
+    })
+}
+
+/// `POST /v1/users/:id/trusted`'s answer.
+#[must_use]
+pub fn trusted_view(user_id: &str, trusted: bool) -> Value {
+    json!({ "object": "user", "id": user_id, "trusted": trusted })
+}
+
+/// `POST /v1/users/:id/tokens`' answer (201).
+#[must_use]
+pub fn user_token_view(user_id: &str, token: &str, expires_at: u64) -> Value {
+    json!({ "object": "user_token", "user_id": user_id, "token": token, "expires_at": expires_at })
+}
+
+/// `POST /v1/users/:id/tokens/revoke`'s answer.
+#[must_use]
+pub fn revocation_view(user_id: &str, revoked_at: u64) -> Value {
+    json!({ "object": "user_token_revocation", "user_id": user_id, "revoked_at": revoked_at })
+}
+
 #[cfg(test)]
 #[path = "requests_tests.rs"]
 mod tests;
