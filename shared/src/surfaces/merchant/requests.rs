@@ -384,4 +384,4 @@ pub fn revocation_view(user_id: &str, revoked_at: u64) -> Value {
 
 #[cfg(test)]
 #[path = "requests_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -7,14 +7,16 @@ use serde_json::json;
 use super::*;
 use crate::flows::outbox::{OutboxEntry, OutboxKind};
 
-fn obj(v: Value) -> Map<String, Value> {
+/// `v` as an object (the S2 readers' tests use it too).
+pub(crate) fn obj(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
         other => panic!("not an object: {other}"),
     }
 }
 
-fn msg<T: std::fmt::Debug>(r: Result<T, FieldError>) -> (String, String) {
+/// The refusal's field and message; panics on an answer.
+pub(crate) fn msg<T: std::fmt::Debug>(r: Result<T, FieldError>) -> (String, String) {
     match r {
         Err(e) => (e.param, e.message),
         Ok(v) => panic!("accepted: {v:?}"),

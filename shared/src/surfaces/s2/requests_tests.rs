@@ -5,20 +5,7 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
-
-fn obj(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        other => panic!("not an object: {other}"),
-    }
-}
-
-fn msg<T: std::fmt::Debug>(r: Result<T, FieldError>) -> (String, String) {
-    match r {
-        Err(e) => (e.param, e.message),
-        Ok(v) => panic!("accepted: {v:?}"),
-    }
-}
+use crate::surfaces::merchant::requests::tests::{msg, obj};
 
 fn id(n: u64) -> Id {
     Id::new(n).unwrap_or_else(|e| panic!("{e}"))
