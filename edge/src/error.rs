@@ -5,10 +5,10 @@
 //! the conversions (from `worker::Error` and the core's typed errors), the log line of a
 //! misconfiguration or internal failure, and the `Response`s.
 
-use kassa_shared::envelope::ApiError;
-use kassa_shared::envelope::ErrorCode;
+use kassa_shared::envelope::{ApiError, ErrorCode};
 pub use kassa_shared::envelope_render::MAX_BODY_BYTES;
 use kassa_shared::envelope_render::{Failure, Rendered};
+use kassa_shared::flows::Refused;
 use serde::Serialize;
 use worker::Response;
 
@@ -68,6 +68,16 @@ impl From<kassa_shared::surfaces::merchant::FieldError> for EdgeError {
 impl From<kassa_shared::flows::pay::PayError> for EdgeError {
     fn from(e: kassa_shared::flows::pay::PayError) -> Self {
         Failure::from(e).into()
+    }
+}
+
+/// A refusal a shared flow decided, answered as it says.
+impl From<Refused> for EdgeError {
+    fn from(r: Refused) -> Self {
+        Self::Api {
+            status: r.status,
+            error: *r.error,
+        }
     }
 }
 
@@ -148,17 +158,7 @@ impl EdgeError {
         message: impl Into<String>,
         param: Option<&str>,
     ) -> Self {
-        Self::Api {
-            status,
-            error: ApiError {
-                kind: kind.to_owned(),
-                code: code.as_str().to_owned(),
-                message: message.into(),
-                param: param.map(str::to_owned),
-                retry_after_ms: None,
-                attempts_left: None,
-            },
-        }
+        Refused::new(status, kind, code, message, param).into()
     }
 
     /// The core's rendering, its log line written to the Worker's log.

@@ -14,7 +14,8 @@
 //!
 //! Keys are accepted as `shared` accepts them (SPEC 4.1, last bullet): PEM or bare base64
 //! DER, PKCS#8 or PKCS#1. WebCrypto only imports PKCS#8, so a PKCS#1 key is re-wrapped
-//! into a PKCS#8 `PrivateKeyInfo` here. That re-wrapping only moves DER bytes: it does not
+//! into a PKCS#8 `PrivateKeyInfo` (`kassa_shared::crypto::keys::private_key_pkcs8_der`).
+//! That re-wrapping only moves DER bytes: it does not
 //! build an `rsa::RsaPrivateKey`, whose constructor runs big-number arithmetic on the
 //! secret primes (validation, CRT precomputation) outside constant time.
 //!
@@ -28,7 +29,6 @@ use core::fmt;
 use base64::Engine as _;
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use kassa_shared::crypto::SignAlg;
-use rsa::pkcs1::der::{Decode as _, Encode as _};
 use wasm_bindgen::{JsCast as _, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
@@ -173,67 +173,36 @@ fn hash_name(alg: SignAlg) -> &'static str {
 // ---------------------------------------------------------------------------------------
 // Key text → PKCS#8 DER without private-key arithmetic
 
+/// Standard base64, padding optional (what the widget's `btoa` and copied keys carry).
 const B64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     base64::engine::GeneralPurposeConfig::new()
         .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
 );
 
-/// DER bytes and, for PEM, the label, from PEM or bare base64 text. Lenient in the way
-/// `shared::crypto::keys` is: any white space, one-line PEM, text before the BEGIN line.
-fn decode_key_text(op: Op, text: &str) -> Result<(Option<String>, Vec<u8>), WebCryptoError> {
-    let key = |reason| WebCryptoError::Key { op, reason };
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(key("is empty"));
-    }
-    let (label, body) = if let Some((_, after)) = text.split_once("-----BEGIN ") {
-        let (label, rest) = after
-            .split_once("-----")
-            .ok_or(key("PEM BEGIN line is not closed"))?;
-        let (body, _) = rest
-            .split_once(&format!("-----END {label}-----"))
-            .ok_or(key("PEM has no matching END line"))?;
-        if body.contains(':') {
-            return Err(key("PEM is encrypted or carries headers (not supported)"));
-        }
-        (Some(label.trim().to_owned()), body)
-    } else {
-        (None, text)
-    };
-    let clean: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let der = B64.decode(clean).map_err(|_| key("is not valid base64"))?;
-    Ok((label, der))
-}
-
-/// PKCS#8 DER for an RSA private key given as PKCS#8 or PKCS#1 (PEM or bare base64).
-///
-/// Only the ASN.1 structure is parsed (`pkcs8` / `pkcs1` document types); the key is not
-/// validated mathematically here — WebCrypto does that on import, in constant time.
+/// PKCS#8 DER for an RSA private key given as PKCS#8 or PKCS#1 (PEM or bare base64):
+/// `kassa_shared::crypto::keys::private_key_pkcs8_der` reads the text; WebCrypto
+/// validates the key on import, in constant time.
 pub fn private_key_pkcs8_der(text: &str) -> Result<Vec<u8>, WebCryptoError> {
-    let op = Op::ImportPrivateKey;
-    let key = |reason| WebCryptoError::Key { op, reason };
-    let (label, der) = decode_key_text(op, text)?;
-    let as_pkcs8 = |der: &[u8]| -> Option<Vec<u8>> {
-        let info = rsa::pkcs8::PrivateKeyInfo::from_der(der).ok()?;
-        (info.algorithm.oid == rsa::pkcs1::ALGORITHM_OID).then(|| der.to_vec())
-    };
-    let wrap_pkcs1 = |der: &[u8]| -> Option<Vec<u8>> {
-        rsa::pkcs1::RsaPrivateKey::from_der(der).ok()?;
-        rsa::pkcs8::PrivateKeyInfo::new(rsa::pkcs1::ALGORITHM_ID, der)
-            .to_der()
-            .ok()
-    };
-    match label.as_deref() {
-        Some("PRIVATE KEY") => as_pkcs8(&der).ok_or(key("is not a PKCS#8 RSA private key")),
-        Some("RSA PRIVATE KEY") => wrap_pkcs1(&der).ok_or(key("is not a PKCS#1 RSA private key")),
-        Some(_) => Err(key(
-            "PEM label is not PRIVATE KEY or RSA PRIVATE KEY (an encrypted key?)",
-        )),
-        None => as_pkcs8(&der)
-            .or_else(|| wrap_pkcs1(&der))
-            .ok_or(key("DER is neither a PKCS#8 nor a PKCS#1 RSA private key")),
-    }
+    use kassa_shared::crypto::keys::KeyError;
+    kassa_shared::crypto::keys::private_key_pkcs8_der(text).map_err(|e| WebCryptoError::Key {
+        op: Op::ImportPrivateKey,
+        reason: match e {
+            KeyError::Empty { .. } => "is empty",
+            KeyError::PemFrame { reason, .. } => reason,
+            KeyError::Base64 { .. } => "is not valid base64",
+            KeyError::PemLabel { .. } => {
+                "PEM label is not PRIVATE KEY or RSA PRIVATE KEY (an encrypted key?)"
+            }
+            KeyError::Der {
+                expected: "PKCS#8", ..
+            } => "is not a PKCS#8 RSA private key",
+            KeyError::Der {
+                expected: "PKCS#1", ..
+            } => "is not a PKCS#1 RSA private key",
+            _ => "DER is neither a PKCS#8 nor a PKCS#1 RSA private key",
+        },
+    })
 }
 
 /// SPKI DER for an RSA public key in any form `shared` accepts (public-key parsing in

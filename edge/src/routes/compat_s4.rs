@@ -57,15 +57,14 @@
 use serde_json::{json, Map, Value};
 use worker::{Date, Env, Request, Response, Result, RouteContext};
 
-use kassa_shared::civil_time::UTC;
 use kassa_shared::crypto::client_secret::Claims;
 use kassa_shared::crypto::sealed::{self, SealedError};
 use kassa_shared::crypto::user_token::UserClaims;
 use kassa_shared::crypto::Secret;
 use kassa_shared::envelope::ErrorCode;
 use kassa_shared::id::Id;
-use kassa_shared::order::OrderAmount;
 use kassa_shared::second_factor::{self, LockLimits};
+use kassa_shared::surfaces::s4::pay_view;
 use kassa_shared::surfaces::s4::status::{ClientReport, ClientStatus, Status};
 use kassa_shared::surfaces::s4::wallet::{self, WithdrawalRequested};
 use kassa_shared::surfaces::s4::wire;
@@ -248,62 +247,11 @@ async fn get_pay_inner(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeErr
     let id = pay_id(ctx, &c)?;
     let s = load_order(&ctx.env, id).await?;
     let cs = client_status(&ctx.env, &c.user_id, id).await?;
-    // The charge Ping++ answered (seed S4 embeds it whole, for the client SDK); `{}`
-    // before any charge exists.
+    // The charge Ping++ answered (seed S4 embeds it whole, for the client SDK).
     let charge = OrderClient::new(&ctx.env, id)?.charge().await?;
-    let channel = charge
-        .as_ref()
-        .and_then(|c| c.get("channel"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .or_else(|| s.meta.metadata.get("pingpp_channel").cloned())
-        .unwrap_or_else(|| "alipay_wap".to_owned());
-    let o = &s.order;
-    let (amount, currency) = match o.amount() {
-        OrderAmount::Fiat(m) => (
-            wire::Amount::Minor(m.minor()),
-            m.currency().code().to_lowercase(),
-        ),
-        OrderAmount::Token { token, amount } => (
-            wire::Amount::Decimal(amount.to_string()),
-            token.to_lowercase(),
-        ),
-    };
-    // 实际支付金额: what was paid, nothing before the order succeeded.
-    let money = match (&amount, o.paid()) {
-        (a, true) => a.clone(),
-        (wire::Amount::Minor(_), false) => wire::Amount::Minor(0),
-        (wire::Amount::Decimal(_), false) => wire::Amount::Decimal("0".into()),
-    };
-    let iso = |ms: u64| UTC.civil(ms).iso_utc(ms);
-    let updated = o.history().last().map_or(o.created_ms(), |h| h.at_ms);
-    let subject = s
-        .meta
-        .description
-        .clone()
-        .unwrap_or_else(|| format!("Order {id}"));
-    // The ids the seed shows that Kassa does not own: the merchant's, from the order's
-    // metadata, `""` when absent, as the seed writes an id that does not apply.
-    let merchant_id = |key: &str| s.meta.metadata.get(key).cloned().unwrap_or_default();
-    ok(&wire::PayInfoResponse::ok(wire::PayInfo {
-        updated_at: iso(updated),
-        created_at: iso(o.created_ms()),
-        o_id: Some(id.to_string()),
-        note_id: Some(merchant_id("note_id")),
-        expert_id: merchant_id("expert_id"),
-        user_id: s.meta.user.id.clone(),
-        amount,
-        money,
-        charge: Some(charge.unwrap_or_else(|| json!({}))),
-        desc: Some(s.meta.description.clone().unwrap_or_default()),
-        client_status: cs,
-        status: Status::from_canonical(kassa_shared::flows::attempts::shown_status(o)),
-        subject,
-        currency,
-        channel,
-        kind: wire::PayKind::Order,
-        pay_id: id.to_string(),
-    }))
+    ok(&wire::PayInfoResponse::ok(pay_view::pay_info(
+        &s, charge, cs,
+    )))
 }
 
 /// `GET /rest/pay/:pay_id/status` — the real status and what the client reported.

@@ -34,6 +34,7 @@
 //!   floats; Paytm's "2" and "2.00" rupees are the same 200 paise.
 
 pub mod form;
+pub mod order;
 pub mod reference;
 pub mod settle;
 

@@ -53,7 +53,6 @@ pub enum KeyError {
     },
 }
 
-#[cfg(feature = "private-keys")]
 const PRIVATE: &str = "private key";
 const PUBLIC: &str = "public key";
 
@@ -189,6 +188,51 @@ impl From<RsaPublicKey> for PublicKey {
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "PublicKey(RSA-{})", self.0.size() * 8)
+    }
+}
+
+/// PKCS#8 DER of an RSA private key given as PKCS#8 or PKCS#1 (PEM, or bare base64 DER:
+/// PKCS#8 first), for a runtime that imports PKCS#8 (WebCrypto, SPEC 4.4). Only the
+/// ASN.1 structure is read and a PKCS#1 key wrapped; nothing here computes with the key
+/// (so this needs no `private-keys`): the runtime validates it on import.
+///
+/// # Errors
+/// [`KeyError`] naming what is wrong with the text.
+pub fn private_key_pkcs8_der(text: &str) -> Result<Vec<u8>, KeyError> {
+    use rsa::pkcs8::der::{Decode, Encode};
+    let der_err = |expected| KeyError::Der {
+        which: PRIVATE,
+        expected,
+    };
+    let as_pkcs8 = |der: &[u8]| -> Option<Vec<u8>> {
+        let info = rsa::pkcs8::PrivateKeyInfo::from_der(der).ok()?;
+        (info.algorithm.oid == rsa::pkcs1::ALGORITHM_OID).then(|| der.to_vec())
+    };
+    let wrap_pkcs1 = |der: &[u8]| -> Option<Vec<u8>> {
+        rsa::pkcs1::RsaPrivateKey::from_der(der).ok()?;
+        rsa::pkcs8::PrivateKeyInfo::new(rsa::pkcs1::ALGORITHM_ID, der)
+            .to_der()
+            .ok()
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(KeyError::Empty { which: PRIVATE });
+    }
+    if !text.contains("-----BEGIN ") {
+        let der = decode_b64(PRIVATE, text)?;
+        return as_pkcs8(&der)
+            .or_else(|| wrap_pkcs1(&der))
+            .ok_or(der_err("PKCS#8 or PKCS#1"));
+    }
+    let pem = parse_pem(PRIVATE, text)?;
+    match pem.label.as_str() {
+        "PRIVATE KEY" => as_pkcs8(&pem.der).ok_or(der_err("PKCS#8")),
+        "RSA PRIVATE KEY" => wrap_pkcs1(&pem.der).ok_or(der_err("PKCS#1")),
+        _ => Err(KeyError::PemLabel {
+            which: PRIVATE,
+            label: pem.label,
+            expected: "PRIVATE KEY, RSA PRIVATE KEY",
+        }),
     }
 }
 
@@ -329,6 +373,32 @@ mod tests {
 
     fn read(name: &str) -> String {
         std::fs::read_to_string(format!("{DIR}{name}")).unwrap()
+    }
+
+    #[test]
+    fn every_private_form_gives_the_pkcs8_der_webcrypto_imports() {
+        // openssl's PKCS#8 DER is the reference: PKCS#1 forms are re-wrapped to it.
+        let want = PrivateKey::parse(&read("rsa1024.pkcs8.pem"))
+            .unwrap()
+            .to_der()
+            .unwrap();
+        for name in [
+            "rsa1024.pkcs8.pem",
+            "rsa1024.pkcs1.pem",
+            "rsa1024.pkcs8.b64",
+            "rsa1024.pkcs1.b64",
+        ] {
+            assert_eq!(private_key_pkcs8_der(&read(name)).unwrap(), *want, "{name}");
+        }
+        let refused = |text: &str| private_key_pkcs8_der(text).unwrap_err().to_string();
+        assert_eq!(refused("  "), "private key: empty input");
+        assert_eq!(refused("!!!"), "private key: not valid base64");
+        assert_eq!(
+            refused("AAAA"),
+            "private key: DER is not a valid PKCS#8 or PKCS#1 RSA key"
+        );
+        assert!(refused(&read("rsa1024.spki.pem")).contains("PEM label `PUBLIC KEY`"));
+        assert!(refused("-----BEGIN PRIVATE KEY-----\nAAAA").contains("no matching END line"));
     }
 
     #[test]

@@ -18,9 +18,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::callback::VerifiedCallback;
+use crate::callback::{to_event, VerifiedCallback};
+use crate::flows::refunds::Note;
 use crate::id::Id;
 use crate::order::{Event, EventKind, Order};
+
+/// A returning shopper's page asks the providers again at most this often per attempt
+/// (reloads must not turn into a flood of status queries).
+pub const REFRESH_GAP_MS: u64 = 5_000;
 
 /// How long an attempt may go without an outcome before the alarm asks about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +164,74 @@ pub fn closing(verdict: &Verdict) -> Option<Closing> {
         Verdict::NoOutcome => Some(Closing::Abandoned),
         Verdict::Succeeded(_) | Verdict::InFlight => None,
     }
+}
+
+/// The open attempts a returning shopper's page asks about at `now`: those not asked
+/// within [`REFRESH_GAP_MS`], counted from the last ask only (a new attempt is asked at
+/// once: the shopper just came back from its page). None once the order is closed.
+#[must_use]
+pub fn refresh_due(order: &Order, asked: &BTreeMap<Id, u64>, now: u64) -> Vec<Id> {
+    if !order.is_open() {
+        return Vec::new();
+    }
+    open_attempts(order)
+        .into_iter()
+        .map(|(a, _)| a)
+        .filter(|a| asked.get(a).is_none_or(|at| at + REFRESH_GAP_MS <= now))
+        .collect()
+}
+
+/// What a provider's verdict about `attempt` does to `order`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Apply `event` (a verified success as its callback would be, or the closing),
+    /// audited.
+    Apply { event: Event, audit: Note },
+    /// Change nothing; audit when `Some` (a paid transaction that does not match the
+    /// order: someone should look).
+    Leave(Option<Note>),
+}
+
+/// What `verdict` about `attempt` comes to. `abandon`: "no outcome" closes the attempt
+/// (a new `pay`, the alarm); a returning shopper's page only applies decisions, since an
+/// attempt with no outcome yet may be one still being paid in another tab.
+#[must_use]
+pub fn action(order: &Order, attempt: Id, verdict: &Verdict, abandon: bool) -> Action {
+    let note = |reason, detail| Note { reason, detail };
+    if let Verdict::Succeeded(cb) = verdict {
+        return match to_event(cb, order.id(), order.amount()) {
+            Ok(event) => Action::Apply {
+                event,
+                audit: note(
+                    "attempt_query_paid",
+                    format!("{attempt} {}", cb.provider_txn),
+                ),
+            },
+            Err(e) => Action::Leave(Some(note(
+                "attempt_query_mismatch",
+                format!("{attempt}: {e}"),
+            ))),
+        };
+    }
+    if *verdict == Verdict::NoOutcome && !abandon {
+        return Action::Leave(None);
+    }
+    let Some(closing) = closing(verdict) else {
+        return Action::Leave(None);
+    };
+    let reason = match closing {
+        Closing::Declined => "attempt_declined",
+        Closing::Abandoned => "attempt_abandoned",
+    };
+    Action::Apply {
+        event: closing_event(attempt, closing),
+        audit: note(reason, attempt.to_string()),
+    }
+}
+
+/// `asked` kept for the attempts of `order` still in flight only.
+pub fn keep_asked(order: &Order, asked: &mut BTreeMap<Id, u64>) {
+    asked.retain(|a, _| order.attempt(*a).is_some_and(|x| x.in_flight()));
 }
 
 #[cfg(test)]

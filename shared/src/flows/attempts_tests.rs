@@ -112,6 +112,108 @@ fn a_late_success_of_an_abandoned_attempt_wins_and_is_flagged() {
     assert_eq!(next_query(&o, &BTreeMap::new(), &POLICY), None, "closed");
 }
 
+fn paid_callback(attempt: u64, minor: u64) -> VerifiedCallback {
+    use crate::callback::{CallbackAmount, Outcome, Provider, ProviderRef};
+    VerifiedCallback {
+        provider: Provider::Paytm,
+        event_id: format!("paytm:T{attempt}:TXN_SUCCESS"),
+        reference: ProviderRef::new(id(1), id(attempt)),
+        outcome: Outcome::Succeeded,
+        amount: CallbackAmount::Fiat(Money::new(Currency::Cny, minor)),
+        provider_txn: format!("T{attempt}"),
+        confirm_required: false,
+        account: None,
+        refunded_txn: None,
+    }
+}
+
+#[test]
+fn a_verified_success_is_applied_as_its_callback_and_audited() {
+    let mut o = order();
+    start(&mut o, 7, 1_000);
+    let paid = Verdict::Succeeded(Box::new(paid_callback(7, 500)));
+    let Action::Apply { event, audit } = action(&o, id(7), &paid, false) else {
+        panic!("a success applies")
+    };
+    assert_eq!(event.id, "paytm:T7:TXN_SUCCESS");
+    assert_eq!(audit.reason, "attempt_query_paid");
+    assert_eq!(audit.detail, "7 T7");
+    o.apply(2_000, event);
+    assert_eq!(o.status(), OrderStatus::Succeeded);
+}
+
+#[test]
+fn a_paid_transaction_that_does_not_match_changes_nothing_but_is_audited() {
+    let mut o = order();
+    start(&mut o, 7, 1_000);
+    let paid = Verdict::Succeeded(Box::new(paid_callback(7, 400)));
+    let Action::Leave(Some(audit)) = action(&o, id(7), &paid, true) else {
+        panic!("a mismatch applies nothing")
+    };
+    assert_eq!(audit.reason, "attempt_query_mismatch");
+    assert!(audit.detail.starts_with("7: amount:"), "{}", audit.detail);
+}
+
+#[test]
+fn no_outcome_closes_only_when_abandoning_and_in_flight_never() {
+    let mut o = order();
+    start(&mut o, 7, 1_000);
+    assert_eq!(
+        action(&o, id(7), &Verdict::NoOutcome, false),
+        Action::Leave(None)
+    );
+    assert_eq!(
+        action(&o, id(7), &Verdict::InFlight, true),
+        Action::Leave(None)
+    );
+    let Action::Apply { event, audit } = action(&o, id(7), &Verdict::NoOutcome, true) else {
+        panic!("abandoned")
+    };
+    assert_eq!(event, closing_event(id(7), Closing::Abandoned));
+    assert_eq!(
+        (audit.reason, audit.detail.as_str()),
+        ("attempt_abandoned", "7")
+    );
+    // A decline is a decision: applied even for a returning shopper's page.
+    let Action::Apply { event, audit } = action(&o, id(7), &Verdict::Failed, false) else {
+        panic!("declined")
+    };
+    assert_eq!(event, closing_event(id(7), Closing::Declined));
+    assert_eq!(audit.reason, "attempt_declined");
+}
+
+#[test]
+fn a_returning_shopper_asks_at_most_every_gap_and_only_while_open() {
+    let mut o = order();
+    let none = BTreeMap::new();
+    assert!(refresh_due(&o, &none, 0).is_empty());
+    start(&mut o, 7, 1_000);
+    assert_eq!(
+        refresh_due(&o, &none, 1_000),
+        vec![id(7)],
+        "new: asked at once"
+    );
+    let asked = BTreeMap::from([(id(7), 10_000)]);
+    assert!(refresh_due(&o, &asked, 10_000 + REFRESH_GAP_MS - 1).is_empty());
+    assert_eq!(
+        refresh_due(&o, &asked, 10_000 + REFRESH_GAP_MS),
+        vec![id(7)]
+    );
+    o.apply(20_000, Event::new("cancelled", EventKind::Cancelled));
+    assert!(refresh_due(&o, &none, 30_000).is_empty(), "closed");
+}
+
+#[test]
+fn asks_are_kept_only_for_attempts_in_flight() {
+    let mut o = order();
+    start(&mut o, 7, 1_000);
+    start(&mut o, 8, 2_000);
+    o.apply(3_000, closing_event(id(7), Closing::Declined));
+    let mut asked = BTreeMap::from([(id(7), 1), (id(8), 2), (id(9), 3)]);
+    keep_asked(&o, &mut asked);
+    assert_eq!(asked, BTreeMap::from([(id(8), 2)]));
+}
+
 proptest! {
     /// Whatever the start and ask times, the alarm is never set before an attempt's
     /// window has passed, and a due attempt is never one asked less than a window ago.

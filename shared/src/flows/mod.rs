@@ -12,6 +12,7 @@
 //!   S0, velocity windows), what each audits and what the shopper is told.
 //! - [`pay_answer`]: what a pay answers around the gates (idempotent replays, the sent
 //!   code's check, the success body).
+//! - [`refund_admit`]: what a merchant may ask of an order's refunds, and the refusals.
 //! - [`refunds`]: refunds waiting on a provider's refund status API — when to ask, and
 //!   the event a decision makes.
 
@@ -20,4 +21,7 @@ pub mod charge;
 pub mod outbox;
 pub mod pay;
 pub mod pay_answer;
+pub mod refund_admit;
 pub mod refunds;
+
+pub use refund_admit::Refused;

@@ -8,12 +8,33 @@
 //!   says when) and again a window after each ask, until the provider decides.
 //! - A decision becomes the refund's event with a fixed id per refund and outcome, so
 //!   asking twice, or a pull racing a callback, applies it once.
+//!
+//! What a provider's answer to "refund this" means (the edge records what it is told):
+//! accepted → recorded as requested with the provider's id (settled at once if the
+//! answer already says so); refused → 502 `refund_refused`, audited, the order unchanged
+//! so the merchant may retry; **no answer** (timeout, garbage) → recorded as requested
+//! all the same, audited `refund_outcome_unknown`: the provider may have raised it, and
+//! the refund id makes asking again harmless while a fresh request could refund twice.
+//!
+//! **Crash safety.** Every refund asked of a provider is written down first as a
+//! [`RefundIntent`] and cleared once the outcome is recorded or refused. If the run dies
+//! in between, the next refund request, a Ping++ refund webhook or the order's alarm asks
+//! the provider about that refund id ([`recovery`]): known → recorded as if the answer
+//! had arrived (audited `refund_recovered`); unknown → the intent is dropped
+//! (`refund_intent_dropped`); not askable → kept for the next alarm
+//! (`refund_query_failed`). Money a provider moved is never invisible to the order, and
+//! a new request cannot refund it twice.
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
+use super::refund_admit::Refused;
+use crate::envelope::ErrorCode;
 use crate::id::Id;
 use crate::order::{Event, EventKind, Order, RefundStatus};
-use crate::providers::refund::RefundVerdict;
+use crate::providers::refund::{RefundAck, RefundVerdict};
+use crate::providers::Provider;
 
 /// How long a refund waits before (and between) asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,82 +112,246 @@ pub fn verdict_event(
     ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::id::EPOCH_MS;
-    use crate::money::{Currency, Money};
-    use crate::order::OrderAmount;
+/// Whether `channel`'s refunds are settled by asking its refund status API (Paytm, the
+/// wallet) rather than by a webhook (Ping++) or by hand (S3).
+#[must_use]
+pub fn pulls(channel: Provider) -> bool {
+    matches!(channel, Provider::Paytm | Provider::Wallet)
+}
 
-    /// An id made at unix ms `at`.
-    fn id_at(at: u64) -> Id {
-        Id::new((at - EPOCH_MS) << 22).unwrap_or_else(|e| panic!("{e}"))
-    }
+/// One line for the order's audit log (reason code, never a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub reason: &'static str,
+    pub detail: String,
+}
 
-    fn paid_order() -> Order {
-        let t = EPOCH_MS + 1_000_000;
-        let amount = OrderAmount::Fiat(Money::new(Currency::Inr, 1000));
-        let mut o = Order::new(id_at(t), amount, t, t + 900_000);
-        let paid = EventKind::AttemptSucceeded {
-            attempt: id_at(t),
-            provider: "paytm".into(),
-        };
-        o.apply(t, Event::new("paid", paid));
-        o
-    }
+fn note(reason: &'static str, detail: String) -> Note {
+    Note { reason, detail }
+}
 
-    #[test]
-    fn an_open_refund_is_asked_a_window_after_it_was_made_then_after_each_ask() {
-        let mut o = paid_order();
-        let made = EPOCH_MS + 2_000_000;
-        let r = id_at(made);
-        let policy = RefundPolicy {
-            query_after_ms: 5_000,
-        };
-        let mut asked = BTreeMap::new();
-        assert_eq!(next_query(&o, &asked, &policy), None);
-        let ev = EventKind::RefundRequested {
-            refund: r,
-            amount: Some(300),
-        };
-        o.apply(made, Event::new("req", ev));
-        assert_eq!(next_query(&o, &asked, &policy), Some(made + 5_000));
-        assert!(due(&o, &asked, &policy, made + 4_999).is_empty());
-        assert_eq!(due(&o, &asked, &policy, made + 5_000), vec![r]);
-        asked.insert(r, made + 6_000);
-        assert_eq!(next_query(&o, &asked, &policy), Some(made + 11_000));
-        // Pending: nothing to apply.
-        assert_eq!(
-            verdict_event(r, 300, "paytm", &RefundVerdict::Pending),
-            None
-        );
-        let done = verdict_event(r, 300, "paytm", &RefundVerdict::Succeeded);
-        let Some(done) = done else {
-            panic!("a success is an event")
-        };
-        assert_eq!(done.id, format!("paytm:refund:{r}:refund_succeeded"));
-        o.apply(made + 6_000, done);
-        assert_eq!(next_query(&o, &asked, &policy), None);
-        assert_eq!(o.refunded_units(), 300);
-    }
+/// A refund about to be asked of a provider, written before the call (module docs,
+/// "Crash safety"): enough to ask the provider about it and to record it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundIntent {
+    pub refund: Id,
+    pub attempt: Id,
+    #[serde(with = "crate::order::refund::units")]
+    pub amount: Option<u128>,
+    pub reason: Option<String>,
+}
 
-    #[test]
-    fn a_failure_closes_the_refund() {
-        let mut o = paid_order();
-        let r = id_at(EPOCH_MS + 2_000_000);
-        let ev = EventKind::RefundRequested {
-            refund: r,
-            amount: Some(1000),
-        };
-        o.apply(0, Event::new("req", ev));
-        let failed = RefundVerdict::Failed {
-            reason: "bank".into(),
-        };
-        let Some(ev) = verdict_event(r, 1000, "wallet", &failed) else {
-            panic!("a failure is an event")
-        };
-        o.apply(0, ev);
-        assert!(open_refunds(&o).is_empty());
-        assert_eq!(o.status(), crate::order::OrderStatus::RefundFailed);
+/// What asking a provider to refund came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Raised {
+    /// Accepted, with the provider's id for it and what it already says.
+    Accepted {
+        reference: String,
+        verdict: RefundVerdict,
+    },
+    /// No answer that says either way (module docs).
+    Unknown(String),
+    /// Nothing to ask: the merchant makes it by hand (S3).
+    Manual,
+}
+
+/// A refund API's answer (`Err`: none came) as [`Raised`].
+///
+/// # Errors
+/// The provider's reason when it refused: nothing was raised.
+pub fn raised(answer: Result<RefundAck, String>) -> Result<Raised, String> {
+    match answer {
+        Ok(RefundAck::Accepted {
+            provider_refund,
+            verdict,
+        }) => Ok(Raised::Accepted {
+            reference: provider_refund,
+            verdict,
+        }),
+        Ok(RefundAck::Refused { reason }) => Err(reason),
+        Err(why) => Ok(Raised::Unknown(why)),
     }
 }
+
+/// The answer to a refund `provider` refused (502 `refund_refused`; module docs).
+#[must_use]
+pub fn refused(provider: Provider, detail: &str) -> Refused {
+    Refused::new(
+        502,
+        "api_error",
+        ErrorCode::RefundRefused,
+        format!("refund: {provider} did not accept the refund ({detail}); the order is unchanged"),
+        None,
+    )
+}
+
+/// What the order records of a refund once its provider was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recording {
+    pub audit: Note,
+    /// The provider's id for it, when it answered.
+    pub provider_reference: Option<String>,
+    /// A decision the answer already carries, applied right after recording.
+    pub settle: Option<RefundVerdict>,
+}
+
+/// How refund `refund` is recorded after `raised` (module docs).
+#[must_use]
+pub fn recording(refund: Id, raised: Raised) -> Recording {
+    match raised {
+        Raised::Accepted { reference, verdict } => Recording {
+            audit: note("refund_raised", format!("{refund} {reference}")),
+            provider_reference: Some(reference),
+            settle: Some(verdict),
+        },
+        Raised::Unknown(why) => Recording {
+            audit: note("refund_outcome_unknown", format!("{refund}: {why}")),
+            provider_reference: None,
+            settle: None,
+        },
+        Raised::Manual => Recording {
+            audit: note("refund_manual", refund.to_string()),
+            provider_reference: None,
+            settle: None,
+        },
+    }
+}
+
+/// Why a provider could not say where a refund stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unasked {
+    /// It has no such refund (the wallet's 404, none in Ping++'s list): never raised.
+    Unknown,
+    /// It could not be asked (network, configuration): ask later.
+    Failed(String),
+}
+
+impl core::fmt::Display for Unasked {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Unknown => f.write_str("the provider has no such refund"),
+            Self::Failed(why) => f.write_str(why),
+        }
+    }
+}
+
+/// What the alarm's ask about an open refund comes to: the decision to apply (if any)
+/// and what to audit.
+#[must_use]
+pub fn pulled(
+    refund: Id,
+    answer: Result<RefundVerdict, Unasked>,
+) -> (Option<RefundVerdict>, Option<Note>) {
+    match answer {
+        Ok(v) => (Some(v), None),
+        // Recorded with no answer, and the provider has never heard of it: it was never
+        // raised.
+        Err(Unasked::Unknown) => (
+            Some(RefundVerdict::Failed {
+                reason: "the provider has no such refund: it was never raised".into(),
+            }),
+            None,
+        ),
+        Err(why) => (
+            None,
+            Some(note("refund_query_failed", format!("{refund}: {why}"))),
+        ),
+    }
+}
+
+/// What to do with an intent a dead run left, once its provider was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    /// The provider knows it: record it as requested, then apply `verdict`.
+    Record {
+        verdict: RefundVerdict,
+        provider_reference: Option<String>,
+        audit: Note,
+    },
+    /// Never raised: forget the intent.
+    Drop(Note),
+    /// Could not be asked: keep the intent for the next alarm.
+    Keep(Note),
+}
+
+/// Module docs, "Crash safety": `asked` is the provider's word on the intent's refund
+/// (with its id for it, where the answer names one).
+#[must_use]
+pub fn recovery(
+    intent: &RefundIntent,
+    asked: Result<(RefundVerdict, Option<String>), Unasked>,
+) -> Recovery {
+    let refund = intent.refund;
+    match asked {
+        Ok((verdict, provider_reference)) => Recovery::Record {
+            verdict,
+            provider_reference,
+            audit: note("refund_recovered", refund.to_string()),
+        },
+        Err(Unasked::Unknown) => Recovery::Drop(note("refund_intent_dropped", refund.to_string())),
+        Err(Unasked::Failed(why)) => {
+            Recovery::Keep(note("refund_query_failed", format!("{refund}: {why}")))
+        }
+    }
+}
+
+/// A decision about a recorded refund, as the order takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictChange {
+    pub event: Event,
+    /// The reason it failed, when it did (kept with the refund's details).
+    pub failure: Option<String>,
+    pub audit: Option<Note>,
+}
+
+/// What `verdict` about refund `refund` of `order` changes (`None`: no such refund, or
+/// still pending). `by_merchant`: the merchant's report of a refund made by hand, else
+/// `channel`'s word.
+#[must_use]
+pub fn verdict_change(
+    order: &Order,
+    refund: Id,
+    verdict: &RefundVerdict,
+    channel: Provider,
+    by_merchant: bool,
+) -> Option<VerdictChange> {
+    let amount = order
+        .refunds()
+        .get(refund)?
+        .amount_of(order.amount().units());
+    let by = if by_merchant {
+        "merchant"
+    } else {
+        channel.as_str()
+    };
+    let event = verdict_event(refund, amount, by, verdict)?;
+    let failure = match verdict {
+        RefundVerdict::Failed { reason } => Some(reason.clone()),
+        _ => None,
+    };
+    let audit = failure
+        .as_ref()
+        .map(|reason| note("refund_failed", format!("{refund}: {reason}")));
+    Some(VerdictChange {
+        event,
+        failure,
+        audit,
+    })
+}
+
+/// The event recording refund `refund` of `amount` as requested: a fixed id, so
+/// recording it twice is a duplicate.
+#[must_use]
+pub fn requested_event(refund: Id, amount: u128) -> Event {
+    Event::new(
+        format!("refund_requested:{refund}"),
+        EventKind::RefundRequested {
+            refund,
+            amount: Some(amount),
+        },
+    )
+}
+
+#[cfg(test)]
+#[path = "refunds_tests.rs"]
+mod tests;

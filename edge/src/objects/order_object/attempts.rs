@@ -14,8 +14,8 @@
 
 use std::collections::BTreeMap;
 
-use kassa_shared::callback::{self, Provider, ProviderRef};
-use kassa_shared::flows::attempts::{self, AttemptPolicy, Verdict};
+use kassa_shared::callback::{Provider, ProviderRef};
+use kassa_shared::flows::attempts::{self, Action, AttemptPolicy, Verdict};
 use kassa_shared::id::Id;
 use kassa_shared::order::OrderAmount;
 use kassa_shared::providers::{paytm, pingpp, wallet};
@@ -25,9 +25,6 @@ use crate::channels::sign::paytm_salt;
 use crate::channels::{run, ConfigError};
 
 const ASKED_KEY: &str = "attempts_asked";
-/// A returning shopper's page asks the providers again at most this often per attempt
-/// (reloads must not turn into a flood of status queries).
-const REFRESH_GAP_MS: u64 = 5_000;
 
 /// Why the provider could not be asked (kept in the audit log, never a secret).
 struct Unasked(String);
@@ -87,12 +84,16 @@ impl OrderObject {
                 }
             };
             asked.insert(attempt, now_ms());
-            if verdict == Verdict::NoOutcome && !abandon {
-                continue;
+            match attempts::action(&stored.order, attempt, &verdict, abandon) {
+                Action::Apply { event, audit } => {
+                    self.audit(audit.reason, &audit.detail).await?;
+                    stored = self.apply(stored, event).await?;
+                }
+                Action::Leave(Some(audit)) => self.audit(audit.reason, &audit.detail).await?,
+                Action::Leave(None) => {}
             }
-            stored = self.apply_verdict(stored, attempt, verdict).await?;
         }
-        asked.retain(|a, _| stored.order.attempt(*a).is_some_and(|x| x.in_flight()));
+        attempts::keep_asked(&stored.order, &mut asked);
         self.state
             .storage()
             .put(ASKED_KEY, serde_json::to_string(&asked)?)
@@ -101,65 +102,18 @@ impl OrderObject {
     }
 
     /// The shopper is back from the provider (`load_pay_data` of a processing order):
-    /// asks about each open attempt not asked within [`REFRESH_GAP_MS`].
+    /// asks about each open attempt not asked within `attempts::REFRESH_GAP_MS`; only the
+    /// provider's decision counts here (`attempts::action`).
     pub(super) async fn refresh_open_attempts(
         &self,
         stored: StoredOrder,
     ) -> Result<StoredOrder, EdgeError> {
-        if !stored.order.is_open() {
-            return Ok(stored);
-        }
-        let now = now_ms();
         let asked = self.attempts_asked().await?;
-        // Due under the short gap, counted from the last ask only (a new attempt is
-        // asked at once: the shopper just came back from its page).
-        let due = |a: Id| asked.get(&a).is_none_or(|at| at + REFRESH_GAP_MS <= now);
-        if !attempts::open_attempts(&stored.order)
-            .into_iter()
-            .any(|(a, _)| due(a))
-        {
+        let due = attempts::refresh_due(&stored.order, &asked, now_ms());
+        if due.is_empty() {
             return Ok(stored);
         }
-        // Only the provider's decision counts here: an attempt with no outcome yet may be
-        // one the shopper is still finishing in another tab.
-        self.settle_open_attempts_where(stored, due, false).await
-    }
-
-    async fn apply_verdict(
-        &self,
-        stored: StoredOrder,
-        attempt: Id,
-        verdict: Verdict,
-    ) -> Result<StoredOrder, EdgeError> {
-        let id = stored.order.id();
-        if let Verdict::Succeeded(cb) = &verdict {
-            return match callback::to_event(cb, id, stored.order.amount()) {
-                Ok(event) => {
-                    self.audit(
-                        "attempt_query_paid",
-                        &format!("{attempt} {}", cb.provider_txn),
-                    )
-                    .await?;
-                    self.apply(stored, event).await
-                }
-                Err(e) => {
-                    // The provider's paid transaction does not match the order: nothing
-                    // is applied, and someone should look.
-                    self.audit("attempt_query_mismatch", &format!("{attempt}: {e}"))
-                        .await?;
-                    Ok(stored)
-                }
-            };
-        }
-        let Some(closing) = attempts::closing(&verdict) else {
-            return Ok(stored);
-        };
-        let reason = match closing {
-            attempts::Closing::Declined => "attempt_declined",
-            attempts::Closing::Abandoned => "attempt_abandoned",
-        };
-        self.audit(reason, &attempt.to_string()).await?;
-        self.apply(stored, attempts::closing_event(attempt, closing))
+        self.settle_open_attempts_where(stored, |a| due.contains(&a), false)
             .await
     }
 
@@ -195,7 +149,7 @@ impl OrderObject {
             Provider::Pingpp => {
                 let cfg = channels.pingpp().map_err(not_configured)?;
                 // No charge recorded: Ping++ never accepted one, so nothing can be paid.
-                let Some(charge_id) = self.attempt_charge(attempt).await? else {
+                let Some(charge_id) = self.refund_store().charge(attempt).await? else {
                     return Ok(Ok(Verdict::NoOutcome));
                 };
                 let exchange = pingpp::retrieve_charge(cfg, &charge_id)

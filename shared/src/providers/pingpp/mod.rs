@@ -38,6 +38,7 @@ use crate::serde_util::Redacted;
 
 pub mod callback;
 pub mod handoff;
+pub mod refund;
 pub mod webhook;
 
 pub const CHARGES_PATH: &str = "/v1/charges";
