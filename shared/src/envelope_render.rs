@@ -256,14 +256,15 @@ impl From<crate::flows::pay::PayError> for Failure {
         use crate::flows::pay::PayError;
         match e {
             PayError::Conflict { code, message } => Self::Conflict { code, message },
+            // A lock: when it lifts rides along for the widget's countdown.
             PayError::Limited {
+                retry_after_ms: ms,
                 code,
                 message,
-                retry_after_ms,
             } => Self::TooManyRequests {
+                retry_after_ms: ms,
                 code,
                 message,
-                retry_after_ms,
             },
             PayError::WrongCode {
                 message,

@@ -108,7 +108,7 @@ fn all() -> Vec<(Failure, u16, &'static str, &'static str, &'static str)> {
             "verify_code: wrong",
         ),
         (
-            Failure::Config("KASSA_MERCHANT_KEY"),
+            Failure::Config("the merchant key's variable"),
             500,
             "misconfigured",
             "api_error",
@@ -146,13 +146,13 @@ fn only_settings_and_internal_failures_log_and_their_detail_stays_there() {
             Failure::Config(_) => {
                 assert_eq!(
                     r.log.as_deref(),
-                    Some("configuration error: KASSA_MERCHANT_KEY")
+                    Some("configuration error: the merchant key's variable")
                 );
             }
             Failure::Internal(_) => assert_eq!(r.log.as_deref(), Some("internal error: boom")),
             _ => assert_eq!(r.log, None),
         }
-        assert!(!r.error.message.contains("KASSA_MERCHANT_KEY"));
+        assert!(!r.error.message.contains("the merchant key's variable"));
         assert!(!r.error.message.contains("boom"));
     }
 }
