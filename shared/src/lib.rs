@@ -9,6 +9,7 @@ pub mod callback;
 pub mod civil_time;
 pub mod crypto;
 pub mod envelope;
+pub mod envelope_render;
 pub mod flows;
 pub mod id;
 pub mod idempotency;

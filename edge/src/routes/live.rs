@@ -17,6 +17,7 @@
 use worker::{Headers, Method, Request, RequestInit, Response, Result, RouteContext};
 
 use kassa_shared::id::Id;
+use kassa_shared::surfaces::s2::requests;
 
 use crate::auth;
 use crate::auth::bearer;
@@ -33,33 +34,14 @@ pub async fn order_events_socket(req: Request, ctx: RouteContext<()>) -> Result<
 }
 
 async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeError> {
-    let url = req.url()?;
-    let mut order_id = None;
-    for (k, v) in url.query_pairs() {
-        match k.as_ref() {
-            "order_id" => order_id = Some(v.into_owned()),
-            "client_secret" => {
-                return Err(EdgeError::bad(
-                    "client_secret",
-                    "client_secret: not accepted in the URL; send it as Authorization: Bearer or the bearer.<secret> subprotocol",
-                ))
-            }
-            _ => {}
-        }
-    }
-    let order_id = order_id.ok_or_else(|| EdgeError::bad("order_id", "order_id: is required"))?;
-    let id =
-        Id::parse("order_id", &order_id).map_err(|e| EdgeError::bad("order_id", e.to_string()))?;
+    let id = requests::socket_order_id(req.url()?.query_pairs())?;
     let protocols = req
         .headers()
         .get("Sec-WebSocket-Protocol")
         .ok()
         .flatten()
         .unwrap_or_default();
-    let protocol_secret = protocols
-        .split(',')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("bearer.").map(str::to_owned));
+    let protocol_secret = requests::protocol_secret(&protocols);
     let token = bearer(&req)
         .or(protocol_secret)
         .ok_or(EdgeError::Unauthorized)?;
@@ -94,7 +76,7 @@ async fn upgrade(req: Request, ctx: &RouteContext<()>) -> Result<Response, EdgeE
     headers.set("Upgrade", "websocket")?;
     // A browser drops the connection unless the server picks one offered protocol; the
     // object echoes it in its 101 (a fetched response's headers are immutable here).
-    if protocols.split(',').any(|p| p.trim() == WS_PROTOCOL) {
+    if requests::offers_protocol(&protocols, WS_PROTOCOL) {
         headers.set(WS_PROTOCOL_HEADER, WS_PROTOCOL)?;
     }
     let mut init = RequestInit::new();

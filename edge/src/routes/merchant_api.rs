@@ -10,26 +10,28 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use worker::{Date, Request, Response, Result, RouteContext, Url};
 
 use kassa_shared::crypto::client_secret::{self, Claims};
 use kassa_shared::envelope::ErrorCode;
-use kassa_shared::flows::outbox::{OutboxEntry, OutboxKind};
+use kassa_shared::flows::outbox::OutboxKind;
 use kassa_shared::id::{Id, IdGenerator};
-use kassa_shared::order::{Order, OrderAmount, Resolution};
+use kassa_shared::order::{Order, OrderAmount};
 
 use crate::auth::require_merchant;
 use crate::config;
 use crate::error::{respond, EdgeError};
-use crate::input::{self, json_object, opt_integer, opt_string};
+use crate::input::{self, json_object, opt_integer};
 use crate::objects::order_index::{IndexClient, Reservation, MAX_LIMIT};
 use crate::objects::order_object::{AmountIn, ManualOutcome, OrderClient, RefundIn, RefundReply};
 use crate::objects::user_object::UserClient;
 use crate::resources::{order_view, refund_view, OrderMeta, StoredOrder};
 use kassa_shared::providers::Provider;
-use kassa_shared::surfaces::merchant::fields::positive_decimal;
 use kassa_shared::surfaces::merchant::order::{CreateOrder, FIELDS as CREATE_FIELDS};
+use kassa_shared::surfaces::merchant::requests::{
+    self, webhook_view, RefundAmount, RefundAsk, Settle,
+};
 
 pub(super) type Ctx = RouteContext<()>;
 
@@ -40,8 +42,10 @@ pub(crate) fn now_ms() -> u64 {
 }
 
 fn path_id(ctx: &Ctx, name: &'static str) -> Result<Id, EdgeError> {
-    let raw = ctx.param(name).map_or("", String::as_str);
-    Id::parse(name, raw).map_err(|e| EdgeError::bad(name, e.to_string()))
+    Ok(requests::id_param(
+        name,
+        ctx.param(name).map_or("", String::as_str),
+    )?)
 }
 
 /// The merchant's credentials, then the order id of the path (`:id`): every `/v1/orders/:id`
@@ -97,7 +101,7 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
     };
     if let Some(key) = idempotency_key {
         // Reserve the key with a fresh id; a key seen before answers with its first id.
-        let fingerprint = fingerprint(&map);
+        let fingerprint = requests::body_fingerprint(&map);
         let fresh = ids.next(now);
         let r = IndexClient::new(&ctx.env)?
             .reserve(Reservation {
@@ -128,16 +132,8 @@ async fn create(req: &mut Request, ctx: &Ctx) -> Result<Response, EdgeError> {
 /// `Idempotency-Key` (optional): a retried create with the same key and body returns the
 /// first order instead of creating a second one; the same key with another body is 409.
 pub(crate) fn idempotency_key(req: &Request) -> Result<Option<String>, EdgeError> {
-    let Some(key) = req.headers().get("Idempotency-Key").ok().flatten() else {
-        return Ok(None);
-    };
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(EdgeError::bad(
-            "Idempotency-Key",
-            "Idempotency-Key: must be 1 to 255 printable ASCII characters",
-        ));
-    }
-    Ok(Some(key))
+    let raw = req.headers().get("Idempotency-Key").ok().flatten();
+    Ok(requests::idempotency_key(raw)?)
 }
 
 /// Creates an order under a fresh id and lists it (`POST /v1/orders` without an
@@ -193,15 +189,6 @@ pub(crate) async fn index_order(ctx: &Ctx, stored: &StoredOrder) {
     }
 }
 
-/// A digest of the parsed body (keys sorted by `serde_json`'s map), so whitespace or key
-/// order does not make a retry look different.
-fn fingerprint(map: &Map<String, Value>) -> String {
-    let canonical = Value::Object(map.clone()).to_string();
-    let digest =
-        kassa_shared::crypto::hmac_sha256(b"kassa-idempotency-v1", &[canonical.as_bytes()]);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Create-if-absent in the order's object: `None` when an order with that id exists.
 async fn create_in_object(
     ctx: &Ctx,
@@ -239,34 +226,15 @@ fn channel_merchant_id(env: &worker::Env, channel: Provider) -> Option<String> {
     }
 }
 
-/// `https://` to a public host only in production (`kassa_shared::webhook_target`: no
-/// loopback, private or link-local receivers); `http://` and loopback too under
-/// `wrangler dev`, so tests can run a receiver on loopback.
+/// `notify_url`: a URL (parsed here), whose scheme and host `requests::notify_url_target`
+/// judges (development allows `http://` and loopback).
 fn check_notify_url(raw: Option<String>, env: &worker::Env) -> Result<Option<String>, EdgeError> {
     let Some(raw) = raw else {
         return Ok(None);
     };
     let url = Url::parse(&raw)
         .map_err(|e| EdgeError::bad("notify_url", format!("notify_url: not a URL ({e})")))?;
-    let ok = match url.scheme() {
-        "https" => true,
-        "http" => config::is_development(env),
-        _ => false,
-    };
-    let Some(host) = url.host_str().filter(|_| ok) else {
-        return Err(EdgeError::bad(
-            "notify_url",
-            "notify_url: must be an https:// URL",
-        ));
-    };
-    if !config::is_development(env) {
-        if let Some(reason) = kassa_shared::webhook_target::refused_host(host) {
-            return Err(EdgeError::bad(
-                "notify_url",
-                format!("notify_url: host {host} {reason}; webhooks go to public hosts only"),
-            ));
-        }
-    }
+    requests::notify_url_target(url.scheme(), url.host_str(), config::is_development(env))?;
     Ok(Some(raw))
 }
 
@@ -284,9 +252,9 @@ pub async fn get_order(req: Request, ctx: Ctx) -> Result<Response> {
 
 /// Query parameter `name` as an id, when present.
 fn query_id(q: &BTreeMap<String, String>, name: &'static str) -> Result<Option<Id>, EdgeError> {
-    q.get(name)
-        .map(|v| Id::parse(name, v).map_err(|e| EdgeError::bad(name, e.to_string())))
-        .transpose()
+    Ok(q.get(name)
+        .map(|v| requests::id_param(name, v))
+        .transpose()?)
 }
 
 /// `GET /v1/orders?limit=&starting_after=` — newest first.
@@ -295,21 +263,8 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
         async {
             require_merchant(&req, &ctx.env)?;
             let q = input::query(&req, &["limit", "starting_after"])?;
-            let limit = match q.get("limit") {
-                None => 10,
-                Some(v) => v
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|l| (1..=MAX_LIMIT as u64).contains(l))
-                    .ok_or_else(|| {
-                        EdgeError::bad(
-                            "limit",
-                            format!("limit: must be a whole number from 1 to {MAX_LIMIT}"),
-                        )
-                    })?,
-            };
+            let limit = requests::list_limit(q.get("limit").map(String::as_str), MAX_LIMIT)?;
             let starting_after = query_id(&q, "starting_after")?;
-            let limit = usize::try_from(limit).unwrap_or(MAX_LIMIT);
             let page = IndexClient::new(&ctx.env)?
                 .list(limit, starting_after)
                 .await?;
@@ -320,12 +275,11 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
                 let stored = order(&ctx, id)?.get().await?;
                 data.push(order_view(&stored));
             }
-            Ok(Response::from_json(&json!({
-                "object": "list",
-                "url": "/v1/orders",
-                "data": data,
-                "has_more": page.has_more,
-            }))?)
+            Ok(Response::from_json(&requests::list(
+                "/v1/orders",
+                data,
+                page.has_more,
+            ))?)
         }
         .await,
     )
@@ -359,18 +313,12 @@ pub async fn refund_order(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
             let id = merchant_order_id(&req, &ctx)?;
-            let body = json_object(&mut req, &["amount", "reason"]).await?;
-            let reason = opt_string(&body, "reason", "reason", 500)?;
-            let amount = match body.get("amount") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) if positive_decimal(s) => Some(AmountIn::Decimal(s.clone())),
-                Some(v) => Some(AmountIn::Minor(v.as_u64().filter(|m| *m > 0).ok_or_else(|| {
-                    EdgeError::bad(
-                        "amount",
-                        "amount: must be a positive whole number of minor units (fiat) or a positive decimal string (tokens)",
-                    )
-                })?)),
-            };
+            let body = json_object(&mut req, &requests::REFUND_FIELDS).await?;
+            let RefundAsk { amount, reason } = RefundAsk::parse(&body)?;
+            let amount = amount.map(|a| match a {
+                RefundAmount::Minor(m) => AmountIn::Minor(m),
+                RefundAmount::Decimal(d) => AmountIn::Decimal(d),
+            });
             let refund = IdGenerator::new(random_node()).next(now_ms());
             let ask = RefundIn {
                 refund,
@@ -402,29 +350,16 @@ pub async fn settle_refund(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
             let id = merchant_order_id(&req, &ctx)?;
-            let body = json_object(&mut req, &["refund_id", "outcome", "reference"]).await?;
-            let reference = opt_string(&body, "reference", "reference", 128)?;
-            if reference.as_deref() == Some("") {
-                return Err(EdgeError::bad(
-                    "reference",
-                    "reference: must not be empty when given",
-                ));
-            }
-            let refund = opt_string(&body, "refund_id", "refund_id", 20)?
-                .map(|s| {
-                    Id::parse("refund_id", &s)
-                        .map_err(|e| EdgeError::bad("refund_id", e.to_string()))
-                })
-                .transpose()?;
-            let outcome = match opt_string(&body, "outcome", "outcome", 16)?.as_deref() {
-                None | Some("succeeded") => ManualOutcome::Succeeded,
-                Some("failed") => ManualOutcome::Failed,
-                Some(_) => {
-                    return Err(EdgeError::bad(
-                        "outcome",
-                        "outcome: must be \"succeeded\" or \"failed\"",
-                    ))
-                }
+            let body = json_object(&mut req, &requests::SETTLE_FIELDS).await?;
+            let Settle {
+                refund,
+                succeeded,
+                reference,
+            } = Settle::parse(&body)?;
+            let outcome = if succeeded {
+                ManualOutcome::Succeeded
+            } else {
+                ManualOutcome::Failed
             };
             let reply = order(&ctx, id)?
                 .settle_refund(refund, outcome, reference)
@@ -445,18 +380,8 @@ pub async fn resolve_review(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
             let id = merchant_order_id(&req, &ctx)?;
-            let body = json_object(&mut req, &["resolution", "note"]).await?;
-            let resolution = match opt_string(&body, "resolution", "resolution", 16)?.as_deref() {
-                Some("refunded") => Resolution::Refunded,
-                Some("fulfilled") => Resolution::Fulfilled,
-                _ => {
-                    return Err(EdgeError::bad(
-                        "resolution",
-                        "resolution: must be \"refunded\" or \"fulfilled\"",
-                    ))
-                }
-            };
-            let note = opt_string(&body, "note", "note", 500)?;
+            let body = json_object(&mut req, &requests::REVIEW_FIELDS).await?;
+            let (resolution, note) = requests::review(&body)?;
             let stored = order(&ctx, id)?.resolve_review(resolution, note).await?;
             Ok(Response::from_json(&order_view(&stored))?)
         }
@@ -471,59 +396,17 @@ pub async fn order_events(req: Request, ctx: Ctx) -> Result<Response> {
         async {
             let id = merchant_order_id(&req, &ctx)?;
             let events = order(&ctx, id)?.events().await?;
-            let history: Vec<Value> = events
-                .history
-                .iter()
-                .map(|h| {
-                    json!({
-                        "object": "order_event",
-                        "at_ms": h.at_ms,
-                        "event_id": h.event.id,
-                        "type": h.event.kind.name(),
-                        "from": h.from,
-                        "to": h.to,
-                        "disposition": h.disposition,
-                    })
-                })
-                .collect();
-            let audit: Vec<Value> = events
-                .audit
-                .iter()
-                .map(|a| {
-                    json!({ "object": "audit_entry", "at_ms": a.at_ms, "reason": a.reason, "detail": a.detail })
-                })
-                .collect();
-            // S0 relays owed by the order, with their delivery log (`flows::outbox`).
-            let relays: Vec<Value> = events
-                .relays
-                .iter()
-                .map(|r| {
-                    json!({ "object": "relay", "id": r.id, "status": r.event_type, "delivery": r.status, "created_ms": r.created_ms, "attempts": r.attempts, "deliveries": r.log })
-                })
-                .collect();
-            Ok(Response::from_json(&json!({
-                "object": "order_events",
-                "order_id": id.to_string(),
-                "history": history,
-                "audit": audit,
-                "relays": relays,
-            }))?)
+            let audit = events.audit.iter();
+            let audit = audit.map(|a| requests::audit_view(a.at_ms, &a.reason, &a.detail));
+            Ok(Response::from_json(&requests::events_view(
+                id,
+                &events.history,
+                audit.collect(),
+                &events.relays,
+            ))?)
         }
         .await,
     )
-}
-
-fn webhook_view(e: &OutboxEntry) -> Value {
-    json!({
-        "object": "webhook",
-        "id": e.id,
-        "type": e.event_type,
-        "status": e.status,
-        "attempts": e.attempts,
-        "created_ms": e.created_ms,
-        "next_attempt_ms": e.next_attempt_ms,
-        "deliveries": e.log,
-    })
 }
 
 /// `GET /v1/orders/:id/webhooks` — the delivery log.
@@ -538,12 +421,8 @@ pub async fn order_webhooks(req: Request, ctx: Ctx) -> Result<Response> {
                 .filter(|e| e.kind == OutboxKind::Webhook)
                 .map(webhook_view)
                 .collect();
-            Ok(Response::from_json(&json!({
-                "object": "list",
-                "url": format!("/v1/orders/{id}/webhooks"),
-                "data": data,
-                "has_more": false,
-            }))?)
+            let url = format!("/v1/orders/{id}/webhooks");
+            Ok(Response::from_json(&requests::list(&url, data, false))?)
         }
         .await,
     )
@@ -555,18 +434,8 @@ pub async fn replay_webhook(mut req: Request, ctx: Ctx) -> Result<Response> {
     respond(
         async {
             let id = merchant_order_id(&req, &ctx)?;
-            let webhook_id = ctx.param("webhook_id").cloned().unwrap_or_default();
-            // Kassa's own ids (`evt_…`): letters, digits and `_`, as `openapi.json` says.
-            let well_formed = (1..=128).contains(&webhook_id.len())
-                && webhook_id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-            if !well_formed {
-                return Err(EdgeError::bad(
-                    "webhook_id",
-                    "webhook_id: must be 1 to 128 letters, digits or '_'",
-                ));
-            }
+            let webhook_id =
+                requests::webhook_id(ctx.param("webhook_id").map_or("", String::as_str))?;
             json_object(&mut req, &[]).await?;
             let entry = order(&ctx, id)?.replay_webhook(webhook_id).await?;
             Ok(Response::from_json(&webhook_view(&entry))?)
@@ -586,12 +455,9 @@ pub async fn issue_secret(mut req: Request, ctx: Ctx) -> Result<Response> {
             let stored = order(&ctx, id)?.get().await?;
             let (secret, expires_at) =
                 issue_client_secret(&ctx.env, &stored, now_ms(), expires_in)?;
-            Ok(Response::from_json(&json!({
-                "object": "client_secret",
-                "order_id": id.to_string(),
-                "client_secret": secret,
-                "expires_at": expires_at,
-            }))?)
+            Ok(Response::from_json(&requests::client_secret_view(
+                id, &secret, expires_at,
+            ))?)
         }
         .await,
     )
@@ -664,26 +530,7 @@ pub async fn enrol_ga(mut req: Request, ctx: Ctx) -> Result<Response> {
             UserClient::new(&ctx.env, &user_id)?
                 .enrol_ga(secret.clone(), now_ms())
                 .await?;
-            // Key URI format: the label is percent-encoded; unreserved bytes stay.
-            let label: String = user_id
-                .bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                        char::from(b).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect();
-            Ok(Response::from_json(&json!({
-                "object": "ga_enrolment",
-                "user_id": user_id,
-                "secret": secret,
-                "otpauth_uri": format!(
-                    "otpauth://totp/Kassa:{label}?secret={secret}&issuer=Kassa&algorithm=SHA1&digits=6&period=30"
-                ),
-            }))?
-            .with_status(201))
+            Ok(Response::from_json(&requests::ga_enrolment(&user_id, &secret))?.with_status(201))
         }
         .await,
     )
@@ -697,20 +544,14 @@ pub async fn set_trusted(mut req: Request, ctx: Ctx) -> Result<Response> {
         async {
             require_merchant(&req, &ctx.env)?;
             let body = json_object(&mut req, &["trusted"]).await?;
-            let trusted = match body.get("trusted") {
-                Some(Value::Bool(b)) => *b,
-                None | Some(Value::Null) => {
-                    return Err(EdgeError::bad("trusted", "trusted: is required"))
-                }
-                Some(_) => return Err(EdgeError::bad("trusted", "trusted: must be a boolean")),
-            };
+            let trusted = requests::trusted(&body)?;
             let user_id = path_user(&ctx)?;
             UserClient::new(&ctx.env, &user_id)?
                 .set_trusted(trusted)
                 .await?;
-            Ok(Response::from_json(
-                &json!({ "object": "user", "id": user_id, "trusted": trusted }),
-            )?)
+            Ok(Response::from_json(&requests::trusted_view(
+                &user_id, trusted,
+            ))?)
         }
         .await,
     )
@@ -744,13 +585,8 @@ pub async fn issue_user_token(mut req: Request, ctx: Ctx) -> Result<Response> {
             let user_id = path_user(&ctx)?;
             let (token, expires_at) =
                 crate::auth::issue_user_token(&ctx.env, &user_id, lifetime).await?;
-            Ok(Response::from_json(&json!({
-                "object": "user_token",
-                "user_id": user_id,
-                "token": token,
-                "expires_at": expires_at,
-            }))?
-            .with_status(201))
+            let view = requests::user_token_view(&user_id, &token, expires_at);
+            Ok(Response::from_json(&view)?.with_status(201))
         }
         .await,
     )
@@ -766,11 +602,8 @@ pub async fn revoke_user_tokens(mut req: Request, ctx: Ctx) -> Result<Response> 
             json_object(&mut req, &[]).await?;
             let user_id = path_user(&ctx)?;
             crate::auth::revoke_user_tokens(&ctx.env, &user_id).await?;
-            Ok(Response::from_json(&json!({
-                "object": "user_token_revocation",
-                "user_id": user_id,
-                "revoked_at": now_ms() / 1000,
-            }))?)
+            let view = requests::revocation_view(&user_id, now_ms() / 1000);
+            Ok(Response::from_json(&view)?)
         }
         .await,
     )

@@ -35,20 +35,7 @@ pub async fn update_info(mut req: Request, ctx: RouteContext<()>) -> Result<Resp
                 "user_id",
                 kassa_shared::crypto::client_secret::MAX_USER_ID_LEN,
             )?;
-            let extend = match body.get("extend") {
-                None | Some(serde_json::Value::Null) => {
-                    return Err(EdgeError::bad("extend", "extend: is required"))
-                }
-                Some(v @ (serde_json::Value::Object(_) | serde_json::Value::String(_))) => {
-                    v.clone()
-                }
-                Some(_) => {
-                    return Err(EdgeError::bad(
-                        "extend",
-                        "extend: must be an object or a string",
-                    ))
-                }
-            };
+            let extend = kassa_shared::surfaces::merchant::requests::s0_extend(&body)?;
             let unavailable = |message: String| EdgeError::Upstream {
                 code: ErrorCode::S0Unavailable,
                 message,

@@ -7,15 +7,14 @@
 //! Answer: `{object: "rejections", bucket, total, counts: {reason: n}, recent: [{at_ms,
 //! reason, detail}]}`, bounded (`RejectionLog`).
 
-use std::net::IpAddr;
-
 use serde_json::json;
 use worker::{Request, Response, Result, RouteContext};
 
 use kassa_shared::risk::client_ip;
+use kassa_shared::surfaces::merchant::requests;
 
 use crate::auth::require_merchant;
-use crate::error::{respond, EdgeError};
+use crate::error::respond;
 use crate::input;
 use crate::objects::ip_object;
 
@@ -24,17 +23,7 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
         async {
             require_merchant(&req, &ctx.env)?;
             let q = input::query(&req, &["ip"])?;
-            let ip = q
-                .get("ip")
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| EdgeError::bad("ip", "ip: is required"))?;
-            if ip != client_ip::UNKNOWN && ip.parse::<IpAddr>().is_err() {
-                return Err(EdgeError::bad(
-                    "ip",
-                    "ip: must be an IPv4 or IPv6 address, or \"unknown\"",
-                ));
-            }
+            let ip = requests::rejections_ip(q.get("ip").map(String::as_str))?;
             let bucket = client_ip::bucket(Some(ip));
             let log = ip_object::rejections(&ctx.env, ip).await?;
             Ok(Response::from_json(&json!({

@@ -24,15 +24,14 @@ use worker::{Date, Env, Headers, Method, Request, Response, Result, RouteContext
 use kassa_shared::crypto::client_secret::Claims;
 use kassa_shared::crypto::secret::Secret;
 use kassa_shared::crypto::user_token::UserClaims;
-use kassa_shared::envelope::ErrorCode;
 use kassa_shared::id::Id;
-use kassa_shared::mask;
 use kassa_shared::risk::{self, RiskInput, VelocityWindow};
-use kassa_shared::second_factor::{self, WrongCodeLock};
+use kassa_shared::second_factor::WrongCodeLock;
 use kassa_shared::surfaces::s2::status::{Locale, Status as S2Status};
 use kassa_shared::surfaces::s2::wire::{
-    AuthType, LoadPayDataResponse, OrdersQuery, OrdersResponse, SendVerifyCodeResponse, UserInfo,
+    LoadPayDataResponse, OrdersResponse, SendVerifyCodeResponse,
 };
+use kassa_shared::surfaces::s2::{answers, requests};
 
 use crate::auth;
 use crate::auth::bearer;
@@ -57,11 +56,7 @@ const PREFLIGHT_MAX_AGE: &str = "600";
 /// The request's `Origin` when it is one of `KASSA_ALLOWED_ORIGINS`, else `None`.
 pub fn allowed_origin(req: &Request, env: &Env) -> Option<String> {
     let origin = req.headers().get("Origin").ok().flatten()?;
-    let list = config::allowed_origins(env)?;
-    list.split(',')
-        .map(str::trim)
-        .any(|o| !o.is_empty() && o == origin)
-        .then_some(origin)
+    requests::origin_listed(&config::allowed_origins(env)?, &origin).then_some(origin)
 }
 
 /// The answer to a preflight `OPTIONS`: 204, with CORS headers only for a listed origin.
@@ -121,20 +116,7 @@ async fn params(req: &mut Request, allowed: &[&str]) -> Result<Map<String, Value
 
 /// `order_id` as a string or an exact integer (SPEC 2, "Identifiers").
 fn order_id(map: &Map<String, Value>) -> Result<Id, EdgeError> {
-    let text = match map.get("order_id") {
-        None | Some(Value::Null) => {
-            return Err(EdgeError::bad("order_id", "order_id: is required"))
-        }
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(_) => {
-            return Err(EdgeError::bad(
-                "order_id",
-                "order_id: must be a string or an integer",
-            ))
-        }
-    };
-    Id::parse("order_id", &text).map_err(|e| EdgeError::bad("order_id", e.to_string()))
+    Ok(requests::order_id(map)?)
 }
 
 /// The stored order, read through its `OrderObject`.
@@ -142,46 +124,15 @@ async fn load(env: &Env, id: Id) -> Result<StoredOrder, EdgeError> {
     OrderClient::new(env, id)?.get().await
 }
 
-/// The locale of S2 labels: `Accept-Language` starting with `en` → en-US, else zh-CN
-/// (the seed's language).
+/// The locale of S2 labels, from `Accept-Language` (`requests::locale`).
 fn locale(req: &Request) -> Locale {
-    let lang = req
-        .headers()
-        .get("Accept-Language")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    if lang.trim_start().to_ascii_lowercase().starts_with("en") {
-        Locale::EnUs
-    } else {
-        Locale::ZhCn
-    }
-}
-
-/// `load_pay_data`'s `authType`: an enrolled authenticator first (no code to send),
-/// else the phone, else e-mail. A user with none of the three can pay only where risk
-/// asks no code: then `GA` with `need2FA: false` (the method that sends nothing, so a
-/// seed-era client never asks for a code that cannot go out); where a code is needed
-/// the answer is 409 `no_code_channel` at once, not an `EMAIL` the send then refuses.
-fn auth_type(
-    bind_ga: bool,
-    user: &crate::resources::User,
-    need_2fa: bool,
-) -> Result<AuthType, EdgeError> {
-    if bind_ga {
-        Ok(AuthType::Ga)
-    } else if user.mobile.is_some() {
-        Ok(AuthType::Mobile)
-    } else if user.email.is_some() {
-        Ok(AuthType::Email)
-    } else if !need_2fa {
-        Ok(AuthType::Ga)
-    } else {
-        Err(EdgeError::Conflict {
-            code: ErrorCode::NoCodeChannel,
-            message: "order_id: this payment needs a second factor and the user has no authenticator, mobile or e-mail".into(),
-        })
-    }
+    requests::locale(
+        req.headers()
+            .get("Accept-Language")
+            .ok()
+            .flatten()
+            .as_deref(),
+    )
 }
 
 /// `GET|POST /api/payment/order/load_pay_data`
@@ -224,22 +175,15 @@ pub async fn load_pay_data(mut req: Request, ctx: Ctx) -> Result<Response> {
             );
             let user = &stored.meta.user;
             let bind_ga = profile.ga_enrolled;
-            let auth_type = auth_type(bind_ga, user, decision.need_2fa)?;
-            let p = &user.profile;
+            let auth_type = requests::auth_type(
+                bind_ga,
+                user.mobile.is_some(),
+                user.email.is_some(),
+                decision.need_2fa,
+            )?;
             Ok(Response::from_json(&LoadPayDataResponse {
                 order_info: crate::resources::s2_order(&stored, locale(&req)),
-                user_info: UserInfo {
-                    user_id: user.id.clone(),
-                    register_type: p.register_type.unwrap_or(0),
-                    mobile: user.mobile.as_deref().map(mask::mobile),
-                    national_code: p.national_code.clone(),
-                    email: user.email.as_deref().map(mask::email),
-                    bind_ga,
-                    bind_trade_pwd: profile.trade_pwd_set,
-                    user_type: p.user_type.unwrap_or(0),
-                    verify_status: p.verify_status.unwrap_or(0),
-                    source: p.source.clone(),
-                },
+                user_info: answers::user_info(user, bind_ga, profile.trade_pwd_set),
                 need_2fa: decision.need_2fa,
                 auth_type,
             })?)
@@ -276,13 +220,6 @@ async fn authenticate(req: &Request, env: &Env) -> Result<UserClaims, EdgeError>
     auth::user_credential(&token, env, auth::Field::Authorization).await
 }
 
-/// A whole-number query parameter, naming it when it is not one.
-fn query_u64(param: &str, v: &str) -> Result<u64, EdgeError> {
-    v.trim()
-        .parse()
-        .map_err(|_| EdgeError::bad(param, format!("{param}: must be a whole number")))
-}
-
 /// `GET /api/payment/orders` — the caller's orders (the user token's user), newest
 /// first, in the S2 list envelope `{status: 0, data}`. Filters: `status` (S2 code 0–4),
 /// `from_id` / `to_id` (inclusive id bounds), `start_time` / `end_time` (13-digit ms,
@@ -293,46 +230,7 @@ fn query_u64(param: &str, v: &str) -> Result<u64, EdgeError> {
 pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
     respond_s2(
         async {
-            let mut q = OrdersQuery::default();
-            for (k, v) in req.url()?.query_pairs() {
-                match k.as_ref() {
-                    "status" => {
-                        let code = query_u64("status", &v)?;
-                        q.status = Some(
-                            i64::try_from(code)
-                                .ok()
-                                .and_then(S2Status::from_code)
-                                .ok_or_else(|| {
-                                    EdgeError::bad("status", "status: must be 0 to 4")
-                                })?,
-                        );
-                    }
-                    "from_id" | "to_id" => {
-                        let id = Id::parse("id", &v)
-                            .map_err(|e| EdgeError::bad(k.to_string(), format!("{k}: {e}")))?;
-                        if k == "from_id" {
-                            q.from_id = Some(id);
-                        } else {
-                            q.to_id = Some(id);
-                        }
-                    }
-                    "start_time" => q.start_time = Some(query_u64("start_time", &v)?),
-                    "end_time" => q.end_time = Some(query_u64("end_time", &v)?),
-                    "limit" => {
-                        let n = query_u64("limit", &v)?;
-                        if n == 0 {
-                            return Err(EdgeError::bad("limit", "limit: must be at least 1"));
-                        }
-                        q.limit = Some(u32::try_from(n).unwrap_or(u32::MAX));
-                    }
-                    other => {
-                        return Err(EdgeError::bad(
-                            other.to_owned(),
-                            format!("{other}: unknown parameter"),
-                        ))
-                    }
-                }
-            }
+            let q = requests::orders_query(req.url()?.query_pairs())?;
             let claims = authenticate(&req, &ctx.env).await?;
             let filter = OrderFilter {
                 status: q.status.map(S2Status::code),
@@ -360,18 +258,9 @@ pub async fn list_orders(req: Request, ctx: Ctx) -> Result<Response> {
     )
 }
 
-/// The user id as the `Id` a `StoredCode` binds: the merchant's user ids are free text,
-/// so a non-numeric one is folded into 63 bits by a keyed hash (a binding, not a secret:
-/// the code's MAC already depends on the pepper).
+/// The user id as the `Id` a stored code binds (`requests::user_binding`).
 fn user_binding(user_id: &str) -> Result<Id, EdgeError> {
-    if let Ok(id) = user_id.parse::<Id>() {
-        return Ok(id);
-    }
-    let h = kassa_shared::crypto::hmac_sha256(b"kassa user binding v1", &[user_id.as_bytes()]);
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&h[..8]);
-    // Top bit cleared: ids are 63-bit; 0 is avoided by setting the lowest bit.
-    Id::new((u64::from_be_bytes(b) >> 1) | 1).map_err(|e| EdgeError::Internal(e.to_string()))
+    requests::user_binding(user_id).map_err(|e| EdgeError::Internal(e.to_string()))
 }
 
 /// `POST /api/payment/order/send_payment_verify_code` `{order_id}` → `{orderId}` (the
@@ -388,23 +277,10 @@ pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
             let claims = authorize(&req, &ctx.env, id, "send_payment_verify_code").await?;
             let stored = load(&ctx.env, id).await?;
             if !stored.order.is_open() {
-                return Err(EdgeError::Conflict {
-                    code: ErrorCode::OrderNotPayable,
-                    message: "order_id: the order is no longer awaiting payment".into(),
-                });
+                return Err(requests::not_payable().into());
             }
             let user = &stored.meta.user;
-            let (auth_type, to) = match (&user.mobile, &user.email) {
-                (Some(m), _) => (AuthType::Mobile, m.clone()),
-                (None, Some(e)) => (AuthType::Email, e.clone()),
-                (None, None) => {
-                    return Err(EdgeError::Conflict {
-                        code: ErrorCode::NoCodeChannel,
-                        message: "order_id: the user has no mobile or e-mail to send a code to"
-                            .into(),
-                    })
-                }
-            };
+            let channel = requests::code_channel(user.mobile.as_deref(), user.email.as_deref())?;
             let pepper = config::code_pepper(&ctx.env)?;
             let now = Date::now().as_millis();
             let config = config::risk(&ctx.env)?;
@@ -414,30 +290,10 @@ pub async fn send_verify_code(mut req: Request, ctx: Ctx) -> Result<Response> {
             let mut random = [0u8; 40];
             getrandom::getrandom(&mut random)
                 .map_err(|e| EdgeError::Internal(format!("getrandom: {e}")))?;
-            let mut send_bytes = [0u8; 8];
-            send_bytes.copy_from_slice(&random[32..]);
-            let send_id = Id::new((u64::from_be_bytes(send_bytes) >> 1) | 1)
-                .map_err(|e| EdgeError::Internal(e.to_string()))?;
-            let (plain, code) = second_factor::issue(
-                &random[..32],
-                id,
-                user_binding(&claims.user_id)?,
-                send_id,
-                now,
-                &Secret::from(pepper.as_str()),
-            )
-            .map_err(|e| EdgeError::Internal(format!("code issue: {e}")))?;
-            // The notifier's message: the dev outbox in development, else a signed
-            // merchant webhook (the `OrderObject` decides, SPEC 6).
-            let dev = json!({
-                "order_id": id.to_string(),
-                "send_id": send_id.to_string(),
-                "auth_type": auth_type,
-                "to": to,
-                "code": plain.expose(),
-                "at_ms": now,
-                "expires_at_ms": code.expires_at_ms,
-            });
+            let pepper = Secret::from(pepper.as_str());
+            let (code, dev) =
+                answers::code_send(&random, id, &claims.user_id, now, &pepper, channel)?;
+            let send_id = code.send_id;
             OrderClient::new(&ctx.env, id)?
                 .code(code, Some(dev))
                 .await?;
@@ -462,94 +318,29 @@ pub async fn quick_pay(req: Request, ctx: Ctx) -> Result<Response> {
     respond_s2(pay_or_quick(req, &ctx, true).await)
 }
 
-/// `return_url`: the merchant page the provider sends the shopper back to. Only a page
-/// of an origin in `KASSA_ALLOWED_ORIGINS` is taken — the same list that may call this
-/// API — so the edge never redirects a shopper (with a provider's result) anywhere else.
-fn return_url(map: &Map<String, Value>, env: &Env) -> Result<Option<String>, EdgeError> {
-    use kassa_shared::surfaces::handoff::origin;
-    let Some(url) = input::opt_string(map, "return_url", "return_url", 2048)? else {
-        return Ok(None);
-    };
-    let Some(o) = origin(&url) else {
-        return Err(EdgeError::bad(
-            "return_url",
-            "return_url: must be an absolute http(s) URL",
-        ));
-    };
-    let listed = config::allowed_origins(env)
-        .is_some_and(|list| list.split(',').map(str::trim).any(|a| a == o));
-    if !listed {
-        return Err(EdgeError::bad(
-            "return_url",
-            "return_url: its origin is not one of KASSA_ALLOWED_ORIGINS",
-        ));
-    }
-    Ok(Some(url))
-}
-
 async fn pay_or_quick(mut req: Request, ctx: &Ctx, quick: bool) -> Result<Response, EdgeError> {
-    let map = input::json_object(
-        &mut req,
-        &[
-            "order_id",
-            "verify_code_order_id",
-            "verify_code",
-            "device_id",
-            "return_url",
-        ],
-    )
-    .await?;
-    let return_url = return_url(&map, &ctx.env)?;
+    let map = input::json_object(&mut req, &requests::PAY_FIELDS).await?;
+    let return_url = requests::return_url(&map, config::allowed_origins(&ctx.env).as_deref())?;
     let id = order_id(&map)?;
     let code = if quick {
         input::opt_string(&map, "verify_code", "verify_code", 16)?.unwrap_or_default()
     } else {
         input::string(&map, "verify_code", "verify_code", 16)?
     };
-    let send_id = match map.get("verify_code_order_id") {
-        None | Some(Value::Null) => None,
-        Some(v) => {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                _ => String::new(),
-            };
-            // S2: "0 or absent for GA".
-            if text == "0" {
-                None
-            } else {
-                Some(
-                    Id::parse("verify_code_order_id", &text)
-                        .map_err(|e| EdgeError::bad("verify_code_order_id", e.to_string()))?,
-                )
-            }
-        }
-    };
+    let send_id = requests::verify_code_order_id(&map)?;
     let device_id = input::opt_string(&map, "device_id", "device_id", 128)?;
-    let key = req
-        .headers()
-        .get("Idempotency-Key")
-        .ok()
-        .flatten()
-        .map(|k| k.trim().to_owned());
-    if let Some(k) = &key {
-        if k.is_empty() || k.len() > 255 {
-            return Err(EdgeError::bad(
-                "Idempotency-Key",
-                "Idempotency-Key: 1 to 255 characters",
-            ));
-        }
-    }
+    let key = requests::pay_idempotency_key(
+        req.headers()
+            .get("Idempotency-Key")
+            .ok()
+            .flatten()
+            .as_deref(),
+    )?;
     let claims = authorize(&req, &ctx.env, id, "pay").await?;
     // Only an edge-issued device token for this user names a device (the fingerprint
     // below still covers what the browser sent).
     let device_id = auth::verified_device(&ctx.env, &claims.user_id, device_id.as_deref())?;
-    // serde_json's map is ordered by key, so equal bodies print equally.
-    let canonical = serde_json::to_string(&map)?;
-    let fingerprint = data_encoding::HEXLOWER.encode(&kassa_shared::crypto::hmac_sha256(
-        b"kassa pay fingerprint v1",
-        &[canonical.as_bytes()],
-    ));
+    let fingerprint = requests::pay_fingerprint(&map);
     let english = matches!(locale(&req), Locale::EnUs);
     let pay = PayIn {
         key,

@@ -6,11 +6,14 @@
 //! - [`fields`]: the field readers every body shares (strings, whole numbers).
 //! - [`order`]: `POST /v1/orders` — [`order::CreateOrder`] and the order's merchant
 //!   data ([`order::Item`], [`order::User`]).
+//! - [`requests`]: the other routes' parameters and bodies, and the events, webhook and
+//!   GA enrolment views.
 //! - [`resource`]: the order as the edge stores it ([`resource::StoredOrder`]) and the
 //!   order and refund objects the merchant API and webhooks show.
 
 pub mod fields;
 pub mod order;
+pub mod requests;
 pub mod resource;
 
 pub use fields::FieldError;
